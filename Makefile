@@ -1,0 +1,34 @@
+# The two commands: `make run` and `make test`. Everything else is a helper for them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DB ?= data/demo.duckdb
+PORT ?= 8501
+DEMO_VISITS ?= 1000000
+
+.PHONY: run test setup demo bench screenshots clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(BIN)/.installed
+
+$(DB): | $(BIN)/.installed
+	$(BIN)/python -m peakend demo --visits $(DEMO_VISITS) --seed 7 --out $(DB)
+
+demo: $(DB)
+
+run: $(BIN)/.installed $(DB)
+	PEAKEND_DB=$(DB) $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) $(DB) $(DB).wal

@@ -1,0 +1,166 @@
+"""The DuckDB warehouse: one connection per process, a cursor per query, one transaction
+per write, and the named queries of `queries/`.
+
+No Streamlit here: the CLI, the loader, the benchmarks and the pages all use this module.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+import pandas as pd
+
+from peakend.filters import VisitFilter
+from peakend.schema import ensure_schema
+from peakend.scope import EVERYTHING, Scope
+
+QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_LEADING_COMMENTS = re.compile(r"^(\s*--[^\n]*\n|\s+)*")
+
+
+class QueryError(RuntimeError):
+    """A named query could not be prepared (unknown name, missing parameter)."""
+
+
+@functools.cache
+def _query_text(name: str) -> str:
+    path = QUERY_DIR / f"{name}.sql"
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or not path.is_file():
+        raise QueryError(f"no named query {name!r} in {QUERY_DIR}")
+    return path.read_text(encoding="utf-8")
+
+
+@functools.cache
+def _fragment_names() -> tuple[str, ...]:
+    return tuple(sorted(p.stem[1:] for p in QUERY_DIR.glob("_*.sql")))
+
+
+def _fragments_used(sql: str, seen: list[str]) -> list[str]:
+    """Fragments (queries/_NAME.sql) the SQL refers to, dependencies first."""
+    for frag in _fragment_names():
+        if frag not in seen and re.search(rf"\b{frag}\b", sql):
+            _fragments_used(_query_text(f"_{frag}"), seen)
+            if frag not in seen:
+                seen.append(frag)
+    return seen
+
+
+@functools.cache
+def compile_query(name: str) -> str:
+    """The full SQL of a named query: the shared fragments it uses become leading CTEs.
+
+    Fragments are structure, not values; every value still reaches DuckDB as a bound
+    parameter.
+    """
+    body = _query_text(name)
+    frags = _fragments_used(body, [])
+    if not frags:
+        return body
+    ctes = ",\n".join(f"{f} as (\n{_query_text('_' + f)}\n)" for f in frags)
+    head = _LEADING_COMMENTS.match(body).end()
+    rest = body[head:]
+    if re.match(r"with\s", rest, re.IGNORECASE):
+        return f"{body[:head]}with {ctes},\n{rest[4:].lstrip()}"
+    return f"{body[:head]}with {ctes}\n{rest}"
+
+
+def query_parameters(name: str) -> set[str]:
+    return set(_PARAM.findall(compile_query(name)))
+
+
+class Database:
+    """One DuckDB connection for the whole process; each query gets its own cursor."""
+
+    def __init__(self, path: str | Path, read_only: bool = False):
+        self.path = str(path)
+        self.read_only = read_only
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._con = duckdb.connect(self.path, read_only=read_only)
+        try:
+            ensure_schema(self._con, read_only=read_only)
+        except Exception:
+            self._con.close()
+            raise
+        self._write_lock = threading.Lock()
+
+    def close(self) -> None:
+        self._con.close()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._con.cursor()
+
+    # -- reading -------------------------------------------------------------------------
+    def query(
+        self,
+        name: str,
+        filters: VisitFilter | None = None,
+        scope: Scope = EVERYTHING,
+        **params: Any,
+    ) -> pd.DataFrame:
+        """Run queries/NAME.sql with the filter, the scope and extra parameters bound."""
+        sql = compile_query(name)
+        values = bind_values(name, filters, scope, params)
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, values).df()
+        finally:
+            cur.close()
+
+    def scalar(self, sql: str, params: list | dict | None = None) -> Any:
+        cur = self.cursor()
+        try:
+            row = cur.execute(sql, params or []).fetchone()
+            return row[0] if row else None
+        finally:
+            cur.close()
+
+    def data_version(self) -> int:
+        """Grows with every committed write; part of every cache key."""
+        return int(self.scalar("select value from meta where key = 'data_version'"))
+
+    # -- writing -------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor inside one transaction: committed whole with a new data version, or
+        rolled back whole. Writers take turns; readers keep seeing the last commit."""
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("begin transaction")
+            try:
+                yield cur
+                cur.execute(
+                    "update meta set value = (value::bigint + 1)::varchar "
+                    "where key = 'data_version'"
+                )
+                cur.execute("commit")
+            except BaseException:
+                cur.execute("rollback")
+                raise
+            finally:
+                cur.close()
+
+
+def bind_values(
+    name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any]
+) -> dict[str, Any]:
+    """The values for exactly the parameters the query uses. The scope always comes from
+    the caller's `scope`, never from `params`, so no widget value can widen it."""
+    if "scope_halls" in params:
+        raise QueryError("the scope is bound by the query layer; pass scope=, not scope_halls=")
+    available: dict[str, Any] = {}
+    available.update((filters or VisitFilter()).as_params())
+    available.update(params)
+    available["scope_halls"] = scope.as_param()
+    needed = query_parameters(name)
+    missing = needed - available.keys()
+    if missing:
+        raise QueryError(f"query {name!r} needs parameters {sorted(missing)}")
+    return {k: available[k] for k in needed}

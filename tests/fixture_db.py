@@ -1,0 +1,70 @@
+"""Builds the hand-checked test database from the readable CSVs in tests/fixture/.
+
+Every expected number in the query tests is derived by hand from these few rows (see
+tests/test_queries_metrics.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from peakend import warehouse
+from peakend.db import Database
+from peakend.schema import TARGET_COLUMNS
+
+FIXTURE = Path(__file__).parent / "fixture"
+
+
+def build_fixture_db(path: str | Path = ":memory:") -> Database:
+    db = Database(path)
+    with db.transaction() as cur:
+        _load(cur, "halls")
+        _load(cur, "purposes")
+        _load(cur, "targets")
+    return db
+
+
+def _load(cur: duckdb.DuckDBPyConnection, table: str) -> None:
+    rel_sql = f"read_csv('{FIXTURE / (table + '.csv')}', header = true, all_varchar = true)"
+    cur.execute(f"create temp table staged as select * from {rel_sql}")
+    if table == "halls":
+        cur.execute(
+            "create or replace temp table staged as select hall_id, hall_name, region, city, "
+            "counters::int as counters, hall_type, latitude::double as latitude, "
+            "longitude::double as longitude, opens_at::time as opens_at, "
+            "closes_at::time as closes_at from staged"
+        )
+        load_id = warehouse.start_load(cur, "halls", "fixture", "halls.csv")
+        warehouse.insert_halls(cur, "staged", load_id)
+        _load_visits(cur)
+    elif table == "purposes":
+        warehouse.upsert_purposes(cur, "staged")
+    elif table == "targets":
+        for row in cur.execute("select * from staged").fetchall():
+            values = {
+                c: (float(v) if v not in (None, "") else None)
+                for c, v in zip(TARGET_COLUMNS, row[1:])
+            }
+            warehouse.set_targets(cur, row[0], values)
+    cur.execute("drop table staged")
+
+
+def _load_visits(cur: duckdb.DuckDBPyConnection) -> None:
+    cur.execute(
+        f"""create temp table staged_visits as
+            select visit_id, hall_id, arrived_at::timestamp as arrived_at, purpose,
+                called_at::timestamp as called_at,
+                service_started_at::timestamp as service_started_at,
+                service_ended_at::timestamp as service_ended_at,
+                left_at::timestamp as left_at, staff_id, counter_id,
+                abandoned::boolean as abandoned, peak_score::tinyint as peak_score,
+                exit_score::tinyint as exit_score, exit_comment,
+                overall_score::tinyint as overall_score, segment
+            from read_csv('{FIXTURE / 'visits.csv'}', header = true, all_varchar = true)"""
+    )
+    load_id = warehouse.start_load(cur, "visits", "fixture", "visits.csv")
+    inserted, replaced = warehouse.insert_visits(cur, "staged_visits", load_id)
+    warehouse.finish_load(cur, load_id, inserted, 0, replaced)
+    cur.execute("drop table staged_visits")

@@ -1,0 +1,33 @@
+"""`python -m peakend COMMAND`: the command line of the data admin.
+
+Each command lives in the module that does the work; this file only names them, so that
+importing the CLI stays cheap and commands don't step on each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# command -> (module with add_arguments(parser) and run(args) -> int, one-line help)
+COMMANDS = {
+    "demo": ("peakend.demo.cli", "generate the demo network into a database"),
+    "load": ("peakend.ingest.cli", "load visit, hall or purpose files into a database"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m peakend", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    modules = {}
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        modules[name] = module
+        module.add_arguments(sub.add_parser(name, help=help_text, description=help_text))
+    args = parser.parse_args(argv)
+    return int(modules[args.command].run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

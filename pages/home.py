@@ -1,0 +1,49 @@
+"""Network overview: what is loaded, and the network's headline numbers against targets."""
+
+import streamlit as st
+
+from peakend import formatting
+from peakend.filters import VisitFilter, period_preset
+from peakend.i18n import t
+from peakend.ui.cards import metric_card
+from peakend.ui.data import run
+
+st.title(t("home.title"))
+
+summary = run("dataset_summary").iloc[0]
+if not summary["visits"]:
+    st.info(t("home.empty"))
+    st.stop()
+
+st.caption(
+    t(
+        "home.loaded",
+        halls=formatting.number(summary["halls"]),
+        regions=formatting.number(summary["regions"]),
+        cities=formatting.number(summary["cities"]),
+        visits=formatting.number(summary["visits"]),
+        first=formatting.day(summary["first_day"]),
+        last=formatting.day(summary["last_day"]),
+        last_load=summary["last_load_at"].strftime("%Y-%m-%d %H:%M") if summary["last_load_at"] is not None else "–",
+    )
+)
+
+date_from, date_to = period_preset("last_30_days", summary["last_day"])
+period = VisitFilter(date_from=date_from, date_to=date_to)
+current = run("metrics_by_group", period, group_1=None, group_2=None).iloc[0]
+previous_rows = run("metrics_by_group", period.previous_period(), group_1=None, group_2=None)
+previous = previous_rows.iloc[0] if len(previous_rows) else None
+targets = run("network_targets").iloc[0]
+
+st.subheader(
+    t("home.headline", first=formatting.day(date_from), last=formatting.day(date_to))
+)
+st.caption(t("home.headline_note"))
+for row_keys in (
+    ("visits", "wait_median_min", "wait_p90_min", "service_level", "abandonment_rate"),
+    ("peak_counter_result_mean", "peak_data_experience_mean", "peak_phone_purchase_mean",
+     "exit_mean", "peak_end_index", "nps"),
+):
+    for column, key in zip(st.columns(len(row_keys)), row_keys):
+        with column:
+            metric_card(key, current, previous, targets)

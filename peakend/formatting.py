@@ -1,0 +1,61 @@
+"""Numbers, percentages, minutes and dates formatted for the current language."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+
+from peakend.i18n import get_language
+
+_LOCALES = {"zh": "zh_CN", "en": "en_US"}
+MISSING = "–"
+
+
+def _locale() -> str:
+    return _LOCALES[get_language()]
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value, decimals: int = 0) -> str:
+    if _missing(value):
+        return MISSING
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=_locale())
+
+
+def percent(value, decimals: int = 1) -> str:
+    if _missing(value):
+        return MISSING
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
+    return format_percent(value, format=pattern, locale=_locale())
+
+
+def minutes(value, decimals: int = 1) -> str:
+    if _missing(value):
+        return MISSING
+    unit = "分钟" if get_language() == "zh" else "min"
+    return f"{number(value, decimals)} {unit}"
+
+
+def score(value, decimals: int = 2) -> str:
+    return number(value, decimals)
+
+
+def points(value, decimals: int = 0) -> str:
+    """A difference or an NPS in points, with its sign."""
+    if _missing(value):
+        return MISSING
+    sign = "+" if value > 0 else ""
+    return sign + number(value, decimals)
+
+
+def day(value: date) -> str:
+    if _missing(value):
+        return MISSING
+    return format_date(value, format="medium", locale=_locale())

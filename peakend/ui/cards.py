@@ -1,0 +1,66 @@
+"""Headline cards: a metric's value, its change against the comparison period, a
+red/amber/green mark against its target and the evidence (n) behind it."""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from peakend import formatting
+from peakend.i18n import t
+from peakend.metrics import METRICS, MIN_RATINGS_DEFAULT, target_status
+
+_BADGE = {"green": "green", "amber": "orange", "red": "red"}
+
+
+def _value(row, column):
+    if row is None or column not in row:
+        return None
+    value = row[column]
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def metric_card(key: str, current, previous=None, targets=None, min_n: int = MIN_RATINGS_DEFAULT) -> None:
+    """One card. `current`/`previous` are rows of metrics_by_group, `targets` a row of targets."""
+    metric = METRICS[key]
+    value = _value(current, key)
+    n = _value(current, metric.n_column) if metric.n_column else None
+    thin = metric.rating and n is not None and n < min_n
+    before = _value(previous, key)
+    delta = None
+    if value is not None and before is not None:
+        change = value - before
+        if metric.kind == "share":
+            delta = formatting.points(change * 100, 1) + " pp"
+        elif metric.kind == "count":
+            delta = formatting.points(change)
+        else:
+            delta = formatting.points(change, 2 if metric.kind == "score" else 1)
+    delta_color = "off" if metric.higher_is_better is None else (
+        "normal" if metric.higher_is_better else "inverse"
+    )
+    target = _value(targets, metric.target) if metric.target else None
+    status = None if thin else target_status(metric, value, target)
+    help_lines = [t(f"metric_help.{key}")]
+    if target is not None:
+        help_lines.append(t("card.target", target=metric.format(target)))
+    if n is not None:
+        help_lines.append(t("card.n", n=formatting.number(n)))
+    with st.container(border=True):
+        st.metric(
+            metric.label,
+            metric.format(value) if value is not None else formatting.MISSING,
+            delta=delta,
+            delta_color=delta_color,
+            help="\n\n".join(help_lines),
+        )
+        notes = []
+        if status:
+            notes.append(f":{_BADGE[status]}-badge[{t('status.' + status)}]")
+        if thin:
+            notes.append(f":gray-badge[{t('card.thin', n=formatting.number(n))}]")
+        elif n is not None and metric.n_column != "visits":
+            notes.append(f":gray[n = {formatting.number(n)}]")
+        if notes:
+            st.markdown(" ".join(notes))

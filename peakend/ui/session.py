@@ -1,0 +1,69 @@
+"""Per-process and per-session state: the one database, the language, the user's scope."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from peakend import i18n
+from peakend.db import Database
+from peakend.schema import SchemaError
+from peakend.scope import EVERYTHING, Scope
+
+DEFAULT_DB = Path(__file__).resolve().parent.parent.parent / "data" / "demo.duckdb"
+
+
+def database_path() -> str:
+    return os.environ.get("PEAKEND_DB", str(DEFAULT_DB))
+
+
+@st.cache_resource(show_spinner=False)
+def _open_database(path: str) -> Database:
+    return Database(path)
+
+
+def database() -> Database:
+    """The process's one database. Stops the page with a plain message if it can't open."""
+    path = database_path()
+    if path != ":memory:" and not Path(path).exists():
+        st.error(i18n.t("app.no_database", path=path))
+        st.stop()
+    try:
+        return _open_database(path)
+    except SchemaError as exc:
+        st.error(str(exc))
+        st.stop()
+
+
+def current_scope() -> Scope:
+    """The halls the signed-in user may see, decided on the server.
+
+    Everyone sees every hall until sign-in exists; pages never pass a scope themselves.
+    """
+    user = st.session_state.get("user")
+    if user is not None and getattr(user, "scope", None) is not None:
+        return user.scope
+    return EVERYTHING
+
+
+def init_language() -> str:
+    """Restore the session's language (or take ?lang= on a first visit) for this run."""
+    if "lang" not in st.session_state:
+        wanted = st.query_params.get("lang")
+        st.session_state["lang"] = wanted if wanted in i18n.LANGUAGES else i18n.LANGUAGES[0]
+    i18n.set_language(st.session_state["lang"])
+    return st.session_state["lang"]
+
+
+def language_switch() -> None:
+    """A sidebar switch; the choice sticks for the session."""
+    st.sidebar.segmented_control(
+        "Language / 语言",
+        options=list(i18n.LANGUAGES),
+        format_func=lambda code: i18n.LANGUAGE_NAMES[code],
+        key="lang",
+        selection_mode="single",
+        label_visibility="collapsed",
+    )

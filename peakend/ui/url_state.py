@@ -1,0 +1,72 @@
+"""Page state in the URL query string, so every view is a link.
+
+Widgets are seeded from the URL on a session's first run of a page, and the page writes
+its state back after drawing its controls. Values that don't parse are dropped and named,
+never raised: a stale or hand-edited link still opens.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable
+
+import streamlit as st
+
+_DROPPED = "_url_dropped"
+
+
+def read(name: str, parse: Callable[[str], object], valid: Callable[[object], bool] = lambda v: True):
+    """The parsed value of ?name=..., or None (a bad value is remembered as dropped)."""
+    raw = st.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = parse(raw)
+    except (ValueError, TypeError):
+        value = None
+    if value is None or not valid(value):
+        st.session_state.setdefault(_DROPPED, {})[name] = raw
+        return None
+    return value
+
+
+def read_list(name: str, valid_values) -> list[str] | None:
+    """?name=a,b,c kept to the values in valid_values; unknown ones are dropped and named."""
+    raw = st.query_params.get(name)
+    if not raw:
+        return None
+    items = [item for item in raw.split(",") if item]
+    allowed = set(valid_values)
+    good = [item for item in items if item in allowed]
+    bad = [item for item in items if item not in allowed]
+    if bad:
+        st.session_state.setdefault(_DROPPED, {})[name] = ",".join(bad)
+    return good or None
+
+
+def seed(key: str, value) -> None:
+    """Give widget `key` its first value (from the URL) unless the session already has one."""
+    if key not in st.session_state and value is not None:
+        st.session_state[key] = value
+
+
+def write(**values) -> None:
+    """Publish the page state; None or empty values are removed from the URL."""
+    for name, value in values.items():
+        if value is None or value == [] or value == ():
+            if name in st.query_params:
+                del st.query_params[name]
+            continue
+        if isinstance(value, (list, tuple, set)):
+            text = ",".join(str(v) for v in value)
+        elif isinstance(value, date):
+            text = value.isoformat()
+        else:
+            text = str(value)
+        if st.query_params.get(name) != text:
+            st.query_params[name] = text
+
+
+def dropped() -> dict[str, str]:
+    """URL values dropped on this run (name -> raw value), then forgotten."""
+    return st.session_state.pop(_DROPPED, {})

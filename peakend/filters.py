@@ -80,8 +80,16 @@ class VisitFilter:
         return self.replace(date_from=self.date_from - length, date_to=self.date_to - length)
 
 
+def as_date(value) -> date:
+    """A plain date from a date, datetime or pandas Timestamp (DuckDB dates arrive as the latter)."""
+    if hasattr(value, "date") and callable(value.date):
+        return value.date()
+    return value
+
+
 def period_preset(name: str, today: date) -> tuple[date, date]:
     """Date range (inclusive) of a named period relative to `today` (the data's last day)."""
+    today = as_date(today)
     if name == "yesterday":
         day = today - timedelta(days=1)
         return day, day

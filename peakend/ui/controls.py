@@ -11,7 +11,7 @@ from datetime import date
 import streamlit as st
 
 from peakend import formatting
-from peakend.filters import PERIOD_PRESETS, period_preset
+from peakend.filters import PERIOD_PRESETS, as_date, period_preset
 from peakend.i18n import t
 from peakend.ui import url_state
 
@@ -23,6 +23,7 @@ def period_control(last_day: date, first_day: date, default: str = "last_7_days"
 
     URL: ?period=<preset> or ?from=YYYY-MM-DD&to=YYYY-MM-DD.
     """
+    last_day, first_day = as_date(last_day), as_date(first_day)
     options = list(PERIOD_PRESETS) + [CUSTOM]
     url_from = url_state.read("from", date.fromisoformat)
     url_to = url_state.read("to", date.fromisoformat)

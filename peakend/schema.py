@@ -140,6 +140,22 @@ def _v1(con: duckdb.DuckDBPyConnection) -> None:
 
 # Migration N brings a database from version N-1 to N. Append, never edit.
 MIGRATIONS = [_v1]
+
+
+def _saved_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Explore page: named views (the page's URL state) per user, reopened later."""
+    # `if not exists`: safe if another branch of the history created it already.
+    con.execute(
+        """create table if not exists saved_views (
+          owner varchar not null,          -- user name, 'anonymous' before sign-in
+          name varchar not null,
+          query_string varchar not null,   -- the explore page's URL query string
+          saved_at timestamp not null,
+          primary key (owner, name))"""
+    )
+
+
+MIGRATIONS.append(_saved_views)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

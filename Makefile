@@ -9,6 +9,11 @@ DEMO_VISITS ?= 1000000
 .PHONY: run test setup demo bench screenshots clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "PeakEnd needs Python 3.11 or newer (found $$($(PYTHON) --version))"; exit 1; }
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { echo "Installing python3-venv"; \
+		apt-get install -y -qq python3-venv >/dev/null || \
+		{ echo "Please install python3-venv (sudo apt-get install python3-venv)"; exit 1; }; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt

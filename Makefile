@@ -11,7 +11,7 @@ DEMO_VISITS ?= 1000000
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "PeakEnd needs Python 3.11 or newer (found $$($(PYTHON) --version))"; exit 1; }
-	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { echo "Installing python3-venv"; \
+	@$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || { echo "Installing python3-venv"; \
 		apt-get install -y -qq python3-venv >/dev/null || \
 		{ echo "Please install python3-venv (sudo apt-get install python3-venv)"; exit 1; }; }
 	$(PYTHON) -m venv $(VENV)

@@ -156,6 +156,51 @@ def _saved_views(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS.append(_saved_views)
+
+
+def _users_and_audit(con: duckdb.DuckDBPyConnection) -> None:
+    """Sign-in (peakend/auth): users, the halls or regions each may see, the audit log and
+    the failed-sign-in counters behind the brute-force slowdown."""
+    con.execute(
+        """create table if not exists users (
+          username varchar primary key,      -- lower case
+          display_name varchar not null,
+          role varchar not null check (role in ('hall_manager', 'regional_manager',
+              'head_office', 'data_admin')),
+          password_hash varchar,             -- argon2id; null: single sign-on only
+          email varchar,                     -- lower case; maps a single sign-on identity
+          active boolean not null default true,
+          created_at timestamp not null,
+          password_changed_at timestamp not null)"""
+    )
+    # Hall managers list halls, regional managers regions; head office and data admins
+    # have no rows (they see every hall).
+    con.execute(
+        """create table if not exists user_scopes (
+          username varchar not null,
+          kind varchar not null check (kind in ('hall', 'region')),
+          value varchar not null,
+          primary key (username, kind, value))"""
+    )
+    con.execute("create sequence if not exists audit_seq")
+    con.execute(
+        """create table if not exists audit_log (
+          audit_id bigint not null default nextval('audit_seq'),
+          at timestamp not null,             -- UTC
+          username varchar,                  -- who (as typed, for failed sign-ins)
+          action varchar not null,
+          detail varchar)"""
+    )
+    # Keyed by the name typed, known or not, so the slowdown can't tell them apart.
+    con.execute(
+        """create table if not exists sign_in_failures (
+          username varchar primary key,
+          failures integer not null,
+          last_failed_at timestamp not null)"""
+    )
+
+
+MIGRATIONS.append(_users_and_audit)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -186,7 +186,7 @@ def _users_and_audit(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """create table if not exists audit_log (
           audit_id bigint not null default nextval('audit_seq'),
-          at timestamp not null,             -- UTC
+          happened_at timestamp not null,    -- UTC
           username varchar,                  -- who (as typed, for failed sign-ins)
           action varchar not null,
           detail varchar)"""

@@ -22,6 +22,7 @@ class PageSpec:
 
 PAGES = [
     PageSpec("home", "pages/home.py", ":material/home:", default=True),
+    PageSpec("hall", "pages/hall.py", ":material/storefront:"),
 ]
 
 

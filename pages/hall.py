@@ -1,0 +1,177 @@
+"""Hall view: a store manager's queue, peak moments and exit moment for one hall and period."""
+
+import streamlit as st
+
+from peakend import formatting, hall
+from peakend import hall_themes as themes
+from peakend.charts import hall as charts
+from peakend.i18n import get_language, t
+from peakend.metrics import MIN_RATINGS_DEFAULT
+from peakend.ui import url_state
+from peakend.ui.cards import metric_card
+from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
+from peakend.ui.data import run
+from peakend.ui.hall import comment_columns
+
+st.title(t("hall.title"))
+
+summary = run("dataset_summary").iloc[0]
+if not summary["visits"]:
+    st.info(t("hall.empty_db"))
+    st.stop()
+
+# --- controls ---------------------------------------------------------------------------------
+halls = run("halls_in_scope")
+purposes = run("hall_purposes")
+purpose_label = dict(zip(purposes["purpose"], purposes["label_zh" if get_language() == "zh" else "label_en"]))
+url_state.seed("hall_purposes", url_state.read_list("purpose", purpose_label))
+url_state.seed("hall_moments", url_state.read_list("moment", hall.ALL_PEAK_MOMENTS))
+c_hall, c_period, c_purpose, c_moment = st.columns([3, 3, 3, 3])
+with c_hall:
+    hall_id = hall_picker(halls)
+with c_period:
+    date_from, date_to = period_control(summary["last_day"], summary["first_day"])
+with c_purpose:
+    chosen_purposes = st.multiselect(
+        t("hall.purposes"), list(purpose_label), key="hall_purposes",
+        format_func=lambda p: purpose_label.get(p, p), placeholder=t("hall.all"),
+    )
+with c_moment:
+    chosen_moments = st.multiselect(
+        t("hall.peak_moments"), list(hall.ALL_PEAK_MOMENTS), key="hall_moments",
+        format_func=lambda m: t(f"hall.moment.{m}"), placeholder=t("hall.all"),
+    )
+url_state.write(purpose=chosen_purposes, moment=chosen_moments)
+show_dropped_url_values()
+if hall_id is None:
+    st.stop()
+
+this_hall = hall.hall_row(halls, hall_id)
+period = hall.hall_filter(hall_id, date_from, date_to, chosen_purposes, chosen_moments)
+comparison = period.previous_period()
+current = hall.first_row(run("metrics_by_group", period, group_1=None, group_2=None))
+previous = hall.first_row(run("metrics_by_group", comparison, group_1=None, group_2=None))
+first, last = formatting.day(date_from), formatting.day(date_to)
+if current is None:
+    st.info(t("hall.no_visits", hall=this_hall["hall_name"], first=first, last=last))
+    st.stop()
+
+# --- headline cards ---------------------------------------------------------------------------
+st.subheader(t("hall.headline", hall=this_hall["hall_name"], first=first, last=last))
+st.caption(
+    t("hall.comparison", first=formatting.day(comparison.date_from), last=formatting.day(comparison.date_to))
+    if previous is not None
+    else t("hall.no_previous", first=formatting.day(comparison.date_from), last=formatting.day(comparison.date_to))
+)
+for row_keys in (
+    ("visits", "wait_median_min", "wait_p90_min", "service_level", "abandonment_rate"),
+    ("peak_counter_result_mean", "peak_data_experience_mean", "peak_phone_purchase_mean",
+     "exit_mean", "peak_end_index", "nps"),
+):
+    for column, key in zip(st.columns(len(row_keys)), row_keys):
+        with column:
+            metric_card(key, current, previous, this_hall)
+st.caption(t("hall.cards_note", min_n=formatting.number(MIN_RATINGS_DEFAULT)))
+
+grain = hall.trend_grain(date_from, date_to)
+trend = run("metrics_by_group", period, group_1=grain, group_2=None)
+wait_target = float(this_hall["wait_target_min"])
+peak_target = float(this_hall["peak_target"])
+exit_target = float(this_hall["exit_target"])
+
+# --- queue ------------------------------------------------------------------------------------
+st.header(t("hall.queue.title"))
+left, right = st.columns(2)
+with left:
+    measure = st.segmented_control(
+        t("hall.queue.heatmap_measure"), ["wait", "arrivals"], key="hall_heatmap_measure", default="wait",
+        format_func=lambda m: t(f"hall.queue.measure.{m}"), required=True,
+    )
+    st.plotly_chart(charts.wait_heatmap(run("hall_wait_heatmap", period), measure))
+with right:
+    distribution = run(
+        "hall_wait_distribution", period, band_min=hall.DISTRIBUTION_BAND_MIN, cap_min=hall.DISTRIBUTION_CAP_MIN
+    )
+    if distribution.empty:
+        st.info(t("hall.queue.no_waits"))
+    else:
+        st.plotly_chart(charts.wait_distribution(
+            distribution, wait_target, hall.DISTRIBUTION_BAND_MIN, hall.DISTRIBUTION_CAP_MIN
+        ))
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(charts.wait_trend(trend, wait_target, grain))
+with right:
+    st.plotly_chart(charts.arrivals_vs_counters(run("hall_arrivals_by_hour", period), this_hall["counters"], wait_target))
+    st.caption(t("hall.queue.staffing_note"))
+
+# --- peak moments -----------------------------------------------------------------------------
+st.header(t("hall.peak.title"))
+peak_distribution = run("hall_peak_distribution", period)
+if peak_distribution.empty:
+    st.info(t("hall.peak.no_ratings"))
+else:
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(charts.peak_distribution(peak_distribution, current))
+    with right:
+        st.plotly_chart(charts.peak_trend(trend, peak_target, grain))
+    left, right = st.columns(2)
+    with left:
+        staff = hall.staff_peak_scores(run("metrics_by_group", period, group_1="staff", group_2="peak_moment"))
+        st.plotly_chart(charts.staff_scores(staff, MIN_RATINGS_DEFAULT))
+    with right:
+        curve = run("hall_peak_by_wait_band", period, wait_band_edges=list(hall.WAIT_BAND_EDGES))
+        st.plotly_chart(charts.wait_tolerance(curve, peak_target, MIN_RATINGS_DEFAULT))
+        falloff = hall.tolerance_falloff(curve, peak_target, MIN_RATINGS_DEFAULT)
+        st.markdown("\n".join(f"- {s}" for s in hall.tolerance_sentences(falloff, peak_target, MIN_RATINGS_DEFAULT)))
+
+# --- exit moment ------------------------------------------------------------------------------
+st.header(t("hall.exit.title"))
+exit_distribution = run("hall_exit_distribution", period)
+if exit_distribution.empty:
+    st.info(t("hall.exit.no_ratings"))
+else:
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(charts.exit_distribution(exit_distribution))
+    with right:
+        st.plotly_chart(charts.exit_trend(trend, exit_target, grain))
+
+comments = run("hall_exit_comments", period, limit=None)
+if comments.empty:
+    st.info(t("hall.exit.no_comments"))
+else:
+    left, right = st.columns(2)
+    with left:
+        counts = themes.theme_counts(comments)
+        st.plotly_chart(charts.theme_counts(counts))
+        totals = dict(zip(counts["theme"], counts["theme_total"]))
+        theme = st.selectbox(
+            t("hall.exit.themes_pick"), list(totals), key="hall_theme",
+            format_func=lambda k: t("hall.exit.theme_option", theme=t(f"hall.theme.{k}"), n=formatting.number(totals[k])),
+        )
+        st.dataframe(
+            hall.comment_feed(themes.theme_examples(comments, theme)), hide_index=True, height=250,
+            column_config=comment_columns(),
+        )
+    with right:
+        search = st.text_input(
+            t("hall.exit.search"), key="hall_comment_search", placeholder=t("hall.exit.search_placeholder")
+        )
+        feed = run("hall_exit_comments", period.replace(comment_contains=search), limit=hall.COMMENT_FEED_ROWS)
+        st.markdown(f"**{t('hall.exit.feed_title', n=formatting.number(len(feed)))}**")
+        if feed.empty:
+            st.info(t("hall.exit.no_match", search=search))
+        else:
+            st.dataframe(hall.comment_feed(feed), hide_index=True, height=560, column_config=comment_columns())
+
+# --- the journey ------------------------------------------------------------------------------
+st.header(t("hall.journey.title"))
+st.markdown(hall.unhappy_exit_statement(hall.first_row(run("hall_unhappy_exits", period)), wait_target))
+journey = run("hall_journey", period, wait_band_edges=list(hall.WAIT_BAND_EDGES))
+if journey.empty:
+    st.info(t("hall.journey.no_visits"))
+else:
+    st.plotly_chart(charts.journey_grid(journey, MIN_RATINGS_DEFAULT))
+    st.caption(t("hall.journey.note", min_n=formatting.number(MIN_RATINGS_DEFAULT)))

@@ -1,0 +1,17 @@
+"""Streamlit pieces of the hall page that are not charts: the comment tables' columns."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from peakend.i18n import t
+
+
+def comment_columns() -> dict:
+    """Column headers and formats for peakend.hall.comment_feed tables."""
+    return {
+        "commented_at": st.column_config.DatetimeColumn(t("hall.exit.col.time"), format="YYYY-MM-DD HH:mm", width="small"),
+        "exit_score": st.column_config.NumberColumn(t("hall.exit.col.score"), format="%d", width="small"),
+        "purpose": st.column_config.TextColumn(t("hall.exit.col.purpose"), width="small"),
+        "exit_comment": st.column_config.TextColumn(t("hall.exit.col.comment"), width="large"),
+    }

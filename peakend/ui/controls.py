@@ -18,10 +18,15 @@ from peakend.ui import url_state
 CUSTOM = "custom"
 
 
-def period_control(last_day: date, first_day: date, default: str = "last_7_days", key: str = "period") -> tuple[date, date]:
+def period_control(
+    last_day: date, first_day: date, default: str = "last_7_days", key: str = "period",
+    caption: bool = True,
+) -> tuple[date, date]:
     """A period preset (or a custom range) anchored on the data's last day.
 
-    URL: ?period=<preset> or ?from=YYYY-MM-DD&to=YYYY-MM-DD.
+    URL: ?period=<preset> or ?from=YYYY-MM-DD&to=YYYY-MM-DD. `caption=False` leaves out the
+    "compared with the period before" line, for a page that lets the user pick another
+    comparison and says so itself.
     """
     last_day, first_day = as_date(last_day), as_date(first_day)
     options = list(PERIOD_PRESETS) + [CUSTOM]
@@ -50,7 +55,8 @@ def period_control(last_day: date, first_day: date, default: str = "last_7_days"
     else:
         start, end = period_preset(choice, last_day)
         url_state.write(period=choice, **{"from": None, "to": None})
-    st.caption(t("controls.period_is", first=formatting.day(start), last=formatting.day(end)))
+    if caption:
+        st.caption(t("controls.period_is", first=formatting.day(start), last=formatting.day(end)))
     return start, end
 
 

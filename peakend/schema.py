@@ -201,6 +201,35 @@ def _users_and_audit(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS.append(_users_and_audit)
+
+
+def _ingest_presets_and_sources(con: duckdb.DuckDBPyConnection) -> None:
+    """Ingestion (peakend/ingest): saved column mappings, and what each file load read (its
+    content hash, so loading the same file again can be recognised, and the rows its
+    mapping left out on purpose)."""
+    con.execute(
+        """create table if not exists mapping_presets (
+          name varchar primary key,
+          kind varchar not null,             -- visits | halls | purposes
+          definition varchar not null,       -- the mapping as JSON
+          saved_at timestamp not null,
+          saved_by varchar not null)"""
+    )
+    con.execute(
+        """create table if not exists load_sources (
+          load_id integer primary key,
+          content_sha256 varchar not null,
+          size_bytes bigint not null,
+          file_format varchar not null,      -- csv | parquet | excel
+          encoding varchar,
+          mapping_sha256 varchar,            -- null: contract columns, no mapping
+          mapping_definition varchar,        -- the mapping as it was when loading
+          rows_skipped bigint not null default 0,
+          skipped_by_reason varchar)         -- JSON {reason: rows}"""
+    )
+
+
+MIGRATIONS.append(_ingest_presets_and_sources)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

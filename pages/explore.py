@@ -1,0 +1,95 @@
+"""Explore: any filter, grouped and measured, down to one visit's journey; every view is a
+link, can be saved under a name, and exported."""
+
+import streamlit as st
+
+from peakend import explore, explore_export, formatting
+from peakend.charts.explore import group_chart, journey_chart
+from peakend.i18n import get_language, t
+from peakend.ui import explore as ui
+from peakend.ui.cards import metric_card
+from peakend.ui.data import run
+from peakend.ui.session import current_scope, database
+
+st.title(t("explore.title"))
+st.caption(t("explore.intro"))
+notes = st.container()
+
+summary = run("dataset_summary").iloc[0]
+if not summary["visits"]:
+    st.info(t("explore.empty"))
+    st.stop()
+first_day, last_day = summary["first_day"], summary["last_day"]
+language = get_language()
+
+# Controls: the link seeds them, the sidebar holds every filter, grouping and measures on top.
+options = ui.filter_options()
+ui.load_from_url(options)
+with st.sidebar:
+    ui.filter_controls(options, first_day, last_day)
+ui.group_controls()
+ui.reset_list_when_changed(ui.current_view(), last_day)
+view = ui.current_view()
+filters = view.visit_filter(last_day)
+results = run("metrics_by_group", filters, group_1=view.group_1, group_2=view.group_2)
+view, total, visit = ui.settle(view, results, filters, options, notes)
+with notes:
+    ui.show_dropped(view)
+
+st.caption(t("explore.matching", n=formatting.number(int(results["visits"].sum()) if len(results) else 0),
+             period=explore.period_text(view, last_day)))
+
+with st.expander(t("explore.share_and_save"), icon=":material/link:"):
+    st.caption(t("explore.link_help"))
+    st.code(ui.share_link(view), language=None, wrap_lines=True)
+    ui.saved_views(view, options)
+
+# The result: a chart that fits the grouping, then the table (a row opens its visits).
+st.subheader(t("explore.result"))
+if not len(results):
+    st.info(t("explore.no_visits"))
+elif not view.groups:
+    for column, key in zip(st.columns(min(len(view.measures), 6)), view.measures[:6]):
+        with column:
+            metric_card(key, results.iloc[0], min_n=view.min_n)
+else:
+    if len(view.measures) > 1:
+        ui.chart_measure_picker(view)
+        view = ui.current_view()
+    chart = explore.chart_data(results, view, options, language)
+    st.plotly_chart(group_chart(chart, view.chart_measure, view.groups), width="stretch")
+    if chart.note:
+        st.caption(chart.note)
+table = explore.result_table(results, view, options, language)
+ui.result_dataframe(explore.style_result(table), view, results)
+st.caption(t("explore.table_help", min_n=formatting.number(view.min_n)))
+stem = explore.file_stem(view, last_day)
+ui.export_buttons(t("explore.export_result"), lambda fmt, path: explore_export.write_table(table.table, fmt, path),
+                  f"{stem}-result", "xp_export_result")
+
+# The visits behind the result (or behind the chosen row), one page at a time.
+st.subheader(t("explore.visits"))
+ui.drill_caption(view, options, total)
+if total:
+    pages = explore.page_count(total)
+    page = ui.page_picker(view, pages, total)
+    view = ui.current_view()
+    visits = run("explore_visits", filters, **view.drill_params(), **explore.page_window(page))
+    ui.visit_dataframe(explore.visit_list(visits, options, language), view)
+    st.caption(t("explore.visits_help"))
+    db, scope, drill = database(), current_scope(), view.drill_params()
+    ui.export_buttons(
+        t("explore.export_visits", n=formatting.number(total)),
+        lambda fmt, path: explore_export.write_visits(db, filters, scope, drill, fmt, path),
+        f"{stem}-visits", "xp_export_visits",
+        notes={"xlsx": t("explore.excel_cap", n=formatting.number(explore_export.EXCEL_MAX_ROWS))}
+        if total > explore_export.EXCEL_MAX_ROWS else None,
+    )
+
+# One visit's journey: arrival, call, service, exit, its scores and comment.
+if visit is not None:
+    st.subheader(t("explore.journey"))
+    st.plotly_chart(journey_chart(explore.journey_steps(visit), visit["visit_id"]), width="stretch")
+    ui.journey(visit, options)
+
+ui.publish(view)

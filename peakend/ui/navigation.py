@@ -23,6 +23,7 @@ class PageSpec:
 PAGES = [
     PageSpec("home", "pages/home.py", ":material/home:", default=True),
     PageSpec("hall", "pages/hall.py", ":material/storefront:"),
+    PageSpec("explore", "pages/explore.py", ":material/travel_explore:"),
 ]
 
 

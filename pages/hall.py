@@ -30,7 +30,7 @@ c_hall, c_period, c_purpose, c_moment = st.columns([3, 3, 3, 3])
 with c_hall:
     hall_id = hall_picker(halls)
 with c_period:
-    date_from, date_to = period_control(summary["last_day"], summary["first_day"])
+    date_from, date_to = period_control(summary["last_day"], summary["first_day"], caption=False)
 with c_purpose:
     chosen_purposes = st.multiselect(
         t("hall.purposes"), list(purpose_label), key="hall_purposes",
@@ -65,8 +65,8 @@ st.caption(
 )
 for row_keys in (
     ("visits", "wait_median_min", "wait_p90_min", "service_level", "abandonment_rate"),
-    ("peak_counter_result_mean", "peak_data_experience_mean", "peak_phone_purchase_mean",
-     "exit_mean", "peak_end_index", "nps"),
+    ("peak_counter_result_mean", "peak_data_experience_mean", "peak_phone_purchase_mean"),
+    ("exit_mean", "peak_end_index", "nps"),
 ):
     for column, key in zip(st.columns(len(row_keys)), row_keys):
         with column:
@@ -143,28 +143,28 @@ if comments.empty:
     st.info(t("hall.exit.no_comments"))
 else:
     left, right = st.columns(2)
+    counts = themes.theme_counts(comments)
     with left:
-        counts = themes.theme_counts(comments)
         st.plotly_chart(charts.theme_counts(counts))
+    with right:
         totals = dict(zip(counts["theme"], counts["theme_total"]))
         theme = st.selectbox(
             t("hall.exit.themes_pick"), list(totals), key="hall_theme",
             format_func=lambda k: t("hall.exit.theme_option", theme=t(f"hall.theme.{k}"), n=formatting.number(totals[k])),
         )
         st.dataframe(
-            hall.comment_feed(themes.theme_examples(comments, theme)), hide_index=True, height=250,
-            column_config=comment_columns(),
+            hall.comment_feed(themes.theme_examples(comments, theme)), hide_index=True,
+            column_config=comment_columns(), column_order=("exit_score", "exit_comment"),
         )
-    with right:
-        search = st.text_input(
-            t("hall.exit.search"), key="hall_comment_search", placeholder=t("hall.exit.search_placeholder")
-        )
-        feed = run("hall_exit_comments", period.replace(comment_contains=search), limit=hall.COMMENT_FEED_ROWS)
-        st.markdown(f"**{t('hall.exit.feed_title', n=formatting.number(len(feed)))}**")
-        if feed.empty:
-            st.info(t("hall.exit.no_match", search=search))
-        else:
-            st.dataframe(hall.comment_feed(feed), hide_index=True, height=560, column_config=comment_columns())
+    search = st.text_input(
+        t("hall.exit.search"), key="hall_comment_search", placeholder=t("hall.exit.search_placeholder")
+    )
+    feed = run("hall_exit_comments", period.replace(comment_contains=search), limit=hall.COMMENT_FEED_ROWS)
+    st.markdown(f"**{t('hall.exit.feed_title', n=formatting.number(len(feed)))}**")
+    if feed.empty:
+        st.info(t("hall.exit.no_match", search=search))
+    else:
+        st.dataframe(hall.comment_feed(feed), hide_index=True, column_config=comment_columns())
 
 # --- the journey ------------------------------------------------------------------------------
 st.header(t("hall.journey.title"))

@@ -28,8 +28,29 @@ def _target_line(fig: go.Figure, y: float, label: str, **kwargs) -> None:
     )
 
 
+def _legend_below(fig: go.Figure, title: str | None = None) -> go.Figure:
+    """Legends go under the plot: above it they collide with long titles."""
+    fig.update_layout(
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0,
+                "xanchor": "left", "x": 0, "title": {"text": title or ""}},
+        margin={"b": 10},
+    )
+    return fig
+
+
+def _whole_numbers(fig: go.Figure, top, axis: str = "y") -> None:
+    """Counts are whole: small ranges get a tick per unit instead of 0.5 steps."""
+    if top is not None and not pd.isna(top) and top <= 8:
+        (fig.update_yaxes if axis == "y" else fig.update_xaxes)(dtick=1, tick0=0)
+
+
 def _period_axis_title(grain: str) -> str:
     return t(f"hall.axis.{grain}")
+
+
+def _date_axis(fig: go.Figure) -> None:
+    # Numeric month-day: Plotly's bundled month names are English only.
+    fig.update_xaxes(tickformat="%m-%d")
 
 
 def _hour_label(hour: int) -> str:
@@ -76,12 +97,14 @@ def wait_distribution(bands: pd.DataFrame, target_min: float, band_min: int, cap
             hovertemplate="%{customdata} " + t("hall.unit.minutes") + ": %{y}<extra></extra>",
         )
     )
-    fig.add_vline(
-        x=target_min, line={"color": TARGET_LINE, "dash": "dash", "width": 1.5},
-        annotation_text=t("hall.target_label", value=formatting.minutes(target_min, 0)),
-        annotation_position="top right", annotation_font={"color": TARGET_LINE},
+    fig.add_vline(x=target_min, line={"color": TARGET_LINE, "dash": "dash", "width": 1.5})
+    # Above the plot area, where no bar can hide it.
+    fig.add_annotation(
+        x=target_min, y=1, yref="paper", yanchor="bottom", xanchor="left", showarrow=False,
+        text=t("hall.target_label", value=formatting.minutes(target_min, 0)), font={"color": TARGET_LINE},
     )
     fig.update_xaxes(range=[0, max(cap_min, target_min) + band_min + 1])
+    _whole_numbers(fig, bands["visits"].max())
     return finish(fig, t("hall.queue.distribution_title"), t("hall.axis.wait_min"), t("hall.axis.called_visits"))
 
 
@@ -98,7 +121,8 @@ def wait_trend(trend: pd.DataFrame, target_min: float, grain: str) -> go.Figure:
         )
     _target_line(fig, target_min, t("hall.target_label", value=formatting.minutes(target_min, 0)))
     fig.update_yaxes(rangemode="tozero")
-    return finish(fig, t("hall.queue.trend_title"), _period_axis_title(grain), t("hall.axis.wait_min"))
+    _date_axis(fig)
+    return _legend_below(finish(fig, t("hall.queue.trend_title"), _period_axis_title(grain), t("hall.axis.wait_min")))
 
 
 def arrivals_vs_counters(hours: pd.DataFrame, counters_installed, target_min: float) -> go.Figure:
@@ -113,7 +137,7 @@ def arrivals_vs_counters(hours: pd.DataFrame, counters_installed, target_min: fl
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     x = [_hour_label(h) for h in hours["hour"]]
     for key in ("green", "amber", "red", None):
-        mask = [s == key for s in status]
+        mask = [s == key and a > 0 for s, a in zip(status, hours["arrivals_per_day"])]
         if not any(mask):
             continue
         part = hours[mask]
@@ -147,11 +171,14 @@ def arrivals_vs_counters(hours: pd.DataFrame, counters_installed, target_min: fl
         )
         top = max(top, float(counters_installed))
     fig.update_xaxes(categoryorder="array", categoryarray=x)
-    fig.update_yaxes(title_text=t("hall.axis.counters"), range=[0, top * 1.15 + 0.1], secondary_y=True, showgrid=False)
+    fig.update_yaxes(
+        title_text=t("hall.axis.counters"), range=[0, top * 1.15 + 0.1], secondary_y=True, showgrid=False,
+        dtick=1 if top <= 12 else None, tick0=0,
+    )
     fig.update_layout(barmode="stack")
-    fig = finish(fig, t("hall.queue.staffing_title"), t("hall.axis.arrival_hour"), None)
+    fig = finish(fig, t("hall.queue.staffing_title"), t("hall.axis.arrival_hour"), None, height=400)
     fig.update_yaxes(title_text=t("hall.axis.arrivals_per_day"), secondary_y=False)
-    return fig
+    return _legend_below(fig)
 
 
 # --- peak moments -----------------------------------------------------------------------------
@@ -178,10 +205,11 @@ def peak_distribution(dist: pd.DataFrame, current) -> go.Figure:
                 hovertemplate=t("hall.score_hover", score=score) + ": %{customdata[0]} (n = %{customdata[1]})<extra></extra>",
             )
         )
-    fig.update_layout(barmode="stack", legend_title_text=t("hall.axis.score"), legend_traceorder="normal")
+    fig.update_layout(barmode="stack", legend_traceorder="normal")
     fig.update_xaxes(tickformat=".0%", range=[0, 1])
     fig.update_yaxes(autorange="reversed")
-    return finish(fig, t("hall.peak.distribution_title"), t("hall.axis.share_of_ratings"), None, height=300)
+    fig = finish(fig, t("hall.peak.distribution_title"), t("hall.axis.share_of_ratings"), None, height=360)
+    return _legend_below(fig, t("hall.axis.score"))
 
 
 def peak_trend(trend: pd.DataFrame, target: float, grain: str) -> go.Figure:
@@ -200,7 +228,8 @@ def peak_trend(trend: pd.DataFrame, target: float, grain: str) -> go.Figure:
         )
     _target_line(fig, target, t("hall.target_label", value=formatting.score(target)))
     fig.update_yaxes(range=[0.8, 5.2], dtick=1)
-    return finish(fig, t("hall.peak.trend_title"), _period_axis_title(grain), t("hall.axis.mean_score"))
+    _date_axis(fig)
+    return _legend_below(finish(fig, t("hall.peak.trend_title"), _period_axis_title(grain), t("hall.axis.mean_score")))
 
 
 def _score_grid(fig: go.Figure, z, text, x, y, thin, colorbar_title: str) -> None:
@@ -267,7 +296,7 @@ def wait_tolerance(curve: pd.DataFrame, target: float, min_n: int) -> go.Figure:
     _target_line(fig, target, t("hall.target_label", value=formatting.score(target)))
     fig.update_xaxes(categoryorder="array", categoryarray=labels, type="category")
     fig.update_yaxes(range=[0.8, 5.2], dtick=1)
-    return finish(fig, t("hall.peak.tolerance_title"), t("hall.axis.wait_band"), t("hall.axis.mean_peak_score"))
+    return _legend_below(finish(fig, t("hall.peak.tolerance_title"), t("hall.axis.wait_band"), t("hall.axis.mean_peak_score")))
 
 
 # --- exit moment ----------------------------------------------------------------------------
@@ -285,6 +314,7 @@ def exit_distribution(dist: pd.DataFrame) -> go.Figure:
         )
     )
     fig.update_yaxes(range=[0, float(ratings.max()) * 1.2 + 0.5])
+    _whole_numbers(fig, ratings.max())
     return finish(fig, t("hall.exit.distribution_title"), t("hall.axis.exit_score"), t("hall.axis.exit_ratings"))
 
 
@@ -300,6 +330,7 @@ def exit_trend(trend: pd.DataFrame, target: float, grain: str) -> go.Figure:
     )
     _target_line(fig, target, t("hall.target_label", value=formatting.score(target)))
     fig.update_yaxes(range=[0.8, 5.2], dtick=1)
+    _date_axis(fig)
     return finish(fig, t("hall.exit.trend_title"), _period_axis_title(grain), t("hall.axis.mean_score"))
 
 
@@ -319,10 +350,12 @@ def theme_counts(counts: pd.DataFrame) -> go.Figure:
                 hovertemplate="%{y}: %{x}<extra>%{fullData.name}</extra>",
             )
         )
-    fig.update_layout(barmode="stack")
+    fig.update_layout(barmode="stack", legend_traceorder="normal")
     fig.update_yaxes(autorange="reversed")
-    return finish(fig, t("hall.exit.themes_title"), t("hall.axis.comments"), None,
-                  height=max(280, 90 + 34 * len(themes)))
+    _whole_numbers(fig, counts["theme_total"].max(), axis="x")
+    fig = finish(fig, t("hall.exit.themes_title"), t("hall.axis.comments"), None,
+                 height=max(320, 140 + 34 * len(themes)))
+    return _legend_below(fig)
 
 
 # --- journey --------------------------------------------------------------------------------

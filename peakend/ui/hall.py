@@ -10,8 +10,8 @@ from peakend.i18n import t
 def comment_columns() -> dict:
     """Column headers and formats for peakend.hall.comment_feed tables."""
     return {
-        "commented_at": st.column_config.DatetimeColumn(t("hall.exit.col.time"), format="YYYY-MM-DD HH:mm", width="small"),
-        "exit_score": st.column_config.NumberColumn(t("hall.exit.col.score"), format="%d", width="small"),
-        "purpose": st.column_config.TextColumn(t("hall.exit.col.purpose"), width="small"),
+        "commented_at": st.column_config.DatetimeColumn(t("hall.exit.col.time"), format="YYYY-MM-DD HH:mm", width=135),
+        "exit_score": st.column_config.NumberColumn(t("hall.exit.col.score"), format="%d", width=80),
+        "purpose": st.column_config.TextColumn(t("hall.exit.col.purpose"), width=120),
         "exit_comment": st.column_config.TextColumn(t("hall.exit.col.comment"), width="large"),
     }

@@ -1,0 +1,226 @@
+"""The hall page's logic (peakend/hall.py), comment themes (peakend/hall_themes.py) and chart
+builders (peakend/charts/hall.py), without Streamlit."""
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from fixture_db import build_fixture_db
+from peakend import hall, hall_themes
+from peakend.charts import hall as charts
+from peakend.i18n import set_language
+from peakend.metrics import MIN_RATINGS_DEFAULT
+
+
+@pytest.fixture(autouse=True)
+def english():
+    set_language("en")
+    yield
+    set_language("zh")
+
+
+@pytest.fixture(scope="module")
+def db():
+    database = build_fixture_db()
+    yield database
+    database.close()
+
+
+H1 = hall.hall_filter("H1", date(2026, 3, 2), date(2026, 3, 8))
+
+
+# --- bands, grain, filter ---------------------------------------------------------------------
+def test_wait_band_labels_match_the_edges():
+    assert hall.wait_band_labels() == ["0–5", "5–10", "10–15", "15–20", "20–30", "30+"]
+
+
+def test_trend_grain_days_then_weeks():
+    assert hall.trend_grain(date(2026, 3, 1), date(2026, 3, 31)) == "day"
+    assert hall.trend_grain(date(2026, 1, 1), date(2026, 3, 3)) == "day"  # 62 days
+    assert hall.trend_grain(date(2026, 1, 1), date(2026, 3, 4)) == "week"  # 63 days
+
+
+def test_hall_filter_treats_empty_choices_as_all():
+    f = hall.hall_filter("H1", date(2026, 3, 2), date(2026, 3, 8), [], [])
+    assert (f.halls, f.purposes, f.peak_moments) == (("H1",), None, None)
+    f = hall.hall_filter("H1", date(2026, 3, 2), date(2026, 3, 8), ["bill_payment"], ["counter_result"])
+    assert (f.purposes, f.peak_moments) == (("bill_payment",), ("counter_result",))
+
+
+# --- wait tolerance ---------------------------------------------------------------------------
+def _curve(moment, means, n=40):
+    return pd.DataFrame(
+        {"peak_moment": moment, "wait_band": range(1, len(means) + 1), "ratings": n, "peak_mean": means}
+    )
+
+
+def test_tolerance_falloff_finds_the_first_band_below_target():
+    curve = pd.concat([
+        _curve("counter_result", [4.6, 4.3, 3.8, 3.1]),  # falls in band 3 (10-15 min)
+        _curve("data_experience", [4.5, 4.4, 4.2]),  # never below 4.0
+        _curve("phone_purchase", [3.5, 3.9]),  # below from the start
+    ])
+    got = hall.tolerance_falloff(curve, 4.0, 30)
+    assert got == {"counter_result": ("falls", 3), "data_experience": ("holds", None), "phone_purchase": ("below", 1)}
+    sentences = hall.tolerance_sentences(got, 4.0, 30)
+    assert sentences[0] == "Counter result: the score falls below the target of 4.00 after waits of 10–15 min."
+
+
+def test_tolerance_falloff_ignores_thin_bands():
+    # band 2 is below target but has 5 ratings only; band 3 (trusted) is the first below
+    curve = pd.concat([
+        pd.DataFrame({"peak_moment": "counter_result", "wait_band": [1, 2, 3], "ratings": [50, 5, 40],
+                      "peak_mean": [4.5, 2.0, 3.5]}),
+        _curve("data_experience", [3.0], n=3),
+    ])
+    got = hall.tolerance_falloff(curve, 4.0, 30)
+    assert got["counter_result"] == ("falls", 3)
+    assert got["data_experience"] == ("thin", None)
+    assert got["phone_purchase"] == ("thin", None)
+
+
+# --- unhappy exits ----------------------------------------------------------------------------
+def test_unhappy_exit_statement_on_the_fixture(db):
+    row = hall.first_row(db.query("hall_unhappy_exits", H1))
+    text = hall.unhappy_exit_statement(row, 10.0)
+    # 2 of 5 unhappy: V02 after a long wait only, V06 after both
+    assert text.startswith("Of the 5 exit ratings this period, 2 were unhappy (1-2, 40%).")
+    assert "1 of them (50%) came after a wait over 10 min alone" in text
+    assert "0 (0%) after a low peak score (1-2) alone, 1 (50%) after both, and 0 (0%) after neither" in text
+    assert text.endswith("Long waits drove most unhappy exits.**")
+    set_language("zh")
+    zh = hall.unhappy_exit_statement(row, 10.0)
+    assert "有 2 条不满" in zh and "不满主要来自排队过长" in zh
+
+
+def test_unhappy_exit_statement_names_the_driver():
+    def row(long_wait, low_peak, both, neither):
+        unhappy = long_wait + low_peak + both + neither
+        return pd.Series({"exit_ratings": 100, "unhappy_exits": unhappy, "after_long_wait": long_wait,
+                          "after_low_peak": low_peak, "after_both": both, "after_neither": neither})
+
+    assert hall.unhappy_exit_statement(row(1, 6, 1, 2), 10).endswith("Poor peak moments drove most unhappy exits.**")
+    assert "followed neither" in hall.unhappy_exit_statement(row(1, 1, 0, 5), 10)
+    assert "weigh equally" in hall.unhappy_exit_statement(row(2, 2, 1, 0), 10)
+    none = pd.Series({"exit_ratings": 3, "unhappy_exits": 0, "after_long_wait": 0, "after_low_peak": 0,
+                      "after_both": 0, "after_neither": 0})
+    assert hall.unhappy_exit_statement(none, 10) == "None of the 3 exit ratings in this period is unhappy (1-2)."
+    assert "No exit ratings" in hall.unhappy_exit_statement(None, 10)
+
+
+# --- comment themes ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "comment, themes",
+    [
+        ("排队太久了", ("waiting",)),
+        ("Waited forever, rude staff", ("waiting", "staff_attitude")),
+        ("Good deal on the phone", ("price_deal", "device_stock")),
+        ("服务很好", ("staff_attitude",)),
+        ("Long queue, unresolved question", ("waiting", "expertise")),
+        ("营业员解释得很清楚，手机缺货", ("staff_attitude", "expertise", "device_stock")),
+        ("环境干净，价格实惠", ("environment", "price_deal")),
+        ("系统死机，手续太复杂", ("process",)),
+        ("办理很快", ("waiting",)),
+        ("信号不好，网速差", ("network",)),
+        # segmentation, not substrings: 等级 (grade) holds no waiting word; English stems
+        # match from a word's start only ("restock" is no "stock*")
+        ("等级很高", ("other",)),
+        ("restock", ("other",)),
+        ("", ("other",)),
+    ],
+)
+def test_themes_of_a_comment(comment, themes):
+    assert hall_themes.themes_of(comment) == themes
+
+
+def test_words_segments_chinese_and_splits_english():
+    assert hall_themes.words("排队太久了, Rude STAFF!") == ["排队", "太久", "了", "rude", "staff"]
+
+
+def test_every_theme_has_both_languages_and_a_label():
+    from peakend.i18n import catalog
+
+    for theme in hall_themes.THEMES:
+        assert theme.zh and theme.en, theme.key
+    for key in hall_themes.THEME_KEYS:
+        assert set(catalog()[f"hall.theme.{key}"]) == {"zh", "en"}
+
+
+def test_theme_counts_and_examples_on_the_fixture(db):
+    comments = db.query("hall_exit_comments", H1, limit=None)
+    counts = hall_themes.theme_counts(comments)
+    totals = dict(zip(counts["theme"], counts["theme_total"]))
+    # V06 "Waited forever, rude staff" (1): waiting, staff; V05 "Good deal on the phone" (4):
+    # price, device; V02 "排队太久了" (2): waiting; V01 "Fast and polite" (5): waiting, staff
+    assert totals == {"waiting": 3, "staff_attitude": 2, "price_deal": 1, "device_stock": 1}
+    assert list(totals) == ["waiting", "staff_attitude", "price_deal", "device_stock"]
+    waiting = counts[counts["theme"] == "waiting"].set_index("mood")["comments"].to_dict()
+    assert waiting == {"unhappy": 2, "neutral": 0, "satisfied": 1, "unrated": 0}
+    examples = hall_themes.theme_examples(comments, "waiting")
+    assert list(examples["visit_id"]) == ["V06", "V02", "V01"]
+    assert hall_themes.theme_counts(comments.iloc[0:0]).empty
+
+
+# --- charts -----------------------------------------------------------------------------------
+def _labels(fig):
+    layout = fig.layout
+    texts = [layout.title.text, layout.xaxis.title.text, layout.yaxis.title.text]
+    return [x for x in texts if x]
+
+
+def _all_figures(db):
+    hours = db.query("hall_arrivals_by_hour", H1)
+    trend = db.query("metrics_by_group", H1, group_1="day", group_2=None)
+    current = db.query("metrics_by_group", H1, group_1=None, group_2=None).iloc[0]
+    comments = db.query("hall_exit_comments", H1, limit=None)
+    edges = list(hall.WAIT_BAND_EDGES)
+    return {
+        "heatmap_wait": charts.wait_heatmap(db.query("hall_wait_heatmap", H1), "wait"),
+        "heatmap_arrivals": charts.wait_heatmap(db.query("hall_wait_heatmap", H1), "arrivals"),
+        "distribution": charts.wait_distribution(
+            db.query("hall_wait_distribution", H1, band_min=2, cap_min=60), 10.0, 2, 60),
+        "wait_trend": charts.wait_trend(trend, 10.0, "day"),
+        "staffing": charts.arrivals_vs_counters(hours, 3, 10.0),
+        "peak_distribution": charts.peak_distribution(db.query("hall_peak_distribution", H1), current),
+        "peak_trend": charts.peak_trend(trend, 4.0, "day"),
+        "staff": charts.staff_scores(
+            hall.staff_peak_scores(db.query("metrics_by_group", H1, group_1="staff", group_2="peak_moment")), 2),
+        "tolerance": charts.wait_tolerance(db.query("hall_peak_by_wait_band", H1, wait_band_edges=edges), 4.0, 30),
+        "exit_distribution": charts.exit_distribution(db.query("hall_exit_distribution", H1)),
+        "exit_trend": charts.exit_trend(trend, 4.0, "day"),
+        "themes": charts.theme_counts(hall_themes.theme_counts(comments)),
+        "journey": charts.journey_grid(db.query("hall_journey", H1, wait_band_edges=edges), MIN_RATINGS_DEFAULT),
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_every_chart_has_a_title_and_axis_titles_in_the_language(db, language):
+    set_language(language)
+    for name, fig in _all_figures(db).items():
+        labels = _labels(fig)
+        assert fig.layout.title.text, name
+        assert len(labels) >= 2, (name, labels)  # a title and at least one axis title
+        for text in labels:
+            assert not text.startswith("hall."), (name, text)  # a missing catalog entry
+        if language == "zh":
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in fig.layout.title.text), name
+
+
+def test_staffing_chart_marks_the_hour_over_target_red(db):
+    fig = charts.arrivals_vs_counters(db.query("hall_arrivals_by_hour", H1), 3, 10.0)
+    bars = {tr.name: list(tr.x) for tr in fig.data if tr.type == "bar"}
+    # median wait of arrivals by hour: 9h 8 (on target), 10h 6, 11h 20 (over 12.5: red), 17h 2
+    assert bars == {"Wait on target": ["09:00", "10:00", "17:00"], "Wait off target": ["11:00"]}
+    counters = next(tr for tr in fig.data if tr.name == "Counters in use (mean)")
+    assert list(counters.y) == pytest.approx([2 / 3, 1 / 3, 1 / 3, 1 / 3, 1 / 3])
+
+
+def test_staff_chart_greys_cells_under_the_minimum(db):
+    scores = hall.staff_peak_scores(db.query("metrics_by_group", H1, group_1="staff", group_2="peak_moment"))
+    fig = charts.staff_scores(scores, 2)
+    coloured, greyed = fig.data
+    # S1 counter result has 2 ratings (kept); every other cell has 1 (greyed)
+    assert coloured.z[0][0] == 3.5 and coloured.z[0][1] is None
+    assert greyed.z[0][0] is None and greyed.z[0][1] == 1 and greyed.z[1][2] == 1
+    assert "n = 2" in coloured.text[0][0]

@@ -7,7 +7,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fixture_db import build_fixture_db  # noqa: E402
+from fixture_db import build_fixture_db, fixture_password  # noqa: E402
 
 
 @pytest.fixture()
@@ -113,3 +113,44 @@ def screenshot(pg, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     pg.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --- signed in (every page needs a signed-in user; nobody signed in sees no hall) --------
+# Fixture users (tests/fixture/users.csv), one per role:
+#   h1     hall manager of H1            north  regional manager of North (H1, H2)
+#   h2h3   hall manager of H2 and H3     south  regional manager of South (H3)
+#   hq     head office (every hall)      admin  data admin (every hall; loads, targets)
+#   slowed hall manager of H3, kept for the brute-force test (don't sign in with it)
+
+
+def sign_in_apptest(at, username: str = "hq"):
+    """Make an AppTest run signed in as a fixture user; returns `at` for chaining.
+
+    Sets the same server-side session ticket the sign-in form sets (no widget can set it
+    from a browser). The user is still re-read from the database on each run, so the
+    scope comes from tests/fixture/users.csv like in production.
+    """
+    from peakend.auth import Ticket
+    from peakend.auth.store import utcnow
+    from peakend.ui.auth import SESSION_KEY
+
+    now = utcnow()
+    at.session_state[SESSION_KEY] = Ticket(username, "password", now, now)
+    return at
+
+
+def sign_in(pg, url: str, username: str = "hq", password: str | None = None) -> None:
+    """Open `url` in the browser and sign in through the real sign-in form as a fixture
+    user. The app keeps the URL's page and query, so the page opens signed in.
+
+    A page.goto() starts a new session: call this instead of page.goto for every URL.
+    """
+    pg.goto(url)
+    wait_for_app(pg)
+    pg.locator("[data-testid='stForm'] input[type='text']").first.fill(username)
+    pg.locator("[data-testid='stForm'] input[type='password']").fill(
+        password if password is not None else fixture_password(username)
+    )
+    pg.locator("[data-testid='stFormSubmitButton'] button").click()
+    pg.wait_for_selector(".st-key-_peakend_sign_out", timeout=30_000)
+    wait_for_app(pg)

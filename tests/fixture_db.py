@@ -6,11 +6,14 @@ tests/test_queries_metrics.py).
 
 from __future__ import annotations
 
+import csv
+import functools
 from pathlib import Path
 
 import duckdb
 
-from peakend import warehouse
+from peakend import auth, warehouse
+from peakend.auth.passwords import hash_password
 from peakend.db import Database
 from peakend.schema import TARGET_COLUMNS
 
@@ -23,7 +26,31 @@ def build_fixture_db(path: str | Path = ":memory:") -> Database:
         _load(cur, "halls")
         _load(cur, "purposes")
         _load(cur, "targets")
+        _add_users(cur)
     return db
+
+
+@functools.cache
+def _hash(password: str) -> str:
+    return hash_password(password)  # argon2 is slow on purpose: once per process
+
+
+def _add_users(cur: duckdb.DuckDBPyConnection) -> None:
+    """The users of tests/fixture/users.csv (one per role, passwords in the file)."""
+    with (FIXTURE / "users.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            auth.add_user(
+                cur, row["username"], row["role"], display_name=row["display_name"],
+                hashed_password=_hash(row["password"]), email=row["email"] or None,
+                halls=[h for h in row["halls"].split(";") if h],
+                regions=[r for r in row["regions"].split(";") if r],
+            )
+
+
+def fixture_password(username: str) -> str:
+    """The fixture user's password (tests sign in with it)."""
+    with (FIXTURE / "users.csv").open(encoding="utf-8") as fh:
+        return next(r["password"] for r in csv.DictReader(fh) if r["username"] == username)
 
 
 def _load(cur: duckdb.DuckDBPyConnection, table: str) -> None:

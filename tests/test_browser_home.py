@@ -2,14 +2,13 @@
 
 import pytest
 
-from conftest import screenshot, wait_for_app
+from conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
 
 def test_home_shows_loaded_data_and_headline(page, app_url):
-    page.goto(app_url + "/?lang=en")
-    wait_for_app(page)
+    sign_in(page, app_url + "/?lang=en", "hq")  # head office sees every hall
     body = page.locator("[data-testid='stMain']").inner_text()
     # 3 halls, 2 regions, 3 cities, 13 visits (tests/fixture/visits.csv).
     assert "Loaded: 3 halls in 2 regions and 3 cities, 13 visits" in body
@@ -24,8 +23,7 @@ def test_home_shows_loaded_data_and_headline(page, app_url):
 
 
 def test_language_switch_changes_labels_not_numbers(page, app_url):
-    page.goto(app_url + "/?lang=zh")
-    wait_for_app(page)
+    sign_in(page, app_url + "/?lang=zh", "hq")
     body = page.locator("[data-testid='stMain']").inner_text()
     assert "网络概览" in body
     assert "13 人次" in body or "13" in body

@@ -3,7 +3,7 @@ directly must get the same navigation as everyone else (see peakend/ui/legacy_pa
 
 import pytest
 
-from conftest import start_server, wait_for_app
+from conftest import sign_in, start_server, wait_for_app
 from peakend.ui.navigation import PAGES
 
 pytestmark = pytest.mark.browser
@@ -16,6 +16,11 @@ def _menu_on_fresh_server(browser, db_file, path):
         pg = context.new_page()
         pg.goto(url + path)
         wait_for_app(pg)
+        # Signed out, every URL shows the sign-in form and no menu at all (not the legacy one).
+        pg.wait_for_selector("[data-testid='stForm'] input[type='password']", timeout=30_000)
+        wait_for_app(pg)
+        assert pg.locator("[data-testid='stSidebarNav'] a").all_inner_texts() == []
+        sign_in(pg, url + path, "hq")  # head office: every page is offered
         menu = pg.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
         main = pg.locator("[data-testid='stMain']").inner_text()
         context.close()

@@ -18,23 +18,35 @@ class PageSpec:
     file: str  # relative to the project root
     icon: str
     default: bool = False
+    # Roles that may open the page (peakend.auth.roles.Role values, e.g. ("data_admin",));
+    # None: every signed-in user. Other roles don't see it in the menu, and its URL says
+    # plainly that their role may not open it.
+    roles: tuple[str, ...] | None = None
+
+
+def page_allowed(spec: PageSpec, role: str | None) -> bool:
+    return spec.roles is None or role in spec.roles
 
 
 PAGES = [
     PageSpec("home", "pages/home.py", ":material/home:", default=True),
     PageSpec("hall", "pages/hall.py", ":material/storefront:"),
+    PageSpec("regional", "pages/regional.py", ":material/leaderboard:"),
     PageSpec("explore", "pages/explore.py", ":material/travel_explore:"),
 ]
 
 
-def build_pages() -> list:
+def build_pages(role: str | None = None) -> list:
+    """The pages for a signed-in role (None: all offered). Pages the role may not open stay
+    registered but hidden, so their URL still resolves and app.py can refuse it plainly."""
     return [
         st.Page(
             str(ROOT / spec.file),
             title=t(f"nav.{spec.key}"),
             icon=spec.icon,
-            url_path=spec.key if not spec.default else None,
+            url_path=spec.key,  # also for the default page: its hash must match signin_pages()
             default=spec.default,
+            visibility="visible" if role is None or page_allowed(spec, role) else "hidden",
         )
         for spec in PAGES
     ]

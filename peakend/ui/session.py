@@ -10,7 +10,7 @@ import streamlit as st
 from peakend import i18n
 from peakend.db import Database
 from peakend.schema import SchemaError
-from peakend.scope import EVERYTHING, Scope
+from peakend.scope import Scope
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent.parent / "data" / "demo.duckdb"
 
@@ -38,14 +38,13 @@ def database() -> Database:
 
 
 def current_scope() -> Scope:
-    """The halls the signed-in user may see, decided on the server.
+    """The halls the signed-in user may see, decided on the server (peakend.ui.auth).
 
-    Everyone sees every hall until sign-in exists; pages never pass a scope themselves.
+    Nobody signed in sees no hall at all; pages never pass a scope themselves.
     """
-    user = st.session_state.get("user")
-    if user is not None and getattr(user, "scope", None) is not None:
-        return user.scope
-    return EVERYTHING
+    from peakend.ui.auth import signed_in_scope  # auth uses database() from this module
+
+    return signed_in_scope()
 
 
 def init_language() -> str:

@@ -1,0 +1,15 @@
+"""Sign in: what everyone sees until they have signed in, whatever page URL they opened."""
+
+import streamlit as st
+
+from peakend.i18n import t
+from peakend.ui.auth import password_form, show_notice, single_sign_on
+
+_, middle, _ = st.columns([1, 1.3, 1])
+with middle:
+    st.title(t("auth.title"))
+    st.caption(t("auth.intro"))
+    show_notice()
+    password_form()
+    single_sign_on()
+    st.caption(t("auth.help"))

@@ -1,0 +1,295 @@
+"""The signed-in session in Streamlit: sign-in form, single sign-on, sign-out, expiry,
+the account box, and pages a role may not open.
+
+The session remembers a `Ticket` in its server-side session state (no widget has that
+key, so a browser can't set it). app.py calls `refresh_session()` at the top of every
+run: the user is re-read from the database each time, so a disabled account, a new
+password or a new scope takes effect at the next click, and the scope is resolved again
+(a hall loaded into a region reaches its regional manager).
+
+Single sign-on (optional): when `.streamlit/secrets.toml` has an `[auth]` section for
+Streamlit's OIDC login (`st.login`), the sign-in page offers it; the identity's e-mail
+is mapped to the PeakEnd user with that e-mail (`python -m peakend users email NAME
+ADDRESS`), whose role and scope then apply. An identity whose provider says the e-mail
+is not verified, or that maps to no active user, is refused.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from peakend import auth
+from peakend.auth import Ended, Outcome, Permission, Ticket, User
+from peakend.auth.store import utcnow
+from peakend.i18n import t
+from peakend.scope import Scope
+from peakend.ui.navigation import PAGES, ROOT, PageSpec, page_allowed
+from peakend.ui.session import database
+
+SIGNIN_FILE = ROOT / "pages" / "signin.py"
+
+# The session-state key of the sign-in ticket. Tests that drive pages with AppTest set it
+# through tests/conftest.py's `sign_in_apptest`, which is the same as having signed in.
+SESSION_KEY = _TICKET = "_peakend_ticket"
+_SIGNED_IN = "_peakend_signed_in"  # (User, Scope) checked at the start of this run
+_NOTICE = "_peakend_signin_notice"
+_LAST_NAME = "_peakend_signin_name"
+_KEEP_ON_SIGN_OUT = ("lang",)
+
+
+# -- the session ---------------------------------------------------------------------------
+def _client() -> dict:
+    try:
+        ip = st.context.ip_address
+    except Exception:  # not available outside a browser session
+        ip = None
+    return {"ip": ip} if ip else {}
+
+
+def refresh_session() -> User | None:
+    """Check this session's sign-in once per run (app.py) and return the user, or None."""
+    st.session_state.pop(_SIGNED_IN, None)
+    db = database()
+    now = utcnow()
+    ticket: Ticket | None = st.session_state.get(_TICKET)
+    user = None
+    if ticket is not None:
+        user, ended = auth.check_session(db, ticket, now)
+        if user is None:
+            _end_session(ticket, ended)
+            return None
+        st.session_state[_TICKET] = ticket.seen(now)
+    elif sso_configured() and st.user.get("is_logged_in"):
+        user = _sso_sign_in(now)
+    if user is not None:
+        st.session_state[_SIGNED_IN] = (user, auth.scope_of(db, user))
+    return user
+
+
+def _signed_in() -> tuple[User, Scope] | None:
+    got = st.session_state.get(_SIGNED_IN)
+    if got is None and _TICKET in st.session_state:
+        refresh_session()  # a page run without app.py (AppTest on a page file)
+        got = st.session_state.get(_SIGNED_IN)
+    return got
+
+
+def current_user() -> User | None:
+    """The signed-in user (role, display name, halls or regions), or None."""
+    got = _signed_in()
+    return got[0] if got else None
+
+
+def signed_in_scope() -> Scope:
+    """The halls the signed-in user may see; with nobody signed in, none at all."""
+    got = _signed_in()
+    return got[1] if got else Scope.halls(())
+
+
+def _end_session(ticket: Ticket, ended: Ended) -> None:
+    auth.audit(database(), ticket.username, "session_ended", {"reason": ended.value})
+    _clear_session_state()
+    st.session_state[_NOTICE] = f"ended_{ended.value}"
+    if ticket.method == "sso" and sso_configured():
+        st.logout()  # else the identity cookie would sign the session straight back in
+
+
+def _clear_session_state() -> None:
+    """Forget everything of the session but the language, so the next person to sign in
+    at this browser starts clean."""
+    for key in list(st.session_state.keys()):
+        if key not in _KEEP_ON_SIGN_OUT:
+            del st.session_state[key]
+
+
+def sign_out() -> None:
+    ticket: Ticket | None = st.session_state.get(_TICKET)
+    if ticket is not None:
+        auth.audit(database(), ticket.username, "sign_out", _client())
+    _clear_session_state()
+    st.session_state[_NOTICE] = "signed_out"
+    if ticket is not None and ticket.method == "sso" and sso_configured():
+        st.logout()
+    else:
+        st.rerun()
+
+
+def audit_action(action: str, detail=None) -> None:
+    """Record an action of the signed-in user (a load, an undo, a target change)."""
+    auth.audit(database(), current_user(), action, detail)
+
+
+def require_permission(permission: Permission) -> User:
+    """Stop the page with a plain message unless the signed-in user may do this."""
+    user = current_user()
+    if user is None or not user.may(permission):
+        st.error(t("auth.not_permitted", role=role_label(user.role) if user else "–"))
+        st.stop()
+    return user
+
+
+# -- single sign-on ------------------------------------------------------------------------
+def sso_providers() -> list[str | None]:
+    """The OIDC providers configured in secrets [auth]: None for the default one."""
+    try:
+        section = st.secrets["auth"] if "auth" in st.secrets else None
+    except Exception:  # no secrets file at all
+        return []
+    if not section:
+        return []
+    providers: list[str | None] = [None] if "client_id" in section else []
+    providers += sorted(k for k, v in section.items() if hasattr(v, "keys") and "client_id" in v)
+    return providers
+
+
+def sso_configured() -> bool:
+    return bool(sso_providers())
+
+
+def _sso_sign_in(now) -> User | None:
+    db = database()
+    email = (st.user.get("email") or "").strip().lower()
+    verified = st.user.get("email_verified")
+    user = auth.user_by_email(db, email) if email and verified is not False else None
+    if user is None or not user.active:
+        reason = "unverified" if verified is False else ("disabled" if user else "no_account")
+        auth.audit(db, email or None, "sign_in_failed", {**_client(), "method": "sso", "reason": reason})
+        st.session_state[_NOTICE] = f"sso_{reason}"
+        st.session_state["_peakend_sso_email"] = email
+        return None
+    st.session_state[_TICKET] = auth.open_session(user, "sso", now)
+    auth.audit(db, user, "sign_in", {**_client(), "method": "sso"})
+    return user
+
+
+# -- pages -------------------------------------------------------------------------------
+def role_label(role: str) -> str:
+    return t(f"auth.role.{role}")
+
+
+def signin_pages() -> list:
+    """With nobody signed in, every page URL shows the sign-in form and keeps its path and
+    query, so after signing in the user lands on the page (and hall, period...) asked for."""
+    return [
+        st.Page(
+            SIGNIN_FILE, title=t("auth.title"), icon=":material/login:",
+            url_path=spec.key, default=spec.default,  # same page hash as build_pages()
+        )
+        for spec in PAGES
+    ]
+
+
+def spec_of(page) -> PageSpec:
+    """The PageSpec of the page st.navigation resolved."""
+    for spec in PAGES:
+        if (spec.default and page.url_path == "") or spec.key == page.url_path:
+            return spec
+    raise LookupError(page.url_path)
+
+
+def run_page_if_allowed(page, user: User) -> None:
+    """Run the page, or say plainly that this role may not open it."""
+    spec = spec_of(page)
+    if page_allowed(spec, user.role):
+        page.run()
+        return
+    auth.audit(database(), user, "page_refused", {"page": spec.key})
+    st.title(t(f"nav.{spec.key}"))
+    st.error(
+        t(
+            "auth.page_refused",
+            roles=t("auth.list_sep").join(role_label(r) for r in spec.roles or ()),
+            role=role_label(user.role),
+        )
+    )
+    home = next(s for s in PAGES if s.default)
+    st.page_link(str(ROOT / home.file), label=t(f"nav.{home.key}"), icon=home.icon)
+
+
+# -- drawing -------------------------------------------------------------------------------
+def show_notice() -> None:
+    notice = st.session_state.pop(_NOTICE, None)
+    if notice is None:
+        return
+    if notice.startswith("sso_"):
+        email = st.session_state.get("_peakend_sso_email") or "–"
+        st.warning(t(f"auth.notice.{notice}", email=email))
+    elif notice == "signed_out":
+        st.success(t("auth.notice.signed_out"))
+    else:
+        st.info(t(f"auth.notice.{notice}"))
+
+
+def password_form() -> None:
+    """User name and password. The form clears on submit, so the password doesn't stay
+    in the session's widget state."""
+    with st.form("signin", clear_on_submit=True, enter_to_submit=True):
+        username = st.text_input(
+            t("auth.username"), value=st.session_state.get(_LAST_NAME, ""),
+            autocomplete="username", max_chars=64,
+        )
+        password = st.text_input(
+            t("auth.password"), type="password", autocomplete="current-password", max_chars=256,
+        )
+        submitted = st.form_submit_button(t("auth.sign_in"), type="primary", width="stretch")
+    if not submitted:
+        return
+    if not username.strip() or not password:
+        st.error(t("auth.missing"))
+        return
+    st.session_state[_LAST_NAME] = username.strip()
+    result = auth.sign_in(database(), username, password, client=_client())
+    if result.outcome is Outcome.SIGNED_IN:
+        st.session_state.pop(_LAST_NAME, None)
+        st.session_state[_TICKET] = auth.open_session(result.user, "password")
+        st.rerun()
+    elif result.outcome is Outcome.WRONG:
+        st.error(t("auth.wrong"))
+        if result.wait_seconds:
+            st.warning(t("auth.slowed", seconds=result.wait_seconds))
+    elif result.outcome is Outcome.SLOWED:
+        st.error(t("auth.slowed", seconds=result.wait_seconds))
+    elif result.outcome is Outcome.DISABLED:
+        st.error(t("auth.disabled"))
+
+
+def single_sign_on() -> None:
+    """A button per configured OIDC provider (nothing when none is configured)."""
+    providers = sso_providers()
+    if not providers:
+        return
+    st.divider()
+    for provider in providers:
+        label = t("auth.sso_button") if provider is None else t("auth.sso_button_named", provider=provider)
+        if st.button(label, key=f"sso_{provider or 'default'}", icon=":material/badge:", width="stretch"):
+            st.login(provider) if provider else st.login()
+    if st.user.get("is_logged_in"):
+        # An identity that maps to no PeakEnd user: let them leave it to try another.
+        if st.button(t("auth.sso_leave"), key="sso_leave", width="stretch"):
+            st.logout()
+
+
+def account_box(user: User) -> None:
+    """Sidebar: who is signed in, as what, over which halls; and the sign-out button."""
+    from peakend.ui.data import run  # data -> session -> (lazily) this module
+
+    scope = signed_in_scope()
+    hall_names = [] if scope.sees_everything else list(run("halls_in_scope")["hall_name"])
+    st.markdown(f"**{user.display_name}** · {role_label(user.role)}")
+    if scope.sees_everything:
+        st.caption(t("auth.scope_all"))
+    elif user.regions:
+        st.caption(t("auth.scope_regions", regions=t("auth.list_sep").join(user.regions),
+                     n=len(hall_names)))
+    else:
+        st.caption(t("auth.scope_halls", halls=t("auth.list_sep").join(hall_names) or "–"))
+    if st.button(t("auth.sign_out"), icon=":material/logout:", key="_peakend_sign_out"):
+        sign_out()
+
+
+__all__ = [
+    "SIGNIN_FILE", "refresh_session", "current_user", "signed_in_scope", "sign_out",
+    "audit_action", "require_permission", "sso_configured", "signin_pages", "spec_of",
+    "run_page_if_allowed", "show_notice", "password_form", "single_sign_on", "account_box",
+    "role_label",
+]

@@ -68,6 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         p.add_argument("username")
 
     sub.add_parser("list", help="list users with their role and scope")
+    sub.add_parser("demo", help="add the four demo users (one per role, passwords in the README)")
 
     p = sub.add_parser("audit", help="show the latest audit entries")
     p.add_argument("--user", help="only this user name")
@@ -172,6 +173,12 @@ def _run(args: argparse.Namespace) -> int:
             widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
             for r in rows:
                 print("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
+        elif command == "demo":
+            from peakend.auth.demo import create_demo_users
+
+            for u in create_demo_users(db):
+                scope = ",".join(u.halls or u.regions) or "all halls"
+                print(f"{u.username:<16} {u.password:<16} {u.role.value:<18} {scope}")
         elif command == "audit":
             for at, who, action, detail in store.audit_entries(db, args.last, args.user):
                 print(f"{at:%Y-%m-%d %H:%M:%S} UTC  {who or '-':<20} {action:<16} {detail or ''}")

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from peakend import warehouse
+from peakend.auth import create_demo_users
 from peakend.db import Database
 from peakend.demo import arrivals, comments, network, queue_sim, ratings, staffing, targets
 from peakend.demo.network import PURPOSE_CODES, SEGMENTS
@@ -206,6 +207,7 @@ def write_demo(db: Database, data: DemoData, description: str,
         for hall_id, values in data.hall_targets.items():
             warehouse.set_targets(cur, hall_id, values)
         warehouse.finish_load(cur, load_id, inserted, 0, replaced)
+        create_demo_users(cur)  # one sign-in per role (README), committed with the data
         # On failure the rollback and the closing cursor take these with them.
         cur.execute("drop view demo_visits")
         for name in ("demo_halls", "demo_visits_raw", "demo_purposes"):

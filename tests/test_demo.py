@@ -23,10 +23,14 @@ from peakend.schema import PEAK_MOMENTS
 END = date(2026, 3, 31)
 
 
+PROGRESS: list[tuple[float, str]] = []
+
+
 @pytest.fixture(scope="module")
 def demo_db():
     db = Database(":memory:")
-    generate_demo(db, visits=30_000, seed=11, end_date=END, months=1)
+    generate_demo(db, visits=30_000, seed=11, end_date=END, months=1,
+                  progress=lambda f, m: PROGRESS.append((f, m)))
     yield db
     db.close()
 
@@ -48,28 +52,27 @@ def visits(demo_db) -> pd.DataFrame:
         from visits as v join halls as h using (hall_id)""")
 
 
-def _tables(db: Database) -> dict[str, pd.DataFrame]:
+def _frames(data) -> dict[str, pd.DataFrame]:
     return {
-        "visits": frame(db, "select * exclude (load_id) from visits order by visit_id"),
-        "halls": frame(db, "select * exclude (load_id) from halls order by hall_id"),
-        "targets": frame(db, "select * from targets order by hall_id"),
-        "purposes": frame(db, "select * from purposes order by purpose"),
+        "visits": data.visits.to_pandas(),
+        "halls": data.halls.to_pandas(),
+        "purposes": data.purposes,
+        "targets": pd.DataFrame([data.network_targets, *data.hall_targets.values()],
+                                index=["*", *data.hall_targets]),
     }
 
 
 def test_same_seed_same_data_other_seed_other_data():
-    runs = []
-    for seed in (5, 5, 6):
-        db = Database(":memory:")
-        generate_demo(db, visits=4_000, seed=seed, end_date=END, months=2)
-        runs.append(_tables(db))
-        db.close()
-    for name in runs[0]:
-        pd.testing.assert_frame_equal(runs[0][name], runs[1][name])
-    assert not runs[0]["visits"].equals(runs[2]["visits"])
+    first, again, other = (
+        _frames(simulate_demo(visits=4_000, seed=seed, end_date=END, months=2))
+        for seed in (5, 5, 6))
+    for name in first:
+        pd.testing.assert_frame_equal(first[name], again[name])
+    assert not first["visits"].equals(other["visits"])
     # the end date is part of the recipe too
     other_end = simulate_demo(visits=4_000, seed=5, end_date=date(2026, 4, 30), months=2)
     assert other_end.first_day == date(2026, 3, 1)
+    assert not other_end.visits.equals(simulate_demo(4_000, 5, END, 2).visits)
 
 
 def test_network_shape(demo_db):
@@ -231,6 +234,17 @@ def test_halls_differ(visits):
     assert staff.quantile(0.9) > 1.2 * staff.quantile(0.1)  # fast and slow staff
 
 
+def test_regions_tell_a_story():
+    # at the traffic density of the default demo (about 5,500 visits a day)
+    data = simulate_demo(visits=170_000, seed=11, end_date=END, months=1)
+    visits = data.visits.select(["hall_id", "abandoned"]).to_pandas()
+    visits["hall_id"] = visits.hall_id.astype(str)
+    region = dict(zip(data.halls["hall_id"].to_pylist(), data.halls["region"].to_pylist()))
+    by_region = visits.abandoned.groupby(visits.hall_id.map(region)).mean().sort_values()
+    assert by_region["华南 South"] > 1.5 * by_region["华东 East"]
+    assert "华南 South" in by_region.index[-2:]  # the understaffed South gives up most
+
+
 def _parse(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)
@@ -257,10 +271,7 @@ def test_cli_refuses_to_overwrite_without_force(tmp_path, capsys):
     assert not (tmp_path / "demo.duckdb.partial").exists()
 
 
-def test_progress_reports_advance_to_done():
-    seen: list[tuple[float, str]] = []
-    generate_demo(Database(":memory:"), visits=500, seed=1, end_date=END, months=1,
-                  progress=lambda f, m: seen.append((f, m)))
-    fractions = [f for f, _ in seen]
-    assert fractions == sorted(fractions) and fractions[-1] == 1.0
-    assert all(isinstance(m, str) and m for _, m in seen)
+def test_progress_reports_advance_to_done(demo_db):
+    fractions = [f for f, _ in PROGRESS]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert all(isinstance(m, str) and m for _, m in PROGRESS)

@@ -104,6 +104,8 @@ TRAFFIC_PER_COUNTER = {FLAGSHIP: 1.25, STANDARD: 1.0, COMMUNITY: 0.9}
 # hiring has not kept up, the East is well run.
 UNDERSTAFFED_SHARE = {"华南 South": 0.4, "华东 East": 0.0}
 UNDERSTAFFED_SHARE_DEFAULT = 0.12
+# In the South even the flagships are short of people; elsewhere it is a few small halls.
+STRAINED_FLAGSHIPS = {"华南 South"}
 # ... and the rest of the South runs a little lean, the East a little generous.
 STAFFING_BASE = {"华南 South": 0.94, "华东 East": 1.07}
 STAFFING_BASE_DEFAULT = 1.02
@@ -167,7 +169,11 @@ def build_network(rng: np.random.Generator) -> Network:
     for name in REGIONS:  # a fixed number per region, so every seed tells the same story
         members = np.flatnonzero(region == name)
         k = round(UNDERSTAFFED_SHARE.get(name, UNDERSTAFFED_SHARE_DEFAULT) * len(members))
-        understaffed[rng.choice(members, k, replace=False)] = True
+        flagships = members[kind[members] == FLAGSHIP]
+        strained = flagships[:k] if name in STRAINED_FLAGSHIPS else flagships[:0]
+        others = np.setdiff1d(members[kind[members] != FLAGSHIP], strained)
+        understaffed[strained] = True
+        understaffed[rng.choice(others, k - len(strained), replace=False)] = True
     base = np.array([STAFFING_BASE.get(r, STAFFING_BASE_DEFAULT) for r in region])
     staffing_ratio = np.where(understaffed, rng.uniform(0.62, 0.8, n),
                               base + rng.normal(0, 0.06, n))

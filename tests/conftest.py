@@ -9,6 +9,16 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from fixture_db import build_fixture_db, fixture_password  # noqa: E402
 
+# argon2 is slow on purpose (64 MiB, 3 passes: ~0.1-0.5 s a hash on a busy machine). Tests
+# hash and check many passwords, so in the test process only, use the cheapest parameters;
+# the servers the browser tests start use the real ones (tests/test_auth_core.py checks
+# them). Hashes record their parameters, so either side verifies the other's.
+import peakend.auth.passwords as _passwords  # noqa: E402
+from argon2 import PasswordHasher as _PasswordHasher  # noqa: E402
+
+_passwords._HASHER = _PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+_passwords._DUMMY_HASH = _passwords._HASHER.hash("not a password of anyone")
+
 
 @pytest.fixture()
 def fixture_db():

@@ -430,7 +430,11 @@ def group_key_label(view: ExploreView, values: Sequence, options: FilterOptions,
 
 def measure_axis_title(key: str) -> str:
     metric = METRICS[key]
-    return f"{metric.label} ({metric.unit})" if metric.kind != "count" else metric.label
+    if metric.kind == "count":
+        return metric.label
+    if metric.kind == "score":
+        return f"{metric.label} (1-5)"  # the unit's own name says "score" again
+    return f"{metric.label} ({metric.unit})"
 
 
 # -- the result of group and measure ----------------------------------------------------

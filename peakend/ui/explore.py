@@ -97,14 +97,14 @@ def load_from_url(options: FilterOptions) -> None:
     view, dropped = parse_view(url_params(), options)
     seed(view)
     if dropped:
-        st.session_state[_DROPPED] = (dropped, query_string(view))
+        st.session_state[_DROPPED] = (dropped, None)  # the view is pinned when first shown
 
 
 def open_saved(text: str, options: FilterOptions) -> None:
     view, dropped = parse_query_string(text, options)
     seed(view, force=True)
     st.session_state[_TABLE_ROUND] = st.session_state.get(_TABLE_ROUND, 0) + 1
-    st.session_state[_DROPPED] = (dropped, query_string(view)) if dropped else None
+    st.session_state[_DROPPED] = (dropped, None) if dropped else None
 
 
 def reset() -> None:
@@ -118,7 +118,9 @@ def show_dropped(view: ExploreView) -> None:
     if not stored:
         return
     dropped, for_view = stored
-    if for_view != query_string(view):
+    if for_view is None:
+        st.session_state[_DROPPED] = (dropped, query_string(view))
+    elif for_view != query_string(view):
         st.session_state[_DROPPED] = None
         return
     for name, raw in dropped.items():
@@ -276,7 +278,7 @@ def settle(view: ExploreView, results: pd.DataFrame, filters: VisitFilter, optio
     total = drill_total(results, view)
     if total is None:
         notes.warning(t("explore.group_gone", group=group_key_label(view, view.drill, options, get_language())))
-        clear_drill()
+        clear_drill(keep_visit=True)  # the open visit is checked on its own below
         view = current_view()
         total = drill_total(results, view)
     visit = None
@@ -288,13 +290,16 @@ def settle(view: ExploreView, results: pd.DataFrame, filters: VisitFilter, optio
             view = current_view()
         else:
             visit = found.iloc[0]
+    # what was dropped here is not a change of the user's: keep the page and visit next run
+    st.session_state["xp_list_of"] = (filters, view.groups, view.drill)
     return view, total, visit
 
 
-def clear_drill() -> None:
+def clear_drill(keep_visit: bool = False) -> None:
     st.session_state["xp_drill"] = None
     st.session_state["xp_page"] = 1
-    st.session_state["xp_visit"] = None
+    if not keep_visit:
+        st.session_state["xp_visit"] = None
     st.session_state[_TABLE_ROUND] = st.session_state.get(_TABLE_ROUND, 0) + 1
 
 

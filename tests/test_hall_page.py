@@ -1,0 +1,198 @@
+"""The hall page in AppTest: its controls, URL state and what each section says, on the
+fixture (hand-derived values in tests/test_hall_queries.py)."""
+
+import json
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from conftest import sign_in_apptest
+from fixture_db import build_fixture_db
+from peakend.i18n import set_language
+
+
+def hall_app():
+    # What app.py does for one page: the session's language, then the page run through
+    # st.navigation. (AppTest.switch_page on app.py runs a pages/ file as a legacy page.)
+    import streamlit as st
+
+    from peakend.ui.navigation import ROOT
+    from peakend.ui.session import init_language
+
+    init_language()
+    st.navigation([st.Page(str(ROOT / "pages" / "hall.py"), url_path="hall")], position="hidden").run()
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory):
+    # A copy of our own: the browser tests' server holds a lock on the shared one.
+    path = tmp_path_factory.mktemp("hall_page") / "fixture.duckdb"
+    build_fixture_db(path).close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def fresh_caches():
+    # Cached query results are keyed by data version, not by file: start and end clean.
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture()
+def open_page(db_path, fresh_caches, monkeypatch):
+    monkeypatch.setenv("PEAKEND_DB", str(db_path))
+
+    def open_page(user="hq", lang="en", **query):
+        # AppTest formats widget values in the test's thread with the page's format_func,
+        # which reads the language: give this thread the page's language too.
+        set_language(lang)
+        at = AppTest.from_function(hall_app, default_timeout=90)
+        sign_in_apptest(at, user)
+        at.session_state["lang"] = lang
+        for name, value in query.items():
+            at.query_params[name] = value
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    yield open_page
+    set_language("zh")
+
+
+def cards(at):
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def chart_titles(at):
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+def texts(elements):
+    return [e.value for e in elements]
+
+
+def test_a_hall_manager_lands_on_their_hall(open_page):
+    at = open_page(user="h1")  # hall manager of H1 only
+    picker = at.selectbox(key="hall")
+    assert (picker.value, picker.disabled, picker.options) == ("H1", True, ["Alpha Hall · North"])
+    assert at.selectbox(key="period").value == "last_7_days"
+    # 2026-03-02 .. 03-08 holds all of H1's visits; the 7 days before hold none.
+    got = cards(at)
+    assert got["Visits"] == ("7", "")
+    assert got["Median wait"] == ("6.0 min", "")
+    assert got["P90 wait"] == ("16.8 min", "")
+    assert got["Service level"] == ("50.0%", "")
+    assert got["Abandonment"] == ("28.6%", "")
+    assert got["Peak · counter result"][0] == "3.33"
+    assert got["Exit score"][0] == "3.20"
+    assert got["Peak-end index"][0] == "3.50"
+    assert got["NPS"][0] == "+20"
+    assert any("The previous period of equal length (Feb 23, 2026 to Mar 1, 2026) has no visits" in c
+               for c in texts(at.caption))
+    # thin data said plainly: 3 counter-result ratings is far below the minimum of 30
+    assert any("Too few ratings (n = 3)" in m for m in texts(at.markdown))
+    assert dict(at.query_params) == {"hall": "H1", "period": "last_7_days"}
+
+
+def test_a_link_opens_the_same_hall_and_period_with_the_change(open_page):
+    at = open_page(hall="H1", **{"from": "2026-03-05", "to": "2026-03-08"})
+    assert at.selectbox(key="hall").value == "H1"
+    assert at.selectbox(key="period").value == "custom"
+    # now V06, V07; the 4 days before (03-01 .. 03-04) V01-V05 (waits 4, 12, 6, 2: median 5)
+    got = cards(at)
+    assert got["Visits"] == ("2", "-3")
+    assert got["Median wait"] == ("20.0 min", "+15.0")
+    assert got["Abandonment"] == ("50.0%", "+30.0 pp")  # 1/2 against 1/5
+    assert any("(Mar 1, 2026 to Mar 4, 2026)" in c for c in texts(at.caption))
+    assert dict(at.query_params) == {"hall": "H1", "from": "2026-03-05", "to": "2026-03-08"}
+
+
+def test_a_link_to_a_hall_outside_the_scope_is_dropped_and_said(open_page):
+    at = open_page(user="h1", hall="H3")
+    assert at.selectbox(key="hall").value == "H1"
+    assert any("hall=H3" in w for w in texts(at.warning))
+    assert at.query_params["hall"] == "H1"
+
+
+def test_a_period_without_visits_is_said_plainly(open_page):
+    at = open_page(hall="H1", period="yesterday")  # Sat 2026-03-07: no visit at H1
+    assert texts(at.info) == [
+        "Alpha Hall has no visits from Mar 7, 2026 to Mar 7, 2026 that match the filters. "
+        "Pick another period or widen the filters."
+    ]
+    assert not at.metric and not at.get("plotly_chart")
+
+
+def test_the_purpose_filter_narrows_every_number_and_goes_into_the_link(open_page):
+    at = open_page(hall="H1")
+    at.multiselect(key="hall_purposes").select("bill_payment").run()
+    # V01, V06, V07: waits 4 and 20
+    got = cards(at)
+    assert (got["Visits"][0], got["Median wait"][0]) == ("3", "12.0 min")
+    assert at.query_params["purpose"] == "bill_payment"
+
+
+def test_the_peak_moment_filter_from_a_link(open_page):
+    at = open_page(hall="H1", moment="phone_purchase")
+    assert at.multiselect(key="hall_moments").value == ["phone_purchase"]
+    got = cards(at)  # V05 only
+    assert (got["Visits"][0], got["Median wait"][0], got["Peak · phone purchase"][0]) == ("1", "2.0 min", "5.00")
+    assert got["Peak · counter result"][0] == "–"
+
+
+def test_every_section_the_heatmap_toggle_and_the_comment_search(open_page):
+    at = open_page(hall="H1")
+    assert texts(at.header) == ["Queue", "Peak moments", "Exit moment", "The journey"]
+    assert chart_titles(at) == [
+        "Median wait by weekday and hour of arrival (min)",
+        "Wait distribution (2-minute bars; red: over the target)",
+        "Median and P90 wait over time (min)",
+        "Arrivals and counters in use by hour of day",
+        "Peak score distribution (1-5) by peak moment",
+        "Mean peak score over time by peak moment",
+        "Peak score by staff member (grey: fewer than 30 ratings)",
+        "Wait tolerance: peak score by wait band",
+        "Exit score distribution",
+        "Mean exit score over time",
+        "Comment themes (coloured by exit score)",
+        "Mean exit score by wait and peak score",
+    ]
+    journey = [m for m in texts(at.markdown) if m.startswith("Of the 5 exit ratings")]
+    assert journey and "1 (50%) after both" in journey[0]
+
+    # the heatmap's toggle: arrivals instead of the median wait
+    at.segmented_control(key="hall_heatmap_measure").set_value("arrivals").run()
+    heatmap = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert heatmap["layout"]["title"]["text"] == "Arrivals by weekday and hour (total in the period)"
+    # cell labels, Monday first, from 9h: Mon 9h V01 V02, Mon 10h V03 V04; Sun 11h V06 V07
+    cells = heatmap["data"][0]["text"]
+    assert cells[0][:3] == ["2", "2", ""]
+    assert cells[6][:3] == ["", "", "2"]
+
+    # the comments behind the biggest theme (waiting), and the search of the feed
+    examples, feed = at.dataframe
+    assert list(examples.value["exit_comment"]) == ["Waited forever, rude staff", "排队太久了", "Fast and polite"]
+    assert len(feed.value) == 4
+    at.text_input(key="hall_comment_search").input("WAIT").run()
+    examples, feed = at.dataframe
+    assert list(feed.value["exit_comment"]) == ["Waited forever, rude staff"]
+    assert "**Latest comments (1)**" in texts(at.markdown)
+    at.selectbox(key="hall_theme").select("price_deal").run()
+    examples, feed = at.dataframe
+    assert list(examples.value["exit_comment"]) == ["Good deal on the phone"]
+    at.text_input(key="hall_comment_search").input("nothing like this").run()
+    assert 'No comment contains "nothing like this".' in texts(at.info)
+
+
+def test_chinese_labels_same_numbers(open_page):
+    at = open_page(lang="zh", hall="H1")
+    got = cards(at)
+    assert got["到访人次"][0] == "7"
+    assert got["等候中位数"][0] == "6.0 分钟"
+    assert got["服务水平"][0] == "50.0%"
+    assert got["净推荐值 NPS"][0] == "+20"
+    assert texts(at.header) == ["排队", "峰值时刻", "离店时刻", "完整旅程"]

@@ -31,6 +31,7 @@ def page_allowed(spec: PageSpec, role: str | None) -> bool:
 PAGES = [
     PageSpec("home", "pages/home.py", ":material/home:", default=True),
     PageSpec("hall", "pages/hall.py", ":material/storefront:"),
+    PageSpec("regional", "pages/regional.py", ":material/leaderboard:"),
     PageSpec("explore", "pages/explore.py", ":material/travel_explore:"),
 ]
 

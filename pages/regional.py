@@ -1,0 +1,117 @@
+"""Regional comparison: every hall of a region side by side, for the regional manager who
+must decide which hall needs help; choosing a hall opens the hall page."""
+
+import streamlit as st
+
+from peakend import formatting, regional
+from peakend.charts import regional as charts
+from peakend.filters import VisitFilter
+from peakend.i18n import t
+from peakend.metrics import METRICS
+from peakend.ui import regional as view
+from peakend.ui.controls import period_control, show_dropped_url_values
+from peakend.ui.data import run
+
+st.title(t("regional.title"))
+st.caption(t("regional.intro"))
+
+summary = run("dataset_summary").iloc[0]
+if not summary["visits"]:
+    st.info(t("regional.empty"))
+    st.stop()
+
+# --- controls ---------------------------------------------------------------------------------
+halls = run("halls_in_scope")
+all_regions = regional.regions_of(halls)
+c_region, c_period, c_compare = st.columns([4, 3, 3])
+with c_region:
+    regions = view.region_control(all_regions)
+with c_period:
+    date_from, date_to = period_control(summary["last_day"], summary["first_day"], caption=False)
+with c_compare:
+    comparison_kind = view.comparison_control()
+c_purpose, c_moment, c_min_n = st.columns([4, 3, 3])
+with c_purpose:
+    purposes = view.purpose_control(run("regional_purposes"))
+with c_moment:
+    moments = view.peak_moment_control()
+with c_min_n:
+    min_n = view.min_n_control()
+show_dropped_url_values()
+
+current = VisitFilter(
+    date_from=date_from, date_to=date_to, regions=regions, purposes=purposes, peak_moments=moments
+)
+comparison = regional.comparison_filter(current, comparison_kind)
+view.period_caption(current, comparison)
+
+by_hall = run("metrics_by_group", current, group_1="hall", group_2=None)
+if by_hall.empty:
+    st.info(t("regional.no_visits", first=formatting.day(date_from), last=formatting.day(date_to)))
+    st.stop()
+league = regional.league_table(
+    halls,
+    by_hall,
+    run("metrics_by_group", comparison, group_1="hall", group_2=None) if comparison else None,
+    run("metrics_by_group", current, group_1="region", group_2=None),
+    min_n,
+    regions,
+)
+grain = regional.trend_grain(current)
+
+# --- league table -----------------------------------------------------------------------------
+st.subheader(t("regional.league.title"))
+st.caption(t("regional.league.caption", min_n=formatting.number(min_n)))
+c_details, c_metric = st.columns([3, 2])
+with c_details:
+    details = view.detail_control()
+with c_metric:
+    trend_metric = view.trend_metric_control()
+trend = regional.trend_frame(
+    run("metrics_by_group", current, group_1="hall", group_2=grain), league, trend_metric, min_n
+)
+picked = view.table_view(
+    league, details, regional.sparklines(trend, league["hall_id"]), trend_metric, min_n,
+    comparison, key="regional_league",
+)
+view.drill_down(league, picked)
+view.export_buttons(league, current)
+
+# --- quadrant ---------------------------------------------------------------------------------
+st.subheader(t("regional.quadrant.title"))
+st.caption(t("regional.quadrant.caption"))
+st.plotly_chart(charts.quadrant(regional.quadrant(league), t("regional.quadrant.chart")))
+
+# --- distributions and trends -----------------------------------------------------------------
+st.subheader(t("regional.dist.title"))
+boxes = regional.wait_boxes(run("regional_wait_distribution", current), league, min_n)
+st.plotly_chart(charts.wait_boxes(boxes, t("regional.box.title")))
+region_trend = regional.trend_frame(
+    run("metrics_by_group", current, group_1="region", group_2=grain),
+    league[["region"]].drop_duplicates(), trend_metric, min_n, id_column="region",
+)
+st.plotly_chart(
+    charts.trend_small_multiples(
+        trend, region_trend, regional.hall_regions(league),
+        regional.hall_targets(league, trend_metric), trend_metric,
+        t("regional.trend.title", metric=METRICS[trend_metric].label, grain=t(f"regional.trend.grain.{grain}")),
+    )
+)
+st.caption(t("regional.trend.caption", min_n=formatting.number(min_n)))
+
+# --- region against region (for users who see more than one) ----------------------------------
+if len(all_regions) > 1:
+    st.subheader(t("regional.regions.title"))
+    st.caption(t("regional.regions.caption"))
+    every_region = current.replace(regions=None)
+    by_region = regional.region_table(
+        run("metrics_by_group", every_region, group_1="region", group_2=None),
+        run("metrics_by_group", comparison.replace(regions=None), group_1="region", group_2=None)
+        if comparison else None,
+        run("metrics_by_group", every_region, group_1=None, group_2=None),
+        min_n,
+    )
+    view.table_view(by_region, details, None, None, min_n, comparison, key="regional_regions_table", entity="region")
+    st.plotly_chart(
+        charts.quadrant(regional.quadrant(by_region, label_column="region"), t("regional.regions.quadrant"))
+    )

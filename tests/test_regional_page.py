@@ -1,0 +1,131 @@
+"""The regional comparison page in AppTest: its controls, their URL state and the user's
+scope, on the hand-checked fixture (numbers derived in tests/test_regional_league.py).
+
+AppTest's switch_page runs the page file without app.py, so the page speaks its default
+language (zh) here; widgets are found by key, texts checked in Chinese.
+"""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from conftest import sign_in_apptest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture()
+def open_page(monkeypatch, fixture_db_file):
+    monkeypatch.setenv("PEAKEND_DB", str(fixture_db_file))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+    def run(user: str = "hq", **query) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        sign_in_apptest(at, user)
+        for name, value in query.items():
+            at.query_params[name] = value
+        at.switch_page("pages/regional.py")
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return run
+
+
+
+
+def plain(ranks) -> list:
+    return [None if pd.isna(r) else int(r) for r in ranks]
+
+
+def captions(at) -> str:
+    return "\n".join(c.value for c in at.caption)
+
+
+def subheaders(at) -> list[str]:
+    return [s.value for s in at.subheader]
+
+
+def league_values(at):
+    """The league table's data (a Styler on screen; its frame underneath)."""
+    frame = at.dataframe[0].value
+    return frame
+
+
+def test_defaults_for_head_office(open_page):
+    at = open_page("hq")
+    regions = at.multiselect(key="regional_regions")
+    assert regions.options == ["North", "South"]
+    assert regions.value == ["North"]  # a first visit opens on the first region
+    assert at.selectbox(key="period").value == "last_7_days"
+    assert at.selectbox(key="regional_compare").value == "previous_period"
+    assert at.number_input(key="regional_min_n").value == 30
+    assert at.selectbox(key="regional_metric").value == "wait_median_min"
+    # The fixture's last day is 2026-03-08: last 7 days against the 7 days before.
+    assert "2026年3月2日 至 2026年3月8日，对比 2026年2月23日 至 2026年3月1日。" in captions(at)
+    assert at.query_params["region"] == "North"
+    assert at.query_params["period"] == "last_7_days"
+    # Head office sees two regions, so region against region is offered.
+    assert "区域之间对比" in subheaders(at)
+
+
+def test_regional_manager_sees_only_their_region(open_page):
+    at = open_page("north")
+    regions = at.multiselect(key="regional_regions")
+    assert regions.options == ["North"] and regions.disabled
+    assert "区域之间对比" not in subheaders(at)
+    halls = league_values(at).iloc[:, 0].tolist()
+    assert halls == ["Alpha Hall", "Beta Hall"]  # H3 (South) is out of scope
+
+
+def test_controls_read_from_the_url(open_page):
+    at = open_page(
+        "hq", region="North,South", min_n="2", compare="none", purpose="bill_payment,plan_change",
+        moment="counter_result", metric="exit_mean", show="rank",
+    )
+    assert at.multiselect(key="regional_regions").value == ["North", "South"]
+    assert at.number_input(key="regional_min_n").value == 2
+    assert at.selectbox(key="regional_compare").value == "none"
+    assert at.multiselect(key="regional_purposes").value == ["bill_payment", "plan_change"]
+    assert at.multiselect(key="regional_moments").value == ["counter_result"]
+    assert at.selectbox(key="regional_metric").value == "exit_mean"
+    assert "2026年3月2日 至 2026年3月8日，不做对比。" in captions(at)
+    frame = league_values(at)
+    # Values and ranks only (show=rank): no Δ or n columns.
+    subcolumns = {c[1] for c in frame.columns}
+    assert "#" in subcolumns and "Δ" not in subcolumns and "n" not in subcolumns
+    # Counter-result visits only (V01 V02 V06 | V08 | V12 V13): median waits H1 (4, 12, 20)
+    # -> 12.0, H2 3.0, H3 (10, 30) -> 20.0; at min n 2, H1 (3 waits) and H3 (2) are ranked
+    # but H2 (1 wait) is not.
+    wait = frame[("等候中位数", "分钟")].tolist()
+    rank = frame[("等候中位数", "#")].tolist()
+    assert wait == [12.0, 3.0, 20.0]
+    assert plain(rank) == [1, None, 2]
+
+
+def test_changing_controls_updates_the_url_and_the_table(open_page):
+    at = open_page("hq")
+    at.number_input(key="regional_min_n").set_value(3)
+    at.multiselect(key="regional_regions").set_value(["North", "South"])
+    at.selectbox(key="regional_compare").set_value("previous_year")
+    at.run()
+    assert not at.exception
+    assert at.query_params["min_n"] == "3"
+    assert at.query_params["region"] == "North,South"
+    assert at.query_params["compare"] == "previous_year"
+    assert "对比 2025年3月2日 至 2025年3月8日。" in captions(at)
+    frame = league_values(at)
+    # min n 3 (tests/test_regional_league.py): median wait ranks H1 2, H2 1, H3 greyed.
+    ranks = frame[("等候中位数", "#")].tolist()
+    assert plain(ranks) == [2, 1, None]
+
+
+def test_a_bad_link_value_is_named_not_raised(open_page):
+    at = open_page("hq", region="Atlantis", min_n="lots")
+    assert at.multiselect(key="regional_regions").value == ["North"]
+    warnings = " ".join(w.value for w in at.warning)
+    assert "region=Atlantis" in warnings and "min_n=lots" in warnings

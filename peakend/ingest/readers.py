@@ -1,0 +1,374 @@
+"""Read a CSV/TSV, Parquet or Excel file into a temporary DuckDB table of text columns.
+
+Every value arrives as text (or null when empty) so that one validation path, in SQL,
+reads and checks every format the same way. Each row keeps `__row`, its row number as the
+user counts it: for text files and workbooks the row of the sheet or file, header = row 1
+(blank lines and lines that could not be split count, as in a spreadsheet); for Parquet,
+which has no header row, the record number from 1.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from peakend.ingest import layout, textfile
+from peakend.ingest.errors import FileRefused
+
+TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+
+# How DuckDB names a line it could not split, in the user's words.
+_STRUCTURE_REASONS = {
+    "MISSING COLUMNS": "the row has fewer values than the header has columns",
+    "TOO MANY COLUMNS": "the row has more values than the header has columns",
+    "UNQUOTED VALUE": "a quoted value is not closed properly (check the quote marks)",
+    "LINE SIZE OVER MAXIMUM": "the line is too long to be a row (over 2 MB)",
+    "INVALID ENCODING": "the line has bytes that are not valid text",
+    "INVALID UNICODE": "the line has bytes that are not valid text",
+}
+
+
+@dataclass
+class Staged:
+    """A file read into the temp table `table` (its columns as text, plus `__row`)."""
+
+    path: Path
+    format: str  # csv | parquet | excel
+    table: str
+    columns: list[str]  # the file's column names in order
+    rows: int  # data rows in the table
+    sha256: str
+    size: int
+    encoding: str | None = None
+    delimiter: str | None = None
+    header_row: int = 1  # file row of the header; 0 for Parquet (none)
+    sheet: str | None = None
+    duplicate_columns: list[str] = field(default_factory=list)
+    # rows the reader could not split: (row, column, value, reason)
+    structural: list[tuple[int, str, str, str]] = field(default_factory=list)
+
+
+def quote_ident(name: str) -> str:
+    """A column name as a DuckDB identifier, whatever characters the file gave it."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def file_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return "csv"
+    if suffix in EXCEL_SUFFIXES:
+        return "excel"
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    if suffix == ".xls":
+        raise FileRefused(f"{path.name}: old .xls workbooks can't be read; save it as .xlsx or CSV.")
+    raise FileRefused(
+        f"{path.name}: unknown file type {suffix or '(no extension)'}; PeakEnd reads "
+        ".csv, .tsv, .txt, .xlsx and .parquet files."
+    )
+
+
+def check_readable(path: Path) -> None:
+    if not path.exists():
+        raise FileRefused(f"{path}: no such file.")
+    if not path.is_file():
+        raise FileRefused(f"{path}: is a folder, not a file.")
+    if path.stat().st_size == 0:
+        raise FileRefused(f"{path.name}: the file is empty (0 bytes); there is nothing to load.")
+
+
+def _clean_names(names: list[object]) -> tuple[list[str], list[str]]:
+    """Header cells as column names: trimmed, empty ones named column_N, a repeated name
+    made unique (and reported, so a needed column that is ambiguous can be refused)."""
+    out, dupes, seen = [], [], set()
+    for i, name in enumerate(names, start=1):
+        text = "" if name is None else str(name).strip().lstrip("\ufeff")
+        if not text:
+            text = f"column_{i}"
+        if text in seen:
+            dupes.append(text)
+            n = 2
+            while f"{text}_{n}" in seen:
+                n += 1
+            text = f"{text}_{n}"
+        seen.add(text)
+        out.append(text)
+    return out, dupes
+
+
+def _safe_path(path: Path, workdir: Path) -> Path:
+    """DuckDB reads a path as a glob pattern; give it a plain name when the real one has
+    pattern characters."""
+    if not any(ch in str(path) for ch in "*?[]{}"):
+        return path
+    link = workdir / f"input{path.suffix.lower()}"
+    if not link.exists():
+        os.symlink(path.resolve(), link)
+    return link
+
+
+def stage(
+    cur: duckdb.DuckDBPyConnection,
+    path: Path,
+    workdir: Path,
+    expected: set[str] | None = None,
+    table: str = "__src",
+    sheet: str | None = None,
+    limit: int | None = None,
+) -> Staged:
+    """Read `path` into the temp table `table` (replacing it). `expected` names the columns
+    the caller looks for, to find the header below title rows. `limit` reads only the first
+    rows (previews). Raises FileRefused for a file that can't be read at all."""
+    path = Path(path)
+    check_readable(path)
+    kind = file_format(path)
+    if kind == "csv":
+        staged = _stage_text(cur, path, workdir, expected, table, limit)
+    elif kind == "parquet":
+        staged = _stage_parquet(cur, path, workdir, table, limit)
+    else:
+        staged = _stage_excel(cur, path, expected, table, sheet, limit)
+    if staged.rows == 0 and not staged.structural:
+        where = "a header but no data rows" if staged.columns else "no header and no data"
+        raise FileRefused(f"{path.name}: the file has {where}; there is nothing to load.")
+    return staged
+
+
+def _stage_text(cur, path, workdir, expected, table, limit) -> Staged:
+    if limit is not None:
+        scan = _head_scan(path, workdir)
+    else:
+        scan = textfile.scan(path, workdir)
+    if not scan.sample.strip():
+        raise FileRefused(f"{path.name}: the file has no text (only blank lines); nothing to load.")
+    delimiter = layout.sniff_delimiter(scan.sample)
+    header_at, header = layout.header_line(scan.sample, delimiter, expected)
+    names, dupes = _clean_names(header)
+    rejects_table, rejects_scan = f"{table}_rejects", f"{table}_rejects_scan"
+    source = _safe_path(scan.readable_path, workdir)
+    sql = (
+        f"create or replace temp table {table}_raw as select * from read_csv($path, "
+        "delim = $delim, quote = '\"', escape = '\"', header = true, skip = $skip, "
+        "all_varchar = true, names = $names, store_rejects = true, "
+        f"rejects_table = '{rejects_table}', rejects_scan = '{rejects_scan}')"
+        + (" limit $limit" if limit is not None else "")
+    )
+    params = {"path": str(source), "delim": delimiter, "skip": header_at - 1, "names": names}
+    if limit is not None:
+        params["limit"] = limit
+    try:
+        cur.execute(sql, params)
+    except duckdb.Error as e:
+        first = str(e).strip().splitlines()[0]
+        raise FileRefused(f"{path.name}: could not be read as delimited text ({first}).") from None
+    structural = _structural_rejects(cur, rejects_table, header_at)
+    cur.execute(f"drop table if exists {rejects_table}")
+    cur.execute(f"drop table if exists {rejects_scan}")
+    skipped = sorted({line for line in scan.blank_lines if line > header_at} | {r[0] for r in structural})
+    _number_rows(cur, table, header_at, skipped)
+    rows = cur.execute(f"select count(*) from {table}_raw").fetchall()[0][0]
+    return Staged(
+        path, "csv", table, names, rows, scan.sha256, scan.size, scan.encoding, delimiter,
+        header_at, None, dupes, structural,
+    )
+
+
+def _head_scan(path: Path, workdir: Path) -> textfile.TextScan:
+    """For previews: decode only the beginning of the file (the whole-file pass, hashing
+    and transcoding happen when the file is validated or loaded)."""
+    with path.open("rb") as f:
+        head = f.read(textfile.SAMPLE)
+    encoding = textfile.detect_encoding(path, head)
+    text, _ = textfile._decode_prefix(
+        head, {"utf-8-sig": "utf-8-sig", "utf-8": "utf-8"}.get(encoding, encoding), final=False
+    ) if encoding != "utf-16" else (head.decode("utf-16", errors="ignore"), b"")
+    text = text.lstrip("\ufeff")
+    if len(head) >= textfile.SAMPLE and "\n" in text:
+        text = text[: text.rindex("\n") + 1]
+    readable = path
+    if encoding in ("gb18030", "utf-16"):
+        readable = workdir / "head.csv"
+        readable.write_text(text, encoding="utf-8")
+    return textfile.TextScan(encoding, "", path.stat().st_size, readable, text, [])
+
+
+def _structural_rejects(cur, rejects_table: str, header_at: int) -> list[tuple[int, str, str, str]]:
+    rows = cur.execute(
+        f"""select line, any_value(column_name), any_value(csv_line), any_value(error_type),
+                   any_value(error_message)
+            from {rejects_table} where line > ? group by line order by line""",
+        [header_at],
+    ).fetchall()
+    out = []
+    for line, column, text, error_type, message in rows:
+        reason = _STRUCTURE_REASONS.get(error_type, (message or error_type or "").strip())
+        out.append((int(line), column or "(whole row)", (text or "").strip("\r\n"), reason))
+    return out
+
+
+def _number_rows(cur, table: str, header_at: int, skipped: list[int]) -> None:
+    """The view `table`: the raw rows with `__row`. Row k (0-based, file order) sits on
+    line header_at + 1 + k plus one for every blank or unsplittable line before it."""
+    first = header_at + 1
+    # rowids follow file order (DuckDB keeps insertion order) but, inside a transaction,
+    # start at a large offset; count from the first one.
+    low, high, n = cur.execute(f"select min(rowid), max(rowid), count(*) from {table}_raw").fetchall()[0]
+    if n == 0 or high - low + 1 == n:
+        index = f"rowid - {int(low or 0)}"
+    else:
+        index = "row_number() over (order by rowid) - 1"
+    if not skipped:
+        cur.execute(
+            f"create or replace temp view {table} as "
+            f"select *, {index} + {first} as __row from {table}_raw"
+        )
+        return
+    # Skipped line s_j (j-th, 0-based) shifts every row with index >= s_j - first - j.
+    shifts = {}
+    for j, line in enumerate(skipped):
+        shifts[line - first - j] = j + 1
+    cur.execute(f"create or replace temp table {table}_shift (t bigint, n bigint)")
+    cur.executemany(f"insert into {table}_shift values (?, ?)", list(shifts.items()))
+    cur.execute(
+        f"""create or replace temp view {table} as
+            select r.* exclude (__rid), r.__rid + {first} + coalesce(s.n, 0) as __row
+            from (select *, {index} as __rid from {table}_raw) as r
+            asof left join {table}_shift as s on r.__rid >= s.t"""
+    )
+
+
+def _stage_parquet(cur, path, workdir, table, limit) -> Staged:
+    import hashlib
+
+    source = _safe_path(path, workdir)
+    try:
+        described = cur.execute(
+            "describe select * from read_parquet($p)", {"p": str(source)}
+        ).fetchall()
+    except duckdb.Error as e:
+        first = str(e).strip().splitlines()[0]
+        raise FileRefused(f"{path.name}: is not a readable Parquet file ({first}).") from None
+    names = [r[0] for r in described]
+    select = ", ".join(f"cast({quote_ident(n)} as varchar) as {quote_ident(n)}" for n in names)
+    sql = (
+        f"create or replace temp table {table}_raw as select {select}, "
+        f"file_row_number + 1 as __row from read_parquet($p, file_row_number = true)"
+        + (" limit $limit" if limit is not None else "")
+    )
+    params = {"p": str(source)}
+    if limit is not None:
+        params["limit"] = limit
+    try:
+        cur.execute(sql, params)
+    except duckdb.Error as e:
+        first = str(e).strip().splitlines()[0]
+        raise FileRefused(f"{path.name}: is not a readable Parquet file ({first}).") from None
+    cur.execute(f"create or replace temp view {table} as select * from {table}_raw")
+    rows = cur.execute(f"select count(*) from {table}_raw").fetchall()[0][0]
+    digest = hashlib.sha256()
+    if limit is None:
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(textfile.CHUNK), b""):
+                digest.update(chunk)
+    return Staged(path, "parquet", table, names, rows, digest.hexdigest(), path.stat().st_size, header_row=0)
+
+
+def excel_text(value: object) -> str | None:
+    """A cell as the text a CSV export of it would hold."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds" if not value.microsecond else "microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _stage_excel(cur, path, expected, table, sheet, limit) -> Staged:
+    import hashlib
+    import zipfile
+
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
+        raise FileRefused(f"{path.name}: is not a readable .xlsx workbook ({e}).") from None
+    try:
+        if sheet is not None:
+            if sheet not in book.sheetnames:
+                raise FileRefused(
+                    f"{path.name}: has no sheet named {sheet!r} (sheets: {', '.join(book.sheetnames)})."
+                )
+            ws = book[sheet]
+        else:
+            ws = book.worksheets[0]
+        ws.reset_dimensions()  # some exporters write wrong dimensions; read every row
+        rows_iter = ws.iter_rows(values_only=True)
+        head: list[tuple] = []
+        for row in rows_iter:
+            head.append(row)
+            if len(head) >= layout.HEADER_SEARCH_ROWS:
+                break
+        if not any(any(c is not None for c in r) for r in head):
+            raise FileRefused(f"{path.name}: the sheet {ws.title!r} is empty; there is nothing to load.")
+        h = layout.find_header([list(r) for r in head], expected)
+        header = list(head[h])
+        while header and (header[-1] is None or str(header[-1]).strip() == ""):
+            header.pop()
+        names, dupes = _clean_names(header)
+        width = len(names)
+        columns: list[list[str | None]] = [[] for _ in range(width)]
+        numbers: list[int] = []
+
+        def take(row_number: int, row: tuple) -> None:
+            cells = [excel_text(v) for v in row[:width]]
+            if not any(c is not None for c in cells):
+                return  # an empty sheet row is not a data row
+            cells += [None] * (width - len(cells))
+            for i, c in enumerate(cells):
+                columns[i].append(c)
+            numbers.append(row_number)
+
+        for i, row in enumerate(head[h + 1 :], start=h + 2):
+            take(i, row)
+        row_number = len(head)
+        for row in rows_iter:
+            row_number += 1
+            if limit is not None and len(numbers) >= limit:
+                break
+            take(row_number, row)
+    finally:
+        book.close()
+    arrays = {f"c{i}": pa.array(col, type=pa.string()) for i, col in enumerate(columns)}
+    arrays["__row"] = pa.array(numbers, type=pa.int64())
+    arrow = pa.table(arrays)
+    view = f"{table}_arrow"
+    cur.register(view, arrow)
+    select = ", ".join(f"c{i} as {quote_ident(n)}" for i, n in enumerate(names))
+    cur.execute(f"create or replace temp table {table}_raw as select {select}, __row from {view}")
+    cur.unregister(view)
+    cur.execute(f"create or replace temp view {table} as select * from {table}_raw")
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(textfile.CHUNK), b""):
+            digest.update(chunk)
+    return Staged(
+        path, "excel", table, names, len(numbers), digest.hexdigest(), path.stat().st_size,
+        header_row=h + 1, sheet=ws.title, duplicate_columns=dupes,
+    )

@@ -1,0 +1,126 @@
+"""What a load or a dry run tells the user: plain dataclasses a page or the CLI shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
+
+
+def _empty_rejects() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in REJECT_COLUMNS})
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row{'s' if n != 1 else ''}"
+
+
+@dataclass
+class LoadReport:
+    """One file's load. status: "loaded", "unchanged" (the same content was already loaded
+    and nothing it loaded has changed since, so nothing was written), or "refused" (the
+    file could not be loaded at all; `message` says why; nothing was written)."""
+
+    file: Path
+    status: str
+    message: str = ""
+    kind: str | None = None
+    mapping: str | None = None
+    load_id: int | None = None
+    same_as_load: int | None = None  # for "unchanged": the earlier load
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_replaced: int = 0  # of the loaded rows, how many replaced a stored row (same id)
+    rows_rejected: int = 0
+    rows_skipped: int = 0
+    skipped_by_reason: dict[str, int] = field(default_factory=dict)
+    new_purposes: list[str] = field(default_factory=list)  # unknown codes added as `other`
+    created_halls: list[str] = field(default_factory=list)  # halls the mapping created
+    ignored_columns: list[str] = field(default_factory=list)
+    rejects: pd.DataFrame = field(default_factory=_empty_rejects)  # one row per problem
+    rejects_csv: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    file_format: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "refused"
+
+    def summary(self) -> str:
+        """One line for the CLI or a status message."""
+        name = self.file.name
+        if self.status == "refused":
+            return f"REFUSED {self.message}"
+        if self.status == "unchanged":
+            return (
+                f"{name}: unchanged — the same content was already loaded as load "
+                f"{self.same_as_load} ({_rows(self.rows_loaded)}); nothing written"
+            )
+        parts = [f"{name}: load {self.load_id}: {_rows(self.rows_loaded)} {self.kind or ''} loaded".replace("  ", " ")]
+        if self.rows_replaced:
+            parts.append(f"{self.rows_replaced:,} replaced earlier ones")
+        parts.append(f"{self.rows_rejected:,} rejected")
+        if self.rows_skipped:
+            parts.append(f"{self.rows_skipped:,} skipped by the mapping's rules")
+        if self.new_purposes:
+            parts.append(f"new purpose codes as 'other': {', '.join(self.new_purposes)}")
+        line = ", ".join(parts) + f" in {self.seconds:.1f} s"
+        if self.rejects_csv is not None:
+            line += f"; rejects in {self.rejects_csv.name}"
+        for w in self.warnings:
+            line += f"; {w}"
+        return line
+
+
+@dataclass
+class ValidationReport:
+    """A dry run: what loading the file would do, with nothing written."""
+
+    file: Path
+    status: str  # "ok" | "refused"
+    message: str = ""
+    kind: str | None = None
+    mapping: str | None = None
+    rows_read: int = 0
+    rows_ok: int = 0  # rows that would load
+    rows_existing: int = 0  # of those, how many would replace a stored row (same id)
+    rows_rejected: int = 0
+    rows_skipped: int = 0
+    skipped_by_reason: dict[str, int] = field(default_factory=dict)
+    # rejects grouped: reason, column, rows, examples (list of {row, value})
+    reasons: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["reason", "column", "rows", "examples"]))
+    rejects: pd.DataFrame = field(default_factory=_empty_rejects)
+    new_purposes: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    file_format: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    header_row: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def summary(self) -> str:
+        name = self.file.name
+        if self.status == "refused":
+            return f"REFUSED {self.message}"
+        line = (
+            f"{name}: dry run: {_rows(self.rows_ok)} would load"
+            + (f" ({self.rows_existing:,} replacing stored ones)" if self.rows_existing else "")
+            + f", {self.rows_rejected:,} would be rejected"
+        )
+        if self.rows_skipped:
+            line += f", {self.rows_skipped:,} skipped by the mapping's rules"
+        for r in self.reasons.itertuples():
+            line += f"\n  {r.rows:,} × {r.column} {r.reason}"
+        for reason, n in self.skipped_by_reason.items():
+            line += f"\n  {n:,} skipped: {reason}"
+        return line

@@ -1,0 +1,125 @@
+"""The real Anonymous Bank call-centre log, loaded through the shipped `anonymous_bank`
+preset, checked against numbers computed independently from the raw TSV with plain pandas
+(not through the loader), following the rules in peakend/ingest/presets/anonymous_bank.md.
+
+Skipped when ../shared (the project's shared data folder) is not beside the repository.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from peakend.db import Database
+from peakend.filters import VisitFilter
+from peakend.ingest import load_files, validate_file
+
+ROOT = Path(__file__).resolve().parent.parent
+RAW = ROOT.parent / "shared" / "realdata" / "anonymous_bank" / "anonymous_bank_1999_02.tsv"
+PURPOSES = {"PS": "bank_regular", "PE": "bank_regular_en", "IN": "bank_internet",
+            "NE": "bank_stocks", "NW": "bank_prospect", "TT": "bank_callback"}
+
+pytestmark = pytest.mark.skipif(not RAW.exists(), reason=f"{RAW} is not here (no ../shared)")
+
+
+@pytest.fixture(scope="module")
+def raw() -> pd.DataFrame:
+    """The calls that count as arrivals, by the preset's documented rules, from pandas."""
+    df = pd.read_csv(RAW, sep="\t", dtype=str)
+    assert len(df) == 33344
+    phantom = df["outcome"] == "PHANTOM"
+    menu_hangup = (df["outcome"] == "HANG") & (df["q_start"] == "0:00:00") & (df["q_exit"] == "0:00:00")
+    calls = df[~phantom & ~menu_hangup].copy()
+    for c in ("vru_time", "q_time", "ser_time"):
+        calls[c] = calls[c].astype(int)
+    # arrival: leaving the voice menu = entry clock + seconds in the menu
+    entry = pd.to_datetime(calls["date"] + " " + calls["vru_entry"], format="%y%m%d %H:%M:%S")
+    calls["arrived"] = entry + pd.to_timedelta(calls["vru_time"], unit="s")
+    calls["purpose"] = calls["type"].map(PURPOSES)
+    return calls
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bank")
+    path = folder / RAW.name  # a copy: the loader writes any rejects file beside its input
+    shutil.copy(RAW, path)
+    db = Database(":memory:")
+    [report] = load_files(db, [path], "tester", mapping="anonymous_bank")
+    yield db, report
+    db.close()
+
+
+def test_every_row_is_loaded_or_skipped_by_a_stated_rule(loaded, raw):
+    db, report = loaded
+    assert report.status == "loaded", report.message
+    assert report.rows_read == 33344
+    assert report.rows_rejected == 0
+    assert report.rows_loaded == len(raw) == 31125
+    assert report.skipped_by_reason == {
+        "PHANTOM: a system artefact, not a real call (the log's documentation says to ignore these)": 278,
+        "hung up in the voice menu without asking for an agent: never joined the queue, so not an arrival": 1941,
+    }
+    assert report.rows_loaded + report.rows_skipped == report.rows_read
+    assert report.created_halls == ["BANK-IL"]
+    assert db.scalar("select hall_name from halls where hall_id = 'BANK-IL'") == "Anonymous Bank call centre"
+    assert db.scalar("select label_zh from purposes where purpose = 'bank_internet'") == "网上银行支持"
+    print(f"\nanonymous bank: {report.summary()}")
+
+
+def test_headline_metrics_match_an_independent_computation(loaded, raw):
+    db, _ = loaded
+    row = db.query("metrics_by_group", VisitFilter(halls=("BANK-IL",)), group_1=None, group_2=None).iloc[0]
+    served = raw[raw["outcome"] == "AGENT"]
+    abandoned = raw[raw["outcome"] == "HANG"]
+    assert row["visits"] == len(raw)
+    assert row["served_visits"] == len(served) == 27162
+    assert row["abandoned_visits"] == len(abandoned) == 3963
+    assert row["abandonment_rate"] == pytest.approx(len(abandoned) / len(raw))
+    # wait = q_time (calls that never queued wait 0), over served calls
+    assert row["wait_n"] == len(served)
+    assert row["wait_median_min"] == pytest.approx(served["q_time"].median() / 60)
+    assert row["wait_p90_min"] == pytest.approx(served["q_time"].quantile(0.9) / 60)
+    # service time = ser_time of served calls that have a service record
+    with_service = served[served["ser_start"] != "0:00:00"]
+    assert row["service_mean_min"] == pytest.approx(with_service["ser_time"].mean() / 60)
+    print(
+        f"\nserved {len(served)}, abandoned {len(abandoned)} ({len(abandoned) / len(raw):.2%}), "
+        f"wait median {served['q_time'].median():.0f} s, P90 {served['q_time'].quantile(0.9):.0f} s"
+    )
+
+
+def test_service_time_by_purpose_matches(loaded, raw):
+    db, _ = loaded
+    got = db.query("metrics_by_group", VisitFilter(halls=("BANK-IL",)), group_1="purpose", group_2=None)
+    got = got.set_index("group_1")
+    served = raw[(raw["outcome"] == "AGENT") & (raw["ser_start"] != "0:00:00")]
+    expected = served.groupby("purpose")["ser_time"].mean() / 60
+    assert sorted(got.index) == sorted(expected.index)
+    for purpose, minutes in expected.items():
+        assert got.loc[purpose, "service_mean_min"] == pytest.approx(minutes), purpose
+    counts = raw.groupby("purpose").size()
+    for purpose, n in counts.items():
+        assert got.loc[purpose, "visits"] == n, purpose
+
+
+def test_calls_by_hour_match(loaded, raw):
+    db, _ = loaded
+    got = db.query("metrics_by_group", VisitFilter(halls=("BANK-IL",)), group_1="hour", group_2=None)
+    got = dict(zip(got["group_1"], got["visits"]))
+    expected = raw.groupby(raw["arrived"].dt.hour).size()
+    assert got == {f"{h:02d}": n for h, n in expected.items()}
+    assert got["10"] == expected[10] and sum(got.values()) == len(raw)
+
+
+def test_the_dry_run_agrees_with_the_load(loaded, tmp_path):
+    db, report = loaded
+    fresh = Database(":memory:")
+    try:
+        dry = validate_file(fresh, RAW, mapping="anonymous_bank")
+    finally:
+        fresh.close()
+    assert (dry.rows_ok, dry.rows_rejected, dry.rows_skipped) == (report.rows_loaded, 0, report.rows_skipped)

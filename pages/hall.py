@@ -81,14 +81,13 @@ exit_target = float(this_hall["exit_target"])
 
 # --- queue ------------------------------------------------------------------------------------
 st.header(t("hall.queue.title"))
+measure = st.segmented_control(
+    t("hall.queue.heatmap_measure"), ["wait", "arrivals"], key="hall_heatmap_measure", default="wait",
+    format_func=lambda m: t(f"hall.queue.measure.{m}"), required=True,
+)
+st.plotly_chart(charts.wait_heatmap(run("hall_wait_heatmap", period), measure))
 left, right = st.columns(2)
 with left:
-    measure = st.segmented_control(
-        t("hall.queue.heatmap_measure"), ["wait", "arrivals"], key="hall_heatmap_measure", default="wait",
-        format_func=lambda m: t(f"hall.queue.measure.{m}"), required=True,
-    )
-    st.plotly_chart(charts.wait_heatmap(run("hall_wait_heatmap", period), measure))
-with right:
     distribution = run(
         "hall_wait_distribution", period, band_min=hall.DISTRIBUTION_BAND_MIN, cap_min=hall.DISTRIBUTION_CAP_MIN
     )
@@ -98,12 +97,12 @@ with right:
         st.plotly_chart(charts.wait_distribution(
             distribution, wait_target, hall.DISTRIBUTION_BAND_MIN, hall.DISTRIBUTION_CAP_MIN
         ))
-left, right = st.columns(2)
-with left:
-    st.plotly_chart(charts.wait_trend(trend, wait_target, grain))
 with right:
-    st.plotly_chart(charts.arrivals_vs_counters(run("hall_arrivals_by_hour", period), this_hall["counters"], wait_target))
-    st.caption(t("hall.queue.staffing_note"))
+    st.plotly_chart(charts.wait_trend(trend, wait_target, grain))
+st.plotly_chart(charts.arrivals_vs_counters(
+    run("hall_arrivals_by_hour", period), this_hall["counters"], float(this_hall["service_level_target"])
+))
+st.caption(t("hall.queue.staffing_note"))
 
 # --- peak moments -----------------------------------------------------------------------------
 st.header(t("hall.peak.title"))

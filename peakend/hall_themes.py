@@ -32,30 +32,30 @@ THEMES: tuple[Theme, ...] = (
     Theme(
         "waiting",
         zh=("排队", "等待", "等候", "等了", "等太久", "太久", "很久", "好久", "太慢", "很慢", "好慢", "慢",
-            "叫号", "人多", "人太多", "耽误", "快", "很快", "迅速", "及时"),
+            "叫号", "人多", "人太多", "耽误", "快", "很快", "迅速", "及时", "叫到", "不叫", "没叫", "取号", "等不起", "等得", "久", "窗口", "排了", "半天", "磨蹭", "效率", "速度", "几分钟"),
         en=("wait*", "queue*", "slow*", "line", "lines", "forever", "delay*", "ages", "long",
-            "fast", "quick*", "prompt*"),
+            "fast", "quick*", "prompt*", "ticket*", "called", "counter*", "minute*", "efficien*"),
     ),
     Theme(
         "staff_attitude",
         zh=("态度", "服务态度", "礼貌", "有礼貌", "热情", "耐心", "不耐烦", "友好", "微笑", "冷淡", "冷漠",
-            "凶", "敷衍", "服务", "营业员", "店员", "工作人员"),
+            "凶", "敷衍", "服务", "营业员", "店员", "工作人员", "柜员", "笑脸", "冲", "呛", "道别", "再见", "贴心", "尊重", "暖心", "周到", "用心", "道歉", "爱答不理"),
         en=("rude*", "polite*", "impolite*", "friendl*", "unfriendl*", "attitude*", "patien*",
-            "impatien*", "smil*", "courteous*", "kind", "warm*", "staff", "helpful", "unhelpful"),
+            "impatien*", "smil*", "courteous*", "kind", "warm*", "staff", "helpful", "unhelpful", "goodbye", "thoughtful", "bother*", "eye", "service", "rudely"),
     ),
     Theme(
         "expertise",
         zh=("专业", "不专业", "解释", "讲解", "讲得", "清楚", "不懂", "懂", "解决", "没解决", "未解决",
-            "错误", "出错", "建议", "指导", "介绍"),
+            "错误", "出错", "建议", "指导", "介绍", "熟练", "不熟练", "处理", "没处理", "说清楚", "懂行", "明白", "专业性"),
         en=("expert*", "knowledg*", "explain*", "clear*", "unclear", "resolv*", "unresolv*", "solv*",
-            "advice", "advis*", "wrong", "mistake*", "answer*", "question*", "competen*", "incompeten*"),
+            "advice", "advis*", "wrong", "mistake*", "answer*", "question*", "competen*", "incompeten*", "fix*", "sorted", "knew", "know*", "demo*"),
     ),
     Theme(
         "environment",
         zh=("环境", "干净", "整洁", "卫生", "座位", "没座", "空调", "拥挤", "吵", "太吵", "嘈杂", "舒适",
-            "温度", "太热", "太冷", "停车"),
+            "温度", "太热", "太冷", "停车", "挤", "太挤", "大厅", "装修", "明亮", "秩序", "饮水", "充电", "坐"),
         en=("clean*", "dirty", "seat*", "crowd*", "nois*", "comfort*", "uncomfort*", "environment*",
-            "hot", "cold", "air", "parking", "tidy", "messy"),
+            "hot", "cold", "air", "parking", "tidy", "messy", "hall", "stuffy", "bright", "water", "charger*", "standing"),
     ),
     Theme(
         "price_deal",
@@ -123,7 +123,7 @@ def words(text: str) -> list[str]:
     out: list[str] = []
     for segment in _segmenter().lcut(text.lower()):
         segment = segment.strip()
-        if not segment:
+        if not any(ch.isalnum() for ch in segment):  # spaces and punctuation
             continue
         if segment.isascii():
             out.extend(_ASCII_WORD.findall(segment))
@@ -157,7 +157,8 @@ def _tagged(comments: pd.DataFrame) -> pd.DataFrame:
 
 def theme_counts(comments: pd.DataFrame) -> pd.DataFrame:
     """Comments per theme and mood of the exit score: one row per theme x mood, with a
-    zero row where a theme has no comments of that mood; themes ordered by total, most first."""
+    zero row where a theme has no comments of that mood; themes ordered by total, most
+    first, and `other` last."""
     columns = ["theme", "mood", "comments", "theme_total"]
     if comments.empty:
         return pd.DataFrame(columns=columns)
@@ -169,8 +170,9 @@ def theme_counts(comments: pd.DataFrame) -> pd.DataFrame:
     out["theme_total"] = out.groupby("theme")["comments"].transform("sum")
     order = {key: i for i, key in enumerate(THEME_KEYS)}
     out["_order"] = out["theme"].map(order)
-    out = out.sort_values(["theme_total", "_order"], ascending=[False, True], kind="stable")
-    return out.drop(columns="_order").reset_index(drop=True)[columns]
+    out["_other"] = out["theme"] == OTHER  # the comments no theme caught come last
+    out = out.sort_values(["_other", "theme_total", "_order"], ascending=[True, False, True], kind="stable")
+    return out.reset_index(drop=True)[columns]
 
 
 def theme_examples(comments: pd.DataFrame, theme: str) -> pd.DataFrame:

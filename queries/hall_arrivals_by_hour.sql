@@ -1,4 +1,4 @@
--- one row per hour of the day with arrivals or service: arrivals and counters in use per open day, and the median wait of visits arriving in that hour
+-- one row per hour of the day with arrivals or service: arrivals and counters in use per open day, and the median wait and service level of the visits arriving in that hour
 with open_days as (
     -- a day counts as open when the hall had at least one visit that day
     select count(distinct (hall_id, visit_date)) as days,
@@ -10,6 +10,7 @@ arrivals as (
         count(*) as arrivals,
         count(wait_s) as wait_n,
         median(wait_s) / 60 as wait_median_min,
+        service_level(wait_s, queue_s, abandoned, wait_target_s) as service_level,
     from filtered_visits
     group by all
 ),
@@ -42,6 +43,7 @@ select
     coalesce(c.counter_hours, 0) / d.days as counters_in_use,
     coalesce(a.wait_n, 0) as wait_n,
     a.wait_median_min,
+    a.service_level,
     d.days as open_days,
 from arrivals as a
 full outer join counters as c on c.hour = a.hour

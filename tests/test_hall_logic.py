@@ -181,7 +181,7 @@ def _all_figures(db):
         "distribution": charts.wait_distribution(
             db.query("hall_wait_distribution", H1, band_min=2, cap_min=60), 10.0, 2, 60),
         "wait_trend": charts.wait_trend(trend, 10.0, "day"),
-        "staffing": charts.arrivals_vs_counters(hours, 3, 10.0),
+        "staffing": charts.arrivals_vs_counters(hours, 3, 0.8),
         "peak_distribution": charts.peak_distribution(db.query("hall_peak_distribution", H1), current),
         "peak_trend": charts.peak_trend(trend, 4.0, "day"),
         "staff": charts.staff_scores(
@@ -207,13 +207,16 @@ def test_every_chart_has_a_title_and_axis_titles_in_the_language(db, language):
             assert any("\u4e00" <= ch <= "\u9fff" for ch in fig.layout.title.text), name
 
 
-def test_staffing_chart_marks_the_hour_over_target_red(db):
-    fig = charts.arrivals_vs_counters(db.query("hall_arrivals_by_hour", H1), 3, 10.0)
+def test_staffing_chart_marks_the_hours_off_target_red(db):
+    fig = charts.arrivals_vs_counters(db.query("hall_arrivals_by_hour", H1), 3, 0.8)
     bars = {tr.name: list(tr.x) for tr in fig.data if tr.type == "bar"}
-    # median wait of arrivals by hour: 9h 8 (on target), 10h 6, 11h 20 (over 12.5: red), 17h 2
-    assert bars == {"Wait on target": ["09:00", "10:00", "17:00"], "Wait off target": ["11:00"]}
+    # service level by hour of arrival: 9h 0.5, 10h 0.5, 11h 0 (under 0.75: red), 17h 1 (on
+    # target); 18h has service but no arrival, so no bar
+    assert bars == {"Service level on target": ["17:00"], "Service level off target": ["09:00", "10:00", "11:00"]}
     counters = next(tr for tr in fig.data if tr.name == "Counters in use (mean)")
     assert list(counters.y) == pytest.approx([2 / 3, 1 / 3, 1 / 3, 1 / 3, 1 / 3])
+    installed = next(tr for tr in fig.data if tr.name == "Counters installed")
+    assert set(installed.y) == {3}
 
 
 def test_staff_chart_greys_cells_under_the_minimum(db):
@@ -223,4 +226,19 @@ def test_staff_chart_greys_cells_under_the_minimum(db):
     # S1 counter result has 2 ratings (kept); every other cell has 1 (greyed)
     assert coloured.z[0][0] == 3.5 and coloured.z[0][1] is None
     assert greyed.z[0][0] is None and greyed.z[0][1] == 1 and greyed.z[1][2] == 1
-    assert "n = 2" in coloured.text[0][0]
+    # each layer labels its own cells only
+    assert "n = 2" in coloured.text[0][0] and greyed.text[0][0] == ""
+    assert coloured.text[0][1] == "" and "n = 1" in greyed.text[0][1]
+
+
+def test_comments_no_theme_caught_come_last_however_many():
+    comments = pd.DataFrame({
+        "exit_comment": ["很满意！", "Very satisfied.", "一般吧。", "排队太久了"],
+        "exit_score": [5, 5, 3, None],
+    })
+    counts = hall_themes.theme_counts(comments)
+    assert list(dict.fromkeys(counts["theme"])) == ["waiting", "other"]
+    other = counts[counts["theme"] == "other"].set_index("mood")["comments"].to_dict()
+    assert other == {"unhappy": 0, "neutral": 1, "satisfied": 2, "unrated": 0}
+    waiting = counts[counts["theme"] == "waiting"].set_index("mood")["comments"].to_dict()
+    assert waiting["unrated"] == 1  # a comment without a score still counts

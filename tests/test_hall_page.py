@@ -180,7 +180,7 @@ def test_every_section_the_heatmap_toggle_and_the_comment_search(open_page):
     at.text_input(key="hall_comment_search").input("WAIT").run()
     examples, feed = at.dataframe
     assert list(feed.value["exit_comment"]) == ["Waited forever, rude staff"]
-    assert "**Latest comments (1)**" in texts(at.markdown)
+    assert "**Latest comments (1 shown, newest first)**" in texts(at.markdown)
     at.selectbox(key="hall_theme").select("price_deal").run()
     examples, feed = at.dataframe
     assert list(examples.value["exit_comment"]) == ["Good deal on the phone"]

@@ -124,6 +124,10 @@ def test_arrivals_and_counters_by_hour(fixture_db):
     assert list(got["wait_n"]) == [2, 1, 1, 1, 0]
     assert list(got["wait_median_min"][:4]) == [8.0, 6.0, 20.0, 2.0]
     assert got["wait_median_min"].isna().iloc[4]
+    # service level (target 10 min): 9h V01 in, V02 out -> 1/2; 10h V03 in, V04 gave up after
+    # 15 min -> 1/2; 11h V06 out, V07 gave up after 3 min (counts nowhere) -> 0/1; 17h V05 -> 1
+    assert list(got["service_level"][:4]) == [0.5, 0.5, 0.0, 1.0]
+    assert got["service_level"].isna().iloc[4]
     assert set(got["open_days"]) == {3}
 
 

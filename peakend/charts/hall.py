@@ -53,6 +53,11 @@ def _date_axis(fig: go.Figure) -> None:
     fig.update_xaxes(tickformat="%m-%d")
 
 
+def _wrap(label: str, width: int = 12) -> str:
+    """Break a long axis label at its first space, so it needs no rotation."""
+    return label.replace(" ", "<br>", 1) if len(label) > width else label
+
+
 def _hour_label(hour: int) -> str:
     return f"{int(hour):02d}:00"
 
@@ -79,7 +84,7 @@ def wait_heatmap(cells: pd.DataFrame, measure: str) -> go.Figure:
     )
     fig.update_yaxes(autorange="reversed")
     title = t("hall.queue.heatmap_wait_title") if measure == "wait" else t("hall.queue.heatmap_arrivals_title")
-    return finish(fig, title, t("hall.axis.arrival_hour"), t("hall.axis.weekday"), height=330)
+    return finish(fig, title, t("hall.axis.arrival_hour"), t("hall.axis.weekday"), height=340)
 
 
 def wait_distribution(bands: pd.DataFrame, target_min: float, band_min: int, cap_min: int) -> go.Figure:
@@ -125,15 +130,14 @@ def wait_trend(trend: pd.DataFrame, target_min: float, grain: str) -> go.Figure:
     return _legend_below(finish(fig, t("hall.queue.trend_title"), _period_axis_title(grain), t("hall.axis.wait_min")))
 
 
-def arrivals_vs_counters(hours: pd.DataFrame, counters_installed, target_min: float) -> go.Figure:
+def arrivals_vs_counters(hours: pd.DataFrame, counters_installed, service_level_target: float) -> go.Figure:
     """Arrivals and counters in use per hour of the day (hall_arrivals_by_hour).
 
-    Bars are coloured by how the median wait of that hour's arrivals stands against the
-    wait target, so the hours short of counters are the red ones.
+    Bars are coloured by the service level of that hour's arrivals against the hall's
+    target, so the hours short of counters are the red ones.
     """
-    metric = METRICS["wait_median_min"]
-    status = [target_status(metric, w, target_min) if n else None
-              for w, n in zip(hours["wait_median_min"], hours["wait_n"])]
+    metric = METRICS["service_level"]
+    status = [target_status(metric, sl, service_level_target) for sl in hours["service_level"]]
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     x = [_hour_label(h) for h in hours["hour"]]
     for key in ("green", "amber", "red", None):
@@ -146,9 +150,11 @@ def arrivals_vs_counters(hours: pd.DataFrame, counters_installed, target_min: fl
                 x=[xx for xx, m in zip(x, mask) if m], y=part["arrivals_per_day"],
                 marker_color=STATUS_COLORS[key],
                 name=t(f"hall.queue.hour_status.{key or 'none'}"),
-                customdata=[formatting.minutes(w) for w in part["wait_median_min"]],
+                customdata=[[metric.format(sl), formatting.minutes(w)]
+                            for sl, w in zip(part["service_level"], part["wait_median_min"])],
                 hovertemplate="%{x}: %{y:.1f} " + t("hall.unit.arrivals_per_day")
-                + "<br>" + metric.label + ": %{customdata}<extra></extra>",
+                + "<br>" + metric.label + ": %{customdata[0]}<br>"
+                + METRICS["wait_median_min"].label + ": %{customdata[1]}<extra></extra>",
             ),
             secondary_y=False,
         )
@@ -200,7 +206,8 @@ def peak_distribution(dist: pd.DataFrame, current) -> go.Figure:
         fig.add_trace(
             go.Bar(
                 y=y, x=share, orientation="h", name=str(score), marker_color=SCORE_SCALE[score - 1],
-                text=[formatting.percent(s, 0) if s >= 0.06 else "" for s in share], textposition="inside",
+                text=[formatting.percent(s, 0) if s >= 0.08 else "" for s in share], textposition="inside",
+                textangle=0, insidetextanchor="middle",
                 customdata=[[formatting.percent(s), formatting.number(c)] for s, c in zip(share, count)],
                 hovertemplate=t("hall.score_hover", score=score) + ": %{customdata[0]} (n = %{customdata[1]})<extra></extra>",
             )
@@ -237,16 +244,19 @@ def _score_grid(fig: go.Figure, z, text, x, y, thin, colorbar_title: str) -> Non
     trusted = [[None if th else v for v, th in zip(zr, tr)] for zr, tr in zip(z, thin)]
     greyed = [[1 if th and v is not None and not pd.isna(v) else None for v, th in zip(zr, tr)]
               for zr, tr in zip(z, thin)]
+    # Each layer labels only its own cells, or the two labels print over each other.
+    trusted_text = [[tx if not th else "" for tx, th in zip(txr, tr)] for txr, tr in zip(text, thin)]
+    greyed_text = [[tx if th else "" for tx, th in zip(txr, tr)] for txr, tr in zip(text, thin)]
     fig.add_trace(
         go.Heatmap(
-            z=trusted, x=x, y=y, text=text, texttemplate="%{text}", zmin=1, zmax=5,
+            z=trusted, x=x, y=y, text=trusted_text, texttemplate="%{text}", zmin=1, zmax=5,
             colorscale=_SCORE_COLORSCALE, xgap=2, ygap=2, hoverongaps=False,
             colorbar={"title": {"text": colorbar_title}}, hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
         )
     )
     fig.add_trace(
         go.Heatmap(
-            z=greyed, x=x, y=y, text=text, texttemplate="%{text}", showscale=False,
+            z=greyed, x=x, y=y, text=greyed_text, texttemplate="%{text}", showscale=False,
             colorscale=[[0, GREYED], [1, GREYED]], xgap=2, ygap=2, hoverongaps=False,
             textfont={"color": "#616161"},
             hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
@@ -268,8 +278,10 @@ def staff_scores(scores: pd.DataFrame, min_n: int) -> go.Figure:
         for zr, cr in zip(z, counts)
     ]
     fig = go.Figure()
-    _score_grid(fig, z, text, [t(f"hall.moment.{m}") for m in moments], staff, thin, t("hall.axis.mean_score_short"))
+    _score_grid(fig, z, text, [_wrap(t(f"hall.moment.{m}")) for m in moments], staff, thin,
+                t("hall.axis.mean_score_short"))
     fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(tickangle=0)
     height = max(260, 90 + 38 * len(staff))
     return finish(fig, t("hall.peak.staff_title", min_n=formatting.number(min_n)), t("hall.axis.peak_moment"),
                   t("hall.axis.staff"), height=height)

@@ -23,7 +23,8 @@ from peakend.auth import Ended, Outcome, Permission, Ticket, User
 from peakend.auth.store import utcnow
 from peakend.i18n import t
 from peakend.scope import Scope
-from peakend.ui.navigation import PAGES, ROOT, PageSpec, page_allowed
+from peakend.ui import navigation
+from peakend.ui.navigation import ROOT, PageSpec, page_allowed
 from peakend.ui.session import database
 
 SIGNIN_FILE = ROOT / "pages" / "signin.py"
@@ -175,13 +176,13 @@ def signin_pages() -> list:
             SIGNIN_FILE, title=t("auth.title"), icon=":material/login:",
             url_path=spec.key, default=spec.default,  # same page hash as build_pages()
         )
-        for spec in PAGES
+        for spec in navigation.PAGES
     ]
 
 
 def spec_of(page) -> PageSpec:
     """The PageSpec of the page st.navigation resolved."""
-    for spec in PAGES:
+    for spec in navigation.PAGES:
         if (spec.default and page.url_path == "") or spec.key == page.url_path:
             return spec
     raise LookupError(page.url_path)
@@ -202,7 +203,7 @@ def run_page_if_allowed(page, user: User) -> None:
             role=role_label(user.role),
         )
     )
-    home = next(s for s in PAGES if s.default)
+    home = next(s for s in navigation.PAGES if s.default)
     st.page_link(str(ROOT / home.file), label=t(f"nav.{home.key}"), icon=home.icon)
 
 

@@ -118,7 +118,10 @@ else:
     left, right = st.columns(2)
     with left:
         staff = hall.staff_peak_scores(run("metrics_by_group", period, group_1="staff", group_2="peak_moment"))
-        st.plotly_chart(charts.staff_scores(staff, MIN_RATINGS_DEFAULT))
+        if staff.empty:
+            st.info(t("hall.peak.no_staff"))
+        else:
+            st.plotly_chart(charts.staff_scores(staff, MIN_RATINGS_DEFAULT))
     with right:
         curve = run("hall_peak_by_wait_band", period, wait_band_edges=list(hall.WAIT_BAND_EDGES))
         st.plotly_chart(charts.wait_tolerance(curve, peak_target, MIN_RATINGS_DEFAULT))

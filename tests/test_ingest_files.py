@@ -135,6 +135,17 @@ def test_encodings_and_delimiters_are_detected(tmp_path):
         assert list(preview.rows["visit_id"]) == ["W01", "W02", "W03"]
 
 
+def test_chinese_gbk_text_after_the_first_64_kb_is_still_detected(fixture_db, tmp_path):
+    header, *rows = VISITS.read_text(encoding="utf-8").splitlines()
+    plain = [rows[0].replace("V01", f"G{i:05d}") for i in range(1500)]  # ASCII only, > 64 KB
+    late = rows[1].replace("V02", "G99999")  # 排队太久了
+    path = tmp_path / "late_gbk.csv"
+    path.write_bytes("\n".join([header, *plain, late, ""]).encode("gbk"))
+    [report] = load_files(fixture_db, [path], "tester")
+    assert (report.status, report.encoding, report.rows_loaded) == ("loaded", "gb18030", 1501)
+    assert fixture_db.scalar("select exit_comment from visits where visit_id = 'G99999'") == "排队太久了"
+
+
 def test_preview_shows_first_rows_types_and_the_header_below_title_rows(tmp_path):
     path = _write_xlsx(_new_visits(tmp_path), tmp_path / "v.xlsx", [["Visit export"], [None]])
     preview = preview_file(path, rows=5)

@@ -28,26 +28,34 @@ def _visit_row(visit_id, exit_score=4, arrived="2026-03-02 09:00:00", hall="H1",
 
 
 def test_loading_the_same_file_twice_changes_nothing(fixture_db, tmp_path):
-    path = copy(VISITS, tmp_path)
+    path = _write(tmp_path, "new.csv", _visit_row("V30"), _visit_row("V31", exit_score=2))
     [first] = load_files(fixture_db, [path], "tester")
-    assert (first.status, first.rows_loaded, first.rows_replaced) == ("loaded", 13, 13)
+    assert (first.status, first.rows_loaded, first.rows_replaced) == ("loaded", 2, 0)
     visible = stored_visits(fixture_db)
     before = snapshot(fixture_db)
     [second] = load_files(fixture_db, [path], "tester")
     assert second.status == "unchanged" and second.same_as_load == first.load_id
-    assert "unchanged" in second.summary()
+    assert "unchanged" in second.summary() and second.rows_loaded == 2
     assert snapshot(fixture_db) == before  # not even a load record
     pd.testing.assert_frame_equal(stored_visits(fixture_db), visible)
 
 
+def test_the_fixture_file_is_already_loaded(fixture_db, tmp_path):
+    # tests/fixture_db.py loads tests/fixture/visits.csv through load_files as load 2
+    [report] = load_files(fixture_db, [copy(VISITS, tmp_path)], "tester")
+    assert (report.status, report.same_as_load) == ("unchanged", 2)
+
+
 def test_reloading_after_a_later_change_loads_again_with_the_same_rows(fixture_db, tmp_path):
     path = copy(VISITS, tmp_path)
-    [first] = load_files(fixture_db, [path], "tester")
+    original = stored_visits(fixture_db)
     [change] = load_files(fixture_db, [_write(tmp_path, "fix.csv", _visit_row("V01", exit_score=1))], "tester")
     assert change.rows_replaced == 1
     [again] = load_files(fixture_db, [path], "tester")
     assert again.status == "loaded" and again.rows_replaced == 13  # V01 back as in the file
-    assert fixture_db.scalar("select exit_score from visits where visit_id = 'V01'") == 5
+    pd.testing.assert_frame_equal(stored_visits(fixture_db), original)
+    [third] = load_files(fixture_db, [path], "tester")
+    assert (third.status, third.same_as_load) == ("unchanged", again.load_id)
 
 
 def test_resent_visit_replaces_and_undo_restores_it(fixture_db, tmp_path):

@@ -90,6 +90,13 @@ def test_mapping_refuses_a_file_without_its_columns(fixture_db, tmp_path):
     assert snapshot(fixture_db) == before
 
 
+def test_a_skip_rule_on_a_column_the_file_lacks_refuses_the_file(fixture_db, tmp_path):
+    spec = json.loads(json.dumps(OTHER_SYSTEM))
+    spec["skip"] = [{"when": {"column": "Status", "equals": "test"}, "reason": "test tickets"}]
+    report = validate_file(fixture_db, copy(SAMPLES / "other_system.csv", tmp_path), Mapping.from_dict(spec))
+    assert report.status == "refused" and "reads column Status that the file does not have" in report.message
+
+
 def test_preview_with_a_mapping_names_what_is_missing(tmp_path):
     preview = preview_file(SAMPLES / "other_system.csv", mapping=Mapping.from_dict(OTHER_SYSTEM))
     assert preview.delimiter == ";" and preview.missing_columns == []

@@ -107,6 +107,7 @@ def _load_one(db, path, mapping, kind, loaded_by, progress) -> LoadReport:
     if report.status == "loaded":
         _write_rejects_csv(report, arrow_rejects)
     report.seconds = time.perf_counter() - started
+    report.message = report.summary()
     progress(1.0, f"{path.name}: {report.status}")
     return report
 
@@ -260,7 +261,6 @@ def _load_in_transaction(cur, path, workdir, mapping, kind, loaded_by, progress)
         rejects=problems_frame(cur, path.name), file_format=checked.staged.format,
         encoding=checked.staged.encoding, delimiter=checked.staged.delimiter,
     )
-    report.message = report.summary()
     return report, arrow_rejects
 
 
@@ -280,7 +280,6 @@ def _unchanged_report(db: Database, path: Path, load_id: int, mapping: Mapping |
         same_as_load=load_id, rows_read=accepted + skipped[0], rows_loaded=accepted,
         rows_skipped=skipped[0], skipped_by_reason=json.loads(skipped[1]) if skipped[1] else {},
     )
-    report.message = report.summary()
     return report
 
 

@@ -272,11 +272,12 @@ def _check_spec(where: str, spec: Any, targets: set[str]) -> None:
         raise MappingError(f"{where}: a date-time spec can't also map, prefix or concat")
 
 
-def _refs(spec: Any) -> set[str]:
+def target_refs(spec: Any) -> set[str]:
+    """The targets a spec reads ("from" and "near")."""
     if not isinstance(spec, dict):
         return set()
     if "cases" in spec:
-        return set().union(*(_refs(c) for c in spec["cases"]))
+        return set().union(*(target_refs(c) for c in spec["cases"]))
     return {spec[k] for k in ("near", "from") if k in spec}
 
 
@@ -285,7 +286,7 @@ def order_targets(columns: dict[str, Any]) -> list[str]:
     done: list[str] = []
     pending = dict(columns)
     while pending:
-        ready = [t for t, s in pending.items() if _refs(s) <= set(done)]
+        ready = [t for t, s in pending.items() if target_refs(s) <= set(done)]
         if not ready:
             raise MappingError(f"columns {', '.join(sorted(pending))} refer to each other in a circle")
         for t in ready:

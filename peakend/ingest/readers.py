@@ -10,6 +10,7 @@ which has no header row, the record number from 1.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -33,6 +34,7 @@ _STRUCTURE_REASONS = {
     "INVALID ENCODING": "the line has bytes that are not valid text",
     "INVALID UNICODE": "the line has bytes that are not valid text",
 }
+BAD_TEXT = _STRUCTURE_REASONS["INVALID ENCODING"]
 
 
 @dataclass
@@ -143,17 +145,58 @@ def stage(
 
 
 def _stage_text(cur, path, workdir, expected, table, limit) -> Staged:
-    if limit is not None:
-        scan = _head_scan(path, workdir)
+    with path.open("rb") as f:
+        head = f.read(textfile.SAMPLE)
+    encoding = textfile.detect_encoding(path, head)
+    sample = textfile.head_text(head, encoding)
+    if not sample.strip():
+        raise FileRefused(f"{path.name}: the file has no text (only blank lines); nothing to load.")
+    delimiter = layout.sniff_delimiter(sample)
+    header_at, header = layout.header_line(sample, delimiter, expected)
+    names, dupes = _clean_names(header)
+
+    def read(source: Path, limit: int | None = None) -> tuple[list, int]:
+        return _read_csv(cur, path, _safe_path(source, workdir), table, delimiter, header_at, names, limit)
+
+    sha256, size, blank = "", path.stat().st_size, []
+    if limit is not None:  # a preview: the first rows only, no whole-file pass
+        source = path
+        if encoding in ("gb18030", "utf-16"):
+            source = workdir / "head.csv"
+            source.write_text(sample, encoding="utf-8")
+        structural, rows = read(source, limit)
+    elif encoding.startswith("utf-8"):
+        # DuckDB reads the file while a thread hashes it and counts its lines
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(textfile.digest, path)
+            structural, rows = read(path)
+            digest = pending.result()
+        sha256 = digest.sha256
+        if any(r[3] == BAD_TEXT for r in structural):
+            # bytes that are not UTF-8 past the sample: GB18030 text (read its UTF-8 copy)
+            # or a broken file (refused, naming the line)
+            scan = textfile.scan(path, workdir)
+            if scan.encoding == "gb18030":
+                encoding, blank = scan.encoding, scan.blank_lines
+                structural, rows = read(scan.readable_path)
+        elif digest.lines != header_at + rows + len(structural):
+            # blank lines (or quoted values over several lines) shift the row numbers
+            blank = textfile.blank_lines(path)
     else:
         scan = textfile.scan(path, workdir)
-    if not scan.sample.strip():
-        raise FileRefused(f"{path.name}: the file has no text (only blank lines); nothing to load.")
-    delimiter = layout.sniff_delimiter(scan.sample)
-    header_at, header = layout.header_line(scan.sample, delimiter, expected)
-    names, dupes = _clean_names(header)
+        sha256, blank = scan.sha256, scan.blank_lines
+        structural, rows = read(scan.readable_path)
+    skipped = sorted({line for line in blank if line > header_at} | {r[0] for r in structural})
+    _number_rows(cur, table, header_at, skipped)
+    return Staged(
+        path, "csv", table, names, rows, sha256, size, encoding, delimiter, header_at, None,
+        dupes, structural,
+    )
+
+
+def _read_csv(cur, path, source, table, delimiter, header_at, names, limit) -> tuple[list, int]:
+    """Read `source` into `{table}_raw`; return (lines it could not split, rows read)."""
     rejects_table, rejects_scan = f"{table}_rejects", f"{table}_rejects_scan"
-    source = _safe_path(scan.readable_path, workdir)
     sql = (
         f"create or replace temp table {table}_raw as select * from read_csv($path, "
         "delim = $delim, quote = '\"', escape = '\"', header = true, skip = $skip, "
@@ -172,32 +215,8 @@ def _stage_text(cur, path, workdir, expected, table, limit) -> Staged:
     structural = _structural_rejects(cur, rejects_table, header_at)
     cur.execute(f"drop table if exists {rejects_table}")
     cur.execute(f"drop table if exists {rejects_scan}")
-    skipped = sorted({line for line in scan.blank_lines if line > header_at} | {r[0] for r in structural})
-    _number_rows(cur, table, header_at, skipped)
     rows = cur.execute(f"select count(*) from {table}_raw").fetchall()[0][0]
-    return Staged(
-        path, "csv", table, names, rows, scan.sha256, scan.size, scan.encoding, delimiter,
-        header_at, None, dupes, structural,
-    )
-
-
-def _head_scan(path: Path, workdir: Path) -> textfile.TextScan:
-    """For previews: decode only the beginning of the file (the whole-file pass, hashing
-    and transcoding happen when the file is validated or loaded)."""
-    with path.open("rb") as f:
-        head = f.read(textfile.SAMPLE)
-    encoding = textfile.detect_encoding(path, head)
-    text, _ = textfile._decode_prefix(
-        head, {"utf-8-sig": "utf-8-sig", "utf-8": "utf-8"}.get(encoding, encoding), final=False
-    ) if encoding != "utf-16" else (head.decode("utf-16", errors="ignore"), b"")
-    text = text.lstrip("\ufeff")
-    if len(head) >= textfile.SAMPLE and "\n" in text:
-        text = text[: text.rindex("\n") + 1]
-    readable = path
-    if encoding in ("gb18030", "utf-16"):
-        readable = workdir / "head.csv"
-        readable.write_text(text, encoding="utf-8")
-    return textfile.TextScan(encoding, "", path.stat().st_size, readable, text, [])
+    return structural, rows
 
 
 def _structural_rejects(cur, rejects_table: str, header_at: int) -> list[tuple[int, str, str, str]]:

@@ -12,7 +12,9 @@ from typing import Any
 
 from peakend.ingest.contract import FIELDS, Field
 from peakend.ingest.errors import FileRefused
-from peakend.ingest.mapping import Mapping, format_example, order_targets, resolve_column, text_value
+from peakend.ingest.mapping import (
+    Mapping, format_example, order_targets, resolve_column, target_refs, text_value,
+)
 from peakend.ingest.readers import quote_ident
 from peakend.schema import PEAK_MOMENTS
 
@@ -310,14 +312,6 @@ def _parse(b: _Builder, f: Field, t: Target, x: str, name: str) -> tuple[str | N
     raise AssertionError(f.type)
 
 
-def _refs_of(spec: Any) -> set[str]:
-    if not isinstance(spec, dict):
-        return set()
-    if "cases" in spec:
-        return set().union(*(_refs_of(c) for c in spec["cases"]))
-    return {spec[k] for k in ("near", "from") if k in spec}
-
-
 def _stamp(sql: str) -> str:
     return f"strftime({sql}, '%Y-%m-%d %H:%M:%S')"
 
@@ -363,6 +357,7 @@ def compile_mapping(mapping: Mapping, file_columns: list[str], source: str, file
     targets: dict[str, Target] = {}
     for name in order_targets(specs):
         targets[name] = b.spec(name, specs[name])
+    skip_cases = [f"when {b.cond(rule['when'])} then {i}" for i, rule in enumerate(mapping.skip)]
     if absent or b.missing:
         _refuse_missing(file_name, mapping, absent, b.missing, file_columns)
     b.labels = {name: t.label for name, t in targets.items()}
@@ -375,8 +370,7 @@ def compile_mapping(mapping: Mapping, file_columns: list[str], source: str, file
     typed_by_depth: dict[int, list[str]] = {}
     for name, t in targets.items():
         f = b.fields[name]
-        refs = [r for r in _refs_of(specs[name])]
-        depth[name] = 1 + max((depth[r] for r in refs), default=-1)
+        depth[name] = 1 + max((depth[r] for r in target_refs(specs[name])), default=-1)
         if t.typed:
             typed_sql = t.sql
             part_bad = " or ".join(pr.cond for pr in t.problems) or "false"
@@ -394,7 +388,6 @@ def compile_mapping(mapping: Mapping, file_columns: list[str], source: str, file
         problems.extend(t.problems)
     problems.extend(_row_checks(b, set(targets)))
 
-    skip_cases = [f"when {b.cond(rule['when'])} then {i}" for i, rule in enumerate(mapping.skip)]
     skip_sql = f"(case {' '.join(skip_cases)} end)" if skip_cases else "null::integer"
     layers = [f"select *, {', '.join([f'{skip_sql} as __skip', *texts])} from {source}"]
     if pres:

@@ -40,7 +40,7 @@ class TextScan:
     blank_lines: list[int] = field(default_factory=list)  # 1-based physical line numbers
 
 
-def _decode_prefix(data: bytes, encoding: str, final: bool) -> tuple[str, bytes]:
+def decode_prefix(data: bytes, encoding: str, final: bool) -> tuple[str, bytes]:
     """Decode `data`, returning the text and an incomplete trailing sequence to carry to
     the next chunk; raise UnicodeDecodeError for a real error."""
     try:
@@ -57,7 +57,7 @@ def _plausible_gb(data: bytes) -> bool:
     decodes as GBK too, but into rare characters outside the GB2312 area that real Chinese
     text lives in, so most of the non-ASCII characters must be GB2312 ones."""
     try:
-        text, _ = _decode_prefix(data, "gb18030", final=False)
+        text, _ = decode_prefix(data, "gb18030", final=False)
     except UnicodeDecodeError:
         return False
     wide = [ch for ch in text if ord(ch) > 127]
@@ -83,7 +83,7 @@ def _looks_gb(data: bytes) -> bool:
     guess = _guess(data)
     if guess and guess.replace("_", "").lower() in _GB_FAMILY:
         try:
-            _decode_prefix(data, "gb18030", final=False)
+            decode_prefix(data, "gb18030", final=False)
             return True
         except UnicodeDecodeError:
             return False
@@ -113,7 +113,7 @@ def detect_encoding(path: Path, head: bytes) -> str:
         return "utf-16"
     _refuse_binary(path, head)
     try:
-        _decode_prefix(head, "utf-8", final=len(head) < SAMPLE)
+        decode_prefix(head, "utf-8", final=len(head) < SAMPLE)
         return "utf-8"
     except UnicodeDecodeError as e:
         if _looks_gb(head):
@@ -125,6 +125,50 @@ def detect_encoding(path: Path, head: bytes) -> str:
             f"nor GB18030/GBK (byte {head[e.start]:#04x} at offset {e.start}).{hint} "
             "Save the file as CSV in UTF-8 and load it again."
         ) from None
+
+
+@dataclass
+class Digest:
+    sha256: str
+    size: int
+    lines: int  # physical lines, a last line without a newline included
+
+
+def digest(path: Path) -> Digest:
+    """Hash and count lines in one pass. hashlib lets go of the GIL on large buffers, so
+    this runs beside DuckDB's own read of the file in a thread at little cost."""
+    h = hashlib.sha256()
+    newlines, size, last = 0, 0, b"\n"
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(CHUNK), b""):
+            h.update(chunk)
+            newlines += chunk.count(b"\n")
+            size += len(chunk)
+            last = chunk[-1:]
+    return Digest(h.hexdigest(), size, newlines + (0 if last == b"\n" else 1))
+
+
+def blank_lines(path: Path) -> list[int]:
+    """The 1-based numbers of the empty lines of a UTF-8 file."""
+    found: list[int] = []
+    newlines, tail = 0, b""
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(CHUNK), b""):
+            newlines = _blank_lines(tail + chunk, len(tail), newlines, found)
+            tail = (tail + chunk)[-2:]
+    return found
+
+
+def head_text(head: bytes, encoding: str) -> str:
+    """The decoded beginning of a file, cut at its last complete line."""
+    if encoding == "utf-16":
+        text = head.decode("utf-16", errors="ignore")
+    else:
+        text, _ = decode_prefix(head, encoding, final=False)
+    text = text.lstrip("\ufeff")
+    if len(head) >= SAMPLE and "\n" in text:
+        text = text[: text.rindex("\n") + 1]
+    return text
 
 
 def scan(path: Path, workdir: Path) -> TextScan:
@@ -180,7 +224,7 @@ def _scan(path: Path, size: int, encoding: str, workdir: Path) -> TextScan:
                 else:
                     codec = "utf-8" if encoding.startswith("utf-8") else encoding
                     try:
-                        text, carry = _decode_prefix(data, codec, final)
+                        text, carry = decode_prefix(data, codec, final)
                     except UnicodeDecodeError as e:
                         bad_at = offset - len(carry) + e.start
                         if codec == "utf-8" and _looks_gb(data[max(0, e.start - 4096) : e.start + 4096]):

@@ -242,3 +242,21 @@ def test_comments_no_theme_caught_come_last_however_many():
     assert other == {"unhappy": 0, "neutral": 1, "satisfied": 2, "unrated": 0}
     waiting = counts[counts["theme"] == "waiting"].set_index("mood")["comments"].to_dict()
     assert waiting["unrated"] == 1  # a comment without a score still counts
+
+
+def test_every_key_the_hall_page_builds_at_run_time_exists():
+    from peakend.i18n import catalog
+
+    keys = (
+        [f"hall.moment.{m}" for m in hall.ALL_PEAK_MOMENTS]
+        + [f"hall.weekday.{d}" for d in range(1, 8)]
+        + [f"hall.peak_band.{b}" for b in hall.PEAK_BANDS]
+        + [f"hall.mood.{m}" for m in hall_themes.MOODS]
+        + [f"hall.tolerance.{v}" for v in ("falls", "holds", "below", "thin")]
+        + [f"hall.drivers.lead.{v}" for v in ("wait", "peak", "neither", "tie")]
+        + [f"hall.queue.hour_status.{s}" for s in ("green", "amber", "red", "none")]
+        + [f"hall.queue.measure.{m}" for m in ("wait", "arrivals")]
+        + [f"hall.axis.{g}" for g in ("day", "week")]
+        + ["nav.hall"]
+    )
+    assert [k for k in keys if k not in catalog()] == []

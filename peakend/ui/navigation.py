@@ -32,6 +32,9 @@ PAGES = [
     PageSpec("home", "pages/home.py", ":material/home:", default=True),
     PageSpec("hall", "pages/hall.py", ":material/storefront:"),
     PageSpec("regional", "pages/regional.py", ":material/leaderboard:"),
+    # what to fix first and the counters each hour needs: for the managers, not data admins
+    PageSpec("insights", "pages/insights.py", ":material/insights:",
+             roles=("hall_manager", "regional_manager", "head_office")),
     PageSpec("explore", "pages/explore.py", ":material/travel_explore:"),
 ]
 

@@ -1,0 +1,111 @@
+"""Insights: what to fix first in a hall, how many counters each hour needs, whether the
+peak-end rule holds here and how long people wait before the peak suffers."""
+
+import streamlit as st
+
+from peakend import formatting
+from peakend.charts import insights as charts
+from peakend.hall import first_row, hall_row
+from peakend.i18n import get_language, t
+from peakend.insights import moments, peak_end, staffing, text, tolerance
+from peakend.metrics import MIN_RATINGS_DEFAULT
+from peakend.ui import insights as view
+from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
+from peakend.ui.data import run
+
+st.title(t("insights.title"))
+st.caption(t("insights.intro"))
+
+summary = run("dataset_summary").iloc[0]
+if not summary["visits"]:
+    st.info(t("insights.empty"))
+    st.stop()
+
+# --- controls ---------------------------------------------------------------------------------
+halls = run("halls_in_scope")
+c_hall, c_period = st.columns(2)
+with c_hall:
+    hall_id = hall_picker(halls)
+with c_period:
+    date_from, date_to = period_control(summary["last_day"], summary["first_day"], default="last_30_days",
+                                        caption=False)
+show_dropped_url_values()
+if hall_id is None:
+    st.stop()
+hall = hall_row(halls, hall_id)
+first, last = formatting.day(date_from), formatting.day(date_to)
+st.caption(t("insights.period_is", hall=hall["hall_name"], region=hall["region"], first=first, last=last))
+
+# --- 1. what to fix first -----------------------------------------------------------------------
+st.header(t("insights.todo.title"))
+region_rows = run("insights_moments", view.area_filter("region", hall, date_from, date_to))
+lines, bench = moments.todo_list(region_rows, hall_id, hall, MIN_RATINGS_DEFAULT)
+st.markdown(t("insights.todo.model"))
+st.caption(text.benchmark_sentence(bench, hall["hall_name"], hall["region"], MIN_RATINGS_DEFAULT,
+                                   moments.MIN_BENCHMARK_HALLS))
+todo = text.todo_sentences(lines, MIN_RATINGS_DEFAULT)
+if todo:
+    st.markdown("\n".join(todo))
+    st.plotly_chart(charts.moment_gains(text.gains_frame(lines), hall["hall_name"]))
+else:
+    st.info(text.nothing_to_rank(lines))
+others = text.other_moment_sentences(lines, MIN_RATINGS_DEFAULT)
+if others:
+    st.markdown("\n".join(f"- {s}" for s in others))
+with st.expander(t("insights.todo.evidence")):
+    st.dataframe(text.evidence_frame(lines), hide_index=True, column_config=view.evidence_columns())
+    st.caption(t("insights.todo.evidence_note"))
+
+# --- 2. staffing what-if ------------------------------------------------------------------------
+st.header(t("insights.staffing.title"))
+hall_period = view.area_filter("hall", hall, date_from, date_to)
+weekday, what_if = view.staffing_controls(
+    hall, staffing.busiest_weekday(run("metrics_by_group", hall_period, group_1="weekday", group_2=None))
+)
+day = hall_period.replace(weekdays=(weekday,))
+table = staffing.staffing_table(
+    run("hall_arrivals_by_hour", day),
+    run("metrics_by_group", day, group_1="hour", group_2=None),
+    first_row(run("metrics_by_group", day, group_1=None, group_2=None)),
+    what_if, hall["counters"],
+)
+st.markdown("\n".join(f"- {s}" for s in text.staffing_sentences(
+    table, hall["hall_name"], weekday, what_if.service_level_target, what_if.wait_target_min, hall["counters"])))
+if not table.empty:
+    weekday_name = text.weekday_name(weekday)
+    st.plotly_chart(charts.staffing(table, hall["hall_name"], weekday_name, hall["counters"]))
+    st.dataframe(view.staffing_styled(text.staffing_frame(table), table["status"]), hide_index=True,
+                 column_config=view.staffing_columns(), height="content", key="insights_staffing_table")
+st.caption(t("insights.staffing.note", min_served=formatting.number(staffing.MIN_SERVED_FOR_HOUR)))
+
+# --- 3. does the peak-end rule hold here? ----------------------------------------------------------
+st.header(t("insights.rule.title"))
+level = view.level_control(hall, halls)
+place = view.place_name(level, hall, halls)
+area = view.area_filter(level, hall, date_from, date_to)
+verdict = peak_end.analyse(peak_end.Summary.from_row(run("insights_rating_covariance", area).iloc[0]))
+st.markdown("\n\n".join(text.rule_sentences(verdict, place)))
+if verdict.full is not None:
+    effects = text.effects_frame(verdict)
+    st.plotly_chart(charts.effects(effects, place))
+    st.dataframe(effects, hide_index=True, column_config=view.effects_columns(), column_order=view.EFFECTS_ORDER)
+st.caption(t("insights.rule.basis", place=place, first=first, last=last, n=formatting.number(verdict.n)))
+
+# --- 4. wait tolerance ----------------------------------------------------------------------------
+st.header(t("insights.tolerance.title"))
+peak_target, wait_target = float(hall["peak_target"]), float(hall["wait_target_min"])
+results = tolerance.fit_purposes(run("insights_wait_tolerance", area, max_wait_min=tolerance.MAX_WAIT_MIN), peak_target)
+purposes = run("hall_purposes")
+labels = dict(zip(purposes["purpose"], purposes["label_zh" if get_language() == "zh" else "label_en"]))
+st.caption(t("insights.tolerance.about", place=place, first=first, last=last, hall=hall["hall_name"]))
+if not results:
+    st.info(t("insights.tolerance.no_ratings", place=place))
+else:
+    st.dataframe(text.tolerance_frame(results, labels, wait_target), hide_index=True,
+                 column_config=view.tolerance_columns())
+    if beyond := text.beyond_note(results):
+        st.caption(beyond)
+    tol = view.purpose_control(results, labels)
+    label = labels.get(tol.purpose, tol.purpose)
+    st.markdown("\n".join(f"- {s}" for s in text.tolerance_sentences(tol, label, peak_target, wait_target)))
+    st.plotly_chart(charts.tolerance(tol, label, place, peak_target, wait_target))

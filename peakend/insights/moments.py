@@ -1,0 +1,187 @@
+"""Moments that matter: the store manager's ranked to-do list.
+
+The model, in one sentence (the page says it too): the expected gain from a moment is how
+far the hall is from the benchmark on it, times how much a visit's peak-end index (or its
+NPS points) changes per point of that moment across the benchmark's visits, times the share
+of the hall's visits that pass through it.
+
+The benchmark is the top quartile of the halls of the hall's region the user may see (the
+75th percentile of their means; the 25th for the wait, where lower is better). The access
+scope is never widened for it: when fewer than MIN_BENCHMARK_HALLS halls of the region are
+visible with enough ratings (a store manager sees only their own hall), the benchmark is
+the hall's own targets, and the page says so.
+
+It is an association across visits, not an experiment: moments that tend to go together
+(a good peak and a good exit) share the credit. Good enough to rank; the evidence (n, the
+slope and its interval) is shown next to every line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+MOMENTS = ("wait", "counter_result", "data_experience", "phone_purchase", "exit")
+PEAK_MOMENTS = ("counter_result", "data_experience", "phone_purchase")
+LOWER_IS_BETTER = frozenset({"wait"})
+TARGET_COLUMN = {
+    "wait": "wait_target_min", "counter_result": "peak_target", "data_experience": "peak_target",
+    "phone_purchase": "peak_target", "exit": "exit_target",
+}
+MIN_BENCHMARK_HALLS = 4
+TOP_QUARTILE = 0.75
+LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class Slope:
+    """A simple regression slope with its confidence interval, from regr_* sums."""
+
+    value: float
+    low: float
+    high: float
+    n: int
+
+    @property
+    def measurable(self) -> bool:
+        return self.low > 0 or self.high < 0
+
+
+def slope_from_sums(n, sxx, sxy, syy, level: float = LEVEL) -> Slope | None:
+    """OLS slope of y on x and its t interval; None without enough spread to estimate."""
+    if n is None or pd.isna(n) or n < 3 or pd.isna(sxx) or sxx <= 1e-12:
+        return None
+    n = int(n)
+    b = sxy / sxx
+    rss = max(syy - b * sxy, 0.0)
+    se = math.sqrt(rss / (n - 2) / sxx)
+    q = stats.t.ppf(0.5 + level / 2, n - 2)
+    return Slope(float(b), float(b - q * se), float(b + q * se), n)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the to-do list."""
+
+    moment: str
+    status: str  # gain | uncertain (its interval reaches 0) | at_benchmark | thin | no_evidence
+    value: float | None  # the hall's mean (minutes for the wait, a 1-5 score otherwise)
+    median: float | None  # the wait's median beside its mean (waits are skewed)
+    n: int  # the hall's ratings (or waits) in the period
+    benchmark: float | None
+    share: float  # of the hall's visits that pass through the moment
+    index_slope: Slope | None
+    nps_slope: Slope | None
+    gain_index: tuple[float, float, float] | None  # estimate, low, high
+    gain_nps: tuple[float, float, float] | None
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    kind: str  # top_quartile | targets
+    halls: int  # halls with enough data behind the quartiles (0 for targets)
+    values: dict[str, float | None]
+    visits: int = 0  # served visits behind the slopes
+    slope_halls: int = 0  # halls behind the slopes
+
+
+def benchmark(rows: pd.DataFrame, hall_targets, min_n: int) -> Benchmark:
+    """The region's top quartile per moment, or the hall's targets when too few halls
+    with at least min_n ratings are visible."""
+    per_hall = rows[rows["hall_id"].notna()]
+    values: dict[str, float | None] = {}
+    counts = []
+    for moment in MOMENTS:
+        means = per_hall.loc[(per_hall["moment"] == moment) & (per_hall["n"] >= min_n), "value_mean"]
+        counts.append(len(means))
+        q = 1 - TOP_QUARTILE if moment in LOWER_IS_BETTER else TOP_QUARTILE
+        values[moment] = float(np.quantile(means, q)) if len(means) else None
+    # the wait and the exit exist in every hall: they decide whether a quartile means anything
+    halls = min(counts[MOMENTS.index("wait")], counts[MOMENTS.index("exit")])
+    if halls >= MIN_BENCHMARK_HALLS:
+        return Benchmark("top_quartile", halls, values)
+    return Benchmark("targets", 0, {m: _float(hall_targets[TARGET_COLUMN[m]]) for m in MOMENTS})
+
+
+def _float(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _row(rows: pd.DataFrame, hall_id: str | None, moment: str):
+    sel = rows["moment"] == moment
+    sel &= rows["hall_id"].isna() if hall_id is None else rows["hall_id"] == hall_id
+    found = rows[sel]
+    return None if found.empty else found.iloc[0]
+
+
+def _gain(slope: Slope | None, gap: float, gap_se: float, share: float) -> tuple[float, float, float] | None:
+    """slope x gap x share, with an interval that counts both the slope's uncertainty and
+    that of the hall's own mean (delta method; the benchmark is a chosen bar, held fixed)."""
+    if slope is None:
+        return None
+    q = stats.norm.ppf(0.5 + LEVEL / 2)
+    slope_se = (slope.high - slope.low) / 2 / stats.t.ppf(0.5 + LEVEL / 2, slope.n - 2)
+    estimate = slope.value * gap * share
+    se = share * math.sqrt((gap * slope_se) ** 2 + (slope.value * gap_se) ** 2)
+    return estimate, estimate - q * se, estimate + q * se
+
+
+def todo_list(rows: pd.DataFrame, hall_id: str, hall_targets, min_n: int,
+              slopes_from: pd.DataFrame | None = None) -> tuple[list[Line], Benchmark]:
+    """The ranked lines for one hall.
+
+    rows: insights_moments over the benchmark's halls (the hall among them). slopes_from:
+    the rows whose all-halls line (hall_id null) gives the slopes; by default `rows`.
+    Lines with a gain come first, largest expected peak-end gain first; then the moments
+    at the benchmark, then those without enough data or without a measurable link.
+    """
+    slopes_from = rows if slopes_from is None else slopes_from
+    pooled_wait = _row(slopes_from, None, "wait")
+    bench = dataclasses.replace(benchmark(rows, hall_targets, min_n),
+                                visits=int(pooled_wait["visits"]) if pooled_wait is not None else 0,
+                                slope_halls=int(slopes_from["hall_id"].dropna().nunique()))
+    served = _row(rows, hall_id, "wait")
+    served_visits = float(served["visits"]) if served is not None else 0.0
+    lines = []
+    for moment in MOMENTS:
+        mine = _row(rows, hall_id, moment)
+        pooled = _row(slopes_from, None, moment)
+        n = int(mine["n"]) if mine is not None else 0
+        value = _float(mine["value_mean"]) if mine is not None else None
+        median = _float(mine["value_median"]) if mine is not None and moment == "wait" else None
+        if moment in PEAK_MOMENTS:
+            share = float(mine["visits"]) / served_visits if mine is not None and served_visits else 0.0
+        else:
+            share = 1.0  # every visit waits (or not) and every visit ends
+        index_slope = nps_slope = None
+        if pooled is not None:
+            index_slope = slope_from_sums(pooled["index_n"], pooled["index_sxx"], pooled["index_sxy"], pooled["index_syy"])
+            nps_slope = slope_from_sums(pooled["nps_n"], pooled["nps_sxx"], pooled["nps_sxy"], pooled["nps_syy"])
+        target = bench.values.get(moment)
+        common = dict(moment=moment, value=value, median=median, n=n, benchmark=target, share=share,
+                      index_slope=index_slope, nps_slope=nps_slope)
+        if value is None or n < min_n or target is None:
+            lines.append(Line(status="thin", gain_index=None, gain_nps=None, **common))
+            continue
+        if index_slope is None or not index_slope.measurable:
+            lines.append(Line(status="no_evidence", gain_index=None, gain_nps=None, **common))
+            continue
+        worse = value > target if moment in LOWER_IS_BETTER else value < target
+        if not worse:
+            lines.append(Line(status="at_benchmark", gain_index=None, gain_nps=None, **common))
+            continue
+        gap = target - value  # in the moment's unit: points, or minutes (negative: shorter)
+        gap_se = _float(mine["value_sd"]) / math.sqrt(n) if n > 1 and _float(mine["value_sd"]) else 0.0
+        gain_index = _gain(index_slope, gap, gap_se, share)
+        # a gain whose interval reaches zero is not a to-do: the hall may already be there
+        status = "gain" if gain_index[1] > 0 else "uncertain"
+        lines.append(Line(status=status, gain_index=gain_index,
+                          gain_nps=_gain(nps_slope, gap, gap_se, share), **common))
+    order = {"gain": 0, "uncertain": 1, "at_benchmark": 2, "no_evidence": 3, "thin": 4}
+    lines.sort(key=lambda line: (order[line.status], -(line.gain_index[0] if line.gain_index else 0)))
+    return lines, bench

@@ -1,0 +1,110 @@
+"""Staffing what-if (排班): for a hall and a weekday, per hour of arrival, the counters
+Erlang C says are needed to reach the service-level target, against the counters that
+were in use.
+
+Inputs are two named queries on the same filter (hall, period, weekday):
+queries/hall_arrivals_by_hour.sql (arrivals and counters in use per open day) and
+queries/metrics_by_group.sql grouped by hour (service time, observed service level and
+median wait). The what-if changes the targets and the service time; the arrivals stay as
+observed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from peakend.insights.erlang import Queue, counters_needed
+
+MIN_SERVED_FOR_HOUR = 10  # fewer served visits in an hour: use the weekday's service time
+# An hour is understaffed when fewer counters served than needed by more than half a
+# counter, overstaffed when a whole counter more served than needed. "In use" counts a
+# counter that served anyone in the hour, so it leans high; hence the wider over-margin.
+UNDER_MARGIN = 0.5
+OVER_MARGIN = 1.0
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    service_level_target: float  # share, e.g. 0.8
+    wait_target_min: float
+    service_change: float = 0.0  # -0.2: service 20% faster than observed
+
+
+def staffing_table(arrivals: pd.DataFrame, by_hour: pd.DataFrame, whole_day, what_if: WhatIf,
+                   hall_counters) -> pd.DataFrame:
+    """One row per hour: arrivals_per_day, service_min (observed) and its basis,
+    handling_min (after the what-if), traffic (Erlangs), needed, in_use, status
+    (under | over | ok | no_arrivals), beyond_hall (more needed than the hall has),
+    expected_level (service level Erlang C expects with the counters needed),
+    observed_service_level, wait_median_min, served, open_days."""
+    metrics = by_hour.assign(hour=by_hour["group_1"].astype(int)).set_index("hour")
+    day_service = _float(whole_day["service_mean_min"]) if whole_day is not None else None
+    rows = []
+    for r in arrivals.itertuples(index=False):
+        hour = int(r.hour)
+        m = metrics.loc[hour] if hour in metrics.index else None
+        served = int(m["served_visits"]) if m is not None else 0
+        hour_service = _float(m["service_mean_min"]) if m is not None else None
+        if hour_service is not None and served >= MIN_SERVED_FOR_HOUR:
+            service, basis = hour_service, "hour"
+        else:
+            service, basis = day_service, "day"
+        handling = service * (1 + what_if.service_change) if service is not None else None
+        per_day = float(r.arrivals_per_day)
+        if per_day > 0 and handling:
+            needed = counters_needed(per_day, handling * 60, what_if.wait_target_min * 60,
+                                     what_if.service_level_target)
+            traffic = per_day * handling / 60
+            expected = Queue(per_day, handling * 60, needed).service_level(what_if.wait_target_min * 60)
+        else:
+            needed, traffic, expected = 0, 0.0, None
+        in_use = float(r.counters_in_use)
+        if per_day <= 0:
+            status = "no_arrivals"
+        elif in_use < needed - UNDER_MARGIN:
+            status = "under"
+        elif in_use >= needed + OVER_MARGIN:
+            status = "over"
+        else:
+            status = "ok"
+        rows.append({
+            "hour": hour,
+            "arrivals_per_day": per_day,
+            "service_min": service,
+            "service_basis": basis,
+            "handling_min": handling,
+            "traffic": traffic,
+            "needed": needed,
+            "in_use": in_use,
+            "status": status,
+            "beyond_hall": bool(hall_counters is not None and not pd.isna(hall_counters)
+                                and needed > int(hall_counters)),
+            "expected_level": expected,
+            "observed_service_level": _float(m["service_level"]) if m is not None else None,
+            "wait_median_min": _float(m["wait_median_min"]) if m is not None else None,
+            "served": served,
+            "open_days": int(r.open_days),
+        })
+    return pd.DataFrame(rows)
+
+
+def _float(value) -> float | None:
+    if value is None or pd.isna(value):
+        return None
+    return float(value)
+
+
+def busiest_weekday(by_weekday: pd.DataFrame) -> int:
+    """ISO weekday with the most visits (metrics_by_group grouped by weekday); Monday if none."""
+    if by_weekday.empty:
+        return 1
+    return int(by_weekday.sort_values(["visits", "group_1"], ascending=[False, True])["group_1"].iloc[0])
+
+
+def counter_hours(table: pd.DataFrame) -> tuple[int, float]:
+    """Counter-hours the day needs and those it used (sums over the hours)."""
+    return int(table["needed"].sum()), float(table["in_use"].sum())
+
+

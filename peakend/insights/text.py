@@ -1,0 +1,358 @@
+"""What the insights page says in words, in the current language, with every number
+formatted for it. Each function turns one result of the statistics into sentences or a
+tidy table; nothing here computes a statistic."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from peakend import formatting
+from peakend.i18n import t
+from peakend.insights import peak_end
+from peakend.insights.attention import HallAttention, Problem
+from peakend.insights.moments import Benchmark, Line
+from peakend.insights.tolerance import MAX_WAIT_MIN, MIN_RATINGS, Tolerance
+from peakend.metrics import METRICS
+
+
+# --- shared ---------------------------------------------------------------------------------
+def signed(value, decimals: int = 2) -> str:
+    return formatting.points(value, decimals)
+
+
+def interval(low, high, decimals: int = 2) -> str:
+    return t("insights.ci", low=formatting.number(low, decimals), high=formatting.number(high, decimals))
+
+
+def bracket(low, high, decimals: int = 2) -> str:
+    """An interval in a table cell, whose column header already says "95% CI"."""
+    return f"[{formatting.number(low, decimals)}, {formatting.number(high, decimals)}]"
+
+
+def minutes(value, decimals: int = 1) -> str:
+    return formatting.minutes(value, decimals)
+
+
+def hour_label(hour: int) -> str:
+    return f"{int(hour):02d}:00"
+
+
+def weekday_name(day: int) -> str:
+    return t(f"insights.weekday.{int(day)}")
+
+
+# --- 1. does the peak-end rule hold? -------------------------------------------------------------
+def factor_label(factor: str) -> str:
+    return t(f"insights.factor.{factor}")
+
+
+def rule_sentences(verdict: peak_end.Verdict, place: str) -> list[str]:
+    """The verdict first, then what weighs how much, then the rival models."""
+    status = verdict.status
+    if verdict.full is None:
+        factor = factor_label(verdict.factor) if verdict.factor else ""
+        return [t(f"insights.rule.status.{status}", place=place, n=formatting.number(verdict.n),
+                  min_n=formatting.number(peak_end.MIN_VISITS), factor=factor)]
+    e = verdict.full.effects
+    out = [t(f"insights.rule.status.{status}", place=place, n=formatting.number(verdict.n),
+             min_n=formatting.number(peak_end.MIN_VISITS), factor="")]
+    exit_ratio = peak_end.weight_ratio(e["exit"], e["wait"])
+    peak_ratio = peak_end.weight_ratio(e["peak"], e["wait"])
+    if exit_ratio is not None and peak_ratio is not None and e["wait"].coef < 0:
+        out.append(t(
+            "insights.rule.weighs",
+            exit_ratio=formatting.number(exit_ratio, 1), peak_ratio=formatting.number(peak_ratio, 1),
+            exit_sd=formatting.number(e["exit"].sd, 2), exit_effect=signed(e["exit"].typical[0]),
+            wait_sd=minutes(e["wait"].sd), wait_effect=signed(e["wait"].typical[0]),
+        ))
+    elif not e["wait"].measurable:
+        _, low, high = e["wait"].per_unit
+        out.append(t("insights.rule.wait_unmeasurable", low=signed(low), high=signed(high)))
+    else:  # a longer wait going with a higher score: say it plainly, don't compute a ratio
+        out.append(t("insights.rule.wait_positive", effect=signed(e["wait"].per_unit[0])))
+    diff, low, high, p = verdict.difference
+    r2 = dict(r2_full=formatting.percent(verdict.full.r2), r2_mean=formatting.percent(verdict.mean_model.r2))
+    if low <= 0 <= high:
+        out.append(t("insights.rule.equal", diff=signed(diff), ci=interval(low, high), **r2))
+    else:
+        stronger, weaker = ("peak", "exit") if diff > 0 else ("exit", "peak")
+        out.append(t(
+            "insights.rule.unequal", stronger=t(f"insights.rule.moment.{stronger}"),
+            weaker=t(f"insights.rule.moment.{weaker}"),
+            stronger_coef=formatting.number(e[stronger].coef, 2), weaker_coef=formatting.number(e[weaker].coef, 2),
+            p=p_value(p), **r2,
+        ))
+    out.append(t("insights.rule.time_alone", r2_time=formatting.percent(verdict.time_model.r2)))
+    return out
+
+
+def p_value(p: float) -> str:
+    return "< 0.001" if p < 0.001 else formatting.number(p, 3)
+
+
+def effects_frame(verdict: peak_end.Verdict) -> pd.DataFrame:
+    """One row per factor of the peak-end model, then the mean-of-ratings rival: its effect
+    per unit and of a typical difference, with 95% intervals (for the chart and table)."""
+    rows = []
+    for model, fit in (("peak_end", verdict.full), ("mean", verdict.mean_model)):
+        for factor in fit.factors:
+            if model == "mean" and factor != peak_end.MEAN_RATING:
+                continue
+            e = fit.effects[factor]
+            unit_est, unit_low, unit_high = e.per_unit
+            typ, typ_low, typ_high = e.typical
+            minutes_factor = factor in ("wait", "visit")
+            rows.append({
+                "factor": factor,
+                "label": factor_label(factor),
+                "group": "rival" if model == "mean" else "time" if minutes_factor else "moment",
+                "unit": t(f"insights.unit.{'ten_minutes' if minutes_factor else 'rating'}"),
+                "per_unit": f"{signed(unit_est, 3)} {bracket(unit_low, unit_high, 3)}",
+                "typical_difference": (minutes(e.sd) if minutes_factor
+                                       else t("insights.unit.points", value=formatting.number(e.sd, 2))),
+                "estimate": typ, "low": typ_low, "high": typ_high,
+                "typical_ci": bracket(typ_low, typ_high),
+                "typical": f"{signed(typ)} {bracket(typ_low, typ_high)}",
+                "p": p_value(e.p),
+                "n": fit.n,
+            })
+    return pd.DataFrame(rows)
+
+
+# --- 2. moments that matter --------------------------------------------------------------------
+def moment_label(moment: str) -> str:
+    return t(f"insights.moment.{moment}")
+
+
+def moment_value(moment: str, value, median=None) -> str:
+    if value is None:
+        return formatting.MISSING
+    if moment == "wait":
+        text = t("insights.todo.mean_wait", value=minutes(value))
+        if median is not None:
+            text += t("insights.todo.median_beside", median=minutes(median))
+        return text
+    return formatting.score(value)
+
+
+def benchmark_value(moment: str, value) -> str:
+    if value is None:
+        return formatting.MISSING
+    return minutes(value) if moment == "wait" else formatting.score(value)
+
+
+def benchmark_sentence(bench: Benchmark, hall_name: str, region: str, min_n: int, min_halls: int) -> str:
+    kind = bench.kind if bench.kind == "top_quartile" or bench.slope_halls <= 1 else "targets_region"
+    return t(f"insights.todo.benchmark.{kind}", slope_halls=formatting.number(bench.slope_halls), halls=formatting.number(bench.halls), region=region,
+             hall=hall_name, min_n=formatting.number(min_n), min_halls=formatting.number(min_halls),
+             visits=formatting.number(bench.visits))
+
+
+def nothing_to_rank(lines: list[Line]) -> str | None:
+    """What to say when the list is empty: nothing to fix, or too little data to judge."""
+    if any(x.status == "gain" for x in lines):
+        return None
+    if any(x.status in ("at_benchmark", "uncertain") for x in lines):
+        return t("insights.todo.none")
+    return t("insights.todo.all_thin")
+
+
+def todo_sentences(lines: list[Line], min_n: int) -> list[str]:
+    """The numbered to-do list: lines with an expected gain, largest first."""
+    out = []
+    for rank, line in enumerate([x for x in lines if x.status == "gain"], start=1):
+        gi, gi_low, gi_high = line.gain_index
+        out.append(t(
+            "insights.todo.line.gain" if line.gain_nps else "insights.todo.line.gain_no_nps", rank=rank, moment=moment_label(line.moment),
+            value=moment_value(line.moment, line.value, line.median),
+            benchmark=benchmark_value(line.moment, line.benchmark),
+            gain_index=signed(gi), ci=interval(gi_low, gi_high),
+            gain_nps=signed(line.gain_nps[0], 1) if line.gain_nps else "",
+            nps_ci=interval(line.gain_nps[1], line.gain_nps[2], 1) if line.gain_nps else "",
+            n=formatting.number(line.n),
+        ))
+    return out
+
+
+def other_moment_sentences(lines: list[Line], min_n: int) -> list[str]:
+    out = []
+    for line in lines:
+        if line.status == "gain":
+            continue
+        gain = line.gain_index
+        out.append(t(
+            f"insights.todo.line.{line.status}", moment=moment_label(line.moment),
+            value=moment_value(line.moment, line.value, line.median),
+            benchmark=benchmark_value(line.moment, line.benchmark),
+            n=formatting.number(line.n), min_n=formatting.number(min_n),
+            gain_index=signed(gain[0]) if gain else "", ci=interval(gain[1], gain[2]) if gain else "",
+        ))
+    return out
+
+
+def evidence_frame(lines: list[Line]) -> pd.DataFrame:
+    """The evidence behind each line of the to-do list, one row per moment."""
+    rows = []
+    for line in lines:
+        unit = "minute" if line.moment == "wait" else "rating"
+
+        def slope(s, decimals):
+            if s is None:
+                return formatting.MISSING
+            return f"{signed(s.value, decimals)} {bracket(s.low, s.high, decimals)}"
+
+        def gain(g, decimals):
+            return formatting.MISSING if g is None else f"{signed(g[0], decimals)} {bracket(g[1], g[2], decimals)}"
+
+        rows.append({
+            "moment": moment_label(line.moment),
+            "status": t(f"insights.todo.status.{line.status}"),
+            "value": moment_value(line.moment, line.value, line.median),
+            "n": line.n,
+            "benchmark": benchmark_value(line.moment, line.benchmark),
+            "share": line.share,
+            "index_per_unit": slope(line.index_slope, 3),
+            "nps_per_unit": slope(line.nps_slope, 1),
+            "slope_n": line.index_slope.n if line.index_slope else None,
+            "unit": t(f"insights.unit.per_{unit}"),
+            "gain_index": gain(line.gain_index, 3),
+            "gain_nps": gain(line.gain_nps, 1),
+        })
+    return pd.DataFrame(rows)
+
+
+def gains_frame(lines: list[Line]) -> pd.DataFrame:
+    """Lines with an expected gain, for the chart: moment label, estimate and interval."""
+    rows = [{"moment": moment_label(x.moment), "estimate": x.gain_index[0], "low": x.gain_index[1],
+             "high": x.gain_index[2],
+             "nps": x.gain_nps[0] if x.gain_nps else math.nan}
+            for x in lines if x.status == "gain"]
+    return pd.DataFrame(rows, columns=["moment", "estimate", "low", "high", "nps"])
+
+
+# --- 3. staffing ----------------------------------------------------------------------------------
+def hours_list(hours) -> str:
+    sep = "、" if t("insights.list_separator") == "、" else ", "
+    return sep.join(hour_label(h) for h in hours)
+
+
+def staffing_sentences(table: pd.DataFrame, hall_name: str, weekday: int, level: float,
+                       wait_min: float, counters) -> list[str]:
+    if table.empty or not (table["arrivals_per_day"] > 0).any():
+        return [t("insights.staffing.no_visits", hall=hall_name, weekday=weekday_name(weekday))]
+    out = [t(
+        "insights.staffing.summary", hall=hall_name, weekday=weekday_name(weekday),
+        days=formatting.number(table["open_days"].max()), needed=formatting.number(table["needed"].sum()),
+        level=formatting.percent(level, 0), wait=minutes(wait_min, 0),
+        used=formatting.number(table["in_use"].sum(), 1),
+    )]
+    for status in ("under", "over"):
+        hours = table.loc[table["status"] == status, "hour"].tolist()
+        if hours:
+            out.append(t(f"insights.staffing.{status}_hours", hours=hours_list(hours)))
+    if not (table["status"].isin(["under", "over"])).any():
+        out.append(t("insights.staffing.all_ok"))
+    beyond = table.loc[table["beyond_hall"], "hour"].tolist()
+    if beyond:
+        out.append(t("insights.staffing.beyond_hall", counters=formatting.number(counters),
+                     hours=hours_list(beyond)))
+    return out
+
+
+def staffing_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """The per-hour table as shown: labels and statuses in the current language, service
+    levels in percent."""
+    return pd.DataFrame({
+        "hour": table["hour"].map(hour_label),
+        "status": table["status"].map(lambda s: t(f"insights.staffing.status.{s}")),
+        "arrivals_per_day": table["arrivals_per_day"],
+        "service_min": table["handling_min"],
+        "traffic": table["traffic"],
+        "needed": table["needed"],
+        "in_use": table["in_use"],
+        "expected_level": table["expected_level"] * 100,
+        "observed_service_level": table["observed_service_level"] * 100,
+        "wait_median_min": table["wait_median_min"],
+        "served": table["served"],
+    })
+
+
+# --- 4. wait tolerance ----------------------------------------------------------------------------
+def per_ten(value) -> str:
+    return t("insights.tolerance.per_ten", value=signed(value))
+
+
+def tolerance_sentences(tol: Tolerance, purpose: str, peak_target: float, wait_target: float) -> list[str]:
+    common = dict(purpose=purpose, n=formatting.number(tol.ratings), min_n=formatting.number(MIN_RATINGS))
+    if tol.kind == "thin":
+        return [t("insights.tolerance.kind_sentence.thin", **common)]
+    out = []
+    if tol.kind == "falls_off":
+        out.append(t(
+            "insights.tolerance.kind_sentence.falls_off", knee=minutes(tol.knee),
+            ci=interval(tol.knee_low, tol.knee_high, 1), after=per_ten(tol.slope_after[0]),
+            before=per_ten(tol.slope_before[0]), suggested=minutes(tol.suggested, 0),
+            current=minutes(wait_target, 0), **common))
+    elif tol.kind == "early":
+        out.append(t(
+            "insights.tolerance.kind_sentence.early", knee=minutes(tol.knee),
+            before=per_ten(tol.slope_before[0]), after=per_ten(tol.slope_after[0]), **common))
+    elif tol.kind == "steady":
+        out.append(t("insights.tolerance.kind_sentence.steady", slope=per_ten(tol.slope_line[0]),
+                     ci=interval(tol.slope_line[1], tol.slope_line[2]), **common))
+    else:
+        out.append(t("insights.tolerance.kind_sentence.flat", slope=per_ten(tol.slope_line[0]),
+                     ci=interval(tol.slope_line[1], tol.slope_line[2]), **common))
+    if tol.kind != "falls_off" and tol.crossing_kind:
+        out.append(t(
+            f"insights.tolerance.crossing.{tol.crossing_kind}", target=formatting.score(peak_target),
+            wait=minutes(tol.crossing), suggested=minutes(tol.suggested, 0) if tol.suggested else "",
+            current=minutes(wait_target, 0)))
+    return out
+
+
+def tolerance_frame(results: list[Tolerance], labels: dict[str, str], wait_target: float) -> pd.DataFrame:
+    """One row per purpose: what its curve says and the wait target it suggests."""
+    rows = []
+    for tol in results:
+        label = labels.get(tol.purpose, tol.purpose)
+        knee = (f"{minutes(tol.knee)} {bracket(tol.knee_low, tol.knee_high, 1)}"
+                if tol.knee is not None else formatting.MISSING)
+        rows.append({
+            "purpose": label,
+            "reading": t(f"insights.tolerance.kind.{tol.kind}"),
+            "ratings": tol.ratings,
+            "knee": knee,
+            "suggested": minutes(tol.suggested, 0) if tol.suggested is not None else formatting.MISSING,
+            "basis": t(f"insights.tolerance.basis.{tol.suggestion_basis}") if tol.suggestion_basis else "",
+            "current": minutes(wait_target, 0),
+        })
+    return pd.DataFrame(rows)
+
+
+def beyond_note(results: list[Tolerance]) -> str | None:
+    beyond = sum(tol.ratings_beyond for tol in results)
+    if not beyond:
+        return None
+    return t("insights.tolerance.beyond", max=formatting.number(MAX_WAIT_MIN), n=formatting.number(beyond))
+
+
+# --- 5. needs attention -----------------------------------------------------------------------------
+def problem_text(problem: Problem) -> str:
+    metric = METRICS[problem.metric]
+    text = t("insights.attention.problem", metric=metric.label, value=metric.format(problem.value),
+             target=metric.format(problem.target), n=formatting.number(problem.n))
+    if problem.previous is not None:
+        text += t("insights.attention.was", previous=metric.format(problem.previous))
+    return text
+
+
+def diagnosis_text(item: HallAttention) -> str | None:
+    if item.diagnosis == "after_counter":
+        return t("insights.attention.diagnosis.after_counter",
+                 peak=formatting.score(item.peak_held), n=formatting.number(item.peak_held_n))
+    if item.diagnosis == "follows_peak":
+        return t("insights.attention.diagnosis.follows_peak")
+    return None

@@ -1,0 +1,68 @@
+"""The home page's "Needs attention" section: halls in the user's scope that missed a
+target in the last 7 days of data, with the kind of problem named (peakend.insights.attention).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from peakend import formatting
+from peakend.filters import VisitFilter, period_preset
+from peakend.i18n import t
+from peakend.insights.attention import HallAttention, needs_attention
+from peakend.insights.text import diagnosis_text, problem_text
+from peakend.metrics import MIN_RATINGS_DEFAULT
+from peakend.ui.data import run
+from peakend.ui.auth import current_user
+from peakend.ui.navigation import PAGES, page_allowed
+
+SHOWN = 6  # halls listed openly; the rest in an expander
+_BADGE = {"queue": "blue", "peak": "orange", "end": "violet"}
+_PAGE = {spec.key: spec for spec in PAGES}
+
+
+def needs_attention_section(last_day: date, min_n: int = MIN_RATINGS_DEFAULT) -> None:
+    """Draw the section for the 7 days that end on the data's last day."""
+    first, last = period_preset("last_7_days", last_day)
+    week = VisitFilter(date_from=first, date_to=last)
+    items = needs_attention(
+        run("halls_in_scope"),
+        run("metrics_by_group", week, group_1="hall", group_2=None),
+        run("metrics_by_group", week.previous_period(), group_1="hall", group_2=None),
+        min_n,
+    )
+    st.subheader(t("insights.attention.title", first=formatting.day(first), last=formatting.day(last)))
+    st.caption(t("insights.attention.note", min_n=formatting.number(min_n)))
+    if not items:
+        st.success(t("insights.attention.none"))
+        return
+    with st.container(key="needs_attention"):
+        for item in items[:SHOWN]:
+            _hall(item)
+        if len(items) > SHOWN:
+            with st.expander(t("insights.attention.more", n=formatting.number(len(items) - SHOWN))):
+                for item in items[SHOWN:]:
+                    _hall(item)
+
+
+def _hall(item: HallAttention) -> None:
+    with st.container(border=True):
+        badges = " ".join(f":{_BADGE[k]}-badge[{t(f'insights.attention.kind.{k}')}]" for k in item.kinds)
+        st.markdown(f"**{item.hall_name}** · {item.region} &nbsp; {badges}")
+        lines = []
+        for p in item.problems:
+            new = f" :red-badge[{t('insights.attention.new')}]" if p.new else ""
+            lines.append(f"- {t(f'insights.attention.kind.{p.kind}')}: {problem_text(p)}{new}")
+        diagnosis = diagnosis_text(item)
+        if diagnosis:
+            lines.append(f"- *{diagnosis}*")
+        st.markdown("\n".join(lines))
+        user = current_user()
+        with st.container(horizontal=True):
+            for key in ("hall", "insights"):
+                spec = _PAGE.get(key)
+                if spec is not None and page_allowed(spec, user.role if user else None):
+                    st.page_link(spec.file, label=t(f"insights.attention.open_{key}"), icon=spec.icon,
+                                 query_params={"hall": item.hall_id})

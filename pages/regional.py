@@ -57,16 +57,17 @@ league = regional.league_table(
     min_n,
     regions,
 )
-grain = regional.trend_grain(current)
 
 # --- league table -----------------------------------------------------------------------------
 st.subheader(t("regional.league.title"))
 st.caption(t("regional.league.caption", min_n=formatting.number(min_n)))
+view.worst_summary(regional.worst(league))
 c_details, c_metric = st.columns([3, 2])
 with c_details:
     details = view.detail_control()
 with c_metric:
     trend_metric = view.trend_metric_control()
+grain = regional.trend_grain(current, trend_metric)
 trend = regional.trend_frame(
     run("metrics_by_group", current, group_1="hall", group_2=grain), league, trend_metric, min_n
 )
@@ -113,5 +114,7 @@ if len(all_regions) > 1:
     )
     view.table_view(by_region, details, None, None, min_n, comparison, key="regional_regions_table", entity="region")
     st.plotly_chart(
-        charts.quadrant(regional.quadrant(by_region, label_column="region"), t("regional.regions.quadrant"))
+        charts.quadrant(
+            regional.quadrant(by_region, label_column="region"), t("regional.regions.quadrant"), legend=False
+        )
     )

@@ -48,8 +48,11 @@ COMPARISONS = ("previous_period", "previous_year", "none")
 # that control greys cells but never silently changes how ranks are computed.
 PRIOR_WEIGHT = 30
 
-# Above this many days a daily trend is too dense to read; weeks instead.
+# Above this many days a daily trend is too dense to read; weeks instead. Ratings are
+# sparser (only some visits rate): a day of a small hall rarely has the minimum n, so
+# their trend goes weekly sooner.
 MAX_DAILY_TREND_DAYS = 62
+MAX_DAILY_RATING_TREND_DAYS = 14
 
 
 def ranked(metric: Metric) -> bool:
@@ -79,10 +82,12 @@ def _year_before(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def trend_grain(current: VisitFilter) -> str:
-    """'day' for periods up to MAX_DAILY_TREND_DAYS, else 'week' (a metrics_by_group dimension)."""
+def trend_grain(current: VisitFilter, metric_key: str) -> str:
+    """'day' or 'week' (a metrics_by_group dimension): days for periods up to
+    MAX_DAILY_TREND_DAYS (MAX_DAILY_RATING_TREND_DAYS for ratings), else weeks."""
     days = current.days
-    return "day" if days is None or days <= MAX_DAILY_TREND_DAYS else "week"
+    limit = MAX_DAILY_RATING_TREND_DAYS if METRICS[metric_key].rating else MAX_DAILY_TREND_DAYS
+    return "day" if days is None or days <= limit else "week"
 
 
 # -- shrinkage and ranks -------------------------------------------------------------------
@@ -219,6 +224,39 @@ def _league(
 
 def _none_if_missing(value):
     return None if _missing(value) else float(value)
+
+
+# The queue, each peak moment and the exit: the "who needs help" line above the table.
+WORST_OF = (
+    "wait_median_min",
+    "peak_counter_result_mean",
+    "peak_data_experience_mean",
+    "peak_phone_purchase_mean",
+    "exit_mean",
+)
+
+
+@dataclass(frozen=True)
+class Worst:
+    key: str  # the metric
+    label: str  # the hall (or region) in last place
+    value: float
+    rank: int
+    ranked: int  # how many were ranked
+
+
+def worst(league: pd.DataFrame, keys=WORST_OF, label_column: str = "hall_name") -> list[Worst]:
+    """Per metric, the hall in last place among the ranked ones (ties: the first in table
+    order). Left out when fewer than two halls are ranked: a last place needs a field."""
+    out = []
+    for key in keys:
+        ranks = league[f"{key}_rank"]
+        if ranks.notna().sum() < 2:
+            continue
+        last = int(ranks.max())
+        row = league[ranks == last].iloc[0]
+        out.append(Worst(key, str(row[label_column]), float(row[key]), last, int(ranks.notna().sum())))
+    return out
 
 
 # -- trends ---------------------------------------------------------------------------------

@@ -202,14 +202,20 @@ def test_quadrant_crosshairs_are_medians_of_the_halls(fixture_db):
     assert (q3.wait_median, q3.peak_end_median) == (6.0, 3.5)
 
 
-def test_export_csv_and_excel(fixture_db):
+@pytest.fixture()
+def english():
+    set_language("en")
+    yield
+    set_language("zh")  # the language is per context: don't leak into later tests
+
+
+def test_export_csv_and_excel(fixture_db, english):
     import io
 
     import openpyxl
 
     from peakend.charts.theme import GREYED, STATUS_COLORS
 
-    set_language("en")
     table = league(fixture_db, min_n=3).reset_index()
     frame = regional.export_frame(table)
     csv = regional.to_csv(frame)
@@ -230,3 +236,18 @@ def test_export_csv_and_excel(fixture_db):
     assert h2_exit.fill.fgColor.rgb.lower().endswith(regional._tint(STATUS_COLORS["green"])[1:])
     h3_exit = sheet.cell(row=4, column=exit_col)
     assert h3_exit.font.color.rgb.lower().endswith(GREYED[1:])  # thin: grey, no fill
+
+
+def test_who_needs_help_most(fixture_db):
+    # min n 2. Median wait: H3 20.0 is last of 3. Counter-result peak: H1 (n 3) and H3
+    # (n 2) are ranked; shrunk H1 (10 + 30 * 3.5) / 33 = 3.48, H3 (5 + 30 * 2.5) / 32 = 2.5
+    # -> H3 last of 2. Exit: H1 121/35, H2 117/33, H3 3.0 -> H3 last of 3. Data-service
+    # demo and phone purchase have no hall with 2 ratings: no last place to name.
+    table = league(fixture_db, min_n=2).reset_index()
+    got = [(w.key, w.label, w.value, w.rank, w.ranked) for w in regional.worst(table)]
+    assert got == [
+        ("wait_median_min", "Gamma Hall", 20.0, 3, 3),
+        ("peak_counter_result_mean", "Gamma Hall", 2.5, 2, 2),
+        ("exit_mean", "Gamma Hall", 3.0, 3, 3),
+    ]
+    assert table.loc[0, "peak_counter_result_mean_shrunk"] == pytest.approx(115 / 33)

@@ -13,6 +13,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from conftest import sign_in_apptest
+from peakend.i18n import set_language
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -20,6 +21,8 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 @pytest.fixture()
 def open_page(monkeypatch, fixture_db_file):
     monkeypatch.setenv("PEAKEND_DB", str(fixture_db_file))
+    # AppTest formats widget options in the test's own thread: keep it in the page's zh.
+    set_language("zh")
     st.cache_data.clear()
     st.cache_resource.clear()
 
@@ -65,6 +68,7 @@ def test_defaults_for_head_office(open_page):
     assert at.selectbox(key="regional_compare").value == "previous_period"
     assert at.number_input(key="regional_min_n").value == 30
     assert at.selectbox(key="regional_metric").value == "wait_median_min"
+    assert at.get("button_group")[0].value == ["rank"]  # ranks beside the values at first
     # The fixture's last day is 2026-03-08: last 7 days against the 7 days before.
     assert "2026年3月2日 至 2026年3月8日，对比 2026年2月23日 至 2026年3月1日。" in captions(at)
     assert at.query_params["region"] == "North"

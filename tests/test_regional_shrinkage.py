@@ -61,8 +61,14 @@ def test_comparison_periods():
 
 
 def test_trend_grain():
-    assert regional.trend_grain(VisitFilter(date_from=date(2026, 1, 1), date_to=date(2026, 3, 3))) == "day"  # 62 days
-    assert regional.trend_grain(VisitFilter(date_from=date(2026, 1, 1), date_to=date(2026, 3, 4))) == "week"
+    days_62 = VisitFilter(date_from=date(2026, 1, 1), date_to=date(2026, 3, 3))
+    days_63 = VisitFilter(date_from=date(2026, 1, 1), date_to=date(2026, 3, 4))
+    assert regional.trend_grain(days_62, "wait_median_min") == "day"
+    assert regional.trend_grain(days_63, "wait_median_min") == "week"
+    # Ratings go weekly after two weeks: a small hall's day rarely has the minimum n.
+    days_14 = VisitFilter(date_from=date(2026, 3, 1), date_to=date(2026, 3, 14))
+    assert regional.trend_grain(days_14, "exit_mean") == "day"
+    assert regional.trend_grain(days_14.replace(date_to=date(2026, 3, 15)), "exit_mean") == "week"
 
 
 def test_drill_down_keeps_the_period_and_purpose_filter():

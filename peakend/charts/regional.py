@@ -24,13 +24,15 @@ def _axis_title(key: str) -> str:
     return f"{metric.label} ({metric.unit})"
 
 
-def quadrant(q: Quadrant, title: str) -> go.Figure:
+def quadrant(q: Quadrant, title: str, legend: bool = True) -> go.Figure:
     """Median wait (x) against peak-end index (y), bubble area = visits, cross-hairs at the
-    medians of the halls (or regions) that are not thin; thin ones are grey rings."""
+    medians of the halls (or regions) that are not thin; thin ones are grey rings.
+    `legend=False` when every bubble is labelled with what its colour would say."""
     fig = go.Figure()
-    points = q.points
+    x_range, y_range = _axis_ranges(q.points)
+    points = q.points.assign(textposition=_label_positions(q.points, x_range, y_range))
     biggest = max(int(points["visits"].max()), 1) if len(points) else 1
-    sizeref = 2.0 * biggest / (46.0**2)  # the biggest bubble is about 46 px across
+    sizeref = 2.0 * biggest / (_BIGGEST_BUBBLE**2)
     regions = list(dict.fromkeys(points["region"]))
     colour = {r: SERIES[i % len(SERIES)] for i, r in enumerate(regions)}
     for region in regions:
@@ -44,7 +46,7 @@ def quadrant(q: Quadrant, title: str) -> go.Figure:
     if q.wait_median is not None:
         fig.add_vline(x=q.wait_median, line={"color": CROSSHAIR, "dash": "dash", "width": 1})
         fig.add_hline(y=q.peak_end_median, line={"color": CROSSHAIR, "dash": "dash", "width": 1})
-        # The four readings, in the corners _pad_axes keeps free of bubbles.
+        # The four readings, in the corners _axis_ranges keeps free of bubbles.
         corners = (
             (1.0, 1.0, "right", "top", "long_happy"),
             (0.0, 1.0, "left", "top", "short_happy"),
@@ -61,10 +63,91 @@ def quadrant(q: Quadrant, title: str) -> go.Figure:
             "regional.quadrant.medians", title=title, wait=formatting.minutes(q.wait_median),
             index=formatting.score(q.peak_end_median),
         )
-    _pad_axes(fig, points)
+    if len(points):
+        step = _nice_step((x_range[1] - max(x_range[0], 0.0)) / 6)
+        first = math.ceil(max(x_range[0], 0.0) / step) * step
+        # A bubble at 0 min must not be cut in half, yet no negative wait is labelled.
+        ticks = [round(first + i * step, 6) for i in range(int((x_range[1] - first) / step) + 1)]
+        fig.update_xaxes(range=list(x_range), zeroline=False, tickmode="array", tickvals=ticks)
+        fig.update_yaxes(range=list(y_range), zeroline=False)
     finish(fig, title, _axis_title("wait_median_min"), _axis_title("peak_end_index"), height=480)
-    fig.update_layout(legend={"title": {"text": ""}, "itemsizing": "constant"})
+    # The legend goes under the chart: above it, a long list of regions runs into the title.
+    fig.update_layout(
+        showlegend=legend and len(fig.data) > 1,
+        legend={"title": {"text": ""}, "itemsizing": "constant", "orientation": "h",
+                "y": -0.16, "yanchor": "top", "x": 0, "xanchor": "left"},
+        margin={"b": 60},
+    )
     return fig
+
+
+# Roughly where the quadrant is drawn (px) in the page's main column; used only to keep
+# labels from landing on each other.
+_PLOT_W, _PLOT_H = 860.0, 330.0
+_BIGGEST_BUBBLE = 46.0  # px across
+_LABEL_H = 15.0
+_POSITIONS = (
+    "top center", "bottom center", "middle right", "middle left",
+    "top right", "top left", "bottom right", "bottom left",
+)
+
+
+def _text_width(text: str) -> float:
+    """Width (px) of a label at font size 11: CJK characters are about twice as wide."""
+    return sum(11.5 if ord(c) >= 0x2E80 else 6.0 for c in text)
+
+
+def _label_positions(points: pd.DataFrame, x_range, y_range) -> list[str]:
+    """A text position per bubble, chosen greedily (top bubbles first) to overlap the labels
+    already placed and the bubbles least; plain "top center" when nothing is in the way."""
+    if points.empty:
+        return []
+    sx = _PLOT_W / max(x_range[1] - x_range[0], 1e-9)
+    sy = _PLOT_H / max(y_range[1] - y_range[0], 1e-9)
+    cx = (points["wait_median_min"].to_numpy(float) - x_range[0]) * sx
+    cy = (points["peak_end_index"].to_numpy(float) - y_range[0]) * sy
+    biggest = max(float(points["visits"].max()), 1.0)
+    radius = [max(_BIGGEST_BUBBLE * math.sqrt(max(v, 1) / biggest), 5.0) / 2 for v in points["visits"]]
+    bubbles = [(x - r, y - r, x + r, y + r) for x, y, r in zip(cx, cy, radius)]
+    placed: list[tuple[float, float, float, float]] = []
+    chosen = [""] * len(points)
+    for i in sorted(range(len(points)), key=lambda k: -cy[k]):
+        w, r = _text_width(str(points["label"].iloc[i])), radius[i]
+        best, best_cost = _POSITIONS[0], None
+        for position in _POSITIONS:
+            box = _label_box(position, cx[i], cy[i], r, w)
+            others = placed + [b for k, b in enumerate(bubbles) if k != i]
+            cost = sum(_overlap(box, o) for o in others)
+            if best_cost is None or cost < best_cost - 1e-6:
+                best, best_cost = position, cost
+            if cost == 0:
+                break
+        chosen[i] = best
+        placed.append(_label_box(best, cx[i], cy[i], r, w))
+    return chosen
+
+
+def _label_box(position: str, x: float, y: float, r: float, w: float, h: float = _LABEL_H):
+    vertical, horizontal = position.split()
+    if horizontal == "center":
+        x0 = x - w / 2
+    elif horizontal == "right":
+        x0 = x + (r if vertical == "middle" else r * 0.7)
+    else:
+        x0 = x - (r if vertical == "middle" else r * 0.7) - w
+    if vertical == "top":
+        y0 = y + (r if horizontal == "center" else r * 0.7)
+    elif vertical == "bottom":
+        y0 = y - (r if horizontal == "center" else r * 0.7) - h
+    else:
+        y0 = y - h / 2
+    return (x0, y0, x0 + w, y0 + h)
+
+
+def _overlap(a, b) -> float:
+    dx = min(a[2], b[2]) - max(a[0], b[0])
+    dy = min(a[3], b[3]) - max(a[1], b[1])
+    return dx * dy if dx > 0 and dy > 0 else 0.0
 
 
 def _bubbles(rows: pd.DataFrame, name: str, colour: str, sizeref: float, solid: bool) -> go.Scatter:
@@ -77,7 +160,7 @@ def _bubbles(rows: pd.DataFrame, name: str, colour: str, sizeref: float, solid: 
     ]
     return go.Scatter(
         x=rows["wait_median_min"], y=rows["peak_end_index"], mode="markers+text", name=name,
-        text=rows["label"], textposition="top center", textfont={"size": 11},
+        text=rows["label"], textposition=rows["textposition"], textfont={"size": 11},
         hovertext=hover, hoverinfo="text",
         marker={
             "size": rows["visits"].clip(lower=1), "sizemode": "area", "sizeref": sizeref,
@@ -88,15 +171,20 @@ def _bubbles(rows: pd.DataFrame, name: str, colour: str, sizeref: float, solid: 
     )
 
 
-def _pad_axes(fig: go.Figure, points: pd.DataFrame) -> None:
-    """Leave room for the labels above the bubbles and for the corner notes."""
+def _axis_ranges(points: pd.DataFrame):
+    """Axis ranges with room around the bubbles for their labels and the corner notes."""
     if points.empty:
-        return
+        return (0.0, 1.0), (1.0, 5.0)
     x0, x1 = float(points["wait_median_min"].min()), float(points["wait_median_min"].max())
     y0, y1 = float(points["peak_end_index"].min()), float(points["peak_end_index"].max())
     dx, dy = max(x1 - x0, 1.0) * 0.2, max(y1 - y0, 0.2) * 0.3
-    fig.update_xaxes(range=[max(0.0, x0 - dx), x1 + dx], zeroline=False)
-    fig.update_yaxes(range=[y0 - dy, y1 + dy], zeroline=False)
+    return (x0 - dx, x1 + dx), (y0 - dy, y1 + dy)
+
+
+def _nice_step(raw: float) -> float:
+    """1, 2, 2.5 or 5 times a power of ten, the smallest not below `raw`."""
+    power = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1.0
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
 
 
 def wait_boxes(boxes: pd.DataFrame, title: str) -> go.Figure:
@@ -128,7 +216,7 @@ def wait_boxes(boxes: pd.DataFrame, title: str) -> go.Figure:
         )
     order = list(boxes["hall_name"])[::-1]  # longest median wait at the top
     fig.update_yaxes(categoryorder="array", categoryarray=order)
-    finish(fig, title, _axis_title("wait_median_min"), None, height=max(260, 60 + 34 * len(boxes)))
+    finish(fig, title, t("regional.box.x"), None, height=max(260, 60 + 34 * len(boxes)))
     fig.update_xaxes(rangemode="tozero")
     return fig
 

@@ -18,6 +18,7 @@ from peakend.ui import url_state
 from peakend.ui.navigation import PAGES
 
 DETAILS = ("rank", "change", "n")
+DEFAULT_DETAILS = ("rank",)
 # Fixed column widths (px): the table reads the same on every load, and the browser test
 # can find a header on the canvas the grid draws.
 WIDTHS = {"hall": 170, "region": 110, "value": 80, "#": 44, "Δ": 76, "n": 56, "trend": 130}
@@ -89,14 +90,17 @@ def min_n_control() -> int:
 
 
 def detail_control() -> list[str]:
-    """Which columns sit beside each value: rank, change, n (URL ?show=; "none" = values only)."""
+    """Which columns sit beside each value: rank, change, n (URL ?show=; "none" = values only).
+
+    Ranks only at first: eleven metrics with four columns each run far off the screen, and
+    the marks and ranks are what name the hall that needs help."""
     raw = url_state.read_list("show", DETAILS + ("none",))
-    url_state.seed("regional_show", list(DETAILS) if raw is None else [d for d in raw if d != "none"])
+    url_state.seed("regional_show", list(DEFAULT_DETAILS) if raw is None else [d for d in raw if d != "none"])
     chosen = st.pills(
         t("regional.league.details"), DETAILS, key="regional_show", selection_mode="multi",
         format_func=lambda d: t(f"regional.details.{d}"),
     )
-    url_state.write(show=None if set(chosen) == set(DETAILS) else (chosen or ["none"]))
+    url_state.write(show=None if list(chosen) == list(DEFAULT_DETAILS) else (chosen or ["none"]))
     return list(chosen)
 
 
@@ -125,6 +129,26 @@ def period_caption(current: VisitFilter, comparison: VisitFilter | None) -> None
                 cmp_last=formatting.day(comparison.date_to),
             )
         )
+
+
+# -- who needs help -------------------------------------------------------------------------
+def worst_summary(worst: list[regional.Worst]) -> None:
+    """Last place on the queue, each peak moment and the exit, in one line of small boxes."""
+    if not worst:
+        return
+    with st.container(border=True):
+        st.markdown(f"**{t('regional.worst.title')}**")
+        for column, item in zip(st.columns(len(worst)), worst):
+            metric = METRICS[item.key]
+            with column:
+                st.caption(metric.label)
+                st.markdown(
+                    f"**{item.label}**  \n"
+                    + t(
+                        "regional.worst.detail", value=metric.format(item.value),
+                        rank=formatting.number(item.rank), ranked=formatting.number(item.ranked),
+                    )
+                )
 
 
 # -- the league table on screen -------------------------------------------------------------

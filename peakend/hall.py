@@ -5,7 +5,6 @@ queries/metrics_by_group.sql; nothing here computes a metric.
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
 import pandas as pd
@@ -167,7 +166,3 @@ def comment_feed(comments: pd.DataFrame) -> pd.DataFrame:
             "exit_comment": comments["exit_comment"],
         }
     )
-
-
-def is_missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))

@@ -67,7 +67,7 @@ def numbers(texts: list[str]) -> list[str]:
 
 def test_hall_cards_match_independent_values_and_language_changes_only_labels(page, app_url):
     sign_in(page, app_url + "/hall?hall=H1&period=last_7_days&lang=en")
-    wait_for_app(page)
+    wait_for_app(page, timeout=90_000)
     main = page.locator("[data-testid='stMain']")
     assert "Alpha Hall: Mar 2, 2026 to Mar 8, 2026" in main.inner_text()
     want = expected_cards("H1")
@@ -88,8 +88,8 @@ def test_hall_cards_match_independent_values_and_language_changes_only_labels(pa
     page.set_viewport_size({"width": 1400, "height": 1000})
 
     page.locator("[data-testid='stSidebar'] button", has_text="中文").click()
-    page.wait_for_function("() => document.body.innerText.includes('营业厅视图')", timeout=30_000)
-    wait_for_app(page)
+    page.wait_for_function("() => document.body.innerText.includes('营业厅视图')", timeout=90_000)
+    wait_for_app(page, timeout=90_000)
     zh = card_texts(page)
     assert "等候中位数" in card(zh, "等候中位数") and f"{want['median']:.1f} 分钟" in card(zh, "等候中位数")
     assert [x.splitlines()[0] for x in zh] != [x.splitlines()[0] for x in en]  # the labels changed
@@ -101,7 +101,7 @@ def test_hall_cards_match_independent_values_and_language_changes_only_labels(pa
 def test_a_regional_drill_down_link_opens_the_hall_and_period(page, app_url):
     # what the regional page links to: a hall and a custom period
     sign_in(page, app_url + "/hall?hall=H2&from=2026-03-02&to=2026-03-03&lang=en", "north")
-    wait_for_app(page)
+    wait_for_app(page, timeout=90_000)
     body = page.locator("[data-testid='stMain']").inner_text()
     assert "Beta Hall: Mar 2, 2026 to Mar 3, 2026" in body
     want = expected_cards("H2")  # all of H2's visits fall on 03-02 and 03-03

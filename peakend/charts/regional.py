@@ -246,6 +246,7 @@ def trend_small_multiples(
         subplot_titles=[labels[i] for i in ids], vertical_spacing=0.3 / rows + 0.04,
         horizontal_spacing=0.03,
     )
+    target_lines: list[dict] = []
     for index, hall_id in enumerate(ids):
         row, col = index // columns + 1, index % columns + 1
         first = index == 0
@@ -273,10 +274,15 @@ def trend_small_multiples(
         )
         target = targets.get(hall_id)
         if target is not None and not (isinstance(target, float) and math.isnan(target)):
-            fig.add_hline(
-                y=target, row=row, col=col,
-                line={"color": TARGET_LINE, "dash": "dash", "width": 1},
-            )
+            # One shape per panel, set once below: fig.add_hline(row=, col=) re-scans every
+            # subplot on each call and takes seconds for a region of a dozen halls.
+            axis = "" if index == 0 else str(index + 1)
+            target_lines.append({
+                "type": "line", "xref": f"x{axis} domain", "yref": f"y{axis}",
+                "x0": 0, "x1": 1, "y0": target, "y1": target,
+                "line": {"color": TARGET_LINE, "dash": "dash", "width": 1},
+            })
+    fig.update_layout(shapes=target_lines)
     if targets:
         # A legend entry for the dashed target lines (hlines have none of their own).
         fig.add_trace(

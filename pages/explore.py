@@ -61,8 +61,7 @@ else:
     if chart.note:
         st.caption(chart.note)
 table = explore.result_table(results, view, options, language)
-ui.result_dataframe(explore.style_result(table), view, results)
-st.caption(t("explore.table_help", min_n=formatting.number(view.min_n)))
+ui.result_dataframe(table, view, results)
 stem = explore.file_stem(view, last_day)
 ui.export_buttons(t("explore.export_result"), lambda fmt, path: explore_export.write_table(table.table, fmt, path),
                   f"{stem}-result", "xp_export_result")
@@ -82,8 +81,7 @@ if total:
         t("explore.export_visits", n=formatting.number(total)),
         lambda fmt, path: explore_export.write_visits(db, filters, scope, drill, fmt, path),
         f"{stem}-visits", "xp_export_visits",
-        notes={"xlsx": t("explore.excel_cap", n=formatting.number(explore_export.EXCEL_MAX_ROWS))}
-        if total > explore_export.EXCEL_MAX_ROWS else None,
+        notes=ui.visit_export_notes(total),
     )
 
 # One visit's journey: arrival, call, service, exit, its scores and comment.

@@ -458,17 +458,27 @@ def is_thin(key: str, n, min_n: int) -> bool:
     return bool(metric.rating and n is not None and n < min_n)
 
 
+STYLE_MAX_ROWS = 2_000
+
+
 @dataclass
 class ResultTable:
     table: pd.DataFrame  # what the screen and the export show: labels, raw numbers
     thin: pd.DataFrame  # same shape: True where a cell rests on too few ratings
     formats: dict[str, Callable]  # column -> formatter for the current language
+    kinds: dict[str, str] = field(default_factory=dict)  # column -> metric kind (count, minutes, ...)
+
+    @property
+    def styled(self) -> bool:
+        """Small enough to format and grey cell by cell (pandas' Styler has a cell limit)."""
+        return len(self.table) <= STYLE_MAX_ROWS
 
 
 def result_table(results: pd.DataFrame, view: ExploreView, options: FilterOptions, language: str) -> ResultTable:
     """One row per group: the group's labels, its visits, each measure and the n behind it."""
     columns: dict[str, list] = {}
     formats: dict[str, Callable] = {}
+    kinds: dict[str, str] = {}
     thin: dict[str, list] = {}
     for i, dim in enumerate(view.groups, start=1):
         header = dimension_label(dim)
@@ -477,6 +487,7 @@ def result_table(results: pd.DataFrame, view: ExploreView, options: FilterOption
     visits = METRICS["visits"]
     columns[visits.label] = list(results["visits"])
     formats[visits.label] = visits.format
+    kinds[visits.label] = "count"
     thin[visits.label] = [False] * len(results)
     n_columns: list[str] = []
     for key in view.measures:
@@ -485,6 +496,7 @@ def result_table(results: pd.DataFrame, view: ExploreView, options: FilterOption
         metric = METRICS[key]
         columns[metric.label] = [_clean(v) for v in results[key]]
         formats[metric.label] = metric.format
+        kinds[metric.label] = metric.kind
         n_col = metric.n_column
         thin[metric.label] = [is_thin(key, n, view.min_n) for n in (results[n_col] if n_col else [None] * len(results))]
         if n_col and n_col != "visits" and n_col not in n_columns:
@@ -493,9 +505,10 @@ def result_table(results: pd.DataFrame, view: ExploreView, options: FilterOption
         header = t(f"explore.n.{n_col}")
         columns[header] = list(results[n_col])
         formats[header] = formatting.number
+        kinds[header] = "count"
         thin[header] = [False] * len(results)
     table = pd.DataFrame(columns)
-    return ResultTable(table, pd.DataFrame(thin), formats)
+    return ResultTable(table, pd.DataFrame(thin), formats, kinds)
 
 
 def style_result(result: ResultTable):

@@ -75,18 +75,22 @@ def test_excel_keeps_a_formula_looking_comment_as_text(tmp_path):
 
 def test_visits_are_read_in_record_batches_not_all_at_once(fixture_db, tmp_path, monkeypatch):
     monkeypatch.setattr(explore_export, "BATCH_ROWS", 4)
-    seen = []
-    original = explore_export._write_cell
+    sizes = []
+    original = explore_export._write_excel
 
-    def counting(sheet, r, c, value, stamp, day):
-        if c == 0:
-            seen.append(r)
-        original(sheet, r, c, value, stamp, day)
+    def recording(reader, path, limit):
+        def batches():
+            for batch in reader:
+                sizes.append(batch.num_rows)
+                yield batch
 
-    monkeypatch.setattr(explore_export, "_write_cell", counting)
+        return original(pa.RecordBatchReader.from_batches(reader.schema, batches()), path, limit)
+
+    monkeypatch.setattr(explore_export, "_write_excel", recording)
     path = str(tmp_path / "batches.xlsx")
     assert explore_export.write_visits(fixture_db, VisitFilter(), EVERYTHING, NO_DRILL, "xlsx", path) == 13
-    assert seen == list(range(1, 14))
+    assert sizes == [4, 4, 4, 1]
+    assert len(read_back(path, "xlsx")) == 13
 
 
 @pytest.mark.parametrize("fmt", explore_export.FORMATS)

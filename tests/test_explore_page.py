@@ -169,3 +169,12 @@ def test_save_a_view_and_open_it_later(open_page):
     assert link(at, "by") == ["hall"] and link(at, "weekday") == ["7"]
     # Sunday: H1 V06 V07, H3 V13
     assert list(result(at)["到访人次"]) == [2, 1]
+
+
+def test_a_result_too_long_to_style_still_shows_formatted(open_page, monkeypatch):
+    # pandas' Styler refuses very big tables (e.g. staff x day on a real network): past
+    # STYLE_MAX_ROWS the table is drawn with column formats instead of cell styles
+    monkeypatch.setattr("peakend.explore.STYLE_MAX_ROWS", 1)
+    at = open_page({"by": "region"})
+    assert list(result(at)["到访人次"]) == [11, 2]
+    assert any("共 2 行" in c.value for c in at.caption)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from peakend import formatting
 from peakend.charts.theme import GREYED, SCORE_SCALE, SERIES, STATUS_COLORS, WAIT_SCALE, finish
 from peakend.explore import ChartData, dimension_label, measure_axis_title
 from peakend.i18n import t
@@ -23,6 +24,17 @@ def _hover(metric, values, ns) -> list[str]:
         f"{metric.format(v) if v is not None and not pd.isna(v) else '–'} · n = {int(n) if not pd.isna(n) else 0}"
         for v, n in zip(values, ns)
     ]
+
+
+def _short(metric, value) -> str:
+    """A heatmap cell's text: the number alone (the colour bar names the unit)."""
+    if metric.kind == "minutes":
+        return formatting.number(value, 1)
+    if metric.kind == "share":
+        return formatting.percent(value, 0)
+    if metric.kind == "score":
+        return formatting.number(value, 1)
+    return metric.format(value)
 
 
 def _value_axis(fig: go.Figure, metric, axis: str) -> None:
@@ -62,6 +74,9 @@ def group_chart(chart: ChartData, measure: str, groups: tuple[str, ...]) -> go.F
         )
         fig.update_yaxes(autorange="reversed", type="category")
         finish(fig, title, value_title, dimension_label(groups[0]), height=max(260, 90 + 26 * len(data)))
+        # one readable size for every bar's label (inside when it fits, else just beyond)
+        fig.update_layout(uniformtext={"minsize": 12, "mode": "show"})
+        fig.update_traces(cliponaxis=False)
         _value_axis(fig, metric, "x")
         return fig
 
@@ -96,7 +111,9 @@ def group_chart(chart: ChartData, measure: str, groups: tuple[str, ...]) -> go.F
                 hovertext=_hover(metric, part["value"], part["n"]), hoverinfo="text+x+name",
             )
         finish(fig, title, dimension_label(time_dim), value_title, height=420)
-        fig.update_layout(legend_title_text=dimension_label(other))
+        # up to 8 names: a column on the right, clear of the title
+        fig.update_layout(legend={"title": {"text": dimension_label(other)}, "orientation": "v",
+                                  "x": 1.01, "xanchor": "left", "y": 1, "yanchor": "top"})
         _value_axis(fig, metric, "y")
         return fig
 
@@ -109,7 +126,7 @@ def group_chart(chart: ChartData, measure: str, groups: tuple[str, ...]) -> go.F
         for row in data.itertuples(index=False):
             r, c = int(row.x_order), int(row.series_order)
             v = _plot_value(metric.kind, row.value)
-            text[r][c] = metric.format(row.value) if v is not None else ""
+            text[r][c] = _short(metric, row.value) if v is not None else ""
             if row.thin:
                 z_thin[r][c] = 1
             else:

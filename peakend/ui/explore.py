@@ -12,9 +12,9 @@ import streamlit as st
 
 from peakend import explore_export, explore_views, formatting
 from peakend.explore import (
-    ALL_TIME, CUSTOM, PARAM_NAMES, PERIODS, WEEKDAYS, ExploreView, FilterOptions,
+    ALL_TIME, CUSTOM, PARAM_NAMES, PERIODS, WEEKDAYS, ExploreView, FilterOptions, ResultTable,
     dimension_label, drill_total, group_key_label, group_rows, parse_query_string, parse_view,
-    query_string, view_params,
+    query_string, style_result, view_params,
 )
 from peakend.filters import DIMENSIONS, VisitFilter
 from peakend.i18n import get_language, t
@@ -142,17 +142,17 @@ def filter_controls(options: FilterOptions, first_day: date, last_day: date) -> 
         st.date_input(t("controls.custom_range"), key="xp_range", format="YYYY-MM-DD")
     hall_names = lambda v: options.label("hall", v, language)  # noqa: E731
     purpose_names = lambda v: options.label("purpose", v, language)  # noqa: E731
-    st.multiselect(t("explore.dim.region"), options.valid("region"), key="xp_region")
-    st.multiselect(t("explore.dim.city"), options.valid("city"), key="xp_city")
-    st.multiselect(t("explore.dim.hall"), options.valid("hall"), key="xp_hall", format_func=hall_names)
-    st.multiselect(t("explore.dim.purpose"), options.valid("purpose"), key="xp_purpose", format_func=purpose_names)
-    st.multiselect(t("explore.dim.peak_moment"), PEAK_MOMENTS, key="xp_moment",
+    st.multiselect(t("explore.dim.region"), options.valid("region"), key="xp_region", placeholder=t("explore.any"))
+    st.multiselect(t("explore.dim.city"), options.valid("city"), key="xp_city", placeholder=t("explore.any"))
+    st.multiselect(t("explore.dim.hall"), options.valid("hall"), key="xp_hall", placeholder=t("explore.any"), format_func=hall_names)
+    st.multiselect(t("explore.dim.purpose"), options.valid("purpose"), key="xp_purpose", placeholder=t("explore.any"), format_func=purpose_names)
+    st.multiselect(t("explore.dim.peak_moment"), PEAK_MOMENTS, key="xp_moment", placeholder=t("explore.any"),
                    format_func=lambda m: t(f"explore.moment.{m}"))
     st.slider(t("explore.hours"), 0, 23, key="xp_hours", help=t("explore.hours_help"))
     st.pills(t("explore.dim.weekday"), WEEKDAYS, key="xp_weekday", selection_mode="multi",
              format_func=lambda d: t(f"explore.weekday_short.{d}"))
-    st.multiselect(t("explore.dim.staff"), options.valid("staff"), key="xp_staff")
-    st.multiselect(t("explore.dim.segment"), options.valid("segment"), key="xp_segment")
+    st.multiselect(t("explore.dim.staff"), options.valid("staff"), key="xp_staff", placeholder=t("explore.any"))
+    st.multiselect(t("explore.dim.segment"), options.valid("segment"), key="xp_segment", placeholder=t("explore.any"))
     st.slider(t("explore.peak_range"), 1, 5, key="xp_peak", help=t("explore.score_range_help"))
     st.slider(t("explore.exit_range"), 1, 5, key="xp_exit", help=t("explore.score_range_help"))
     st.slider(t("explore.overall_range"), 0, 10, key="xp_overall", help=t("explore.score_range_help"))
@@ -262,14 +262,31 @@ def _on_result_select(key: str, groups: list[tuple]) -> None:
     st.session_state["xp_visit"] = None
 
 
-def result_dataframe(styled, view: ExploreView, results: pd.DataFrame) -> None:
+def _column_formats(result: ResultTable) -> dict:
+    """Number formats for a result too big to style cell by cell."""
+    minutes = t("unit.minutes")
+    spec = {"count": "localized", "minutes": f"%.1f {minutes}", "share": "percent", "score": "%.2f",
+            "points": "%+.0f"}
+    return {column: st.column_config.NumberColumn(column, format=spec[kind]) for column, kind in result.kinds.items()}
+
+
+def result_dataframe(result: ResultTable, view: ExploreView, results: pd.DataFrame) -> None:
     groups = group_rows(results, view)
     key = result_table_key()
     selected = [groups.index(tuple(view.drill))] if view.drill is not None and tuple(view.drill) in groups else []
+    if result.styled:
+        data, config = style_result(result), None
+    else:
+        data, config = result.table, _column_formats(result)
     st.dataframe(
-        styled, hide_index=True, key=key, on_select=functools.partial(_on_result_select, key, groups),
+        data, hide_index=True, key=key, on_select=functools.partial(_on_result_select, key, groups),
         selection_mode="single-row", selection_default={"selection": {"rows": selected}},
+        column_config=config,
     )
+    if result.styled:
+        st.caption(t("explore.table_help", min_n=formatting.number(view.min_n)))
+    else:
+        st.caption(t("explore.table_help_large", rows=formatting.number(len(result.table))))
 
 
 def settle(view: ExploreView, results: pd.DataFrame, filters: VisitFilter, options: FilterOptions, notes):
@@ -400,6 +417,15 @@ def export_buttons(label: str, write, file_stem: str, key: str, notes: dict | No
                 icon=":material/download:", on_click="ignore", width="stretch",
                 help=(notes or {}).get(fmt),
             )
+
+
+def visit_export_notes(total: int) -> dict[str, str]:
+    """What to know before clicking: Excel's row limit, and that big Excel files are slow."""
+    if total > explore_export.EXCEL_MAX_ROWS:
+        return {"xlsx": t("explore.excel_cap", n=formatting.number(explore_export.EXCEL_MAX_ROWS))}
+    if total > explore_export.EXCEL_SLOW_ROWS:
+        return {"xlsx": t("explore.excel_slow")}
+    return {}
 
 
 def share_link(view: ExploreView) -> str:

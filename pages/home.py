@@ -5,6 +5,7 @@ import streamlit as st
 from peakend import formatting
 from peakend.filters import VisitFilter, period_preset
 from peakend.i18n import t
+from peakend.ui.attention import needs_attention_section
 from peakend.ui.cards import metric_card
 from peakend.ui.data import run
 
@@ -47,3 +48,6 @@ for row_keys in (
     for column, key in zip(st.columns(len(row_keys)), row_keys):
         with column:
             metric_card(key, current, previous, targets)
+
+# halls in the user's scope that missed a target in the last 7 days, and what kind of problem
+needs_attention_section(summary["last_day"])

@@ -3,7 +3,7 @@ of data, with the kind of problem named — the queue, a peak moment, or the end
 
 A target counts as missed when metrics.target_status says 'red' (beyond the amber margin),
 and a mean of ratings only when at least min_n ratings stand behind it. Each problem says
-whether it is new (the 7 days before met the target, or had too little data to say) and
+whether it is new (the 7 days before were judged and did not miss the target) and
 carries its value, target and n, so every line can be traced to its numbers.
 
 The end and the peak are read together, the way the peak-end rule reads a visit: an exit
@@ -32,7 +32,7 @@ class Problem:
     target: float
     n: int
     previous: float | None  # the 7 days before (None: no data or too few ratings)
-    new: bool
+    new: bool  # the 7 days before were judged and did not miss it
 
 
 @dataclass
@@ -92,7 +92,7 @@ def needs_attention(halls: pd.DataFrame, current: pd.DataFrame, previous: pd.Dat
                 continue
             before_value, before_status, _ = _judged(key, prev, hall, min_n)
             item.problems.append(Problem(kind, key, value, float(hall[METRICS[key].target]), n,
-                                         before_value, before_status != "red"))
+                                         before_value, before_status not in (None, "red")))
         if "end" in item.kinds:
             if "peak" in item.kinds:
                 item.diagnosis = "follows_peak"

@@ -112,7 +112,7 @@ class CannotFit(ValueError):
         self.factor = factor
 
 
-def fit(summary: Summary, factors: tuple[str, ...], min_n: int = MIN_VISITS) -> Fit:
+def fit(summary: Summary, factors: tuple[str, ...], min_n: int = MIN_VISITS, level: float = LEVEL) -> Fit:
     """OLS of the overall score on `factors` (with an intercept) from the covariances."""
     p = len(factors)
     if summary.n < max(min_n, p + 2):
@@ -138,7 +138,7 @@ def fit(summary: Summary, factors: tuple[str, ...], min_n: int = MIN_VISITS) -> 
     xbar = summary.means[idx]
     intercept = summary.means[y] - beta @ xbar
     intercept_se = math.sqrt(sigma2 * (1 / summary.n + xbar @ inv @ xbar))
-    q = stats.t.ppf(0.5 + LEVEL / 2, df)
+    q = stats.t.ppf(0.5 + level / 2, df)
     effects = {}
     for k, f in enumerate(factors):
         se = math.sqrt(cov_beta[k, k])

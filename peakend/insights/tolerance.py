@@ -18,7 +18,8 @@ What the fit says, in the words the page uses:
 - steady / flat: no bend worth the name; a steady fall per 10 minutes, or no measurable
   effect of the wait at all;
 - thin: too few ratings to say.
-Because the knee is searched, the bend must pass p < 0.01, not 0.05.
+Because the knee is searched, the bend must beat a critical value made for a searched
+break (BEND_F), not the plain F test's.
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ MIN_RATINGS = 200
 MIN_MINUTES = 6  # distinct wait minutes with ratings
 KNOT_STEP = 0.5
 KNOT_FLOOR = 1.0
-BEND_P = 0.01
+# The knee is searched, so an ordinary F test of the bend finds bends in straight lines far
+# too often. The bend must beat Andrews' (1993) 1% critical value for a break in one
+# coefficient found by search (15% trimming), which is conservative for a kink like this.
+BEND_F = 12.35
 LEVEL = 0.95
 
 
@@ -138,9 +142,10 @@ def wait_tolerance(bins: pd.DataFrame, purpose: str, peak_target: float) -> Tole
     change = _interval(hinge, np.array([0.0, -1.0, 1.0]), 10)
     result = dict(knee=knee, knee_low=knee_low, knee_high=knee_high, slope_before=before,
                   slope_after=after, slope_line=slope_line, p_bend=p_bend)
-    if p_bend < BEND_P and change[2] < 0 and after[2] < 0:
+    bent = f_bend > BEND_F
+    if bent and change[2] < 0 and after[2] < 0:
         kind = "falls_off"
-    elif p_bend < BEND_P and change[1] > 0 and before[2] < 0:
+    elif bent and change[1] > 0 and before[2] < 0:
         kind = "early"
     else:
         kind = "steady" if slope_line[2] < 0 else "flat"

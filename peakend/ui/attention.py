@@ -16,7 +16,7 @@ from peakend.insights.text import diagnosis_text, problem_text
 from peakend.metrics import MIN_RATINGS_DEFAULT
 from peakend.ui.data import run
 from peakend.ui.auth import current_user
-from peakend.ui.navigation import PAGES, page_allowed
+from peakend.ui.navigation import PAGES, ROOT, page_allowed
 
 SHOWN = 6  # halls listed openly; the rest in an expander
 _BADGE = {"queue": "blue", "peak": "orange", "end": "violet"}
@@ -64,5 +64,6 @@ def _hall(item: HallAttention) -> None:
             for key in ("hall", "insights"):
                 spec = _PAGE.get(key)
                 if spec is not None and page_allowed(spec, user.role if user else None):
-                    st.page_link(spec.file, label=t(f"insights.attention.open_{key}"), icon=spec.icon,
+                    # the absolute path, as build_pages registers it (app.py may run from elsewhere)
+                    st.page_link(str(ROOT / spec.file), label=t(f"insights.attention.open_{key}"), icon=spec.icon,
                                  query_params={"hall": item.hall_id})

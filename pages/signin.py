@@ -5,7 +5,7 @@ import streamlit as st
 from peakend.i18n import t
 from peakend.ui.auth import password_form, show_notice, single_sign_on
 
-_, middle, _ = st.columns([1, 1.3, 1])
+_, middle, _ = st.columns([1, 2, 1])
 with middle:
     st.title(t("auth.title"))
     st.caption(t("auth.intro"))

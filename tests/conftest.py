@@ -162,5 +162,6 @@ def sign_in(pg, url: str, username: str = "hq", password: str | None = None) -> 
         password if password is not None else fixture_password(username)
     )
     pg.locator("[data-testid='stFormSubmitButton'] button").click()
-    pg.wait_for_selector(".st-key-_peakend_sign_out", timeout=30_000)
-    wait_for_app(pg)
+    # The page asked for runs right after: heavy pages on a busy machine take a while.
+    pg.wait_for_selector(".st-key-_peakend_sign_out", timeout=90_000)
+    wait_for_app(pg, timeout=90_000)

@@ -109,6 +109,7 @@ def test_wrong_password_then_right_one(app):
     at = _sign_in_with_form(app(), "h1", "not-the-password")
     assert [e.value for e in at.error] == ["Wrong user name or password."]
     assert [t.value for t in at.title] == ["Sign in to PeakEnd"]
+    assert at.session_state["_peakend_signin_password"] == ""  # never kept in the session
     at = _sign_in_with_form(at, "H1", fixture_password("h1"))
     assert [t.value for t in at.title] == ["Network overview"]
     # Hall manager of H1: 1 hall, 7 visits (tests/fixture/visits.csv V01-V07).

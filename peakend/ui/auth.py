@@ -34,7 +34,9 @@ SIGNIN_FILE = ROOT / "pages" / "signin.py"
 SESSION_KEY = _TICKET = "_peakend_ticket"
 _SIGNED_IN = "_peakend_signed_in"  # (User, Scope) checked at the start of this run
 _NOTICE = "_peakend_signin_notice"
-_LAST_NAME = "_peakend_signin_name"
+_NAME_KEY = "_peakend_signin_name"
+_PASSWORD_KEY = "_peakend_signin_password"
+_RESULT = "_peakend_signin_result"
 _KEEP_ON_SIGN_OUT = ("lang",)
 
 
@@ -221,36 +223,39 @@ def show_notice() -> None:
         st.info(t(f"auth.notice.{notice}"))
 
 
-def password_form() -> None:
-    """User name and password. The form clears on submit, so the password doesn't stay
-    in the session's widget state."""
-    with st.form("signin", clear_on_submit=True, enter_to_submit=True):
-        username = st.text_input(
-            t("auth.username"), value=st.session_state.get(_LAST_NAME, ""),
-            autocomplete="username", max_chars=64,
-        )
-        password = st.text_input(
-            t("auth.password"), type="password", autocomplete="current-password", max_chars=256,
-        )
-        submitted = st.form_submit_button(t("auth.sign_in"), type="primary", width="stretch")
-    if not submitted:
-        return
+def _submit_password() -> None:
+    """The form's callback: runs before the next script run, so a successful sign-in is
+    seen by app.py at once, and the password can be wiped from the widget state."""
+    username = st.session_state.get(_NAME_KEY, "") or ""
+    password = st.session_state.get(_PASSWORD_KEY, "") or ""
+    st.session_state[_PASSWORD_KEY] = ""  # never kept in the session
     if not username.strip() or not password:
-        st.error(t("auth.missing"))
+        st.session_state[_RESULT] = ("missing", 0)
         return
-    st.session_state[_LAST_NAME] = username.strip()
     result = auth.sign_in(database(), username, password, client=_client())
     if result.outcome is Outcome.SIGNED_IN:
-        st.session_state.pop(_LAST_NAME, None)
         st.session_state[_TICKET] = auth.open_session(result.user, "password")
-        st.rerun()
-    elif result.outcome is Outcome.WRONG:
+    else:
+        st.session_state[_RESULT] = (result.outcome.value, result.wait_seconds)
+
+
+def password_form() -> None:
+    """User name and password, and what came of the last attempt."""
+    with st.form("signin", enter_to_submit=True):
+        st.text_input(t("auth.username"), key=_NAME_KEY, autocomplete="username", max_chars=64)
+        st.text_input(t("auth.password"), key=_PASSWORD_KEY, type="password",
+                      autocomplete="current-password", max_chars=256)
+        st.form_submit_button(t("auth.sign_in"), type="primary", width="stretch", on_click=_submit_password)
+    outcome, wait = st.session_state.pop(_RESULT, (None, 0))
+    if outcome == "missing":
+        st.error(t("auth.missing"))
+    elif outcome == Outcome.WRONG:
         st.error(t("auth.wrong"))
-        if result.wait_seconds:
-            st.warning(t("auth.slowed", seconds=result.wait_seconds))
-    elif result.outcome is Outcome.SLOWED:
-        st.error(t("auth.slowed", seconds=result.wait_seconds))
-    elif result.outcome is Outcome.DISABLED:
+        if wait:
+            st.warning(t("auth.slowed", seconds=wait))
+    elif outcome == Outcome.SLOWED:
+        st.error(t("auth.slowed", seconds=wait))
+    elif outcome == Outcome.DISABLED:
         st.error(t("auth.disabled"))
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 

@@ -133,3 +133,25 @@ def test_a_bad_link_value_is_named_not_raised(open_page):
     assert at.multiselect(key="regional_regions").value == ["North"]
     warnings = " ".join(w.value for w in at.warning)
     assert "region=Atlantis" in warnings and "min_n=lots" in warnings
+
+
+def test_rating_ranks_say_in_their_tooltip_that_they_use_a_shrunken_mean(open_page):
+    import json
+
+    at = open_page("hq", region="North,South", min_n="2")
+    frame = league_values(at)
+    config = json.loads(at.dataframe[0].proto.columns)
+    # Columns with grouped headers are configured by position; the index is position 0.
+    position = lambda col: f"_pos:{list(frame.columns).index(col) + 1}"  # noqa: E731
+    exit_rank_help = config[position(("离店评分", "#"))]["help"]
+    assert "收缩" in exit_rank_help and "(n × 本厅均值 + 30 × 区域均值) ÷ (n + 30)" in exit_rank_help
+    wait_rank_help = config[position(("等候中位数", "#"))]["help"]
+    assert "收缩" not in wait_rank_help and "少于 2" in wait_rank_help
+    assert config[position(("", "营业厅"))]["pinned"] is True
+
+
+def test_a_period_without_visits_says_so(open_page):
+    # H3 (South) has visits on 03-02 and 03-08 only.
+    at = open_page("hq", region="South", **{"from": "2026-03-04", "to": "2026-03-07"})
+    assert [i.value for i in at.info] == ["所选区域在 2026年3月4日 至 2026年3月7日 没有符合条件的到访。"]
+    assert not at.dataframe

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from peakend import formatting
-from peakend.charts.theme import GREYED, SERIES, STATUS_COLORS, TARGET_LINE, finish
+from peakend.charts.theme import GREYED, SERIES, TARGET_LINE, finish
 from peakend.i18n import t
 from peakend.metrics import METRICS
 from peakend.regional import Quadrant

@@ -60,11 +60,12 @@ else:
     st.plotly_chart(group_chart(chart, view.chart_measure, view.groups), width="stretch")
     if chart.note:
         st.caption(chart.note)
-table = explore.result_table(results, view, options, language)
-ui.result_dataframe(table, view, results)
 stem = explore.file_stem(view, last_day)
-ui.export_buttons(t("explore.export_result"), lambda fmt, path: explore_export.write_table(table.table, fmt, path),
-                  f"{stem}-result", "xp_export_result")
+if len(results):
+    table = explore.result_table(results, view, options, language)
+    ui.result_dataframe(table, view, results)
+    ui.export_buttons(t("explore.export_result"), lambda fmt, path: explore_export.write_table(table.table, fmt, path),
+                      f"{stem}-result", "xp_export_result")
 
 # The visits behind the result (or behind the chosen row), one page at a time.
 st.subheader(t("explore.visits"))

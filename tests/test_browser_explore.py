@@ -69,6 +69,14 @@ def test_a_view_built_by_hand_opens_the_same_from_its_link(browser, page, app_ur
     built = visible_view(page)
     screenshot(page, "explore_built_en")
 
+    # the export of the matching visits holds the drilled group's 4 visits, nothing else
+    with page.expect_download(timeout=60_000) as download:
+        page.locator(".st-key-xp_export_visits_csv button").click()
+    exported = download.value.path().read_text(encoding="utf-8-sig").splitlines()
+    assert exported[0].startswith("visit_id,arrived_at,hall_id")
+    assert sorted(line.split(",")[0] for line in exported[1:]) == ["V01", "V02", "V03", "V04"]
+    assert download.value.suggested_filename == "peakend-2026-02-07_2026-03-08-visits.csv"
+
     # Mondays by hall (fixture): H1 4 visits (V01-V04), H2 2 (V08, V09), H3 1 (V12);
     # P90 waits: H1 4 12 6 -> 10.8; H2 3 8 -> 7.5; H3 10 -> 10.0
     assert built["result"][:2] == ["Alpha Hall · Harbin", "4"]

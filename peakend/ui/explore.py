@@ -12,7 +12,7 @@ import streamlit as st
 
 from peakend import explore_export, explore_views, formatting
 from peakend.explore import (
-    ALL_TIME, CUSTOM, PARAM_NAMES, PERIODS, WEEKDAYS, ExploreView, FilterOptions, ResultTable,
+    ALL_TIME, CUSTOM, PAGE_SIZE, PARAM_NAMES, PERIODS, WEEKDAYS, ExploreView, FilterOptions, ResultTable,
     dimension_label, drill_total, group_key_label, group_rows, parse_query_string, parse_view,
     query_string, style_result, view_params,
 )
@@ -367,9 +367,9 @@ def page_picker(view: ExploreView, pages: int, total: int) -> int:
     with left:
         page = st.number_input(t("explore.page", pages=formatting.number(pages)), min_value=1,
                                max_value=pages, step=1, key="xp_page")
-    first = (page - 1) * 50 + 1 if total else 0
+    first = (page - 1) * PAGE_SIZE + 1 if total else 0
     right.caption(t("explore.page_shows", first=formatting.number(first),
-                    last=formatting.number(min(page * 50, total)), total=formatting.number(total)))
+                    last=formatting.number(min(page * PAGE_SIZE, total)), total=formatting.number(total)))
     return int(page)
 
 

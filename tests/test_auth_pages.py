@@ -181,6 +181,12 @@ SSO_SECRETS = {
 }
 
 
+@pytest.fixture()
+def authlib(monkeypatch):
+    """Pretend the optional Authlib package is installed (st.login itself is never run)."""
+    monkeypatch.setattr("peakend.ui.auth._authlib_installed", lambda: True)
+
+
 def _sso(app, **identity) -> AppTest:
     at = AppTest.from_file(str(app.folder / "app.py"), default_timeout=90)
     at.query_params["lang"] = "en"
@@ -189,10 +195,18 @@ def _sso(app, **identity) -> AppTest:
     return at.run()
 
 
-def test_sso_button_is_offered_only_when_configured(app):
+def test_sso_button_is_offered_only_when_configured(app, authlib):
     assert not [b for b in app().button if "company account" in b.label]
     at = _sso(app, is_logged_in=False)
     assert [b.label for b in at.button if "company account" in b.label] == ["Sign in with your company account"]
+
+
+def test_sso_configured_without_authlib_says_what_is_missing(app, monkeypatch):
+    monkeypatch.setattr("peakend.ui.auth._authlib_installed", lambda: False)
+    at = _sso(app, is_logged_in=False)
+    assert not [b for b in at.button if "company account" in b.label]
+    assert any("lacks the Authlib package" in w.value for w in at.warning)
+    assert [t.label for t in at.text_input] == ["User name", "Password"]  # passwords still work
 
 
 def test_sso_identity_maps_to_the_user_with_that_email(app):
@@ -209,7 +223,7 @@ def test_sso_identity_maps_to_the_user_with_that_email(app):
         ({"email": "hq@example.com", "email_verified": False}, "The identity provider has not verified"),
     ],
 )
-def test_sso_identity_without_an_active_user_is_refused(app, identity, message):
+def test_sso_identity_without_an_active_user_is_refused(app, authlib, identity, message):
     at = _sso(app, is_logged_in=True, **identity)
     assert [t.value for t in at.title] == ["Sign in to PeakEnd"]
     assert any(message in w.value for w in at.warning), [w.value for w in at.warning]

@@ -145,6 +145,15 @@ def sso_providers() -> list[str | None]:
     return providers
 
 
+def _authlib_installed() -> bool:
+    """st.login needs the Authlib package (not a default dependency of PeakEnd)."""
+    try:
+        from streamlit.auth_util import is_authlib_installed
+    except ImportError:  # a Streamlit without OIDC support
+        return False
+    return is_authlib_installed()
+
+
 def sso_configured() -> bool:
     return bool(sso_providers())
 
@@ -265,6 +274,9 @@ def single_sign_on() -> None:
     if not providers:
         return
     st.divider()
+    if not _authlib_installed():
+        st.warning(t("auth.sso_needs_authlib"))
+        return
     for provider in providers:
         label = t("auth.sso_button") if provider is None else t("auth.sso_button_named", provider=provider)
         if st.button(label, key=f"sso_{provider or 'default'}", icon=":material/badge:", width="stretch"):

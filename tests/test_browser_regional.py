@@ -69,6 +69,7 @@ def test_sort_then_drill_down_to_the_hall_page(page, app_url):
     # The same median wait as the league table's 3.0 min for the same hall and period.
     cards = page.locator("[data-testid='stMetric']").all_inner_texts()
     assert any("Median wait" in c and "3.0 min" in c for c in cards), cards
+    screenshot(page, "regional_drilldown_hall")
 
 
 def test_page_in_chinese_for_head_office(page, app_url):

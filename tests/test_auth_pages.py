@@ -250,7 +250,7 @@ def test_a_page_for_another_role_is_hidden_and_its_url_refused(app, admin_only_p
     monkeypatch.setitem(catalog(), "nav.admin_probe", {"zh": "测试", "en": "Admin probe"})
     at = app("h1", page=admin_only_page)
     assert [e.value for e in at.error] == [
-        "This page is for Data admin only. You are signed in as Hall manager, so it can't be opened."
+        "This page is open to: Data admin. You are signed in as Hall manager, so it can't be opened."
     ]
     assert "ADMIN-ONLY CONTENT" not in _screen_text(at)
     assert _audit(app.db_path)[-1] == ("h1", "page_refused")

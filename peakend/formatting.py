@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import date
 
+from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import NumberPattern, parse_pattern
 
 from peakend.i18n import get_language
 
@@ -14,8 +16,20 @@ _LOCALES = {"zh": "zh_CN", "en": "en_US"}
 MISSING = "–"
 
 
-def _locale() -> str:
-    return _LOCALES[get_language()]
+def _locale() -> Locale:
+    return _locale_object(_LOCALES[get_language()])
+
+
+# Parsing a locale or a number pattern costs far more than applying it, and tables format
+# hundreds of cells per run: parse each once.
+@functools.cache
+def _locale_object(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+@functools.cache
+def _pattern(decimals: int, suffix: str = "") -> NumberPattern:
+    return parse_pattern("#,##0" + ("." + "0" * decimals if decimals else "") + suffix)
 
 
 def _missing(value) -> bool:
@@ -25,15 +39,13 @@ def _missing(value) -> bool:
 def number(value, decimals: int = 0) -> str:
     if _missing(value):
         return MISSING
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=_locale())
+    return _pattern(decimals).apply(value, _locale())
 
 
 def percent(value, decimals: int = 1) -> str:
     if _missing(value):
         return MISSING
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
-    return format_percent(value, format=pattern, locale=_locale())
+    return _pattern(decimals, "%").apply(value, _locale())
 
 
 def minutes(value, decimals: int = 1) -> str:

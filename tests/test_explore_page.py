@@ -178,3 +178,10 @@ def test_a_result_too_long_to_style_still_shows_formatted(open_page, monkeypatch
     at = open_page({"by": "region"})
     assert list(result(at)["到访人次"]) == [11, 2]
     assert any("共 2 行" in c.value for c in at.caption)
+
+
+def test_no_grouping_shows_the_measures_as_cards(open_page):
+    # every visit: network median wait 7.0 min, NPS 11.1 -> +11 (tests/fixture, hand-derived)
+    at = open_page({"by": "none", "m": ["wait_median_min", "nps"]})
+    assert [m.value for m in at.metric] == ["7.0 分钟", "+11"]
+    assert list(result(at)["到访人次"]) == [13]

@@ -323,6 +323,9 @@ def test_duplicate_ids_in_a_file_keep_the_first_and_reject_the_rest(fixture_db, 
     }
     assert set(report.rejects["value"]) == {"D01 (first at row 2)"}
     assert fixture_db.scalar("select peak_score from visits where visit_id = 'D01'") == 5
+    written = pd.read_csv(report.rejects_csv, dtype=str, encoding="utf-8-sig")
+    assert list(written["reject_row"]) == ["4", "5"]
+    assert list(written["hall_id"]) == ["H1", "H2"] and list(written["peak_score"]) == ["3", "2"]
 
 
 def test_rows_that_cannot_be_split_are_rejected_and_rows_keep_their_line(fixture_db, tmp_path):

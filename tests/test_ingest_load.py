@@ -234,3 +234,15 @@ def test_cli_loads_checks_lists_and_undoes(tmp_path, capsys, monkeypatch):
         assert db.scalar("select loaded_by from loads where load_id = 3") == "ops"
     finally:
         db.close()
+
+
+def test_an_upload_is_saved_under_its_own_safe_name_and_loads(fixture_db, tmp_path):
+    from peakend.ingest import save_upload
+
+    data = "\n".join([HEADER, _visit_row("V20")]).encode("utf-8")
+    path = save_upload(data, "../../外呼 March (v2).csv", tmp_path / "session")
+    assert path == tmp_path / "session" / "外呼 March (v2).csv"
+    [report] = load_files(fixture_db, [path], "tester")
+    assert report.rows_loaded == 1
+    assert fixture_db.scalar("select file_name from loads where load_id = ?", [report.load_id]) == "外呼 March (v2).csv"
+    assert save_upload(b"x", "..", tmp_path).name == "upload.csv"

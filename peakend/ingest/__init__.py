@@ -8,6 +8,7 @@ What a data page calls:
     load_files(db, paths, loaded_by, mapping=None, halls_path=None, progress=None, kind=None)
         -> list[LoadReport]
     undo(db, load_id, user); load_history(db) -> DataFrame; load_rejects(db, load_id)
+    save_upload(data, name, folder=None) -> Path   (an upload's bytes as a file to load)
     list_mappings(db), get_mapping(db, name), save_mapping(db, mapping, user),
     delete_mapping(db, name); Mapping.from_json / to_json
 """
@@ -18,11 +19,12 @@ from peakend.ingest.mapping import Mapping
 from peakend.ingest.presets import PresetInfo, delete_mapping, get_mapping, list_mappings, save_mapping
 from peakend.ingest.preview import FilePreview, preview_file
 from peakend.ingest.reports import LoadReport, ValidationReport
+from peakend.ingest.uploads import save_upload
 from peakend.warehouse import UndoError
 
 __all__ = [
     "FilePreview", "FileRefused", "LoadReport", "Mapping", "MappingError", "PresetInfo",
     "UndoError", "ValidationReport", "delete_mapping", "get_mapping", "list_mappings",
     "load_files", "load_history", "load_rejects", "preview_file", "rejects_path",
-    "save_mapping", "undo", "validate_file",
+    "save_mapping", "save_upload", "undo", "validate_file",
 ]

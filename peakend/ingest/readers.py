@@ -10,7 +10,7 @@ which has no header row, the record number from 1.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -55,6 +55,23 @@ class Staged:
     duplicate_columns: list[str] = field(default_factory=list)
     # rows the reader could not split: (row, column, value, reason)
     structural: list[tuple[int, str, str, str]] = field(default_factory=list)
+    # What the checking pass selects from: the numbered view `table`, or (a deferred text
+    # file) a read_csv(...) call whose rows get their numbers after the pass (finish_pass).
+    source: str = ""
+    params: dict = field(default_factory=dict)
+    numbered: bool = True
+    text: "_TextRead | None" = None
+
+
+@dataclass
+class _TextRead:
+    """How a text file is read, kept to finish a deferred pass and to read it again."""
+
+    source: Path  # the file DuckDB reads: the input or its UTF-8 copy
+    workdir: Path
+    header_at: int
+    blank: list[int] | None  # known blank lines, or None to find out from the digest
+    digest: Future | None = None
 
 
 def quote_ident(name: str) -> str:
@@ -126,25 +143,38 @@ def stage(
     sheet: str | None = None,
     limit: int | None = None,
 ) -> Staged:
-    """Read `path` into the temp table `table` (replacing it). `expected` names the columns
-    the caller looks for, to find the header below title rows. `limit` reads only the first
-    rows (previews). Raises FileRefused for a file that can't be read at all."""
+    """Get `path` ready to be read by a checking pass (Staged.source), which must then call
+    finish_pass(). `expected` names the columns the caller looks for, to find the header
+    below title rows. Raises FileRefused for a file that can't be read at all.
+
+    Workbooks and Parquet files are copied into the temp table `table` first. A whole text
+    file is not: the pass reads it straight from disk and its rows are numbered after, as
+    copying every value once more is the largest cost of loading a big CSV. `limit` reads
+    only the first rows into the view `table` (previews)."""
     path = Path(path)
     check_readable(path)
     kind = file_format(path)
+    if kind == "csv" and limit is None:
+        return _open_text(path, workdir, expected, table)
     if kind == "csv":
-        staged = _stage_text(cur, path, workdir, expected, table, limit)
+        staged = _preview_text(cur, path, workdir, expected, table, limit)
     elif kind == "parquet":
         staged = _stage_parquet(cur, path, workdir, table, limit)
     else:
         staged = _stage_excel(cur, path, expected, table, sheet, limit)
-    if staged.rows == 0 and not staged.structural:
-        where = "a header but no data rows" if staged.columns else "no header and no data"
-        raise FileRefused(f"{path.name}: the file has {where}; there is nothing to load.")
+    _refuse_if_empty(staged)
+    staged.source = table
     return staged
 
 
-def _stage_text(cur, path, workdir, expected, table, limit) -> Staged:
+def _refuse_if_empty(staged: Staged) -> None:
+    if staged.rows == 0 and not staged.structural:
+        where = "a header but no data rows" if staged.columns else "no header and no data"
+        raise FileRefused(f"{staged.path.name}: the file has {where}; there is nothing to load.")
+
+
+def _text_layout(path: Path, expected: set[str] | None) -> tuple[str, str, int, list[str], list[str], str]:
+    """(encoding, delimiter, header line, column names, repeated names, decoded head)."""
     with path.open("rb") as f:
         head = f.read(textfile.SAMPLE)
     encoding = textfile.detect_encoding(path, head)
@@ -154,69 +184,142 @@ def _stage_text(cur, path, workdir, expected, table, limit) -> Staged:
     delimiter = layout.sniff_delimiter(sample)
     header_at, header = layout.header_line(sample, delimiter, expected)
     names, dupes = _clean_names(header)
+    return encoding, delimiter, header_at, names, dupes, sample
 
-    def read(source: Path, limit: int | None = None) -> tuple[list, int]:
-        return _read_csv(cur, path, _safe_path(source, workdir), table, delimiter, header_at, names, limit)
 
-    sha256, size, blank = "", path.stat().st_size, []
-    if limit is not None:  # a preview: the first rows only, no whole-file pass
-        source = path
-        if encoding in ("gb18030", "utf-16"):
-            source = workdir / "head.csv"
-            source.write_text(sample, encoding="utf-8")
-        structural, rows = read(source, limit)
-    elif encoding.startswith("utf-8"):
-        # DuckDB reads the file while a thread hashes it and counts its lines
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(textfile.digest, path)
-            structural, rows = read(path)
-            digest = pending.result()
-        sha256 = digest.sha256
+def _preview_text(cur, path, workdir, expected, table, limit) -> Staged:
+    """The first `limit` rows of a text file in the view `table` (no whole-file pass)."""
+    encoding, delimiter, header_at, names, dupes, sample = _text_layout(path, expected)
+    source = path
+    if encoding in ("gb18030", "utf-16"):
+        source = workdir / "head.csv"
+        source.write_text(sample, encoding="utf-8")
+    staged = Staged(path, "csv", table, names, 0, "", path.stat().st_size, encoding,
+                    delimiter, header_at, None, dupes)
+    staged.structural, staged.rows = _read_csv(
+        cur, path, _safe_path(source, workdir), f"{table}_raw", delimiter, header_at, names, limit
+    )
+    _number_rows(cur, f"{table}_raw", table, header_at, _skipped(header_at, [], staged.structural))
+    return staged
+
+
+def _open_text(path: Path, workdir: Path, expected, table: str) -> Staged:
+    """A text file for a deferred pass: its layout from the head, a read_csv(...) for the
+    pass to select from, and (for UTF-8) its hash and line count started in a thread that
+    runs beside DuckDB's read."""
+    encoding, delimiter, header_at, names, dupes, _ = _text_layout(path, expected)
+    staged = Staged(path, "csv", table, names, 0, "", path.stat().st_size, encoding, delimiter,
+                    header_at, None, dupes)
+    if encoding.startswith("utf-8"):
+        pool = ThreadPoolExecutor(max_workers=1)
+        digest = pool.submit(textfile.digest, path)
+        pool.shutdown(wait=False)
+        staged.text = _TextRead(path, workdir, header_at, None, digest)
+    else:
+        scan = textfile.scan(path, workdir)
+        staged.sha256 = scan.sha256
+        staged.text = _TextRead(scan.readable_path, workdir, header_at, scan.blank_lines)
+    _point_at(staged)
+    return staged
+
+
+def _point_at(staged: Staged) -> None:
+    read = staged.text
+    staged.numbered = False
+    staged.source = _read_csv_call(f"{staged.table}_pass_rejects", f"{staged.table}_pass_scan")
+    staged.params = {
+        "src_path": str(_safe_path(read.source, read.workdir)), "src_delim": staged.delimiter,
+        "src_skip": read.header_at - 1, "src_names": staged.columns,
+    }
+
+
+def _read_csv_call(rejects_table: str, rejects_scan: str) -> str:
+    return (
+        "read_csv($src_path, delim = $src_delim, quote = '\"', escape = '\"', header = true, "
+        "skip = $src_skip, all_varchar = true, names = $src_names, store_rejects = true, "
+        f"rejects_table = '{rejects_table}', rejects_scan = '{rejects_scan}')"
+    )
+
+
+def finish_pass(cur: duckdb.DuckDBPyConnection, staged: Staged, pass_table: str, view: str) -> bool:
+    """After the checking pass has read `staged.source` into `pass_table`: note the lines
+    that could not be split, number the rows, and make `view` (the pass with `__row`).
+    Returns True when the pass must run again: bytes that were not UTF-8 turned out to be
+    GB18030 text, and `staged` now points at a UTF-8 copy."""
+    if staged.numbered:
+        cur.execute(f"create or replace temp view {view} as select * from {pass_table}")
+        staged.rows = cur.execute(f"select count(*) from {pass_table}").fetchall()[0][0]
+        _refuse_if_empty(staged)
+        return False
+    read = staged.text
+    structural = _structural_rejects(cur, f"{staged.table}_pass_rejects", read.header_at)
+    cur.execute(f"drop table if exists {staged.table}_pass_rejects")
+    cur.execute(f"drop table if exists {staged.table}_pass_scan")
+    staged.rows = cur.execute(f"select count(*) from {pass_table}").fetchall()[0][0]
+    if read.digest is not None:
+        digest = read.digest.result()
+        staged.sha256 = digest.sha256
         if any(r[3] == BAD_TEXT for r in structural):
             # bytes that are not UTF-8 past the sample: GB18030 text (read its UTF-8 copy)
             # or a broken file (refused, naming the line)
-            scan = textfile.scan(path, workdir)
+            scan = textfile.scan(staged.path, read.workdir)
             if scan.encoding == "gb18030":
-                encoding, blank = scan.encoding, scan.blank_lines
-                structural, rows = read(scan.readable_path)
-        elif digest.lines != header_at + rows + len(structural):
+                staged.encoding = scan.encoding
+                staged.text = _TextRead(scan.readable_path, read.workdir, read.header_at, scan.blank_lines)
+                _point_at(staged)
+                return True
+        if read.blank is None:
+            lines_expected = read.header_at + staged.rows + len(structural)
             # blank lines (or quoted values over several lines) shift the row numbers
-            blank = textfile.blank_lines(path)
-    else:
-        scan = textfile.scan(path, workdir)
-        sha256, blank = scan.sha256, scan.blank_lines
-        structural, rows = read(scan.readable_path)
-    skipped = sorted({line for line in blank if line > header_at} | {r[0] for r in structural})
-    _number_rows(cur, table, header_at, skipped)
-    return Staged(
-        path, "csv", table, names, rows, sha256, size, encoding, delimiter, header_at, None,
-        dupes, structural,
-    )
+            read.blank = [] if digest.lines == lines_expected else textfile.blank_lines(read.source)
+    staged.structural = structural
+    _refuse_if_empty(staged)
+    _number_rows(cur, pass_table, view, read.header_at, _skipped(read.header_at, read.blank, structural), renumber=True)
+    return False
 
 
-def _read_csv(cur, path, source, table, delimiter, header_at, names, limit) -> tuple[list, int]:
-    """Read `source` into `{table}_raw`; return (lines it could not split, rows read)."""
-    rejects_table, rejects_scan = f"{table}_rejects", f"{table}_rejects_scan"
+def raw_rows(cur: duckdb.DuckDBPyConnection, staged: Staged) -> str:
+    """A relation of the file's rows as text with `__row` (the view `staged.table`),
+    reading a deferred text file again for it."""
+    if staged.numbered:
+        return staged.table
+    read = staged.text
+    _read_csv(cur, staged.path, _safe_path(read.source, read.workdir), f"{staged.table}_raw",
+              staged.delimiter, read.header_at, staged.columns, None)
+    _number_rows(cur, f"{staged.table}_raw", staged.table, read.header_at,
+                 _skipped(read.header_at, read.blank or [], staged.structural))
+    return staged.table
+
+
+def _skipped(header_at: int, blank: list[int], structural: list) -> list[int]:
+    return sorted({line for line in blank if line > header_at} | {r[0] for r in structural})
+
+
+def _read_csv(cur, path, source, raw_table, delimiter, header_at, names, limit) -> tuple[list, int]:
+    """Read `source` into `raw_table`; return (lines it could not split, rows read)."""
+    rejects_table, rejects_scan = f"{raw_table}_rejects", f"{raw_table}_rejects_scan"
     sql = (
-        f"create or replace temp table {table}_raw as select * from read_csv($path, "
-        "delim = $delim, quote = '\"', escape = '\"', header = true, skip = $skip, "
-        "all_varchar = true, names = $names, store_rejects = true, "
-        f"rejects_table = '{rejects_table}', rejects_scan = '{rejects_scan}')"
+        f"create or replace temp table {raw_table} as select * from "
+        + _read_csv_call(rejects_table, rejects_scan)
         + (" limit $limit" if limit is not None else "")
     )
-    params = {"path": str(source), "delim": delimiter, "skip": header_at - 1, "names": names}
+    params = {"src_path": str(source), "src_delim": delimiter, "src_skip": header_at - 1, "src_names": names}
     if limit is not None:
         params["limit"] = limit
     try:
         cur.execute(sql, params)
     except duckdb.Error as e:
-        first = str(e).strip().splitlines()[0]
-        raise FileRefused(f"{path.name}: could not be read as delimited text ({first}).") from None
+        raise unreadable_text(path, e) from None
     structural = _structural_rejects(cur, rejects_table, header_at)
     cur.execute(f"drop table if exists {rejects_table}")
     cur.execute(f"drop table if exists {rejects_scan}")
-    rows = cur.execute(f"select count(*) from {table}_raw").fetchall()[0][0]
+    rows = cur.execute(f"select count(*) from {raw_table}").fetchall()[0][0]
     return structural, rows
+
+
+def unreadable_text(path: Path, error: Exception) -> FileRefused:
+    first = str(error).strip().splitlines()[0]
+    return FileRefused(f"{path.name}: could not be read as delimited text ({first}).")
 
 
 def _structural_rejects(cur, rejects_table: str, header_at: int) -> list[tuple[int, str, str, str]]:
@@ -233,40 +336,40 @@ def _structural_rejects(cur, rejects_table: str, header_at: int) -> list[tuple[i
     return out
 
 
-def _number_rows(cur, table: str, header_at: int, skipped: list[int]) -> None:
-    """The view `table`: the raw rows with `__row`. Row k (0-based, file order) sits on
-    line header_at + 1 + k plus one for every blank or unsplittable line before it."""
+def _number_rows(cur, table: str, view: str, header_at: int, skipped: list[int], renumber: bool = False) -> None:
+    """The view `view`: the rows of `table` with `__row`. Row k (0-based, file order) sits
+    on line header_at + 1 + k plus one for every blank or unsplittable line before it.
+    `renumber`: `table` has a `__row` column already (empty) to fill."""
     first = header_at + 1
     # rowids follow file order (DuckDB keeps insertion order) but, inside a transaction,
     # start at a large offset; count from the first one.
-    low, high, n = cur.execute(f"select min(rowid), max(rowid), count(*) from {table}_raw").fetchall()[0]
+    low, high, n = cur.execute(f"select min(rowid), max(rowid), count(*) from {table}").fetchall()[0]
     if n == 0 or high - low + 1 == n:
         index = f"rowid - {int(low or 0)}"
     else:
         index = "row_number() over (order by rowid) - 1"
+    keep = "* exclude (__row)" if renumber else "*"
     if not skipped:
         cur.execute(
-            f"create or replace temp view {table} as "
-            f"select *, {index} + {first} as __row from {table}_raw"
+            f"create or replace temp view {view} as "
+            f"select {keep}, {index} + {first} as __row from {table}"
         )
         return
     # Skipped line s_j (j-th, 0-based) shifts every row with index >= s_j - first - j.
     shifts = {}
     for j, line in enumerate(skipped):
         shifts[line - first - j] = j + 1
-    cur.execute(f"create or replace temp table {table}_shift (t bigint, n bigint)")
-    cur.executemany(f"insert into {table}_shift values (?, ?)", list(shifts.items()))
+    cur.execute(f"create or replace temp table {view}_shift (t bigint, n bigint)")
+    cur.executemany(f"insert into {view}_shift values (?, ?)", list(shifts.items()))
     cur.execute(
-        f"""create or replace temp view {table} as
+        f"""create or replace temp view {view} as
             select r.* exclude (__rid), r.__rid + {first} + coalesce(s.n, 0) as __row
-            from (select *, {index} as __rid from {table}_raw) as r
-            asof left join {table}_shift as s on r.__rid >= s.t"""
+            from (select {keep}, {index} as __rid from {table}) as r
+            asof left join {view}_shift as s on r.__rid >= s.t"""
     )
 
 
 def _stage_parquet(cur, path, workdir, table, limit) -> Staged:
-    import hashlib
-
     source = _safe_path(path, workdir)
     try:
         described = cur.execute(
@@ -292,12 +395,8 @@ def _stage_parquet(cur, path, workdir, table, limit) -> Staged:
         raise FileRefused(f"{path.name}: is not a readable Parquet file ({first}).") from None
     cur.execute(f"create or replace temp view {table} as select * from {table}_raw")
     rows = cur.execute(f"select count(*) from {table}_raw").fetchall()[0][0]
-    digest = hashlib.sha256()
-    if limit is None:
-        with path.open("rb") as f:
-            for chunk in iter(lambda: f.read(textfile.CHUNK), b""):
-                digest.update(chunk)
-    return Staged(path, "parquet", table, names, rows, digest.hexdigest(), path.stat().st_size, header_row=0)
+    sha256 = textfile.digest(path).sha256 if limit is None else ""
+    return Staged(path, "parquet", table, names, rows, sha256, path.stat().st_size, header_row=0)
 
 
 def excel_text(value: object) -> str | None:
@@ -319,14 +418,11 @@ def excel_text(value: object) -> str | None:
 
 
 def _stage_excel(cur, path, expected, table, sheet, limit) -> Staged:
-    import hashlib
-    import zipfile
-
-    import openpyxl
+    import openpyxl  # imported when needed: it is slow to import and most loads are CSV
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
+    except Exception as e:  # a zip, XML or format error: whichever, it can't be read
         raise FileRefused(f"{path.name}: is not a readable .xlsx workbook ({e}).") from None
     try:
         if sheet is not None:
@@ -372,6 +468,10 @@ def _stage_excel(cur, path, expected, table, sheet, limit) -> Staged:
             if limit is not None and len(numbers) >= limit:
                 break
             take(row_number, row)
+    except FileRefused:
+        raise
+    except Exception as e:  # a damaged sheet part of a workbook that opened
+        raise FileRefused(f"{path.name}: is not a readable .xlsx workbook ({e}).") from None
     finally:
         book.close()
     arrays = {f"c{i}": pa.array(col, type=pa.string()) for i, col in enumerate(columns)}
@@ -383,11 +483,7 @@ def _stage_excel(cur, path, expected, table, sheet, limit) -> Staged:
     cur.execute(f"create or replace temp table {table}_raw as select {select}, __row from {view}")
     cur.unregister(view)
     cur.execute(f"create or replace temp view {table} as select * from {table}_raw")
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(textfile.CHUNK), b""):
-            digest.update(chunk)
     return Staged(
-        path, "excel", table, names, len(numbers), digest.hexdigest(), path.stat().st_size,
+        path, "excel", table, names, len(numbers), textfile.digest(path).sha256, path.stat().st_size,
         header_row=h + 1, sheet=ws.title, duplicate_columns=dupes,
     )

@@ -40,8 +40,9 @@ class LoadReport:
     new_purposes: list[str] = field(default_factory=list)  # unknown codes added as `other`
     created_halls: list[str] = field(default_factory=list)  # halls the mapping created
     ignored_columns: list[str] = field(default_factory=list)
-    rejects: pd.DataFrame = field(default_factory=_empty_rejects)  # one row per problem
-    rejects_csv: Path | None = None
+    # one row per problem (the first 100,000; every one is in rejects_csv and the database)
+    rejects: pd.DataFrame = field(default_factory=_empty_rejects)
+    rejects_csv: Path | None = None  # one row per rejected row, with its original values
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     file_format: str | None = None

@@ -88,7 +88,10 @@ class _Builder:
                 self.missing.append(name)
             return "null::varchar"
         self.used.add(real)
-        return f"nullif(trim({quote_ident(real)}), '')"
+        c = quote_ident(real)
+        # trim() copies every string; only values with an outer space need it (most don't)
+        return (f"(case when starts_with({c}, ' ') or ends_with({c}, ' ') "
+                f"then nullif(trim({c}), '') else nullif({c}, '') end)")
 
     def real_name(self, name: str) -> str:
         return resolve_column(name, self.file_columns) or name
@@ -342,9 +345,23 @@ def _row_checks(b: _Builder, present: set[str]) -> list[Problem]:
     return out
 
 
-def compile_mapping(mapping: Mapping, file_columns: list[str], source: str, file_name: str) -> Compiled:
-    """The staging SELECT over the view `source` for `mapping`. Raises FileRefused when
-    the file lacks a column the mapping reads or a required contract column."""
+UNKNOWN_HALL = "is not a known hall (add it with a halls file first)"
+
+
+def compile_mapping(
+    mapping: Mapping,
+    file_columns: list[str],
+    source: str,
+    file_name: str,
+    numbered: bool = True,
+    extra_halls: list[str] | None = None,
+) -> Compiled:
+    """The checking pass over `source` (a FROM item with the file's columns, and `__row`
+    when `numbered`) for `mapping`: per row `__row`, `__skip` (the skip rule that applies),
+    the contract columns typed, `__problems` and, on rows with problems, `__raw` (the row's
+    text in file column order). Visits of a hall neither in the database nor in
+    `extra_halls` are a problem. Raises FileRefused when the file lacks a column the
+    mapping reads or a required contract column."""
     b = _Builder(mapping, file_columns)
     specs: dict[str, Any] = {}
     for name in b.fields:
@@ -387,6 +404,13 @@ def compile_mapping(mapping: Mapping, file_columns: list[str], source: str, file
         typed_by_depth.setdefault(depth[name], []).append(f"{typed_sql} as __t_{name}")
         problems.extend(t.problems)
     problems.extend(_row_checks(b, set(targets)))
+    hall_layer = None
+    if b.kind == "visits" and "hall_id" in targets:
+        extra = b.p.add(list(extra_halls or []))
+        hall_layer = (f"(__t_hall_id in (select hall_id from halls) "
+                      f"or list_contains({extra}::varchar[], __t_hall_id)) as __hall_known")
+        problems.append(Problem("(__t_hall_id is not null and not __hall_known)", b.labels["hall_id"],
+                                "__t_hall_id", UNKNOWN_HALL))
 
     skip_sql = f"(case {' '.join(skip_cases)} end)" if skip_cases else "null::integer"
     layers = [f"select *, {', '.join([f'{skip_sql} as __skip', *texts])} from {source}"]
@@ -394,6 +418,8 @@ def compile_mapping(mapping: Mapping, file_columns: list[str], source: str, file
         layers.append(f"select *, {', '.join(pres)} from ({layers[-1]})")
     for d in sorted(typed_by_depth):
         layers.append(f"select *, {', '.join(typed_by_depth[d])} from ({layers[-1]})")
+    if hall_layer:
+        layers.append(f"select *, {hall_layer} from ({layers[-1]})")
     structs = ", ".join(
         f"case when {pr.cond} then {{'column': {b.p.add(pr.column)}::varchar, "
         f"'value': cast({pr.value} as varchar), 'reason': {b.p.add(pr.reason)}::varchar}} end"
@@ -405,13 +431,17 @@ def compile_mapping(mapping: Mapping, file_columns: list[str], source: str, file
             outputs.append(f"__t_{name} as {name}")
         else:
             outputs.append(f"null::{f.sql_type} as {name}")
-    # the list of problems is built only on rows where some check fails
+    # the list of problems, and the row's text for the rejects file, only where some
+    # check fails
     any_bad = " or ".join(pr.cond for pr in problems) or "false"
+    layers.append(f"select *, coalesce(__skip is null and ({any_bad}), false) as __bad from ({layers[-1]})")
+    raw = ", ".join(quote_ident(c) for c in file_columns)
     select = (
-        f"select __row, __skip, {', '.join(outputs)}, "
-        f"case when __skip is null and ({any_bad}) "
-        f"then list_filter([{structs}], lambda p: p is not null) "
-        f"else [] end as __problems from ({layers[-1]})"
+        f"select {'__row' if numbered else 'null::bigint'} as __row, __skip, {', '.join(outputs)}, "
+        f"case when __bad then list_filter([{structs}], lambda p: p is not null) "
+        f"else [] end as __problems, "
+        f"case when __bad then [{raw}]::varchar[] end as __raw "
+        f"from ({layers[-1]})"
     )
     used = sorted(b.used, key=file_columns.index)
     return Compiled(

@@ -21,7 +21,6 @@ from peakend.ingest.mapping import Mapping, identity, resolve_column
 from peakend.ingest.readers import Staged
 from peakend.ingest.sqlgen import Compiled, compile_mapping
 
-UNKNOWN_HALL = "is not a known hall (add it with a halls file first)"
 DUPLICATE = "repeats an id that an earlier row of this file has"
 EXAMPLES = 5
 
@@ -66,14 +65,25 @@ def check_file(
     )
     if mapping is None:
         mapping = identity(kind or guess_kind(staged.columns))
-    compiled = compile_mapping(mapping, staged.columns, staged.table, path.name)
-    ambiguous = [c for c in staged.duplicate_columns if resolve_column(c, compiled.used_columns)]
-    if ambiguous:
-        raise FileRefused(
-            f"{path.name}: the header names {', '.join(ambiguous)} more than once, so it is "
-            "unclear which column to load. Rename or remove the repeated column."
+    while True:  # a second time only for a text file found to be GB18030 late
+        compiled = compile_mapping(
+            mapping, staged.columns, staged.source, path.name, staged.numbered, extra_halls
         )
-    cur.execute(f"create or replace temp table __staged as {compiled.select}", compiled.params)
+        ambiguous = [c for c in staged.duplicate_columns if resolve_column(c, compiled.used_columns)]
+        if ambiguous:
+            raise FileRefused(
+                f"{path.name}: the header names {', '.join(ambiguous)} more than once, so it is "
+                "unclear which column to load. Rename or remove the repeated column."
+            )
+        try:
+            cur.execute(f"create or replace temp table __pass as {compiled.select}",
+                        {**compiled.params, **staged.params})
+        except duckdb.Error as e:
+            if staged.numbered:
+                raise
+            raise readers.unreadable_text(path, e) from None
+        if not readers.finish_pass(cur, staged, "__pass", "__staged"):
+            break
     cur.execute(
         "create or replace temp table __problems (row bigint, column_name varchar, value varchar, reason varchar)"
     )
@@ -84,15 +94,6 @@ def check_file(
            select __row, p.column, p.value, p.reason
            from (select __row, unnest(__problems) as p from __staged where len(__problems) > 0)"""
     )
-    if mapping.kind == "visits":
-        cur.execute(
-            """insert into __problems
-               select __row, $label, hall_id, $reason from __staged
-               where __skip is null and hall_id is not null
-                 and hall_id not in (select hall_id from halls
-                                     union all select unnest($extra::varchar[]))""",
-            {"label": compiled.labels["hall_id"], "reason": UNKNOWN_HALL, "extra": list(extra_halls or [])},
-        )
     key = KEY[mapping.kind]
     # Among rows otherwise good, the first of a repeated id loads and the later ones are
     # kept aside, each saying where the first one is.
@@ -133,12 +134,18 @@ def check_file(
     )
 
 
+# A report carries at most this many problems in memory; all of them are in the database
+# and in the rejects file whatever their number.
+REPORT_LIMIT = 100_000
+
+
 def problems_frame(cur: duckdb.DuckDBPyConnection, file_name: str) -> pd.DataFrame:
-    """Every problem found, one row each: file, row, column, value, reason."""
+    """The problems found, one row each (file, row, column, value, reason), in file order,
+    the first REPORT_LIMIT of them."""
     return cur.execute(
         """select $file as file, row, column_name as column, value, reason
-           from __problems order by row, column_name""",
-        {"file": file_name},
+           from __problems order by row, column_name limit $limit""",
+        {"file": file_name, "limit": REPORT_LIMIT},
     ).df()
 
 
@@ -154,7 +161,22 @@ def reasons_frame(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def rejected_rows(cur: duckdb.DuckDBPyConnection, staged: Staged):
     """One row per rejected file row: where and why, then the row's original values (as
     text, in the file's column order) so it can be fixed and loaded again. An Arrow table."""
-    originals = ", ".join(f"s.{readers.quote_ident(c)}" for c in staged.columns)
+    later = cur.execute(
+        """select count(*) from (select distinct row from __problems) as p
+           join __staged as s on s.__row = p.row where s.__raw is null"""
+    ).fetchall()[0][0]
+    if later:  # repeated ids, found after the pass: their text comes from the file again
+        raw = readers.raw_rows(cur, staged)
+        originals = ", ".join(
+            f"coalesce(s.__raw[{i}], f.{readers.quote_ident(c)}) as {readers.quote_ident(c)}"
+            for i, c in enumerate(staged.columns, start=1)
+        )
+        join = f"left join {raw} as f on f.__row = p.row"
+    else:
+        originals = ", ".join(
+            f"s.__raw[{i}] as {readers.quote_ident(c)}" for i, c in enumerate(staged.columns, start=1)
+        )
+        join = ""
     return cur.sql(
         f"""select p.row as reject_row, p.columns as reject_column, p.reasons as reject_reason,
                    p.values_ as reject_value, {originals}
@@ -162,6 +184,7 @@ def rejected_rows(cur: duckdb.DuckDBPyConnection, staged: Staged):
                          string_agg(reason, '; ' order by column_name) as reasons,
                          string_agg(coalesce(value, ''), '; ' order by column_name) as values_
                   from __problems group by row) as p
-            left join {staged.table} as s on s.__row = p.row
+            left join __staged as s on s.__row = p.row
+            {join}
             order by p.row"""
     ).to_arrow_table()

@@ -108,4 +108,5 @@ else:
     tol = view.purpose_control(results, labels)
     label = labels.get(tol.purpose, tol.purpose)
     st.markdown("\n".join(f"- {s}" for s in text.tolerance_sentences(tol, label, peak_target, wait_target)))
-    st.plotly_chart(charts.tolerance(tol, label, place, peak_target, wait_target))
+    if tol.kind != "thin":  # a handful of dots says nothing the sentence doesn't
+        st.plotly_chart(charts.tolerance(tol, label, place, peak_target, wait_target))

@@ -89,9 +89,8 @@ def test_sentences_and_table_in_words(fixture_db):
         shown = text.staffing_frame(got)
     finally:
         set_language("zh")
-    assert said[0] == ("Alpha Hall, Mondays in this period (days with visits: 1): to call 80% of visits "
-                       "within 10 min, the Erlang C model needs 4 counter-hours over the day; 3.0 "
-                       "counter-hours were in use.")
+    assert said[0] == ("Alpha Hall, Mondays in this period (days with visits: 1). Counter-hours over the day "
+                       "to call 80% of visits within 10 min, by the Erlang C model: 4 needed; 3.0 were in use.")
     assert said[1] == "**Understaffed** hours: 10:00."
     assert shown["hour"].tolist() == ["09:00", "10:00"]
     assert shown["status"].tolist() == ["About right", "Understaffed"]

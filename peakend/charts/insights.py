@@ -107,10 +107,16 @@ def staffing(table: pd.DataFrame, hall_name: str, weekday_name: str, hall_counte
                              hoverinfo="skip"))
     top = max(float(table["needed"].max() or 0), float(table["in_use"].max() or 0))
     if hall_counters is not None and not pd.isna(hall_counters):
-        fig.add_hline(y=int(hall_counters), line={"color": TARGET_LINE, "dash": "dash", "width": 1.5},
-                      annotation_text=t("insights.chart.staffing.counters", n=int(hall_counters)),
-                      annotation_position="top left", annotation_font={"color": TARGET_LINE, "size": 12})
+        # a legend entry rather than a label on the line, which the bars' numbers would hit
+        fig.add_trace(go.Scatter(
+            x=[hours[0], hours[-1]], y=[int(hall_counters)] * 2, mode="lines",
+            line={"color": TARGET_LINE, "dash": "dash", "width": 1.5},
+            name=t("insights.chart.staffing.counters", n=int(hall_counters)), hoverinfo="skip",
+        ))
         top = max(top, float(hall_counters))
+    if len(hours) < 6:  # a day of one or two hours: keep the bars from filling the width
+        pad = (6 - len(hours)) / 2
+        fig.update_xaxes(range=[-0.5 - pad, len(hours) - 0.5 + pad])
     # small numbers over narrow bars: keep them readable rather than shrunk to fit
     fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05, uniformtext={"minsize": 11, "mode": "show"})
     fig.update_yaxes(range=[0, top * 1.2 + 0.5], dtick=1 if top <= 12 else None)

@@ -182,8 +182,9 @@ def other_moment_sentences(lines: list[Line], min_n: int) -> list[str]:
         if line.status == "gain":
             continue
         gain = line.gain_index
+        key = "none" if line.status == "thin" and line.n == 0 else line.status
         out.append(t(
-            f"insights.todo.line.{line.status}", moment=moment_label(line.moment),
+            f"insights.todo.line.{key}", moment=moment_label(line.moment),
             value=moment_value(line.moment, line.value, line.median),
             benchmark=benchmark_value(line.moment, line.benchmark),
             n=formatting.number(line.n), min_n=formatting.number(min_n),

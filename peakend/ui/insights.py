@@ -143,7 +143,7 @@ def staffing_columns() -> dict:
         "traffic": cc.NumberColumn(t("insights.staffing.col.traffic"), format="%.2f"),
         "needed": cc.NumberColumn(t("insights.staffing.col.needed"), format="%d"),
         "in_use": cc.NumberColumn(t("insights.staffing.col.in_use"), format="%.1f"),
-        "expected_level": cc.NumberColumn(t("insights.staffing.col.expected_level"), format="%.0f%%"),
+        "expected_level": cc.NumberColumn(t("insights.staffing.col.expected_level"), format="%.1f%%"),
         "observed_service_level": cc.NumberColumn(t("insights.staffing.col.observed_level"), format="%.0f%%"),
         "wait_median_min": cc.NumberColumn(t("insights.staffing.col.wait_median"), format="%.1f"),
         "served": cc.NumberColumn(t("insights.staffing.col.served"), format="%d"),

@@ -1,0 +1,173 @@
+"""The insights page and the home page's "Needs attention" in AppTest, on the fixture
+(hand-derived numbers in tests/test_insights_staffing.py and test_insights_attention.py)."""
+
+import json
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from conftest import sign_in_apptest
+from fixture_db import build_fixture_db
+from peakend.i18n import set_language
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory):
+    # A copy of our own: the browser tests' server holds a lock on the shared one.
+    path = tmp_path_factory.mktemp("insights_page") / "fixture.duckdb"
+    build_fixture_db(path).close()
+    return path
+
+
+def page_app():
+    # What app.py does: the language, the signed-in user, every page registered and a role's
+    # refusal. Tests open a page with AppTest.switch_page on its absolute path, which goes
+    # through st.navigation (on app.py itself it would run pages/ files as legacy pages).
+    import streamlit as st
+
+    from peakend.ui.auth import refresh_session, run_page_if_allowed
+    from peakend.ui.navigation import PAGES, ROOT
+    from peakend.ui.session import init_language
+
+    init_language()
+    user = refresh_session()
+    pages = [st.Page(str(ROOT / s.file), url_path=s.key, default=s.default) for s in PAGES]
+    run_page_if_allowed(st.navigation(pages, position="hidden"), user)
+
+
+@pytest.fixture()
+def open_app(db_path, monkeypatch):
+    monkeypatch.setenv("PEAKEND_DB", str(db_path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+    def open_app(user="hq", lang="en", page="insights", **query):
+        # AppTest formats widget values in the test's thread: give it the page's language.
+        set_language(lang)
+        at = AppTest.from_function(page_app, default_timeout=90)
+        if page:
+            at.switch_page(str(ROOT / "pages" / f"{page}.py"))
+        sign_in_apptest(at, user)
+        at.session_state["lang"] = lang
+        for name, value in query.items():
+            at.query_params[name] = value
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    yield open_app
+    set_language("zh")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def markdown(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def chart_titles(at):
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+def staffing_summary(at) -> str:
+    return next(m.value for m in at.markdown if "Counter-hours" in m.value)
+
+
+def test_the_page_reads_top_to_bottom(open_app):
+    at = open_app()
+    assert [h.value for h in at.header] == [
+        "What to fix first: the moments that matter",
+        "Staffing (排班): how many counters each hour needs",
+        "Does the peak-end rule hold here?",
+        "Wait tolerance: when does the wait start to hurt the peak?",
+    ]
+    # head office lands on the first hall (North, Alpha Hall) and the last 30 days
+    assert at.selectbox(key="hall").value == "H1"
+    captions = "\n".join(c.value for c in at.caption)
+    assert "Alpha Hall (North), Feb 7, 2026 to Mar 8, 2026." in captions
+    # 13 visits can't carry the statistics, and the page says so instead of guessing
+    assert "Too little data in this period to rank the moments" in at.info[0].value
+    assert "**Too little data in Alpha Hall to say.** 5 served visits" in markdown(at)
+    assert "too few ratings (2; at least 200 needed)" in markdown(at)
+    assert "Alpha Hall, Mondays: counters needed and in use, by hour" in chart_titles(at)
+
+
+def test_staffing_what_if_changes_the_need_at_once(open_app):
+    at = open_app()
+    # H1's busiest weekday is Monday: 2 counters needed at 09:00 and at 10:00
+    assert at.selectbox(key="insights_weekday").value == 1
+    assert "Counter-hours over the day to call 80% of visits within 10 min, by the Erlang C model: 4 needed; 3.0 were in use." in staffing_summary(at)
+    assert "**Understaffed** hours: 10:00." in markdown(at)
+    table = at.dataframe[1].value  # the to-do evidence first, then the staffing table
+    assert table["needed"].tolist() == [2, 2] and table["in_use"].tolist() == [2.0, 1.0]
+    # a 99% target needs three counters each hour
+    at.slider(key="insights_level_target_H1").set_value(99).run()
+    assert "to call 99% of visits within 10 min, by the Erlang C model: 6 needed" in staffing_summary(at)
+    # and service 50% faster (with the target back at 80%) one counter each hour
+    at.slider(key="insights_level_target_H1").set_value(80)
+    at.select_slider(key="insights_service_change_H1").set_value(-50).run()
+    assert "by the Erlang C model: 2 needed" in staffing_summary(at)
+    assert "**Overstaffed** hours: 09:00." in markdown(at)
+    assert at.query_params["weekday"] == "1"
+
+
+def test_a_link_opens_a_hall_and_a_weekday(open_app):
+    at = open_app(hall="H3", weekday="7")
+    assert at.selectbox(key="hall").value == "H3"
+    assert at.selectbox(key="insights_weekday").value == 7
+    # H3 on Sunday: V13 arrived 12:00 and waited 30 min, service 20 min
+    assert "Gamma Hall, Sundays in this period (days with visits: 1)" in staffing_summary(at)
+
+
+def test_a_hall_manager_sees_only_their_hall(open_app):
+    at = open_app(user="h1")
+    assert at.selectbox(key="hall").options == ["Alpha Hall · North"]
+    # their scope holds no other hall: the statistics can only be about this hall
+    assert at.get("button_group")[0].options == ["This hall"]
+    captions = "\n".join(c.value for c in at.caption)
+    assert "Benchmark: Alpha Hall's own targets." in captions
+    assert "slopes from Alpha Hall's own 5 served visits" in captions
+
+
+def test_head_office_can_widen_the_statistics(open_app):
+    at = open_app(level="all")
+    # all 13 visits, 9 with the three scores: still too few, said for the whole area
+    assert "**Too little data in all 3 halls in your view to say.** 9 served visits" in markdown(at)
+    assert at.query_params["level"] == "all"
+
+
+def test_chinese_labels(open_app):
+    at = open_app(lang="zh")
+    assert at.title[0].value == "洞察与排班：先改什么，每小时要几个柜台"
+    assert "全天需要 4 个柜台·小时；实际使用了 3.0 个柜台·小时" in staffing_summary_zh(at)
+
+
+def staffing_summary_zh(at) -> str:
+    return next(m.value for m in at.markdown if "柜台·小时" in m.value)
+
+
+def test_a_data_admin_may_not_open_it(open_app):
+    at = open_app(user="admin")
+    # the refusal's wording is the sign-in page's; it names the roles that may open it
+    [refusal] = [e.value for e in at.error]
+    assert "Hall manager" in refusal and "Head office" in refusal and "Data admin" in refusal
+    assert not at.header  # none of the page's sections ran
+
+
+def test_home_lists_the_halls_that_need_attention(open_app):
+    at = open_app(page=None)
+    section = [m.value for m in at.markdown]
+    # every fixture hall missed a queue target in its last 7 days (tests/test_insights_attention.py)
+    assert any(v.startswith("**Alpha Hall** · North") and "Queue" in v for v in section)
+    assert any(v.startswith("**Gamma Hall** · South") for v in section)
+    assert any("Median wait 20.0 min against a target of 10.0 min (n = 2)" in v for v in section)
+    subheaders = [s.value for s in at.subheader]
+    assert "Needs attention: Mar 2, 2026 to Mar 8, 2026" in subheaders
+    # a hall manager's list holds their hall only
+    mine = [m.value for m in open_app(user="h1", page=None).markdown]
+    assert any(v.startswith("**Alpha Hall**") for v in mine)
+    assert not any(v.startswith("**Gamma Hall**") or v.startswith("**Beta Hall**") for v in mine)

@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
             else:
                 cols = ["load_id", "loaded_at", "loaded_by", "kind", "file_name", "mapping",
                         "rows_accepted", "rows_rejected", "rows_replaced", "rows_skipped", "status"]
-                print(history[cols].to_string(index=False))
+                print(history[cols].astype(object).where(history[cols].notna(), "").to_string(index=False))
             return 0
         if args.mappings:
             for p in ingest.list_mappings(db):

@@ -220,6 +220,8 @@ def parse_view(
             # one bound alone is a valid open-ended range
             changes.update(period=CUSTOM, date_from=day_from, date_to=day_to)
         elif period == CUSTOM:
+            if raw_from is None and raw_to is None:
+                drop("period", period)  # custom, but no dates at all
             period = None  # a custom period without usable dates falls back to the default
     if period is not None and period != CUSTOM:
         changes["period"] = period

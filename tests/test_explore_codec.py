@@ -103,6 +103,12 @@ def test_ranges_the_wrong_way_round_are_dropped():
     assert view.filters == VisitFilter()
 
 
+def test_a_custom_period_needs_a_date():
+    assert parse("period=custom") == (ExploreView(), {"period": "custom"})
+    view, dropped = parse("period=custom&from=2026-03-02")
+    assert dropped == {} and (view.period, view.date_from, view.date_to) == ("custom", date(2026, 3, 2), None)
+
+
 def test_second_grouping_needs_a_different_first_one():
     assert parse("by=hall&by2=hall")[1] == {"by2": "hall"}
     assert parse("by=none&by2=hour")[1] == {"by2": "hour"}

@@ -137,8 +137,11 @@ def filter_controls(options: FilterOptions, first_day: date, last_day: date) -> 
     period = st.selectbox(t("controls.period"), PERIODS, key="xp_period",
                           format_func=lambda p: t("explore.all_time") if p == ALL_TIME else t(f"period.{p}"))
     if period == CUSTOM:
-        if not st.session_state.get("xp_range") or None in tuple(st.session_state["xp_range"]):
+        picked = tuple(st.session_state.get("xp_range") or ())
+        if not picked:
             st.session_state["xp_range"] = (max(first_day, last_day.replace(day=1)), last_day)
+        elif None in picked:  # a link with one open end: the data's first or last day closes it
+            st.session_state["xp_range"] = (picked[0] or first_day, picked[-1] or last_day)
         st.date_input(t("controls.custom_range"), key="xp_range", format="YYYY-MM-DD")
     hall_names = lambda v: options.label("hall", v, language)  # noqa: E731
     purpose_names = lambda v: options.label("purpose", v, language)  # noqa: E731

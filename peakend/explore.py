@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Callable, Iterable, Mapping, Sequence
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 
@@ -309,15 +309,15 @@ def parse_view(
 
     # the visits behind one group, the page of that list and the visit opened
     groups = tuple(g for g in (changes.get("group_1", ExploreView.group_1), changes.get("group_2")) if g)
-    drill_raws = [_last(params, "g1"), _last(params, "g2")]
-    if any(v is not None for v in drill_raws):
-        wanted = [v for v in drill_raws[: len(groups)]]
-        if groups and all(v is not None for v in wanted) and drill_raws[len(groups):] in ([], [None]):
-            changes["drill"] = tuple(None if v == NONE_VALUE else v for v in wanted)
+    drill_raws = {name: _last(params, name) for name in ("g1", "g2")}
+    given = [name for name, raw in drill_raws.items() if raw is not None]
+    if given:
+        # one value per grouping, no more, no fewer
+        if groups and given == ["g1", "g2"][: len(groups)]:
+            changes["drill"] = tuple(None if drill_raws[n] == NONE_VALUE else drill_raws[n] for n in given)
         else:
-            for name, raw in zip(("g1", "g2"), drill_raws):
-                if raw is not None:
-                    drop(name, raw)
+            for name in given:
+                drop(name, drill_raws[name])
     raw = _last(params, "page")
     if raw is not None:
         value = _int(raw, 1, 10_000_000)
@@ -380,8 +380,6 @@ def query_string(view: ExploreView) -> str:
 
 
 def parse_query_string(text: str, options: FilterOptions) -> tuple[ExploreView, dict[str, str]]:
-    from urllib.parse import parse_qs
-
     return parse_view(parse_qs(text.lstrip("?"), keep_blank_values=True), options)
 
 
@@ -536,13 +534,6 @@ def _group_date(dim: str, value: str | None):
         return None
 
 
-def _natural_order(dim: str, value) -> tuple:
-    """Sort key: time and clock dimensions in their own order, others by label later."""
-    if value is None:
-        return (1, "")
-    return (0, value)
-
-
 @dataclass
 class ChartData:
     data: pd.DataFrame  # x, x_order, series, series_order, value, n, thin
@@ -576,7 +567,8 @@ def chart_data(results: pd.DataFrame, view: ExploreView, options: FilterOptions,
             frame = frame[frame["x"].notna()].sort_values("x")
             return ChartData(frame.assign(series=None).reset_index(drop=True), "line")
         if dim_1 in ("weekday", "hour"):
-            frame = frame.sort_values("x_raw", key=lambda s: s.map(lambda v: _natural_order(dim_1, v)))
+            # "1".."7" and "00".."23" sort as text in their own order; not recorded goes last
+            frame = frame.sort_values("x_raw", key=lambda s: s.map(lambda v: (v is None, v or "")))
             return ChartData(frame.assign(series=None).reset_index(drop=True), "column")
         if len(frame) > MAX_BARS:
             note = t("explore.chart_cut", shown=MAX_BARS, total=formatting.number(len(frame)))

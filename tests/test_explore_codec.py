@@ -2,7 +2,6 @@
 stale or hostile values are dropped and named, never raised and never passed on."""
 
 from datetime import date
-from urllib.parse import parse_qs
 
 import pytest
 

@@ -107,6 +107,9 @@ def test_a_failing_write_is_reported_and_rolled_back(fixture_db, tmp_path, monke
 
 def test_each_file_is_its_own_transaction(fixture_db, tmp_path):
     good = _write(tmp_path, "good.csv", _visit_row("V90"))
+    assert cli_main(["load", str(copy(SAMPLES / "bad_duplicates.csv", tmp_path))]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == "  bad_duplicates.csv row 4, visit_id: repeats an id that an earlier row of this file has (value 'D01 (first at row 2)')"
     bad = copy(SAMPLES / "bad_missing_columns.csv", tmp_path)
     reports = load_files(fixture_db, [good, bad, _write(tmp_path, "good2.csv", _visit_row("V91"))], "tester")
     assert [r.status for r in reports] == ["loaded", "refused", "loaded"]
@@ -215,6 +218,9 @@ def test_cli_loads_checks_lists_and_undoes(tmp_path, capsys, monkeypatch):
     assert code == 0
     assert out[0].startswith("halls.csv: load 1: 3 rows halls loaded")
     assert out[2].startswith("visits.csv: load 3: 13 rows visits loaded, 0 rejected")
+    assert cli_main(["load", str(copy(SAMPLES / "bad_duplicates.csv", tmp_path))]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == "  bad_duplicates.csv row 4, visit_id: repeats an id that an earlier row of this file has (value 'D01 (first at row 2)')"
     bad = copy(SAMPLES / "bad_missing_columns.csv", tmp_path)
     assert cli_main(["load", str(bad), "--dry-run"]) == 1
     assert "REFUSED bad_missing_columns.csv: required visits column" in capsys.readouterr().out
@@ -230,7 +236,7 @@ def test_cli_loads_checks_lists_and_undoes(tmp_path, capsys, monkeypatch):
     assert cli_main(["load"]) == 2
     db = Database(db_path)
     try:
-        assert db.scalar("select count(*) from visits") == 0
+        assert db.scalar("select count(*) from visits") == 2  # the duplicates file's first D01 and D02
         assert db.scalar("select loaded_by from loads where load_id = 3") == "ops"
     finally:
         db.close()

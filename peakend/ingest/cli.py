@@ -111,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
         )
         for report in reports:
             print(report.summary())
+            for line in report.problem_lines():
+                print(f"  {line}")
         return 1 if any(not r.ok for r in reports) else 0
     except ingest.MappingError as e:
         print(f"load: {e}", file=sys.stderr)

@@ -14,6 +14,17 @@ def _empty_rejects() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in REJECT_COLUMNS})
 
 
+def _problem_lines(rejects: pd.DataFrame, rows_rejected: int, limit: int) -> list[str]:
+    lines = [
+        f"{p.file} row {p.row}, {p.column}: {p.reason}"
+        + ("" if p.value is None or pd.isna(p.value) else f" (value {p.value!r})")
+        for p in rejects.head(limit).itertuples()
+    ]
+    if rows_rejected and len(rejects) > limit:
+        lines.append(f"... {len(rejects) - limit:,} more problems in the rejects file")
+    return lines
+
+
 def _rows(n: int) -> str:
     return f"{n:,} row{'s' if n != 1 else ''}"
 
@@ -52,6 +63,10 @@ class LoadReport:
     @property
     def ok(self) -> bool:
         return self.status != "refused"
+
+    def problem_lines(self, limit: int = 5) -> list[str]:
+        """The first problems as "file row N, column: reason (value ...)" lines."""
+        return _problem_lines(self.rejects, self.rows_rejected, limit)
 
     def summary(self) -> str:
         """One line for the CLI or a status message."""
@@ -108,6 +123,9 @@ class ValidationReport:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    def problem_lines(self, limit: int = 5) -> list[str]:
+        return _problem_lines(self.rejects, self.rows_rejected, limit)
 
     def summary(self) -> str:
         name = self.file.name

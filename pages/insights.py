@@ -53,7 +53,7 @@ others = text.other_moment_sentences(lines, MIN_RATINGS_DEFAULT)
 if others:
     st.markdown("\n".join(f"- {s}" for s in others))
 with st.expander(t("insights.todo.evidence")):
-    st.dataframe(text.evidence_frame(lines), hide_index=True, column_config=view.evidence_columns())
+    st.dataframe(text.evidence_frame(lines), hide_index=True, column_config=view.evidence_columns(), placeholder="–")
     st.caption(t("insights.todo.evidence_note"))
 
 # --- 2. staffing what-if ------------------------------------------------------------------------
@@ -75,7 +75,8 @@ if not table.empty:
     weekday_name = text.weekday_name(weekday)
     st.plotly_chart(charts.staffing(table, hall["hall_name"], weekday_name, hall["counters"]))
     st.dataframe(view.staffing_styled(text.staffing_frame(table), table["status"]), hide_index=True,
-                 column_config=view.staffing_columns(), height="content", key="insights_staffing_table")
+                 column_config=view.staffing_columns(), height="content", placeholder="–",
+                 key="insights_staffing_table")
 st.caption(t("insights.staffing.note", min_served=formatting.number(staffing.MIN_SERVED_FOR_HOUR)))
 
 # --- 3. does the peak-end rule hold here? ----------------------------------------------------------

@@ -193,7 +193,8 @@ def test_the_list_reads_in_both_languages():
         set_language("zh")
     assert todo[0].startswith("1. **Exit moment**: from 3.60 to 4.20 — expected +0.54 on the peak-end index")
     assert "+24.0 NPS points" in todo[0] and "This hall: n = 100." in todo[0]
-    assert "3. **Wait**: from mean wait 10.0 min (median 9.0 min) to 4.0 min" in todo[2]
+    assert "3. **Wait**: from mean wait 10.0 min (median 9.0 min) down to 4.0 min" in todo[2]
     assert note.startswith("Benchmark: the top quartile of the 5 halls of North")
     zh = text.todo_sentences(lines, 30)
     assert zh[0].startswith("1. **离店时刻**：从 3.60 提升到 4.20")
+    assert zh[2].startswith("3. **排队等候**：从 平均等候 10.0 分钟（中位数 9.0 分钟） 缩短到 4.0 分钟")

@@ -138,7 +138,8 @@ def tolerance(tol: Tolerance, purpose: str, place: str, peak_target: float, wait
             name=t("insights.chart.tolerance.band"),
         ))
         fig.add_trace(go.Scatter(x=c["wait_min"], y=c["fitted"], mode="lines", line={"color": SERIES[0], "width": 2.5},
-                                 name=t("insights.chart.tolerance.fit"), hoverinfo="skip"))
+                                 name=t("insights.chart.tolerance.fit" if tol.knee is not None else "insights.chart.tolerance.line"),
+                                 hoverinfo="skip"))
     size = (bins["ratings"] / max(bins["ratings"].max(), 1)) ** 0.5 * 22 + 4
     fig.add_trace(go.Scatter(
         x=bins["wait_mean_min"], y=bins["peak_mean"], mode="markers", name=t("insights.chart.tolerance.points"),

@@ -18,17 +18,26 @@ from peakend.metrics import METRICS
 
 
 # --- shared ---------------------------------------------------------------------------------
+def _tidy(value, decimals: int):
+    """A value that rounds to zero shown as 0, not as "-0.00"."""
+    return 0.0 if value is not None and not math.isnan(value) and round(value, decimals) == 0 else value
+
+
 def signed(value, decimals: int = 2) -> str:
-    return formatting.points(value, decimals)
+    return formatting.points(_tidy(value, decimals), decimals)
+
+
+def number(value, decimals: int = 2) -> str:
+    return formatting.number(_tidy(value, decimals), decimals)
 
 
 def interval(low, high, decimals: int = 2) -> str:
-    return t("insights.ci", low=formatting.number(low, decimals), high=formatting.number(high, decimals))
+    return t("insights.ci", low=number(low, decimals), high=number(high, decimals))
 
 
 def bracket(low, high, decimals: int = 2) -> str:
     """An interval in a table cell, whose column header already says "95% CI"."""
-    return f"[{formatting.number(low, decimals)}, {formatting.number(high, decimals)}]"
+    return f"[{number(low, decimals)}, {number(high, decimals)}]"
 
 
 def minutes(value, decimals: int = 1) -> str:
@@ -164,8 +173,9 @@ def todo_sentences(lines: list[Line], min_n: int) -> list[str]:
     out = []
     for rank, line in enumerate([x for x in lines if x.status == "gain"], start=1):
         gi, gi_low, gi_high = line.gain_index
+        key = "gain" if line.gain_nps else "gain_no_nps"
         out.append(t(
-            "insights.todo.line.gain" if line.gain_nps else "insights.todo.line.gain_no_nps", rank=rank, moment=moment_label(line.moment),
+            f"insights.todo.line.{key}_wait" if line.moment == "wait" else f"insights.todo.line.{key}", rank=rank, moment=moment_label(line.moment),
             value=moment_value(line.moment, line.value, line.median),
             benchmark=benchmark_value(line.moment, line.benchmark),
             gain_index=signed(gi), ci=interval(gi_low, gi_high),

@@ -39,12 +39,18 @@ def needs_attention_section(last_day: date, min_n: int = MIN_RATINGS_DEFAULT) ->
         st.success(t("insights.attention.none"))
         return
     with st.container(key="needs_attention"):
-        for item in items[:SHOWN]:
-            _hall(item)
+        _cards(items[:SHOWN])
         if len(items) > SHOWN:
             with st.expander(t("insights.attention.more", n=formatting.number(len(items) - SHOWN))):
-                for item in items[SHOWN:]:
-                    _hall(item)
+                _cards(items[SHOWN:])
+
+
+def _cards(items: list[HallAttention]) -> None:
+    """Two cards a row: a long list stays short on the page."""
+    for start in range(0, len(items), 2):
+        for column, item in zip(st.columns(2), items[start:start + 2]):
+            with column:
+                _hall(item)
 
 
 def _hall(item: HallAttention) -> None:
@@ -54,7 +60,7 @@ def _hall(item: HallAttention) -> None:
         lines = []
         for p in item.problems:
             new = f" :red-badge[{t('insights.attention.new')}]" if p.new else ""
-            lines.append(f"- {t(f'insights.attention.kind.{p.kind}')}: {problem_text(p)}{new}")
+            lines.append(f"- {problem_text(p)}{new}")  # the metric's name says its kind
         diagnosis = diagnosis_text(item)
         if diagnosis:
             lines.append(f"- *{diagnosis}*")

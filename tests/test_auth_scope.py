@@ -63,6 +63,7 @@ PARAM_SAMPLES: dict[str, list] = {
     "visit_id": ["V01", "V12"],  # V01 is a visit of H1, V12 of H3
     "owner": ["h1"],
     "max_wait_min": [30],
+    "load_id": [2, 1],  # load 2: the fixture's visits (every hall); load 1: its halls
 }
 COMBINATIONS = [
     {"drill_by_1": "hall", "drill_value_1": "H3"},

@@ -36,6 +36,8 @@ PAGES = [
     PageSpec("insights", "pages/insights.py", ":material/insights:",
              roles=("hall_manager", "regional_manager", "head_office")),
     PageSpec("explore", "pages/explore.py", ":material/travel_explore:"),
+    # loads, undo, targets and purposes: the data admin's work (peakend.auth.roles)
+    PageSpec("data", "pages/data.py", ":material/upload_file:", roles=("data_admin",)),
 ]
 
 

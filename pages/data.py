@@ -1,0 +1,45 @@
+"""Data (data admins only): load files with a column mapping, check them before anything
+is written, load with progress, undo any load; edit the targets and the purposes."""
+
+import streamlit as st
+
+from peakend.auth import Permission
+from peakend.i18n import t
+from peakend.ui import data_page as ui
+from peakend.ui.auth import require_permission
+from peakend.ui.session import database
+
+st.title(t("data.title"))
+user = require_permission(Permission.LOAD_DATA)
+db = database()
+st.caption(t("data.intro"))
+
+upload_tab, history_tab, targets_tab, purposes_tab = st.tabs(
+    [t("data.tab.upload"), t("data.tab.history"), t("data.tab.targets"), t("data.tab.purposes")], key="dm_tab",
+)
+
+with upload_tab:
+    st.subheader(t("data.files.title"))
+    paths, previews = ui.files_with_previews()
+    if paths:
+        st.subheader(t("data.mapping.title"))
+        mapping, ready = ui.choose_mapping(db, paths, previews, user)
+
+        st.subheader(t("data.check.title"))
+        reports = ui.check(db, paths, mapping, ready)
+
+        st.subheader(t("data.load.title"))
+        ui.load(db, paths, previews, mapping, reports, user)
+    else:
+        ui.show_results()  # what the last load did, after its files were taken out
+
+with history_tab:
+    ui.history(db, user)
+
+with targets_tab:
+    st.caption(t("data.targets.help"))
+    ui.targets(db, user)
+
+with purposes_tab:
+    st.caption(t("data.purposes.help"))
+    ui.purposes(db, user)

@@ -1,0 +1,383 @@
+"""The data page in AppTest: who may open it, the upload with its preview, the mapping
+(a preset, one built on the page and saved, contract columns), the check, the load, undo
+from the history, and the target and purpose edits; each write audited with the user.
+
+Each test runs on its own copy of the fixture database (tests/fixture: halls H1-H3, load 1
+the halls, load 2 the 13 visits)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from conftest import sign_in_apptest
+from peakend.db import Database
+from peakend.i18n import set_language
+from test_data_page_logic import EXPORT_NAME, PURPOSE_MAP, export_bytes
+
+BANK_HEAD = [
+    # the header and first rows of ../shared/realdata/anonymous_bank/anonymous_bank_1999_02.tsv
+    "vru+line\tcall_id\tcustomer_id\tpriority\ttype\tdate\tvru_entry\tvru_exit\tvru_time\tq_start\tq_exit\tq_time\toutcome\tser_start\tser_exit\tser_time\tserver",
+    "AA0101\t34536\t0\t0\tPS\t990201\t7:02:47\t7:02:56\t9\t0:00:00\t0:00:00\t0\tAGENT\t7:02:55\t7:05:41\t166\tDORIT",
+    "AA0101\t34537\t0\t0\tPS\t990201\t7:31:45\t7:31:55\t10\t0:00:00\t0:00:00\t0\tAGENT\t7:31:54\t7:31:59\t5\tNO_SERVER",
+    "AA0101\t34538\t0\t0\tNW\t990201\t7:54:38\t7:54:51\t13\t0:00:00\t0:00:00\t0\tAGENT\t7:54:49\t7:56:21\t92\tTOVA",
+    "AA0101\t34539\t23317894\t2\tPS\t990201\t8:09:16\t8:09:22\t6\t8:09:22\t8:09:27\t5\tHANG\t0:00:00\t0:00:00\t0\tNO_SERVER",
+    # a menu hang-up (never queued) and a phantom call: both skipped by the preset's rules
+    "AA0101\t34540\t0\t0\tPS\t990201\t8:19:42\t8:19:47\t5\t0:00:00\t0:00:00\t0\tHANG\t0:00:00\t0:00:00\t0\tNO_SERVER",
+    "AA0101\t34541\t0\t0\tPS\t990201\t8:29:06\t8:29:12\t6\t0:00:00\t0:00:00\t0\tPHANTOM\t0:00:00\t0:00:00\t0\tNO_SERVER",
+]
+CONTRACT_HEAD = "visit_id,hall_id,arrived_at,purpose,called_at,abandoned,exit_score"
+
+
+def data_app():
+    # What app.py does for the data page: the session's language, then the page run
+    # through st.navigation (with the hall page its links point to).
+    import streamlit as st
+
+    from peakend.ui.navigation import ROOT
+    from peakend.ui.session import init_language
+
+    init_language()
+    st.navigation([
+        st.Page(str(ROOT / "pages" / "data.py"), url_path="data"),
+        st.Page(str(ROOT / "pages" / "hall.py"), url_path="hall"),
+    ], position="hidden").run()
+
+
+@pytest.fixture()
+def db_path(tmp_path, fixture_db_file):
+    path = tmp_path / "fixture.duckdb"
+    shutil.copy(fixture_db_file, path)
+    return path
+
+
+@pytest.fixture()
+def open_page(db_path, monkeypatch):
+    monkeypatch.setenv("PEAKEND_DB", str(db_path))
+    st.cache_data.clear()
+    st.cache_resource.clear()  # a Database of this test's own copy
+
+    def open_page(user="admin", lang="en"):
+        set_language(lang)  # AppTest formats widget values in this thread
+        at = AppTest.from_function(data_app, default_timeout=90)
+        sign_in_apptest(at, user)
+        at.session_state["lang"] = lang
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    yield open_page
+    st.cache_resource.clear()
+    set_language("en")
+
+
+def run(at_or_widget) -> AppTest:
+    """Run the app (a widget's run() runs its app) and fail on any exception."""
+    at = at_or_widget.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def stored(db_path, sql: str, params=None):
+    """Read the test's database the way another process would (the app's Database is
+    cached in this process: use it)."""
+    from peakend.ui.session import _open_database
+
+    db: Database = _open_database(str(db_path))
+    cur = db.cursor()
+    try:
+        return cur.execute(sql, params or []).fetchall()
+    finally:
+        cur.close()
+
+
+def audit_actions(db_path) -> list[tuple]:
+    return [tuple(r) for r in stored(db_path, "select username, action from audit_log order by audit_id")]
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+# -- who may open it ---------------------------------------------------------------------------
+@pytest.mark.parametrize("user", ["h1", "north", "hq"])
+def test_every_other_role_is_refused(open_page, user):
+    at = open_page(user)
+    assert texts(at.title) == ["Data"]
+    assert at.error[0].value.startswith("Your role (")
+    assert not at.file_uploader and not at.data_editor and not at.tabs
+
+
+def test_the_menu_offers_the_page_to_data_admins_only():
+    from peakend.ui.navigation import PAGES, build_pages
+
+    [spec] = [s for s in PAGES if s.key == "data"]
+    assert (spec.file, spec.roles) == ("pages/data.py", ("data_admin",))
+
+    def script():
+        import streamlit as st
+
+        from peakend.ui.navigation import build_pages
+
+        for role in ("hall_manager", "regional_manager", "head_office", "data_admin"):
+            page = next(p for p in build_pages(role) if p.url_path == "data")
+            st.write(f"{role}: {page.visibility}")
+
+    at = AppTest.from_function(script, default_timeout=60).run()
+    assert texts(at.markdown) == ["hall_manager: hidden", "regional_manager: hidden", "head_office: hidden",
+                                  "data_admin: visible"]
+    assert build_pages  # imported for the script above
+
+
+# -- upload, preset, check, load ---------------------------------------------------------------
+def test_a_bank_log_is_read_with_the_preset_it_fits(open_page, db_path):
+    at = open_page()
+    assert [tab.label for tab in at.tabs] == ["Upload and load", "Load history", "Targets", "Purposes"]
+    at.file_uploader(key="dm_upload").set_value(("bank_head.tsv", ("\n".join(BANK_HEAD) + "\n").encode(), "text/tsv"))
+    run(at)
+    assert "format CSV · encoding UTF-8 · delimiter tab · header on row 1 · looks like a visits file" in texts(at.caption)
+    preview = at.dataframe[0]
+    assert preview.value["row"].tolist() == [2, 3, 4, 5, 6, 7] and preview.value["call_id"].iloc[0] == "34536"
+    assert at.selectbox(key="dm_source").value == "anonymous_bank"  # the preset whose columns the file has
+    assert "Load 0 file(s)" in [b.label for b in at.button] and at.button(key="dm_load").disabled
+    run(at.button(key="dm_check").click())
+    # 6 calls: 4 are arrivals (3 AGENT, 1 HANG that queued), the menu hang-up and the phantom are skipped
+    assert metrics(at) == {"Rows in the file": "6", "Will load": "4", "of which replace stored ones": "0",
+                           "Will be rejected": "0", "Skipped by rule": "2"}
+    skipped = at.dataframe[1].value
+    assert skipped["rows"].tolist() == [1, 1] and skipped["reason"].iloc[0].startswith("PHANTOM")
+    run(at.button(key="dm_load").click())
+    assert texts(at.success) == [
+        "bank_head.tsv: load 4, 4 visits loaded, 0 rejected, 2 skipped by the mapping's rules. New halls: BANK-IL."]
+    [link] = at.get("page_link")
+    assert link.proto.label == "Open Anonymous Bank call centre on the hall page: 4 visits, Feb 1, 1999 to Feb 1, 1999"
+    assert (link.proto.page, link.proto.query_string) == ("hall", "hall=BANK-IL&from=1999-02-01&to=1999-02-01")
+    assert stored(db_path, "select count(*), count(*) filter (where abandoned) from visits where hall_id = 'BANK-IL'") == [(4, 1)]
+    assert stored(db_path, "select load_id, loaded_by, kind, file_name, mapping from loads where load_id >= 3 order by load_id") == [
+        (3, "admin", "halls", "mapping anonymous_bank", "anonymous_bank"),
+        (4, "admin", "visits", "bank_head.tsv", "anonymous_bank"),
+    ]
+    assert audit_actions(db_path)[-1] == ("admin", "load")
+    # the check is spent: loading again needs a new check
+    assert at.button(key="dm_load").disabled
+
+
+def test_a_contract_file_reports_its_rejects_by_reason_and_loads_the_good_rows(open_page, db_path):
+    at = open_page()
+    body = "\n".join([
+        CONTRACT_HEAD,
+        "V40,H1,2026-03-09 09:00:00,enquiry,2026-03-09 09:05:00,false,5",
+        "V41,H1,2026-03-09 09:10:00,enquiry,,true,",
+        "V42,H7,2026-03-09 09:20:00,enquiry,,true,",  # no such hall
+        "V43,H2,2026-03-09 10:00:00,enquiry,2026-03-09 09:55:00,false,9",  # called before it arrived; score 9
+    ]) + "\n"
+    at.file_uploader(key="dm_upload").set_value(("visits_0309.csv", body.encode(), "text/csv"))
+    run(at)
+    assert at.selectbox(key="dm_source").value == "__contract__"
+    run(at.button(key="dm_check").click())
+    assert metrics(at)["Will load"] == "2" and metrics(at)["Will be rejected"] == "2"
+    reasons = at.dataframe[1].value
+    assert reasons[["reason", "column", "rows", "examples"]].values.tolist() == [
+        ["is not a known hall (add it with a halls file first)", "hall_id", 1, "row 4: H7"],
+        ["is not a whole number from 1 to 5", "exit_score", 1, "row 5: 9"],
+        ["was called before it arrived (called_at is earlier than arrived_at)", "called_at", 1,
+         "row 5: 2026-03-09 09:55:00 (arrived_at 2026-03-09 10:00:00)"],
+    ]
+    assert [b.label for b in at.get("download_button")] == ["Download the rejected rows (CSV)"]
+    run(at.button(key="dm_load").click())
+    assert texts(at.warning) == ["visits_0309.csv: load 3, 2 visits loaded, 2 rejected, 0 skipped by the mapping's rules."]
+    assert [b.label for b in at.get("download_button")] == [
+        "Download the rows of visits_0309.csv that were rejected, with their original values (CSV)",
+        "Download this load's 2 rejected rows (CSV)",  # the history, open on the newest load
+    ]
+    assert stored(db_path, "select visit_id from visits where load_id = 3 order by visit_id") == [("V40",), ("V41",)]
+    assert stored(db_path, "select row_number, column_name from rejects where load_id = 3 order by 1, 2") == [
+        (4, "hall_id"), (5, "called_at"), (5, "exit_score")]
+
+
+# -- a mapping built on the page ---------------------------------------------------------------
+def _build_export_mapping(at: AppTest) -> AppTest:
+    """What a data admin does on the builder for the queue system's export."""
+    k = "dm_b_visits_"
+    for target, how in [("visit_id", "column"), ("hall_id", "constant"), ("arrived_at", "date_time"),
+                        ("called_at", "after"), ("service_started_at", "after"), ("service_ended_at", "after"),
+                        ("abandoned", "column"), ("purpose", "column")]:
+        at.selectbox(key=f"{k}{target}_how").set_value(how)
+    run(at)
+    at.selectbox(key=f"{k}visit_id_col").set_value("票号")
+    at.text_input(key=f"{k}hall_id_value").input("H9")
+    at.selectbox(key=f"{k}arrived_at_col").set_value("日期")
+    at.text_input(key=f"{k}arrived_at_fmt").input("%Y/%m/%d")
+    at.selectbox(key=f"{k}arrived_at_time").set_value("取号时间")
+    at.selectbox(key=f"{k}called_at_start").set_value("arrived_at")
+    at.selectbox(key=f"{k}called_at_seconds").set_value("等候秒数")
+    at.selectbox(key=f"{k}service_started_at_start").set_value("called_at")
+    at.selectbox(key=f"{k}service_ended_at_start").set_value("service_started_at")
+    at.selectbox(key=f"{k}service_ended_at_seconds").set_value("办理秒数")
+    at.selectbox(key=f"{k}abandoned_col").set_value("结果")
+    at.text_input(key=f"{k}abandoned_map").input("弃号=true; 已办理=false")
+    at.selectbox(key=f"{k}purpose_col").set_value("业务")
+    at.text_input(key=f"{k}purpose_map").input(PURPOSE_MAP)
+    run(at.button(key="dm_b_skip_add").click())
+    # H9 is not a hall yet: the builder asks for it
+    assert "The hall H9 is not known yet" in at.info[0].value
+    at.text_input(key="dm_b_hall_name").input("Delta Hall")
+    at.text_input(key="dm_b_hall_region").input("East")
+    at.text_input(key="dm_b_hall_city").input("Nanjing")
+    at.selectbox(key="dm_b_skip_0_col").set_value("业务")
+    at.text_input(key="dm_b_skip_0_values").input("TEST")
+    at.text_input(key="dm_b_skip_0_reason").input("system test ticket")
+    at.text_input(key="dm_b_name").input("queue_export")
+    return run(at)
+
+
+def test_an_export_is_mapped_on_the_page_checked_loaded_and_saved_as_a_preset(open_page, db_path):
+    at = open_page()
+    at.file_uploader(key="dm_upload").set_value((EXPORT_NAME, export_bytes(), "text/csv"))
+    run(at)
+    assert "format CSV · encoding GB18030/GBK · delimiter semicolon · header on row 1 · looks like a visits file" in texts(at.caption)
+    # no preset fits and the required columns are missing: the builder opens
+    assert at.selectbox(key="dm_source").value == "__build__"
+    assert "Required columns are not mapped yet: visit_id, hall_id, arrived_at, purpose." in texts(at.warning)
+    assert at.button(key="dm_check").disabled
+    _build_export_mapping(at)
+    assert not at.warning, texts(at.warning)
+    run(at.button(key="dm_check").click())
+    # T999 skipped (system test ticket), A005's date 2026/03/5x rejected, 5 will load
+    assert metrics(at) == {"Rows in the file": "7", "Will load": "5", "of which replace stored ones": "0",
+                           "Will be rejected": "1", "Skipped by rule": "1"}
+    assert at.dataframe[1].value[["column", "rows", "examples"]].values.tolist() == [
+        ["日期", 1, "row 7: 2026/03/5x"]]  # the file column the bad date is in
+    run(at.button(key="dm_load").click())
+    assert texts(at.warning) == [
+        f"{EXPORT_NAME}: load 4, 5 visits loaded, 1 rejected, 1 skipped by the mapping's rules. New halls: H9."]
+    assert stored(db_path, "select hall_name, region, city from halls where hall_id = 'H9'") == [("Delta Hall", "East", "Nanjing")]
+    assert stored(db_path, "select count(*), sum(wait_s), count(*) filter (where abandoned) from visits where hall_id = 'H9'") == [
+        (5, 1080.0, 1)]  # waits 120 + 900 + 60 + 0 s; A003 abandoned
+    # saved as a preset: offered (and chosen) from now on, with the same definition
+    run(at.button(key="dm_save").click())
+    assert at.selectbox(key="dm_source").value == "queue_export"
+    assert texts(at.success)[0] == "Saved the preset queue_export; use it on this page or from the command line."
+    assert stored(db_path, "select name, kind, saved_by from mapping_presets") == [("queue_export", "visits", "admin")]
+    assert [a for _, a in audit_actions(db_path)][-2:] == ["load", "mapping_saved"]
+
+
+def test_a_saved_preset_is_suggested_for_the_next_export(open_page, db_path):
+    from peakend.data_admin import build_mapping
+    from peakend.ingest import save_mapping
+    from test_data_page_logic import EXPORT_SKIP, NEW_HALL, export_choices
+
+    db = Database(db_path)
+    save_mapping(db, build_mapping("queue_export", "visits", export_choices(), EXPORT_SKIP, NEW_HALL), "admin")
+    db.close()
+    at = open_page()
+    at.file_uploader(key="dm_upload").set_value(("next_week.csv", export_bytes(), "text/csv"))
+    run(at)
+    assert at.selectbox(key="dm_source").value == "queue_export"
+    run(at.button(key="dm_check").click())
+    assert metrics(at)["Will load"] == "5"
+
+
+def test_a_mapping_written_as_json_is_checked_before_use(open_page):
+    at = open_page()
+    at.file_uploader(key="dm_upload").set_value((EXPORT_NAME, export_bytes(), "text/csv"))
+    run(at)
+    at.selectbox(key="dm_source").set_value("__json__")
+    run(at)
+    at.text_area(key="dm_json").input('{"name": "x", "columns": {"visit_id": {"colum": "票号"}}}')
+    run(at)
+    assert texts(at.error) == ["The mapping is not valid: columns.visit_id: unknown keys colum"]
+    assert at.button(key="dm_check").disabled
+
+
+# -- history and undo --------------------------------------------------------------------------
+def test_any_load_can_be_undone_from_the_history(open_page, db_path):
+    at = open_page()
+    history = at.dataframe[0].value
+    assert history["load_id"].tolist() == [2, 1] and history["status"].tolist() == ["in force", "in force"]
+    assert at.selectbox(key="dm_history_pick").value == 2
+    # undo needs the confirmation first
+    assert at.button(key="dm_undo").disabled
+    at.checkbox(key="dm_undo_sure_2").check()
+    run(at)
+    run(at.button(key="dm_undo").click())
+    assert "Load 2 (visits.csv) is undone." in texts(at.success)
+    assert stored(db_path, "select count(*) from visits") == [(0,)]
+    assert stored(db_path, "select status, undone_by from loads where load_id = 2") == [("undone", "admin")]
+    assert audit_actions(db_path)[-1] == ("admin", "undo")
+    assert at.dataframe[0].value["status"].iloc[0].startswith("undone by admin at ")
+
+
+def test_an_undo_that_would_orphan_visits_is_refused_with_the_reason(open_page, db_path):
+    at = open_page()
+    at.selectbox(key="dm_history_pick").set_value(1)  # the halls the fixture's visits belong to
+    run(at)
+    run(at.checkbox(key="dm_undo_sure_1").check())
+    run(at.button(key="dm_undo").click())
+    assert texts(at.error) == [
+        "Load 1 can't be undone: load 1 added halls that the visits of load 2 belong to; undo those first"]
+    assert stored(db_path, "select count(*) from halls") == [(3,)]
+
+
+# -- targets and purposes ----------------------------------------------------------------------
+def test_targets_are_edited_and_saved_in_one_transaction(open_page, db_path):
+    at = open_page()
+    editor = at.data_editor(key="dm_targets_0")
+    assert editor.value["hall"].tolist() == ["Network default", "Alpha Hall (H1)", "Beta Hall (H2)", "Gamma Hall (H3)"]
+    version = stored(db_path, "select value::int from meta where key = 'data_version'")[0][0]
+    # H1 gets its own wait target of 8 min; the network's service level target goes to 85 %
+    at.session_state["dm_targets_0"] = {"edited_rows": {1: {"wait_target_min": 8.0}, 0: {"service_level_target": 85.0}},
+                                        "added_rows": [], "deleted_rows": []}
+    run(at)
+    assert at.button(key="dm_targets_save").label == "Save 2 changed line(s)"
+    run(at.button(key="dm_targets_save").click())
+    assert "Saved the targets of 2 line(s)." in texts(at.success)
+    assert stored(db_path, "select hall_id, wait_target_min, service_level_target from targets order by hall_id") == [
+        ("*", 10.0, 0.85), ("H1", 8.0, None), ("H2", 5.0, None)]
+    assert stored(db_path, "select value::int from meta where key = 'data_version'")[0][0] == version + 1
+    assert audit_actions(db_path)[-1] == ("admin", "targets_changed")
+    assert at.data_editor(key="dm_targets_1").value["service_level_target"].iloc[0] == 85.0
+
+
+def test_targets_out_of_range_are_not_saved(open_page, db_path):
+    at = open_page()
+    at.session_state["dm_targets_0"] = {"edited_rows": {3: {"peak_target": 6.0}}, "added_rows": [], "deleted_rows": []}
+    run(at)
+    assert texts(at.error) == ["Gamma Hall (H3): “Peak score target” must be from 1 to 5."]
+    assert at.button(key="dm_targets_save").disabled
+
+
+def test_purpose_labels_and_peak_moment_are_edited(open_page, db_path):
+    at = open_page("admin", "zh")
+    editor = at.data_editor(key="dm_purposes_0")
+    assert editor.value["purpose"].tolist() == ["bill_payment", "plan_change", "data_demo", "enquiry", "phone_purchase"]
+    row = editor.value["purpose"].tolist().index("enquiry")
+    at.session_state["dm_purposes_0"] = {"edited_rows": {row: {"label_zh": "业务咨询", "peak_moment": "counter_result"}},
+                                         "added_rows": [], "deleted_rows": []}
+    run(at)
+    run(at.button(key="dm_purposes_save").click())
+    assert "已保存 1 个到访目的。" in texts(at.success)
+    assert stored(db_path, "select label_zh, label_en, peak_moment from purposes where purpose = 'enquiry'") == [
+        ("业务咨询", "Enquiry", "counter_result")]
+    assert audit_actions(db_path)[-1] == ("admin", "purposes_changed")
+
+
+# -- in Chinese ----------------------------------------------------------------------------------
+def test_the_page_reads_in_chinese(open_page):
+    at = open_page("admin", "zh")
+    assert [tab.label for tab in at.tabs] == ["上传与导入", "导入记录", "基准值", "到访目的"]
+    body = "\n".join([CONTRACT_HEAD, "V50,H7,2026-03-09 09:00:00,enquiry,,true,"]) + "\n"
+    at.file_uploader(key="dm_upload").set_value(("到访.csv", body.encode("utf-8-sig"), "text/csv"))
+    run(at)
+    assert "格式 CSV · 编码 UTF-8（带 BOM） · 分隔符 逗号 · 表头在第 1 行 · 看起来是到访记录文件" in texts(at.caption)
+    run(at.button(key="dm_check").click())
+    assert metrics(at)["将被拒绝"] == "1"
+    assert at.dataframe[1].value["reason"].tolist() == ["不是已知的营业厅（请先导入营业厅文件）"]
+    assert at.dataframe[1].value["examples"].tolist() == ["第 2 行：H7"]

@@ -326,7 +326,21 @@ def test_cli_sso_only_user_cannot_sign_in_with_a_password(db_file, capsys, monke
         db.close()
 
 
-def test_cli_is_registered_under_users():
-    from peakend.cli import COMMANDS
+def test_python_m_peakend_users(db_file):
+    """The real command line, as a data admin types it."""
+    import subprocess
+    import sys
 
-    assert COMMANDS["users"][0] == "peakend.auth.cli"
+    from conftest import ROOT
+
+    def users(*argv, stdin=""):
+        return subprocess.run([sys.executable, "-m", "peakend", "users", "--db", str(db_file), *argv],
+                              input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+    added = users("add", "zhou", "--role", "regional_manager", "--regions", "South", "--password-stdin",
+                  stdin="zhou-password-1\n")
+    assert (added.returncode, added.stdout) == (0, "added zhou (regional_manager, regions South)\n")
+    listed = users("list")
+    assert listed.returncode == 0
+    assert [line.split()[0] for line in listed.stdout.splitlines()] == [
+        "user", "admin", "h1", "h2h3", "slowed", "hq", "north", "south", "zhou"]

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 def wait_for_link(pg, fragment: str) -> None:
     """The page writes its state to the URL at the end of a run: wait for it, then settle."""
     try:
-        pg.wait_for_function("f => decodeURIComponent(location.search).includes(f)", arg=fragment, timeout=30_000)
+        pg.wait_for_function("f => decodeURIComponent(location.search).includes(f)", arg=fragment, timeout=60_000)
     except Exception:
         screenshot(pg, "explore_link_failed")
         raise

@@ -48,7 +48,7 @@ if todo:
     st.markdown("\n".join(todo))
     st.plotly_chart(charts.moment_gains(text.gains_frame(lines), hall["hall_name"]))
 else:
-    st.info(text.nothing_to_rank(lines))
+    st.info(text.nothing_to_rank(lines, bench.kind))
 others = text.other_moment_sentences(lines, MIN_RATINGS_DEFAULT)
 if others:
     st.markdown("\n".join(f"- {s}" for s in others))

@@ -198,3 +198,19 @@ def test_the_list_reads_in_both_languages():
     zh = text.todo_sentences(lines, 30)
     assert zh[0].startswith("1. **离店时刻**：从 3.60 提升到 4.20")
     assert zh[2].startswith("3. **排队等候**：从 平均等候 10.0 分钟（中位数 9.0 分钟） 缩短到 4.0 分钟")
+
+
+def test_an_empty_list_says_why():
+    # hall E is the region's best: nothing to fix against the quartile
+    best, bench = todo_list(region(), "E", TARGETS, min_n=30)
+    set_language("en")
+    try:
+        assert text.nothing_to_rank([x for x in best if x.status != "gain"], bench.kind).startswith(
+            "Nothing to fix against this benchmark")
+        # a store manager's own targets, all met: say that the region's bar is out of view
+        assert "needs halls outside your view" in text.nothing_to_rank(best, "targets")
+        # nothing judged at all: too little data, not "nothing to fix"
+        thin, _ = todo_list(region(n=5, counter_n=5), "A", TARGETS, min_n=30)
+        assert text.nothing_to_rank(thin, "top_quartile").startswith("Too little data in this period")
+    finally:
+        set_language("zh")

@@ -94,8 +94,8 @@ def staffing(table: pd.DataFrame, hall_name: str, weekday_name: str, hall_counte
     fig.add_trace(go.Bar(
         x=hours, y=table["in_use"], name=t("insights.chart.staffing.in_use"), showlegend=False,
         marker_color=[_STAFFING_COLORS[s] for s in table["status"]],
-        text=[formatting.number(v, 1) for v in table["in_use"]], textposition="outside",
-        textfont={"size": 12, "color": "#333"},
+        # no number over these: next to the needed count it would read as one number; the
+        # table below and the hover give it
         customdata=[t(f"insights.staffing.status.{s}") for s in table["status"]],
         hovertemplate="%{x}: %{y:.1f} " + t("insights.chart.staffing.in_use") + " (%{customdata})<extra></extra>",
     ))
@@ -118,7 +118,7 @@ def staffing(table: pd.DataFrame, hall_name: str, weekday_name: str, hall_counte
         pad = (6 - len(hours)) / 2
         fig.update_xaxes(range=[-0.5 - pad, len(hours) - 0.5 + pad])
     # small numbers over narrow bars: keep them readable rather than shrunk to fit
-    fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05, uniformtext={"minsize": 11, "mode": "show"})
+    fig.update_layout(barmode="group", bargap=0.2, bargroupgap=0.04, uniformtext={"minsize": 11, "mode": "show"})
     fig.update_yaxes(range=[0, top * 1.2 + 0.5], dtick=1 if top <= 12 else None)
     finish(fig, t("insights.chart.staffing.title", hall=hall_name, weekday=weekday_name),
            t("insights.chart.staffing.x"), t("insights.chart.staffing.y"), height=400)

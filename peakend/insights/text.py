@@ -159,12 +159,12 @@ def benchmark_sentence(bench: Benchmark, hall_name: str, region: str, min_n: int
              visits=formatting.number(bench.visits))
 
 
-def nothing_to_rank(lines: list[Line]) -> str | None:
+def nothing_to_rank(lines: list[Line], bench_kind: str) -> str | None:
     """What to say when the list is empty: nothing to fix, or too little data to judge."""
     if any(x.status == "gain" for x in lines):
         return None
     if any(x.status in ("at_benchmark", "uncertain") for x in lines):
-        return t("insights.todo.none")
+        return t("insights.todo.none_targets" if bench_kind == "targets" else "insights.todo.none")
     return t("insights.todo.all_thin")
 
 

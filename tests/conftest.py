@@ -63,7 +63,7 @@ def start_server(db_path: Path, extra_env: dict | None = None):
     env = {**os.environ, "PEAKEND_DB": str(db_path), **(extra_env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-         "--server.port", str(port), "--server.headless", "true",
+         "--server.port", str(port), "--server.headless", "true", "--server.fileWatcherType", "none",
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )

@@ -502,7 +502,6 @@ def load(db: Database, paths: list[Path], previews: list[FilePreview], mapping: 
                             "file": report.file.name, "rejects": rejects})
         st.session_state["dm_results"] = results
         st.session_state.pop("dm_checked", None)
-        st.session_state.pop("dm_history_pick", None)  # the history opens on the newest load
         st.rerun()  # the page as it now is: the load in the history, no second click
     show_results()
 
@@ -537,21 +536,22 @@ def history(db: Database, user: User) -> None:
     st.dataframe(
         data_admin.history_table(loads), hide_index=True, width="stretch",
         column_config={
-            "load_id": st.column_config.NumberColumn(t("data.history.load"), width=56, format="%d"),
-            "loaded_at": st.column_config.DatetimeColumn(t("data.history.when"), width=130, format="YYYY-MM-DD HH:mm"),
-            "loaded_by": st.column_config.TextColumn(t("data.history.who"), width=80),
-            "kind": st.column_config.TextColumn(t("data.history.kind"), width=80),
-            "file_name": st.column_config.TextColumn(t("data.history.file"), width=200),
-            "mapping": st.column_config.TextColumn(t("data.history.mapping"), width=130),
-            "rows_accepted": st.column_config.NumberColumn(t("data.history.accepted"), width=80, format="localized"),
-            "rows_rejected": st.column_config.NumberColumn(t("data.history.rejected"), width=70, format="localized"),
-            "rows_replaced": st.column_config.NumberColumn(t("data.history.replaced"), width=70, format="localized"),
-            "rows_skipped": st.column_config.NumberColumn(t("data.history.skipped"), width=70, format="localized"),
-            "status": st.column_config.TextColumn(t("data.history.status_column"), width=150),
+            "load_id": st.column_config.NumberColumn(t("data.history.load"), width=50, format="%d"),
+            "loaded_at": st.column_config.DatetimeColumn(t("data.history.when"), width=125, format="YYYY-MM-DD HH:mm"),
+            "loaded_by": st.column_config.TextColumn(t("data.history.who"), width=60),
+            "kind": st.column_config.TextColumn(t("data.history.kind"), width=75),
+            "file_name": st.column_config.TextColumn(t("data.history.file"), width=170),
+            "mapping": st.column_config.TextColumn(t("data.history.mapping"), width=95),
+            "rows_accepted": st.column_config.NumberColumn(t("data.history.accepted"), width=75, format="localized"),
+            "rows_rejected": st.column_config.NumberColumn(t("data.history.rejected"), width=60, format="localized"),
+            "rows_replaced": st.column_config.NumberColumn(t("data.history.replaced"), width=60, format="localized"),
+            "rows_skipped": st.column_config.NumberColumn(t("data.history.skipped"), width=60, format="localized"),
+            "status": st.column_config.TextColumn(t("data.history.status_column"), width=110),
         },
     )
     rows = {int(r["load_id"]): r for _, r in loads.iterrows()}
-    chosen = st.selectbox(t("data.history.pick"), list(rows), key="dm_history_pick",
+    # keyed by the newest load: after a load (here or elsewhere) the picker opens on it
+    chosen = st.selectbox(t("data.history.pick"), list(rows), key=f"dm_history_pick_{max(rows)}",
                           format_func=lambda i: data_admin.history_label(rows[i]))
     row = rows[chosen]
     if int(row["rows_rejected"]):
@@ -596,18 +596,18 @@ def targets(db: Database, user: User) -> None:
         disabled=["hall_id", "hall", "region"], column_order=["hall", "region", *TARGET_COLUMNS],
         placeholder=t("data.targets.inherits"),
         column_config={
-            "hall": st.column_config.TextColumn(t("data.targets.hall"), width=280),
-            "region": st.column_config.TextColumn(t("data.targets.region"), width=90),
+            "hall": st.column_config.TextColumn(t("data.targets.hall"), width=210),
+            "region": st.column_config.TextColumn(t("data.targets.region"), width=70),
             "wait_target_min": st.column_config.NumberColumn(
-                t("data.targets.column.wait_target_min"), width=150, min_value=0.5, max_value=240, step=0.5, format="%.1f"),
+                t("data.targets.column.wait_target_min"), width=130, min_value=0.5, max_value=240, step=0.5, format="%.1f"),
             "service_level_target": st.column_config.NumberColumn(
-                t("data.targets.column.service_level_target"), width=150, min_value=0, max_value=100, step=1, format=pct),
+                t("data.targets.column.service_level_target"), width=130, min_value=0, max_value=100, step=1, format=pct),
             "max_abandonment": st.column_config.NumberColumn(
-                t("data.targets.column.max_abandonment"), width=150, min_value=0, max_value=100, step=0.5, format=pct),
+                t("data.targets.column.max_abandonment"), width=130, min_value=0, max_value=100, step=0.5, format=pct),
             "peak_target": st.column_config.NumberColumn(
-                t("data.targets.column.peak_target"), width=150, min_value=1, max_value=5, step=0.1, format="%.1f"),
+                t("data.targets.column.peak_target"), width=130, min_value=1, max_value=5, step=0.1, format="%.1f"),
             "exit_target": st.column_config.NumberColumn(
-                t("data.targets.column.exit_target"), width=150, min_value=1, max_value=5, step=0.1, format="%.1f"),
+                t("data.targets.column.exit_target"), width=130, min_value=1, max_value=5, step=0.1, format="%.1f"),
         },
     )
     changes, problems = data_admin.target_changes(shown, edited)

@@ -110,10 +110,17 @@ def databases(fixture_db_file, tmp_path_factory):
         db = Database(path)
         keep = sorted(halls)
         with db.transaction() as cur:
-            for table in ("visits", "visits_replaced", "halls", "halls_replaced"):
-                cur.execute(f"delete from {table} where not list_contains($keep, hall_id)", {"keep": keep})
-            cur.execute("delete from targets where hall_id <> '*' and not list_contains($keep, hall_id)",
-                        {"keep": keep})
+            # Every table with a hall_id (visits, halls, targets, and any pre-aggregated
+            # table added later) loses the other halls' rows; targets keep the network row.
+            tables = [r[0] for r in cur.execute(
+                "select c.table_name from information_schema.columns as c "
+                "join information_schema.tables as t using (table_schema, table_name) "
+                "where c.table_schema = 'main' and c.column_name = 'hall_id' "
+                "and t.table_type = 'BASE TABLE' order by 1").fetchall()]
+            assert {"visits", "halls", "targets"} <= set(tables)
+            for table in tables:
+                cur.execute(f"delete from {table} where hall_id <> '*' and not list_contains($keep, hall_id)",
+                            {"keep": keep})
         # The copy's data version moved on; nothing in a query result depends on it.
         opened[label] = db
     yield opened

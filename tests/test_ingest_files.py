@@ -349,3 +349,32 @@ def test_excel_rows_are_numbered_as_the_sheet_shows_them(fixture_db, tmp_path):
     [report] = load_files(fixture_db, [path], "tester")
     assert _problems(report) == {(5, "peak_score", "is not a whole number from 1 to 5")}
     assert report.rows_loaded == 12
+
+
+def test_row_numbers_hold_in_a_file_read_in_parallel(fixture_db, tmp_path):
+    """DuckDB reads a file over 32 MB in parallel pieces and a query with joins may put
+    rows out of order, so a row's number must come from the file, not from where the row
+    ends up. Long comments make the file large with few rows, to keep this quick."""
+    import duckdb
+
+    path = tmp_path / "big.csv"
+    con = duckdb.connect()
+    con.execute(
+        f"""copy (select 'P' || i as visit_id, 'H' || (i % 3 + 1) as hall_id,
+                   strftime(timestamp '2026-03-02 09:00:00' + to_seconds(i), '%Y-%m-%d %H:%M:%S') as arrived_at,
+                   'bill_payment' as purpose, (i % 5 + 1)::varchar as peak_score,
+                   repeat('long comment ', 40) as exit_comment
+                 from range(160000) as t(i)) to '{path}' (header)"""
+    )
+    con.close()
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert path.stat().st_size > 80_000_000
+    fields = lines[23455].split(",")  # line 23456
+    fields[4] = "9"  # peak_score
+    lines[23455] = ",".join(fields)
+    lines[150000] = lines[150000].replace(",H", ",X", 1)  # line 150001: an unknown hall
+    lines.insert(100000, "")  # line 100001 is blank: later rows move down one line
+    path.write_text("\n".join(lines), encoding="utf-8")
+    report = validate_file(fixture_db, path)
+    assert {(r.row, r.column) for r in report.rejects.itertuples()} == {(23456, "peak_score"), (150002, "hall_id")}
+    assert report.rows_ok == 159998

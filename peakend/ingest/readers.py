@@ -10,7 +10,7 @@ which has no header row, the record number from 1.
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -39,7 +39,7 @@ BAD_TEXT = _STRUCTURE_REASONS["INVALID ENCODING"]
 
 @dataclass
 class Staged:
-    """A file read into the temp table `table` (its columns as text, plus `__row`)."""
+    """A file read into the view `table`: its columns as text, plus `__row`."""
 
     path: Path
     format: str  # csv | parquet | excel
@@ -55,23 +55,6 @@ class Staged:
     duplicate_columns: list[str] = field(default_factory=list)
     # rows the reader could not split: (row, column, value, reason)
     structural: list[tuple[int, str, str, str]] = field(default_factory=list)
-    # What the checking pass selects from: the numbered view `table`, or (a deferred text
-    # file) a read_csv(...) call whose rows get their numbers after the pass (finish_pass).
-    source: str = ""
-    params: dict = field(default_factory=dict)
-    numbered: bool = True
-    text: "_TextRead | None" = None
-
-
-@dataclass
-class _TextRead:
-    """How a text file is read, kept to finish a deferred pass and to read it again."""
-
-    source: Path  # the file DuckDB reads: the input or its UTF-8 copy
-    workdir: Path
-    header_at: int
-    blank: list[int] | None  # known blank lines, or None to find out from the digest
-    digest: Future | None = None
 
 
 def quote_ident(name: str) -> str:
@@ -143,27 +126,20 @@ def stage(
     sheet: str | None = None,
     limit: int | None = None,
 ) -> Staged:
-    """Get `path` ready to be read by a checking pass (Staged.source), which must then call
-    finish_pass(). `expected` names the columns the caller looks for, to find the header
-    below title rows. Raises FileRefused for a file that can't be read at all.
-
-    Workbooks and Parquet files are copied into the temp table `table` first. A whole text
-    file is not: the pass reads it straight from disk and its rows are numbered after, as
-    copying every value once more is the largest cost of loading a big CSV. `limit` reads
-    only the first rows into the view `table` (previews)."""
+    """Read `path` into the view `table` (file columns as text, plus `__row`). `expected`
+    names the columns the caller looks for, to find the header below title rows. `limit`
+    reads only the first rows (previews). Raises FileRefused for a file that can't be read
+    at all."""
     path = Path(path)
     check_readable(path)
     kind = file_format(path)
-    if kind == "csv" and limit is None:
-        return _open_text(path, workdir, expected, table)
     if kind == "csv":
-        staged = _preview_text(cur, path, workdir, expected, table, limit)
+        staged = _stage_text(cur, path, workdir, expected, table, limit)
     elif kind == "parquet":
         staged = _stage_parquet(cur, path, workdir, table, limit)
     else:
         staged = _stage_excel(cur, path, expected, table, sheet, limit)
     _refuse_if_empty(staged)
-    staged.source = table
     return staged
 
 
@@ -187,50 +163,53 @@ def _text_layout(path: Path, expected: set[str] | None) -> tuple[str, str, int, 
     return encoding, delimiter, header_at, names, dupes, sample
 
 
-def _preview_text(cur, path, workdir, expected, table, limit) -> Staged:
-    """The first `limit` rows of a text file in the view `table` (no whole-file pass)."""
+def _stage_text(cur, path, workdir, expected, table, limit) -> Staged:
+    """A text file copied into `{table}_raw`, numbered in the view `table`.
+
+    The copy is what numbers the rows: DuckDB keeps a plain read's order when it stores
+    it, while a query with joins (as checks have) may not; so rows are numbered here,
+    before any check, and carry their number from then on."""
     encoding, delimiter, header_at, names, dupes, sample = _text_layout(path, expected)
-    source = path
-    if encoding in ("gb18030", "utf-16"):
-        source = workdir / "head.csv"
-        source.write_text(sample, encoding="utf-8")
     staged = Staged(path, "csv", table, names, 0, "", path.stat().st_size, encoding,
                     delimiter, header_at, None, dupes)
-    staged.structural, staged.rows = _read_csv(
-        cur, path, _safe_path(source, workdir), f"{table}_raw", delimiter, header_at, names, limit
-    )
-    _number_rows(cur, f"{table}_raw", table, header_at, _skipped(header_at, [], staged.structural))
-    return staged
 
+    def read(source: Path) -> None:
+        staged.structural, staged.rows = _read_csv(
+            cur, path, _safe_path(source, workdir), f"{table}_raw", delimiter, header_at, names, limit
+        )
 
-def _open_text(path: Path, workdir: Path, expected, table: str) -> Staged:
-    """A text file for a deferred pass: its layout from the head, a read_csv(...) for the
-    pass to select from, and (for UTF-8) its hash and line count started in a thread that
-    runs beside DuckDB's read."""
-    encoding, delimiter, header_at, names, dupes, _ = _text_layout(path, expected)
-    staged = Staged(path, "csv", table, names, 0, "", path.stat().st_size, encoding, delimiter,
-                    header_at, None, dupes)
-    if encoding.startswith("utf-8"):
-        pool = ThreadPoolExecutor(max_workers=1)
-        digest = pool.submit(textfile.digest, path)
-        pool.shutdown(wait=False)
-        staged.text = _TextRead(path, workdir, header_at, None, digest)
+    blank: list[int] = []
+    if limit is not None:  # a preview: the first rows only, no whole-file pass
+        source = path
+        if encoding in ("gb18030", "utf-16"):
+            source = workdir / "head.csv"
+            source.write_text(sample, encoding="utf-8")
+        read(source)
+    elif encoding.startswith("utf-8"):
+        # DuckDB reads the file while a thread hashes it and counts its lines
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(textfile.digest, path)
+            try:
+                read(path)
+            finally:
+                digest = pending.result()
+        staged.sha256 = digest.sha256
+        if any(r[3] == BAD_TEXT for r in staged.structural):
+            # bytes that are not UTF-8 past the sample: GB18030 text (read its UTF-8 copy)
+            # or a broken file (refused, naming the line)
+            scan = textfile.scan(path, workdir)
+            if scan.encoding == "gb18030":
+                staged.encoding, blank = scan.encoding, scan.blank_lines
+                read(scan.readable_path)
+        elif digest.lines != header_at + staged.rows + len(staged.structural):
+            # blank lines (or quoted values over several lines) shift the row numbers
+            blank = textfile.blank_lines(path)
     else:
         scan = textfile.scan(path, workdir)
-        staged.sha256 = scan.sha256
-        staged.text = _TextRead(scan.readable_path, workdir, header_at, scan.blank_lines)
-    _point_at(staged)
+        staged.sha256, blank = scan.sha256, scan.blank_lines
+        read(scan.readable_path)
+    _number_rows(cur, f"{table}_raw", table, header_at, _skipped(header_at, blank, staged.structural))
     return staged
-
-
-def _point_at(staged: Staged) -> None:
-    read = staged.text
-    staged.numbered = False
-    staged.source = _read_csv_call(f"{staged.table}_pass_rejects", f"{staged.table}_pass_scan")
-    staged.params = {
-        "src_path": str(_safe_path(read.source, read.workdir)), "src_delim": staged.delimiter,
-        "src_skip": read.header_at - 1, "src_names": staged.columns,
-    }
 
 
 def _read_csv_call(rejects_table: str, rejects_scan: str) -> str:
@@ -239,56 +218,6 @@ def _read_csv_call(rejects_table: str, rejects_scan: str) -> str:
         "skip = $src_skip, all_varchar = true, names = $src_names, store_rejects = true, "
         f"rejects_table = '{rejects_table}', rejects_scan = '{rejects_scan}')"
     )
-
-
-def finish_pass(cur: duckdb.DuckDBPyConnection, staged: Staged, pass_table: str, view: str) -> bool:
-    """After the checking pass has read `staged.source` into `pass_table`: note the lines
-    that could not be split, number the rows, and make `view` (the pass with `__row`).
-    Returns True when the pass must run again: bytes that were not UTF-8 turned out to be
-    GB18030 text, and `staged` now points at a UTF-8 copy."""
-    if staged.numbered:
-        cur.execute(f"create or replace temp view {view} as select * from {pass_table}")
-        staged.rows = cur.execute(f"select count(*) from {pass_table}").fetchall()[0][0]
-        _refuse_if_empty(staged)
-        return False
-    read = staged.text
-    structural = _structural_rejects(cur, f"{staged.table}_pass_rejects", read.header_at)
-    cur.execute(f"drop table if exists {staged.table}_pass_rejects")
-    cur.execute(f"drop table if exists {staged.table}_pass_scan")
-    staged.rows = cur.execute(f"select count(*) from {pass_table}").fetchall()[0][0]
-    if read.digest is not None:
-        digest = read.digest.result()
-        staged.sha256 = digest.sha256
-        if any(r[3] == BAD_TEXT for r in structural):
-            # bytes that are not UTF-8 past the sample: GB18030 text (read its UTF-8 copy)
-            # or a broken file (refused, naming the line)
-            scan = textfile.scan(staged.path, read.workdir)
-            if scan.encoding == "gb18030":
-                staged.encoding = scan.encoding
-                staged.text = _TextRead(scan.readable_path, read.workdir, read.header_at, scan.blank_lines)
-                _point_at(staged)
-                return True
-        if read.blank is None:
-            lines_expected = read.header_at + staged.rows + len(structural)
-            # blank lines (or quoted values over several lines) shift the row numbers
-            read.blank = [] if digest.lines == lines_expected else textfile.blank_lines(read.source)
-    staged.structural = structural
-    _refuse_if_empty(staged)
-    _number_rows(cur, pass_table, view, read.header_at, _skipped(read.header_at, read.blank, structural), renumber=True)
-    return False
-
-
-def raw_rows(cur: duckdb.DuckDBPyConnection, staged: Staged) -> str:
-    """A relation of the file's rows as text with `__row` (the view `staged.table`),
-    reading a deferred text file again for it."""
-    if staged.numbered:
-        return staged.table
-    read = staged.text
-    _read_csv(cur, staged.path, _safe_path(read.source, read.workdir), f"{staged.table}_raw",
-              staged.delimiter, read.header_at, staged.columns, None)
-    _number_rows(cur, f"{staged.table}_raw", staged.table, read.header_at,
-                 _skipped(read.header_at, read.blank or [], staged.structural))
-    return staged.table
 
 
 def _skipped(header_at: int, blank: list[int], structural: list) -> list[int]:
@@ -336,10 +265,9 @@ def _structural_rejects(cur, rejects_table: str, header_at: int) -> list[tuple[i
     return out
 
 
-def _number_rows(cur, table: str, view: str, header_at: int, skipped: list[int], renumber: bool = False) -> None:
+def _number_rows(cur, table: str, view: str, header_at: int, skipped: list[int]) -> None:
     """The view `view`: the rows of `table` with `__row`. Row k (0-based, file order) sits
-    on line header_at + 1 + k plus one for every blank or unsplittable line before it.
-    `renumber`: `table` has a `__row` column already (empty) to fill."""
+    on line header_at + 1 + k plus one for every blank or unsplittable line before it."""
     first = header_at + 1
     # rowids follow file order (DuckDB keeps insertion order) but, inside a transaction,
     # start at a large offset; count from the first one.
@@ -348,11 +276,10 @@ def _number_rows(cur, table: str, view: str, header_at: int, skipped: list[int],
         index = f"rowid - {int(low or 0)}"
     else:
         index = "row_number() over (order by rowid) - 1"
-    keep = "* exclude (__row)" if renumber else "*"
     if not skipped:
         cur.execute(
             f"create or replace temp view {view} as "
-            f"select {keep}, {index} + {first} as __row from {table}"
+            f"select *, {index} + {first} as __row from {table}"
         )
         return
     # Skipped line s_j (j-th, 0-based) shifts every row with index >= s_j - first - j.
@@ -364,7 +291,7 @@ def _number_rows(cur, table: str, view: str, header_at: int, skipped: list[int],
     cur.execute(
         f"""create or replace temp view {view} as
             select r.* exclude (__rid), r.__rid + {first} + coalesce(s.n, 0) as __row
-            from (select {keep}, {index} as __rid from {table}) as r
+            from (select *, {index} as __rid from {table}) as r
             asof left join {view}_shift as s on r.__rid >= s.t"""
     )
 

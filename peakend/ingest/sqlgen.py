@@ -353,15 +353,13 @@ def compile_mapping(
     file_columns: list[str],
     source: str,
     file_name: str,
-    numbered: bool = True,
     extra_halls: list[str] | None = None,
 ) -> Compiled:
-    """The checking pass over `source` (a FROM item with the file's columns, and `__row`
-    when `numbered`) for `mapping`: per row `__row`, `__skip` (the skip rule that applies),
-    the contract columns typed, `__problems` and, on rows with problems, `__raw` (the row's
-    text in file column order). Visits of a hall neither in the database nor in
-    `extra_halls` are a problem. Raises FileRefused when the file lacks a column the
-    mapping reads or a required contract column."""
+    """The checking pass over `source` (the file's columns as text, and `__row`) for
+    `mapping`: per row `__row`, `__skip` (the skip rule that applies), the contract columns
+    typed, and `__problems`. Visits of a hall neither in the database nor in `extra_halls`
+    are a problem. Raises FileRefused when the file lacks a column the mapping reads or a
+    required contract column."""
     b = _Builder(mapping, file_columns)
     specs: dict[str, Any] = {}
     for name in b.fields:
@@ -431,17 +429,13 @@ def compile_mapping(
             outputs.append(f"__t_{name} as {name}")
         else:
             outputs.append(f"null::{f.sql_type} as {name}")
-    # the list of problems, and the row's text for the rejects file, only where some
-    # check fails
+    # the list of problems is built only on rows where some check fails
     any_bad = " or ".join(pr.cond for pr in problems) or "false"
-    layers.append(f"select *, coalesce(__skip is null and ({any_bad}), false) as __bad from ({layers[-1]})")
-    raw = ", ".join(quote_ident(c) for c in file_columns)
     select = (
-        f"select {'__row' if numbered else 'null::bigint'} as __row, __skip, {', '.join(outputs)}, "
-        f"case when __bad then list_filter([{structs}], lambda p: p is not null) "
-        f"else [] end as __problems, "
-        f"case when __bad then [{raw}]::varchar[] end as __raw "
-        f"from ({layers[-1]})"
+        f"select __row, __skip, {', '.join(outputs)}, "
+        f"case when __skip is null and ({any_bad}) "
+        f"then list_filter([{structs}], lambda p: p is not null) "
+        f"else [] end as __problems from ({layers[-1]})"
     )
     used = sorted(b.used, key=file_columns.index)
     return Compiled(

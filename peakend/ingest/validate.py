@@ -65,25 +65,14 @@ def check_file(
     )
     if mapping is None:
         mapping = identity(kind or guess_kind(staged.columns))
-    while True:  # a second time only for a text file found to be GB18030 late
-        compiled = compile_mapping(
-            mapping, staged.columns, staged.source, path.name, staged.numbered, extra_halls
+    compiled = compile_mapping(mapping, staged.columns, staged.table, path.name, extra_halls)
+    ambiguous = [c for c in staged.duplicate_columns if resolve_column(c, compiled.used_columns)]
+    if ambiguous:
+        raise FileRefused(
+            f"{path.name}: the header names {', '.join(ambiguous)} more than once, so it is "
+            "unclear which column to load. Rename or remove the repeated column."
         )
-        ambiguous = [c for c in staged.duplicate_columns if resolve_column(c, compiled.used_columns)]
-        if ambiguous:
-            raise FileRefused(
-                f"{path.name}: the header names {', '.join(ambiguous)} more than once, so it is "
-                "unclear which column to load. Rename or remove the repeated column."
-            )
-        try:
-            cur.execute(f"create or replace temp table __pass as {compiled.select}",
-                        {**compiled.params, **staged.params})
-        except duckdb.Error as e:
-            if staged.numbered:
-                raise
-            raise readers.unreadable_text(path, e) from None
-        if not readers.finish_pass(cur, staged, "__pass", "__staged"):
-            break
+    cur.execute(f"create or replace temp table __staged as {compiled.select}", compiled.params)
     cur.execute(
         "create or replace temp table __problems (row bigint, column_name varchar, value varchar, reason varchar)"
     )
@@ -161,22 +150,7 @@ def reasons_frame(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def rejected_rows(cur: duckdb.DuckDBPyConnection, staged: Staged):
     """One row per rejected file row: where and why, then the row's original values (as
     text, in the file's column order) so it can be fixed and loaded again. An Arrow table."""
-    later = cur.execute(
-        """select count(*) from (select distinct row from __problems) as p
-           join __staged as s on s.__row = p.row where s.__raw is null"""
-    ).fetchall()[0][0]
-    if later:  # repeated ids, found after the pass: their text comes from the file again
-        raw = readers.raw_rows(cur, staged)
-        originals = ", ".join(
-            f"coalesce(s.__raw[{i}], f.{readers.quote_ident(c)}) as {readers.quote_ident(c)}"
-            for i, c in enumerate(staged.columns, start=1)
-        )
-        join = f"left join {raw} as f on f.__row = p.row"
-    else:
-        originals = ", ".join(
-            f"s.__raw[{i}] as {readers.quote_ident(c)}" for i, c in enumerate(staged.columns, start=1)
-        )
-        join = ""
+    originals = ", ".join(f"s.{readers.quote_ident(c)}" for c in staged.columns)
     return cur.sql(
         f"""select p.row as reject_row, p.columns as reject_column, p.reasons as reject_reason,
                    p.values_ as reject_value, {originals}
@@ -184,7 +158,6 @@ def rejected_rows(cur: duckdb.DuckDBPyConnection, staged: Staged):
                          string_agg(reason, '; ' order by column_name) as reasons,
                          string_agg(coalesce(value, ''), '; ' order by column_name) as values_
                   from __problems group by row) as p
-            left join __staged as s on s.__row = p.row
-            {join}
+            left join {staged.table} as s on s.__row = p.row
             order by p.row"""
     ).to_arrow_table()

@@ -99,6 +99,7 @@ def staffing_controls(hall, default_weekday: int) -> tuple[int, WhatIf]:
 
 
 # --- table columns ----------------------------------------------------------------------------------
+# Counts with thousands separators ("localized"); other numbers with fixed decimals.
 def effects_columns() -> dict:
     cc = st.column_config
     return {
@@ -108,7 +109,7 @@ def effects_columns() -> dict:
         "typical_difference": cc.TextColumn(t("insights.rule.col.typical_difference"), width=125),
         "typical": cc.TextColumn(t("insights.rule.col.typical_effect"), width=190),
         "p": cc.TextColumn("p", width=60),
-        "n": cc.NumberColumn("n", format="%d", width=50),
+        "n": cc.NumberColumn("n", format="localized", width=60),
     }
 
 
@@ -121,13 +122,13 @@ def evidence_columns() -> dict:
         "moment": cc.TextColumn(t("insights.todo.col.moment")),
         "status": cc.TextColumn(t("insights.todo.col.status")),
         "value": cc.TextColumn(t("insights.todo.col.value")),
-        "n": cc.NumberColumn(t("insights.todo.col.n"), format="%d"),
+        "n": cc.NumberColumn(t("insights.todo.col.n"), format="localized"),
         "benchmark": cc.TextColumn(t("insights.todo.col.benchmark")),
         "share": cc.NumberColumn(t("insights.todo.col.share"), format="%.0f%%"),
         "unit": cc.TextColumn(t("insights.todo.col.unit")),
         "index_per_unit": cc.TextColumn(t("insights.todo.col.index_per_unit")),
         "nps_per_unit": cc.TextColumn(t("insights.todo.col.nps_per_unit")),
-        "slope_n": cc.NumberColumn(t("insights.todo.col.slope_n"), format="%d"),
+        "slope_n": cc.NumberColumn(t("insights.todo.col.slope_n"), format="localized"),
         "gain_index": cc.TextColumn(t("insights.todo.col.gain_index")),
         "gain_nps": cc.TextColumn(t("insights.todo.col.gain_nps")),
     }
@@ -146,7 +147,7 @@ def staffing_columns() -> dict:
         "expected_level": cc.NumberColumn(t("insights.staffing.col.expected_level"), format="%.1f%%"),
         "observed_service_level": cc.NumberColumn(t("insights.staffing.col.observed_level"), format="%.0f%%"),
         "wait_median_min": cc.NumberColumn(t("insights.staffing.col.wait_median"), format="%.1f"),
-        "served": cc.NumberColumn(t("insights.staffing.col.served"), format="%d"),
+        "served": cc.NumberColumn(t("insights.staffing.col.served"), format="localized"),
     }
 
 
@@ -164,7 +165,7 @@ def tolerance_columns() -> dict:
     return {
         "purpose": cc.TextColumn(t("insights.tolerance.col.purpose")),
         "reading": cc.TextColumn(t("insights.tolerance.col.reading")),
-        "ratings": cc.NumberColumn(t("insights.tolerance.col.ratings"), format="%d"),
+        "ratings": cc.NumberColumn(t("insights.tolerance.col.ratings"), format="localized"),
         "knee": cc.TextColumn(t("insights.tolerance.col.knee")),
         "suggested": cc.TextColumn(t("insights.tolerance.col.suggested")),
         "basis": cc.TextColumn(t("insights.tolerance.col.basis")),

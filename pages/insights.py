@@ -96,7 +96,7 @@ st.caption(t("insights.rule.basis", place=place, first=first, last=last, n=forma
 st.header(t("insights.tolerance.title"))
 peak_target, wait_target = float(hall["peak_target"]), float(hall["wait_target_min"])
 results = tolerance.fit_purposes(run("insights_wait_tolerance", area, max_wait_min=tolerance.MAX_WAIT_MIN), peak_target)
-purposes = run("hall_purposes")
+purposes = run("purposes")
 labels = dict(zip(purposes["purpose"], purposes["label_zh" if get_language() == "zh" else "label_en"]))
 st.caption(t("insights.tolerance.about", place=place, first=first, last=last, hall=hall["hall_name"]))
 if not results:

@@ -22,7 +22,7 @@ if not summary["visits"]:
 
 # --- controls ---------------------------------------------------------------------------------
 halls = run("halls_in_scope")
-purposes = run("hall_purposes")
+purposes = run("purposes")
 purpose_label = dict(zip(purposes["purpose"], purposes["label_zh" if get_language() == "zh" else "label_en"]))
 url_state.seed("hall_purposes", url_state.read_list("purpose", purpose_label))
 url_state.seed("hall_moments", url_state.read_list("moment", hall.ALL_PEAK_MOMENTS))

@@ -32,7 +32,7 @@ with c_compare:
     comparison_kind = view.comparison_control()
 c_purpose, c_moment, c_min_n = st.columns([4, 3, 3])
 with c_purpose:
-    purposes = view.purpose_control(run("regional_purposes"))
+    purposes = view.purpose_control(run("purposes"))
 with c_moment:
     moments = view.peak_moment_control()
 with c_min_n:

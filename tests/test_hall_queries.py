@@ -212,7 +212,7 @@ def test_unhappy_exit_drivers(fixture_db):
 
 
 def test_purposes(fixture_db):
-    got = fixture_db.query("hall_purposes")
+    got = fixture_db.query("purposes")
     assert set(got["purpose"]) == {"bill_payment", "plan_change", "data_demo", "phone_purchase", "enquiry"}
 
 

@@ -7,8 +7,9 @@ import pytest
 from peakend.db import QUERY_DIR, QueryError, compile_query
 from peakend.scope import Scope
 
-# Queries that read no hall-level data (configuration shared by the whole network).
-UNSCOPED = {"network_targets", "purposes"}
+# Queries that read no hall-level data: network configuration, and a user's own saved views
+# (keyed by the signed-in user's name, which the page binds from the server session).
+UNSCOPED = {"network_targets", "purposes", "explore_save_view", "explore_saved_views", "explore_delete_view"}
 
 
 def _named_queries():

@@ -172,7 +172,7 @@ def test_wait_boxes_longest_median_first_with_targets(fixture_db):
 
 
 def test_purposes_list(fixture_db):
-    rows = fixture_db.query("regional_purposes")
+    rows = fixture_db.query("purposes")
     assert list(rows["purpose"]) == ["bill_payment", "plan_change", "data_demo", "enquiry", "phone_purchase"]
     assert rows.set_index("purpose").loc["data_demo", "peak_moment"] == "data_experience"
 

@@ -18,6 +18,7 @@ from peakend.demo import cli, generate_demo, simulate_demo
 from peakend.demo.comments import THEMES, phrase_pool
 from peakend.demo.network import PURPOSES
 from peakend.demo.ratings import OVERALL_SCORE_WEIGHTS
+from peakend.metrics import METRICS, target_status
 from peakend.schema import PEAK_MOMENTS
 
 END = date(2026, 3, 31)
@@ -119,7 +120,7 @@ def test_load_record_and_targets(demo_db):
 
 def test_timeline_is_consistent(visits):
     served = visits[~visits.abandoned]
-    assert (served.called_at >= served.arrived_at).all()
+    assert (served.called_at > served.arrived_at).all()  # never called the instant they arrive
     assert (served.service_started_at > served.called_at).all()
     assert (served.service_ended_at > served.service_started_at).all()
     assert (served.left_at >= served.service_ended_at).all()
@@ -234,15 +235,57 @@ def test_halls_differ(visits):
     assert staff.quantile(0.9) > 1.2 * staff.quantile(0.1)  # fast and slow staff
 
 
-def test_regions_tell_a_story():
-    # at the traffic density of the default demo (about 5,500 visits a day)
+@pytest.fixture(scope="module")
+def busy_month():
+    """A month at the traffic density of the default demo (about 5,500 visits a day)."""
     data = simulate_demo(visits=170_000, seed=11, end_date=END, months=1)
-    visits = data.visits.select(["hall_id", "abandoned"]).to_pandas()
+    visits = data.visits.select(["hall_id", "arrived_at", "called_at", "abandoned"]).to_pandas()
     visits["hall_id"] = visits.hall_id.astype(str)
+    visits["wait_min"] = (visits.called_at - visits.arrived_at).dt.total_seconds() / 60
     region = dict(zip(data.halls["hall_id"].to_pylist(), data.halls["region"].to_pylist()))
-    by_region = visits.abandoned.groupby(visits.hall_id.map(region)).mean().sort_values()
-    assert by_region["华南 South"] > 1.5 * by_region["华东 East"]
-    assert "华南 South" in by_region.index[-2:]  # the understaffed South gives up most
+    visits["region"] = visits.hall_id.map(region)
+    return data, visits
+
+
+def test_regions_tell_a_story(busy_month):
+    _, visits = busy_month
+    by_region = visits.groupby("region").agg(abandoned=("abandoned", "mean"),
+                                             wait=("wait_min", "median"))
+    assert by_region.abandoned["华南 South"] > 1.5 * by_region.abandoned["华东 East"]
+    # the understaffed South gives up most and waits longest
+    assert "华南 South" in by_region.abandoned.nlargest(2).index
+    assert by_region.wait["华南 South"] > 1.3 * by_region.wait["华东 East"]
+    assert by_region.wait.idxmax() == "华南 South"
+
+
+def test_waits_look_like_a_real_network(busy_month):
+    data, visits = busy_month
+    wait = visits.wait_min.dropna()
+    # nobody is called the moment they take a ticket; most wait a few minutes
+    assert wait.min() >= 10 / 60
+    assert (wait < 0.5).mean() < 0.1
+    assert 4 <= wait.median() <= 9
+    assert 12 <= wait.quantile(0.9) <= 30
+    assert 0.05 <= visits.abandoned.mean() <= 0.12
+    # halls differ: a few minutes in most, far longer in the understaffed ones
+    per_hall = visits.groupby("hall_id").wait_min.median()
+    assert per_hall.quantile(0.1) >= 1.5 and 3 <= per_hall.median() <= 9
+    assert per_hall.quantile(0.9) >= 8 and per_hall.max() >= 12
+    # longest at lunch, after work and at weekends; no hour without a wait
+    by_hour = visits.groupby(visits.arrived_at.dt.hour).wait_min.median()
+    assert by_hour[12] > 1.3 * by_hour[10] and by_hour[18] > 1.3 * by_hour[16]
+    assert (by_hour > 0.5).all()
+    weekend = visits.arrived_at.dt.day_of_week >= 5
+    assert visits.wait_min[weekend].median() > 1.3 * visits.wait_min[~weekend].median()
+    # against the targets, the median-wait cards are mostly green, but not all
+    network = data.network_targets["wait_target_min"]
+    status = pd.Series({
+        hall: target_status(METRICS["wait_median_min"], minutes,
+                            data.hall_targets.get(hall, {}).get("wait_target_min") or network)
+        for hall, minutes in per_hall.items()})
+    counts = status.value_counts()
+    assert counts.get("green", 0) >= 0.6 * len(status)
+    assert counts.get("amber", 0) >= 1 and counts.get("red", 0) >= 1
 
 
 def _parse(*argv: str) -> argparse.Namespace:

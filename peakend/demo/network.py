@@ -143,6 +143,7 @@ class Network:
     exit_rate: np.ndarray  # share of visits rated at the exit terminal
     english_share: np.ndarray  # share of comments written in English
     trend: np.ndarray  # footfall growth over the period (factor at the end)
+    spare_counter: np.ndarray  # someone can open a spare counter when the queue is long
 
 
 def build_network(rng: np.random.Generator) -> Network:
@@ -175,7 +176,7 @@ def build_network(rng: np.random.Generator) -> Network:
         understaffed[strained] = True
         understaffed[rng.choice(others, k - len(strained), replace=False)] = True
     base = np.array([STAFFING_BASE.get(r, STAFFING_BASE_DEFAULT) for r in region])
-    staffing_ratio = np.where(understaffed, rng.uniform(0.62, 0.8, n),
+    staffing_ratio = np.where(understaffed, rng.uniform(0.72, 0.88, n),
                               base + rng.normal(0, 0.06, n))
     absence_rate = np.where(understaffed, 0.16, 0.07) + rng.uniform(0, 0.04, n)
     training = np.array([REGION_TRAINING.get(r, 0.0) for r in region])
@@ -206,7 +207,8 @@ def build_network(rng: np.random.Generator) -> Network:
         "closes_min": closes,
     })
     return Network(halls, demand_weight, staffing_ratio, absence_rate, culture, farewell_rate,
-                   environment, stockout_rate, peak_rate, exit_rate, english_share, trend)
+                   environment, stockout_rate, peak_rate, exit_rate, english_share, trend,
+                   ~understaffed)
 
 
 @dataclass

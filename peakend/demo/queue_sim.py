@@ -1,11 +1,14 @@
 """Each hall's multi-counter FIFO queue, simulated day by day.
 
 Customers take a ticket and are called in ticket order by the first counter that is free
-and staffed; the staff member's speed scales the service time. A customer whose wait would
-pass their patience gives up and leaves at arrival + patience, never holding a counter, so
-the calls of everyone behind them are exact. Counters close for lunch and at the end of
-shifts (staff finish the customer they have); the counters open at closing time serve the
-queue that is left.
+and staffed; the staff member's speed scales the service time. Nobody is called the moment
+they take a ticket: the ticket reaches the queue system and an idle staff member notices it
+and presses "next", so even an empty hall calls after some tens of seconds (the call
+latency). A customer whose wait would pass their patience gives up and leaves at arrival +
+patience, never holding a counter, so the calls of everyone behind them are exact. Counters
+close for lunch and at the end of shifts (staff finish the customer they have); the
+counters open at closing time serve the queue that is left. When the queue grows long, a
+hall with someone to spare opens one more counter until it is short again.
 """
 
 from __future__ import annotations
@@ -44,6 +47,17 @@ EXIT_DWELL_DEFAULT_MIN = 1.0
 # down to the floor. Real halls show the same, and it keeps a bad day from running away.
 HURRY_PER_WAITING = 0.02
 HURRY_FLOOR = 0.7
+# When the queue grows long the duty manager sends a back-office colleague to a spare
+# counter: once this many tickets per open counter are waiting (as the queue display counts
+# them, people who gave up included), never fewer than the minimum. Understaffed halls have
+# nobody to spare, nor has a hall on a day someone is off.
+SPARE_QUEUE_PER_COUNTER = 2.0
+SPARE_QUEUE_MIN = 3
+# From taking a ticket to the earliest possible call, even at an idle counter (lognormal):
+# a median of 40 s, nine calls in ten between about 20 and 80 s, never under 10 s.
+CALL_LATENCY_MEDIAN_S = 40.0
+CALL_LATENCY_SIGMA = 0.4
+CALL_LATENCY_MIN_S = 10.0
 
 _INF = math.inf
 
@@ -52,6 +66,7 @@ _INF = math.inf
 class CustomerTimes:
     service_s: np.ndarray  # before the staff member's speed
     patience_s: np.ndarray
+    latency_s: np.ndarray  # from the ticket to the earliest possible call
     walk_s: np.ndarray  # from being called to sitting down at the counter
     dwell_s: np.ndarray  # from the end of service to leaving
     wrapup_s: np.ndarray  # the staff member's notes after the customer left the counter
@@ -69,8 +84,10 @@ def draw_customer_times(rng: np.random.Generator, arr: Arrivals) -> CustomerTime
     walk = rng.uniform(15, 75, n)
     dwell = 60 * dwell_med[arr.purpose] * rng.lognormal(0, 0.5, n)
     wrapup = rng.uniform(20, 90, n)
-    return CustomerTimes(np.round(service), np.round(patience), np.round(walk), np.round(dwell),
-                         np.round(wrapup))
+    latency = np.maximum(CALL_LATENCY_MEDIAN_S * rng.lognormal(0, CALL_LATENCY_SIGMA, n),
+                         CALL_LATENCY_MIN_S)
+    return CustomerTimes(np.round(service), np.round(patience), np.round(latency), np.round(walk),
+                         np.round(dwell), np.round(wrapup))
 
 
 @dataclass
@@ -93,18 +110,32 @@ def _next_open(counts: np.ndarray, opens_s: float, closes_s: float) -> list[list
     return np.minimum.accumulate(times[:, ::-1], axis=1)[:, ::-1].tolist()
 
 
-def _simulate_day(a, patience, service, walk, wrapup, opens_s, next_open, speed,
-                  called, counter, ended):
-    """One hall-day; appends to called/counter/ended. Arrivals `a` are sorted."""
-    n_counters = len(speed)
-    free = [0.0] * n_counters
+def _spare_thresholds(counts: np.ndarray) -> list[int]:
+    """Per slot (plus one for after closing): how many tickets must be waiting before the
+    duty manager opens the spare counter."""
+    ext = np.append(counts, counts[-1])
+    return np.maximum(SPARE_QUEUE_MIN, np.ceil(SPARE_QUEUE_PER_COUNTER * ext)).astype(int).tolist()
+
+
+def _simulate_day(a, latency, patience, service, walk, wrapup, opens_s, next_open, spare_at,
+                  speed, called, counter, ended):
+    """One hall-day; appends to called/counter/ended. Arrivals `a` are sorted.
+
+    `speed` has one entry per rostered counter, plus one for the spare counter when
+    `spare_at` (tickets waiting per slot that open it) is given.
+    """
+    m = len(a)
+    n_counters = len(next_open)
+    free = [0.0] * len(speed)
     last_call = 0.0
     last_slot = len(next_open[0]) - 1
     inv_slot = 1.0 / (SLOT_MIN * 60)
     counters = range(n_counters)
-    for i in range(len(a)):
+    for i in range(m):
         ai = a[i]
-        ready = ai if ai > last_call else last_call  # FIFO: not before the ticket ahead
+        ready = ai + latency[i]
+        if ready < last_call:  # FIFO: not before the ticket ahead
+            ready = last_call
         best = _INF
         best_free = _INF
         k_best = -1
@@ -118,6 +149,18 @@ def _simulate_day(a, patience, service, walk, wrapup, opens_s, next_open, speed,
             # ties go to the counter that has been idle longest
             if t < best or (t == best and f < best_free):
                 best, best_free, k_best = t, f, k
+        if spare_at is not None:
+            # the spare counter calls this ticket once enough people wait (this one
+            # included), if that is sooner than a rostered counter
+            f = free[n_counters]
+            t = f if f > ready else ready
+            s = int((t - opens_s) * inv_slot)
+            j = i + spare_at[s if s < last_slot else last_slot] - 1
+            if j < m:
+                if a[j] > t:
+                    t = a[j]
+                if t < best:
+                    best, k_best = t, n_counters
         if best - ai > patience[i]:
             called.append(math.nan)
             counter.append(-1)
@@ -144,6 +187,7 @@ def simulate(rng: np.random.Generator, net: Network, cal: Calendar, arr: Arrival
     ended_l: list[float] = []
     staff_idx = np.full(n, -1, dtype=np.int32)
     sec = arr.sec.tolist()
+    latency = times.latency_s.tolist()
     patience = times.patience_s.tolist()
     service = times.service_s.tolist()
     walk = times.walk_s.tolist()
@@ -152,7 +196,8 @@ def simulate(rng: np.random.Generator, net: Network, cal: Calendar, arr: Arrival
     for h in range(n_halls):
         opens_s = float(net.halls.opens_min[h] * 60)
         closes_s = float(net.halls.closes_min[h] * 60)
-        cache: dict[tuple[bool, bool], list[list[float]]] = {}
+        counters = int(net.halls.counters[h])
+        cache: dict[tuple[bool, bool], tuple[list[list[float]], list[int] | None]] = {}
         # who sits at counter k on day d: a fresh shuffle of the roster each day
         rota = np.argsort(rng.random((n_days, staff.count[h])), axis=1) + staff.first[h]
         for d in range(n_days):
@@ -165,13 +210,18 @@ def simulate(rng: np.random.Generator, net: Network, cal: Calendar, arr: Arrival
                 if key[1]:
                     # one person off sick; a hall of two borrows cover from a neighbour
                     counts = np.where(counts >= 3, counts - 1, counts)
-                cache[key] = _next_open(counts, opens_s, closes_s)
-            next_open = cache[key]
-            on_duty = rota[d, : len(next_open)]
+                # a spare counter needs a free desk and someone not already covering for
+                # an absent colleague
+                spare = net.spare_counter[h] and not key[1] and counts.max() < counters
+                cache[key] = (_next_open(counts, opens_s, closes_s),
+                              _spare_thresholds(counts) if spare else None)
+            next_open, spare_at = cache[key]
+            on_duty = rota[d, : len(next_open) + (spare_at is not None)]
             lo = int(arr.block_start[h * n_days + d])
             start = len(counter_l)
-            _simulate_day(sec[lo:lo + m], patience[lo:lo + m], service[lo:lo + m],
-                          walk[lo:lo + m], wrapup[lo:lo + m], opens_s, next_open,
+            _simulate_day(sec[lo:lo + m], latency[lo:lo + m], patience[lo:lo + m],
+                          service[lo:lo + m], walk[lo:lo + m], wrapup[lo:lo + m], opens_s,
+                          next_open, spare_at,
                           staff.speed[on_duty].tolist(), called_l, counter_l, ended_l)
             k = np.array(counter_l[start:], dtype=np.int64)
             staff_idx[lo:lo + m] = np.where(k >= 0, on_duty[np.maximum(k, 0)], -1)

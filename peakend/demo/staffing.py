@@ -1,8 +1,11 @@
 """How many counters are open when, and how many people each hall employs.
 
-A manager rosters by the hour from the traffic forecast (times the hall's staffing ratio,
-below 1 in understaffed halls), but real rosters leave gaps: fewer people in the first half
-hour, staggered lunch breaks exactly when the lunch crowd comes, a thinner late shift,
+A manager rosters from the traffic forecast and the operator's staffing standard, times the
+hall's staffing ratio (below 1 in understaffed halls). A roster is made of whole shifts, so
+the team at the counters follows the need averaged over the few hours around each quarter
+hour, not each hour's peak: the lunch and after-work crowds outrun it, mid-morning and
+mid-afternoon it has time to spare. Real rosters leave gaps too: fewer people in the first
+half hour, staggered lunch breaks exactly when the lunch crowd comes, a thinner late shift,
 weekends rostered a little below need, and someone off sick now and then. Queues come from
 those gaps and from days busier than forecast, as they do in real halls.
 """
@@ -17,12 +20,13 @@ from peakend.demo.arrivals import Arrivals, Calendar, day_profile
 from peakend.demo.network import Network
 
 SLOT_MIN = 15  # the roster changes on the quarter hour
-RHO_PLAN = 0.85  # utilisation the roster is planned for
-ROUNDING_SLACK = 0.2  # an hour needing 2.2 people gets 2
+RHO_PLAN = 0.9  # utilisation the roster is planned for, at the standard time per customer
+ROUNDING_SLACK = 0.2  # a need of 2.2 counters gets 2
 OPENING_SHARE = 0.6  # share of the hour's team at the counters in the first half hour
 LUNCH_AWAY = 0.3  # share of the team away at lunch, 11:30-13:30 (two waves)
 LATE_SHARE = 0.8  # share of the team on the late shift (after 18:00, late-closing halls)
 WEEKEND_ROSTER = 0.92  # weekends are rostered a little below need
+SHIFT_SPAN_MIN = 180  # shifts follow the need averaged over the three hours around a slot
 
 
 @dataclass
@@ -36,10 +40,10 @@ class Staffing:
 def slot_counts(opens_min: int, closes_min: int, need: np.ndarray, counters: int) -> np.ndarray:
     """Open counters per slot from the forecast need (counters per slot, fractional)."""
     starts = opens_min + SLOT_MIN * np.arange(len(need))
-    # shifts are planned by the hour: each hour gets what its average need rounds up to
-    hour = (starts - opens_min) // 60
-    hourly = np.bincount(hour, need) / np.bincount(hour)
-    n = np.clip(np.ceil(hourly[hour] - ROUNDING_SLACK), 1, counters).astype(int)
+    # whole shifts cannot follow an hour's peak: they follow the need averaged around it
+    kernel = np.ones(max(1, SHIFT_SPAN_MIN // SLOT_MIN))
+    smooth = np.convolve(need, kernel, "same") / np.convolve(np.ones(len(need)), kernel, "same")
+    n = np.clip(np.ceil(smooth - ROUNDING_SLACK), 1, counters).astype(int)
     first = starts < opens_min + 30
     n[first] = np.maximum(1, np.ceil(n[first] * OPENING_SHARE)).astype(int)
     lunch = (starts >= 11 * 60 + 30) & (starts < 13 * 60 + 30)
@@ -52,7 +56,7 @@ def slot_counts(opens_min: int, closes_min: int, need: np.ndarray, counters: int
 
 def plan_staffing(rng: np.random.Generator, net: Network, cal: Calendar, arr: Arrivals,
                   mean_service_s: np.ndarray) -> Staffing:
-    """`mean_service_s`: the typical service time of each hall, as its manager knows it."""
+    """`mean_service_s`: the time per customer the staffing standard allows each hall."""
     plans, busiest = [], []
     for h in range(len(net.halls)):
         opens, closes = int(net.halls.opens_min[h]), int(net.halls.closes_min[h])

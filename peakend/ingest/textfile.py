@@ -36,7 +36,6 @@ class TextScan:
     sha256: str
     size: int
     readable_path: Path  # a UTF-8 file for DuckDB: the input itself or a transcoded copy
-    sample: str  # the decoded beginning of the file, cut at a line end
     blank_lines: list[int] = field(default_factory=list)  # 1-based physical line numbers
 
 
@@ -199,8 +198,6 @@ def _scan(path: Path, size: int, encoding: str, workdir: Path) -> TextScan:
     prev_tail = b""  # last 2 bytes of the UTF-8 stream, to find blank lines across chunks
     offset = 0  # bytes of the original consumed
     carry = b""
-    sample_parts: list[str] = []
-    sample_len = 0
     decoder = codecs.getincrementaldecoder("utf-16")() if encoding == "utf-16" else None
     out = out_path.open("wb") if transcode else None
     try:
@@ -239,10 +236,6 @@ def _scan(path: Path, size: int, encoding: str, workdir: Path) -> TextScan:
                 utf8 = text.encode("utf-8") if transcode else data[: len(data) - len(carry)]
                 if out is not None and utf8:
                     out.write(utf8)
-                if sample_len < SAMPLE:
-                    piece = text[: SAMPLE - sample_len] if text is not None else utf8[: SAMPLE - sample_len].decode("ascii")
-                    sample_parts.append(piece)
-                    sample_len += len(piece)
                 newlines = _blank_lines(prev_tail + utf8, len(prev_tail), newlines, blank_lines)
                 prev_tail = (prev_tail + utf8)[-2:]
                 offset += len(chunk)
@@ -251,12 +244,7 @@ def _scan(path: Path, size: int, encoding: str, workdir: Path) -> TextScan:
     finally:
         if out is not None:
             out.close()
-    sample = "".join(sample_parts)
-    if encoding == "utf-8-sig" or encoding == "utf-16":
-        sample = sample.lstrip("\ufeff")
-    if sample_len >= SAMPLE and "\n" in sample:
-        sample = sample[: sample.rindex("\n") + 1]
-    return TextScan(encoding, digest.hexdigest(), size, out_path, sample, blank_lines)
+    return TextScan(encoding, digest.hexdigest(), size, out_path, blank_lines)
 
 
 def _blank_lines(buf: bytes, overlap: int, newlines_before: int, found: list[int]) -> int:

@@ -85,6 +85,20 @@ def upload(pg, path: Path) -> None:
     wait_for_app(pg, 60_000)
 
 
+def check_and_wait(pg) -> None:
+    """Click Check and wait for its report."""
+    click(pg, "dm_check")
+    pg.locator("[data-testid='stMetric']").first.wait_for(timeout=120_000)
+    wait_for_app(pg, 60_000)
+
+
+def load_and_wait(pg) -> None:
+    """Click Load and wait for its outcome (the page reruns once the load is done)."""
+    click(pg, "dm_load", timeout=120_000)
+    pg.get_by_text(re.compile(r"visits loaded")).wait_for(timeout=120_000)
+    wait_for_app(pg, 60_000)
+
+
 def metrics(pg) -> dict[str, str]:
     cards = pg.locator("[data-testid='stMetric']")
     out = {}
@@ -140,12 +154,12 @@ def test_an_export_is_uploaded_mapped_loaded_and_its_new_hall_shown(tall_page, d
     type_in(pg, "dm_b_skip_0_values", "TEST")
     type_in(pg, "dm_b_skip_0_reason", "system test ticket")
     show(pg, f"{k}visit_id_how", "data_mapped_en")
-    click(pg, "dm_check")
+    check_and_wait(pg)
     # 7 rows: the test ticket skipped, the row dated 2026/03/5x rejected, 5 visits
     got = metrics(pg)
     assert (got["Rows in the file"], got["Will load"], got["Will be rejected"], got["Skipped by rule"]) == ("7", "5", "1", "1")
     show(pg, "dm_check", "data_checked_en")
-    click(pg, "dm_load")
+    load_and_wait(pg)
     assert "5 visits loaded, 1 rejected, 1 skipped by the mapping's rules. New halls: H9." in main.inner_text()
     show(pg, "dm_check", "data_loaded_en")
     open_hall_link(pg, "Delta Hall")
@@ -197,12 +211,12 @@ def test_the_bank_log_goes_from_the_raw_file_to_the_hall_page(tall_page, data_ur
     main = pg.locator("[data-testid='stMain']")
     # proposed by the page (the file has the preset's columns), not picked by the user
     assert pg.locator(".st-key-dm_source [role='combobox']").input_value() == "Preset: anonymous_bank (shipped with PeakEnd)"
-    click(pg, "dm_check")
+    check_and_wait(pg)
     got = metrics(pg)
     assert (got["Rows in the file"], got["Will load"], got["Will be rejected"], got["Skipped by rule"]) == (
         "33,344", "31,125", "0", "2,219")
     show(pg, "dm_source", "data_bank_checked_en")
-    click(pg, "dm_load", timeout=120_000)
+    load_and_wait(pg)
     assert "31,125 visits loaded, 0 rejected, 2,219 skipped by the mapping's rules. New halls: BANK-IL." in main.inner_text()
     open_hall_link(pg, "Anonymous Bank call centre")
     assert "hall=BANK-IL" in pg.url and "from=1999-02-01" in pg.url and "to=1999-02-28" in pg.url

@@ -17,9 +17,7 @@ import streamlit as st
 
 from peakend import auth, data_admin, formatting
 from peakend.auth import User
-from peakend.data_admin import (
-    AFTER, CLOCK, COLUMN, CONCAT, CONSTANT, DATE_TIME, NONE, BuildError, Choice, SkipRule,
-)
+from peakend.data_admin import AFTER, CLOCK, COLUMN, CONCAT, CONSTANT, DATE_TIME, BuildError, Choice, SkipRule
 from peakend.db import Database
 from peakend.i18n import t
 from peakend.ingest import (

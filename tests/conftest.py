@@ -111,7 +111,7 @@ def page(browser):
     context.close()
 
 
-def wait_for_app(pg, timeout: float = 30_000) -> None:
+def wait_for_app(pg, timeout: float = 90_000) -> None:
     """Wait until the script has finished running (Streamlit's own e2e idiom)."""
     pg.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
     pg.wait_for_timeout(300)

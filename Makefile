@@ -30,7 +30,7 @@ run: $(BIN)/.installed $(DB)
 	PEAKEND_DB=$(DB) $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench

@@ -264,12 +264,11 @@ def _score_grid(fig: go.Figure, z, text, x, y, thin, colorbar_title: str) -> Non
     )
 
 
-def staff_scores(scores: pd.DataFrame, min_n: int) -> go.Figure:
-    """Mean peak score per staff member and moment, with n; grey under min_n ratings."""
-    staff = sorted(scores["staff_id"].unique())
-    moments = [m for m in PEAK_MOMENTS]
-    mean = scores.pivot(index="staff_id", columns="peak_moment", values="peak_mean").reindex(index=staff, columns=moments)
-    n = scores.pivot(index="staff_id", columns="peak_moment", values="ratings").reindex(index=staff, columns=moments)
+
+def _grid_cells(frame, rows, columns, value, count, row_order, column_order, min_n):
+    """A score grid's values, cell texts ("mean<br>n = ...") and which cells are thin."""
+    mean = frame.pivot(index=rows, columns=columns, values=value).reindex(index=row_order, columns=column_order)
+    n = frame.pivot(index=rows, columns=columns, values=count).reindex(index=row_order, columns=column_order)
     z = mean.to_numpy().tolist()
     counts = n.to_numpy().tolist()
     thin = [[(c if not pd.isna(c) else 0) < min_n for c in row] for row in counts]
@@ -277,6 +276,13 @@ def staff_scores(scores: pd.DataFrame, min_n: int) -> go.Figure:
         ["" if pd.isna(v) else f"{formatting.score(v)}<br>n = {formatting.number(c)}" for v, c in zip(zr, cr)]
         for zr, cr in zip(z, counts)
     ]
+    return z, text, thin
+
+def staff_scores(scores: pd.DataFrame, min_n: int) -> go.Figure:
+    """Mean peak score per staff member and moment, with n; grey under min_n ratings."""
+    staff = sorted(scores["staff_id"].unique())
+    moments = [m for m in PEAK_MOMENTS]
+    z, text, thin = _grid_cells(scores, "staff_id", "peak_moment", "peak_mean", "ratings", staff, moments, min_n)
     fig = go.Figure()
     _score_grid(fig, z, text, [_wrap(t(f"hall.moment.{m}")) for m in moments], staff, thin,
                 t("hall.axis.mean_score_short"))
@@ -375,15 +381,7 @@ def journey_grid(cells: pd.DataFrame, min_n: int) -> go.Figure:
     """Mean exit score by wait band x peak band (hall_journey), n in each cell; grey under min_n."""
     labels = wait_band_labels()
     bands = list(range(1, len(labels) + 1))
-    mean = cells.pivot(index="peak_band", columns="wait_band", values="exit_mean").reindex(index=PEAK_BANDS, columns=bands)
-    n = cells.pivot(index="peak_band", columns="wait_band", values="visits").reindex(index=PEAK_BANDS, columns=bands)
-    z = mean.to_numpy().tolist()
-    counts = n.to_numpy().tolist()
-    thin = [[(c if not pd.isna(c) else 0) < min_n for c in row] for row in counts]
-    text = [
-        ["" if pd.isna(v) else f"{formatting.score(v)}<br>n = {formatting.number(c)}" for v, c in zip(zr, cr)]
-        for zr, cr in zip(z, counts)
-    ]
+    z, text, thin = _grid_cells(cells, "peak_band", "wait_band", "exit_mean", "visits", PEAK_BANDS, bands, min_n)
     fig = go.Figure()
     _score_grid(fig, z, text, labels, [t(f"hall.peak_band.{b}") for b in PEAK_BANDS], thin,
                 t("hall.axis.mean_score_short"))

@@ -7,6 +7,7 @@ No Streamlit here: the CLI, the loader, the benchmarks and the pages all use thi
 from __future__ import annotations
 
 import functools
+import os
 import re
 import threading
 from contextlib import contextmanager
@@ -75,6 +76,15 @@ def query_parameters(name: str) -> set[str]:
     return set(_PARAM.findall(compile_query(name)))
 
 
+# DuckDB takes 80% of the machine's memory and every core by default. The app shares its
+# machine, so both can be bounded from the environment (see README, Performance).
+ENV_SETTINGS = {"PEAKEND_DUCKDB_MEMORY_LIMIT": "memory_limit", "PEAKEND_DUCKDB_THREADS": "threads"}
+
+
+def settings_from_env() -> dict[str, str]:
+    return {setting: os.environ[var] for var, setting in ENV_SETTINGS.items() if os.environ.get(var)}
+
+
 class Database:
     """One DuckDB connection for the whole process; each query gets its own cursor."""
 
@@ -83,7 +93,7 @@ class Database:
         self.read_only = read_only
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._con = duckdb.connect(self.path, read_only=read_only)
+        self._con = duckdb.connect(self.path, read_only=read_only, config=settings_from_env())
         try:
             ensure_schema(self._con, read_only=read_only)
         except Exception:
@@ -106,11 +116,27 @@ class Database:
         **params: Any,
     ) -> pd.DataFrame:
         """Run queries/NAME.sql with the filter, the scope and extra parameters bound."""
+        name = self.answering_query(name, filters, scope, params)
         sql = compile_query(name)
         values = bind_values(name, filters, scope, params)
         cur = self.cursor()
         try:
             return cur.execute(sql, values).df()
+        finally:
+            cur.close()
+
+    def answering_query(
+        self, name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any]
+    ) -> str:
+        """The named query that answers: its rollup twin (peakend/rollups.py) when that gives
+        the same rows from pre-aggregated data, else `name` itself."""
+        from peakend import rollups
+
+        if name not in rollups.ROUTES:
+            return name
+        cur = self.cursor()
+        try:
+            return rollups.twin(cur, name, filters, scope.as_param(), params) or name
         finally:
             cur.close()
 

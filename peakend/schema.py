@@ -230,6 +230,18 @@ def _ingest_presets_and_sources(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS.append(_ingest_presets_and_sources)
+
+
+def _rollups(con: duckdb.DuckDBPyConnection) -> None:
+    """Pre-aggregated visits (peakend/rollups.py), built from the visits already loaded;
+    the warehouse write path keeps them current from then on."""
+    from peakend import rollups
+
+    rollups.create_tables(con)
+    rollups.rebuild(con)
+
+
+MIGRATIONS.append(_rollups)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,5 +1,8 @@
 """The write path every load takes (files, uploads, the demo generator, test fixtures).
 
+It also keeps the rollups (peakend/rollups.py) current: every change to visits, halls or
+targets updates them in the same transaction.
+
 Callers hand over clean rows in the data-contract columns (a DataFrame, Arrow table or a
 DuckDB relation registered under a name); this module derives the stored columns, keeps
 `visit_id` unique by replacing re-sent visits, records the load, and can undo it. All of it
@@ -13,10 +16,17 @@ from datetime import datetime
 
 import duckdb
 
+from peakend import rollups
 from peakend.schema import HALL_COLUMNS, VISIT_COLUMNS
 
 CONTRACT_VISIT_COLUMNS = [c for c in VISIT_COLUMNS if c not in ("wait_s", "queue_s", "service_s", "load_id")]
 CONTRACT_HALL_COLUMNS = [c for c in HALL_COLUMNS if c != "load_id"]
+
+# Visits are written in this order (each load's rows sorted by it). DuckDB keeps min/max
+# per column per row group, so a period filter skips every row group outside the period,
+# and within a day a hall's rows sit together, so a one-hall filter skips the rest too.
+# Loads mostly bring the newest days, so appending them in this order keeps it global.
+STORAGE_ORDER = "cast(arrived_at as date), hall_id, arrived_at"
 
 
 def start_load(
@@ -60,6 +70,7 @@ def insert_visits(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> 
         [load_id],
     ).fetchone()[0]
     if replaced:
+        rollups.stage_visits(cur, _REPLACED_BY, -1, [load_id])
         cur.execute(f"delete from visits where visit_id in (select visit_id from {source})")
     inserted = cur.execute(
         f"""insert into visits
@@ -69,15 +80,41 @@ def insert_visits(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> 
                          case when abandoned then epoch(left_at - arrived_at) end) as queue_s,
                 epoch(service_ended_at - service_started_at) as service_s,
                 ? as load_id
-            from (select {cols} from {source})""",
+            from (select {cols} from {source})
+            order by {STORAGE_ORDER}""",
         [load_id],
     ).fetchone()[0]
+    rollups.stage_visits(cur, _OF_LOAD, +1, [load_id])
+    rollups.apply_staged(cur)
     return inserted, replaced
+
+
+# The visits of a load, and the ones it replaced, as rollups.stage_visits reads them.
+_OF_LOAD = "(select * from visits where load_id = ?)"
+_REPLACED_BY = "(select * exclude (replaced_by_load) from visits_replaced where replaced_by_load = ?)"
+
+
+def _remember_cities(cur: duckdb.DuckDBPyConnection, hall_ids_sql: str, params: list) -> None:
+    """Note the city of each hall about to change (null: not there yet), for
+    rollups.halls_changed afterwards."""
+    cur.execute(
+        f"""create or replace temp table halls_before_change as
+            select c.hall_id, h.city
+            from (select distinct hall_id from ({hall_ids_sql})) as c
+            left join halls as h on h.hall_id = c.hall_id""",
+        params,
+    )
+
+
+def _cities_changed(cur: duckdb.DuckDBPyConnection) -> None:
+    rollups.halls_changed(cur, "halls_before_change")
+    cur.execute("drop table halls_before_change")
 
 
 def insert_halls(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> tuple[int, int]:
     """Insert or replace halls from the registered relation `source`."""
     cols = ", ".join(CONTRACT_HALL_COLUMNS)
+    _remember_cities(cur, f"select hall_id from {source}", [])
     replaced = cur.execute(
         f"""insert into halls_replaced
             select ? as replaced_by_load, h.* from halls as h
@@ -90,6 +127,7 @@ def insert_halls(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> t
         f"insert into halls select {cols}, ? as load_id from (select {cols} from {source})",
         [load_id],
     ).fetchone()[0]
+    _cities_changed(cur)
     return inserted, replaced
 
 
@@ -122,14 +160,23 @@ def undo_load(cur: duckdb.DuckDBPyConnection, load_id: int, undone_by: str) -> N
             f"load {load_id} has rows that load {later} replaced; undo load {later} first"
         )
     if kind in ("visits", "demo"):
+        rollups.stage_visits(cur, _OF_LOAD, -1, [load_id])
+        rollups.stage_visits(cur, _REPLACED_BY, +1, [load_id])
         cur.execute("delete from visits where load_id = ?", [load_id])
         cur.execute(
             "insert into visits select * exclude (replaced_by_load) from visits_replaced "
-            "where replaced_by_load = ?",
+            f"where replaced_by_load = ? order by {STORAGE_ORDER}",
             [load_id],
         )
         cur.execute("delete from visits_replaced where replaced_by_load = ?", [load_id])
+        rollups.apply_staged(cur)
     if kind in ("halls", "demo"):
+        _remember_cities(
+            cur,
+            "select hall_id from halls where load_id = ? "
+            "union all select hall_id from halls_replaced where replaced_by_load = ?",
+            [load_id, load_id],
+        )
         cur.execute("delete from halls where load_id = ?", [load_id])
         cur.execute(
             "insert into halls select * exclude (replaced_by_load) from halls_replaced "
@@ -137,6 +184,7 @@ def undo_load(cur: duckdb.DuckDBPyConnection, load_id: int, undone_by: str) -> N
             [load_id],
         )
         cur.execute("delete from halls_replaced where replaced_by_load = ?", [load_id])
+        _cities_changed(cur)
     cur.execute(
         "update loads set status = 'undone', undone_at = ?, undone_by = ? where load_id = ?",
         [datetime.now().replace(microsecond=0), undone_by, load_id],
@@ -157,11 +205,22 @@ def upsert_purposes(cur: duckdb.DuckDBPyConnection, source: str) -> int:
 
 
 def set_targets(cur: duckdb.DuckDBPyConnection, hall_id: str, values: dict) -> None:
-    """Set the targets of one hall ('*' = the network default); a None value inherits."""
+    """Set the targets of one hall ('*' = the network default); a None value inherits.
+    The rollups' service-level counts of every hall whose wait target changes are recounted."""
     from peakend.schema import TARGET_COLUMNS
 
+    wait_targets = f"select hall_id, wait_target_s from ({rollups.hall_targets_sql()})"
+    cur.execute(f"create or replace temp table wait_targets_before as {wait_targets}")
     cur.execute(
         f"insert or replace into targets (hall_id, {', '.join(TARGET_COLUMNS)}) "
         f"values (?, {', '.join('?' for _ in TARGET_COLUMNS)})",
         [hall_id, *(values.get(c) for c in TARGET_COLUMNS)],
     )
+    changed = [r[0] for r in cur.execute(
+        f"""select a.hall_id from ({wait_targets}) as a
+            left join wait_targets_before as b on b.hall_id = a.hall_id
+            where a.wait_target_s is distinct from b.wait_target_s"""
+    ).fetchall()]
+    cur.execute("drop table wait_targets_before")
+    if changed:
+        rollups.refresh_service_level(cur, changed)

@@ -1,0 +1,172 @@
+"""The app in a real browser: a Streamlit server on 127.0.0.1 (bench.server) and headless
+Chromium signed in as head office. For each page in the menu: the time from clicking its
+menu entry until the script has finished, then from choosing another period until the
+page has re-run; and the server's peak memory (VmHWM) once every page was shown."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+USER, PASSWORD = "head.office", "peakend-hq"  # the demo database's head-office user (README)
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+PERIOD_KEYS = {"explore": "xp_period"}  # other pages use the shared control's key "period"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db: Path, env: dict, extra: list[str] = (), log: Path | None = None):
+    port = free_port()
+    out = open(log, "w") if log else subprocess.DEVNULL
+    proc = subprocess.Popen([sys.executable, "-m", "bench.server", "--db", str(db), "--port", str(port), *extra],
+                            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server stopped (see {log})")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.5)
+    stop_server(proc)
+    raise RuntimeError("the server did not become healthy in 120 s")
+
+
+def stop_server(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def peak_rss(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+async def settled(pg, timeout_s: float = 120) -> float:
+    """Seconds until the script has finished (it must have started, or 1.5 s passed)."""
+    started = time.perf_counter()
+    seen_running = False
+    while time.perf_counter() - started < timeout_s:
+        state = await pg.evaluate(
+            "() => document.querySelector(\"[data-testid='stApp']\")?.getAttribute('data-test-script-state')"
+        )
+        if state == "running":
+            seen_running = True
+        elif state == "notRunning" and (seen_running or time.perf_counter() - started > 1.5):
+            return time.perf_counter() - started
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"the page did not finish within {timeout_s:.0f} s")
+
+
+async def sign_in(pg, url: str) -> None:
+    await pg.goto(url)
+    await pg.wait_for_selector(IDLE, timeout=120_000)
+    await pg.locator("[data-testid='stForm'] input[type='text']").first.fill(USER)
+    await pg.locator("[data-testid='stForm'] input[type='password']").fill(PASSWORD)
+    await pg.locator("[data-testid='stFormSubmitButton'] button").click()
+    await pg.wait_for_selector(".st-key-_peakend_sign_out", timeout=120_000)
+    await pg.wait_for_selector(IDLE, timeout=120_000)
+
+
+def menu_label(key: str) -> str:
+    from peakend.i18n import set_language, t
+
+    set_language("en")
+    return t(f"nav.{key}")
+
+
+async def open_page(pg, key: str) -> float:
+    started = time.perf_counter()
+    await pg.locator("[data-testid='stSidebarNav']").get_by_role("link", name=menu_label(key), exact=True).click()
+    await settled(pg)
+    return time.perf_counter() - started
+
+
+async def choose_period(pg, key: str, label: str) -> float | None:
+    box = pg.locator(f".st-key-{key} [role='combobox']")
+    if not await box.count():
+        return None
+    await box.first.click()
+    started = time.perf_counter()
+    await pg.get_by_role("option", name=label, exact=True).click()
+    await settled(pg)
+    return time.perf_counter() - started
+
+
+async def errors_shown(pg) -> list[str]:
+    return [t.strip()[:300] for t in await pg.locator("[data-testid='stException']").all_inner_texts()]
+
+
+async def _tour(url: str, pages: list[str]) -> dict:
+    from playwright.async_api import async_playwright
+
+    out: dict = {}
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+        pg = await context.new_page()
+        await sign_in(pg, url + "/?lang=en")
+        for key in pages:
+            row: dict = {}
+            try:
+                row["open_s"] = await open_page(pg, key)
+                period = PERIOD_KEYS.get(key, "period")
+                row["change_s"] = await choose_period(pg, period, "Last 30 days")
+                if row["change_s"] is None:
+                    row["note"] = "(no period control)"
+                elif row["change_s"] is not None:
+                    row["change_back_s"] = await choose_period(pg, period, "Last 7 days")
+                row["errors"] = await errors_shown(pg)
+            except Exception as e:  # one page failing must not hide the others' numbers
+                row["error"] = f"{type(e).__name__}: {e}"
+            out[key] = row
+        await browser.close()
+    return out
+
+
+def run(db: Path, env: dict, opts) -> dict:
+    if not Path(CHROMIUM).exists():
+        return {"error": "Debian's chromium is not installed (apt-get install chromium)"}
+    from bench.pages import bench_user, page_keys
+
+    pages = [p for p in (opts.pages.split(",") if opts.pages else page_keys()) if bench_user(p) == USER]
+    # sign-in lands on the default page: visit it last, coming from another page
+    pages = pages[1:] + pages[:1]
+    log = Path(opts.data_dir) / "server-browser.log"
+    print(f"  browser: real server + Chromium, pages {', '.join(pages)} ...", flush=True)
+    proc, url = start_server(db, env, log=log)
+    try:
+        result = {"pages": asyncio.run(_tour(url, pages))}
+        result["server_peak_rss"] = peak_rss(proc.pid)
+    finally:
+        stop_server(proc)
+    for key, row in result["pages"].items():
+        print(f"    {key}: open {row.get('open_s', float('nan')):.2f} s, filter change "
+              f"{(row.get('change_s') or float('nan')):.2f} s {row.get('error', '')}", flush=True)
+    return result

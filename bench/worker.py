@@ -1,0 +1,175 @@
+"""One measurement in a fresh process (so "cold" means cold and memory is the process's own).
+
+    python -m bench.worker render  --db D --pages home,hall --calls-out C --out J
+    python -m bench.worker queries --db D --calls C --page hall --runs 5 --out J [--answers-out A]
+    python -m bench.worker pandas  --db D --calls C --runs 5 --out J [--answers-out A]
+
+DuckDB's memory and threads come from PEAKEND_DUCKDB_MEMORY_LIMIT / PEAKEND_DUCKDB_THREADS,
+set by the bench.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+
+def peak_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def rss_bytes() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _write(path: str, data) -> None:
+    Path(path).write_text(json.dumps(data, indent=1, default=str))
+
+
+def render(args) -> None:
+    os.environ["PEAKEND_DB"] = args.db
+    from bench.pages import render_page
+
+    out, calls = {"pages": {}}, {}
+    for page in args.pages.split(","):
+        r = render_page(page, lang=args.lang)
+        calls[page] = {"default": r.calls, "change": r.change_calls}
+        out["pages"][page] = {
+            "user": r.user, "render_s": r.render_s, "rerun_s": r.rerun_s, "change": r.change,
+            "change_s": r.change_s, "errors": r.errors,
+            "queries": [c.label() for c in r.calls], "change_queries": [c.label() for c in r.change_calls],
+            "rss_after": rss_bytes(),
+        }
+    out["peak_rss"] = peak_rss_bytes()
+    Path(args.calls_out).write_bytes(pickle.dumps(calls))
+    _write(args.out, out)
+
+
+def _time_pass(db, calls, cpu: list | None = None) -> tuple[list[float], list]:
+    """Wall seconds per call (and, into `cpu`, the process's CPU seconds for the pass:
+    on a busy shared machine that is what the same work costs, whoever else runs)."""
+    times, answers = [], []
+    cpu_started = time.process_time()
+    for c in calls:
+        started = time.perf_counter()
+        answers.append(c.run(db))
+        times.append(time.perf_counter() - started)
+    if cpu is not None:
+        cpu.append(time.process_time() - cpu_started)
+    return times, answers
+
+
+def queries(args) -> None:
+    from peakend.db import Database
+
+    sets = pickle.loads(Path(args.calls).read_bytes())[args.page]
+    started = time.perf_counter()
+    db = Database(args.db)
+    open_s = time.perf_counter() - started
+    out = {"open_s": open_s}
+    answers = {}
+    for which in ("default", "change"):
+        calls = sets[which]
+        if not calls:
+            continue
+        cold_cpu, warm_cpu = [], []
+        cold, first = _time_pass(db, calls, cold_cpu)  # the first set in this process: cold
+        warm_totals, per_call = [], [[] for _ in calls]
+        for _ in range(args.runs):
+            times, _ = _time_pass(db, calls, warm_cpu)
+            warm_totals.append(sum(times))
+            for i, t in enumerate(times):
+                per_call[i].append(t)
+        out[which] = {
+            "cold_s": sum(cold) if which == "default" else None,
+            "warm_s": statistics.median(warm_totals),
+            "warm_runs": warm_totals,
+            "cold_cpu_s": cold_cpu[0] if which == "default" else None,
+            "warm_cpu_s": statistics.median(warm_cpu),
+            "calls": [
+                {"query": c.label(), "cold_s": ct if which == "default" else None,
+                 "warm_s": statistics.median(ts), "rows": len(a)}
+                for c, ct, ts, a in zip(calls, cold, per_call, first)
+            ],
+        }
+        answers[which] = first
+    out["peak_rss"] = peak_rss_bytes()
+    db.close()
+    if args.answers_out:
+        Path(args.answers_out).write_bytes(pickle.dumps(answers))
+    _write(args.out, out)
+
+
+def pandas_way(args) -> None:
+    from bench import pandas_way as pw
+
+    all_sets = pickle.loads(Path(args.calls).read_bytes())
+    before = rss_bytes()
+    started = time.perf_counter()
+    frames = pw.Frames(args.db)
+    out = {"load_s": time.perf_counter() - started, "frame_bytes": frames.nbytes(),
+           "rss_after_load": rss_bytes(), "rss_before_load": before, "pages": {}}
+    answers = {}
+    for page, sets in all_sets.items():
+        out["pages"][page] = {}
+        answers[page] = {}
+        for which, calls in sets.items():
+            if not calls:
+                continue
+            rows, got = [], []
+            for c in calls:
+                first = pw.answer(frames, c.name, c.filters, c.scope, c.params)
+                if first is None:
+                    rows.append({"query": c.label(), "warm_s": None})
+                    got.append(None)
+                    continue
+                ts = []
+                for _ in range(args.runs):
+                    t0 = time.perf_counter()
+                    pw.answer(frames, c.name, c.filters, c.scope, c.params)
+                    ts.append(time.perf_counter() - t0)
+                rows.append({"query": c.label(), "warm_s": statistics.median(ts)})
+                got.append(first)
+            out["pages"][page][which] = {"calls": rows}
+            answers[page][which] = got
+    out["peak_rss"] = peak_rss_bytes()
+    if args.answers_out:
+        Path(args.answers_out).write_bytes(pickle.dumps(answers))
+    _write(args.out, out)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.worker")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("render")
+    r.add_argument("--db", required=True)
+    r.add_argument("--pages", required=True)
+    r.add_argument("--lang", default="en")
+    r.add_argument("--calls-out", required=True)
+    r.add_argument("--out", required=True)
+    for name in ("queries", "pandas"):
+        q = sub.add_parser(name)
+        q.add_argument("--db", required=True)
+        q.add_argument("--calls", required=True)
+        q.add_argument("--runs", type=int, default=5)
+        q.add_argument("--out", required=True)
+        q.add_argument("--answers-out")
+        if name == "queries":
+            q.add_argument("--page", required=True)
+    args = p.parse_args(argv)
+    {"render": render, "queries": queries, "pandas": pandas_way}[args.cmd](args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+-- one row per value a filter of the explore page can take for the signed-in user (no filter set), from the rollups: the rows explore_filter_options gives with an empty filter; its field, the value and its English and Chinese labels
+with
+halls_seen as (
+    select hall_id, hall_name, region, city,
+    from scoped_halls
+),
+visit_values as (
+    select distinct
+        purpose,
+        staff_id,
+        segment,
+    from value_rollup
+    where hall_id in (select hall_id from scoped_halls)
+),
+purpose_values as (
+    select distinct purpose from visit_values
+    union
+    select purpose from purposes
+)
+select 'region' as field, region as value, region as label_en, region as label_zh,
+from halls_seen
+group by region
+union all
+select 'city' as field, city as value, city as label_en, city as label_zh,
+from halls_seen
+group by city
+union all
+select 'hall' as field, hall_id as value,
+    hall_name || ' · ' || city as label_en,
+    hall_name || ' · ' || city as label_zh,
+from halls_seen
+union all
+select 'purpose' as field, v.purpose as value,
+    coalesce(p.label_en, v.purpose) as label_en,
+    coalesce(p.label_zh, v.purpose) as label_zh,
+from purpose_values as v
+left join purposes as p on p.purpose = v.purpose
+union all
+select distinct 'staff' as field, staff_id as value, staff_id as label_en, staff_id as label_zh,
+from visit_values
+where staff_id is not null
+union all
+select distinct 'segment' as field, segment as value, segment as label_en, segment as label_zh,
+from visit_values
+where segment is not null
+order by field, label_en

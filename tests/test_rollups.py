@@ -1,0 +1,343 @@
+"""The rollups (peakend/rollups.py) give the same answers as the visits, and stay current.
+
+Every comparison runs the same call twice, once answered by the rollup twin and once by the
+original query over the visits (PEAKEND_ROLLUPS=0), and asserts the same rows. Percentiles
+come from an exact histogram of whole-second waits: equal when waits are whole seconds (the
+fixture's and the demo's are), within half a second otherwise (checked below).
+"""
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+
+from peakend import rollups, warehouse
+from peakend.db import Database
+from peakend.demo import generate_demo
+from peakend.filters import VisitFilter
+from peakend.schema import VISIT_COLUMNS
+from peakend.scope import EVERYTHING, Scope
+
+DIMS = [None, "region", "city", "purpose", "peak_moment", "day", "week", "month", "weekday"]
+FIXTURE_FILTERS = [
+    VisitFilter(),
+    VisitFilter(date_from=date(2026, 3, 2), date_to=date(2026, 3, 3)),
+    VisitFilter(regions=("North",)),
+    VisitFilter(cities=("Harbin", "Guangzhou"), purposes=("bill_payment", "plan_change")),
+    VisitFilter(peak_moments=("counter_result",), weekdays=(1, 7)),
+    VisitFilter(date_from=date(2026, 3, 8), date_to=date(2026, 3, 8), regions=("South",)),
+    VisitFilter(date_from=date(2027, 1, 1), date_to=date(2027, 1, 7)),  # no visits at all
+]
+FIXTURE_SCOPES = [EVERYTHING, Scope.halls(["H1"]), Scope.halls(["H1", "H2"]), Scope.halls(["H3"])]
+
+
+def _both(db, monkeypatch, name, filters, scope, **params):
+    """(answer from the visits, answer from the rollups, the query that answered)."""
+    monkeypatch.setenv("PEAKEND_ROLLUPS", "0")
+    raw = db.query(name, filters, scope, **params)
+    monkeypatch.setenv("PEAKEND_ROLLUPS", "1")
+    answered_by = db.answering_query(name, filters, scope, params)
+    return raw, db.query(name, filters, scope, **params), answered_by
+
+
+def assert_same(raw: pd.DataFrame, rolled: pd.DataFrame, what: str) -> None:
+    assert list(raw.columns) == list(rolled.columns), what
+    assert len(raw) == len(rolled), what
+    pd.testing.assert_frame_equal(
+        raw.reset_index(drop=True), rolled.reset_index(drop=True),
+        check_dtype=False, check_exact=False, rtol=1e-9, atol=1e-12, obj=what,
+    )
+
+
+def _snapshot(db) -> dict[str, pd.DataFrame]:
+    orders = {"visit_rollup": rollups.VISIT_KEY, "wait_rollup": rollups.WAIT_KEY,
+              "value_rollup": rollups.VALUE_KEY}
+    return {t: _frame(db, f"select * from {t} order by {', '.join(k)}") for t, k in orders.items()}
+
+
+def _frame(db, sql):
+    cur = db.cursor()
+    try:
+        return cur.execute(sql).df()
+    finally:
+        cur.close()
+
+
+def assert_rollups_current(db) -> None:
+    """What the write path kept up to date equals rollups rebuilt from the visits now."""
+    kept = _snapshot(db)
+    with db.transaction() as cur:
+        rollups.rebuild(cur)
+    rebuilt = _snapshot(db)
+    for table in kept:
+        pd.testing.assert_frame_equal(kept[table], rebuilt[table], check_dtype=False, obj=table)
+
+
+# -- the fixture --------------------------------------------------------------------------
+def _fixture_cases(scope):
+    """Every filter with every grouping dimension (the second one rotating) for the whole
+    network; for a narrower scope, every filter with two groupings."""
+    if scope.sees_everything:
+        seconds = (None, "region", "purpose", "day")
+        return [(f, g1, seconds[(i + j) % 4]) for i, f in enumerate(FIXTURE_FILTERS) for j, g1 in enumerate(DIMS)]
+    return [(f, g1, g2) for f in FIXTURE_FILTERS for g1, g2 in ((None, None), ("city", "weekday"))]
+
+
+@pytest.mark.parametrize("scope", FIXTURE_SCOPES, ids=lambda s: s.cache_key())
+def test_metrics_from_rollups_equal_metrics_from_visits_on_fixture(fixture_db, monkeypatch, scope):
+    for f, g1, g2 in _fixture_cases(scope):
+        raw, rolled, by = _both(fixture_db, monkeypatch, "metrics_by_group", f, scope, group_1=g1, group_2=g2)
+        # each fixture hall is a city of its own, so every scope is whole cities
+        assert by == "metrics_by_group_rollup"
+        assert_same(raw, rolled, f"{f} {g1} {g2} {scope}")
+
+
+def test_network_headline_from_rollups_is_the_hand_derived_one(fixture_db, monkeypatch):
+    # tests/test_queries_metrics.py derives these by hand from the 13 fixture visits
+    monkeypatch.setenv("PEAKEND_ROLLUPS", "1")
+    assert fixture_db.answering_query("metrics_by_group", None, EVERYTHING,
+                                      {"group_1": None, "group_2": None}) == "metrics_by_group_rollup"
+    row = fixture_db.query("metrics_by_group", group_1=None, group_2=None).iloc[0]
+    assert row["visits"] == 13 and row["wait_n"] == 10
+    assert row["wait_median_min"] == pytest.approx(7.0)
+    assert row["wait_p90_min"] == pytest.approx(21.0)
+    assert row["service_level"] == pytest.approx(0.5)
+    assert row["service_mean_min"] == pytest.approx(16.5)
+    assert row["peak_end_index"] == pytest.approx(30.5 / 9)
+    assert row["nps"] == pytest.approx(100 / 9)
+
+
+@pytest.mark.parametrize("scope", FIXTURE_SCOPES, ids=lambda s: s.cache_key())
+def test_summary_and_filter_options_from_rollups_on_fixture(fixture_db, monkeypatch, scope):
+    raw, rolled, by = _both(fixture_db, monkeypatch, "dataset_summary", None, scope)
+    assert by == "dataset_summary_rollup"
+    assert_same(raw, rolled, "dataset_summary")
+    raw, rolled, by = _both(fixture_db, monkeypatch, "explore_filter_options", VisitFilter(), scope)
+    assert by == "explore_filter_options_rollup"
+    assert_same(raw, rolled, "explore_filter_options")
+
+
+@pytest.mark.parametrize(
+    "filters, params",
+    [
+        (VisitFilter(halls=("H1",)), {"group_1": None, "group_2": None}),
+        (VisitFilter(hour_from=9), {"group_1": None, "group_2": None}),
+        (VisitFilter(staff=("S1",)), {"group_1": None, "group_2": None}),
+        (VisitFilter(segments=("business",)), {"group_1": None, "group_2": None}),
+        (VisitFilter(peak_min=4), {"group_1": None, "group_2": None}),
+        (VisitFilter(abandoned=True), {"group_1": None, "group_2": None}),
+        (VisitFilter(comment_contains="queue"), {"group_1": None, "group_2": None}),
+        (None, {"group_1": "hall", "group_2": None}),
+        (None, {"group_1": "region", "group_2": "staff"}),
+        (None, {"group_1": "hour", "group_2": None}),
+        (None, {"group_1": "segment", "group_2": None}),
+    ],
+)
+def test_what_the_rollups_do_not_keep_reads_the_visits(fixture_db, filters, params):
+    assert fixture_db.answering_query("metrics_by_group", filters, EVERYTHING, params) == "metrics_by_group"
+
+
+def test_filter_options_with_a_filter_read_the_visits(fixture_db):
+    f = VisitFilter(date_from=date(2026, 3, 2), date_to=date(2026, 3, 2))
+    assert fixture_db.answering_query("explore_filter_options", f, EVERYTHING, {}) == "explore_filter_options"
+
+
+def test_a_scope_that_splits_a_city_reads_the_visits(fixture_db, monkeypatch):
+    # Move H2 into H1's city: a scope of H1 alone is then half of Harbin, which the per-city
+    # wait histogram cannot tell apart.
+    with fixture_db.transaction() as cur:
+        cur.execute("""create temp table moved as select * exclude (load_id) from halls where hall_id = 'H2'""")
+        cur.execute("update moved set city = 'Harbin'")
+        load_id = warehouse.start_load(cur, "halls", "test", "moved.csv")
+        warehouse.insert_halls(cur, "moved", load_id)
+    args = ("metrics_by_group", None, Scope.halls(["H1"]), {"group_1": None, "group_2": None})
+    assert fixture_db.answering_query(*args) == "metrics_by_group"
+    assert fixture_db.answering_query("metrics_by_group", None, Scope.halls(["H1", "H2"]),
+                                      {"group_1": None, "group_2": None}) == "metrics_by_group_rollup"
+    raw, rolled, _ = _both(fixture_db, monkeypatch, "metrics_by_group", None, Scope.halls(["H1", "H2"]),
+                           group_1="city", group_2=None)
+    assert_same(raw, rolled, "Harbin with H1 and H2")
+    assert_rollups_current(fixture_db)
+
+
+# -- the write path keeps them current ------------------------------------------------------
+def _load_visits(db, rows: list[dict]) -> int:
+    frame = pd.DataFrame(rows)
+    with db.transaction() as cur:
+        cur.register("incoming_df", frame)
+        cur.execute(
+            "create or replace temp table incoming as select "
+            + ", ".join(f"cast({c} as {t.split(' not null')[0]}) as {c}"
+                        for c, t in VISIT_COLUMNS.items()
+                        if c in warehouse.CONTRACT_VISIT_COLUMNS)
+            + " from incoming_df"
+        )
+        load_id = warehouse.start_load(cur, "visits", "test", "more.csv")
+        inserted, replaced = warehouse.insert_visits(cur, "incoming", load_id)
+        warehouse.finish_load(cur, load_id, inserted, 0, replaced)
+        cur.unregister("incoming_df")
+    return load_id
+
+
+def _visit(visit_id, hall_id, arrived, wait_min, purpose="bill_payment", peak=4, exit_=3, abandoned=False):
+    arrived = pd.Timestamp(arrived)
+    called = None if abandoned else arrived + pd.Timedelta(minutes=wait_min)
+    return {
+        "visit_id": visit_id, "hall_id": hall_id, "arrived_at": arrived, "purpose": purpose,
+        "called_at": called, "service_started_at": called,
+        "service_ended_at": None if called is None else called + pd.Timedelta(minutes=7, microseconds=250),
+        "left_at": (arrived + pd.Timedelta(minutes=wait_min + 8)), "staff_id": None if abandoned else "S9",
+        "counter_id": None if abandoned else "C9", "abandoned": abandoned,
+        "peak_score": None if abandoned else peak, "exit_score": exit_, "exit_comment": None,
+        "overall_score": 9, "segment": "business",
+    }
+
+
+def _all_answers_agree(db, monkeypatch) -> None:
+    for f in (VisitFilter(), VisitFilter(date_from=date(2026, 3, 2), date_to=date(2026, 3, 9))):
+        for g1 in (None, "region", "city", "day", "purpose"):
+            raw, rolled, by = _both(db, monkeypatch, "metrics_by_group", f, EVERYTHING, group_1=g1, group_2=None)
+            assert by == "metrics_by_group_rollup"
+            assert_same(raw, rolled, f"{f} {g1}")
+    for name, f in (("dataset_summary", None), ("explore_filter_options", VisitFilter())):
+        raw, rolled, _ = _both(db, monkeypatch, name, f, EVERYTHING)
+        assert_same(raw, rolled, name)
+
+
+def test_loads_and_undo_keep_rollups_current(fixture_db, monkeypatch):
+    db = fixture_db
+    assert_rollups_current(db)
+    before = _frame(db, "select * from visit_rollup order by hall_id, day, purpose")
+    # V02 re-sent with another wait, and in another hall and day; V20 is new, of an unknown
+    # purpose code and an unknown hall; V21 abandons.
+    load = _load_visits(db, [
+        _visit("V02", "H3", "2026-03-09 10:00:00", 3.5, purpose="plan_change"),
+        _visit("V20", "H9", "2026-03-09 11:00:00", 2),
+        _visit("V21", "H2", "2026-03-09 11:30:00", 40, abandoned=True),
+    ])
+    assert_rollups_current(db)
+    _all_answers_agree(db, monkeypatch)
+    with db.transaction() as cur:
+        warehouse.undo_load(cur, load, "test")
+    assert_rollups_current(db)
+    after_undo = _frame(db, "select * from visit_rollup order by hall_id, day, purpose")
+    pd.testing.assert_frame_equal(before, after_undo, check_dtype=False)
+    _all_answers_agree(db, monkeypatch)
+
+
+def test_halls_and_targets_keep_rollups_current(fixture_db, monkeypatch):
+    db = fixture_db
+    _load_visits(db, [_visit("V30", "H9", "2026-03-02 12:00:00", 12)])  # H9 not a hall yet
+    with db.transaction() as cur:
+        # H9 becomes known (in Harbin) and H3 moves to Shenyang, in one halls load
+        cur.execute(
+            """create temp table new_halls as
+               select 'H9' as hall_id, 'Delta Hall' as hall_name, 'North' as region, 'Harbin' as city,
+                      2 as counters, 'standard' as hall_type, 45.7 as latitude, 126.6 as longitude,
+                      time '09:00' as opens_at, time '18:00' as closes_at
+               union all
+               select hall_id, hall_name, 'North', 'Shenyang', counters, hall_type, latitude, longitude,
+                      opens_at, closes_at
+               from halls where hall_id = 'H3'"""
+        )
+        halls_load = warehouse.start_load(cur, "halls", "test", "halls2.csv")
+        warehouse.insert_halls(cur, "new_halls", halls_load)
+    assert_rollups_current(db)
+    _all_answers_agree(db, monkeypatch)
+    with db.transaction() as cur:
+        warehouse.set_targets(cur, "*", {"wait_target_min": 5, "service_level_target": 0.8})
+        warehouse.set_targets(cur, "H9", {"wait_target_min": 15})
+    assert_rollups_current(db)
+    _all_answers_agree(db, monkeypatch)
+    with db.transaction() as cur:
+        warehouse.undo_load(cur, halls_load, "test")
+    assert_rollups_current(db)
+    _all_answers_agree(db, monkeypatch)
+
+
+def test_waits_with_fractions_of_a_second_are_within_half_a_second(fixture_db, monkeypatch):
+    _load_visits(fixture_db, [
+        _visit(f"F{i}", "H1", f"2026-03-10 09:{i:02d}:00", w)
+        for i, w in enumerate([1.0071, 2.2429, 3.4913, 3.5088, 9.9917])
+    ])
+    f = VisitFilter(date_from=date(2026, 3, 10), date_to=date(2026, 3, 10))
+    raw, rolled, by = _both(fixture_db, monkeypatch, "metrics_by_group", f, EVERYTHING, group_1=None, group_2=None)
+    assert by == "metrics_by_group_rollup"
+    for col in ("wait_median_min", "wait_p90_min"):
+        assert abs(raw[col].iloc[0] - rolled[col].iloc[0]) * 60 <= 0.5
+    assert raw["wait_median_min"].iloc[0] != rolled["wait_median_min"].iloc[0]  # not whole seconds
+    assert_same(raw.drop(columns=["wait_median_min", "wait_p90_min"]),
+                rolled.drop(columns=["wait_median_min", "wait_p90_min"]), "the rest is exact")
+
+
+# -- a generated network ------------------------------------------------------------------
+END = date(2026, 3, 31)
+
+
+@pytest.fixture(scope="module")
+def network():
+    db = Database(":memory:")
+    generate_demo(db, visits=30_000, seed=3, end_date=END, months=2)
+    yield db
+    db.close()
+
+
+def test_rollups_equal_visits_on_a_generated_network(network, monkeypatch):
+    assert_rollups_current(network)
+    cur = network.cursor()
+    region, city = cur.execute("select region, city from halls order by hall_id limit 1").fetchone()
+    halls_of_region = [r[0] for r in cur.execute("select hall_id from halls where region = ?", [region]).fetchall()]
+    cur.close()
+    last_week = VisitFilter(date_from=END - timedelta(days=6), date_to=END)
+    filters = [
+        VisitFilter(),
+        last_week,
+        VisitFilter(date_from=END - timedelta(days=29), date_to=END),
+        last_week.replace(regions=(region,), purposes=("bill_payment", "data_demo")),
+        VisitFilter(cities=(city,), peak_moments=("phone_purchase",), weekdays=(6, 7)),
+    ]
+    for scope in (EVERYTHING, Scope.halls(halls_of_region)):
+        for f in filters if scope.sees_everything else filters[1:2]:
+            for g1, g2 in [(None, None), ("city", None), ("week", "peak_moment"), ("region", "day")]:
+                raw, rolled, by = _both(network, monkeypatch, "metrics_by_group", f, scope, group_1=g1, group_2=g2)
+                assert by == "metrics_by_group_rollup"
+                assert_same(raw, rolled, f"{f} {g1} {g2} {scope.cache_key()[:20]}")
+        for name, f in (("dataset_summary", None), ("explore_filter_options", VisitFilter())):
+            raw, rolled, _ = _both(network, monkeypatch, name, f, scope)
+            assert_same(raw, rolled, name)
+
+
+def test_generated_waits_are_whole_seconds(network):
+    # what makes the rollup percentiles exact on the demo network
+    cur = network.cursor()
+    assert cur.execute("select count(*) from visits where wait_s <> round(wait_s)").fetchone()[0] == 0
+    cur.close()
+
+
+def test_storage_order_lets_a_period_skip_row_groups():
+    db = Database(":memory:")
+    try:
+        with db.transaction() as cur:
+            cur.execute(
+                """create temp table many as
+                   select 'V' || i as visit_id, 'H' || (i % 50) as hall_id,
+                          timestamp '2026-01-01 09:00' + (i // 50) * interval 1 minute
+                              + ((i * 7919) % 50) * interval 1 day as arrived_at,
+                          'bill_payment' as purpose, null::timestamp as called_at,
+                          null::timestamp as service_started_at, null::timestamp as service_ended_at,
+                          null::timestamp as left_at, null as staff_id, null as counter_id,
+                          true as abandoned, null::tinyint as peak_score, null::tinyint as exit_score,
+                          null as exit_comment, null::tinyint as overall_score, null as segment,
+                   from range(400000) as r(i)"""
+            )
+            load_id = warehouse.start_load(cur, "visits", "test", "many.csv")
+            warehouse.insert_visits(cur, "many", load_id)
+        cur = db.cursor()
+        plan = cur.execute(
+            "explain analyze select count(*) from visits where arrived_at >= date '2026-02-15'"
+        ).fetchall()[0][1]
+        cur.close()
+        scanned, total = (int(x) for x in plan.split("Row Groups Scanned: ")[1].split()[0:3:2])
+        assert total >= 4 and scanned < total  # rows were written in day order
+    finally:
+        db.close()

@@ -116,7 +116,7 @@ class Database:
         **params: Any,
     ) -> pd.DataFrame:
         """Run queries/NAME.sql with the filter, the scope and extra parameters bound."""
-        name = self.answering_query(name, filters, scope, params)
+        name, filters = self.answering(name, filters, scope, params)
         sql = compile_query(name)
         values = bind_values(name, filters, scope, params)
         cur = self.cursor()
@@ -125,20 +125,26 @@ class Database:
         finally:
             cur.close()
 
-    def answering_query(
+    def answering(
         self, name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any]
-    ) -> str:
-        """The named query that answers: its rollup twin (peakend/rollups.py) when that gives
-        the same rows from pre-aggregated data, else `name` itself."""
+    ) -> tuple[str, VisitFilter | None]:
+        """The named query that answers, with the filter it runs with: a rollup twin or a
+        narrower period (peakend/rollups.py) when that gives the same rows from less data,
+        else `name` and `filters` themselves."""
         from peakend import rollups
 
         if name not in rollups.ROUTES:
-            return name
+            return name, filters
         cur = self.cursor()
         try:
-            return rollups.twin(cur, name, filters, scope.as_param(), params) or name
+            return rollups.plan(cur, name, filters, scope.as_param(), params) or (name, filters)
         finally:
             cur.close()
+
+    def answering_query(
+        self, name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any]
+    ) -> str:
+        return self.answering(name, filters, scope, params)[0]
 
     def scalar(self, sql: str, params: list | dict | None = None) -> Any:
         cur = self.cursor()

@@ -17,18 +17,31 @@ change), so a reader sees rollups and visits from the same commit:
 
 `value_rollup`   one row per hall x purpose x staff member x segment with visits: the
                  values the explore page's filters offer, without reading every visit.
+`network_wait_rollup`  wait_rollup summed over cities and purposes: one row per day x
+                 wait, for the network's own numbers (a few hundred thousand rows at 100M
+                 visits, against eleven million in wait_rollup).
+`hall_rollup`    one row per hall with visits: how many, the first and the last day (what
+                 every page's dataset summary says).
 
 Counts and sums are integers (service time in microseconds, peak + exit as a sum), so a
 load adds its rows and an undo subtracts them without any rounding drift.
 
-`Database.query` asks `twin()` which named query answers: queries/NAME_rollup.sql when
-the rollups give the same rows as queries/NAME.sql. For metrics_by_group that needs
-filters and groupings the rollups keep (period, region, city, purpose, peak moment,
-weekday; group by region, city, purpose, peak moment, day, week, month or weekday) and a
-scope made of whole cities (the wait histogram is per city); dataset_summary always; the
-explore page's filter options when no filter is set. Everything else reads the visits,
-which the storage order (warehouse.STORAGE_ORDER) keeps quick for one hall or a short
-period.
+`Database.query` asks `plan()` which named query answers, with which filter; each answer is
+the one the original query gives:
+- metrics_by_group for the whole network, by nothing or by a period dimension, filtered
+  at most by period and weekday: metrics_by_group_network;
+- metrics_by_group with filters and groupings the rollups keep (period, region, city,
+  purpose, peak moment, weekday; group by region, city, purpose, peak moment, day, week,
+  month or weekday) and a scope of whole cities (the wait histogram is per city):
+  metrics_by_group_rollup; grouped by hall too, or another scope: metrics_by_group_sums
+  (sums from visit_rollup, wait percentiles from the visits, reading only the waits);
+- dataset_summary, data_purposes (no filter) and explore_filter_options (no filter):
+  their _rollup twins;
+- explore_visits, newest first, one page at a time: the same query with the period
+  narrowed to the last days that hold the page (found in visit_rollup), so it reads those
+  days instead of the whole period.
+Everything else reads the visits, which the storage order (warehouse.STORAGE_ORDER) keeps
+quick for one hall or a short period.
 """
 
 from __future__ import annotations
@@ -73,6 +86,12 @@ VALUE_ROLLUP_COLUMNS = {
     "n": "bigint not null",
 }
 VALUE_KEY = ("hall_id", "purpose", "staff_id", "segment")
+HALL_ROLLUP_COLUMNS = {
+    "hall_id": "varchar not null",
+    "visits": "bigint not null",
+    "first_day": "date not null",
+    "last_day": "date not null",
+}
 WAIT_ROLLUP_COLUMNS = {
     "day": "date not null",
     "city": "varchar not null",
@@ -81,6 +100,8 @@ WAIT_ROLLUP_COLUMNS = {
     "n": "bigint not null",
 }
 WAIT_KEY = ("day", "city", "purpose", "wait_s")
+NETWORK_WAIT_KEY = ("day", "wait_s")
+NETWORK_WAIT_COLUMNS = {"day": "date not null", "wait_s": "double not null", "n": "bigint not null"}
 
 # The grouping dimensions and VisitFilter fields the rollups keep.
 ROLLUP_DIMENSIONS = {None, "region", "city", "purpose", "peak_moment", "day", "week", "month", "weekday"}
@@ -96,6 +117,33 @@ def create_tables(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute(_ddl("visit_rollup", VISIT_ROLLUP_COLUMNS))
     cur.execute(_ddl("wait_rollup", WAIT_ROLLUP_COLUMNS))
     cur.execute(_ddl("value_rollup", VALUE_ROLLUP_COLUMNS))
+    create_hall_rollup(cur)
+    create_network_wait_rollup(cur)
+
+
+def create_hall_rollup(cur: duckdb.DuckDBPyConnection) -> None:
+    cur.execute(_ddl("hall_rollup", HALL_ROLLUP_COLUMNS))
+
+
+def create_network_wait_rollup(cur: duckdb.DuckDBPyConnection) -> None:
+    cur.execute(_ddl("network_wait_rollup", NETWORK_WAIT_COLUMNS))
+
+
+def rebuild_network_wait_rollup(cur: duckdb.DuckDBPyConnection) -> None:
+    cur.execute("delete from network_wait_rollup")
+    cur.execute(
+        "insert into network_wait_rollup select day, wait_s, sum(n)::bigint as n from wait_rollup "
+        "group by all order by day, wait_s"
+    )
+
+
+_HALL_ROWS = """select hall_id, sum(visits)::bigint as visits, min(day) as first_day, max(day) as last_day,
+                from visit_rollup {where} group by hall_id"""
+
+
+def rebuild_hall_rollup(cur: duckdb.DuckDBPyConnection) -> None:
+    cur.execute("delete from hall_rollup")
+    cur.execute(f"insert into hall_rollup {_HALL_ROWS.format(where='')} order by hall_id")
 
 
 def hall_targets_sql() -> str:
@@ -172,6 +220,8 @@ def rebuild(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute(f"insert into visit_rollup select * from ({_visit_rows_sql('visits')}) order by day, hall_id")
     cur.execute(f"insert into wait_rollup select * from ({_wait_rows_sql('visits')}) order by day, city")
     cur.execute(f"insert into value_rollup select * from ({_value_rows_sql('visits')}) order by hall_id")
+    rebuild_hall_rollup(cur)
+    rebuild_network_wait_rollup(cur)
 
 
 # -- incremental maintenance: stage signed changes, then merge them in ------------------------
@@ -240,7 +290,19 @@ def _merge(cur, table: str, key: tuple[str, ...], sums: list[str], order: str, k
 def apply_staged(cur: duckdb.DuckDBPyConnection) -> None:
     """Merge the staged changes into the rollups (rows whose counts reach zero go)."""
     _ensure_stage(cur)
+    cur.execute("create or replace temp table halls_touched as select distinct hall_id from visit_rollup_delta")
     _merge(cur, "visit_rollup", VISIT_KEY, _SUMS, "day, hall_id", "sum(visits) <> 0")
+    cur.execute("delete from hall_rollup where hall_id in (select hall_id from halls_touched)")
+    where = "where hall_id in (select hall_id from halls_touched)"
+    cur.execute(f"insert into hall_rollup {_HALL_ROWS.format(where=where)}")
+    cur.execute("drop table halls_touched")
+    cur.execute(
+        "create temp table if not exists network_wait_rollup_delta as select * from network_wait_rollup limit 0"
+    )
+    cur.execute(
+        "insert into network_wait_rollup_delta select day, wait_s, sum(n) from wait_rollup_delta group by all"
+    )
+    _merge(cur, "network_wait_rollup", NETWORK_WAIT_KEY, ["n"], "day, wait_s", "sum(n) <> 0")
     _merge(cur, "wait_rollup", WAIT_KEY, ["n"], "day, city", "sum(n) <> 0")
     _merge(cur, "value_rollup", VALUE_KEY, ["n"], "hall_id", "sum(n) <> 0")
 
@@ -291,39 +353,84 @@ def enabled() -> bool:
     return os.environ.get("PEAKEND_ROLLUPS", "1") != "0"
 
 
-def _metrics_answerable(filters, params: dict[str, Any]) -> bool:
-    if params.get("group_1") not in ROLLUP_DIMENSIONS or params.get("group_2") not in ROLLUP_DIMENSIONS:
-        return False
-    return filters is None or _used(filters) <= ROLLUP_FILTERS
-
-
 def _used(filters) -> set[str]:
-    return {k for k, v in filters.as_params().items() if v is not None}
+    return set() if filters is None else {k for k, v in filters.as_params().items() if v is not None}
 
 
-# named query -> (its rollup twin, can the twin answer this filter and these parameters?,
-# does the twin need a scope of whole cities?)
+def _groups_kept(params: dict[str, Any], dims: set) -> bool:
+    return params.get("group_1") in dims and params.get("group_2") in dims
+
+
+HALL_DIMENSIONS = ROLLUP_DIMENSIONS | {"hall"}
+HALL_FILTERS = ROLLUP_FILTERS | {"halls"}
+
+
+PERIOD_DIMENSIONS = {None, "day", "week", "month", "weekday"}
+PERIOD_FILTERS = {"date_from", "date_to", "weekdays"}
+
+
+def _metrics(cur, filters, scope_halls, params):
+    if not _used(filters) <= ROLLUP_FILTERS or not _groups_kept(params, HALL_DIMENSIONS):
+        return None
+    if scope_halls is None and _used(filters) <= PERIOD_FILTERS and _groups_kept(params, PERIOD_DIMENSIONS):
+        return "metrics_by_group_network", filters
+    if _groups_kept(params, ROLLUP_DIMENSIONS) and scope_is_whole_cities(cur, scope_halls):
+        return "metrics_by_group_rollup", filters
+    # per hall, or a scope that splits a city: the percentiles need those halls' own waits,
+    # the sums still come rolled up
+    return "metrics_by_group_sums", filters
+
+
+def _unfiltered(twin_name):
+    def plan_(cur, filters, scope_halls, params):
+        return (twin_name, filters) if not _used(filters) else None
+    return plan_
+
+
+def _explore_visits(cur, filters, scope_halls, params):
+    """The newest visits one page at a time: only the last days that hold offset + limit
+    visits (counted in visit_rollup under the same filter, drill and scope) can be on the
+    page, so the period starts at the first of those days."""
+    if params.get("limit") is None or not _used(filters) <= HALL_FILTERS:
+        return None
+    for k in ("drill_by_1", "drill_by_2"):
+        if params.get(k) is not None and params[k] not in HALL_DIMENSIONS:
+            return None
+    from peakend.db import bind_values, compile_query
+    from peakend.filters import VisitFilter
+    from peakend.scope import Scope
+
+    values = {k: params.get(k) for k in ("drill_by_1", "drill_value_1", "drill_by_2", "drill_value_2")}
+    values["needed"] = int(params.get("offset") or 0) + int(params["limit"])
+    scope = Scope(None if scope_halls is None else frozenset(scope_halls))
+    name = "explore_visits_first_day"
+    first = cur.execute(compile_query(name), bind_values(name, filters, scope, values)).fetchone()[0]
+    if first is None:
+        return None  # fewer visits than the page needs: the whole period it is
+    filters = filters or VisitFilter()
+    if filters.date_from is not None and filters.date_from >= first:
+        return None
+    return "explore_visits", filters.replace(date_from=first)
+
+
+# named query -> plan(cursor, filters, scope hall ids, params): (query, filters) or None
 ROUTES = {
-    "metrics_by_group": ("metrics_by_group_rollup", _metrics_answerable, True),
-    "dataset_summary": ("dataset_summary_rollup", lambda filters, params: True, False),
-    "explore_filter_options": (
-        "explore_filter_options_rollup", lambda filters, params: filters is None or not _used(filters), False,
-    ),
+    "metrics_by_group": _metrics,
+    "dataset_summary": lambda cur, filters, scope_halls, params: ("dataset_summary_rollup", filters),
+    "data_purposes": _unfiltered("data_purposes_rollup"),
+    "explore_filter_options": _unfiltered("explore_filter_options_rollup"),
+    "explore_visits": _explore_visits,
 }
 
 
-def twin(cur: duckdb.DuckDBPyConnection, name: str, filters, scope_halls: list[str] | None,
-         params: dict[str, Any]) -> str | None:
-    """The rollup twin that answers this call exactly, or None."""
+def plan(cur: duckdb.DuckDBPyConnection, name: str, filters, scope_halls: list[str] | None,
+         params: dict[str, Any]):
+    """(the named query that answers this call exactly, the filter it runs with), or None
+    when the original query over the visits should."""
     route = ROUTES.get(name)
     if route is None or not enabled():
         return None
-    other, answerable, whole_cities = route
-    if not answerable(filters, params):
-        return None
-    if whole_cities and not scope_is_whole_cities(cur, scope_halls):
-        return None
-    return other
+    return route(cur, filters, scope_halls, params)
 
 
 def scope_is_whole_cities(cur: duckdb.DuckDBPyConnection, scope_halls: list[str] | None) -> bool:

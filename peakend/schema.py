@@ -242,6 +242,28 @@ def _rollups(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS.append(_rollups)
+
+
+def _hall_rollup(con: duckdb.DuckDBPyConnection) -> None:
+    """Visits, first and last day per hall (peakend/rollups.py), from visit_rollup."""
+    from peakend import rollups
+
+    rollups.create_hall_rollup(con)
+    rollups.rebuild_hall_rollup(con)
+
+
+MIGRATIONS.append(_hall_rollup)
+
+
+def _network_wait_rollup(con: duckdb.DuckDBPyConnection) -> None:
+    """The network's wait histogram per day (peakend/rollups.py), from wait_rollup."""
+    from peakend import rollups
+
+    rollups.create_network_wait_rollup(con)
+    rollups.rebuild_network_wait_rollup(con)
+
+
+MIGRATIONS.append(_network_wait_rollup)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

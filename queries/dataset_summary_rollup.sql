@@ -4,8 +4,8 @@ select
     (select count(distinct region) from scoped_halls) as regions,
     (select count(distinct city) from scoped_halls) as cities,
     coalesce(sum(r.visits), 0)::bigint as visits,
-    min(r.day) as first_day,
-    max(r.day) as last_day,
+    min(r.first_day) as first_day,
+    max(r.last_day) as last_day,
     (select max(loaded_at) from loads where status = 'loaded') as last_load_at,
-from visit_rollup as r
+from hall_rollup as r
 where r.hall_id in (select hall_id from scoped_halls)

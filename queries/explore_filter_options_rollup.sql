@@ -4,16 +4,15 @@ halls_seen as (
     select hall_id, hall_name, region, city,
     from scoped_halls
 ),
-visit_values as (
-    select distinct
-        purpose,
-        staff_id,
-        segment,
+values_seen as (
+    -- the value rollup in scope; each field's values are taken on their own (staff ids are
+    -- per hall, so distinct combinations would run to millions at network scale)
+    select purpose, staff_id, segment,
     from value_rollup
-    where hall_id in (select hall_id from scoped_halls)
+    where hall_id in (select hall_id from halls_seen)
 ),
 purpose_values as (
-    select distinct purpose from visit_values
+    select distinct purpose from values_seen
     union
     select purpose from purposes
 )
@@ -37,10 +36,10 @@ from purpose_values as v
 left join purposes as p on p.purpose = v.purpose
 union all
 select distinct 'staff' as field, staff_id as value, staff_id as label_en, staff_id as label_zh,
-from visit_values
+from values_seen
 where staff_id is not null
 union all
 select distinct 'segment' as field, segment as value, segment as label_en, segment as label_zh,
-from visit_values
+from values_seen
 where segment is not null
 order by field, label_en

@@ -26,9 +26,21 @@ FIXTURE_FILTERS = [
     VisitFilter(cities=("Harbin", "Guangzhou"), purposes=("bill_payment", "plan_change")),
     VisitFilter(peak_moments=("counter_result",), weekdays=(1, 7)),
     VisitFilter(date_from=date(2026, 3, 8), date_to=date(2026, 3, 8), regions=("South",)),
+    VisitFilter(date_from=date(2026, 3, 1), date_to=date(2026, 3, 8), weekdays=(1, 7)),
     VisitFilter(date_from=date(2027, 1, 1), date_to=date(2027, 1, 7)),  # no visits at all
 ]
 FIXTURE_SCOPES = [EVERYTHING, Scope.halls(["H1"]), Scope.halls(["H1", "H2"]), Scope.halls(["H3"])]
+
+
+def expected_twin(filters, scope, g1, g2) -> str:
+    """Which twin peakend.rollups picks (every fixture scope is whole cities)."""
+    used = set() if filters is None else {k for k, v in filters.as_params().items() if v is not None}
+    period_dims = {None, "day", "week", "month", "weekday"}
+    if scope.sees_everything and used <= {"date_from", "date_to", "weekdays"} and {g1, g2} <= period_dims:
+        return "metrics_by_group_network"
+    if "hall" in (g1, g2):
+        return "metrics_by_group_sums"
+    return "metrics_by_group_rollup"
 
 
 def _both(db, monkeypatch, name, filters, scope, **params):
@@ -51,7 +63,8 @@ def assert_same(raw: pd.DataFrame, rolled: pd.DataFrame, what: str) -> None:
 
 def _snapshot(db) -> dict[str, pd.DataFrame]:
     orders = {"visit_rollup": rollups.VISIT_KEY, "wait_rollup": rollups.WAIT_KEY,
-              "value_rollup": rollups.VALUE_KEY}
+              "value_rollup": rollups.VALUE_KEY, "hall_rollup": ("hall_id",),
+              "network_wait_rollup": rollups.NETWORK_WAIT_KEY}
     return {t: _frame(db, f"select * from {t} order by {', '.join(k)}") for t, k in orders.items()}
 
 
@@ -88,7 +101,7 @@ def test_metrics_from_rollups_equal_metrics_from_visits_on_fixture(fixture_db, m
     for f, g1, g2 in _fixture_cases(scope):
         raw, rolled, by = _both(fixture_db, monkeypatch, "metrics_by_group", f, scope, group_1=g1, group_2=g2)
         # each fixture hall is a city of its own, so every scope is whole cities
-        assert by == "metrics_by_group_rollup"
+        assert by == expected_twin(f, scope, g1, g2)
         assert_same(raw, rolled, f"{f} {g1} {g2} {scope}")
 
 
@@ -96,7 +109,7 @@ def test_network_headline_from_rollups_is_the_hand_derived_one(fixture_db, monke
     # tests/test_queries_metrics.py derives these by hand from the 13 fixture visits
     monkeypatch.setenv("PEAKEND_ROLLUPS", "1")
     assert fixture_db.answering_query("metrics_by_group", None, EVERYTHING,
-                                      {"group_1": None, "group_2": None}) == "metrics_by_group_rollup"
+                                      {"group_1": None, "group_2": None}) == "metrics_by_group_network"
     row = fixture_db.query("metrics_by_group", group_1=None, group_2=None).iloc[0]
     assert row["visits"] == 13 and row["wait_n"] == 10
     assert row["wait_median_min"] == pytest.approx(7.0)
@@ -127,7 +140,6 @@ def test_summary_and_filter_options_from_rollups_on_fixture(fixture_db, monkeypa
         (VisitFilter(peak_min=4), {"group_1": None, "group_2": None}),
         (VisitFilter(abandoned=True), {"group_1": None, "group_2": None}),
         (VisitFilter(comment_contains="queue"), {"group_1": None, "group_2": None}),
-        (None, {"group_1": "hall", "group_2": None}),
         (None, {"group_1": "region", "group_2": "staff"}),
         (None, {"group_1": "hour", "group_2": None}),
         (None, {"group_1": "segment", "group_2": None}),
@@ -137,21 +149,71 @@ def test_what_the_rollups_do_not_keep_reads_the_visits(fixture_db, filters, para
     assert fixture_db.answering_query("metrics_by_group", filters, EVERYTHING, params) == "metrics_by_group"
 
 
+@pytest.mark.parametrize("scope", FIXTURE_SCOPES, ids=lambda s: s.cache_key())
+def test_metrics_per_hall_from_sums_and_waits_on_fixture(fixture_db, monkeypatch, scope):
+    for f in FIXTURE_FILTERS:
+        for g1, g2 in (("hall", None), ("hall", "day"), ("purpose", "hall")):
+            raw, rolled, by = _both(fixture_db, monkeypatch, "metrics_by_group", f, scope, group_1=g1, group_2=g2)
+            assert by == "metrics_by_group_sums"
+            assert_same(raw, rolled, f"{f} {g1} {g2} {scope}")
+
+
+def test_data_purposes_from_rollups(fixture_db, monkeypatch):
+    for scope in FIXTURE_SCOPES:
+        raw, rolled, by = _both(fixture_db, monkeypatch, "data_purposes", VisitFilter(), scope)
+        assert by == "data_purposes_rollup"
+        assert_same(raw, rolled, f"data_purposes {scope}")
+    f = VisitFilter(date_from=date(2026, 3, 2), date_to=date(2026, 3, 2))
+    assert fixture_db.answering_query("data_purposes", f, EVERYTHING, {}) == "data_purposes"
+
+
+NO_DRILL = {"drill_by_1": None, "drill_value_1": None, "drill_by_2": None, "drill_value_2": None}
+
+
+def test_newest_visits_read_only_the_days_they_need(fixture_db, monkeypatch):
+    # fixture days: 03-02 (8 visits), 03-03 (4), 03-08 (3); 03-08 and 03-03 hold 7 visits
+    plan = fixture_db.answering("explore_visits", VisitFilter(), EVERYTHING, {**NO_DRILL, "limit": 5, "offset": 0})
+    assert plan == ("explore_visits", VisitFilter(date_from=date(2026, 3, 3)))
+    plan = fixture_db.answering("explore_visits", VisitFilter(), EVERYTHING, {**NO_DRILL, "limit": 3, "offset": 0})
+    assert plan[1].date_from == date(2026, 3, 8)
+    # more than there are: the whole period; every visit (an export): the whole period
+    assert fixture_db.answering("explore_visits", VisitFilter(), EVERYTHING,
+                                {**NO_DRILL, "limit": 50, "offset": 0}) == ("explore_visits", VisitFilter())
+    assert fixture_db.answering("explore_visits", VisitFilter(), EVERYTHING,
+                                {**NO_DRILL, "limit": None, "offset": 0}) == ("explore_visits", VisitFilter())
+    cases = [
+        (VisitFilter(), NO_DRILL),
+        (VisitFilter(regions=("North",)), {**NO_DRILL, "drill_by_1": "hall", "drill_value_1": "H1"}),
+        (VisitFilter(purposes=("bill_payment",)), {**NO_DRILL, "drill_by_1": "day", "drill_value_1": "2026-03-08"}),
+        (VisitFilter(), {**NO_DRILL, "drill_by_1": "region", "drill_value_1": "North",
+                         "drill_by_2": "peak_moment", "drill_value_2": "counter_result"}),
+    ]
+    for scope in FIXTURE_SCOPES:
+        for f, drill in cases:
+            for limit, offset in ((2, 0), (2, 2), (3, 4), (50, 0)):
+                raw, rolled, _ = _both(fixture_db, monkeypatch, "explore_visits", f, scope,
+                                       **drill, limit=limit, offset=offset)
+                assert_same(raw, rolled, f"{f} {drill} {limit} {offset} {scope}")
+
+
 def test_filter_options_with_a_filter_read_the_visits(fixture_db):
     f = VisitFilter(date_from=date(2026, 3, 2), date_to=date(2026, 3, 2))
     assert fixture_db.answering_query("explore_filter_options", f, EVERYTHING, {}) == "explore_filter_options"
 
 
-def test_a_scope_that_splits_a_city_reads_the_visits(fixture_db, monkeypatch):
+def test_a_scope_that_splits_a_city_takes_its_waits_from_the_visits(fixture_db, monkeypatch):
     # Move H2 into H1's city: a scope of H1 alone is then half of Harbin, which the per-city
-    # wait histogram cannot tell apart.
+    # wait histogram cannot tell apart, so its waits come from the visits.
     with fixture_db.transaction() as cur:
         cur.execute("""create temp table moved as select * exclude (load_id) from halls where hall_id = 'H2'""")
         cur.execute("update moved set city = 'Harbin'")
         load_id = warehouse.start_load(cur, "halls", "test", "moved.csv")
         warehouse.insert_halls(cur, "moved", load_id)
     args = ("metrics_by_group", None, Scope.halls(["H1"]), {"group_1": None, "group_2": None})
-    assert fixture_db.answering_query(*args) == "metrics_by_group"
+    assert fixture_db.answering_query(*args) == "metrics_by_group_sums"
+    raw, rolled, _ = _both(fixture_db, monkeypatch, "metrics_by_group", None, Scope.halls(["H1"]),
+                           group_1="city", group_2=None)
+    assert_same(raw, rolled, "half of Harbin")
     assert fixture_db.answering_query("metrics_by_group", None, Scope.halls(["H1", "H2"]),
                                       {"group_1": None, "group_2": None}) == "metrics_by_group_rollup"
     raw, rolled, _ = _both(fixture_db, monkeypatch, "metrics_by_group", None, Scope.halls(["H1", "H2"]),
@@ -197,7 +259,7 @@ def _all_answers_agree(db, monkeypatch) -> None:
     for f in (VisitFilter(), VisitFilter(date_from=date(2026, 3, 2), date_to=date(2026, 3, 9))):
         for g1 in (None, "region", "city", "day", "purpose"):
             raw, rolled, by = _both(db, monkeypatch, "metrics_by_group", f, EVERYTHING, group_1=g1, group_2=None)
-            assert by == "metrics_by_group_rollup"
+            assert by == expected_twin(f, EVERYTHING, g1, None)
             assert_same(raw, rolled, f"{f} {g1}")
     for name, f in (("dataset_summary", None), ("explore_filter_options", VisitFilter())):
         raw, rolled, _ = _both(db, monkeypatch, name, f, EVERYTHING)
@@ -262,7 +324,7 @@ def test_waits_with_fractions_of_a_second_are_within_half_a_second(fixture_db, m
     ])
     f = VisitFilter(date_from=date(2026, 3, 10), date_to=date(2026, 3, 10))
     raw, rolled, by = _both(fixture_db, monkeypatch, "metrics_by_group", f, EVERYTHING, group_1=None, group_2=None)
-    assert by == "metrics_by_group_rollup"
+    assert by == "metrics_by_group_network"
     for col in ("wait_median_min", "wait_p90_min"):
         assert abs(raw[col].iloc[0] - rolled[col].iloc[0]) * 60 <= 0.5
     assert raw["wait_median_min"].iloc[0] != rolled["wait_median_min"].iloc[0]  # not whole seconds
@@ -298,13 +360,18 @@ def test_rollups_equal_visits_on_a_generated_network(network, monkeypatch):
     ]
     for scope in (EVERYTHING, Scope.halls(halls_of_region)):
         for f in filters if scope.sees_everything else filters[1:2]:
-            for g1, g2 in [(None, None), ("city", None), ("week", "peak_moment"), ("region", "day")]:
+            for g1, g2 in [(None, None), ("city", None), ("week", "peak_moment"), ("region", "day"), ("hall", None)]:
                 raw, rolled, by = _both(network, monkeypatch, "metrics_by_group", f, scope, group_1=g1, group_2=g2)
-                assert by == "metrics_by_group_rollup"
+                assert by == expected_twin(f, scope, g1, g2)
                 assert_same(raw, rolled, f"{f} {g1} {g2} {scope.cache_key()[:20]}")
-        for name, f in (("dataset_summary", None), ("explore_filter_options", VisitFilter())):
+        for name, f in (("dataset_summary", None), ("explore_filter_options", VisitFilter()),
+                        ("data_purposes", VisitFilter())):
             raw, rolled, _ = _both(network, monkeypatch, name, f, scope)
             assert_same(raw, rolled, name)
+        for offset in (0, 150, 2000):
+            raw, rolled, _ = _both(network, monkeypatch, "explore_visits", last_week, scope,
+                                   **NO_DRILL, limit=50, offset=offset)
+            assert_same(raw, rolled, f"newest visits from {offset}")
 
 
 def test_generated_waits_are_whole_seconds(network):

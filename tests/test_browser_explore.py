@@ -44,7 +44,7 @@ def visible_view(pg) -> dict:
     journey and the controls."""
     wait_for_app(pg)
     # The grid's cells reach the accessibility tree a moment after the run ends.
-    pg.wait_for_selector("[class*='st-key-xp_result_'] [role='gridcell']", timeout=60_000)
+    pg.wait_for_selector("[class*='st-key-xp_result_'] [role='gridcell']", state="attached", timeout=60_000)
     return {
         "result": pg.locator("[class*='st-key-xp_result_'] [role='gridcell']").all_text_contents(),
         "chart": pg.locator("[data-testid='stPlotlyChart'] text").all_text_contents(),

@@ -17,7 +17,7 @@ def _menu_on_fresh_server(browser, db_file, path):
         pg.goto(url + path)
         wait_for_app(pg)
         # Signed out, every URL shows the sign-in form and no menu at all (not the legacy one).
-        pg.wait_for_selector("[data-testid='stForm'] input[type='password']", timeout=90_000)
+        pg.wait_for_selector("[data-testid='stForm'] input[type='password']", timeout=180_000)
         wait_for_app(pg)
         assert pg.locator("[data-testid='stSidebarNav'] a").all_inner_texts() == []
         sign_in(pg, url + path, "hq")  # head office: every page is offered

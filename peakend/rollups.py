@@ -17,6 +17,9 @@ change), so a reader sees rollups and visits from the same commit:
 
 `value_rollup`   one row per hall x purpose x staff member x segment with visits: the
                  values the explore page's filters offer, without reading every visit.
+`city_rollup`    visit_rollup summed per day x city x purpose (tens of thousands of rows,
+                 whatever the number of halls), for numbers of whole cities, regions and
+                 the network.
 `network_wait_rollup`  wait_rollup summed over cities and purposes: one row per day x
                  wait, for the network's own numbers (a few hundred thousand rows at 100M
                  visits, against eleven million in wait_rollup).
@@ -100,6 +103,7 @@ WAIT_ROLLUP_COLUMNS = {
     "n": "bigint not null",
 }
 WAIT_KEY = ("day", "city", "purpose", "wait_s")
+CITY_KEY = ("day", "city", "purpose")
 NETWORK_WAIT_KEY = ("day", "wait_s")
 NETWORK_WAIT_COLUMNS = {"day": "date not null", "wait_s": "double not null", "n": "bigint not null"}
 
@@ -119,6 +123,30 @@ def create_tables(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute(_ddl("value_rollup", VALUE_ROLLUP_COLUMNS))
     create_hall_rollup(cur)
     create_network_wait_rollup(cur)
+    create_city_rollup(cur)
+
+
+def create_city_rollup(cur: duckdb.DuckDBPyConnection) -> None:
+    cols = {"day": "date not null", "city": "varchar not null", "purpose": "varchar not null",
+            **{c: t for c, t in VISIT_ROLLUP_COLUMNS.items() if c not in VISIT_KEY}}
+    cur.execute(_ddl("city_rollup", cols))
+
+
+def refresh_city_rollup(cur: duckdb.DuckDBPyConnection, cities: list[str] | None = None) -> None:
+    """city_rollup again from visit_rollup, for these cities (None: every city)."""
+    where = "" if cities is None else "where h.city in (select unnest($cities::varchar[]))"
+    params = {} if cities is None else {"cities": list(cities)}
+    cur.execute(f"delete from city_rollup {'' if cities is None else where.replace('h.city', 'city')}", params)
+    sums = ", ".join(f"sum(r.{c})::bigint as {c}" for c in _SUMS)
+    cur.execute(
+        f"""insert into city_rollup
+            select r.day, h.city, r.purpose, {sums}
+            from visit_rollup as r join halls as h on h.hall_id = r.hall_id
+            {where}
+            group by all
+            order by r.day, h.city""",
+        params,
+    )
 
 
 def create_hall_rollup(cur: duckdb.DuckDBPyConnection) -> None:
@@ -222,6 +250,7 @@ def rebuild(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute(f"insert into value_rollup select * from ({_value_rows_sql('visits')}) order by hall_id")
     rebuild_hall_rollup(cur)
     rebuild_network_wait_rollup(cur)
+    refresh_city_rollup(cur)
 
 
 # -- incremental maintenance: stage signed changes, then merge them in ------------------------
@@ -291,6 +320,15 @@ def apply_staged(cur: duckdb.DuckDBPyConnection) -> None:
     """Merge the staged changes into the rollups (rows whose counts reach zero go)."""
     _ensure_stage(cur)
     cur.execute("create or replace temp table halls_touched as select distinct hall_id from visit_rollup_delta")
+    cur.execute("create temp table if not exists city_rollup_delta as select * from city_rollup limit 0")
+    sums = ", ".join(f"sum(d.{c})" for c in _SUMS)
+    cur.execute(
+        f"""insert into city_rollup_delta
+            select d.day, h.city, d.purpose, {sums}
+            from visit_rollup_delta as d join halls as h on h.hall_id = d.hall_id
+            group by all"""
+    )
+    _merge(cur, "city_rollup", CITY_KEY, _SUMS, "day, city", "sum(visits) <> 0")
     _merge(cur, "visit_rollup", VISIT_KEY, _SUMS, "day, hall_id", "sum(visits) <> 0")
     cur.execute("delete from hall_rollup where hall_id in (select hall_id from halls_touched)")
     where = "where hall_id in (select hall_id from halls_touched)"
@@ -327,6 +365,14 @@ def refresh_service_level(cur: duckdb.DuckDBPyConnection, hall_ids: list[str] | 
             where r.hall_id = s.hall_id and r.day = s.day and r.purpose = s.purpose""",
         params,
     )
+    cities = None if hall_ids is None else [
+        r[0] for r in cur.execute(
+            "select distinct city from halls where hall_id in (select unnest($halls::varchar[]))",
+            {"halls": list(hall_ids)},
+        ).fetchall()
+    ]
+    if cities is None or cities:
+        refresh_city_rollup(cur, cities)
 
 
 def halls_changed(cur: duckdb.DuckDBPyConnection, before: str) -> None:
@@ -344,7 +390,11 @@ def halls_changed(cur: duckdb.DuckDBPyConnection, before: str) -> None:
     stage_waits(cur, source, -1, [ids], halls=f"(select * from {before} where city is not null)")
     stage_waits(cur, source, +1, [ids], halls="halls")
     apply_staged(cur)
-    refresh_service_level(cur, ids)
+    refresh_service_level(cur, ids)  # and their cities' sums, where they are now
+    left = [r[0] for r in cur.execute(
+        f"select distinct city from {moved} where city is not null").fetchall()]
+    if left:
+        refresh_city_rollup(cur, left)  # the cities they left
 
 
 # -- reading: which named query answers -------------------------------------------------------

@@ -264,6 +264,17 @@ def _network_wait_rollup(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS.append(_network_wait_rollup)
+
+
+def _city_rollup(con: duckdb.DuckDBPyConnection) -> None:
+    """The visit sums per day x city x purpose (peakend/rollups.py), from visit_rollup."""
+    from peakend import rollups
+
+    rollups.create_city_rollup(con)
+    rollups.refresh_city_rollup(con)
+
+
+MIGRATIONS.append(_city_rollup)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

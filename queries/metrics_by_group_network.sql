@@ -2,8 +2,8 @@
 with
 sums as (
     select
-        dimension_value($group_1, region, city, hall_id, purpose, peak_moment, null, null, day::timestamp) as group_1,
-        dimension_value($group_2, region, city, hall_id, purpose, peak_moment, null, null, day::timestamp) as group_2,
+        dimension_value($group_1, region, city, null, purpose, peak_moment, null, null, day::timestamp) as group_1,
+        dimension_value($group_2, region, city, null, purpose, peak_moment, null, null, day::timestamp) as group_2,
         sum(visits) as visits,
         sum(served_visits) as served_visits,
         sum(abandoned_visits) as abandoned_visits,
@@ -31,7 +31,7 @@ sums as (
         sum(overall_n) as overall_n,
         sum(promoters) as promoters,
         sum(detractors) as detractors,
-    from rollup_visits
+    from rollup_cities
     group by all
 ),
 wait_counts as (

@@ -64,7 +64,7 @@ def assert_same(raw: pd.DataFrame, rolled: pd.DataFrame, what: str) -> None:
 def _snapshot(db) -> dict[str, pd.DataFrame]:
     orders = {"visit_rollup": rollups.VISIT_KEY, "wait_rollup": rollups.WAIT_KEY,
               "value_rollup": rollups.VALUE_KEY, "hall_rollup": ("hall_id",),
-              "network_wait_rollup": rollups.NETWORK_WAIT_KEY}
+              "network_wait_rollup": rollups.NETWORK_WAIT_KEY, "city_rollup": rollups.CITY_KEY}
     return {t: _frame(db, f"select * from {t} order by {', '.join(k)}") for t, k in orders.items()}
 
 

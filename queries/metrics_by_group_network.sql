@@ -105,4 +105,6 @@ from sums as s
 left join wait_quantiles as q
     on q.group_1 is not distinct from s.group_1
     and q.group_2 is not distinct from s.group_2
+-- the network's own numbers: nothing at all for a user who does not see every hall
+where $scope_halls is null
 order by s.group_1 nulls first, s.group_2 nulls first

@@ -30,7 +30,12 @@ def _menu_on_fresh_server(browser, db_file, path):
         proc.wait(timeout=10)
 
 
-def test_every_page_url_opened_first_shows_the_app_navigation(browser, fixture_db_file):
+def test_every_page_url_opened_first_shows_the_app_navigation(browser, fixture_db_file, tmp_path):
+    # Its own copy: DuckDB lets one process open a file, and the shared test server may be
+    # holding the session's fixture file.
+    import shutil
+
+    fixture_db_file = shutil.copy(fixture_db_file, tmp_path / "navigation.duckdb")
     home_menu, _ = _menu_on_fresh_server(browser, fixture_db_file, "/?lang=en")
     legacy_names = {"app"} | {spec.file.split("/")[-1].removesuffix(".py") for spec in PAGES}
     for spec in PAGES:

@@ -20,6 +20,8 @@ def test_staffing_view_recomputes_when_the_target_changes(page, app_url):
             "80% of visits within 10 min, by the Erlang C model: 4 needed; 3.0 were in use.") in text
     assert "Understaffed hours: 10:00." in text
     chart = page.locator("[data-testid='stPlotlyChart']").filter(has_text="counters needed and in use")
+    # Plotly draws its SVG a moment after the script run ends.
+    chart.first.wait_for(state="visible", timeout=60_000)
     assert chart.count() == 1 and chart.is_visible()
     assert "Needed (Erlang C)" in chart.inner_text() and "In use: Understaffed" in chart.inner_text()
 

@@ -44,6 +44,7 @@ class Frames:
             halls[col] = own[col].reindex(halls.index).fillna(default[col])
         halls["wait_target_s"] = halls["wait_target_min"] * 60
         self.network_targets = default
+        self.targets = targets
         self.halls = halls.reset_index()
         moment = dict(zip(self.purposes["purpose"], self.purposes["peak_moment"]))
         df = visits.merge(
@@ -224,9 +225,13 @@ def hall_wait_distribution(fr, f, scope, band_min, cap_min):
 def hall_arrivals_by_hour(fr, f, scope):
     df = filtered(fr, f, scope)
     days = len(df[["hall_id", "visit_date"]].drop_duplicates())
-    g = df.groupby("arrival_hour")
+    called = ~df["abandoned"] & df["wait_s"].notna()
+    w = df.assign(sl_num=called & (df["wait_s"] <= df["wait_target_s"]),
+                  sl_den=called | (df["abandoned"] & (df["queue_s"] > df["wait_target_s"])))
+    g = w.groupby("arrival_hour")
     arrivals = pd.DataFrame({"arrivals": g.size(), "wait_n": g["wait_s"].count(),
-                             "wait_median_min": g["wait_s"].median() / 60})
+                             "wait_median_min": g["wait_s"].median() / 60,
+                             "service_level": g["sl_num"].sum() / g["sl_den"].sum().replace(0, np.nan)})
     s = df[df["counter_id"].notna() & df["service_started_at"].notna() & df["service_ended_at"].notna()]
     first = s["service_started_at"].dt.hour
     last = np.maximum(first, (s["service_ended_at"] - pd.Timedelta(seconds=1)).dt.hour)
@@ -247,6 +252,7 @@ def hall_arrivals_by_hour(fr, f, scope):
         "counters_in_use": out["counter_hours"].fillna(0) / days,
         "wait_n": out["wait_n"].fillna(0),
         "wait_median_min": out["wait_median_min"],
+        "service_level": out["service_level"],
         "open_days": days,
     }).sort_values("hour").reset_index(drop=True)
 
@@ -356,12 +362,35 @@ def explore_visits(fr, f, scope, drill_by_1, drill_value_1, drill_by_2, drill_va
     df = df.iloc[offset:end]
     out = df[["visit_id", "arrived_at", "hall_id", "hall_name", "region", "city", "purpose", "peak_moment",
               "staff_id", "counter_id", "segment", "abandoned"]].copy()
-    out["wait_min"] = (df["wait_s"] / 60).round(1)
-    out["service_min"] = (df["service_s"] / 60).round(1)
+    out["wait_min"] = _round1(df["wait_s"] / 60)
+    out["service_min"] = _round1(df["service_s"] / 60)
     for c in ("peak_score", "exit_score", "peak_end", "overall_score", "exit_comment", "called_at",
               "service_started_at", "service_ended_at", "left_at"):
         out[c] = df[c]
     return out.reset_index(drop=True)
+
+
+def _round1(x: pd.Series) -> pd.Series:
+    # SQL's round() takes halves away from zero; numpy's to the even neighbour
+    return np.sign(x) * np.floor(np.abs(x) * 10 + 0.5) / 10
+
+
+def data_purposes(fr, f, scope):
+    counts = filtered(fr, f, scope).groupby("purpose").size()
+    out = fr.purposes[["purpose", "label_zh", "label_en", "peak_moment"]].copy()
+    out["visits"] = out["purpose"].map(counts).fillna(0).astype("int64")
+    return out.sort_values(["peak_moment", "purpose"]).reset_index(drop=True)
+
+
+def data_targets(fr, f, scope):
+    cols = ["wait_target_min", "service_level_target", "max_abandonment", "peak_target", "exit_target"]
+    default = fr.targets[fr.targets["hall_id"] == "*"]
+    first = pd.DataFrame({"hall_id": ["*"], "hall_name": [None], "region": [None],
+                          **{c: default[c].to_numpy() for c in cols}})
+    halls = halls_in_scope(fr, None, scope)[["hall_id", "hall_name", "region"]]
+    own = fr.targets[fr.targets["hall_id"] != "*"].set_index("hall_id")[cols]
+    rest = halls.join(own, on="hall_id").sort_values(["region", "hall_name"])
+    return pd.concat([first, rest], ignore_index=True)
 
 
 def explore_saved_views(fr, f, scope, owner):
@@ -424,6 +453,8 @@ ANSWERS: dict[str, Callable] = {
     "explore_saved_views": explore_saved_views,
     "insights_wait_tolerance": insights_wait_tolerance,
     "insights_rating_covariance": insights_rating_covariance,
+    "data_purposes": data_purposes,
+    "data_targets": data_targets,
 }
 
 

@@ -139,8 +139,8 @@ def run_pandas(opts, db: Path, copies: int, env: dict, work: Path, measured: dic
 def _sample_bytes_per_visit(db: Path) -> float:
     """Frame bytes per visit, measured on the first 200,000 visits of this database."""
     code = (
-        "import sys, duckdb; con = duckdb.connect(sys.argv[1], read_only=True, "
-        "config={'enable_progress_bar': False}); "
+        "import sys, duckdb; con = duckdb.connect(sys.argv[1], read_only=True); "
+        "con.execute('set enable_progress_bar = false'); "
         "df = con.execute('select * from visits limit 200000').df(); "
         "print(df.memory_usage(deep=True).sum() / len(df))"
     )

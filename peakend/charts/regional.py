@@ -241,9 +241,12 @@ def trend_small_multiples(
     ids = list(dict.fromkeys(trend["id"]))
     labels = dict(zip(trend["id"], trend["label"]))
     rows = max(1, math.ceil(len(ids) / columns))
+    spacing = 0.3 / rows + 0.04
+    if rows > 1:  # plotly refuses more than 1 / (rows - 1): a region of 80 halls has 20 rows
+        spacing = min(spacing, 0.9 / (rows - 1))
     fig = make_subplots(
         rows=rows, cols=columns, shared_xaxes=True, shared_yaxes=True,
-        subplot_titles=[labels[i] for i in ids], vertical_spacing=0.3 / rows + 0.04,
+        subplot_titles=[labels[i] for i in ids], vertical_spacing=spacing,
         horizontal_spacing=0.03,
     )
     target_lines: list[dict] = []

@@ -119,6 +119,15 @@ async def choose_period(pg, key: str, label: str) -> float | None:
     return time.perf_counter() - started
 
 
+async def choose_other_period(pg, key: str) -> float | None:
+    """Move the period to the other of the last 7 / last 30 days, whichever it isn't now."""
+    box = pg.locator(f".st-key-{key} [role='combobox']")
+    if not await box.count():
+        return None
+    now = await box.first.input_value()
+    return await choose_period(pg, key, "Last 7 days" if now == "Last 30 days" else "Last 30 days")
+
+
 async def errors_shown(pg) -> list[str]:
     return [t.strip()[:300] for t in await pg.locator("[data-testid='stException']").all_inner_texts()]
 

@@ -91,13 +91,18 @@ region_trend = regional.trend_frame(
     run("metrics_by_group", current, group_1="region", group_2=grain),
     league[["region"]].drop_duplicates(), trend_metric, min_n, id_column="region",
 )
+panel_halls = regional.trend_panel_halls(league, trend_metric)
 st.plotly_chart(
     charts.trend_small_multiples(
         trend, region_trend, regional.hall_regions(league),
         regional.hall_targets(league, trend_metric), trend_metric,
         t("regional.trend.title", metric=METRICS[trend_metric].label, grain=t(f"regional.trend.grain.{grain}")),
+        hall_ids=panel_halls,
     )
 )
+if len(panel_halls) < len(league):
+    st.caption(t("regional.trend.panels_capped", shown=formatting.number(len(panel_halls)),
+                 total=formatting.number(len(league)), metric=METRICS[trend_metric].label))
 st.caption(t("regional.trend.caption", min_n=formatting.number(min_n)))
 
 # --- region against region (for users who see more than one) ----------------------------------

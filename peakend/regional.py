@@ -289,6 +289,26 @@ def trend_frame(
     return out.sort_values(["id", "period"]).reset_index(drop=True)
 
 
+# Small multiples stay readable up to about this many panels; a region of 80 halls (or a
+# network of thousands) gets the halls most in need, and the league table keeps every
+# hall's sparkline.
+MAX_TREND_PANELS = 24
+
+
+def trend_panel_halls(league: pd.DataFrame, metric_key: str, limit: int = MAX_TREND_PANELS) -> list[str]:
+    """The halls that get a small-multiple panel, in table order when they all fit; else
+    the `limit` ranked lowest on the metric, worst first (volumes: the busiest first).
+    Unranked (thin) halls come after every ranked one."""
+    if len(league) <= limit:
+        return [str(h) for h in league["hall_id"]]
+    rank = f"{metric_key}_rank"
+    if rank in league:
+        order = league.sort_values(rank, ascending=False, na_position="last", kind="stable")
+    else:
+        order = league.sort_values(metric_key, ascending=False, na_position="last", kind="stable")
+    return [str(h) for h in order["hall_id"].head(limit)]
+
+
 def sparklines(trend: pd.DataFrame, ids: pd.Series) -> list[list[float]]:
     """Per id (in the order of `ids`), the trend's values oldest first, missing points left
     out (a sparkline shows the shape, the small multiples show the dates)."""

@@ -234,11 +234,14 @@ def trend_small_multiples(
     metric_key: str,
     title: str,
     columns: int = 4,
+    hall_ids: list[str] | None = None,
 ) -> go.Figure:
-    """One small panel per hall: its trend (blue), its region's (grey, dotted) and its
+    """One small panel per hall (those of `hall_ids` with a trend, in that order; else
+    every hall of the trend): its trend (blue), its region's (grey, dotted) and its
     target (red, dashed) on shared axes, so the panels compare at a glance."""
     metric = METRICS[metric_key]
-    ids = list(dict.fromkeys(trend["id"]))
+    present = dict.fromkeys(trend["id"])
+    ids = [h for h in hall_ids if h in present] if hall_ids is not None else list(present)
     labels = dict(zip(trend["id"], trend["label"]))
     rows = max(1, math.ceil(len(ids) / columns))
     spacing = 0.3 / rows + 0.04

@@ -314,15 +314,18 @@ def drill_down(league: pd.DataFrame, position: int | None) -> None:
 def export_buttons(league: pd.DataFrame, current: VisitFilter) -> None:
     frame = regional.export_frame(league)
     name = f"peakend_regional_{current.date_from:%Y%m%d}_{current.date_to:%Y%m%d}"
+    sheet = t("regional.export.sheet")
     row = st.container(horizontal=True)
     with row:
+        # callables: each file is made when its button is clicked, not on every rerun
+        # (the Excel file of a large region took a tenth of the page's render)
         st.download_button(
-            t("regional.export.csv"), regional.to_csv(frame), file_name=f"{name}.csv",
+            t("regional.export.csv"), lambda: regional.to_csv(frame), file_name=f"{name}.csv",
             mime="text/csv", icon=":material/download:", on_click="ignore", key="regional_csv",
         )
         st.download_button(
             t("regional.export.excel"),
-            regional.to_excel(frame, league, t("regional.export.sheet")),
+            lambda: regional.to_excel(frame, league, sheet),
             file_name=f"{name}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             icon=":material/table_view:", on_click="ignore", key="regional_xlsx",

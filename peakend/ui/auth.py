@@ -24,6 +24,7 @@ from peakend.auth.store import utcnow
 from peakend.i18n import t
 from peakend.scope import Scope
 from peakend.ui import navigation
+from peakend.ui.legacy_pages import enforce_app_navigation
 from peakend.ui.navigation import ROOT, PageSpec, page_allowed
 from peakend.ui.session import database
 
@@ -70,6 +71,9 @@ def refresh_session() -> User | None:
 
 
 def _signed_in() -> tuple[User, Scope] | None:
+    # A page run by Streamlit's legacy pages/ mode (several first visits of a page URL at
+    # once on a fresh server) reruns through app.py before it shows anything.
+    enforce_app_navigation()
     got = st.session_state.get(_SIGNED_IN)
     if got is None and _TICKET in st.session_state:
         refresh_session()  # a page run without app.py (AppTest on a page file)
@@ -250,6 +254,7 @@ def _submit_password() -> None:
 
 def password_form() -> None:
     """User name and password, and what came of the last attempt."""
+    enforce_app_navigation()  # /signin opened directly on a fresh server: see _signed_in()
     with st.form("signin", enter_to_submit=True):
         st.text_input(t("auth.username"), key=_NAME_KEY, autocomplete="username", max_chars=64)
         st.text_input(t("auth.password"), key=_PASSWORD_KEY, type="password",

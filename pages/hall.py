@@ -10,7 +10,7 @@ from peakend.metrics import MIN_RATINGS_DEFAULT
 from peakend.ui import url_state
 from peakend.ui.cards import metric_card
 from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
-from peakend.ui.data import run
+from peakend.ui.data import ask, fetch, run
 from peakend.ui.hall import comment_columns
 
 st.title(t("hall.title"))
@@ -49,8 +49,27 @@ if hall_id is None:
 this_hall = hall.hall_row(halls, hall_id)
 period = hall.hall_filter(hall_id, date_from, date_to, chosen_purposes, chosen_moments)
 comparison = period.previous_period()
-current = hall.first_row(run("metrics_by_group", period, group_1=None, group_2=None))
-previous = hall.first_row(run("metrics_by_group", comparison, group_1=None, group_2=None))
+grain = hall.trend_grain(date_from, date_to)
+# every section's data at once (the comment search, which waits for its box, comes later)
+data = fetch(
+    current=ask("metrics_by_group", period, group_1=None, group_2=None),
+    previous=ask("metrics_by_group", comparison, group_1=None, group_2=None),
+    trend=ask("metrics_by_group", period, group_1=grain, group_2=None),
+    heatmap=ask("hall_wait_heatmap", period),
+    distribution=ask(
+        "hall_wait_distribution", period, band_min=hall.DISTRIBUTION_BAND_MIN, cap_min=hall.DISTRIBUTION_CAP_MIN
+    ),
+    arrivals=ask("hall_arrivals_by_hour", period),
+    peak_distribution=ask("hall_peak_distribution", period),
+    staff=ask("metrics_by_group", period, group_1="staff", group_2="peak_moment"),
+    tolerance=ask("hall_peak_by_wait_band", period, wait_band_edges=list(hall.WAIT_BAND_EDGES)),
+    exit_distribution=ask("hall_exit_distribution", period),
+    comments=ask("hall_exit_comments", period, limit=None),
+    unhappy=ask("hall_unhappy_exits", period),
+    journey=ask("hall_journey", period, wait_band_edges=list(hall.WAIT_BAND_EDGES)),
+)
+current = hall.first_row(data["current"])
+previous = hall.first_row(data["previous"])
 first, last = formatting.day(date_from), formatting.day(date_to)
 if current is None:
     st.info(t("hall.no_visits", hall=this_hall["hall_name"], first=first, last=last))
@@ -73,8 +92,7 @@ for row_keys in (
             metric_card(key, current, previous, this_hall)
 st.caption(t("hall.cards_note", min_n=formatting.number(MIN_RATINGS_DEFAULT)))
 
-grain = hall.trend_grain(date_from, date_to)
-trend = run("metrics_by_group", period, group_1=grain, group_2=None)
+trend = data["trend"]
 wait_target = float(this_hall["wait_target_min"])
 peak_target = float(this_hall["peak_target"])
 exit_target = float(this_hall["exit_target"])
@@ -85,12 +103,10 @@ measure = st.segmented_control(
     t("hall.queue.heatmap_measure"), ["wait", "arrivals"], key="hall_heatmap_measure", default="wait",
     format_func=lambda m: t(f"hall.queue.measure.{m}"), required=True,
 )
-st.plotly_chart(charts.wait_heatmap(run("hall_wait_heatmap", period), measure))
+st.plotly_chart(charts.wait_heatmap(data["heatmap"], measure))
 left, right = st.columns(2)
 with left:
-    distribution = run(
-        "hall_wait_distribution", period, band_min=hall.DISTRIBUTION_BAND_MIN, cap_min=hall.DISTRIBUTION_CAP_MIN
-    )
+    distribution = data["distribution"]
     if distribution.empty:
         st.info(t("hall.queue.no_waits"))
     else:
@@ -100,13 +116,13 @@ with left:
 with right:
     st.plotly_chart(charts.wait_trend(trend, wait_target, grain))
 st.plotly_chart(charts.arrivals_vs_counters(
-    run("hall_arrivals_by_hour", period), this_hall["counters"], float(this_hall["service_level_target"])
+    data["arrivals"], this_hall["counters"], float(this_hall["service_level_target"])
 ))
 st.caption(t("hall.queue.staffing_note"))
 
 # --- peak moments -----------------------------------------------------------------------------
 st.header(t("hall.peak.title"))
-peak_distribution = run("hall_peak_distribution", period)
+peak_distribution = data["peak_distribution"]
 if peak_distribution.empty:
     st.info(t("hall.peak.no_ratings"))
 else:
@@ -117,20 +133,20 @@ else:
         st.plotly_chart(charts.peak_trend(trend, peak_target, grain))
     left, right = st.columns(2)
     with left:
-        staff = hall.staff_peak_scores(run("metrics_by_group", period, group_1="staff", group_2="peak_moment"))
+        staff = hall.staff_peak_scores(data["staff"])
         if staff.empty:
             st.info(t("hall.peak.no_staff"))
         else:
             st.plotly_chart(charts.staff_scores(staff, MIN_RATINGS_DEFAULT))
     with right:
-        curve = run("hall_peak_by_wait_band", period, wait_band_edges=list(hall.WAIT_BAND_EDGES))
+        curve = data["tolerance"]
         st.plotly_chart(charts.wait_tolerance(curve, peak_target, MIN_RATINGS_DEFAULT))
         falloff = hall.tolerance_falloff(curve, peak_target, MIN_RATINGS_DEFAULT)
         st.markdown("\n".join(f"- {s}" for s in hall.tolerance_sentences(falloff, peak_target, MIN_RATINGS_DEFAULT)))
 
 # --- exit moment ------------------------------------------------------------------------------
 st.header(t("hall.exit.title"))
-exit_distribution = run("hall_exit_distribution", period)
+exit_distribution = data["exit_distribution"]
 if exit_distribution.empty:
     st.info(t("hall.exit.no_ratings"))
 else:
@@ -140,7 +156,7 @@ else:
     with right:
         st.plotly_chart(charts.exit_trend(trend, exit_target, grain))
 
-comments = run("hall_exit_comments", period, limit=None)
+comments = data["comments"]
 if comments.empty:
     st.info(t("hall.exit.no_comments"))
 else:
@@ -170,8 +186,8 @@ else:
 
 # --- the journey ------------------------------------------------------------------------------
 st.header(t("hall.journey.title"))
-st.markdown(hall.unhappy_exit_statement(hall.first_row(run("hall_unhappy_exits", period)), wait_target))
-journey = run("hall_journey", period, wait_band_edges=list(hall.WAIT_BAND_EDGES))
+st.markdown(hall.unhappy_exit_statement(hall.first_row(data["unhappy"]), wait_target))
+journey = data["journey"]
 if journey.empty:
     st.info(t("hall.journey.no_visits"))
 else:

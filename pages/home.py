@@ -7,7 +7,7 @@ from peakend.filters import VisitFilter, period_preset
 from peakend.i18n import t
 from peakend.ui.attention import needs_attention_section
 from peakend.ui.cards import metric_card
-from peakend.ui.data import run
+from peakend.ui.data import ask, fetch, run
 
 st.title(t("home.title"))
 
@@ -31,10 +31,14 @@ st.caption(
 
 date_from, date_to = period_preset("last_30_days", summary["last_day"])
 period = VisitFilter(date_from=date_from, date_to=date_to)
-current = run("metrics_by_group", period, group_1=None, group_2=None).iloc[0]
-previous_rows = run("metrics_by_group", period.previous_period(), group_1=None, group_2=None)
-previous = previous_rows.iloc[0] if len(previous_rows) else None
-targets = run("network_targets").iloc[0]
+data = fetch(
+    current=ask("metrics_by_group", period, group_1=None, group_2=None),
+    previous=ask("metrics_by_group", period.previous_period(), group_1=None, group_2=None),
+    targets=ask("network_targets"),
+)
+current = data["current"].iloc[0]
+previous = data["previous"].iloc[0] if len(data["previous"]) else None
+targets = data["targets"].iloc[0]
 
 st.subheader(
     t("home.headline", first=formatting.day(date_from), last=formatting.day(date_to))

@@ -10,7 +10,7 @@ from peakend.i18n import t
 from peakend.metrics import METRICS
 from peakend.ui import regional as view
 from peakend.ui.controls import period_control, show_dropped_url_values
-from peakend.ui.data import run
+from peakend.ui.data import ask, fetch, run
 
 st.title(t("regional.title"))
 st.caption(t("regional.intro"))
@@ -49,14 +49,25 @@ by_hall = run("metrics_by_group", current, group_1="hall", group_2=None)
 if by_hall.empty:
     st.info(t("regional.no_visits", first=formatting.day(date_from), last=formatting.day(date_to)))
     st.stop()
-league = regional.league_table(
-    halls,
-    by_hall,
-    run("metrics_by_group", comparison, group_1="hall", group_2=None) if comparison else None,
-    run("metrics_by_group", current, group_1="region", group_2=None),
-    min_n,
-    regions,
+trend_metric = view.trend_metric_value()
+grain = regional.trend_grain(current, trend_metric)
+every_region = current.replace(regions=None)
+several_regions = len(all_regions) > 1
+# every section's data at once
+data = fetch(
+    previous=ask("metrics_by_group", comparison, group_1="hall", group_2=None) if comparison else None,
+    regions=ask("metrics_by_group", current, group_1="region", group_2=None),
+    trend=ask("metrics_by_group", current, group_1="hall", group_2=grain),
+    waits=ask("regional_wait_distribution", current),
+    region_trend=ask("metrics_by_group", current, group_1="region", group_2=grain),
+    every_region=ask("metrics_by_group", every_region, group_1="region", group_2=None) if several_regions else None,
+    every_region_before=(
+        ask("metrics_by_group", comparison.replace(regions=None), group_1="region", group_2=None)
+        if several_regions and comparison else None
+    ),
+    network=ask("metrics_by_group", every_region, group_1=None, group_2=None) if several_regions else None,
 )
+league = regional.league_table(halls, by_hall, data["previous"], data["regions"], min_n, regions)
 
 # --- league table -----------------------------------------------------------------------------
 st.subheader(t("regional.league.title"))
@@ -66,11 +77,8 @@ c_details, c_metric = st.columns([3, 2])
 with c_details:
     details = view.detail_control()
 with c_metric:
-    trend_metric = view.trend_metric_control()
-grain = regional.trend_grain(current, trend_metric)
-trend = regional.trend_frame(
-    run("metrics_by_group", current, group_1="hall", group_2=grain), league, trend_metric, min_n
-)
+    view.trend_metric_control()
+trend = regional.trend_frame(data["trend"], league, trend_metric, min_n)
 picked = view.table_view(
     league, details, regional.sparklines(trend, league["hall_id"]), trend_metric, min_n,
     comparison, key="regional_league",
@@ -85,10 +93,10 @@ st.plotly_chart(charts.quadrant(regional.quadrant(league), t("regional.quadrant.
 
 # --- distributions and trends -----------------------------------------------------------------
 st.subheader(t("regional.dist.title"))
-boxes = regional.wait_boxes(run("regional_wait_distribution", current), league, min_n)
+boxes = regional.wait_boxes(data["waits"], league, min_n)
 st.plotly_chart(charts.wait_boxes(boxes, t("regional.box.title")))
 region_trend = regional.trend_frame(
-    run("metrics_by_group", current, group_1="region", group_2=grain),
+    data["region_trend"],
     league[["region"]].drop_duplicates(), trend_metric, min_n, id_column="region",
 )
 panel_halls = regional.trend_panel_halls(league, trend_metric)
@@ -106,17 +114,10 @@ if len(panel_halls) < len(league):
 st.caption(t("regional.trend.caption", min_n=formatting.number(min_n)))
 
 # --- region against region (for users who see more than one) ----------------------------------
-if len(all_regions) > 1:
+if several_regions:
     st.subheader(t("regional.regions.title"))
     st.caption(t("regional.regions.caption"))
-    every_region = current.replace(regions=None)
-    by_region = regional.region_table(
-        run("metrics_by_group", every_region, group_1="region", group_2=None),
-        run("metrics_by_group", comparison.replace(regions=None), group_1="region", group_2=None)
-        if comparison else None,
-        run("metrics_by_group", every_region, group_1=None, group_2=None),
-        min_n,
-    )
+    by_region = regional.region_table(data["every_region"], data["every_region_before"], data["network"], min_n)
     view.table_view(by_region, details, None, None, min_n, comparison, key="regional_regions_table", entity="region")
     st.plotly_chart(
         charts.quadrant(

@@ -14,7 +14,7 @@ from peakend.i18n import t
 from peakend.insights.attention import HallAttention, needs_attention
 from peakend.insights.text import diagnosis_text, problem_text
 from peakend.metrics import MIN_RATINGS_DEFAULT
-from peakend.ui.data import run
+from peakend.ui.data import ask, fetch
 from peakend.ui.auth import current_user
 from peakend.ui.navigation import PAGES, ROOT, page_allowed
 
@@ -27,12 +27,12 @@ def needs_attention_section(last_day: date, min_n: int = MIN_RATINGS_DEFAULT) ->
     """Draw the section for the 7 days that end on the data's last day."""
     first, last = period_preset("last_7_days", last_day)
     week = VisitFilter(date_from=first, date_to=last)
-    items = needs_attention(
-        run("halls_in_scope"),
-        run("metrics_by_group", week, group_1="hall", group_2=None),
-        run("metrics_by_group", week.previous_period(), group_1="hall", group_2=None),
-        min_n,
+    data = fetch(
+        halls=ask("halls_in_scope"),
+        week=ask("metrics_by_group", week, group_1="hall", group_2=None),
+        week_before=ask("metrics_by_group", week.previous_period(), group_1="hall", group_2=None),
     )
+    items = needs_attention(data["halls"], data["week"], data["week_before"], min_n)
     st.subheader(t("insights.attention.title", first=formatting.day(first), last=formatting.day(last)))
     st.caption(t("insights.attention.note", min_n=formatting.number(min_n)))
     if not items:

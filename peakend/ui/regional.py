@@ -104,11 +104,23 @@ def detail_control() -> list[str]:
     return list(chosen)
 
 
-def trend_metric_control() -> str:
+def _seed_trend_metric() -> list[str]:
     options = list(regional.LEAGUE_METRICS)
     url_state.seed(
         "regional_metric", url_state.read("metric", str, lambda v: v in options) or "wait_median_min"
     )
+    return options
+
+
+def trend_metric_value() -> str:
+    """The trend metric chosen, before its control is drawn (beside the table, further
+    down): the page asks for every section's data first."""
+    _seed_trend_metric()
+    return st.session_state["regional_metric"]
+
+
+def trend_metric_control() -> str:
+    options = _seed_trend_metric()
     choice = st.selectbox(
         t("regional.controls.trend_metric"), options, key="regional_metric",
         format_func=lambda k: METRICS[k].label,

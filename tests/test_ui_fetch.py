@@ -1,0 +1,66 @@
+"""peakend.ui.data.fetch: several named queries at once give exactly what `run` gives one
+at a time, scoped to the signed-in user, and really run side by side."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import sign_in_apptest
+
+SCRIPT = """
+import threading
+import streamlit as st
+from peakend.db import Database
+from peakend.filters import VisitFilter
+from peakend.ui.data import ask, fetch, run
+
+st.cache_data.clear()  # every query really runs, in this script run
+threads = set()
+original = Database.query
+def recording(db, *args, **kwargs):
+    threads.add(threading.current_thread().name)
+    return original(db, *args, **kwargs)
+Database.query = recording
+try:
+    f = VisitFilter()
+    together = fetch(
+        halls=ask("metrics_by_group", f, group_1="hall", group_2=None),
+        network=ask("metrics_by_group", f, group_1=None, group_2=None),
+        heatmap=ask("hall_wait_heatmap", f),
+        skipped=None,
+    )
+finally:
+    Database.query = original
+one_by_one = {
+    "halls": run("metrics_by_group", f, group_1="hall", group_2=None),
+    "network": run("metrics_by_group", f, group_1=None, group_2=None),
+    "heatmap": run("hall_wait_heatmap", f),
+}
+st.session_state["same"] = {k: together[k].equals(v) for k, v in one_by_one.items()}
+st.session_state["skipped"] = together["skipped"]
+st.session_state["halls"] = sorted(together["halls"]["group_1"])
+st.session_state["median"] = float(together["network"]["wait_median_min"].iloc[0])
+st.session_state["threads"] = sorted(threads)
+"""
+
+
+@pytest.fixture
+def app(fixture_db_file, monkeypatch):
+    monkeypatch.setenv("PEAKEND_DB", str(fixture_db_file))
+    return AppTest.from_string(SCRIPT, default_timeout=60)
+
+
+def test_fetch_answers_as_run_does_two_at_a_time(app):
+    sign_in_apptest(app, "hq").run()
+    assert not app.exception
+    state = app.session_state
+    assert state["same"] == {"halls": True, "network": True, "heatmap": True}
+    assert state["skipped"] is None
+    assert state["halls"] == ["H1", "H2", "H3"]
+    assert state["median"] == 7.0  # the fixture's hand-derived network median wait
+    assert len(state["threads"]) == 2 and all(n.startswith("peakend-query") for n in state["threads"])
+
+
+def test_fetch_keeps_the_signed_in_users_scope(app):
+    sign_in_apptest(app, "h2h3").run()  # a manager of H2 and H3 only
+    assert not app.exception
+    assert app.session_state["halls"] == ["H2", "H3"]

@@ -15,14 +15,15 @@ from peakend.ui.hall import comment_columns
 
 st.title(t("hall.title"))
 
-summary = run("dataset_summary").iloc[0]
+base = fetch(summary=ask("dataset_summary"), halls=ask("halls_in_scope"), purposes=ask("purposes"))
+summary = base["summary"].iloc[0]
 if not summary["visits"]:
     st.info(t("hall.empty_db"))
     st.stop()
 
 # --- controls ---------------------------------------------------------------------------------
-halls = run("halls_in_scope")
-purposes = run("purposes")
+halls = base["halls"]
+purposes = base["purposes"]
 purpose_label = dict(zip(purposes["purpose"], purposes["label_zh" if get_language() == "zh" else "label_en"]))
 url_state.seed("hall_purposes", url_state.read_list("purpose", purpose_label))
 url_state.seed("hall_moments", url_state.read_list("moment", hall.ALL_PEAK_MOMENTS))

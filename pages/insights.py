@@ -11,18 +11,19 @@ from peakend.insights import moments, peak_end, staffing, text, tolerance
 from peakend.metrics import MIN_RATINGS_DEFAULT
 from peakend.ui import insights as view
 from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
-from peakend.ui.data import run
+from peakend.ui.data import ask, fetch, run
 
 st.title(t("insights.title"))
 st.caption(t("insights.intro"))
 
-summary = run("dataset_summary").iloc[0]
+base = fetch(summary=ask("dataset_summary"), halls=ask("halls_in_scope"))
+summary = base["summary"].iloc[0]
 if not summary["visits"]:
     st.info(t("insights.empty"))
     st.stop()
 
 # --- controls ---------------------------------------------------------------------------------
-halls = run("halls_in_scope")
+halls = base["halls"]
 c_hall, c_period = st.columns(2)
 with c_hall:
     hall_id = hall_picker(halls)
@@ -38,7 +39,12 @@ st.caption(t("insights.period_is", hall=hall["hall_name"], region=hall["region"]
 
 # --- 1. what to fix first -----------------------------------------------------------------------
 st.header(t("insights.todo.title"))
-region_rows = run("insights_moments", view.area_filter("region", hall, date_from, date_to))
+hall_period = view.area_filter("hall", hall, date_from, date_to)
+first_data = fetch(
+    region_rows=ask("insights_moments", view.area_filter("region", hall, date_from, date_to)),
+    weekdays=ask("metrics_by_group", hall_period, group_1="weekday", group_2=None),
+)
+region_rows = first_data["region_rows"]
 lines, bench = moments.todo_list(region_rows, hall_id, hall, MIN_RATINGS_DEFAULT)
 st.markdown(t("insights.todo.model"))
 st.caption(text.benchmark_sentence(bench, hall["hall_name"], hall["region"], MIN_RATINGS_DEFAULT,
@@ -58,16 +64,15 @@ with st.expander(t("insights.todo.evidence")):
 
 # --- 2. staffing what-if ------------------------------------------------------------------------
 st.header(t("insights.staffing.title"))
-hall_period = view.area_filter("hall", hall, date_from, date_to)
-weekday, what_if = view.staffing_controls(
-    hall, staffing.busiest_weekday(run("metrics_by_group", hall_period, group_1="weekday", group_2=None))
-)
+weekday, what_if = view.staffing_controls(hall, staffing.busiest_weekday(first_data["weekdays"]))
 day = hall_period.replace(weekdays=(weekday,))
+day_data = fetch(
+    arrivals=ask("hall_arrivals_by_hour", day),
+    hours=ask("metrics_by_group", day, group_1="hour", group_2=None),
+    whole_day=ask("metrics_by_group", day, group_1=None, group_2=None),
+)
 table = staffing.staffing_table(
-    run("hall_arrivals_by_hour", day),
-    run("metrics_by_group", day, group_1="hour", group_2=None),
-    first_row(run("metrics_by_group", day, group_1=None, group_2=None)),
-    what_if, hall["counters"],
+    day_data["arrivals"], day_data["hours"], first_row(day_data["whole_day"]), what_if, hall["counters"]
 )
 st.markdown("\n".join(f"- {s}" for s in text.staffing_sentences(
     table, hall["hall_name"], weekday, what_if.service_level_target, what_if.wait_target_min, hall["counters"])))
@@ -84,7 +89,12 @@ st.header(t("insights.rule.title"))
 level = view.level_control(hall, halls)
 place = view.place_name(level, hall, halls)
 area = view.area_filter(level, hall, date_from, date_to)
-verdict = peak_end.analyse(peak_end.Summary.from_row(run("insights_rating_covariance", area).iloc[0]))
+area_data = fetch(
+    covariance=ask("insights_rating_covariance", area),
+    tolerance=ask("insights_wait_tolerance", area, max_wait_min=tolerance.MAX_WAIT_MIN),
+    purposes=ask("purposes"),
+)
+verdict = peak_end.analyse(peak_end.Summary.from_row(area_data["covariance"].iloc[0]))
 st.markdown("\n\n".join(text.rule_sentences(verdict, place)))
 if verdict.full is not None:
     effects = text.effects_frame(verdict)
@@ -95,8 +105,8 @@ st.caption(t("insights.rule.basis", place=place, first=first, last=last, n=forma
 # --- 4. wait tolerance ----------------------------------------------------------------------------
 st.header(t("insights.tolerance.title"))
 peak_target, wait_target = float(hall["peak_target"]), float(hall["wait_target_min"])
-results = tolerance.fit_purposes(run("insights_wait_tolerance", area, max_wait_min=tolerance.MAX_WAIT_MIN), peak_target)
-purposes = run("purposes")
+results = tolerance.fit_purposes(area_data["tolerance"], peak_target)
+purposes = area_data["purposes"]
 labels = dict(zip(purposes["purpose"], purposes["label_zh" if get_language() == "zh" else "label_en"]))
 st.caption(t("insights.tolerance.about", place=place, first=first, last=last, hall=hall["hall_name"]))
 if not results:

@@ -10,18 +10,19 @@ from peakend.i18n import t
 from peakend.metrics import METRICS
 from peakend.ui import regional as view
 from peakend.ui.controls import period_control, show_dropped_url_values
-from peakend.ui.data import ask, fetch, run
+from peakend.ui.data import ask, fetch
 
 st.title(t("regional.title"))
 st.caption(t("regional.intro"))
 
-summary = run("dataset_summary").iloc[0]
+base = fetch(summary=ask("dataset_summary"), halls=ask("halls_in_scope"), purposes=ask("purposes"))
+summary = base["summary"].iloc[0]
 if not summary["visits"]:
     st.info(t("regional.empty"))
     st.stop()
 
 # --- controls ---------------------------------------------------------------------------------
-halls = run("halls_in_scope")
+halls = base["halls"]
 all_regions = regional.regions_of(halls)
 c_region, c_period, c_compare = st.columns([4, 3, 3])
 with c_region:
@@ -32,7 +33,7 @@ with c_compare:
     comparison_kind = view.comparison_control()
 c_purpose, c_moment, c_min_n = st.columns([4, 3, 3])
 with c_purpose:
-    purposes = view.purpose_control(run("purposes"))
+    purposes = view.purpose_control(base["purposes"])
 with c_moment:
     moments = view.peak_moment_control()
 with c_min_n:
@@ -45,16 +46,13 @@ current = VisitFilter(
 comparison = regional.comparison_filter(current, comparison_kind)
 view.period_caption(current, comparison)
 
-by_hall = run("metrics_by_group", current, group_1="hall", group_2=None)
-if by_hall.empty:
-    st.info(t("regional.no_visits", first=formatting.day(date_from), last=formatting.day(date_to)))
-    st.stop()
 trend_metric = view.trend_metric_value()
 grain = regional.trend_grain(current, trend_metric)
 every_region = current.replace(regions=None)
 several_regions = len(all_regions) > 1
 # every section's data at once
 data = fetch(
+    by_hall=ask("metrics_by_group", current, group_1="hall", group_2=None),
     previous=ask("metrics_by_group", comparison, group_1="hall", group_2=None) if comparison else None,
     regions=ask("metrics_by_group", current, group_1="region", group_2=None),
     trend=ask("metrics_by_group", current, group_1="hall", group_2=grain),
@@ -67,7 +65,10 @@ data = fetch(
     ),
     network=ask("metrics_by_group", every_region, group_1=None, group_2=None) if several_regions else None,
 )
-league = regional.league_table(halls, by_hall, data["previous"], data["regions"], min_n, regions)
+if data["by_hall"].empty:
+    st.info(t("regional.no_visits", first=formatting.day(date_from), last=formatting.day(date_to)))
+    st.stop()
+league = regional.league_table(halls, data["by_hall"], data["previous"], data["regions"], min_n, regions)
 
 # --- league table -----------------------------------------------------------------------------
 st.subheader(t("regional.league.title"))

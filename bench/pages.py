@@ -42,6 +42,7 @@ class Call:
     filters: VisitFilter | None
     scope: Scope
     params: dict[str, Any]
+    group: int | None = None  # the page's `fetch` that asked it (asked side by side), if any
 
     def run(self, db: Database):
         return db.query(self.name, self.filters, self.scope, **self.params)
@@ -77,8 +78,10 @@ class _Recorder:
         def query(db, name, filters=None, scope=None, **params):
             from peakend.scope import EVERYTHING
 
+            from peakend.ui.data import FETCH_GROUP
+
             with recorder._lock:
-                recorder.calls.append(Call(name, filters, scope or EVERYTHING, dict(params)))
+                recorder.calls.append(Call(name, filters, scope or EVERYTHING, dict(params), FETCH_GROUP.get()))
             return original(db, name, filters, scope or EVERYTHING, **params)
 
         Database.query = query

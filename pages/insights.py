@@ -41,7 +41,9 @@ st.caption(t("insights.period_is", hall=hall["hall_name"], region=hall["region"]
 st.header(t("insights.todo.title"))
 hall_period = view.area_filter("hall", hall, date_from, date_to)
 first_data = fetch(
-    region_rows=ask("insights_moments", view.area_filter("region", hall, date_from, date_to)),
+    region_rows=ask(
+        "insights_moments", view.area_filter("region", hall, date_from, date_to), median_hall=hall_id
+    ),
     weekdays=ask("metrics_by_group", hall_period, group_1="weekday", group_2=None),
 )
 region_rows = first_data["region_rows"]

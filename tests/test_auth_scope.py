@@ -65,6 +65,7 @@ PARAM_SAMPLES: dict[str, list] = {
     "max_wait_min": [30],
     "load_id": [2, 1],  # load 2: the fixture's visits (every hall); load 1: its halls
     "needed": [5, 50],
+    "median_hall": [None, "H1", "H3"],  # H1 in every fixture scope's view or not; H3 in the South
 }
 # Answers for the whole network only (peakend/rollups.py routes to them when the user sees
 # every hall): a scoped user must get no row at all from them.

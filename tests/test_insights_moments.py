@@ -30,8 +30,18 @@ def row(rows, hall, moment):
     return found
 
 
+def test_only_the_asked_halls_wait_median(fixture_db):
+    # the page asks one hall's median: H1's served waits 4, 12, 6, 2, 20 min -> 6; no other
+    # hall's median and no all-halls median is computed, every other number is the same
+    every = fixture_db.query("insights_moments", median_hall=None)
+    one = fixture_db.query("insights_moments", median_hall="H1")
+    assert row(one, "H1", "wait")["value_median"] == 6.0
+    assert pd.isna(row(one, "H2", "wait")["value_median"]) and pd.isna(row(one, None, "wait")["value_median"])
+    pd.testing.assert_frame_equal(every.drop(columns="value_median"), one.drop(columns="value_median"))
+
+
 def test_moment_levels_on_the_fixture(fixture_db):
-    rows = fixture_db.query("insights_moments")
+    rows = fixture_db.query("insights_moments", median_hall=None)
     # wait, H1: served V01 V02 V03 V05 V06 waited 4, 12, 6, 2, 20 min -> mean 8.8, median 6
     h1_wait = row(rows, "H1", "wait")
     assert (h1_wait["visits"], h1_wait["n"], h1_wait["value_median"]) == (5, 5, 6.0)
@@ -54,7 +64,7 @@ def test_moment_levels_on_the_fixture(fixture_db):
 
 
 def test_moment_regressions_on_the_fixture(fixture_db):
-    h1_exit = row(fixture_db.query("insights_moments"), "H1", "exit")
+    h1_exit = row(fixture_db.query("insights_moments", median_hall=None), "H1", "exit")
     # H1 visits with both ratings: exit 5, 2, 4, 4, 1 and peak-end index 5, 2.5, 4, 4.5, 1.5
     # (V01, V02, V03, V05, V06). Mean exit 3.2, index 3.5:
     #   Sxx = 1.8^2 + 1.2^2 + 0.8^2 + 0.8^2 + 2.2^2 = 10.8
@@ -70,7 +80,7 @@ def test_moment_regressions_on_the_fixture(fixture_db):
 
 
 def test_moments_query_applies_the_filter(fixture_db):
-    rows = fixture_db.query("insights_moments", VisitFilter(regions=("South",)))
+    rows = fixture_db.query("insights_moments", VisitFilter(regions=("South",)), median_hall=None)
     assert set(rows["hall_id"].dropna()) == {"H3"}
     assert row(rows, None, "wait")["value_mean"] == pytest.approx(20.0)  # V12 10 min, V13 30 min
 

@@ -2,12 +2,14 @@
 
 import streamlit as st
 
+from peakend.hall_themes import warm_up
 from peakend.i18n import t
 from peakend.ui.auth import account_box, refresh_session, run_page_if_allowed, signin_pages
 from peakend.ui.navigation import build_pages
 from peakend.ui.session import init_language, language_switch
 
 st.set_page_config(page_title="PeakEnd", page_icon=":material/insights:", layout="wide")
+warm_up()  # the comment themes' word list, while the user signs in
 init_language()
 user = refresh_session()
 if user is None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import threading
 from dataclasses import dataclass
 
 import jieba
@@ -106,6 +107,13 @@ def _segmenter() -> jieba.Tokenizer:
             if len(word) > 1:
                 tokenizer.add_word(word, freq=100_000)
     return tokenizer
+
+
+@functools.cache
+def warm_up() -> None:
+    """Load jieba's dictionary in a background thread, once per process: it takes about a
+    second, which the first hall page of a fresh server would otherwise wait for."""
+    threading.Thread(target=_segmenter, name="peakend-jieba-warm-up", daemon=True).start()
 
 
 @functools.cache

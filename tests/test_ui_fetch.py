@@ -15,9 +15,11 @@ from peakend.ui.data import ask, fetch, run
 
 st.cache_data.clear()  # every query really runs, in this script run
 threads = set()
+asked = []
 original = Database.query
 def recording(db, *args, **kwargs):
     threads.add(threading.current_thread().name)
+    asked.append(args[0])
     return original(db, *args, **kwargs)
 Database.query = recording
 try:
@@ -26,6 +28,7 @@ try:
         halls=ask("metrics_by_group", f, group_1="hall", group_2=None),
         network=ask("metrics_by_group", f, group_1=None, group_2=None),
         heatmap=ask("hall_wait_heatmap", f),
+        heatmap_again=ask("hall_wait_heatmap", f),
         skipped=None,
     )
 finally:
@@ -37,6 +40,8 @@ one_by_one = {
 }
 st.session_state["same"] = {k: together[k].equals(v) for k, v in one_by_one.items()}
 st.session_state["skipped"] = together["skipped"]
+st.session_state["asked"] = sorted(asked)
+st.session_state["again"] = together["heatmap_again"] is together["heatmap"]
 st.session_state["halls"] = sorted(together["halls"]["group_1"])
 st.session_state["median"] = float(together["network"]["wait_median_min"].iloc[0])
 st.session_state["threads"] = sorted(threads)
@@ -55,6 +60,9 @@ def test_fetch_answers_as_run_does_two_at_a_time(app):
     state = app.session_state
     assert state["same"] == {"halls": True, "network": True, "heatmap": True}
     assert state["skipped"] is None
+    # the same query asked twice in one fetch runs once
+    assert state["asked"] == ["hall_wait_heatmap", "metrics_by_group", "metrics_by_group"]
+    assert state["again"]
     assert state["halls"] == ["H1", "H2", "H3"]
     assert state["median"] == 7.0  # the fixture's hand-derived network median wait
     assert len(state["threads"]) == 2 and all(n.startswith("peakend-query") for n in state["threads"])

@@ -68,12 +68,17 @@ def ask(name: str, filters: VisitFilter | None = None, **params: Any) -> Ask:
     return Ask(name, filters, params)
 
 
-def _answer(db: Database, scope: Scope, version: int, a: Ask) -> pd.DataFrame:
+def _key(a: Ask) -> tuple:
     filter_key = tuple(sorted((a.filters or VisitFilter()).as_params().items(), key=lambda kv: kv[0]))
     filter_key = tuple((k, _hashable(v)) for k, v in filter_key)
     param_key = tuple(sorted((k, _hashable(v)) for k, v in a.params.items()))
+    return a.name, filter_key, param_key
+
+
+def _answer(db: Database, scope: Scope, version: int, a: Ask) -> pd.DataFrame:
+    name, filter_key, param_key = _key(a)
     return _cached_query(
-        a.name, filter_key, param_key, scope.cache_key(), version,
+        name, filter_key, param_key, scope.cache_key(), version,
         _db=db, _filters=a.filters, _scope=scope, _params=a.params,
     )
 
@@ -103,11 +108,13 @@ def fetch(**asks: Ask | None) -> dict[str, pd.DataFrame | None]:
         finally:
             FETCH_GROUP.reset(token)
 
-    wanted = {key: a for key, a in asks.items() if a is not None}
+    # the same query asked twice (e.g. a region's numbers that are also the priors) runs
+    # once: side by side, both would miss the cache
+    wanted = {_key(a): a for a in asks.values() if a is not None}
     if QUERY_THREADS == 1 or len(wanted) < 2:
-        answers = {key: answer(a) for key, a in wanted.items()}
+        answers = {k: answer(a) for k, a in wanted.items()}
     else:
         with ThreadPoolExecutor(min(QUERY_THREADS, len(wanted)), thread_name_prefix="peakend-query") as pool:
-            futures = {key: pool.submit(answer, a) for key, a in wanted.items()}
-            answers = {key: f.result() for key, f in futures.items()}
-    return {key: answers.get(key) for key in asks}
+            futures = {k: pool.submit(answer, a) for k, a in wanted.items()}
+            answers = {k: f.result() for k, f in futures.items()}
+    return {key: None if a is None else answers[_key(a)] for key, a in asks.items()}

@@ -68,18 +68,78 @@ def peak_rss(pid: int) -> int | None:
     return None
 
 
-async def settled(pg, timeout_s: float = 120) -> float:
-    """Seconds until the script has finished (it must have started, or 1.5 s passed)."""
+# Counts the script runs the server reports finished, so an action waits for *its* run.
+# On a busy server a run can take seconds to start, so the page still showing the previous
+# run's "notRunning" is not finished; and a busy browser may never paint "running" at all
+# for a quick run (its start and end arrive in one task), so the page's script-state
+# attribute can't count runs either. The counter reads the websocket: every ForwardMsg the
+# server sends is a protobuf whose top-level field 6 is script_finished (0: finished, 1:
+# compile error; 2: stopped for a rerun and 3: a fragment run are not a page's end).
+RUN_COUNTER_JS = """
+(() => {
+  window.__peakendFinished = 0;
+  const SCRIPT_FINISHED = 6;
+  function count(buf) {
+    const b = new Uint8Array(buf);
+    let i = 0;
+    const varint = () => { let x = 0, m = 1, c; do { c = b[i++]; x += (c & 0x7f) * m; m *= 128; } while (c & 0x80 && i < b.length); return x; };
+    while (i < b.length) {
+      const tag = varint(), field = Math.floor(tag / 8), wire = tag & 7;
+      if (wire === 0) { const v = varint(); if (field === SCRIPT_FINISHED && v <= 1) window.__peakendFinished += 1; }
+      else if (wire === 2) { const n = varint(); i += n; }  // not i += varint(): i is read first
+      else if (wire === 1) { i += 8; }
+      else if (wire === 5) { i += 4; }
+      else { return; }
+    }
+  }
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => {
+        if (e.data instanceof ArrayBuffer) count(e.data);
+        else if (e.data instanceof Blob) e.data.arrayBuffer().then(count);
+      });
+    }
+  };
+})();
+"""
+_STATE_JS = """() => [window.__peakendFinished ?? null,
+  document.querySelector("[data-testid='stApp']")?.getAttribute('data-test-script-state')]"""
+
+
+async def install_run_counter(context) -> None:
+    """Count finished script runs in every page of this browser context (before its first goto)."""
+    await context.add_init_script(RUN_COUNTER_JS)
+
+
+async def script_runs(pg) -> int | None:
+    """Script runs the server has reported finished to this page (None: no counter)."""
+    return (await pg.evaluate(_STATE_JS))[0]
+
+
+async def settled(pg, timeout_s: float = 180, since: int | None = None) -> float:
+    """Seconds until the script run the action started has finished: the server reported
+    more than `since` runs finished (from script_runs) and the page is idle, and stays so
+    for 0.3 s (the time returned is when it went idle). Without a run counter: it must have
+    been seen running, or 1.5 s passed."""
     started = time.perf_counter()
     seen_running = False
+    idle_at = None
     while time.perf_counter() - started < timeout_s:
-        state = await pg.evaluate(
-            "() => document.querySelector(\"[data-testid='stApp']\")?.getAttribute('data-test-script-state')"
-        )
-        if state == "running":
-            seen_running = True
-        elif state == "notRunning" and (seen_running or time.perf_counter() - started > 1.5):
-            return time.perf_counter() - started
+        runs, state = await pg.evaluate(_STATE_JS)
+        if since is not None and runs is not None:
+            done = runs > since and state == "notRunning"
+        else:
+            seen_running = seen_running or state == "running"
+            done = state == "notRunning" and (seen_running or time.perf_counter() - started > 1.5)
+        now = time.perf_counter()
+        if not done:
+            idle_at = None
+        elif idle_at is None:
+            idle_at = (now, runs)
+        elif now - idle_at[0] >= 0.3 and runs == idle_at[1]:
+            return idle_at[0] - started
         await asyncio.sleep(0.05)
     raise TimeoutError(f"the page did not finish within {timeout_s:.0f} s")
 
@@ -102,9 +162,10 @@ def menu_label(key: str) -> str:
 
 
 async def open_page(pg, key: str) -> float:
+    since = await script_runs(pg)
     started = time.perf_counter()
     await pg.locator("[data-testid='stSidebarNav']").get_by_role("link", name=menu_label(key), exact=True).click()
-    await settled(pg)
+    await settled(pg, since=since)
     return time.perf_counter() - started
 
 
@@ -113,9 +174,10 @@ async def choose_period(pg, key: str, label: str) -> float | None:
     if not await box.count():
         return None
     await box.first.click()
+    since = await script_runs(pg)
     started = time.perf_counter()
     await pg.get_by_role("option", name=label, exact=True).click()
-    await settled(pg)
+    await settled(pg, since=since)
     return time.perf_counter() - started
 
 
@@ -139,6 +201,7 @@ async def _tour(url: str, pages: list[str]) -> dict:
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+        await install_run_counter(context)
         pg = await context.new_page()
         await sign_in(pg, url + "/?lang=en")
         for key in pages:

@@ -12,12 +12,22 @@ time bound.
 Checked: no session shows an error, no query fails (a lock or write conflict would), and
 every answer any session got equals the same query's answer either before the load or
 after it (bench.server compares them with a read transaction opened before the load).
+
+Sessions sign in at a page's address (half /hall, half /regional), as managers' bookmarks
+do after a restart. Each action waits for its own script run, counted from the websocket
+(bench.browser.settled). Reported by phase (before, while and after the load ran): the
+page runs as the browsers saw them, the script runs as the server timed them, the queries
+that missed the cache, and the cores the server, the browsers and everyone else used.
+The 20 browsers share the machine's cores with the server they measure (on a 2-core
+machine they take most of them), so the server's own script-run times are the app's
+cost, and the browsers' page-run times the bench's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import statistics
 import time
@@ -25,8 +35,8 @@ from pathlib import Path
 
 import duckdb
 
-from bench.browser import (CHROMIUM, CHROMIUM_ARGS, choose_other_period, errors_shown, open_page, sign_in,
-                           start_server, stop_server)
+from bench.browser import (CHROMIUM, CHROMIUM_ARGS, choose_other_period, errors_shown, install_run_counter,
+                           open_page, sign_in, start_server, stop_server)
 from peakend import warehouse
 
 PAGES = ("hall", "regional")
@@ -60,13 +70,14 @@ def changes_csv(db: Path, work: Path) -> tuple[Path, int]:
 async def _session(i: int, browser, url: str, state: dict, log: list, gate: asyncio.Semaphore) -> None:
     context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
     context.set_default_timeout(180_000)  # 20 sessions on 2 shared cores: be patient, not flaky
+    await install_run_counter(context)  # each action waits for its own script run
     pg = await context.new_page()
     try:
         async with gate:  # people sign in a few at a time, not all in the same second
-            # at the app's address: several first visits of a page address at once on a
-            # fresh server can get Streamlit's legacy pages/ menu (peakend/ui/legacy_pages.py
-            # switches it off only on the first run of the process)
-            await sign_in(pg, url + "/?lang=en")
+            # at a page's address, as a manager's bookmark does: several first visits of page
+            # addresses at once on a fresh server is where Streamlit's legacy pages/ menu
+            # showed up (peakend/ui/legacy_pages.py)
+            await sign_in(pg, f"{url}/{PAGES[i % len(PAGES)]}?lang=en")
         state["signed_in"] += 1
         await state["go"].wait()  # then everyone works at once
         rounds = 0
@@ -96,12 +107,70 @@ async def _session(i: int, browser, url: str, state: dict, log: list, gate: asyn
         await context.close()
 
 
-async def _drive(url: str, n: int, seconds: float, trigger: Path) -> tuple[list, dict]:
+def _cpu_seconds(server_pid: int) -> tuple[float, float, float, float]:
+    """(now, CPU seconds of the server, of the bench's other processes (Chromium, Playwright,
+    this driver), busy CPU seconds of the whole machine)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(d.name)] = int(fields[1])
+        # own time and that of children already reaped: an exited renderer still counts
+        cpu[int(d.name)] = sum(int(x) for x in fields[11:15]) / tick
+
+    def under(pid: int, root: int) -> bool:
+        while pid > 1:
+            if pid == root:
+                return True
+            pid = parent.get(pid, 1)
+        return False
+
+    me = os.getpid()
+    server = sum(c for pid, c in cpu.items() if under(pid, server_pid))
+    bench = sum(c for pid, c in cpu.items() if under(pid, me) and not under(pid, server_pid))
+    with open("/proc/stat") as f:
+        jiffies = [int(x) for x in f.readline().split()[1:]]
+    busy = (sum(jiffies) - jiffies[3] - jiffies[4]) / tick  # all but idle and iowait
+    return time.time(), server, bench, busy
+
+
+async def _sample_cpu(server_pid: int, samples: list, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        samples.append(_cpu_seconds(server_pid))
+        try:
+            await asyncio.wait_for(stop.wait(), 1.0)
+        except asyncio.TimeoutError:
+            pass
+    samples.append(_cpu_seconds(server_pid))
+
+
+def _cores_used(samples: list, start: float, end: float) -> dict | None:
+    """Cores busy on average between start and end: the server, the bench's browser and
+    driver, and everything else on the machine (other people's work included)."""
+    inside = [s for s in samples if start <= s[0] <= end]
+    if len(inside) < 2:
+        return None
+    (t0, s0, b0, m0), (t1, s1, b1, m1) = inside[0], inside[-1]
+    wall = t1 - t0
+    server, bench, machine = (s1 - s0) / wall, (b1 - b0) / wall, (m1 - m0) / wall
+    return {"seconds": round(wall, 1), "server": round(server, 2), "browser_and_driver": round(bench, 2),
+            "others": round(max(machine - server - bench, 0.0), 2), "machine": round(machine, 2)}
+
+
+async def _drive(url: str, n: int, seconds: float, trigger: Path, server_pid: int) -> tuple[list, dict]:
     from playwright.async_api import async_playwright
 
     log: list = []
     state: dict = {"deadline": time.time() + SIGN_IN_SECONDS + seconds, "rounds": {}, "signed_in": 0,
-                   "ended": 0, "go": asyncio.Event()}
+                   "ended": 0, "go": asyncio.Event(), "cpu": []}
+    stop = asyncio.Event()
+    sampler = asyncio.create_task(_sample_cpu(server_pid, state["cpu"], stop))
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         gate = asyncio.Semaphore(4)
@@ -110,6 +179,7 @@ async def _drive(url: str, n: int, seconds: float, trigger: Path) -> tuple[list,
         while state["signed_in"] + state["ended"] < n and time.time() < sign_in_by:
             await asyncio.sleep(0.5)
         state["deadline"] = time.time() + seconds
+        state["go_at"] = time.time()
         state["signed_in_s"] = time.time() - (sign_in_by - SIGN_IN_SECONDS)
         state["go"].set()
         # start the load once every live session has been round once
@@ -125,6 +195,9 @@ async def _drive(url: str, n: int, seconds: float, trigger: Path) -> tuple[list,
             (trigger / "start-load").touch()
             state["load_triggered"] = time.time()
         await asyncio.gather(*tasks)
+        state["ended_at"] = time.time()
+        stop.set()
+        await sampler
         await browser.close()
     state.pop("go")
     return log, state
@@ -147,7 +220,7 @@ def run(db: Path, env: dict, opts, work: Path) -> dict:
     log_file = work / "server-concurrency.log"
     proc, url = start_server(db, env, ["--record", "--load", str(csv), "--trigger", str(trigger)], log=log_file)
     try:
-        log, state = asyncio.run(_drive(url, n, opts.session_seconds, trigger))
+        log, state = asyncio.run(_drive(url, n, opts.session_seconds, trigger, proc.pid))
         load_file = trigger / "load.json"
         deadline = time.time() + opts.timeout
         while not load_file.exists() and time.time() < deadline:
@@ -170,11 +243,35 @@ def run(db: Path, env: dict, opts, work: Path) -> dict:
     shown = [err for e in log for err in e.get("errors", [])]
     failed = [e["exception"] for e in log if "exception" in e]
     qs = check.pop("query_seconds", [])
+    query_times = check.pop("query_times", [])
+    script_runs = check.pop("script_runs", [])
+    # Where the time went, by phase: page runs that started before / while / after the load
+    # ran, the queries the server answered in each, and the cores each side kept busy.
+    t_go, t_end = state.get("go_at", 0), state.get("ended_at", time.time())
+    t_load, t_done = load.get("started", t_end), load.get("finished", t_end)
+    phases = {"before_load": (t_go, t_load), "during_load": (t_load, t_done), "after_load": (t_done, t_end)}
+    by_phase = {}
+    for phase, (a, b) in phases.items():
+        runs = sorted(e["seconds"] for e in steps if a <= e["started"] < b)
+        qsec = sorted(q[1] for q in query_times if a <= q[0] < b)
+        server_runs = sorted(r[1] for r in script_runs if a <= r[0] < b)
+        by_phase[phase] = {
+            "wall_seconds": round(b - a, 1), "page_runs": len(runs), "page_run_seconds": _spread(runs),
+            "server_script_runs": len(server_runs), "server_script_run_seconds": _spread(server_runs),
+            "queries": len(qsec), "query_seconds": _spread(qsec), "query_seconds_total": round(sum(qsec), 1),
+            "cores_used": _cores_used(state["cpu"], a, b),
+        }
+    slowest = sorted(steps, key=lambda e: -e["seconds"])[:8]
     result = {
-        "sessions": n, "signed_in": state["signed_in"], "page_runs": len(steps), "page_runs_during_load": len(during),
+        "sessions": n, "signed_in": state["signed_in"], "sign_in_seconds": round(state.get("signed_in_s", 0), 1),
+        "page_runs": len(steps), "page_runs_during_load": len(during),
         "seconds_per_page_run": {"median": statistics.median([e["seconds"] for e in steps]) if steps else None,
                                  "max": max((e["seconds"] for e in steps), default=None),
                                  "median_during_load": statistics.median(during) if during else None},
+        "phases": by_phase,
+        "slowest_page_runs": [{"session": e["session"], "page": e["page"], "action": e["action"],
+                               "seconds": round(e["seconds"], 2),
+                               "started_after_load_start": round(e["started"] - t_load, 1)} for e in slowest],
         "errors_shown": shown[:20], "session_failures": failed[:20], "load": load, "check": check,
         "query_seconds": {"median": statistics.median(qs) if qs else None, "max": max(qs, default=None)},
     }
@@ -192,8 +289,24 @@ def run(db: Path, env: dict, opts, work: Path) -> dict:
         f"{check['same_as_both']} unchanged by it, {len(check['neither'])} neither; "
         f"{len(check['errors'])} query errors, {len(shown)} errors shown, {len(failed)} session failures"
     )
+    d = by_phase["during_load"]
+    cores = d["cores_used"] or {}
+    result["summary"] += (
+        f"; during the load: server script runs median "
+        f"{_f((d['server_script_run_seconds'] or {}).get('median'))} s, queries median "
+        f"{_f((d['query_seconds'] or {}).get('median'))} s, cores used by the server {_f(cores.get('server'))}, "
+        f"browsers {_f(cores.get('browser_and_driver'))}, others {_f(cores.get('others'))}"
+    )
     print("  " + result["summary"], flush=True)
     return result
+
+
+def _spread(xs: list[float]) -> dict | None:
+    if not xs:
+        return None
+    xs = sorted(xs)
+    return {"median": round(statistics.median(xs), 2), "p90": round(xs[int(0.9 * (len(xs) - 1))], 2),
+            "max": round(xs[-1], 2)}
 
 
 def _f(x) -> str:

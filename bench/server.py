@@ -30,6 +30,7 @@ class Recorder:
     def __init__(self):
         self.lock = threading.Lock()
         self.calls: list[dict] = []
+        self.runs: list[tuple[float, float]] = []  # (started, seconds) of every script run
 
     def install(self) -> None:
         from peakend.db import Database
@@ -57,6 +58,22 @@ class Recorder:
                     rec.calls.append(entry)
 
         Database.query = query
+
+        # and how long each script run takes on the server, from its start to its end,
+        # whatever the browsers do with it
+        from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
+
+        original_run = ScriptRunner._run_script
+
+        def _run_script(runner, rerun_data):
+            started, t0 = time.time(), time.perf_counter()
+            try:
+                return original_run(runner, rerun_data)
+            finally:
+                with rec.lock:
+                    rec.runs.append((started, time.perf_counter() - t0))
+
+        ScriptRunner._run_script = _run_script
 
 
 def _answer(db, cur, call) -> "object":
@@ -126,6 +143,9 @@ def loader(db_path: str, csv: str, trigger: Path, recorder: Recorder) -> None:
     after.close()
     verdict["distinct_calls"] = len(cache)
     verdict["query_seconds"] = sorted(c["seconds"] for c in calls)
+    verdict["query_times"] = [(c["started"], c["seconds"], c["name"]) for c in calls]
+    with recorder.lock:
+        verdict["script_runs"] = list(recorder.runs)
     (trigger / "check.json").write_text(json.dumps(verdict))
 
 

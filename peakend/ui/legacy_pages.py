@@ -37,8 +37,8 @@ def in_legacy_run(ctx=None) -> bool:
     pages = manager.get_pages()
     if len(pages) < 2:  # no st.navigation yet: the main script alone
         return False
-    main = Path(manager.main_script_path).resolve()
-    return any(info.get("script_path") and Path(info["script_path"]).resolve() == main for info in pages.values())
+    main = str(Path(manager.main_script_path).resolve())  # legacy mode registers it resolved
+    return any(info.get("script_path") == main for info in pages.values())
 
 
 def switch_off_legacy_pages() -> None:

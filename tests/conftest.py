@@ -75,36 +75,104 @@ def _free_port() -> int:
 
 def start_server(db_path: Path, extra_env: dict | None = None):
     """Start `streamlit run app.py` on a free port against db_path; return (process, url)."""
-    port = _free_port()
-    env = {**os.environ, "PEAKEND_DB": str(db_path), **(extra_env or {})}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-         "--server.port", str(port), "--server.headless", "true", "--server.fileWatcherType", "none",
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
+    [(proc, url)] = start_servers([db_path], extra_env)
+    return proc, url
+
+
+def start_servers(db_paths: list[Path], extra_env: dict | None = None) -> list[tuple]:
+    """Start one `streamlit run app.py` per database file, all at once (their start-ups
+    overlap), and return [(process, url)] once every one of them is healthy."""
+    started = []
+    try:
+        for db_path in db_paths:
+            port = _free_port()
+            env = {**os.environ, "PEAKEND_DB": str(db_path), **(extra_env or {})}
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+                 "--server.port", str(port), "--server.headless", "true", "--server.fileWatcherType", "none",
+                 "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            )
+            started.append((proc, f"http://127.0.0.1:{port}"))
+        deadline = time.time() + 60 + 15 * (len(started) - 1)
+        for proc, url in started:
+            _wait_healthy(proc, url, deadline)
+    except BaseException:
+        stop_servers(started)
+        raise
+    return started
+
+
+def _wait_healthy(proc, url: str, deadline: float) -> None:
     while time.time() < deadline:
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as resp:
                 if resp.status == 200:
-                    return proc, url
+                    return
         except OSError:
-            time.sleep(0.3)
+            time.sleep(0.2)
         if proc.poll() is not None:
             raise RuntimeError(proc.stdout.read().decode(errors="replace"))
-    proc.kill()
-    raise RuntimeError("streamlit did not become healthy within 60 s")
+    raise RuntimeError(f"streamlit did not become healthy in time ({url})")
+
+
+def stop_servers(started: list[tuple]) -> None:
+    for proc, _ in started:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc, _ in started:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @pytest.fixture(scope="session")
-def app_url(fixture_db_file):
-    """A running app on a copy of the fixture database (shared by the browser tests)."""
-    proc, url = start_server(fixture_db_file)
+def app_url(fixture_db_file, tmp_path_factory):
+    """A running app on a copy of the fixture database (shared by the browser tests).
+
+    A copy of its own: DuckDB lets one process open a file, and AppTest tests in this
+    process open fixture_db_file itself."""
+    import shutil
+
+    path = tmp_path_factory.mktemp("app_url") / "fixture.duckdb"
+    shutil.copyfile(fixture_db_file, path)
+    proc, url = start_server(path)
     yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_servers([(proc, url)])
+
+
+# --- how `make test` (pytest -n 2) spreads the tests over its workers ---------------------
+# xdist's default (--dist load) hands out tests in collection order and chunks, which put
+# most browser tests on one worker at the end while the other sat idle (~230 of 390 s).
+# Here the browser tests form two chains that start first, one per worker; every other
+# test is handed out one by one to whichever worker runs low. (--dist loadgroup would do
+# this with xdist_group marks, but with pytest 9.2 it silently stops grouping:
+# pytest-dev/pytest-xdist#1386.)
+BROWSER_OWN_SERVERS = {"test_browser_data", "test_browser_navigation", "test_browser_first_visits"}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "load":
+        return None  # an explicit --dist keeps xdist's own scheduler
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserChainsFirst(LoadScopeScheduling):
+        """Work units: the browser modules that start servers of their own; every other
+        browser test (they share one server, app_url, and one Chromium); each other test
+        on its own. Units with more tests go first (xdist's loadscope reorder)."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py")
+            if module in BROWSER_OWN_SERVERS:
+                return "browser tests with servers of their own"
+            if module.startswith("test_browser_"):
+                return "browser tests on the shared server"
+            return nodeid
+
+    config.option.loadscopereorder = True
+    return BrowserChainsFirst(config, log)
 
 
 @pytest.fixture(scope="session")

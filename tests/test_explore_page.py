@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, sign_in_apptest
 from fixture_db import build_fixture_db
+from peakend.i18n import set_language
 
 PAGE = str(ROOT / "pages" / "explore.py")
 
@@ -24,6 +25,9 @@ def explore_db(tmp_path_factory):
 def open_page(explore_db, monkeypatch):
     monkeypatch.setenv("PEAKEND_DB", str(explore_db))
     st.cache_data.clear()
+    # AppTest formats widget values in this thread with the page's format_func, which reads
+    # the language: give the thread the page's default (zh), whatever test ran before here.
+    set_language("zh")
 
     def open_(query: dict | None = None, user: str = "hq") -> AppTest:
         at = AppTest.from_file(PAGE, default_timeout=60)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +25,11 @@ from peakend.ui.session import current_scope, database
 
 # Queries one page run asks at the same time; PEAKEND_QUERY_THREADS=1 runs them in turn.
 QUERY_THREADS = max(1, int(os.environ.get("PEAKEND_QUERY_THREADS", "2")))
+
+# One pool for the process: starting threads for every page run was slow when many
+# sessions ran at once (a quarter of a script run's time under the concurrency bench).
+# Each fetch keeps at most QUERY_THREADS of its queries in it at a time.
+_POOL = ThreadPoolExecutor(max_workers=4 * QUERY_THREADS, thread_name_prefix="peakend-query")
 
 # Which `fetch` a query belongs to (the bench replays a page's queries in the same groups).
 FETCH_GROUP: ContextVar[int | None] = ContextVar("peakend_fetch_group", default=None)
@@ -114,7 +119,12 @@ def fetch(**asks: Ask | None) -> dict[str, pd.DataFrame | None]:
     if QUERY_THREADS == 1 or len(wanted) < 2:
         answers = {k: answer(a) for k, a in wanted.items()}
     else:
-        with ThreadPoolExecutor(min(QUERY_THREADS, len(wanted)), thread_name_prefix="peakend-query") as pool:
-            futures = {k: pool.submit(answer, a) for k, a in wanted.items()}
-            answers = {k: f.result() for k, f in futures.items()}
+        answers, waiting, running = {}, list(wanted.items()), {}
+        while waiting or running:
+            while waiting and len(running) < QUERY_THREADS:
+                k, a = waiting.pop(0)
+                running[_POOL.submit(answer, a)] = k
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                answers[running.pop(future)] = future.result()
     return {key: None if a is None else answers[_key(a)] for key, a in asks.items()}

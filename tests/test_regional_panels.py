@@ -36,3 +36,19 @@ def test_unranked_halls_come_after_every_ranked_one():
 def test_volumes_are_not_ranked_so_the_busiest_halls_come_first():
     league = _league(30)  # visits: H01 30, H02 29, ...
     assert regional.trend_panel_halls(league, "visits", limit=3) == ["H01", "H02", "H03"]
+
+
+def test_a_crowded_quadrant_names_only_its_worst_halls():
+    from peakend.charts.regional import _labelled
+
+    # hall i waits i minutes and has index 5 - i/100: H40 is worst on both, H01 best
+    points = pd.DataFrame({
+        "label": [f"H{i:02d}" for i in range(1, 41)],
+        "wait_median_min": [float(i) for i in range(1, 41)],
+        "peak_end_index": [5 - i / 100 for i in range(1, 41)],
+        "thin": [False] * 39 + [True],  # H40 too thin to judge
+    })
+    shown = _labelled(points, most=3)
+    assert [s for s in shown["shown"] if s] == ["H37", "H38", "H39"]
+    assert list(shown["label"]) == list(points["label"])  # every hall still named on hover
+    assert list(_labelled(points.head(3), most=3)["shown"]) == ["H01", "H02", "H03"]

@@ -30,7 +30,8 @@ def quadrant(q: Quadrant, title: str, legend: bool = True) -> go.Figure:
     `legend=False` when every bubble is labelled with what its colour would say."""
     fig = go.Figure()
     x_range, y_range = _axis_ranges(q.points)
-    points = q.points.assign(textposition=_label_positions(q.points, x_range, y_range))
+    points = _labelled(q.points)
+    points = points.assign(textposition=_label_positions(points, x_range, y_range))
     biggest = max(int(points["visits"].max()), 1) if len(points) else 1
     sizeref = 2.0 * biggest / (_BIGGEST_BUBBLE**2)
     regions = list(dict.fromkeys(points["region"]))
@@ -92,6 +93,23 @@ _POSITIONS = (
 )
 
 
+# Beyond this many bubbles the names no longer fit: only the halls deepest in the
+# long-wait, low-index corner keep theirs (the rest are named on hover). Placing every
+# label of a region of 850 halls also took seconds.
+MAX_LABELS = 30
+
+
+def _labelled(points: pd.DataFrame, most: int = MAX_LABELS) -> pd.DataFrame:
+    """`points` with the label kept on at most `most` bubbles: those ranked worst on wait
+    and peak-end index together (thin ones last)."""
+    if len(points) <= most:
+        return points.assign(shown=points["label"])
+    badness = (points["wait_median_min"].rank(ascending=True) + points["peak_end_index"].rank(ascending=False)
+               ).where(~points["thin"], -1.0)
+    keep = badness.nlargest(most).index
+    return points.assign(shown=points["label"].where(points.index.isin(keep), ""))
+
+
 def _text_width(text: str) -> float:
     """Width (px) of a label at font size 11: CJK characters are about twice as wide."""
     return sum(11.5 if ord(c) >= 0x2E80 else 6.0 for c in text)
@@ -110,9 +128,10 @@ def _label_positions(points: pd.DataFrame, x_range, y_range) -> list[str]:
     radius = [max(_BIGGEST_BUBBLE * math.sqrt(max(v, 1) / biggest), 5.0) / 2 for v in points["visits"]]
     bubbles = [(x - r, y - r, x + r, y + r) for x, y, r in zip(cx, cy, radius)]
     placed: list[tuple[float, float, float, float]] = []
-    chosen = [""] * len(points)
-    for i in sorted(range(len(points)), key=lambda k: -cy[k]):
-        w, r = _text_width(str(points["label"].iloc[i])), radius[i]
+    chosen = ["top center"] * len(points)
+    labels = [str(v) for v in points["shown" if "shown" in points else "label"]]
+    for i in sorted((k for k in range(len(points)) if labels[k]), key=lambda k: -cy[k]):
+        w, r = _text_width(labels[i]), radius[i]
         best, best_cost = _POSITIONS[0], None
         for position in _POSITIONS:
             box = _label_box(position, cx[i], cy[i], r, w)
@@ -160,7 +179,7 @@ def _bubbles(rows: pd.DataFrame, name: str, colour: str, sizeref: float, solid: 
     ]
     return go.Scatter(
         x=rows["wait_median_min"], y=rows["peak_end_index"], mode="markers+text", name=name,
-        text=rows["label"], textposition=rows["textposition"], textfont={"size": 11},
+        text=rows["shown"], textposition=rows["textposition"], textfont={"size": 11},
         hovertext=hover, hoverinfo="text",
         marker={
             "size": rows["visits"].clip(lower=1), "sizemode": "area", "sizeref": sizeref,

@@ -18,7 +18,9 @@ from peakend.ui.data import ask, fetch
 from peakend.ui.auth import current_user
 from peakend.ui.navigation import PAGES, ROOT, page_allowed
 
-SHOWN = 6  # halls listed openly; the rest in an expander
+SHOWN = 6  # halls listed openly; more in an expander
+LISTED = 60  # at most this many in all: a network of thousands can miss in hundreds of halls,
+# and hundreds of cards make the overview slow and unreadable; the regional page ranks them all
 _BADGE = {"queue": "blue", "peak": "orange", "end": "violet"}
 _PAGE = {spec.key: spec for spec in PAGES}
 
@@ -42,7 +44,10 @@ def needs_attention_section(last_day: date, min_n: int = MIN_RATINGS_DEFAULT) ->
         _cards(items[:SHOWN])
         if len(items) > SHOWN:
             with st.expander(t("insights.attention.more", n=formatting.number(len(items) - SHOWN))):
-                _cards(items[SHOWN:])
+                _cards(items[SHOWN:LISTED])
+                if len(items) > LISTED:
+                    st.caption(t("insights.attention.not_listed", listed=formatting.number(LISTED),
+                                 total=formatting.number(len(items))))
 
 
 def _cards(items: list[HallAttention]) -> None:

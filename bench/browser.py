@@ -209,11 +209,12 @@ async def _tour(url: str, pages: list[str]) -> dict:
             try:
                 row["open_s"] = await open_page(pg, key)
                 period = PERIOD_KEYS.get(key, "period")
-                row["change_s"] = await choose_period(pg, period, "Last 30 days")
+                # to the other preset and back (choosing the one shown starts no run)
+                row["change_s"] = await choose_other_period(pg, period)
                 if row["change_s"] is None:
                     row["note"] = "(no period control)"
-                elif row["change_s"] is not None:
-                    row["change_back_s"] = await choose_period(pg, period, "Last 7 days")
+                else:
+                    row["change_back_s"] = await choose_other_period(pg, period)
                 row["errors"] = await errors_shown(pg)
             except Exception as e:  # one page failing must not hide the others' numbers
                 row["error"] = f"{type(e).__name__}: {e}"

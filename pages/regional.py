@@ -95,7 +95,10 @@ st.plotly_chart(charts.quadrant(regional.quadrant(league), t("regional.quadrant.
 # --- distributions and trends -----------------------------------------------------------------
 st.subheader(t("regional.dist.title"))
 boxes = regional.wait_boxes(data["waits"], league, min_n)
-st.plotly_chart(charts.wait_boxes(boxes, t("regional.box.title")))
+st.plotly_chart(charts.wait_boxes(boxes.head(regional.MAX_HALLS_DRAWN), t("regional.box.title")))
+if len(boxes) > regional.MAX_HALLS_DRAWN:
+    st.caption(t("regional.box.capped", shown=formatting.number(regional.MAX_HALLS_DRAWN),
+                 total=formatting.number(len(boxes))))
 region_trend = regional.trend_frame(
     data["region_trend"],
     league[["region"]].drop_duplicates(), trend_metric, min_n, id_column="region",

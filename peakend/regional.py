@@ -289,13 +289,13 @@ def trend_frame(
     return out.sort_values(["id", "period"]).reset_index(drop=True)
 
 
-# Small multiples stay readable up to about this many panels; a region of 80 halls (or a
-# network of thousands) gets the halls most in need, and the league table keeps every
-# hall's sparkline.
-MAX_TREND_PANELS = 24
+# Small multiples and box plots stay readable up to about this many halls; a region of 80
+# halls (or a network of thousands) gets the halls most in need, and the league table keeps
+# every hall's numbers and sparkline.
+MAX_HALLS_DRAWN = 24
 
 
-def trend_panel_halls(league: pd.DataFrame, metric_key: str, limit: int = MAX_TREND_PANELS) -> list[str]:
+def trend_panel_halls(league: pd.DataFrame, metric_key: str, limit: int = MAX_HALLS_DRAWN) -> list[str]:
     """The halls that get a small-multiple panel, in table order when they all fit; else
     the `limit` ranked lowest on the metric, worst first (volumes: the busiest first).
     Unranked (thin) halls come after every ranked one."""

@@ -8,7 +8,7 @@ from datetime import date
 
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import NumberPattern, parse_pattern
+from babel.numbers import NumberPattern, format_compact_decimal, parse_pattern
 
 from peakend.i18n import get_language
 
@@ -40,6 +40,13 @@ def number(value, decimals: int = 0) -> str:
     if _missing(value):
         return MISSING
     return _pattern(decimals).apply(value, _locale())
+
+
+def compact(value, from_: float = 1_000_000) -> str:
+    """A count short enough for a card from a million up (16.5M; 1652.9万), else in full."""
+    if _missing(value) or abs(value) < from_:
+        return number(value)
+    return format_compact_decimal(value, format_type="short", locale=_locale(), fraction_digits=1)
 
 
 def percent(value, decimals: int = 1) -> str:

@@ -20,7 +20,10 @@ def test_numbers_follow_the_language():
     assert formatting.minutes(7) == "7.0 min"
     assert formatting.points(11.1) == "+11"
     assert formatting.number(float("nan")) == formatting.MISSING
+    # a count on a card: in full under a million, short from there
+    assert (formatting.compact(999_999), formatting.compact(16_529_123)) == ("999,999", "16.5M")
     i18n.set_language("zh")
+    assert formatting.compact(16_529_123) == "1652.9万"
     assert formatting.minutes(7) == "7.0 分钟"
     assert formatting.day(date(2026, 3, 2)) == "2026年3月2日"
 

@@ -47,10 +47,15 @@ def metric_card(key: str, current, previous=None, targets=None, min_n: int = MIN
         help_lines.append(t("card.target", target=metric.format(target)))
     if n is not None:
         help_lines.append(t("card.n", n=formatting.number(n)))
+    shown = metric.format(value) if value is not None else formatting.MISSING
+    if metric.kind == "count" and value is not None:
+        shown = formatting.compact(value)  # a network's 16,529,… visits don't fit a card
+        if shown != metric.format(value):
+            help_lines.append(metric.format(value))
     with st.container(border=True):
         st.metric(
             metric.label,
-            metric.format(value) if value is not None else formatting.MISSING,
+            shown,
             delta=delta,
             delta_color=delta_color,
             help="\n\n".join(help_lines),

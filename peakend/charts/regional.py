@@ -96,7 +96,7 @@ _POSITIONS = (
 # Beyond this many bubbles the names no longer fit: only the halls deepest in the
 # long-wait, low-index corner keep theirs (the rest are named on hover). Placing every
 # label of a region of 850 halls also took seconds.
-MAX_LABELS = 30
+MAX_LABELS = 12
 
 
 def _labelled(points: pd.DataFrame, most: int = MAX_LABELS) -> pd.DataFrame:

@@ -7,6 +7,7 @@ about two-thirds of the time (README, Performance)."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -33,8 +34,7 @@ _POOL = ThreadPoolExecutor(max_workers=4 * QUERY_THREADS, thread_name_prefix="pe
 
 # Which `fetch` a query belongs to (the bench replays a page's queries in the same groups).
 FETCH_GROUP: ContextVar[int | None] = ContextVar("peakend_fetch_group", default=None)
-_groups = iter(range(1, 1 << 62))
-_groups_lock = threading.Lock()
+_groups = itertools.count(1)  # next() on a count is atomic
 
 
 def _hashable(value: Any) -> Any:
@@ -99,8 +99,7 @@ def fetch(**asks: Ask | None) -> dict[str, pd.DataFrame | None]:
     by the names given (None for a None ask: a section that doesn't apply)."""
     db = database()
     scope, version = current_scope(), db.data_version()
-    with _groups_lock:
-        group = next(_groups)
+    group = next(_groups)
     ctx = get_script_run_ctx()
 
     def answer(a: Ask) -> pd.DataFrame:

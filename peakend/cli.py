@@ -14,6 +14,7 @@ import sys
 COMMANDS = {
     "demo": ("peakend.demo.cli", "generate the demo network into a database"),
     "load": ("peakend.ingest.cli", "load visit, hall or purpose files into a database"),
+    "check": ("peakend.check_cli", "recompute every rollup from the visits and compare (OK or each difference)"),
     "users": ("peakend.auth.cli", "add users, reset passwords, set scopes, list users, show the audit log"),
 }
 

@@ -167,7 +167,13 @@ class Database:
             cur = self.cursor()
             cur.execute("begin transaction")
             try:
+                from peakend import rollup_check, rollups
+
+                rollups.track_touched(cur)
                 yield cur
+                # the rollup rows this write changed, against the visits, before anyone
+                # can read them (raises RollupMismatch: the write is rolled back)
+                rollup_check.verify_touched(cur)
                 cur.execute(
                     "update meta set value = (value::bigint + 1)::varchar "
                     "where key = 'data_version'"

@@ -127,15 +127,15 @@ def create_tables(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 def create_city_rollup(cur: duckdb.DuckDBPyConnection) -> None:
-    cols = {"day": "date not null", "city": "varchar not null", "purpose": "varchar not null",
-            **{c: t for c, t in VISIT_ROLLUP_COLUMNS.items() if c not in VISIT_KEY}}
-    cur.execute(_ddl("city_rollup", cols))
+    cur.execute(_ddl("city_rollup", CITY_ROLLUP_COLUMNS))
 
 
 def refresh_city_rollup(cur: duckdb.DuckDBPyConnection, cities: list[str] | None = None) -> None:
     """city_rollup again from visit_rollup, for these cities (None: every city)."""
     where = "" if cities is None else "where h.city in (select unnest($cities::varchar[]))"
     params = {} if cities is None else {"cities": list(cities)}
+    of_cities = f"select city, day from city_rollup {'' if cities is None else where.replace('h.city', 'city')}"
+    mark_city_days(cur, of_cities, params)  # the days they had
     cur.execute(f"delete from city_rollup {'' if cities is None else where.replace('h.city', 'city')}", params)
     sums = ", ".join(f"sum(r.{c})::bigint as {c}" for c in _SUMS)
     cur.execute(
@@ -147,6 +147,7 @@ def refresh_city_rollup(cur: duckdb.DuckDBPyConnection, cities: list[str] | None
             order by r.day, h.city""",
         params,
     )
+    mark_city_days(cur, of_cities, params)  # and the days they have now
 
 
 def create_hall_rollup(cur: duckdb.DuckDBPyConnection) -> None:
@@ -257,12 +258,61 @@ def rebuild(cur: duckdb.DuckDBPyConnection) -> None:
 _SUMS = [c for c in VISIT_ROLLUP_COLUMNS if c not in VISIT_KEY]
 
 
+def _temp_ddl(name: str, columns: dict[str, str]) -> str:
+    # Declared columns, never `create ... as select * from X limit 0`: DuckDB 2.0.0 silently
+    # lost the rows inserted into such an empty CTAS table beyond one row group (issue 13).
+    return _ddl(name, columns).replace("create table", "create temp table", 1)
+
+
+CITY_ROLLUP_COLUMNS = {"day": "date not null", "city": "varchar not null", "purpose": "varchar not null",
+                       **{c: t for c, t in VISIT_ROLLUP_COLUMNS.items() if c not in VISIT_KEY}}
+_DELTAS = {
+    "visit_rollup_delta": VISIT_ROLLUP_COLUMNS,
+    "wait_rollup_delta": WAIT_ROLLUP_COLUMNS,
+    "value_rollup_delta": VALUE_ROLLUP_COLUMNS,
+    "city_rollup_delta": CITY_ROLLUP_COLUMNS,
+    "network_wait_rollup_delta": NETWORK_WAIT_COLUMNS,
+}
+
+
 def _ensure_stage(cur: duckdb.DuckDBPyConnection) -> None:
-    cur.execute(
-        "create temp table if not exists visit_rollup_delta as select * from visit_rollup limit 0"
-    )
-    cur.execute("create temp table if not exists wait_rollup_delta as select * from wait_rollup limit 0")
-    cur.execute("create temp table if not exists value_rollup_delta as select * from value_rollup limit 0")
+    for name, columns in _DELTAS.items():
+        cur.execute(_temp_ddl(name, columns))
+
+
+# -- what a write touched, for the check before it commits (peakend/rollup_check.py) ----------
+TOUCHED = {
+    "rollup_touched_hall_days": {"hall_id": "varchar", "day": "date"},
+    "rollup_touched_city_days": {"city": "varchar", "day": "date"},
+}
+
+
+def track_touched(cur: duckdb.DuckDBPyConnection) -> None:
+    """Start noting the rollup rows this transaction changes (Database.transaction does)."""
+    for name, columns in TOUCHED.items():
+        cur.execute(_temp_ddl(name, columns))
+
+
+def _tracking(cur: duckdb.DuckDBPyConnection) -> bool:
+    return cur.execute(
+        "select count(*) from duckdb_tables() where temporary and table_name = 'rollup_touched_hall_days'"
+    ).fetchone()[0] > 0
+
+
+def _mark(cur: duckdb.DuckDBPyConnection, table: str, rows_sql: str, params: Any = None) -> None:
+    if _tracking(cur):
+        cols = ", ".join(TOUCHED[table])
+        cur.execute(f"insert into {table} select distinct {cols} from ({rows_sql})", params or [])
+
+
+def mark_hall_days(cur: duckdb.DuckDBPyConnection, rows_sql: str, params: Any = None) -> None:
+    """Note the (hall_id, day) pairs of visit_rollup that `rows_sql` gives as changed."""
+    _mark(cur, "rollup_touched_hall_days", rows_sql, params)
+
+
+def mark_city_days(cur: duckdb.DuckDBPyConnection, rows_sql: str, params: Any = None) -> None:
+    """Note the (city, day) pairs of the per-city rollups that `rows_sql` gives as changed."""
+    _mark(cur, "rollup_touched_city_days", rows_sql, params)
 
 
 def stage_visits(cur: duckdb.DuckDBPyConnection, source: str, sign: int, params: list | None = None,
@@ -295,6 +345,8 @@ def stage_waits(cur: duckdb.DuckDBPyConnection, source: str, sign: int, params: 
 
 def _merge(cur, table: str, key: tuple[str, ...], sums: list[str], order: str, keep: str) -> None:
     delta = f"{table}_delta"
+    if not cur.execute(f"select count(*) from {delta}").fetchone()[0]:
+        return  # nothing staged (and an empty insert let DuckDB 1.5.5 lose the next big one)
     on = " and ".join(f"r.{k} is not distinct from d.{k}" for k in key)
     cur.execute(f"create temp table {table}_keys as select distinct {', '.join(key)} from {delta}")
     cur.execute(
@@ -320,7 +372,6 @@ def apply_staged(cur: duckdb.DuckDBPyConnection) -> None:
     """Merge the staged changes into the rollups (rows whose counts reach zero go)."""
     _ensure_stage(cur)
     cur.execute("create or replace temp table halls_touched as select distinct hall_id from visit_rollup_delta")
-    cur.execute("create temp table if not exists city_rollup_delta as select * from city_rollup limit 0")
     sums = ", ".join(f"sum(d.{c})" for c in _SUMS)
     cur.execute(
         f"""insert into city_rollup_delta
@@ -328,15 +379,14 @@ def apply_staged(cur: duckdb.DuckDBPyConnection) -> None:
             from visit_rollup_delta as d join halls as h on h.hall_id = d.hall_id
             group by all"""
     )
+    mark_hall_days(cur, "select hall_id, day from visit_rollup_delta")
+    mark_city_days(cur, "select city, day from city_rollup_delta union all select city, day from wait_rollup_delta")
     _merge(cur, "city_rollup", CITY_KEY, _SUMS, "day, city", "sum(visits) <> 0")
     _merge(cur, "visit_rollup", VISIT_KEY, _SUMS, "day, hall_id", "sum(visits) <> 0")
     cur.execute("delete from hall_rollup where hall_id in (select hall_id from halls_touched)")
     where = "where hall_id in (select hall_id from halls_touched)"
     cur.execute(f"insert into hall_rollup {_HALL_ROWS.format(where=where)}")
     cur.execute("drop table halls_touched")
-    cur.execute(
-        "create temp table if not exists network_wait_rollup_delta as select * from network_wait_rollup limit 0"
-    )
     cur.execute(
         "insert into network_wait_rollup_delta select day, wait_s, sum(n) from wait_rollup_delta group by all"
     )
@@ -349,6 +399,7 @@ def refresh_service_level(cur: duckdb.DuckDBPyConnection, hall_ids: list[str] | 
     """Recount the service-level columns under the current targets (None: every hall)."""
     where = "" if hall_ids is None else "where v.hall_id in (select unnest($halls))"
     params = {} if hall_ids is None else {"halls": list(hall_ids)}
+    mark_hall_days(cur, f"select hall_id, day from visit_rollup as v {where}", params)
     cur.execute(
         f"""update visit_rollup as r set sl_within = s.sl_within, sl_counted = s.sl_counted
             from (

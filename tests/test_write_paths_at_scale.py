@@ -1,0 +1,195 @@
+"""Every write path keeps the rollups exact at the size where DuckDB 2.0.0 lost rows.
+
+A staged delta larger than one row group (122,880 rows) came out empty on DuckDB 2.0.0, and
+the 13-visit fixture never reaches that (issue 13). So each write path here moves 300,000
+visits or more: the demo, a load from the command line, the Data page's load, re-sent
+visits, an undo, a halls load that moves a hall to another city, and a target change. After
+each, every rollup equals a recomputation from the raw visits (`python -m peakend check`'s
+audit), exactly, and the plain counts agree with the visits table.
+
+The last tests prove the check is not a test that cannot fail: a rollup row changed by hand
+makes `check` exit 1 naming it, and a write whose staged rows go missing is rolled back.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from peakend import data_admin, rollup_check, rollups, warehouse
+from peakend.cli import main as cli_main
+from peakend.db import Database
+from peakend.demo import generate_demo
+from peakend.ingest import load_files, undo
+
+ROWS = 300_000  # > 2 row groups of 122,880
+CONTRACT = "* exclude (wait_s, queue_s, service_s, load_id)"  # the contract columns
+
+
+def _audit(db: Database) -> rollup_check.AuditReport:
+    cur = db.cursor()
+    try:
+        return rollup_check.audit(cur)
+    finally:
+        cur.close()
+
+
+def _counts(db: Database) -> tuple:
+    """(visits, waits) as the visits table holds them, and as the rollups add them up."""
+    return (
+        db.scalar("select count(*) from visits"),
+        db.scalar("select count(wait_s) from visits"),
+        db.scalar("select sum(visits) from visit_rollup"),
+        db.scalar("select sum(wait_n) from visit_rollup"),
+        db.scalar("select sum(n) from wait_rollup"),
+        db.scalar("select sum(n) from network_wait_rollup"),
+        db.scalar("select sum(visits) from hall_rollup"),
+    )
+
+
+def assert_exact(db: Database, after: str) -> None:
+    report = _audit(db)
+    assert report.ok, f"after {after}: " + "; ".join(report.lines()[:10])
+    visits, waits, *rolled = _counts(db)
+    assert rolled == [visits, waits, waits, waits, visits], after
+
+
+def _export(db: Database, path, shift_days: int, prefix: str, exit_score: str = "exit_score") -> None:
+    """`ROWS` of the stored visits as a contract CSV: new ids, moved by `shift_days`."""
+    times = ("arrived_at", "called_at", "service_started_at", "service_ended_at", "left_at")
+    cols = []
+    for c in warehouse.CONTRACT_VISIT_COLUMNS:
+        if c == "visit_id":
+            cols.append(f"'{prefix}' || visit_id as visit_id")
+        elif c in times:
+            cols.append(f"{c} + interval {shift_days} day as {c}")
+        elif c == "exit_score":
+            cols.append(f"{exit_score} as exit_score")
+        else:
+            cols.append(c)
+    cur = db.cursor()
+    try:
+        cur.execute(f"copy (select {', '.join(cols)} from visits order by visit_id limit {ROWS}) "
+                    f"to '{path}' (header, delimiter ',')")
+    finally:
+        cur.close()
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    path = tmp_path_factory.mktemp("at_scale") / "network.duckdb"
+    db = Database(path)
+    generate_demo(db, visits=ROWS, seed=3, end_date=date(2026, 3, 31), months=2)
+    yield path, db
+    db.close()
+
+
+def test_every_write_path_keeps_the_rollups_exact(big, tmp_path, subtests):
+    path, db = big
+    with subtests.test("demo"):
+        assert db.scalar("select count(*) from visits") == ROWS
+        assert_exact(db, "the demo")
+
+    cli_file = tmp_path / "cli.csv"
+    _export(db, cli_file, 70, "C-")
+    with subtests.test("command-line load"):
+        db.close()
+        assert cli_main(["load", str(cli_file), "--db", str(path), "--user", "tester"]) == 0
+        db = Database(path)
+        assert db.scalar("select count(*) from visits") == 2 * ROWS
+        assert_exact(db, "a command-line load")
+
+    with subtests.test("Data page load"):
+        page_file = tmp_path / "page.csv"
+        _export(db, page_file, 140, "P-")
+        [report] = load_files(db, [page_file], "admin")  # what the Data page calls
+        assert (report.status, report.rows_loaded) == ("loaded", ROWS)
+        assert_exact(db, "the Data page's load")
+
+    with subtests.test("re-sent visits"):
+        resent = tmp_path / "resent.csv"
+        cur = db.cursor()
+        cur.execute(f"copy (select {CONTRACT} replace (6 - coalesce(exit_score, 3) as exit_score) "
+                    f"from visits where visit_id like 'C-%') to '{resent}' (header)")
+        cur.close()
+        before = db.scalar("select sum(exit_score) from visits")
+        [report] = load_files(db, [resent], "admin")
+        assert (report.rows_loaded, report.rows_replaced) == (ROWS, ROWS)
+        assert db.scalar("select sum(exit_score) from visits") != before
+        assert_exact(db, "re-sent visits")
+
+    with subtests.test("undo"):
+        undo(db, report.load_id, "admin")
+        assert db.scalar("select sum(exit_score) from visits") == before
+        assert_exact(db, "an undo")
+
+    with subtests.test("halls load moving a hall"):
+        cur = db.cursor()
+        hall, city, waits = cur.execute(
+            """select v.hall_id, h.city, count(v.wait_s) from visits as v join halls as h using (hall_id)
+               group by all order by 3 desc limit 1""").fetchone()
+        halls_file = tmp_path / "halls.csv"
+        cur.execute(f"copy (select * exclude (load_id) replace ("
+                    f"case when hall_id = '{hall}' then 'Moved City' else city end as city) "
+                    f"from halls) to '{halls_file}' (header)")
+        cur.close()
+        assert waits > 10_000
+        load_files(db, [halls_file], "admin", kind="halls")
+        assert db.scalar("select sum(n) from wait_rollup where city = 'Moved City'") == waits
+        assert_exact(db, "a halls load that moved a hall")
+
+    with subtests.test("target change"):
+        before = db.scalar("select sum(sl_within) from visit_rollup")
+        data_admin.save_targets(db, {"*": {"wait_target_min": 3.0}}, None)
+        assert db.scalar("select sum(sl_within) from visit_rollup") != before
+        assert_exact(db, "a target change")
+    big_db = db
+    with subtests.test("check command"):
+        big_db.close()
+        assert cli_main(["check", "--db", str(path)]) == 0
+
+
+def test_check_names_a_changed_rollup_row(fixture_db_file, tmp_path, capsys):
+    import shutil
+
+    path = tmp_path / "corrupt.duckdb"
+    shutil.copyfile(fixture_db_file, path)
+    assert cli_main(["check", "--db", str(path)]) == 0
+    assert capsys.readouterr().out.startswith("OK")
+    db = Database(path)
+    cur = db.cursor()
+    cur.execute("update visit_rollup set exit_sum = exit_sum + 3 "
+                "where hall_id = 'H1' and day = '2026-03-02' and purpose = 'bill_payment'")
+    cur.execute("delete from wait_rollup where city = 'Guangzhou'")
+    cur.close()
+    db.close()
+    assert cli_main(["check", "--db", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "visit_rollup [hall_id=H1, day=2026-03-02, purpose=bill_payment] exit_sum: stored" in out
+    assert "wait_rollup [day=" in out and "city=Guangzhou" in out and "row: stored missing" in out
+
+
+def test_a_write_whose_staged_rows_go_missing_is_rolled_back(fixture_db, tmp_path, monkeypatch):
+    """What DuckDB 2.0.0 did to a delta over one row group, done by hand: the load fails,
+    naming the rollup, and nothing of it is stored."""
+    merge = rollups._merge
+
+    def losing_merge(cur, table, *args):
+        if table == "wait_rollup":
+            cur.execute("delete from wait_rollup_delta")
+        return merge(cur, table, *args)
+
+    monkeypatch.setattr(rollups, "_merge", losing_merge)
+    visits = fixture_db.scalar("select count(*) from visits")
+    version = fixture_db.data_version()
+    csv = tmp_path / "more.csv"
+    cur = fixture_db.cursor()
+    cur.execute(f"copy (select {CONTRACT} replace ('N' || visit_id as visit_id) from visits) to '{csv}' (header)")
+    cur.close()
+    with pytest.raises(rollup_check.RollupMismatch, match=r"wait_rollup \[day=2026-03-0\d, city=\w+, purpose=\w+\] waits: stored \d+, the visits give \d+"):
+        load_files(fixture_db, [csv], "tester")
+    assert fixture_db.scalar("select count(*) from visits") == visits
+    assert fixture_db.data_version() == version
+    monkeypatch.undo()
+    assert _audit(fixture_db).ok

@@ -6,6 +6,7 @@ from peakend.hall_themes import warm_up
 from peakend.i18n import t
 from peakend.ui.auth import account_box, refresh_session, run_page_if_allowed, signin_pages
 from peakend.ui.navigation import build_pages
+from peakend.ui.notices import rollups_notice
 from peakend.ui.session import init_language, language_switch
 
 st.set_page_config(page_title="PeakEnd", page_icon=":material/insights:", layout="wide")
@@ -24,4 +25,5 @@ else:
         language_switch()
         account_box(user)
         st.caption(t("app.tagline"))
+    rollups_notice()
     run_page_if_allowed(page, user)

@@ -100,6 +100,7 @@ class Database:
             self._con.close()
             raise
         self._write_lock = threading.Lock()
+        self._rollups_behind: tuple[int, list] | None = None  # (data version, rollups.behind)
 
     def close(self) -> None:
         self._con.close()
@@ -135,11 +136,27 @@ class Database:
 
         if name not in rollups.ROUTES:
             return name, filters
+        current = not self.rollups_behind()
         cur = self.cursor()
         try:
-            return rollups.plan(cur, name, filters, scope.as_param(), params) or (name, filters)
+            return rollups.plan(cur, name, filters, scope.as_param(), params, current) or (name, filters)
         finally:
             cur.close()
+
+    def rollups_behind(self) -> list[tuple[str, str, int, int]]:
+        """The rollups that don't add up to their source (peakend.rollups.behind), asked
+        once per data version: while any does, every query reads the visits."""
+        from peakend import rollups
+
+        version = self.data_version()
+        known = self._rollups_behind
+        if known is None or known[0] != version:
+            cur = self.cursor()
+            try:
+                known = self._rollups_behind = (version, rollups.behind(cur))
+            finally:
+                cur.close()
+        return known[1]
 
     def answering_query(
         self, name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any]

@@ -525,13 +525,43 @@ ROUTES = {
 
 
 def plan(cur: duckdb.DuckDBPyConnection, name: str, filters, scope_halls: list[str] | None,
-         params: dict[str, Any]):
+         params: dict[str, Any], current: bool = True):
     """(the named query that answers this call exactly, the filter it runs with), or None
-    when the original query over the visits should."""
+    when the original query over the visits should (always, when the rollups are not
+    `current`: see `behind`)."""
     route = ROUTES.get(name)
-    if route is None or not enabled():
+    if route is None or not enabled() or not current:
         return None
     return route(cur, filters, scope_halls, params)
+
+
+# Each rollup's totals against what it is rolled up from: (rollup, what is counted, its
+# total, the source's). Cheap at any size: the visits are counted once, everything else is
+# a rollup a thousand times smaller.
+_TOTALS = """
+    with v as (select count(*) as visits, count(wait_s) as waits from visits),
+         r as (select coalesce(sum(visits), 0) as visits, coalesce(sum(wait_n), 0) as waits from visit_rollup),
+         known as (select coalesce(sum(r.visits), 0) as visits, coalesce(sum(r.wait_n), 0) as waits
+                   from visit_rollup as r semi join halls as h on h.hall_id = r.hall_id),
+         c as (select coalesce(sum(visits), 0) as visits, coalesce(sum(wait_n), 0) as waits from city_rollup)
+    select 'visit_rollup', 'visits', r.visits, v.visits from v, r
+    union all select 'visit_rollup', 'waits', r.waits, v.waits from v, r
+    union all select 'hall_rollup', 'visits', (select coalesce(sum(visits), 0) from hall_rollup), v.visits from v
+    union all select 'value_rollup', 'visits', (select coalesce(sum(n), 0) from value_rollup), v.visits from v
+    union all select 'city_rollup', 'visits', c.visits, known.visits from c, known
+    union all select 'wait_rollup', 'waits', (select coalesce(sum(n), 0) from wait_rollup), known.waits from known
+    union all select 'network_wait_rollup', 'waits', (select coalesce(sum(n), 0) from network_wait_rollup),
+                     known.waits from known
+"""
+
+
+def behind(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, int]]:
+    """The rollups whose totals differ from their source's: (rollup, what, has, should
+    have). Empty when every one is current. The write path checks every write before it
+    commits (peakend/rollup_check.py), so this finds only a file damaged or written by
+    something else, or a bug; queries then read the visits instead."""
+    return [(t, what, int(has), int(should)) for t, what, has, should in cur.execute(_TOTALS).fetchall()
+            if has != should]
 
 
 def scope_is_whole_cities(cur: duckdb.DuckDBPyConnection, scope_halls: list[str] | None) -> bool:

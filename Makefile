@@ -8,7 +8,7 @@ DEMO_VISITS ?= 1000000
 # DuckDB's share of the app: keeps the app under 2 GB at 100M visits (README, Performance)
 DUCKDB_MEMORY ?= 1GB
 
-.PHONY: run test setup demo bench screenshots clean
+.PHONY: run test test-fast browser-deps check setup demo bench screenshots clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -31,8 +31,30 @@ demo: $(DB)
 run: $(BIN)/.installed $(DB)
 	PEAKEND_DB=$(DB) PEAKEND_DUCKDB_MEMORY_LIMIT=$(DUCKDB_MEMORY) $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
-test: $(BIN)/.installed
+# The browser tests need Debian's Chromium and CJK fonts (Playwright can't download its own
+# browser here): installed when we run as root, else the one command to run is named.
+browser-deps:
+	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	else \
+		echo "The browser tests need Chromium and CJK fonts. Run: sudo apt-get install -y chromium fonts-noto-cjk"; \
+		echo "(or 'make test-fast' for the suite without the browser tests)"; exit 1; \
+	fi
+
+# The whole suite; a skipped browser test fails it (tests/conftest.py).
+test: $(BIN)/.installed browser-deps
 	$(BIN)/python -m pytest -n 2
+
+# Everything but the browser tests, for a quick round while working.
+test-fast: $(BIN)/.installed
+	PEAKEND_TEST_FAST=1 $(BIN)/python -m pytest -n 2 -m "not browser"
+
+# Every rollup of the database against the visits (README, "Checking a database").
+check: $(BIN)/.installed
+	$(BIN)/python -m peakend check --db $(DB)
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench

@@ -59,7 +59,7 @@ import subprocess  # noqa: E402
 import time  # noqa: E402
 import urllib.request  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("PEAKEND_CHROMIUM", "/usr/bin/chromium")  # Debian's
 CHROMIUM_ARGS = [
     "--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -249,3 +249,27 @@ def sign_in(pg, url: str, username: str = "hq", password: str | None = None) -> 
     # The page asked for runs right after: heavy pages on a busy machine take a while.
     pg.wait_for_selector(".st-key-_peakend_sign_out", timeout=90_000)
     wait_for_app(pg, timeout=90_000)
+
+
+# --- a skipped browser test fails the run (make test); make test-fast leaves them out ------
+_skipped_browser_tests: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and "browser" in report.keywords:
+        _skipped_browser_tests.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _skipped_browser_tests and not os.environ.get("PEAKEND_TEST_FAST") and not hasattr(session.config, "workerinput"):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _skipped_browser_tests and not os.environ.get("PEAKEND_TEST_FAST"):
+        terminalreporter.section("browser tests skipped: the run fails", red=True)
+        terminalreporter.write_line(
+            f"{len(_skipped_browser_tests)} browser tests were skipped (first: {_skipped_browser_tests[0]}). "
+            "make test never passes without looking at the pages: install Chromium and CJK fonts "
+            "(sudo apt-get install -y chromium fonts-noto-cjk), or run make test-fast for the suite "
+            "without the browser tests.")

@@ -51,7 +51,11 @@ class TableReport:
         return self.total == 0
 
 
-class RollupMismatch(RuntimeError):
+class WriteCheckError(RuntimeError):
+    """A write's own check failed; the write is rolled back."""
+
+
+class RollupMismatch(WriteCheckError):
     """A write would have committed rollups that disagree with the visits."""
 
     def __init__(self, reports: list[TableReport]):

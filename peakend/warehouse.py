@@ -84,9 +84,21 @@ def insert_visits(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> 
             order by {STORAGE_ORDER}""",
         [load_id],
     ).fetchone()[0]
+    # read back what was written before anything is rolled up from it (DuckDB 2.0.0 and
+    # 1.5.5 each had a pattern in which inserted rows read back empty)
+    stored = _visits_read_back(cur, load_id)
+    if stored != inserted:
+        from peakend.rollup_check import WriteCheckError
+
+        raise WriteCheckError(f"visits: {inserted:,} rows were written but {stored:,} read back, "
+                              f"so nothing was written")
     rollups.stage_visits(cur, _OF_LOAD, +1, [load_id])
     rollups.apply_staged(cur)
     return inserted, replaced
+
+
+def _visits_read_back(cur: duckdb.DuckDBPyConnection, load_id: int) -> int:
+    return cur.execute("select count(visit_id) from visits where load_id = ?", [load_id]).fetchone()[0]
 
 
 # The visits of a load, and the ones it replaced, as rollups.stage_visits reads them.

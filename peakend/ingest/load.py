@@ -26,6 +26,7 @@ from peakend.ingest import presets
 from peakend.ingest.errors import FileRefused, MappingError
 from peakend.ingest.mapping import Mapping
 from peakend.ingest.reports import LoadReport, ValidationReport
+from peakend.rollup_check import WriteCheckError
 from peakend.ingest.validate import Checked, check_file, problems_frame, reasons_frame, rejected_rows
 from peakend.schema import HALL_COLUMNS
 
@@ -99,6 +100,8 @@ def _load_one(db, path, mapping, kind, loaded_by, progress) -> LoadReport:
                 arrow_rejects = None
     except (FileRefused, MappingError) as e:
         return _refused(path, str(e), mapping, started)
+    except WriteCheckError as e:
+        return _refused(path, f"{path.name}: {e}", mapping, started)
     except duckdb.Error as e:
         first = str(e).strip().splitlines()[0]
         return _refused(path, f"{path.name}: the database refused the load ({first}); nothing was written.", mapping, started)

@@ -81,3 +81,18 @@ def test_every_card_of_the_demo_overview_shows_the_visits_numbers(page, demo_ser
                           ("Exit score", 2), ("Peak · counter result", 2)):
         assert _number(shown[label]) == pytest.approx(expected[label], abs=0.51 * 10 ** -places), (label, shown[label])
     assert _number(shown["NPS"]) == pytest.approx(expected["NPS"], abs=0.51)
+
+
+@pytest.mark.parametrize("user, password", [("head.office", "peakend-hq"), ("hall.manager", "peakend-hall")])
+def test_every_card_of_every_page_has_its_number_on_the_demo(page, demo_server, user, password):
+    """Hall, regional and insights cards for a head office and a store manager: none "–"."""
+    url, _ = demo_server
+    for path in ("hall", "regional", "insights"):
+        sign_in(page, f"{url}/{path}?lang=en", user, password)
+        cards = page.locator("[data-testid='stMetric']")
+        values = {cards.nth(i).locator("[data-testid='stMetricLabel']").inner_text().strip():
+                  cards.nth(i).locator("[data-testid='stMetricValue']").inner_text().strip()
+                  for i in range(cards.count())}
+        screenshot(page, f"demo_{path}_{user}")
+        assert values or path != "hall", (path, user)  # the regional page has a league, not cards
+        assert not [label for label, value in values.items() if value == "–"], (path, user, values)

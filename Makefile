@@ -7,6 +7,7 @@ PORT ?= 8501
 DEMO_VISITS ?= 1000000
 # DuckDB's share of the app: keeps the app under 2 GB at 100M visits (README, Performance)
 DUCKDB_MEMORY ?= 1GB
+CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: run test test-fast browser-deps check setup demo bench screenshots clean
 
@@ -34,7 +35,7 @@ run: $(BIN)/.installed $(DB)
 # The browser tests need Debian's Chromium and CJK fonts (Playwright can't download its own
 # browser here): installed when we run as root, else the one command to run is named.
 browser-deps:
-	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then :; \
+	@if [ -x $(CHROMIUM) ] && fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
 		echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \

@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from datetime import date
 
 import pandas as pd
 
@@ -40,8 +39,6 @@ LEAGUE_METRICS = (
     "nps",
 )
 
-COMPARISONS = ("previous_period", "previous_year", "none")
-
 # Prior weight m of the shrunken mean, in ratings: a hall's own mean counts as much as its
 # region's once it has m ratings. 30 is the house's minimum for a mean to be shown at all
 # (metrics.MIN_RATINGS_DEFAULT); it is fixed, not tied to the minimum-n control, so moving
@@ -58,28 +55,6 @@ MAX_DAILY_RATING_TREND_DAYS = 14
 def ranked(metric: Metric) -> bool:
     """Volumes (visits) are shown but not ranked: more visits is neither better nor worse."""
     return metric.higher_is_better is not None
-
-
-# -- periods -------------------------------------------------------------------------------
-def comparison_filter(current: VisitFilter, kind: str) -> VisitFilter | None:
-    """The same filter over the comparison period: the equal-length period just before,
-    the same dates a year earlier, or None for no comparison."""
-    if kind == "none":
-        return None
-    if kind == "previous_period":
-        return current.previous_period()
-    if kind == "previous_year":
-        return current.replace(
-            date_from=_year_before(current.date_from), date_to=_year_before(current.date_to)
-        )
-    raise ValueError(f"unknown comparison {kind!r}")
-
-
-def _year_before(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February -> 28 February
-        return day.replace(year=day.year - 1, day=28)
 
 
 def trend_grain(current: VisitFilter, metric_key: str) -> str:
@@ -468,14 +443,15 @@ def _tint(hex_colour: str, alpha: float = 0.25) -> str:
 def drill_down_params(hall_id: str, query_params: dict[str, str]) -> dict[str, str]:
     """The hall page's link for one hall, the same period and the same purpose filter:
     ?hall=ID, then ?period=PRESET or ?from=&to= (whichever the period control wrote to this
-    page's URL), and ?purpose= / ?moment= when set (the hall page reads the same names)."""
+    page's URL), its ?compare=, and ?purpose= / ?moment= when set (the hall page reads the
+    same names)."""
     params = {"hall": hall_id}
     if query_params.get("from") and query_params.get("to"):
         params["from"] = query_params["from"]
         params["to"] = query_params["to"]
     elif query_params.get("period"):
         params["period"] = query_params["period"]
-    for name in ("purpose", "moment"):
+    for name in ("compare", "purpose", "moment"):
         if query_params.get(name):
             params[name] = query_params[name]
     return params

@@ -34,7 +34,7 @@ WEEK = VisitFilter(date_from=date(2026, 3, 2), date_to=date(2026, 3, 8))
 
 
 def league(db, current=WEEK, min_n=3, comparison="none", regions=None):
-    previous = regional.comparison_filter(current, comparison)
+    previous = current.previous_period() if comparison == "previous" else None
     table = regional.league_table(
         db.query("halls_in_scope"),
         db.query("metrics_by_group", current, group_1="hall", group_2=None),
@@ -112,7 +112,7 @@ def test_change_against_the_period_before(fixture_db):
     # Before: H1 V01-V05 (waits 4, 12, 6, 2 -> median 5.0; exits 5, 2, 4, 4 -> 3.75);
     # H2 V08-V11 (4 visits, median 3.0); H3 V12 (wait 10, exit 4).
     current = VisitFilter(date_from=date(2026, 3, 5), date_to=date(2026, 3, 8))
-    table = league(fixture_db, current=current, min_n=1, comparison="previous_period")
+    table = league(fixture_db, current=current, min_n=1, comparison="previous")
     assert table["visits"].to_dict() == {"H1": 2, "H2": 0, "H3": 1}  # H2 kept, 0 visits
     assert table["visits_change"].to_dict() == {"H1": -3, "H2": -4, "H3": 0}
     assert table.loc["H1", "wait_median_min_change"] == 15.0

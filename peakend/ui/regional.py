@@ -40,18 +40,6 @@ def region_control(regions: list[str]) -> list[str]:
     return chosen
 
 
-def comparison_control() -> str:
-    url_state.seed(
-        "regional_compare", url_state.read("compare", str, lambda v: v in regional.COMPARISONS)
-    )
-    choice = st.selectbox(
-        t("regional.controls.comparison"), regional.COMPARISONS, key="regional_compare",
-        format_func=lambda c: t(f"regional.comparison.{c}"),
-    )
-    url_state.write(compare=None if choice == regional.COMPARISONS[0] else choice)
-    return choice
-
-
 def purpose_control(purposes: pd.DataFrame) -> list[str]:
     """Visit purposes (URL ?purpose=, the name the hall page reads too)."""
     label_column = "label_zh" if get_language() == "zh" else "label_en"

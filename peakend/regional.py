@@ -356,8 +356,12 @@ def export_frame(league: pd.DataFrame, id_column: str = "hall_id") -> pd.DataFra
 
     Values stay numbers (shares as fractions, minutes, scores, NPS points) so a
     spreadsheet can sort and sum them; thin cells are kept and flagged by their n.
+    `frame.attrs["columns"]` names each metric's value and change columns, so the Excel
+    builder (run later, when the button is clicked, outside the page's language) finds
+    them without translating anything again.
     """
     out: dict[str, pd.Series] = {}
+    names: dict[str, dict[str, str]] = {}
     if id_column == "hall_id":
         out[t("regional.col.hall_id")] = league["hall_id"]
         out[t("regional.col.hall")] = league["hall_name"]
@@ -366,15 +370,19 @@ def export_frame(league: pd.DataFrame, id_column: str = "hall_id") -> pd.DataFra
         metric = METRICS[key]
         label = metric.label
         out[_value_header(metric)] = league[key]
+        names[key] = {"value": _value_header(metric)}
         if f"{key}_rank" in league:
             out[t("regional.export.rank", metric=label)] = league[f"{key}_rank"]
         if f"{key}_change" in league:
             out[t("regional.export.change", metric=label)] = league[f"{key}_change"]
+            names[key]["change"] = t("regional.export.change", metric=label)
         if f"{key}_status" in league:
             out[t("regional.export.status", metric=label)] = league[f"{key}_status"].map(_status_label)
         if metric.n_column:
             out[t("regional.export.n", metric=label)] = league[f"{key}_n"]
-    return pd.DataFrame(out)
+    frame = pd.DataFrame(out)
+    frame.attrs["columns"] = names
+    return frame
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
@@ -384,7 +392,10 @@ def to_csv(frame: pd.DataFrame) -> bytes:
 
 def to_excel(frame: pd.DataFrame, league: pd.DataFrame, sheet: str) -> bytes:
     """One sheet, header frozen, number formats per metric kind, target status as the
-    cell's fill and thin cells in grey (the same marks as the page)."""
+    cell's fill and thin cells in grey (the same marks as the page).
+
+    Nothing here is translated: Streamlit calls this when the button is clicked, in a
+    thread without the page's language, so the headers come from export_frame."""
     from peakend.charts.theme import GREYED, STATUS_COLORS
 
     buffer = io.BytesIO()
@@ -400,12 +411,13 @@ def to_excel(frame: pd.DataFrame, league: pd.DataFrame, sheet: str) -> bytes:
             "count": "#,##0", "minutes": "0.0", "share": "0.0%", "score": "0.00", "points": "+0;-0;0",
         }
         columns = list(frame.columns)
+        names = frame.attrs["columns"]
         for key in LEAGUE_METRICS:
             metric = METRICS[key]
-            col = columns.index(_value_header(metric))
+            col = columns.index(names[key]["value"])
             ws.set_column(col, col, 12, book.add_format({"num_format": num[metric.kind]}))
-            change_name = t("regional.export.change", metric=metric.label)
-            if change_name in columns:
+            change_name = names[key].get("change")
+            if change_name is not None:
                 change_fmt = "+0.0%;-0.0%;0.0%" if metric.kind == "share" else (
                     "+0.00;-0.00;0.00" if metric.kind == "score" else "+0.0;-0.0;0.0"
                 )

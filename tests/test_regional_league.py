@@ -238,6 +238,39 @@ def test_export_csv_and_excel(fixture_db, english):
     assert h3_exit.font.color.rgb.lower().endswith(GREYED[1:])  # thin: grey, no fill
 
 
+def test_the_excel_file_is_built_outside_the_pages_language(fixture_db, english):
+    """Streamlit makes a download's file when its button is clicked, in a thread of its own
+    where the language is the default (Chinese): an English table must still come out
+    (it failed with "'到访人次' is not in list")."""
+    import io
+    import threading
+
+    import openpyxl
+
+    from peakend.charts.theme import STATUS_COLORS
+
+    table = league(fixture_db, min_n=3, comparison="previous").reset_index()
+    frame = regional.export_frame(table)
+    built, failed = [], []
+
+    def click():
+        try:
+            built.append(regional.to_excel(frame, table, "League table"))
+        except Exception as exc:  # noqa: BLE001 - the test reports it
+            failed.append(exc)
+
+    worker = threading.Thread(target=click)
+    worker.start()
+    worker.join()
+    assert not failed, failed
+    sheet = openpyxl.load_workbook(io.BytesIO(built[0]))["League table"]
+    headers = [c.value for c in sheet[1]]
+    assert "Visits" in headers and "Median wait change" in headers
+    h2_exit = sheet.cell(row=3, column=headers.index("Exit score · score (1-5)") + 1)
+    assert h2_exit.value == 4.0 and h2_exit.fill.fgColor.rgb.lower().endswith(
+        regional._tint(STATUS_COLORS["green"])[1:])  # the marks were found by their English names
+
+
 def test_who_needs_help_most(fixture_db):
     # min n 2. Median wait: H3 20.0 is last of 3. Counter-result peak: H1 (n 3) and H3
     # (n 2) are ranked; shrunk H1 (10 + 30 * 3.5) / 33 = 3.48, H3 (5 + 30 * 2.5) / 32 = 2.5

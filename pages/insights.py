@@ -120,8 +120,9 @@ if not results:
 else:
     st.dataframe(text.tolerance_frame(results, labels, wait_target), hide_index=True,
                  column_config=view.tolerance_columns())
-    if beyond := text.beyond_note(results):
-        st.caption(beyond)
+    for note in (text.no_knee_note(results), text.beyond_note(results)):
+        if note:
+            st.caption(note)
     tol = view.purpose_control(results, labels)
     label = labels.get(tol.purpose, tol.purpose)
     st.markdown("\n".join(f"- {s}" for s in text.tolerance_sentences(tol, label, peak_target, wait_target)))

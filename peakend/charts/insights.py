@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from peakend import formatting
 from peakend.charts.theme import GREYED, SERIES, STATUS_COLORS, TARGET_LINE, finish
 from peakend.i18n import t
-from peakend.insights.tolerance import Tolerance
+from peakend.insights.tolerance import Tolerance, advice
 
 _STAFFING_COLORS = {"under": STATUS_COLORS["red"], "over": STATUS_COLORS["amber"],
                     "ok": STATUS_COLORS["green"], "no_arrivals": GREYED}
@@ -151,7 +151,7 @@ def tolerance(tol: Tolerance, purpose: str, place: str, peak_target: float, wait
                   annotation_text=t("insights.chart.tolerance.peak_target", value=formatting.score(peak_target)),
                   annotation_position="bottom right", annotation_font={"color": TARGET_LINE, "size": 12})
     marks = [(wait_target, "#555", "dash", t("insights.chart.tolerance.current", value=formatting.minutes(wait_target, 0)))]
-    if tol.suggested is not None:
+    if advice(tol, wait_target) == "tighten":  # never a line that invites a longer target
         marks.append((tol.suggested, STATUS_COLORS["green"], "dash",
                       t("insights.chart.tolerance.suggested", value=formatting.minutes(tol.suggested, 0))))
     if tol.knee is not None and tol.kind == "early":

@@ -13,7 +13,7 @@ from peakend.i18n import t
 from peakend.insights import peak_end
 from peakend.insights.attention import HallAttention, Problem
 from peakend.insights.moments import Benchmark, Line
-from peakend.insights.tolerance import MAX_WAIT_MIN, MIN_RATINGS, Tolerance
+from peakend.insights.tolerance import MAX_WAIT_MIN, MIN_RATINGS, Tolerance, advice
 from peakend.metrics import METRICS
 
 
@@ -300,9 +300,10 @@ def tolerance_sentences(tol: Tolerance, purpose: str, peak_target: float, wait_t
     if tol.kind == "thin":
         return [t("insights.tolerance.kind_sentence.thin", **common)]
     out = []
+    keep = advice(tol, wait_target) == "keep"  # the curve's wait is not shorter than the target
     if tol.kind == "falls_off":
         out.append(t(
-            "insights.tolerance.kind_sentence.falls_off", knee=minutes(tol.knee),
+            "insights.tolerance.kind_sentence.falls_off" + ("_keep" if keep else ""), knee=minutes(tol.knee),
             ci=interval(tol.knee_low, tol.knee_high, 1), after=per_ten(tol.slope_after[0]),
             before=per_ten(tol.slope_before[0]), suggested=minutes(tol.suggested, 0),
             current=minutes(wait_target, 0), **common))
@@ -317,30 +318,46 @@ def tolerance_sentences(tol: Tolerance, purpose: str, peak_target: float, wait_t
         out.append(t("insights.tolerance.kind_sentence.flat", slope=per_ten(tol.slope_line[0]),
                      ci=interval(tol.slope_line[1], tol.slope_line[2]), **common))
     if tol.kind != "falls_off" and tol.crossing_kind:
+        crossing = tol.crossing_kind + ("_keep" if keep and tol.crossing_kind == "crosses" else "")
         out.append(t(
-            f"insights.tolerance.crossing.{tol.crossing_kind}", target=formatting.score(peak_target),
+            f"insights.tolerance.crossing.{crossing}", target=formatting.score(peak_target),
             wait=minutes(tol.crossing), suggested=minutes(tol.suggested, 0) if tol.suggested else "",
             current=minutes(wait_target, 0)))
     return out
 
 
 def tolerance_frame(results: list[Tolerance], labels: dict[str, str], wait_target: float) -> pd.DataFrame:
-    """One row per purpose: what its curve says and the wait target it suggests."""
+    """One row per purpose: what its curve says and what it means for the wait target (a
+    shorter one, or keep the current one: never a longer one). The knee column only when
+    some curve has a knee: a column of dashes claims a measure it doesn't show."""
     rows = []
     for tol in results:
         label = labels.get(tol.purpose, tol.purpose)
-        knee = (f"{minutes(tol.knee)} {bracket(tol.knee_low, tol.knee_high, 1)}"
-                if tol.knee is not None else formatting.MISSING)
+        says = advice(tol, wait_target)
         rows.append({
             "purpose": label,
             "reading": t(f"insights.tolerance.kind.{tol.kind}"),
             "ratings": tol.ratings,
-            "knee": knee,
-            "suggested": minutes(tol.suggested, 0) if tol.suggested is not None else formatting.MISSING,
-            "basis": t(f"insights.tolerance.basis.{tol.suggestion_basis}") if tol.suggestion_basis else "",
+            "knee": (f"{minutes(tol.knee)} {bracket(tol.knee_low, tol.knee_high, 1)}"
+                     if tol.knee is not None else formatting.MISSING),
+            "suggested": (minutes(tol.suggested, 0) if says == "tighten"
+                          else t("insights.tolerance.keep", current=minutes(wait_target, 0)) if says == "keep"
+                          else formatting.MISSING),
+            "basis": t(f"insights.tolerance.basis.{tol.suggestion_basis}") if says else "",
             "current": minutes(wait_target, 0),
         })
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if not any(tol.knee is not None for tol in results):
+        frame = frame.drop(columns="knee")
+    return frame
+
+
+def no_knee_note(results: list[Tolerance]) -> str | None:
+    """Said under the table when no curve bends (and the knee column is left out)."""
+    fitted = [tol for tol in results if tol.kind != "thin"]
+    if not fitted or any(tol.knee is not None for tol in results):
+        return None
+    return t("insights.tolerance.no_knee")
 
 
 def beyond_note(results: list[Tolerance]) -> str | None:
@@ -361,9 +378,12 @@ def problem_text(problem: Problem) -> str:
 
 
 def diagnosis_text(item: HallAttention) -> str | None:
+    """One reason to start with, naming the numbers it rests on."""
+    if item.diagnosis is None or item.lead is None:
+        return None
+    metric = METRICS[item.lead.metric]
+    lead = dict(metric=metric.label, value=metric.format(item.lead.value), target=metric.format(item.lead.target))
     if item.diagnosis == "after_counter":
         return t("insights.attention.diagnosis.after_counter",
-                 peak=formatting.score(item.peak_held), n=formatting.number(item.peak_held_n))
-    if item.diagnosis == "follows_peak":
-        return t("insights.attention.diagnosis.follows_peak")
-    return None
+                 peak=formatting.score(item.peak_held), n=formatting.number(item.peak_held_n), **lead)
+    return t(f"insights.attention.diagnosis.{item.diagnosis}", **lead)

@@ -40,8 +40,7 @@ def _error_x(frame: pd.DataFrame) -> dict:
 
 def effects(frame: pd.DataFrame, place: str) -> go.Figure:
     """What moves the overall score: a typical difference (one standard deviation) of each
-    factor, with its 95% interval; the moments, the minutes and the rival model (the mean of
-    all ratings) in three colours."""
+    factor, with its 95% interval; the moments and the minutes in two colours."""
     frame = frame.iloc[::-1].assign(y=lambda f: f["label"])  # the first factor on top
     colors = [{"moment": SERIES[0], "time": SERIES[1]}.get(g, SERIES[2]) for g in frame["group"]]
     fig = go.Figure(go.Bar(

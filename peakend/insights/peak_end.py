@@ -1,15 +1,20 @@
 """Does the peak-end rule hold here? The overall score (0-10) of a visit regressed on its
-peak score, its exit score, its wait and its length, next to two rivals: the mean of all
-its ratings (peak and exit weighed equally) with the same times, and the times alone.
+peak score, its exit score, its wait and its length; then the two moments alone against
+rivals that can actually do better or worse than they do: the wait alone and the visit
+length alone.
 
 The fit works from the means and covariances of queries/insights_rating_covariance.sql,
 so it costs the same for a hall or for a network of millions of visits. It is ordinary
 least squares with an intercept, classical standard errors: tests/test_insights_peak_end.py
 checks it against statsmodels on the raw rows.
 
-Only two moments of a visit are rated (the peak and the exit), so "the mean of all
-ratings" is the visit's peak-end index; what separates it from the peak-end model is
-whether the two moments weigh differently, and how much either weighs against minutes.
+Only two moments of a visit are rated (the peak and the exit), so "the mean of all its
+ratings" would be the peak-end average itself, a rival that can't lose: it is not offered.
+With a third rated moment, its ratings would be the rival to beat.
+
+The verdict is one thing a store manager can act on (`Verdict.action`): work on the moment
+that moves the overall score most (the lower-scored one when they weigh the same), or,
+when the wait alone explains as much as the two moments, on the queue.
 """
 
 from __future__ import annotations
@@ -155,20 +160,34 @@ class Verdict:
     status: str  # holds | partly | not | thin | no_variation | collinear
     n: int
     full: Fit | None = None
-    mean_model: Fit | None = None
-    time_model: Fit | None = None
+    moments_model: Fit | None = None  # peak and exit alone
+    wait_model: Fit | None = None  # the wait alone
+    visit_model: Fit | None = None  # the visit length alone
     factor: str | None = None  # the factor that did not vary
+    action: str | None = None  # queue | peak | exit: where to start
+    # for "same weight" (the difference's interval holds 0): the lower mean rating decided
+    action_by_score: bool = False
     # peak minus exit: difference, its CI and p (H0: the two moments weigh the same)
     difference: tuple[float, float, float, float] | None = None
+    means: dict[str, float] | None = None  # the mean peak and exit rating
+
+    def full_mean(self, moment: str) -> float | None:
+        return None if self.means is None else self.means.get(moment)
 
 
 def analyse(summary: Summary, min_n: int = MIN_VISITS) -> Verdict:
-    """The three models and the verdict: 'holds' when both moments count and each moves the
-    overall score more than a typical difference in the wait or the visit length does."""
+    """The models and the verdict:
+    - holds: both moments count, each moves the overall score more than a typical
+      difference in the wait or the visit length does, and the two moments explain more
+      than the wait alone or the visit length alone;
+    - queue: the wait alone explains as much as the two moments together;
+    - partly: one moment counts, or the minutes weigh about as much;
+    - not: neither moment counts."""
     try:
         full = fit(summary, FACTORS, min_n)
-        mean_model = fit(summary, (MEAN_RATING, "wait", "visit"), min_n)
-        time_model = fit(summary, ("wait", "visit"), min_n)
+        moments_model = fit(summary, ("peak", "exit"), min_n)
+        wait_model = fit(summary, ("wait",), min_n)
+        visit_model = fit(summary, ("visit",), min_n)
     except CannotFit as exc:
         return Verdict(exc.reason, summary.n, factor=exc.factor)
     e = full.effects
@@ -177,16 +196,43 @@ def analyse(summary: Summary, min_n: int = MIN_VISITS) -> Verdict:
     se = math.sqrt(max(full.cov_beta[i, i] + full.cov_beta[j, j] - 2 * full.cov_beta[i, j], 0.0))
     q = stats.t.ppf(0.5 + LEVEL / 2, full.df_resid)
     p = float(2 * stats.t.sf(abs(diff / se), full.df_resid)) if se > 0 else 0.0
+    low, high = diff - q * se, diff + q * se
     moments_count = [m for m in ("peak", "exit") if e[m].low > 0]
     strongest_time = max(abs(e["wait"].typical[0]), abs(e["visit"].typical[0]))
-    if len(moments_count) == 2 and min(e["peak"].typical[0], e["exit"].typical[0]) > strongest_time:
+    wait_hurts = e["wait"].high < 0  # a longer wait goes with a lower overall score
+    if wait_hurts and wait_model.r2 >= moments_model.r2:
+        status = "queue"
+    elif (len(moments_count) == 2 and min(e["peak"].typical[0], e["exit"].typical[0]) > strongest_time
+          and moments_model.r2 > max(wait_model.r2, visit_model.r2)):
         status = "holds"
     elif moments_count:
         status = "partly"
     else:
         status = "not"
-    return Verdict(status, summary.n, full, mean_model, time_model,
-                   difference=(diff, diff - q * se, diff + q * se, p))
+    action, by_score = _action(status, summary, e, moments_count, (low, high), strongest_time, wait_hurts)
+    return Verdict(status, summary.n, full, moments_model, wait_model, visit_model,
+                   difference=(diff, low, high, p), action=action, action_by_score=by_score,
+                   means={m: float(summary.means[summary.index(m)]) for m in ("peak", "exit")})
+
+
+def _action(status, summary: Summary, e, moments_count, diff_ci, strongest_time, wait_hurts):
+    """Where a store manager starts: the queue, or the moment that weighs more (when the
+    two weigh the same within the interval, the one customers rate lower)."""
+    if status == "queue" or (status in ("partly", "not") and wait_hurts
+                             and abs(e["wait"].typical[0]) >= max(
+                                 [e[m].typical[0] for m in moments_count] or [0.0])):
+        return "queue", False
+    if not moments_count:
+        return None, False
+    if len(moments_count) == 1:
+        return moments_count[0], False
+    low, high = diff_ci
+    if low > 0:
+        return "peak", False
+    if high < 0:
+        return "exit", False
+    peak_mean, exit_mean = summary.means[summary.index("peak")], summary.means[summary.index("exit")]
+    return ("peak" if peak_mean <= exit_mean else "exit"), True
 
 
 def weight_ratio(a: Effect, b: Effect) -> float | None:

@@ -58,15 +58,29 @@ def factor_label(factor: str) -> str:
 
 
 def rule_sentences(verdict: peak_end.Verdict, place: str) -> list[str]:
-    """The verdict first, then what weighs how much, then the rival models."""
+    """The verdict, then the one thing to act on, then what it was compared against, then
+    what weighs how much."""
     status = verdict.status
+    common = dict(place=place, n=formatting.number(verdict.n), min_n=formatting.number(peak_end.MIN_VISITS))
     if verdict.full is None:
         factor = factor_label(verdict.factor) if verdict.factor else ""
-        return [t(f"insights.rule.status.{status}", place=place, n=formatting.number(verdict.n),
-                  min_n=formatting.number(peak_end.MIN_VISITS), factor=factor)]
+        return [t(f"insights.rule.status.{status}", factor=factor, **common)]
     e = verdict.full.effects
-    out = [t(f"insights.rule.status.{status}", place=place, n=formatting.number(verdict.n),
-             min_n=formatting.number(peak_end.MIN_VISITS), factor="")]
+    out = [t(f"insights.rule.status.{status}", factor="", **common)]
+    if verdict.action == "queue":
+        out.append(t("insights.rule.action.queue", effect=signed(e["wait"].typical[0]),
+                     wait_sd=minutes(e["wait"].sd)))
+    elif verdict.action in ("peak", "exit"):
+        moment = verdict.action
+        key = "same_weight" if verdict.action_by_score else "heavier"
+        out.append(t(f"insights.rule.action.{key}", moment=t(f"insights.rule.moment.{moment}"),
+                     effect=signed(e[moment].typical[0]), sd=formatting.number(e[moment].sd, 2),
+                     mean=formatting.score(verdict.full_mean(moment))))
+    out.append(t(
+        "insights.rule.rivals", r2_moments=formatting.percent(verdict.moments_model.r2),
+        r2_wait=formatting.percent(verdict.wait_model.r2), r2_visit=formatting.percent(verdict.visit_model.r2),
+        r2_full=formatting.percent(verdict.full.r2),
+    ))
     exit_ratio = peak_end.weight_ratio(e["exit"], e["wait"])
     peak_ratio = peak_end.weight_ratio(e["peak"], e["wait"])
     if exit_ratio is not None and peak_ratio is not None and e["wait"].coef < 0:
@@ -81,19 +95,6 @@ def rule_sentences(verdict: peak_end.Verdict, place: str) -> list[str]:
         out.append(t("insights.rule.wait_unmeasurable", low=signed(low), high=signed(high)))
     else:  # a longer wait going with a higher score: say it plainly, don't compute a ratio
         out.append(t("insights.rule.wait_positive", effect=signed(e["wait"].per_unit[0])))
-    diff, low, high, p = verdict.difference
-    r2 = dict(r2_full=formatting.percent(verdict.full.r2), r2_mean=formatting.percent(verdict.mean_model.r2))
-    if low <= 0 <= high:
-        out.append(t("insights.rule.equal", diff=signed(diff), ci=interval(low, high), **r2))
-    else:
-        stronger, weaker = ("peak", "exit") if diff > 0 else ("exit", "peak")
-        out.append(t(
-            "insights.rule.unequal", stronger=t(f"insights.rule.moment.{stronger}"),
-            weaker=t(f"insights.rule.moment.{weaker}"),
-            stronger_coef=formatting.number(e[stronger].coef, 2), weaker_coef=formatting.number(e[weaker].coef, 2),
-            p=p_value(p), **r2,
-        ))
-    out.append(t("insights.rule.time_alone", r2_time=formatting.percent(verdict.time_model.r2)))
     return out
 
 
@@ -102,13 +103,11 @@ def p_value(p: float) -> str:
 
 
 def effects_frame(verdict: peak_end.Verdict) -> pd.DataFrame:
-    """One row per factor of the peak-end model, then the mean-of-ratings rival: its effect
-    per unit and of a typical difference, with 95% intervals (for the chart and table)."""
+    """One row per factor of the peak-end model: its effect per unit and of a typical
+    difference, with 95% intervals (for the chart and table)."""
     rows = []
-    for model, fit in (("peak_end", verdict.full), ("mean", verdict.mean_model)):
+    for model, fit in (("peak_end", verdict.full),):
         for factor in fit.factors:
-            if model == "mean" and factor != peak_end.MEAN_RATING:
-                continue
             e = fit.effects[factor]
             unit_est, unit_low, unit_high = e.per_unit
             typ, typ_low, typ_high = e.typical
@@ -116,7 +115,7 @@ def effects_frame(verdict: peak_end.Verdict) -> pd.DataFrame:
             rows.append({
                 "factor": factor,
                 "label": factor_label(factor),
-                "group": "rival" if model == "mean" else "time" if minutes_factor else "moment",
+                "group": "time" if minutes_factor else "moment",
                 "unit": t(f"insights.unit.{'ten_minutes' if minutes_factor else 'rating'}"),
                 "per_unit": f"{signed(unit_est, 3)} {bracket(unit_low, unit_high, 3)}",
                 "typical_difference": (minutes(e.sd) if minutes_factor

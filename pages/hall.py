@@ -27,7 +27,7 @@ purposes = base["purposes"]
 purpose_label = dict(zip(purposes["purpose"], purposes["label_zh" if get_language() == "zh" else "label_en"]))
 url_state.seed("hall_purposes", url_state.read_list("purpose", purpose_label))
 url_state.seed("hall_moments", url_state.read_list("moment", hall.ALL_PEAK_MOMENTS))
-c_hall, c_period, c_purpose, c_moment = st.columns([3, 3, 3, 3])
+c_hall, c_period, c_purpose, c_moment = st.columns([3, 4, 3, 3])
 with c_hall:
     hall_id = hall_picker(halls)
 with c_period:

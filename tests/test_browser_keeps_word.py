@@ -7,6 +7,7 @@ Fixture (tests/fixture/visits.csv): H1 Alpha and H3 Gamma have visits up to Sun
 """
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -102,7 +103,7 @@ def test_yesterday_is_the_datas_last_day_with_its_date(page, app_url):
     # the network's last day (Sun 8 Mar), not the calendar's yesterday nor the day before
     assert _shown(page, "period") == "Yesterday · Sun 8 Mar"
     # no Sunday a week earlier in the data (it starts Mon 2 Mar): the day before, named
-    assert _shown(page, "period_compare") == "The period before · Sat 7 Mar"
+    assert _shown(page, "period_compare") == "Period before · Sat 7 Mar"
     _selectbox(page, "period").click()
     options = [o.strip() for o in page.locator("[role='option']").all_inner_texts()]
     page.keyboard.press("Escape")
@@ -141,3 +142,39 @@ def test_regional_excel_export_in_both_languages(page, app_url, lang, visits, ha
     assert [sheet.cell(row=r, column=headers.index(hall) + 1).value for r in (2, 3, 4)] == [
         "Alpha Hall", "Beta Hall", "Gamma Hall"]
     assert page.locator(EXCEPTION).count() == 0
+
+
+# -- 5. the service level says which definition it counts by ---------------------------------
+def _service_level_card(pg) -> str:
+    """The bordered card around the service-level metric (its value and the notes below)."""
+    metric = pg.locator("[data-testid='stMetric']").filter(has_text=re.compile("^(Service level|服务水平)")).first
+    return metric.locator("xpath=ancestor::div[@data-testid='stVerticalBlock'][1]").inner_text()
+
+
+def _choose_definition(pg, app_url, option: str, in_use: str) -> None:
+    sign_in(pg, app_url + "/data?lang=en", "admin")
+    pg.get_by_role("tab", name="Targets").click()
+    wait_for_app(pg)
+    pg.locator("[data-testid='stRadio'] label", has_text=option).click()
+    pg.locator("[data-testid='stFormSubmitButton'] button", has_text="Save the definition").click()
+    wait_for_app(pg)
+    pg.get_by_role("tab", name="Targets").click()
+    assert f"In use: {in_use}" in _main(pg), _main(pg)
+
+
+def test_service_level_definition_chosen_by_the_admin_labels_the_cards(page, app_url):
+    # H1: 3 of 5 called within 10 min; V04 gave up after 15 min, V07 after 3
+    sign_in(page, app_url + "/hall?hall=H1&lang=en", "hq")
+    card = _service_level_card(page)
+    assert "50.0%" in card and "abandons after the target count" in card, card
+    try:
+        _choose_definition(page, app_url, "Every abandoned visit counts as missed", "all abandons count")
+        screenshot(page, "i16_service_level_definition_en")
+        sign_in(page, app_url + "/hall?hall=H1&lang=en", "hq")
+        card = _service_level_card(page)
+        assert "42.9%" in card and "all abandons count" in card, card  # 3 / 7
+        screenshot(page, "i16_service_level_card_en")
+        sign_in(page, app_url + "/hall?hall=H1&lang=zh", "hq")
+        assert "放弃全部计入" in _service_level_card(page)
+    finally:  # the other browser tests share this server's database
+        _choose_definition(page, app_url, "Abandons after the wait target count as missed", "abandons after the target count")

@@ -634,8 +634,7 @@ def service_level_rule(db: Database, user: User) -> None:
         rule = st.radio(
             t("data.targets.service_level.rule"), SERVICE_LEVEL_RULES, key=f"dm_sl_rule_{version}",
             index=SERVICE_LEVEL_RULES.index(current["rule"]),
-            format_func=lambda r: (t("data.targets.service_level.short_option") if r == "short_excluded"
-                                   else service_level_definition(r, 0)),
+            format_func=lambda r: t(f"data.targets.service_level.option.{r}"),
         )
         short_s = st.number_input(
             t("data.targets.service_level.short_s"), min_value=0, max_value=3600, step=5,

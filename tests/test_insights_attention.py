@@ -138,6 +138,15 @@ def test_the_reason_fits_the_halls_own_numbers():
     calm = hall_rows(peak_counter_result_mean=3.5, exit_mean=3.9)
     [hall] = needs_attention(halls, calm, hall_rows(), min_n=30)
     assert hall.lead.metric == "peak_counter_result_mean" and hall.diagnosis == "follows_peak"
+    # the exit furthest off (3.3: 4.5 margins) with a peak moment missing too (3.9: 1.5):
+    # "fix the peak" names the peak moment, not the exit
+    [hall] = needs_attention(halls, hall_rows(peak_counter_result_mean=3.9, exit_mean=3.3), hall_rows(), min_n=30)
+    assert hall.lead.metric == "exit_mean" and hall.diagnosis == "follows_peak"
+    set_language("en")
+    try:
+        assert "Peak · counter result at 3.90 against 4.20" in text.diagnosis_text(hall)
+    finally:
+        set_language("zh")
     # only a peak moment misses: start with that moment
     [hall] = needs_attention(halls, hall_rows(peak_data_experience_mean=3.6), hall_rows(), min_n=30)
     assert hall.diagnosis == "peak_first"

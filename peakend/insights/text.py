@@ -380,8 +380,11 @@ def diagnosis_text(item: HallAttention) -> str | None:
     """One reason to start with, naming the numbers it rests on."""
     if item.diagnosis is None or item.lead is None:
         return None
-    metric = METRICS[item.lead.metric]
-    lead = dict(metric=metric.label, value=metric.format(item.lead.value), target=metric.format(item.lead.target))
+    cited = item.lead
+    if item.diagnosis == "follows_peak":  # "fix the peak": name the peak moment furthest off
+        cited = max((p for p in item.problems if p.kind == "peak"), key=lambda p: p.severity)
+    metric = METRICS[cited.metric]
+    lead = dict(metric=metric.label, value=metric.format(cited.value), target=metric.format(cited.target))
     if item.diagnosis == "after_counter":
         return t("insights.attention.diagnosis.after_counter",
                  peak=formatting.score(item.peak_held), n=formatting.number(item.peak_held_n), **lead)

@@ -57,7 +57,7 @@ def test_insights_never_relax_a_target_and_compare_with_real_rivals(page, demo_u
     # the peak-end check: rivals that can differ, one verdict to act on
     assert "the wait alone explains" in body and "the visit length alone" in body
     assert "mean of all ratings" not in body
-    assert "Work on the " in body or "Shorten the wait first." in body
+    assert "act on the two moments rather than the minutes" in body or "Shorten the wait first." in body
     # wait tolerance: no knee column of dashes, no wait target above the current 10 min
     grid = page.locator("[data-testid='stDataFrame']").filter(has_text="Suggested wait target")
     grid.first.wait_for(timeout=60_000)

@@ -156,8 +156,8 @@ def test_demo_verdict_says_the_rule_holds(demo_summary):
     # the moments explain far more than the minutes
     assert verdict.full.r2 > 0.8 > 0.3 > max(verdict.wait_model.r2, verdict.visit_model.r2)
     assert verdict.moments_model.r2 > 0.8
-    # both weigh the same within the interval: start with the lower-rated one
-    assert verdict.action in ("peak", "exit") and verdict.action_by_score
+    # both moments count and outweigh the minutes: act on the moments (the to-do list says which)
+    assert verdict.action == "moments"
     assert peak_end.weight_ratio(e["exit"], e["wait"]) > 2
     set_language("en")
     try:
@@ -165,7 +165,7 @@ def test_demo_verdict_says_the_rule_holds(demo_summary):
     finally:
         set_language("zh")
     assert sentences[0].startswith("**The peak-end rule holds in the demo network.**")
-    assert sentences[1].startswith("**Work on the ") and "Both moments weigh about the same" in sentences[1]
+    assert sentences[1].startswith("**Here, act on the two moments rather than the minutes.**")
     # compared with rivals that can differ, never with the mean of the two ratings
     assert "the wait alone explains" in sentences[2] and "the visit length alone" in sentences[2]
     assert "mean of all ratings" not in " ".join(sentences)
@@ -204,14 +204,19 @@ def test_where_the_wait_decides_the_verdict_says_start_with_the_queue():
     assert sentences[1].startswith("**Shorten the wait first.**")
 
 
-def test_the_moment_that_weighs_more_is_the_one_to_work_on():
+def test_when_only_one_moment_counts_that_moment_is_the_one_to_work_on():
     rng = np.random.default_rng(4)
     n = 4000
     peak = rng.integers(1, 6, n).astype(float)
     exit_ = rng.integers(1, 6, n).astype(float)
     wait = rng.exponential(8, n)
     visit = wait + rng.uniform(5, 30, n)
-    overall = 1 + 1.2 * exit_ + 0.4 * peak - 0.02 * wait + rng.normal(0, 0.6, n)
+    overall = 1 + 1.2 * exit_ - 0.02 * wait + rng.normal(0, 0.6, n)  # the peak doesn't count
     verdict = peak_end.analyse(_summary(peak, exit_, wait, visit, overall))
-    assert verdict.status == "holds"
-    assert (verdict.action, verdict.action_by_score) == ("exit", False)
+    assert (verdict.status, verdict.action) == ("partly", "exit")
+    set_language("en")
+    try:
+        sentences = text.rule_sentences(verdict, "Hall E")
+    finally:
+        set_language("zh")
+    assert sentences[1].startswith("**Here only the exit moment measurably moves the overall score**")

@@ -12,9 +12,10 @@ Only two moments of a visit are rated (the peak and the exit), so "the mean of a
 ratings" would be the peak-end average itself, a rival that can't lose: it is not offered.
 With a third rated moment, its ratings would be the rival to beat.
 
-The verdict is one thing a store manager can act on (`Verdict.action`): work on the moment
-that moves the overall score most (the lower-scored one when they weigh the same), or,
-when the wait alone explains as much as the two moments, on the queue.
+The verdict is one thing a store manager can act on (`Verdict.action`): the moments rather
+than the minutes (which moment first is the to-do list's answer, from the hall's own gaps),
+the one moment that counts, or, when the wait alone explains as much as the two moments,
+the queue.
 """
 
 from __future__ import annotations
@@ -164,15 +165,9 @@ class Verdict:
     wait_model: Fit | None = None  # the wait alone
     visit_model: Fit | None = None  # the visit length alone
     factor: str | None = None  # the factor that did not vary
-    action: str | None = None  # queue | peak | exit: where to start
-    # for "same weight" (the difference's interval holds 0): the lower mean rating decided
-    action_by_score: bool = False
+    action: str | None = None  # queue | moments | peak | exit: what to act on
     # peak minus exit: difference, its CI and p (H0: the two moments weigh the same)
     difference: tuple[float, float, float, float] | None = None
-    means: dict[str, float] | None = None  # the mean peak and exit rating
-
-    def full_mean(self, moment: str) -> float | None:
-        return None if self.means is None else self.means.get(moment)
 
 
 def analyse(summary: Summary, min_n: int = MIN_VISITS) -> Verdict:
@@ -209,30 +204,20 @@ def analyse(summary: Summary, min_n: int = MIN_VISITS) -> Verdict:
         status = "partly"
     else:
         status = "not"
-    action, by_score = _action(status, summary, e, moments_count, (low, high), strongest_time, wait_hurts)
     return Verdict(status, summary.n, full, moments_model, wait_model, visit_model,
-                   difference=(diff, low, high, p), action=action, action_by_score=by_score,
-                   means={m: float(summary.means[summary.index(m)]) for m in ("peak", "exit")})
+                   difference=(diff, low, high, p), action=_action(status, e, moments_count, wait_hurts))
 
 
-def _action(status, summary: Summary, e, moments_count, diff_ci, strongest_time, wait_hurts):
-    """Where a store manager starts: the queue, or the moment that weighs more (when the
-    two weigh the same within the interval, the one customers rate lower)."""
-    if status == "queue" or (status in ("partly", "not") and wait_hurts
-                             and abs(e["wait"].typical[0]) >= max(
-                                 [e[m].typical[0] for m in moments_count] or [0.0])):
-        return "queue", False
-    if not moments_count:
-        return None, False
-    if len(moments_count) == 1:
-        return moments_count[0], False
-    low, high = diff_ci
-    if low > 0:
-        return "peak", False
-    if high < 0:
-        return "exit", False
-    peak_mean, exit_mean = summary.means[summary.index("peak")], summary.means[summary.index("exit")]
-    return ("peak" if peak_mean <= exit_mean else "exit"), True
+def _action(status, e, moments_count, wait_hurts) -> str | None:
+    """What the verdict asks of a store manager: the queue (the wait weighs as much as the
+    moments), both moments (which one first is the to-do list's answer, from this hall's
+    own gaps), the one moment that counts, or nothing."""
+    strongest_moment = max([e[m].typical[0] for m in moments_count] or [0.0])
+    if status == "queue" or (wait_hurts and abs(e["wait"].typical[0]) >= strongest_moment):
+        return "queue"
+    if len(moments_count) == 2:
+        return "moments"
+    return moments_count[0] if moments_count else None
 
 
 def weight_ratio(a: Effect, b: Effect) -> float | None:

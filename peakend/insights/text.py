@@ -67,15 +67,15 @@ def rule_sentences(verdict: peak_end.Verdict, place: str) -> list[str]:
         return [t(f"insights.rule.status.{status}", factor=factor, **common)]
     e = verdict.full.effects
     out = [t(f"insights.rule.status.{status}", factor="", **common)]
+    typical = dict(peak=signed(e["peak"].typical[0]), exit=signed(e["exit"].typical[0]),
+                   wait=signed(e["wait"].typical[0]), wait_sd=minutes(e["wait"].sd))
     if verdict.action == "queue":
-        out.append(t("insights.rule.action.queue", effect=signed(e["wait"].typical[0]),
-                     wait_sd=minutes(e["wait"].sd)))
+        out.append(t("insights.rule.action.queue", **typical))
+    elif verdict.action == "moments":
+        out.append(t("insights.rule.action.moments", **typical))
     elif verdict.action in ("peak", "exit"):
-        moment = verdict.action
-        key = "same_weight" if verdict.action_by_score else "heavier"
-        out.append(t(f"insights.rule.action.{key}", moment=t(f"insights.rule.moment.{moment}"),
-                     effect=signed(e[moment].typical[0]), sd=formatting.number(e[moment].sd, 2),
-                     mean=formatting.score(verdict.full_mean(moment))))
+        out.append(t("insights.rule.action.one_moment", moment=t(f"insights.rule.moment.{verdict.action}"),
+                     effect=typical[verdict.action]))
     out.append(t(
         "insights.rule.rivals", r2_moments=formatting.percent(verdict.moments_model.r2),
         r2_wait=formatting.percent(verdict.wait_model.r2), r2_visit=formatting.percent(verdict.visit_model.r2),

@@ -91,7 +91,7 @@ def test_a_hall_manager_lands_on_their_hall(open_page):
     assert got["Exit score"][0] == "3.20"
     assert got["Peak-end index"][0] == "3.50"
     assert got["NPS"][0] == "+20"
-    assert any("The previous period of equal length (Feb 23, 2026 to Mar 1, 2026) has no visits" in c
+    assert any("The comparison period (Feb 23, 2026 to Mar 1, 2026) has no visits" in c
                for c in texts(at.caption))
     # thin data said plainly: 3 counter-result ratings is far below the minimum of 30
     assert any("Too few ratings (n = 3)" in m for m in texts(at.markdown))
@@ -107,7 +107,7 @@ def test_a_link_opens_the_same_hall_and_period_with_the_change(open_page):
     assert got["Visits"] == ("2", "-3")
     assert got["Median wait"] == ("20.0 min", "+15.0")
     assert got["Abandonment"] == ("50.0%", "+30.0 pp")  # 1/2 against 1/5
-    assert any("(Mar 1, 2026 to Mar 4, 2026)" in c for c in texts(at.caption))
+    assert any("Changes are against Mar 1, 2026 to Mar 4, 2026" in c for c in texts(at.caption))
     assert dict(at.query_params) == {"hall": "H1", "from": "2026-03-05", "to": "2026-03-08"}
 
 

@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import re
 import time
 import urllib.request
 from pathlib import Path
@@ -176,7 +177,8 @@ async def choose_period(pg, key: str, label: str) -> float | None:
     await box.first.click()
     since = await script_runs(pg)
     started = time.perf_counter()
-    await pg.get_by_role("option", name=label, exact=True).click()
+    # the shared period control names each preset's dates ("Last 7 days · 24–30 Nov")
+    await pg.get_by_role("option", name=re.compile(rf"^{re.escape(label)}( · .*)?$")).first.click()
     await settled(pg, since=since)
     return time.perf_counter() - started
 
@@ -187,7 +189,7 @@ async def choose_other_period(pg, key: str) -> float | None:
     if not await box.count():
         return None
     now = await box.first.input_value()
-    return await choose_period(pg, key, "Last 7 days" if now == "Last 30 days" else "Last 30 days")
+    return await choose_period(pg, key, "Last 7 days" if now.startswith("Last 30 days") else "Last 30 days")
 
 
 async def errors_shown(pg) -> list[str]:

@@ -27,11 +27,16 @@ purposes = base["purposes"]
 purpose_label = dict(zip(purposes["purpose"], purposes["label_zh" if get_language() == "zh" else "label_en"]))
 url_state.seed("hall_purposes", url_state.read_list("purpose", purpose_label))
 url_state.seed("hall_moments", url_state.read_list("moment", hall.ALL_PEAK_MOMENTS))
-c_hall, c_period, c_purpose, c_moment = st.columns([3, 3, 3, 3])
+c_hall, c_period, c_purpose, c_moment = st.columns([3, 4, 3, 3])
 with c_hall:
     hall_id = hall_picker(halls)
 with c_period:
-    date_from, date_to = period_control(summary["last_day"], summary["first_day"], caption=False)
+    first_day, last_day = hall.data_days(halls, hall_id, summary)
+    chosen = period_control(
+        last_day, first_day, hall_name=hall.hall_row(halls, hall_id)["hall_name"] if hall_id else None,
+        network_last_day=summary["last_day"],
+    )
+date_from, date_to = chosen.start, chosen.end
 with c_purpose:
     chosen_purposes = st.multiselect(
         t("hall.purposes"), list(purpose_label), key="hall_purposes",
@@ -49,12 +54,12 @@ if hall_id is None:
 
 this_hall = hall.hall_row(halls, hall_id)
 period = hall.hall_filter(hall_id, date_from, date_to, chosen_purposes, chosen_moments)
-comparison = period.previous_period()
+comparison = period.replace(date_from=chosen.compare_start, date_to=chosen.compare_end) if chosen.compared else None
 grain = hall.trend_grain(date_from, date_to)
 # every section's data at once (the comment search, which waits for its box, comes later)
 data = fetch(
     current=ask("metrics_by_group", period, group_1=None, group_2=None),
-    previous=ask("metrics_by_group", comparison, group_1=None, group_2=None),
+    previous=ask("metrics_by_group", comparison, group_1=None, group_2=None) if comparison else None,
     trend=ask("metrics_by_group", period, group_1=grain, group_2=None),
     heatmap=ask("hall_wait_heatmap", period),
     distribution=ask(
@@ -70,7 +75,7 @@ data = fetch(
     journey=ask("hall_journey", period, wait_band_edges=list(hall.WAIT_BAND_EDGES)),
 )
 current = hall.first_row(data["current"])
-previous = hall.first_row(data["previous"])
+previous = hall.first_row(data["previous"]) if comparison else None
 first, last = formatting.day(date_from), formatting.day(date_to)
 if current is None:
     st.info(t("hall.no_visits", hall=this_hall["hall_name"], first=first, last=last))
@@ -78,11 +83,12 @@ if current is None:
 
 # --- headline cards ---------------------------------------------------------------------------
 st.subheader(t("hall.headline", hall=this_hall["hall_name"], first=first, last=last))
-st.caption(
-    t("hall.comparison", first=formatting.day(comparison.date_from), last=formatting.day(comparison.date_to))
-    if previous is not None
-    else t("hall.no_previous", first=formatting.day(comparison.date_from), last=formatting.day(comparison.date_to))
-)
+if comparison is not None:
+    st.caption(
+        t("hall.comparison", first=formatting.day(comparison.date_from), last=formatting.day(comparison.date_to))
+        if previous is not None
+        else t("hall.no_previous", first=formatting.day(comparison.date_from), last=formatting.day(comparison.date_to))
+    )
 for row_keys in (
     ("visits", "wait_median_min", "wait_p90_min", "service_level", "abandonment_rate"),
     ("peak_counter_result_mean", "peak_data_experience_mean", "peak_phone_purchase_mean"),

@@ -5,7 +5,7 @@ import streamlit as st
 
 from peakend import formatting
 from peakend.charts import insights as charts
-from peakend.hall import first_row, hall_row
+from peakend.hall import data_days, first_row, hall_row
 from peakend.i18n import get_language, t
 from peakend.insights import moments, peak_end, staffing, text, tolerance
 from peakend.metrics import MIN_RATINGS_DEFAULT
@@ -28,8 +28,12 @@ c_hall, c_period = st.columns(2)
 with c_hall:
     hall_id = hall_picker(halls)
 with c_period:
-    date_from, date_to = period_control(summary["last_day"], summary["first_day"], default="last_30_days",
-                                        caption=False)
+    first_day, last_day = data_days(halls, hall_id, summary)
+    chosen = period_control(
+        last_day, first_day, default="last_30_days", compare=False,
+        hall_name=hall_row(halls, hall_id)["hall_name"] if hall_id else None, network_last_day=summary["last_day"],
+    )
+date_from, date_to = chosen.start, chosen.end
 show_dropped_url_values()
 if hall_id is None:
     st.stop()
@@ -116,8 +120,9 @@ if not results:
 else:
     st.dataframe(text.tolerance_frame(results, labels, wait_target), hide_index=True,
                  column_config=view.tolerance_columns())
-    if beyond := text.beyond_note(results):
-        st.caption(beyond)
+    for note in (text.no_knee_note(results), text.beyond_note(results)):
+        if note:
+            st.caption(note)
     tol = view.purpose_control(results, labels)
     label = labels.get(tol.purpose, tol.purpose)
     st.markdown("\n".join(f"- {s}" for s in text.tolerance_sentences(tol, label, peak_target, wait_target)))

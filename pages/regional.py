@@ -24,13 +24,12 @@ if not summary["visits"]:
 # --- controls ---------------------------------------------------------------------------------
 halls = base["halls"]
 all_regions = regional.regions_of(halls)
-c_region, c_period, c_compare = st.columns([4, 3, 3])
+c_region, c_period = st.columns([4, 6])
 with c_region:
     regions = view.region_control(all_regions)
 with c_period:
-    date_from, date_to = period_control(summary["last_day"], summary["first_day"], caption=False)
-with c_compare:
-    comparison_kind = view.comparison_control()
+    chosen = period_control(summary["last_day"], summary["first_day"])
+date_from, date_to = chosen.start, chosen.end
 c_purpose, c_moment, c_min_n = st.columns([4, 3, 3])
 with c_purpose:
     purposes = view.purpose_control(base["purposes"])
@@ -43,7 +42,7 @@ show_dropped_url_values()
 current = VisitFilter(
     date_from=date_from, date_to=date_to, regions=regions, purposes=purposes, peak_moments=moments
 )
-comparison = regional.comparison_filter(current, comparison_kind)
+comparison = current.replace(date_from=chosen.compare_start, date_to=chosen.compare_end) if chosen.compared else None
 view.period_caption(current, comparison)
 
 trend_metric = view.trend_metric_value()

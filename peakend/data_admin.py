@@ -485,6 +485,17 @@ def save_targets(db: Database, changes: dict[str, dict], user) -> None:
         audit(cur, user, "targets_changed", changes)
 
 
+def save_service_level_rule(db: Database, rule: str, short_abandon_s: float, user) -> None:
+    """Change the service-level definition (warehouse.set_service_level_rule recounts the
+    rollups) with its audit entry, in one transaction."""
+    with db.transaction() as cur:
+        before = cur.execute(
+            "select key, value from meta where key like 'service_level_%' order by key").fetchall()
+        warehouse.set_service_level_rule(cur, rule, short_abandon_s)
+        audit(cur, user, "service_level_rule_changed", {
+            "before": dict(before), "rule": rule, "short_abandon_s": float(short_abandon_s)})
+
+
 # -- purposes ----------------------------------------------------------------------------------
 PURPOSE_CODE = re.compile(r"[a-z0-9][a-z0-9_\-.]{0,63}")
 
@@ -546,6 +557,6 @@ __all__ = [
     "csv_bytes", "default_choices", "fits", "hall_link_params", "history_label",
     "history_table", "hows", "load_audit_detail", "load_order", "load_summary",
     "parse_value_map", "problems_table", "purpose_changes", "reason_text", "reasons_table",
-    "save_purposes", "save_targets", "skipped_table", "suggest_preset", "suggested_name",
+    "save_purposes", "save_service_level_rule", "save_targets", "skipped_table", "suggest_preset", "suggested_name",
     "target_changes", "targets_for_editing", "timestamp_targets", "MappingError",
 ]

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any
 
+from peakend.periods import PRESETS, as_date, preset_range  # noqa: F401  (as_date: re-exported)
+
 DIMENSIONS = (
     "region", "city", "hall", "purpose", "peak_moment", "staff", "segment",
     "day", "week", "month", "weekday", "hour",
@@ -80,32 +82,10 @@ class VisitFilter:
         return self.replace(date_from=self.date_from - length, date_to=self.date_to - length)
 
 
-def as_date(value) -> date:
-    """A plain date from a date, datetime or pandas Timestamp (DuckDB dates arrive as the latter)."""
-    if hasattr(value, "date") and callable(value.date):
-        return value.date()
-    return value
+def period_preset(name: str, last_day: date) -> tuple[date, date]:
+    """Date range (inclusive) of a named period counted back from the data's last day
+    (peakend.periods: "yesterday" is that last day, not the calendar's)."""
+    return preset_range(name, last_day)
 
 
-def period_preset(name: str, today: date) -> tuple[date, date]:
-    """Date range (inclusive) of a named period relative to `today` (the data's last day)."""
-    today = as_date(today)
-    if name == "yesterday":
-        day = today - timedelta(days=1)
-        return day, day
-    if name == "today":
-        return today, today
-    if name == "last_7_days":
-        return today - timedelta(days=6), today
-    if name == "last_30_days":
-        return today - timedelta(days=29), today
-    if name == "this_month":
-        return today.replace(day=1), today
-    if name == "last_month":
-        first = today.replace(day=1)
-        last = first - timedelta(days=1)
-        return last.replace(day=1), last
-    raise ValueError(f"unknown period preset {name!r}")
-
-
-PERIOD_PRESETS = ("yesterday", "last_7_days", "last_30_days", "this_month", "last_month")
+PERIOD_PRESETS = PRESETS

@@ -98,4 +98,10 @@ def target_status(metric: Metric, value, target) -> str | None:
     return "green" if value <= target else "amber" if value <= target + margin else "red"
 
 
+def service_level_definition(rule: str, short_abandon_s: float) -> str:
+    """The service-level definition in force, in words ("abandons within 30 s left out, the
+    rest count as missed"): every service-level card says which one it shows."""
+    return t(f"service_level_rule.{rule}", n=formatting.number(short_abandon_s))
+
+
 MIN_RATINGS_DEFAULT = 30  # below this many ratings a mean is shown greyed and not ranked

@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from datetime import date
 
 import pandas as pd
 
@@ -40,8 +39,6 @@ LEAGUE_METRICS = (
     "nps",
 )
 
-COMPARISONS = ("previous_period", "previous_year", "none")
-
 # Prior weight m of the shrunken mean, in ratings: a hall's own mean counts as much as its
 # region's once it has m ratings. 30 is the house's minimum for a mean to be shown at all
 # (metrics.MIN_RATINGS_DEFAULT); it is fixed, not tied to the minimum-n control, so moving
@@ -58,28 +55,6 @@ MAX_DAILY_RATING_TREND_DAYS = 14
 def ranked(metric: Metric) -> bool:
     """Volumes (visits) are shown but not ranked: more visits is neither better nor worse."""
     return metric.higher_is_better is not None
-
-
-# -- periods -------------------------------------------------------------------------------
-def comparison_filter(current: VisitFilter, kind: str) -> VisitFilter | None:
-    """The same filter over the comparison period: the equal-length period just before,
-    the same dates a year earlier, or None for no comparison."""
-    if kind == "none":
-        return None
-    if kind == "previous_period":
-        return current.previous_period()
-    if kind == "previous_year":
-        return current.replace(
-            date_from=_year_before(current.date_from), date_to=_year_before(current.date_to)
-        )
-    raise ValueError(f"unknown comparison {kind!r}")
-
-
-def _year_before(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February -> 28 February
-        return day.replace(year=day.year - 1, day=28)
 
 
 def trend_grain(current: VisitFilter, metric_key: str) -> str:
@@ -381,8 +356,12 @@ def export_frame(league: pd.DataFrame, id_column: str = "hall_id") -> pd.DataFra
 
     Values stay numbers (shares as fractions, minutes, scores, NPS points) so a
     spreadsheet can sort and sum them; thin cells are kept and flagged by their n.
+    `frame.attrs["columns"]` names each metric's value and change columns, so the Excel
+    builder (run later, when the button is clicked, outside the page's language) finds
+    them without translating anything again.
     """
     out: dict[str, pd.Series] = {}
+    names: dict[str, dict[str, str]] = {}
     if id_column == "hall_id":
         out[t("regional.col.hall_id")] = league["hall_id"]
         out[t("regional.col.hall")] = league["hall_name"]
@@ -391,15 +370,19 @@ def export_frame(league: pd.DataFrame, id_column: str = "hall_id") -> pd.DataFra
         metric = METRICS[key]
         label = metric.label
         out[_value_header(metric)] = league[key]
+        names[key] = {"value": _value_header(metric)}
         if f"{key}_rank" in league:
             out[t("regional.export.rank", metric=label)] = league[f"{key}_rank"]
         if f"{key}_change" in league:
             out[t("regional.export.change", metric=label)] = league[f"{key}_change"]
+            names[key]["change"] = t("regional.export.change", metric=label)
         if f"{key}_status" in league:
             out[t("regional.export.status", metric=label)] = league[f"{key}_status"].map(_status_label)
         if metric.n_column:
             out[t("regional.export.n", metric=label)] = league[f"{key}_n"]
-    return pd.DataFrame(out)
+    frame = pd.DataFrame(out)
+    frame.attrs["columns"] = names
+    return frame
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
@@ -409,7 +392,10 @@ def to_csv(frame: pd.DataFrame) -> bytes:
 
 def to_excel(frame: pd.DataFrame, league: pd.DataFrame, sheet: str) -> bytes:
     """One sheet, header frozen, number formats per metric kind, target status as the
-    cell's fill and thin cells in grey (the same marks as the page)."""
+    cell's fill and thin cells in grey (the same marks as the page).
+
+    Nothing here is translated: Streamlit calls this when the button is clicked, in a
+    thread without the page's language, so the headers come from export_frame."""
     from peakend.charts.theme import GREYED, STATUS_COLORS
 
     buffer = io.BytesIO()
@@ -425,12 +411,13 @@ def to_excel(frame: pd.DataFrame, league: pd.DataFrame, sheet: str) -> bytes:
             "count": "#,##0", "minutes": "0.0", "share": "0.0%", "score": "0.00", "points": "+0;-0;0",
         }
         columns = list(frame.columns)
+        names = frame.attrs["columns"]
         for key in LEAGUE_METRICS:
             metric = METRICS[key]
-            col = columns.index(_value_header(metric))
+            col = columns.index(names[key]["value"])
             ws.set_column(col, col, 12, book.add_format({"num_format": num[metric.kind]}))
-            change_name = t("regional.export.change", metric=metric.label)
-            if change_name in columns:
+            change_name = names[key].get("change")
+            if change_name is not None:
                 change_fmt = "+0.0%;-0.0%;0.0%" if metric.kind == "share" else (
                     "+0.00;-0.00;0.00" if metric.kind == "score" else "+0.0;-0.0;0.0"
                 )
@@ -468,14 +455,15 @@ def _tint(hex_colour: str, alpha: float = 0.25) -> str:
 def drill_down_params(hall_id: str, query_params: dict[str, str]) -> dict[str, str]:
     """The hall page's link for one hall, the same period and the same purpose filter:
     ?hall=ID, then ?period=PRESET or ?from=&to= (whichever the period control wrote to this
-    page's URL), and ?purpose= / ?moment= when set (the hall page reads the same names)."""
+    page's URL), its ?compare=, and ?purpose= / ?moment= when set (the hall page reads the
+    same names)."""
     params = {"hall": hall_id}
     if query_params.get("from") and query_params.get("to"):
         params["from"] = query_params["from"]
         params["to"] = query_params["to"]
     elif query_params.get("period"):
         params["period"] = query_params["period"]
-    for name in ("purpose", "moment"):
+    for name in ("compare", "purpose", "moment"):
         if query_params.get(name):
             params[name] = query_params[name]
     return params

@@ -62,8 +62,8 @@ VISIT_ROLLUP_COLUMNS = {
     "served_visits": "bigint not null",
     "abandoned_visits": "bigint not null",
     "wait_n": "bigint not null",
-    "sl_within": "bigint not null",  # called within the hall's wait target
-    "sl_counted": "bigint not null",  # called, or gave up after the target
+    "sl_within": "bigint not null",  # called within the hall's wait target (macro sl_met)
+    "sl_counted": "bigint not null",  # the visits the service-level definition counts (sl_counted)
     "service_n": "bigint not null",
     "service_us": "bigint not null",  # sum of service times, microseconds
     "peak_n": "bigint not null",
@@ -176,9 +176,10 @@ def rebuild_hall_rollup(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 def hall_targets_sql() -> str:
-    from peakend.db import _query_text
+    """queries/_hall_targets.sql with the fragment it uses (the service-level definition)."""
+    from peakend.db import compile_query
 
-    return _query_text("_hall_targets")
+    return compile_query("_hall_targets")
 
 
 def _visit_rows_sql(source: str) -> str:
@@ -192,10 +193,9 @@ def _visit_rows_sql(source: str) -> str:
             count(*) filter (where not v.abandoned and v.called_at is not null) as served_visits,
             count(*) filter (where v.abandoned) as abandoned_visits,
             count(v.wait_s) as wait_n,
-            count(*) filter (where not v.abandoned and v.wait_s is not null
-                             and v.wait_s <= t.wait_target_s) as sl_within,
-            count(*) filter (where (not v.abandoned and v.wait_s is not null)
-                             or (v.abandoned and v.queue_s > t.wait_target_s)) as sl_counted,
+            count(*) filter (where sl_met(v.wait_s, v.abandoned, t.wait_target_s)) as sl_within,
+            count(*) filter (where sl_counted(v.wait_s, v.queue_s, v.abandoned, t.wait_target_s,
+                                              t.sl_rule, t.sl_short_abandon_s)) as sl_counted,
             count(v.service_s) as service_n,
             coalesce(sum(round(v.service_s * 1000000)::bigint), 0) as service_us,
             count(v.peak_score) as peak_n,
@@ -404,10 +404,9 @@ def refresh_service_level(cur: duckdb.DuckDBPyConnection, hall_ids: list[str] | 
         f"""update visit_rollup as r set sl_within = s.sl_within, sl_counted = s.sl_counted
             from (
                 select v.hall_id, cast(v.arrived_at as date) as day, v.purpose,
-                    count(*) filter (where not v.abandoned and v.wait_s is not null
-                                     and v.wait_s <= t.wait_target_s) as sl_within,
-                    count(*) filter (where (not v.abandoned and v.wait_s is not null)
-                                     or (v.abandoned and v.queue_s > t.wait_target_s)) as sl_counted,
+                    count(*) filter (where sl_met(v.wait_s, v.abandoned, t.wait_target_s)) as sl_within,
+                    count(*) filter (where sl_counted(v.wait_s, v.queue_s, v.abandoned, t.wait_target_s,
+                                                      t.sl_rule, t.sl_short_abandon_s)) as sl_counted,
                 from visits as v
                 left join ({hall_targets_sql()}) as t on t.hall_id = v.hall_id
                 {where}

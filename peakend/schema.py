@@ -275,6 +275,27 @@ def _city_rollup(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS.append(_city_rollup)
+
+
+# Which abandoned visits the service level counts as missed (the macro sl_counted):
+SERVICE_LEVEL_RULES = (
+    "after_target",  # those who gave up after waiting longer than the target (DESIGN.md)
+    "counted",  # every visit that gave up
+    "excluded",  # none: the share of the called visits called in time
+    "short_excluded",  # those who waited at least N seconds (short abandons are noise)
+)
+
+
+def _service_level_rule(con: duckdb.DuckDBPyConnection) -> None:
+    """The service-level definition as a setting in meta, the DESIGN.md one to begin with
+    (peakend/warehouse.set_service_level_rule changes it and recounts the rollups)."""
+    con.execute(
+        "insert or ignore into meta values ('service_level_rule', 'after_target'), "
+        "('service_level_short_abandon_s', '0')"
+    )
+
+
+MIGRATIONS.append(_service_level_rule)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -327,6 +348,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, read_only: bool = False) -> in
             if version == 0:
                 con.execute("create table meta (key varchar primary key, value varchar)")
                 con.execute("insert into meta values ('schema_version', '0'), ('data_version', '0')")
+            install_macros(con)  # the rollups that migrations build count with them
             for migrate in MIGRATIONS[version:]:
                 migrate(con)
             con.execute(
@@ -345,12 +367,24 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, read_only: bool = False) -> in
 # computes them the same way. They are (re)created on every open, so a fix here reaches
 # old databases too.
 MACROS = [
-    # share of visits called within the target, of those called plus those who gave up
-    # after the target; visits that gave up before the target count in neither.
-    """create or replace macro service_level(wait_s, queue_s, abandoned, target_s) as
-       count(*) filter (where not abandoned and wait_s is not null and wait_s <= target_s)::double
-       / nullif(count(*) filter (where (not abandoned and wait_s is not null)
-                                    or (abandoned and queue_s > target_s)), 0)""",
+    # Service level: the share of visits called within the target, of the visits it
+    # counts. Which abandoned visits it counts is the definition a data admin chooses
+    # (SERVICE_LEVEL_RULES; `rule` and `short_s` come from queries/_service_level_setting.sql
+    # through hall_targets): the rollups count sl_met and sl_counted with these same
+    # macros, so raw visits and rollups can't disagree.
+    """create or replace macro sl_met(wait_s, abandoned, target_s) as
+       not abandoned and wait_s is not null and wait_s <= target_s""",
+    """create or replace macro sl_counted(wait_s, queue_s, abandoned, target_s, rule, short_s) as
+       (not abandoned and wait_s is not null)
+       or (abandoned and case rule
+             when 'counted' then true
+             when 'excluded' then false
+             when 'short_excluded' then coalesce(queue_s, 0) >= short_s
+             else coalesce(queue_s, 0) > target_s
+           end)""",
+    """create or replace macro service_level(wait_s, queue_s, abandoned, target_s, rule, short_s) as
+       count(*) filter (where sl_met(wait_s, abandoned, target_s))::double
+       / nullif(count(*) filter (where sl_counted(wait_s, queue_s, abandoned, target_s, rule, short_s)), 0)""",
     "create or replace macro abandonment_rate(abandoned) as avg(abandoned::int)",
     # NPS in points: share of 9-10 minus share of 0-6, over visits with an overall score.
     """create or replace macro nps(score) as

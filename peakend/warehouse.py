@@ -236,3 +236,21 @@ def set_targets(cur: duckdb.DuckDBPyConnection, hall_id: str, values: dict) -> N
     cur.execute("drop table wait_targets_before")
     if changed:
         rollups.refresh_service_level(cur, changed)
+
+
+def set_service_level_rule(cur: duckdb.DuckDBPyConnection, rule: str, short_abandon_s: float) -> None:
+    """Choose which abandoned visits the service level counts (schema.SERVICE_LEVEL_RULES;
+    short_abandon_s is the limit of "short_excluded"). The rollups' service-level counts of
+    every hall are recounted in the same transaction, so no reader sees the new definition
+    with the old counts."""
+    from peakend.schema import SERVICE_LEVEL_RULES
+
+    if rule not in SERVICE_LEVEL_RULES:
+        raise ValueError(f"unknown service-level definition {rule!r}")
+    if not 0 <= float(short_abandon_s) <= 3600:
+        raise ValueError("the short-abandon limit must be 0-3600 seconds")
+    cur.execute(
+        "insert or replace into meta values ('service_level_rule', ?), ('service_level_short_abandon_s', ?)",
+        [rule, repr(float(short_abandon_s))],
+    )
+    rollups.refresh_service_level(cur, None)

@@ -15,6 +15,8 @@ select
     h.max_abandonment,
     h.peak_target,
     h.exit_target,
+    h.sl_rule,
+    h.sl_short_abandon_s,
 from visits as v
 join scoped_halls as h on h.hall_id = v.hall_id
 left join purposes as p on p.purpose = v.purpose

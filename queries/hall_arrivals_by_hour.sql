@@ -10,7 +10,7 @@ arrivals as (
         count(*) as arrivals,
         count(wait_s) as wait_n,
         median(wait_s) / 60 as wait_median_min,
-        service_level(wait_s, queue_s, abandoned, wait_target_s) as service_level,
+        service_level(wait_s, queue_s, abandoned, wait_target_s, sl_rule, sl_short_abandon_s) as service_level,
     from filtered_visits
     group by all
 ),

@@ -1,15 +1,19 @@
--- one row per hall the signed-in user may see, with its region, city and targets
+-- one row per hall the signed-in user may see, with its region, city, targets and the first and last day of its visits (null: none yet)
 select
-    hall_id,
-    hall_name,
-    region,
-    city,
-    hall_type,
-    counters,
-    wait_target_min,
-    service_level_target,
-    max_abandonment,
-    peak_target,
-    exit_target,
-from scoped_halls
-order by region, hall_name
+    h.hall_id,
+    h.hall_name,
+    h.region,
+    h.city,
+    h.hall_type,
+    h.counters,
+    h.wait_target_min,
+    h.service_level_target,
+    h.max_abandonment,
+    h.peak_target,
+    h.exit_target,
+    r.first_day,
+    r.last_day,
+from scoped_halls as h
+-- hall_rollup is written in the same transaction as every load and undo (peakend/rollups.py)
+left join hall_rollup as r on r.hall_id = h.hall_id
+order by h.region, h.hall_name

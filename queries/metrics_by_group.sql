@@ -8,7 +8,7 @@ select
     count(wait_s) as wait_n,
     median(wait_s) / 60 as wait_median_min,
     quantile_cont(wait_s, 0.9) / 60 as wait_p90_min,
-    service_level(wait_s, queue_s, abandoned, wait_target_s) as service_level,
+    service_level(wait_s, queue_s, abandoned, wait_target_s, sl_rule, sl_short_abandon_s) as service_level,
     abandonment_rate(abandoned) as abandonment_rate,
     avg(service_s) / 60 as service_mean_min,
     count(peak_score) as peak_n,

@@ -150,7 +150,10 @@ def app_url(fixture_db_file, tmp_path_factory):
 # test is handed out one by one to whichever worker runs low. (--dist loadgroup would do
 # this with xdist_group marks, but with pytest 9.2 it silently stops grouping:
 # pytest-dev/pytest-xdist#1386.)
-BROWSER_OWN_SERVERS = {"test_browser_data", "test_browser_navigation", "test_browser_first_visits", "test_browser_demo"}
+BROWSER_OWN_SERVERS = {"test_browser_data", "test_browser_navigation", "test_browser_first_visits"}
+# Browser modules on generated networks of their own (hundreds of thousands of visits): a
+# second chain, so the two chains of servers run side by side.
+BROWSER_BIG_NETWORKS = {"test_browser_demo", "test_browser_advice"}
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -167,6 +170,8 @@ def pytest_xdist_make_scheduler(config, log):
             module = nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py")
             if module in BROWSER_OWN_SERVERS:
                 return "browser tests with servers of their own"
+            if module in BROWSER_BIG_NETWORKS:
+                return "browser tests on big networks of their own"
             if module.startswith("test_browser_"):
                 return "browser tests on the shared server"
             return nodeid

@@ -49,7 +49,8 @@ def test_target_status(key, value, target, expected):
 
 
 def test_periods():
-    assert period_preset("yesterday", date(2026, 3, 8)) == (date(2026, 3, 7), date(2026, 3, 7))
+    # "yesterday" is the data's last day (peakend.periods; tests/test_periods.py)
+    assert period_preset("yesterday", date(2026, 3, 8)) == (date(2026, 3, 8), date(2026, 3, 8))
     assert period_preset("last_7_days", date(2026, 3, 8)) == (date(2026, 3, 2), date(2026, 3, 8))
     assert period_preset("last_month", date(2026, 3, 8)) == (date(2026, 2, 1), date(2026, 2, 28))
     f = VisitFilter(date_from=date(2026, 3, 2), date_to=date(2026, 3, 8))

@@ -91,7 +91,7 @@ def test_a_hall_manager_lands_on_their_hall(open_page):
     assert got["Exit score"][0] == "3.20"
     assert got["Peak-end index"][0] == "3.50"
     assert got["NPS"][0] == "+20"
-    assert any("The previous period of equal length (Feb 23, 2026 to Mar 1, 2026) has no visits" in c
+    assert any("The comparison period (Feb 23, 2026 to Mar 1, 2026) has no visits" in c
                for c in texts(at.caption))
     # thin data said plainly: 3 counter-result ratings is far below the minimum of 30
     assert any("Too few ratings (n = 3)" in m for m in texts(at.markdown))
@@ -107,7 +107,7 @@ def test_a_link_opens_the_same_hall_and_period_with_the_change(open_page):
     assert got["Visits"] == ("2", "-3")
     assert got["Median wait"] == ("20.0 min", "+15.0")
     assert got["Abandonment"] == ("50.0%", "+30.0 pp")  # 1/2 against 1/5
-    assert any("(Mar 1, 2026 to Mar 4, 2026)" in c for c in texts(at.caption))
+    assert any("Changes are against Mar 1, 2026 to Mar 4, 2026" in c for c in texts(at.caption))
     assert dict(at.query_params) == {"hall": "H1", "from": "2026-03-05", "to": "2026-03-08"}
 
 
@@ -119,7 +119,7 @@ def test_a_link_to_a_hall_outside_the_scope_is_dropped_and_said(open_page):
 
 
 def test_a_period_without_visits_is_said_plainly(open_page):
-    at = open_page(hall="H1", period="yesterday")  # Sat 2026-03-07: no visit at H1
+    at = open_page(hall="H1", **{"from": "2026-03-07", "to": "2026-03-07"})  # Sat: no visit at H1
     assert texts(at.info) == [
         "Alpha Hall has no visits from Mar 7, 2026 to Mar 7, 2026 that match the filters. "
         "Pick another period or widen the filters."
@@ -196,3 +196,21 @@ def test_chinese_labels_same_numbers(open_page):
     assert got["服务水平"][0] == "50.0%"
     assert got["净推荐值 NPS"][0] == "+20"
     assert texts(at.header) == ["排队", "峰值时刻", "离店时刻", "完整旅程"]
+
+
+def test_yesterday_is_the_halls_own_last_day_with_its_date_and_a_note(open_page):
+    # H2's visits end on Tue 2026-03-03; the network's (H1, H3) on Sun 2026-03-08.
+    at = open_page(hall="H2", period="yesterday")
+    box = at.selectbox(key="period")
+    assert box.value == "yesterday"
+    assert box.format_func("yesterday").startswith("Yesterday · Tue 3 Mar")
+    assert any("Beta Hall's data ends on Tue 3 Mar 2026" in c for c in texts(at.caption))
+    # V10, V11 (Tue 3 Mar), against Mon 2 Mar (no Tuesday a week earlier): V08, V09
+    got = cards(at)
+    assert got["Visits"] == ("2", "0")
+    assert at.selectbox(key="period_compare").value == "previous"
+    # H1's data reaches the network's last day: no note, and Sun 8 Mar
+    at = open_page(hall="H1", period="yesterday")
+    assert at.selectbox(key="period").format_func("yesterday").startswith("Yesterday · Sun 8 Mar")
+    assert not any("data ends on" in c for c in texts(at.caption))
+    assert cards(at)["Visits"][0] == "2"  # V06, V07

@@ -52,16 +52,19 @@ def test_queue_problems_on_the_fixture(fixture_db):
 
 def test_peaks_and_the_end_when_every_rating_counts(fixture_db):
     found = {h.hall_id: h for h in needs_attention(*fixture_weeks(fixture_db), min_n=1)}
-    # H1: counter result (5 + 3 + 2)/3 = 3.33 against 4.0 (red under 3.8); exit
-    # (5 + 2 + 4 + 4 + 1)/5 = 3.2 against 4.0: the exit follows a low peak
+    # H1: counter result (5 + 3 + 2)/3 = 3.33 against 4.0 (red under 3.8; 3.3 margins of
+    # 0.2); exit (5 + 2 + 4 + 4 + 1)/5 = 3.2 against 4.0 (4 margins). But the service
+    # level, 0.5 against 0.8, is 6 margins of 5 points off: start with the queue.
     assert found["H1"].kinds == ["queue", "peak", "end"]
     assert ("peak", "peak_counter_result_mean", 3.3333, 4.0, 3, False) in problems(found["H1"])
     assert ("end", "exit_mean", 3.2, 4.0, 5, False) in problems(found["H1"])
-    assert found["H1"].diagnosis == "follows_peak"
-    # H2: phone purchase V09 rated 3; exit (5 + 3 + 4)/3 = 4.0 meets 4.0
+    assert found["H1"].lead.metric == "service_level"
+    assert found["H1"].diagnosis == "queue_first"
+    # H2: phone purchase V09 rated 3 (5 margins); exit (5 + 3 + 4)/3 = 4.0 meets 4.0;
+    # service level 0.5 (6 margins) leads again
     assert found["H2"].kinds == ["queue", "peak"]
     assert ("peak", "peak_phone_purchase_mean", 3.0, 4.0, 1, False) in problems(found["H2"])
-    assert found["H2"].diagnosis is None
+    assert found["H2"].diagnosis == "queue_first"
     # H3: counter result (4 + 1)/2 = 2.5, exit (4 + 2)/2 = 3.0
     assert found["H3"].kinds == ["queue", "peak", "end"]
 
@@ -90,8 +93,9 @@ def test_exit_falling_while_the_peak_holds_is_trouble_after_the_counter():
     assert hall.diagnosis == "after_counter" and (hall.peak_held, hall.peak_held_n) == (4.5, 300)
     set_language("en")
     try:
-        assert text.diagnosis_text(hall) == ("The exit score is below target while the peak holds "
-                                             "(peak score 4.50, n = 300): the trouble is after the counter.")
+        assert text.diagnosis_text(hall) == (
+            "Start after the counter: Exit score at 3.80 against 4.20 is the furthest from its target "
+            "while the peak holds (peak score 4.50, n = 300).")
         assert text.problem_text(p) == "Exit score 3.80 against a target of 4.20 (n = 250); the 7 days before: 4.40"
     finally:
         set_language("zh")
@@ -109,3 +113,40 @@ def test_a_hall_on_target_or_without_visits_is_not_listed():
     assert needs_attention(HALLS, hall_rows().iloc[0:0], hall_rows(), min_n=30) == []
     # amber (within the margin) is not "missed": service level 0.77 against 0.8
     assert needs_attention(HALLS, hall_rows(service_level=0.77), hall_rows(), min_n=30) == []
+
+
+def test_the_reason_fits_the_halls_own_numbers():
+    """Issue 16: 天河厅 waited 14 min against 10 and 26% gave up against 7%, and was told to
+    fix the peak first. The queue is furthest off: 1.6 margins of 2.5 min for the wait,
+    (0.26 - 0.07) / 0.05 = 3.8 for abandonment, against 1.5 for a peak 0.3 under its
+    target and 2.0 for the exit 0.4 under."""
+    halls = HALLS.assign(max_abandonment=0.07)
+    now = hall_rows(wait_median_min=14.0, service_level=0.78, abandonment_rate=0.26,
+                    peak_counter_result_mean=3.9, exit_mean=3.8)
+    [hall] = needs_attention(halls, now, hall_rows(), min_n=30)
+    assert hall.kinds == ["queue", "peak", "end"]
+    assert hall.lead.metric == "abandonment_rate" and hall.lead.severity == pytest.approx(3.8)
+    assert hall.diagnosis == "queue_first"
+    set_language("en")
+    try:
+        said = text.diagnosis_text(hall)
+    finally:
+        set_language("zh")
+    assert said.startswith("Start with the queue: Abandonment at 26.0% against 7.0%")
+    assert "peak" not in said.lower()
+    # the same hall with its queue in order: now the peak is furthest off, and the exit follows it
+    calm = hall_rows(peak_counter_result_mean=3.5, exit_mean=3.9)
+    [hall] = needs_attention(halls, calm, hall_rows(), min_n=30)
+    assert hall.lead.metric == "peak_counter_result_mean" and hall.diagnosis == "follows_peak"
+    # the exit furthest off (3.3: 4.5 margins) with a peak moment missing too (3.9: 1.5):
+    # "fix the peak" names the peak moment, not the exit
+    [hall] = needs_attention(halls, hall_rows(peak_counter_result_mean=3.9, exit_mean=3.3), hall_rows(), min_n=30)
+    assert hall.lead.metric == "exit_mean" and hall.diagnosis == "follows_peak"
+    set_language("en")
+    try:
+        assert "Peak · counter result at 3.90 against 4.20" in text.diagnosis_text(hall)
+    finally:
+        set_language("zh")
+    # only a peak moment misses: start with that moment
+    [hall] = needs_attention(halls, hall_rows(peak_data_experience_mean=3.6), hall_rows(), min_n=30)
+    assert hall.diagnosis == "peak_first"

@@ -154,7 +154,10 @@ def test_demo_verdict_says_the_rule_holds(demo_summary):
     diff, low, high, p = verdict.difference
     assert low <= OVERALL_SCORE_WEIGHTS["peak"] - OVERALL_SCORE_WEIGHTS["exit"] <= high
     # the moments explain far more than the minutes
-    assert verdict.full.r2 > 0.8 > 0.3 > verdict.time_model.r2
+    assert verdict.full.r2 > 0.8 > 0.3 > max(verdict.wait_model.r2, verdict.visit_model.r2)
+    assert verdict.moments_model.r2 > 0.8
+    # both moments count and outweigh the minutes: act on the moments (the to-do list says which)
+    assert verdict.action == "moments"
     assert peak_end.weight_ratio(e["exit"], e["wait"]) > 2
     set_language("en")
     try:
@@ -162,4 +165,58 @@ def test_demo_verdict_says_the_rule_holds(demo_summary):
     finally:
         set_language("zh")
     assert sentences[0].startswith("**The peak-end rule holds in the demo network.**")
-    assert "The exit moment weighs" in sentences[1] and "times the wait" in sentences[1]
+    assert sentences[1].startswith("**Here, act on the two moments rather than the minutes.**")
+    # compared with rivals that can differ, never with the mean of the two ratings
+    assert "the wait alone explains" in sentences[2] and "the visit length alone" in sentences[2]
+    assert "mean of all ratings" not in " ".join(sentences)
+    assert "The exit moment weighs" in sentences[3] and "times the wait" in sentences[3]
+
+
+def _summary(peak, exit_, wait, visit, overall):
+    """The covariance row insights_rating_covariance would give for these visits."""
+    data = {"overall": overall, "peak": peak, "exit": exit_, "wait": wait, "visit": visit}
+    row = {"visits": len(overall)}
+    for a in peak_end.VARIABLES:
+        row[f"mean_{a}"] = float(np.mean(data[a]))
+    for i, a in enumerate(peak_end.VARIABLES):
+        for b in peak_end.VARIABLES[i:]:
+            row[f"cov_{a}_{b}"] = float(np.cov(data[a], data[b])[0, 1])
+    return peak_end.Summary.from_row(row)
+
+
+def test_where_the_wait_decides_the_verdict_says_start_with_the_queue():
+    rng = np.random.default_rng(3)
+    n = 4000
+    peak = rng.integers(1, 6, n).astype(float)
+    exit_ = rng.integers(1, 6, n).astype(float)
+    wait = rng.exponential(12, n)
+    visit = wait + rng.uniform(5, 30, n)
+    overall = 9 - 0.25 * wait + 0.15 * (peak + exit_) + rng.normal(0, 0.8, n)
+    verdict = peak_end.analyse(_summary(peak, exit_, wait, visit, overall))
+    assert verdict.wait_model.r2 > verdict.moments_model.r2
+    assert (verdict.status, verdict.action) == ("queue", "queue")
+    set_language("en")
+    try:
+        sentences = text.rule_sentences(verdict, "Hall Q")
+    finally:
+        set_language("zh")
+    assert sentences[0] == "**In Hall Q the wait matters as much as the peak and exit moments.**"
+    assert sentences[1].startswith("**Shorten the wait first.**")
+
+
+def test_when_only_one_moment_counts_that_moment_is_the_one_to_work_on():
+    rng = np.random.default_rng(4)
+    n = 4000
+    peak = rng.integers(1, 6, n).astype(float)
+    exit_ = rng.integers(1, 6, n).astype(float)
+    wait = rng.exponential(8, n)
+    visit = wait + rng.uniform(5, 30, n)
+    overall = 1 + 1.2 * exit_ - 0.02 * wait + rng.normal(0, 0.6, n)  # the peak doesn't count
+    verdict = peak_end.analyse(_summary(peak, exit_, wait, visit, overall))
+    assert (verdict.status, verdict.action) == ("partly", "exit")
+    set_language("en")
+    try:
+        sentences = text.rule_sentences(verdict, "Hall E")
+    finally:
+        set_language("zh")
+    assert sentences[1].startswith("**Here only the exit moment measurably moves the overall score**")

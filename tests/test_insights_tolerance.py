@@ -157,3 +157,27 @@ def test_sentences_name_the_knee_and_the_target():
     assert f"Suggested wait target: {int(result.suggested)} min (now 10 min)" in sentence
     assert "n = 6,000" in sentence
     assert frame.iloc[0]["reading"] == "Holds, then falls off" and frame.iloc[0]["current"] == "10 min"
+
+
+def test_a_missed_target_is_never_relaxed_and_no_knee_column_of_dashes():
+    """Issue 16: a hall missing its 10 min target was told to move it to 16 min, with "–"
+    in the knee column for every purpose. A steady fall that crosses the peak target at
+    ~26 min argues for keeping 10 min, not for 26; without any knee the column goes."""
+    steady = wait_tolerance(per_minute(*visits(lambda w: 4.8 - 0.03 * w)), "x", peak_target=4.0)
+    assert steady.suggested > 10 and tolerance.advice(steady, 10.0) == "keep"
+    assert tolerance.advice(steady, 30.0) == "tighten"  # a shorter target is fine to suggest
+    set_language("en")
+    try:
+        sentences = text.tolerance_sentences(steady, "X", 4.0, 10.0)
+        frame = text.tolerance_frame([steady], {"x": "X"}, 10.0)
+        note = text.no_knee_note([steady])
+        bent = wait_tolerance(per_minute(*visits(knee_curve), purpose="x"), "x", peak_target=4.2)
+        with_knee = text.tolerance_frame([steady, bent], {"x": "X"}, 10.0)
+    finally:
+        set_language("zh")
+    assert "suggested wait target" not in " ".join(sentences).lower()
+    assert "keep the target and meet it first" in sentences[-1]
+    assert frame.iloc[0]["suggested"] == "keep 10 min"
+    assert "knee" not in frame.columns and note.startswith("No purpose's curve holds")
+    assert "knee" in with_knee.columns and with_knee.iloc[1]["knee"] != "–"
+    assert text.no_knee_note([steady, bent]) is None

@@ -9,7 +9,7 @@ from peakend.scope import Scope
 
 # Queries that read no hall-level data: network configuration, and a user's own saved views
 # (keyed by the signed-in user's name, which the page binds from the server session).
-UNSCOPED = {"network_targets", "purposes", "explore_save_view", "explore_saved_views", "explore_delete_view"}
+UNSCOPED = {"network_targets", "purposes", "service_level_definition", "explore_save_view", "explore_saved_views", "explore_delete_view"}
 
 
 def _named_queries():

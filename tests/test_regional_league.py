@@ -34,7 +34,7 @@ WEEK = VisitFilter(date_from=date(2026, 3, 2), date_to=date(2026, 3, 8))
 
 
 def league(db, current=WEEK, min_n=3, comparison="none", regions=None):
-    previous = regional.comparison_filter(current, comparison)
+    previous = current.previous_period() if comparison == "previous" else None
     table = regional.league_table(
         db.query("halls_in_scope"),
         db.query("metrics_by_group", current, group_1="hall", group_2=None),
@@ -112,7 +112,7 @@ def test_change_against_the_period_before(fixture_db):
     # Before: H1 V01-V05 (waits 4, 12, 6, 2 -> median 5.0; exits 5, 2, 4, 4 -> 3.75);
     # H2 V08-V11 (4 visits, median 3.0); H3 V12 (wait 10, exit 4).
     current = VisitFilter(date_from=date(2026, 3, 5), date_to=date(2026, 3, 8))
-    table = league(fixture_db, current=current, min_n=1, comparison="previous_period")
+    table = league(fixture_db, current=current, min_n=1, comparison="previous")
     assert table["visits"].to_dict() == {"H1": 2, "H2": 0, "H3": 1}  # H2 kept, 0 visits
     assert table["visits_change"].to_dict() == {"H1": -3, "H2": -4, "H3": 0}
     assert table.loc["H1", "wait_median_min_change"] == 15.0
@@ -236,6 +236,39 @@ def test_export_csv_and_excel(fixture_db, english):
     assert h2_exit.fill.fgColor.rgb.lower().endswith(regional._tint(STATUS_COLORS["green"])[1:])
     h3_exit = sheet.cell(row=4, column=exit_col)
     assert h3_exit.font.color.rgb.lower().endswith(GREYED[1:])  # thin: grey, no fill
+
+
+def test_the_excel_file_is_built_outside_the_pages_language(fixture_db, english):
+    """Streamlit makes a download's file when its button is clicked, in a thread of its own
+    where the language is the default (Chinese): an English table must still come out
+    (it failed with "'到访人次' is not in list")."""
+    import io
+    import threading
+
+    import openpyxl
+
+    from peakend.charts.theme import STATUS_COLORS
+
+    table = league(fixture_db, min_n=3, comparison="previous").reset_index()
+    frame = regional.export_frame(table)
+    built, failed = [], []
+
+    def click():
+        try:
+            built.append(regional.to_excel(frame, table, "League table"))
+        except Exception as exc:  # noqa: BLE001 - the test reports it
+            failed.append(exc)
+
+    worker = threading.Thread(target=click)
+    worker.start()
+    worker.join()
+    assert not failed, failed
+    sheet = openpyxl.load_workbook(io.BytesIO(built[0]))["League table"]
+    headers = [c.value for c in sheet[1]]
+    assert "Visits" in headers and "Median wait change" in headers
+    h2_exit = sheet.cell(row=3, column=headers.index("Exit score · score (1-5)") + 1)
+    assert h2_exit.value == 4.0 and h2_exit.fill.fgColor.rgb.lower().endswith(
+        regional._tint(STATUS_COLORS["green"])[1:])  # the marks were found by their English names
 
 
 def test_who_needs_help_most(fixture_db):

@@ -65,7 +65,7 @@ def test_defaults_for_head_office(open_page):
     assert regions.options == ["North", "South"]
     assert regions.value == ["North"]  # a first visit opens on the first region
     assert at.selectbox(key="period").value == "last_7_days"
-    assert at.selectbox(key="regional_compare").value == "previous_period"
+    assert at.selectbox(key="period_compare").value == "previous"
     assert at.number_input(key="regional_min_n").value == 30
     assert at.selectbox(key="regional_metric").value == "wait_median_min"
     assert at.get("button_group")[0].value == ["rank"]  # ranks beside the values at first
@@ -93,7 +93,7 @@ def test_controls_read_from_the_url(open_page):
     )
     assert at.multiselect(key="regional_regions").value == ["North", "South"]
     assert at.number_input(key="regional_min_n").value == 2
-    assert at.selectbox(key="regional_compare").value == "none"
+    assert at.selectbox(key="period_compare").value == "none"
     assert at.multiselect(key="regional_purposes").value == ["bill_payment", "plan_change"]
     assert at.multiselect(key="regional_moments").value == ["counter_result"]
     assert at.selectbox(key="regional_metric").value == "exit_mean"
@@ -115,13 +115,13 @@ def test_changing_controls_updates_the_url_and_the_table(open_page):
     at = open_page("hq")
     at.number_input(key="regional_min_n").set_value(3)
     at.multiselect(key="regional_regions").set_value(["North", "South"])
-    at.selectbox(key="regional_compare").set_value("previous_year")
+    at.selectbox(key="period_compare").set_value("none")
     at.run()
     assert not at.exception
     assert at.query_params["min_n"] == "3"
     assert at.query_params["region"] == "North,South"
-    assert at.query_params["compare"] == "previous_year"
-    assert "对比 2025年3月2日 至 2025年3月8日。" in captions(at)
+    assert at.query_params["compare"] == "none"
+    assert "2026年3月2日 至 2026年3月8日，不做对比。" in captions(at)
     frame = league_values(at)
     # min n 3 (tests/test_regional_league.py): median wait ranks H1 2, H2 1, H3 greyed.
     ranks = frame[("等候中位数", "#")].tolist()

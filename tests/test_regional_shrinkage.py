@@ -49,17 +49,6 @@ def test_rank_best_first_direction_ties_and_ineligible():
     assert regional.rank_best_first(values, True, eligible).tolist() == [1, 2, 2, pd.NA]
 
 
-def test_comparison_periods():
-    week = VisitFilter(date_from=date(2026, 3, 2), date_to=date(2026, 3, 8))
-    before = regional.comparison_filter(week, "previous_period")
-    assert (before.date_from, before.date_to) == (date(2026, 2, 23), date(2026, 3, 1))
-    year = regional.comparison_filter(week, "previous_year")
-    assert (year.date_from, year.date_to) == (date(2025, 3, 2), date(2025, 3, 8))
-    leap = VisitFilter(date_from=date(2024, 2, 1), date_to=date(2024, 2, 29))
-    assert regional.comparison_filter(leap, "previous_year").date_to == date(2023, 2, 28)
-    assert regional.comparison_filter(week, "none") is None
-
-
 def test_trend_grain():
     days_62 = VisitFilter(date_from=date(2026, 1, 1), date_to=date(2026, 3, 3))
     days_63 = VisitFilter(date_from=date(2026, 1, 1), date_to=date(2026, 3, 4))

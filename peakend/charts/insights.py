@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from peakend import formatting
 from peakend.charts.theme import GREYED, SERIES, STATUS_COLORS, TARGET_LINE, finish
 from peakend.i18n import t
-from peakend.insights.tolerance import Tolerance
+from peakend.insights.tolerance import Tolerance, advice
 
 _STAFFING_COLORS = {"under": STATUS_COLORS["red"], "over": STATUS_COLORS["amber"],
                     "ok": STATUS_COLORS["green"], "no_arrivals": GREYED}
@@ -40,8 +40,7 @@ def _error_x(frame: pd.DataFrame) -> dict:
 
 def effects(frame: pd.DataFrame, place: str) -> go.Figure:
     """What moves the overall score: a typical difference (one standard deviation) of each
-    factor, with its 95% interval; the moments, the minutes and the rival model (the mean of
-    all ratings) in three colours."""
+    factor, with its 95% interval; the moments and the minutes in two colours."""
     frame = frame.iloc[::-1].assign(y=lambda f: f["label"])  # the first factor on top
     colors = [{"moment": SERIES[0], "time": SERIES[1]}.get(g, SERIES[2]) for g in frame["group"]]
     fig = go.Figure(go.Bar(
@@ -151,7 +150,7 @@ def tolerance(tol: Tolerance, purpose: str, place: str, peak_target: float, wait
                   annotation_text=t("insights.chart.tolerance.peak_target", value=formatting.score(peak_target)),
                   annotation_position="bottom right", annotation_font={"color": TARGET_LINE, "size": 12})
     marks = [(wait_target, "#555", "dash", t("insights.chart.tolerance.current", value=formatting.minutes(wait_target, 0)))]
-    if tol.suggested is not None:
+    if advice(tol, wait_target) == "tighten":  # never a line that invites a longer target
         marks.append((tol.suggested, STATUS_COLORS["green"], "dash",
                       t("insights.chart.tolerance.suggested", value=formatting.minutes(tol.suggested, 0))))
     if tol.knee is not None and tol.kind == "early":

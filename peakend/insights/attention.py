@@ -6,9 +6,13 @@ and a mean of ratings only when at least min_n ratings stand behind it. Each pro
 whether it is new (the 7 days before were judged and did not miss the target) and
 carries its value, target and n, so every line can be traced to its numbers.
 
-The end and the peak are read together, the way the peak-end rule reads a visit: an exit
-score below target while every peak moment holds means the trouble is after the counter;
-an exit below target with a peak moment below target too follows the peak.
+Each hall gets one reason to start with, the one that fits its own numbers: the problem
+furthest from its target, measured in the amber margins of metrics.target_status (a wait
+25% over its target is one margin, a share 5 points off or a score 0.2 off one margin), so
+a 26% abandonment against a 7% maximum (3.8 margins) comes before a peak score 0.3 under
+its target (1.5). Then the end and the peak are read together, the way the peak-end rule
+reads a visit: when the exit is what's furthest off while every peak moment holds, the
+trouble is after the counter; when a peak moment misses too, the exit follows the peak.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from peakend.metrics import METRICS, PEAK_MOMENT_METRICS, target_status
+from peakend.metrics import AMBER_MARGIN, METRICS, PEAK_MOMENT_METRICS, target_status
 
 QUEUE_METRICS = ("wait_median_min", "service_level", "abandonment_rate")
 KINDS = ("queue", "peak", "end")
@@ -34,6 +38,14 @@ class Problem:
     previous: float | None  # the 7 days before (None: no data or too few ratings)
     new: bool  # the 7 days before were judged and did not miss it
 
+    @property
+    def severity(self) -> float:
+        """How far beyond its target, in amber margins (comparable across kinds)."""
+        metric = METRICS[self.metric]
+        margin = AMBER_MARGIN[metric.kind] * (self.target if metric.kind == "minutes" else 1)
+        gap = self.target - self.value if metric.higher_is_better else self.value - self.target
+        return gap / margin if margin else float("inf")
+
 
 @dataclass
 class HallAttention:
@@ -41,7 +53,8 @@ class HallAttention:
     hall_name: str
     region: str
     problems: list[Problem] = field(default_factory=list)
-    diagnosis: str | None = None  # after_counter | follows_peak
+    diagnosis: str | None = None  # queue_first | peak_first | follows_peak | after_counter
+    lead: Problem | None = None  # the problem furthest from its target: where to start
     peak_held: float | None = None  # the hall's peak score when the peak holds, and its n
     peak_held_n: int = 0
 
@@ -93,14 +106,24 @@ def needs_attention(halls: pd.DataFrame, current: pd.DataFrame, previous: pd.Dat
             before_value, before_status, _ = _judged(key, prev, hall, min_n)
             item.problems.append(Problem(kind, key, value, float(hall[METRICS[key].target]), n,
                                          before_value, before_status not in (None, "red")))
-        if "end" in item.kinds:
-            if "peak" in item.kinds:
-                item.diagnosis = "follows_peak"
-            elif peaks_judged:
-                item.diagnosis = "after_counter"
+        if item.problems:
+            item.lead = max(item.problems, key=lambda p: p.severity)
+            item.diagnosis = _diagnosis(item, peaks_judged)
+            if item.diagnosis == "after_counter":
                 item.peak_held = _value(row, "peak_mean")
                 item.peak_held_n = int(_value(row, "peak_n") or 0)
-        if item.problems:
             found.append(item)
     found.sort(key=lambda h: (-len(h.kinds), -sum(p.new for p in h.problems), h.hall_name))
     return found
+
+
+def _diagnosis(item: HallAttention, peaks_judged: list[str]) -> str | None:
+    """Where to start, from the problem furthest off target (item.lead)."""
+    lead = item.lead.kind
+    if lead == "queue":
+        return "queue_first"
+    if lead == "peak":
+        return "follows_peak" if "end" in item.kinds else "peak_first"
+    if "peak" in item.kinds:  # the exit is furthest off, and a peak moment misses too
+        return "follows_peak"
+    return "after_counter" if peaks_judged else None  # no peak judged: nothing to read it by

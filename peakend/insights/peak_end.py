@@ -1,15 +1,21 @@
 """Does the peak-end rule hold here? The overall score (0-10) of a visit regressed on its
-peak score, its exit score, its wait and its length, next to two rivals: the mean of all
-its ratings (peak and exit weighed equally) with the same times, and the times alone.
+peak score, its exit score, its wait and its length; then the two moments alone against
+rivals that can actually do better or worse than they do: the wait alone and the visit
+length alone.
 
 The fit works from the means and covariances of queries/insights_rating_covariance.sql,
 so it costs the same for a hall or for a network of millions of visits. It is ordinary
 least squares with an intercept, classical standard errors: tests/test_insights_peak_end.py
 checks it against statsmodels on the raw rows.
 
-Only two moments of a visit are rated (the peak and the exit), so "the mean of all
-ratings" is the visit's peak-end index; what separates it from the peak-end model is
-whether the two moments weigh differently, and how much either weighs against minutes.
+Only two moments of a visit are rated (the peak and the exit), so "the mean of all its
+ratings" would be the peak-end average itself, a rival that can't lose: it is not offered.
+With a third rated moment, its ratings would be the rival to beat.
+
+The verdict is one thing a store manager can act on (`Verdict.action`): the moments rather
+than the minutes (which moment first is the to-do list's answer, from the hall's own gaps),
+the one moment that counts, or, when the wait alone explains as much as the two moments,
+the queue.
 """
 
 from __future__ import annotations
@@ -155,20 +161,28 @@ class Verdict:
     status: str  # holds | partly | not | thin | no_variation | collinear
     n: int
     full: Fit | None = None
-    mean_model: Fit | None = None
-    time_model: Fit | None = None
+    moments_model: Fit | None = None  # peak and exit alone
+    wait_model: Fit | None = None  # the wait alone
+    visit_model: Fit | None = None  # the visit length alone
     factor: str | None = None  # the factor that did not vary
+    action: str | None = None  # queue | moments | peak | exit: what to act on
     # peak minus exit: difference, its CI and p (H0: the two moments weigh the same)
     difference: tuple[float, float, float, float] | None = None
 
 
 def analyse(summary: Summary, min_n: int = MIN_VISITS) -> Verdict:
-    """The three models and the verdict: 'holds' when both moments count and each moves the
-    overall score more than a typical difference in the wait or the visit length does."""
+    """The models and the verdict:
+    - holds: both moments count, each moves the overall score more than a typical
+      difference in the wait or the visit length does, and the two moments explain more
+      than the wait alone or the visit length alone;
+    - queue: the wait alone explains as much as the two moments together;
+    - partly: one moment counts, or the minutes weigh about as much;
+    - not: neither moment counts."""
     try:
         full = fit(summary, FACTORS, min_n)
-        mean_model = fit(summary, (MEAN_RATING, "wait", "visit"), min_n)
-        time_model = fit(summary, ("wait", "visit"), min_n)
+        moments_model = fit(summary, ("peak", "exit"), min_n)
+        wait_model = fit(summary, ("wait",), min_n)
+        visit_model = fit(summary, ("visit",), min_n)
     except CannotFit as exc:
         return Verdict(exc.reason, summary.n, factor=exc.factor)
     e = full.effects
@@ -177,16 +191,33 @@ def analyse(summary: Summary, min_n: int = MIN_VISITS) -> Verdict:
     se = math.sqrt(max(full.cov_beta[i, i] + full.cov_beta[j, j] - 2 * full.cov_beta[i, j], 0.0))
     q = stats.t.ppf(0.5 + LEVEL / 2, full.df_resid)
     p = float(2 * stats.t.sf(abs(diff / se), full.df_resid)) if se > 0 else 0.0
+    low, high = diff - q * se, diff + q * se
     moments_count = [m for m in ("peak", "exit") if e[m].low > 0]
     strongest_time = max(abs(e["wait"].typical[0]), abs(e["visit"].typical[0]))
-    if len(moments_count) == 2 and min(e["peak"].typical[0], e["exit"].typical[0]) > strongest_time:
+    wait_hurts = e["wait"].high < 0  # a longer wait goes with a lower overall score
+    if wait_hurts and wait_model.r2 >= moments_model.r2:
+        status = "queue"
+    elif (len(moments_count) == 2 and min(e["peak"].typical[0], e["exit"].typical[0]) > strongest_time
+          and moments_model.r2 > max(wait_model.r2, visit_model.r2)):
         status = "holds"
     elif moments_count:
         status = "partly"
     else:
         status = "not"
-    return Verdict(status, summary.n, full, mean_model, time_model,
-                   difference=(diff, diff - q * se, diff + q * se, p))
+    return Verdict(status, summary.n, full, moments_model, wait_model, visit_model,
+                   difference=(diff, low, high, p), action=_action(status, e, moments_count, wait_hurts))
+
+
+def _action(status, e, moments_count, wait_hurts) -> str | None:
+    """What the verdict asks of a store manager: the queue (the wait weighs as much as the
+    moments), both moments (which one first is the to-do list's answer, from this hall's
+    own gaps), the one moment that counts, or nothing."""
+    strongest_moment = max([e[m].typical[0] for m in moments_count] or [0.0])
+    if status == "queue" or (wait_hurts and abs(e["wait"].typical[0]) >= strongest_moment):
+        return "queue"
+    if len(moments_count) == 2:
+        return "moments"
+    return moments_count[0] if moments_count else None
 
 
 def weight_ratio(a: Effect, b: Effect) -> float | None:

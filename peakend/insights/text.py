@@ -13,7 +13,7 @@ from peakend.i18n import t
 from peakend.insights import peak_end
 from peakend.insights.attention import HallAttention, Problem
 from peakend.insights.moments import Benchmark, Line
-from peakend.insights.tolerance import MAX_WAIT_MIN, MIN_RATINGS, Tolerance
+from peakend.insights.tolerance import MAX_WAIT_MIN, MIN_RATINGS, Tolerance, advice
 from peakend.metrics import METRICS
 
 
@@ -58,15 +58,29 @@ def factor_label(factor: str) -> str:
 
 
 def rule_sentences(verdict: peak_end.Verdict, place: str) -> list[str]:
-    """The verdict first, then what weighs how much, then the rival models."""
+    """The verdict, then the one thing to act on, then what it was compared against, then
+    what weighs how much."""
     status = verdict.status
+    common = dict(place=place, n=formatting.number(verdict.n), min_n=formatting.number(peak_end.MIN_VISITS))
     if verdict.full is None:
         factor = factor_label(verdict.factor) if verdict.factor else ""
-        return [t(f"insights.rule.status.{status}", place=place, n=formatting.number(verdict.n),
-                  min_n=formatting.number(peak_end.MIN_VISITS), factor=factor)]
+        return [t(f"insights.rule.status.{status}", factor=factor, **common)]
     e = verdict.full.effects
-    out = [t(f"insights.rule.status.{status}", place=place, n=formatting.number(verdict.n),
-             min_n=formatting.number(peak_end.MIN_VISITS), factor="")]
+    out = [t(f"insights.rule.status.{status}", factor="", **common)]
+    typical = dict(peak=signed(e["peak"].typical[0]), exit=signed(e["exit"].typical[0]),
+                   wait=signed(e["wait"].typical[0]), wait_sd=minutes(e["wait"].sd))
+    if verdict.action == "queue":
+        out.append(t("insights.rule.action.queue", **typical))
+    elif verdict.action == "moments":
+        out.append(t("insights.rule.action.moments", **typical))
+    elif verdict.action in ("peak", "exit"):
+        out.append(t("insights.rule.action.one_moment", moment=t(f"insights.rule.moment.{verdict.action}"),
+                     effect=typical[verdict.action]))
+    out.append(t(
+        "insights.rule.rivals", r2_moments=formatting.percent(verdict.moments_model.r2),
+        r2_wait=formatting.percent(verdict.wait_model.r2), r2_visit=formatting.percent(verdict.visit_model.r2),
+        r2_full=formatting.percent(verdict.full.r2),
+    ))
     exit_ratio = peak_end.weight_ratio(e["exit"], e["wait"])
     peak_ratio = peak_end.weight_ratio(e["peak"], e["wait"])
     if exit_ratio is not None and peak_ratio is not None and e["wait"].coef < 0:
@@ -81,19 +95,6 @@ def rule_sentences(verdict: peak_end.Verdict, place: str) -> list[str]:
         out.append(t("insights.rule.wait_unmeasurable", low=signed(low), high=signed(high)))
     else:  # a longer wait going with a higher score: say it plainly, don't compute a ratio
         out.append(t("insights.rule.wait_positive", effect=signed(e["wait"].per_unit[0])))
-    diff, low, high, p = verdict.difference
-    r2 = dict(r2_full=formatting.percent(verdict.full.r2), r2_mean=formatting.percent(verdict.mean_model.r2))
-    if low <= 0 <= high:
-        out.append(t("insights.rule.equal", diff=signed(diff), ci=interval(low, high), **r2))
-    else:
-        stronger, weaker = ("peak", "exit") if diff > 0 else ("exit", "peak")
-        out.append(t(
-            "insights.rule.unequal", stronger=t(f"insights.rule.moment.{stronger}"),
-            weaker=t(f"insights.rule.moment.{weaker}"),
-            stronger_coef=formatting.number(e[stronger].coef, 2), weaker_coef=formatting.number(e[weaker].coef, 2),
-            p=p_value(p), **r2,
-        ))
-    out.append(t("insights.rule.time_alone", r2_time=formatting.percent(verdict.time_model.r2)))
     return out
 
 
@@ -102,13 +103,11 @@ def p_value(p: float) -> str:
 
 
 def effects_frame(verdict: peak_end.Verdict) -> pd.DataFrame:
-    """One row per factor of the peak-end model, then the mean-of-ratings rival: its effect
-    per unit and of a typical difference, with 95% intervals (for the chart and table)."""
+    """One row per factor of the peak-end model: its effect per unit and of a typical
+    difference, with 95% intervals (for the chart and table)."""
     rows = []
-    for model, fit in (("peak_end", verdict.full), ("mean", verdict.mean_model)):
+    for model, fit in (("peak_end", verdict.full),):
         for factor in fit.factors:
-            if model == "mean" and factor != peak_end.MEAN_RATING:
-                continue
             e = fit.effects[factor]
             unit_est, unit_low, unit_high = e.per_unit
             typ, typ_low, typ_high = e.typical
@@ -116,7 +115,7 @@ def effects_frame(verdict: peak_end.Verdict) -> pd.DataFrame:
             rows.append({
                 "factor": factor,
                 "label": factor_label(factor),
-                "group": "rival" if model == "mean" else "time" if minutes_factor else "moment",
+                "group": "time" if minutes_factor else "moment",
                 "unit": t(f"insights.unit.{'ten_minutes' if minutes_factor else 'rating'}"),
                 "per_unit": f"{signed(unit_est, 3)} {bracket(unit_low, unit_high, 3)}",
                 "typical_difference": (minutes(e.sd) if minutes_factor
@@ -300,9 +299,10 @@ def tolerance_sentences(tol: Tolerance, purpose: str, peak_target: float, wait_t
     if tol.kind == "thin":
         return [t("insights.tolerance.kind_sentence.thin", **common)]
     out = []
+    keep = advice(tol, wait_target) == "keep"  # the curve's wait is not shorter than the target
     if tol.kind == "falls_off":
         out.append(t(
-            "insights.tolerance.kind_sentence.falls_off", knee=minutes(tol.knee),
+            "insights.tolerance.kind_sentence.falls_off" + ("_keep" if keep else ""), knee=minutes(tol.knee),
             ci=interval(tol.knee_low, tol.knee_high, 1), after=per_ten(tol.slope_after[0]),
             before=per_ten(tol.slope_before[0]), suggested=minutes(tol.suggested, 0),
             current=minutes(wait_target, 0), **common))
@@ -317,30 +317,46 @@ def tolerance_sentences(tol: Tolerance, purpose: str, peak_target: float, wait_t
         out.append(t("insights.tolerance.kind_sentence.flat", slope=per_ten(tol.slope_line[0]),
                      ci=interval(tol.slope_line[1], tol.slope_line[2]), **common))
     if tol.kind != "falls_off" and tol.crossing_kind:
+        crossing = tol.crossing_kind + ("_keep" if keep and tol.crossing_kind == "crosses" else "")
         out.append(t(
-            f"insights.tolerance.crossing.{tol.crossing_kind}", target=formatting.score(peak_target),
+            f"insights.tolerance.crossing.{crossing}", target=formatting.score(peak_target),
             wait=minutes(tol.crossing), suggested=minutes(tol.suggested, 0) if tol.suggested else "",
             current=minutes(wait_target, 0)))
     return out
 
 
 def tolerance_frame(results: list[Tolerance], labels: dict[str, str], wait_target: float) -> pd.DataFrame:
-    """One row per purpose: what its curve says and the wait target it suggests."""
+    """One row per purpose: what its curve says and what it means for the wait target (a
+    shorter one, or keep the current one: never a longer one). The knee column only when
+    some curve has a knee: a column of dashes claims a measure it doesn't show."""
     rows = []
     for tol in results:
         label = labels.get(tol.purpose, tol.purpose)
-        knee = (f"{minutes(tol.knee)} {bracket(tol.knee_low, tol.knee_high, 1)}"
-                if tol.knee is not None else formatting.MISSING)
+        says = advice(tol, wait_target)
         rows.append({
             "purpose": label,
             "reading": t(f"insights.tolerance.kind.{tol.kind}"),
             "ratings": tol.ratings,
-            "knee": knee,
-            "suggested": minutes(tol.suggested, 0) if tol.suggested is not None else formatting.MISSING,
-            "basis": t(f"insights.tolerance.basis.{tol.suggestion_basis}") if tol.suggestion_basis else "",
+            "knee": (f"{minutes(tol.knee)} {bracket(tol.knee_low, tol.knee_high, 1)}"
+                     if tol.knee is not None else formatting.MISSING),
+            "suggested": (minutes(tol.suggested, 0) if says == "tighten"
+                          else t("insights.tolerance.keep", current=minutes(wait_target, 0)) if says == "keep"
+                          else formatting.MISSING),
+            "basis": t(f"insights.tolerance.basis.{tol.suggestion_basis}") if says else "",
             "current": minutes(wait_target, 0),
         })
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if not any(tol.knee is not None for tol in results):
+        frame = frame.drop(columns="knee")
+    return frame
+
+
+def no_knee_note(results: list[Tolerance]) -> str | None:
+    """Said under the table when no curve bends (and the knee column is left out)."""
+    fitted = [tol for tol in results if tol.kind != "thin"]
+    if not fitted or any(tol.knee is not None for tol in results):
+        return None
+    return t("insights.tolerance.no_knee")
 
 
 def beyond_note(results: list[Tolerance]) -> str | None:
@@ -361,9 +377,15 @@ def problem_text(problem: Problem) -> str:
 
 
 def diagnosis_text(item: HallAttention) -> str | None:
+    """One reason to start with, naming the numbers it rests on."""
+    if item.diagnosis is None or item.lead is None:
+        return None
+    cited = item.lead
+    if item.diagnosis == "follows_peak":  # "fix the peak": name the peak moment furthest off
+        cited = max((p for p in item.problems if p.kind == "peak"), key=lambda p: p.severity)
+    metric = METRICS[cited.metric]
+    lead = dict(metric=metric.label, value=metric.format(cited.value), target=metric.format(cited.target))
     if item.diagnosis == "after_counter":
         return t("insights.attention.diagnosis.after_counter",
-                 peak=formatting.score(item.peak_held), n=formatting.number(item.peak_held_n))
-    if item.diagnosis == "follows_peak":
-        return t("insights.attention.diagnosis.follows_peak")
-    return None
+                 peak=formatting.score(item.peak_held), n=formatting.number(item.peak_held_n), **lead)
+    return t(f"insights.attention.diagnosis.{item.diagnosis}", **lead)

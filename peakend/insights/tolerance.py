@@ -182,6 +182,16 @@ def _finish(tol: Tolerance, fit: _Fit, knot: float | None, x: np.ndarray, peak_t
                         "suggestion_basis": basis})
 
 
+def advice(tol: Tolerance, wait_target: float) -> str | None:
+    """What the curve says about the hall's wait target: "tighten" to tol.suggested when
+    that is shorter, "keep" when the curve's wait is at or beyond the target. It never
+    argues for a longer target: the curve is read from the waits people were made to bear,
+    and a hall that misses its target must not be told to move the target instead."""
+    if tol.suggested is None:
+        return None
+    return "tighten" if tol.suggested < wait_target else "keep"
+
+
 def fit_purposes(bins: pd.DataFrame, peak_target: float) -> list[Tolerance]:
     """Every purpose of insights_wait_tolerance, the most rated first."""
     order = bins.groupby("purpose")["ratings"].sum().sort_values(ascending=False, kind="stable")

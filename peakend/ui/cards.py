@@ -9,7 +9,7 @@ import streamlit as st
 
 from peakend import formatting
 from peakend.i18n import t
-from peakend.metrics import METRICS, MIN_RATINGS_DEFAULT, target_status
+from peakend.metrics import METRICS, MIN_RATINGS_DEFAULT, service_level_definition, target_status
 
 _BADGE = {"green": "green", "amber": "orange", "red": "red"}
 
@@ -43,6 +43,13 @@ def metric_card(key: str, current, previous=None, targets=None, min_n: int = MIN
     target = _value(targets, metric.target) if metric.target else None
     status = None if thin else target_status(metric, value, target)
     help_lines = [t(f"metric_help.{key}")]
+    definition = None
+    if key == "service_level":  # which abandoned visits it counts: the data admin's choice
+        from peakend.ui.data import run
+
+        rule = run("service_level_definition").iloc[0]
+        definition = service_level_definition(rule["rule"], rule["short_abandon_s"])
+        help_lines.append(definition)
     if target is not None:
         help_lines.append(t("card.target", target=metric.format(target)))
     if n is not None:
@@ -61,6 +68,8 @@ def metric_card(key: str, current, previous=None, targets=None, min_n: int = MIN
             help="\n\n".join(help_lines),
         )
         notes = []
+        if definition:
+            notes.append(f":gray[{definition}]")
         if status:
             notes.append(f":{_BADGE[status]}-badge[{t('status.' + status)}]")
         if thin:

@@ -10,54 +10,83 @@ from datetime import date
 
 import streamlit as st
 
-from peakend import formatting
-from peakend.filters import PERIOD_PRESETS, as_date, period_preset
+from peakend import formatting, periods
 from peakend.i18n import t
+from peakend.periods import CUSTOM, Period
 from peakend.ui import url_state
-
-CUSTOM = "custom"
 
 
 def period_control(
     last_day: date, first_day: date, default: str = "last_7_days", key: str = "period",
-    caption: bool = True,
-) -> tuple[date, date]:
-    """A period preset (or a custom range) anchored on the data's last day.
+    compare: bool = True, hall_name: str | None = None, network_last_day: date | None = None,
+) -> Period:
+    """The app's one period: a preset counted back from the data's last day (or a custom
+    range) and, with compare=True, the period it is compared with (peakend.periods).
 
-    URL: ?period=<preset> or ?from=YYYY-MM-DD&to=YYYY-MM-DD. `caption=False` leaves out the
-    "compared with the period before" line, for a page that lets the user pick another
-    comparison and says so itself.
+    The choice is the user's for the whole session: the same keys on every page, kept
+    across page changes (persist_state="session"), and in the URL: ?period=<preset> or
+    ?from=YYYY-MM-DD&to=YYYY-MM-DD, and ?compare=<kind> when not the preset's natural one.
+    A link's values count on a session's first visit; after that the session's choice does.
+
+    `hall_name` and `network_last_day`: the presets of one hall whose data ends before the
+    network's count back from the hall's own last day, and a note says so.
     """
-    last_day, first_day = as_date(last_day), as_date(first_day)
-    options = list(PERIOD_PRESETS) + [CUSTOM]
+    last_day, first_day = periods.as_date(last_day), periods.as_date(first_day)
+    with_year = last_day.year != date.today().year
+    options = list(periods.PRESETS) + [CUSTOM]
+    range_key, compare_key = f"{key}_range", f"{key}_compare"
     url_from = url_state.read("from", date.fromisoformat)
     url_to = url_state.read("to", date.fromisoformat)
     url_preset = url_state.read("period", str, lambda v: v in options)
     if url_from and url_to and url_from <= url_to:
         url_state.seed(key, CUSTOM)
-        url_state.seed(f"{key}_range", (url_from, url_to))
+        url_state.seed(range_key, (url_from, url_to))
     else:
         url_state.seed(key, url_preset or default)
-    choice = st.selectbox(
-        t("controls.period"), options, key=key, format_func=lambda p: t(f"period.{p}")
+    url_compare = url_state.read(
+        "compare", lambda v: periods.OLD_COMPARISONS.get(v, v), lambda v: v in periods.COMPARISONS
     )
+    url_state.seed(compare_key, url_compare)
+
+    def preset_changed() -> None:  # a new preset starts from its natural comparison
+        st.session_state[compare_key] = periods.default_comparison(st.session_state[key])
+
+    choice = st.selectbox(
+        t("controls.period"), options, key=key, persist_state="session", on_change=preset_changed,
+        format_func=lambda p: periods.preset_label(p, last_day, year=with_year),
+    )
+    custom = None
     if choice == CUSTOM:
-        url_state.seed(f"{key}_range", period_preset(default, last_day))
+        kept = st.session_state.get(range_key)
+        if not (isinstance(kept, (tuple, list)) and kept and all(first_day <= d <= last_day for d in kept)):
+            st.session_state[range_key] = periods.preset_range(default, last_day)  # another hall's range
         picked = st.date_input(
-            t("controls.custom_range"), key=f"{key}_range",
+            t("controls.custom_range"), key=range_key, persist_state="session",
             min_value=first_day, max_value=last_day, format="YYYY-MM-DD",
         )
         if isinstance(picked, (tuple, list)) and len(picked) == 2:
-            start, end = picked
+            custom = tuple(picked)
         else:  # the user has clicked only the first day so far
-            start = end = picked[0] if isinstance(picked, (tuple, list)) and picked else last_day
-        url_state.write(period=None, **{"from": start, "to": end})
+            day = picked[0] if isinstance(picked, (tuple, list)) and picked else last_day
+            custom = (day, day)
+    period = periods.resolve(choice, last_day, first_day, st.session_state.get(compare_key), custom)
+    if compare:
+        offered = periods.comparisons_offered(period.preset, period.start, period.end, first_day)
+        st.session_state[compare_key] = period.comparison  # a kind the data doesn't reach falls back
+        st.selectbox(
+            t("controls.comparison"), offered, key=compare_key, persist_state="session",
+            format_func=lambda kind: periods.comparison_label(kind, period, year=with_year),
+        )
+    natural = periods.resolve(period.preset, last_day, first_day, None, custom).comparison
+    if choice == CUSTOM:
+        url_state.write(period=None, **{"from": period.start, "to": period.end})
     else:
-        start, end = period_preset(choice, last_day)
         url_state.write(period=choice, **{"from": None, "to": None})
-    if caption:
-        st.caption(t("controls.period_is", first=formatting.day(start), last=formatting.day(end)))
-    return start, end
+    url_state.write(compare=None if not compare or period.comparison == natural else period.comparison)
+    if network_last_day is not None and last_day < periods.as_date(network_last_day):
+        st.caption(t("controls.own_last_day", hall=hall_name or "", day=periods.short_day(
+            last_day, weekday=True, year=True)))
+    return period
 
 
 def hall_picker(halls, key: str = "hall") -> str | None:

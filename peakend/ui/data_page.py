@@ -27,7 +27,8 @@ from peakend.ingest import (
 )
 from peakend.ingest.contract import FIELDS, KINDS
 from peakend.ingest.uploads import safe_name
-from peakend.schema import PEAK_MOMENTS, TARGET_COLUMNS
+from peakend.metrics import service_level_definition
+from peakend.schema import PEAK_MOMENTS, SERVICE_LEVEL_RULES, TARGET_COLUMNS
 from peakend.ui.data import run
 from peakend.ui.navigation import PAGES, ROOT
 
@@ -617,6 +618,33 @@ def targets(db: Database, user: User) -> None:
         st.session_state["dm_targets_v"] = version + 1  # a fresh editor over the saved values
         _notice("targets", "success", "data.targets.saved", n=len(changes))
         st.rerun()
+    service_level_rule(db, user)
+
+
+def service_level_rule(db: Database, user: User) -> None:
+    """Which abandoned visits the service level counts: one definition for every hall."""
+    st.subheader(t("data.targets.service_level.title"))
+    st.caption(t("data.targets.service_level.help"))
+    show_notice("service_level")
+    current = run("service_level_definition").iloc[0]
+    st.markdown(t("data.targets.service_level.in_use", definition=service_level_definition(
+        current["rule"], current["short_abandon_s"])))
+    version = st.session_state.get("dm_sl_v", 0)
+    with st.form(f"dm_sl_{version}", border=True):
+        rule = st.radio(
+            t("data.targets.service_level.rule"), SERVICE_LEVEL_RULES, key=f"dm_sl_rule_{version}",
+            index=SERVICE_LEVEL_RULES.index(current["rule"]),
+            format_func=lambda r: t(f"data.targets.service_level.option.{r}"),
+        )
+        short_s = st.number_input(
+            t("data.targets.service_level.short_s"), min_value=0, max_value=3600, step=5,
+            value=int(current["short_abandon_s"]), key=f"dm_sl_short_{version}",
+        )
+        if st.form_submit_button(t("data.targets.service_level.save"), type="primary", icon=":material/save:"):
+            data_admin.save_service_level_rule(db, rule, short_s, user)
+            st.session_state["dm_sl_v"] = version + 1
+            _notice("service_level", "success", "data.targets.service_level.saved")
+            st.rerun()
 
 
 # -- purposes ----------------------------------------------------------------------------------

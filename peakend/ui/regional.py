@@ -12,9 +12,10 @@ from peakend import formatting, regional
 from peakend.charts.theme import GREYED, STATUS_COLORS
 from peakend.filters import VisitFilter
 from peakend.i18n import get_language, t
-from peakend.metrics import METRICS, MIN_RATINGS_DEFAULT, Metric
+from peakend.metrics import METRICS, MIN_RATINGS_DEFAULT, Metric, service_level_definition
 from peakend.schema import PEAK_MOMENTS
 from peakend.ui import url_state
+from peakend.ui.data import run
 from peakend.ui.navigation import PAGES
 
 DETAILS = ("rank", "change", "n")
@@ -38,18 +39,6 @@ def region_control(regions: list[str]) -> list[str]:
     chosen = chosen or list(regions)
     url_state.write(region=chosen)
     return chosen
-
-
-def comparison_control() -> str:
-    url_state.seed(
-        "regional_compare", url_state.read("compare", str, lambda v: v in regional.COMPARISONS)
-    )
-    choice = st.selectbox(
-        t("regional.controls.comparison"), regional.COMPARISONS, key="regional_compare",
-        format_func=lambda c: t(f"regional.comparison.{c}"),
-    )
-    url_state.write(compare=None if choice == regional.COMPARISONS[0] else choice)
-    return choice
 
 
 def purpose_control(purposes: pd.DataFrame) -> list[str]:
@@ -233,6 +222,9 @@ def table_view(
             for is_thin, s in zip(thin, status)
         ]
         help_lines = [t(f"metric_help.{key_}")]
+        if key_ == "service_level":
+            rule = run("service_level_definition").iloc[0]
+            help_lines.append(service_level_definition(rule["rule"], rule["short_abandon_s"]))
         if metric.target and entity == "hall":
             help_lines.append(t("regional.help.target"))
         add(

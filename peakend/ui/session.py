@@ -57,12 +57,16 @@ def init_language() -> str:
 
 
 def language_switch() -> None:
-    """A sidebar switch; the choice sticks for the session."""
+    """A sidebar switch; the choice sticks for the session.
+
+    required=True: clicking the language already chosen keeps it (without it the control
+    deselects and returns None, and the next run had no language to set)."""
     st.sidebar.segmented_control(
         "Language / 语言",
         options=list(i18n.LANGUAGES),
         format_func=lambda code: i18n.LANGUAGE_NAMES[code],
         key="lang",
         selection_mode="single",
+        required=True,
         label_visibility="collapsed",
     )

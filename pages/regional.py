@@ -11,6 +11,7 @@ from peakend.metrics import METRICS
 from peakend.ui import regional as view
 from peakend.ui.controls import period_control, show_dropped_url_values
 from peakend.ui.data import ask, fetch
+from peakend.ui.charts import show as show_chart
 
 st.title(t("regional.title"))
 st.caption(t("regional.intro"))
@@ -90,12 +91,12 @@ view.export_buttons(league, current)
 # --- quadrant ---------------------------------------------------------------------------------
 st.subheader(t("regional.quadrant.title"))
 st.caption(t("regional.quadrant.caption"))
-st.plotly_chart(charts.quadrant(regional.quadrant(league), t("regional.quadrant.chart")))
+show_chart(charts.quadrant(regional.quadrant(league), t("regional.quadrant.chart")))
 
 # --- distributions and trends -----------------------------------------------------------------
 st.subheader(t("regional.dist.title"))
 boxes = regional.wait_boxes(data["waits"], league, min_n)
-st.plotly_chart(charts.wait_boxes(boxes.head(regional.MAX_HALLS_DRAWN), t("regional.box.title")))
+show_chart(charts.wait_boxes(boxes.head(regional.MAX_HALLS_DRAWN), t("regional.box.title")))
 if len(boxes) > regional.MAX_HALLS_DRAWN:
     st.caption(t("regional.box.capped", shown=formatting.number(regional.MAX_HALLS_DRAWN),
                  total=formatting.number(len(boxes))))
@@ -104,7 +105,7 @@ region_trend = regional.trend_frame(
     league[["region"]].drop_duplicates(), trend_metric, min_n, id_column="region",
 )
 panel_halls = regional.trend_panel_halls(league, trend_metric)
-st.plotly_chart(
+show_chart(
     charts.trend_small_multiples(
         trend, region_trend, regional.hall_regions(league),
         regional.hall_targets(league, trend_metric), trend_metric,
@@ -123,7 +124,7 @@ if several_regions:
     st.caption(t("regional.regions.caption"))
     by_region = regional.region_table(data["every_region"], data["every_region_before"], data["network"], min_n)
     view.table_view(by_region, details, None, None, min_n, comparison, key="regional_regions_table", entity="region")
-    st.plotly_chart(
+    show_chart(
         charts.quadrant(
             regional.quadrant(by_region, label_column="region"), t("regional.regions.quadrant"), legend=False
         )

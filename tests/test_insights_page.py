@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import sign_in_apptest
 from fixture_db import build_fixture_db
+from peakend.charts.theme import unwrap_title
 from peakend.i18n import set_language
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,7 +71,8 @@ def markdown(at) -> str:
 
 
 def chart_titles(at):
-    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    # titles are wrapped with <br> to fit a phone (peakend.charts.theme.wrap_title)
+    return [unwrap_title(json.loads(c.proto.spec)["layout"]["title"]["text"]) for c in at.get("plotly_chart")]
 
 
 def staffing_summary(at) -> str:

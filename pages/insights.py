@@ -11,6 +11,7 @@ from peakend.insights import moments, peak_end, staffing, text, tolerance
 from peakend.metrics import MIN_RATINGS_DEFAULT
 from peakend.ui import insights as view
 from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
+from peakend.ui.peers import peers_section
 from peakend.ui.data import ask, fetch, run
 from peakend.ui.charts import show as show_chart
 
@@ -64,6 +65,8 @@ if others:
 with st.expander(t("insights.todo.evidence")):
     st.dataframe(text.evidence_frame(lines), hide_index=True, column_config=view.evidence_columns(), placeholder="–")
     st.caption(t("insights.todo.evidence_note"))
+    st.caption(t("insights.method.todo"))
+peers_section(hall_id, date_from, date_to)
 
 # --- 2. staffing what-if ------------------------------------------------------------------------
 st.header(t("insights.staffing.title"))
@@ -104,6 +107,8 @@ if verdict.full is not None:
     show_chart(charts.effects(effects, place))
     st.dataframe(effects, hide_index=True, column_config=view.effects_columns(), column_order=view.EFFECTS_ORDER)
 st.caption(t("insights.rule.basis", place=place, first=first, last=last, n=formatting.number(verdict.n)))
+with st.expander(t("insights.method.label")):
+    st.caption(t("insights.method.rule"))
 
 # --- 4. wait tolerance ----------------------------------------------------------------------------
 st.header(t("insights.tolerance.title"))
@@ -124,3 +129,5 @@ else:
     st.markdown("\n".join(f"- {s}" for s in text.tolerance_sentences(tol, label, peak_target, wait_target)))
     if tol.kind != "thin":  # a handful of dots says nothing the sentence doesn't
         show_chart(charts.tolerance(tol, label, place, peak_target, wait_target))
+    with st.expander(t("insights.method.label")):
+        st.caption(t("insights.method.tolerance"))

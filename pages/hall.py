@@ -114,7 +114,7 @@ else:
     else:
         st.markdown(f"**{t('hall.worst_hour.comments')}**")
         st.dataframe(hall.comment_feed(worst_comments), hide_index=True, column_config=comment_columns(),
-                     column_order=COMMENT_ORDER, key="hall_worst_hour_comments")
+                     column_order=COMMENT_ORDER, key="hall_worst_hour_comments", placeholder="–")
 
 with st.expander(t("hall.all_numbers")):
     with st.container(key=f"{TILES_KEY}_more"):
@@ -143,7 +143,10 @@ with left:
             distribution, wait_target, hall.DISTRIBUTION_BAND_MIN, hall.DISTRIBUTION_CAP_MIN
         ))
 with right:
-    show_chart(charts.wait_trend(trend, wait_target, grain))
+    if hall.has_trend(trend):
+        show_chart(charts.wait_trend(trend, wait_target, grain))
+    else:
+        st.info(t("hall.trend_one_period", grain=t(f"hall.grain.{grain}")))
 show_chart(charts.arrivals_vs_counters(
     data["arrivals"], this_hall["counters"], float(this_hall["service_level_target"])
 ))
@@ -159,7 +162,10 @@ else:
     with left:
         show_chart(charts.peak_distribution(peak_distribution, current))
     with right:
-        show_chart(charts.peak_trend(trend, peak_target, grain))
+        if hall.has_trend(trend):
+            show_chart(charts.peak_trend(trend, peak_target, grain))
+        else:
+            st.info(t("hall.trend_one_period", grain=t(f"hall.grain.{grain}")))
     left, right = st.columns(2)
     with left:
         staff = hall.staff_peak_scores(data["staff"])
@@ -183,7 +189,10 @@ else:
     with left:
         show_chart(charts.exit_distribution(exit_distribution))
     with right:
-        show_chart(charts.exit_trend(trend, exit_target, grain))
+        if hall.has_trend(trend):
+            show_chart(charts.exit_trend(trend, exit_target, grain))
+        else:
+            st.info(t("hall.trend_one_period", grain=t(f"hall.grain.{grain}")))
 
 comments = data["comments"]
 if comments.empty:
@@ -201,8 +210,7 @@ else:
         )
         st.dataframe(
             hall.comment_feed(themes.theme_examples(comments, theme)), hide_index=True,
-            column_config=comment_columns(), column_order=("exit_comment", "exit_score"),
-        )
+            column_config=comment_columns(), column_order=("exit_comment", "exit_score"), placeholder="–")
     search = st.text_input(
         t("hall.exit.search"), key="hall_comment_search", placeholder=t("hall.exit.search_placeholder")
     )
@@ -212,7 +220,7 @@ else:
         st.info(t("hall.exit.no_match", search=search))
     else:
         st.dataframe(hall.comment_feed(feed), hide_index=True, column_config=comment_columns(),
-                     column_order=COMMENT_ORDER)
+                     column_order=COMMENT_ORDER, placeholder="–")
 
 # --- the journey ------------------------------------------------------------------------------
 st.header(t("hall.journey.title"))

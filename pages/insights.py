@@ -105,7 +105,7 @@ st.markdown("\n\n".join(text.rule_sentences(verdict, place)))
 if verdict.full is not None:
     effects = text.effects_frame(verdict)
     show_chart(charts.effects(effects, place))
-    st.dataframe(effects, hide_index=True, column_config=view.effects_columns(), column_order=view.EFFECTS_ORDER)
+    st.dataframe(effects, hide_index=True, column_config=view.effects_columns(), column_order=view.EFFECTS_ORDER, placeholder="–")
 st.caption(t("insights.rule.basis", place=place, first=first, last=last, n=formatting.number(verdict.n)))
 with st.expander(t("insights.method.label")):
     st.caption(t("insights.method.rule"))
@@ -121,7 +121,7 @@ if not results:
     st.info(t("insights.tolerance.no_ratings", place=place))
 else:
     st.dataframe(text.tolerance_frame(results, labels, wait_target), hide_index=True,
-                 column_config=view.tolerance_columns())
+                 column_config=view.tolerance_columns(), placeholder="–")
     if beyond := text.beyond_note(results):
         st.caption(beyond)
     tol = view.purpose_control(results, labels)

@@ -42,6 +42,12 @@ def trend_grain(date_from: date, date_to: date) -> str:
     return "day" if (date_to - date_from).days + 1 <= DAILY_TREND_MAX_DAYS else "week"
 
 
+def has_trend(trend: pd.DataFrame) -> bool:
+    """Whether a trend (metrics_by_group by day or week) has two points or more: one day
+    drew a single dot with the same date repeated on every tick."""
+    return trend["group_1"].dropna().nunique() >= 2
+
+
 def wait_band_label(band: int, edges=WAIT_BAND_EDGES) -> str:
     """'0–5', '5–10', ..., '30+' (minutes) for band k of the queries (1-based)."""
     start = edges[band - 1]

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from peakend.i18n import t
+
 FAVICON = str(Path(__file__).with_name("favicon.png"))
 
 # Streamlit stacks columns below 640 px; the sidebar floats over the page below 768 px.
@@ -43,6 +45,16 @@ _SCRIPT = """
 <script>
 (() => {
   document.documentElement.lang = %s;
+  // Streamlit's own English labels (the password field's eye button) in the UI language
+  const words = %s;
+  const translate = () => document.querySelectorAll("button[aria-label]").forEach((b) => {
+    const said = words[b.getAttribute("aria-label")];
+    if (said) { b.setAttribute("aria-label", said); b.title = said; }
+  });
+  translate();
+  if (window.__peakendWords) window.__peakendWords.disconnect();
+  window.__peakendWords = new MutationObserver(translate);
+  window.__peakendWords.observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ["aria-label"]});
   const page = %s;
   const seen = window.__peakendPage;
   window.__peakendPage = page;
@@ -60,11 +72,15 @@ _SCRIPT = """
 
 
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
+# Labels Streamlit's frontend writes in English, and their keys in peakend/locales.
+STREAMLIT_WORDS = {"Show password": "layout.show_password", "Hide password": "layout.hide_password"}
 
 
 def phone_layout(page_key: str, language: str) -> None:
     """The app's CSS, <html lang>, and the sidebar closed after a page change on a narrow
     screen. Call once per run (the script re-runs when the page or the language changes)."""
     st.html(CSS)
-    script = _SCRIPT % (json.dumps(HTML_LANG[language]), json.dumps(page_key), SIDEBAR_FLOATS_BELOW_PX)
+    words = {english: t(key) for english, key in STREAMLIT_WORDS.items()} if language != "en" else {}
+    script = _SCRIPT % (json.dumps(HTML_LANG[language]), json.dumps(words, ensure_ascii=False),
+                        json.dumps(page_key), SIDEBAR_FLOATS_BELOW_PX)
     st.html(script, unsafe_allow_javascript=True)

@@ -189,7 +189,7 @@ def _change(metric: Metric, value) -> str:
     if _missing(value):
         return formatting.MISSING
     if metric.kind == "share":
-        return formatting.points(value * 100, 1) + " pp"
+        return formatting.points(value * 100, 1) + " " + t("unit.pp")
     decimals = {"score": 2, "minutes": 1, "points": 0, "count": 0}[metric.kind]
     return formatting.points(value, decimals)
 

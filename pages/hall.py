@@ -112,9 +112,10 @@ else:
     if worst_comments.empty:
         st.caption(t("hall.worst_hour.no_comments"))
     else:
-        st.markdown(f"**{t('hall.worst_hour.comments')}**")
-        st.dataframe(hall.comment_feed(worst_comments), hide_index=True, column_config=comment_columns(),
-                     column_order=COMMENT_ORDER, key="hall_worst_hour_comments", placeholder="–")
+        with st.container(key="hall_worst_hour_comments"):
+            st.markdown(f"**{t('hall.worst_hour.comments')}**")
+            st.dataframe(hall.comment_feed(worst_comments), hide_index=True, column_config=comment_columns(),
+                         column_order=COMMENT_ORDER, placeholder="–")
 
 with st.expander(t("hall.all_numbers")):
     with st.container(key=f"{TILES_KEY}_more"):

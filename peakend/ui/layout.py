@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from peakend.i18n import t
+from peakend.i18n import LANGUAGES, label, t
 
 FAVICON = str(Path(__file__).with_name("favicon.png"))
 
@@ -80,7 +80,9 @@ def phone_layout(page_key: str, language: str) -> None:
     """The app's CSS, <html lang>, and the sidebar closed after a page change on a narrow
     screen. Call once per run (the script re-runs when the page or the language changes)."""
     st.html(CSS)
-    words = {english: t(key) for english, key in STREAMLIT_WORDS.items()} if language != "en" else {}
+    # from Streamlit's English and from every other language (a switch leaves them behind)
+    words = {said: t(key) for english, key in STREAMLIT_WORDS.items()
+             for said in (english, *(label(key, other) for other in LANGUAGES)) if said != t(key)}
     script = _SCRIPT % (json.dumps(HTML_LANG[language]), json.dumps(words, ensure_ascii=False),
                         json.dumps(page_key), SIDEBAR_FLOATS_BELOW_PX)
     st.html(script, unsafe_allow_javascript=True)

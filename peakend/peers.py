@@ -34,10 +34,12 @@ def ordinal(n: int) -> str:
     return f"{formatting.number(n)}{suffix}"
 
 
-def _line(row: pd.Series, metric: str) -> str | None:
+def _line(row: pd.Series, metric: str, min_n: int) -> str | None:
     rank, ranked, beats = row[f"{metric}_rank"], row[f"{metric}_ranked"], row[f"{metric}_beats"]
     label = METRIC_DEFS[metric].label
     if pd.isna(rank) or pd.isna(beats):
+        if int(ranked) >= MIN_GROUP:  # the others are ranked, this hall has too few itself
+            return t("peers.own_thin", metric=label, min_n=formatting.number(min_n))
         return t("peers.not_ranked", metric=label, ranked=formatting.number(int(ranked)), min_group=formatting.number(MIN_GROUP))
     ranked, beats = int(ranked), int(beats)
     return t(
@@ -47,7 +49,7 @@ def _line(row: pd.Series, metric: str) -> str | None:
     )
 
 
-def peer_groups(answer: pd.DataFrame, hall_id: str, min_group: int = MIN_GROUP) -> list[PeerGroup]:
+def peer_groups(answer: pd.DataFrame, hall_id: str, min_n: int, min_group: int = MIN_GROUP) -> list[PeerGroup]:
     """The hall's peer groups (region first, then its type), each with a title and one line
     per metric; groups under min_group halls are left out (the query never returns them)."""
     groups = []
@@ -57,5 +59,5 @@ def peer_groups(answer: pd.DataFrame, hall_id: str, min_group: int = MIN_GROUP) 
             continue
         title = t(f"peers.title.{row['peer_group']}", halls=formatting.number(halls), name=row["group_name"])
         groups.append(PeerGroup(row["peer_group"], row["group_name"], halls, title,
-                                [line for m in METRICS if (line := _line(row, m))]))
+                                [line for m in METRICS if (line := _line(row, m, min_n))]))
     return groups

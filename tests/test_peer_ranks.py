@@ -116,7 +116,7 @@ def test_the_server_refuses_an_answer_that_would_leak(network):
 def test_sentences_in_a_store_managers_words(network):
     set_language("en")
     try:
-        groups = peers.peer_groups(ask(network, {"H1"}), "H1", min_group=5)
+        groups = peers.peer_groups(ask(network, {"H1"}), "H1", min_n=1, min_group=5)
         assert [g.title for g in groups] == ["Among the 6 halls of North"]
         assert groups[0].lines == [
             "Median wait: 4th of 6 — shorter than 2 of the other 5 halls (40%).",
@@ -125,8 +125,20 @@ def test_sentences_in_a_store_managers_words(network):
             "Exit score: 4th of 6 — better than 2 of the other 5 halls (40%).",
         ]
         set_language("zh")
-        groups = peers.peer_groups(ask(network, {"H2"}), "H2", min_group=5)
+        groups = peers.peer_groups(ask(network, {"H2"}), "H2", min_n=1, min_group=5)
         assert [g.title for g in groups] == ["在 North 大区的 6 个营业厅中", "在同类型（standard）的 5 个营业厅中"]
         assert groups[1].lines[0] == "等候中位数：第 2 名（共 5 个）——比其余 4 个厅中的 3 个更短（75%）。"
+    finally:
+        set_language("zh")
+
+
+def test_a_hall_with_too_few_ratings_of_its_own_is_said_so(network):
+    # at least 1 peak-end rating for the peers but a hall of 0: rank the others, say why not this one
+    answer = ask(network, {"H1"})
+    answer = answer.assign(peak_end_index_rank=float("nan"), peak_end_index_beats=float("nan"))
+    set_language("en")
+    try:
+        [group] = peers.peer_groups(answer, "H1", min_n=30)
+        assert group.lines[2] == "Peak-end index: this hall has fewer than 30 in this period, so no rank."
     finally:
         set_language("zh")

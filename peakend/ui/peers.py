@@ -17,7 +17,7 @@ from peakend.ui.data import run
 def peers_section(hall_id: str, date_from: date, date_to: date, heading: bool = True) -> None:
     answer = run("peer_ranks", VisitFilter(date_from=date_from, date_to=date_to),
                  min_group=peers.MIN_GROUP, min_n=MIN_RATINGS_DEFAULT)
-    groups = peers.peer_groups(answer, hall_id)
+    groups = peers.peer_groups(answer, hall_id, MIN_RATINGS_DEFAULT)
     if heading:
         st.subheader(t("peers.heading"))
     st.caption(t("peers.intro", min_group=formatting.number(peers.MIN_GROUP),

@@ -35,6 +35,8 @@ CSS = f"""
   }}
   [class*="st-key-{TILES_KEY}"] [data-testid="stMetricValue"] {{ font-size: 1.5rem !important; }}
   h1 {{ font-size: 1.75rem !important; }}
+  h2 {{ font-size: 1.4rem !important; }}
+  h3 {{ font-size: 1.15rem !important; }}
 }}
 </style>
 """

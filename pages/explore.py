@@ -10,6 +10,7 @@ from peakend.ui import explore as ui
 from peakend.ui.cards import metric_card
 from peakend.ui.data import run
 from peakend.ui.session import current_scope, database
+from peakend.ui.charts import show as show_chart
 
 st.title(t("explore.title"))
 st.caption(t("explore.intro"))
@@ -57,7 +58,7 @@ else:
         ui.chart_measure_picker(view)
         view = ui.current_view()
     chart = explore.chart_data(results, view, options, language)
-    st.plotly_chart(group_chart(chart, view.chart_measure, view.groups), width="stretch")
+    show_chart(group_chart(chart, view.chart_measure, view.groups), width="stretch")
     if chart.note:
         st.caption(chart.note)
 stem = explore.file_stem(view, last_day)
@@ -88,7 +89,7 @@ if total:
 # One visit's journey: arrival, call, service, exit, its scores and comment.
 if visit is not None:
     st.subheader(t("explore.journey"))
-    st.plotly_chart(journey_chart(explore.journey_steps(visit), visit["visit_id"]), width="stretch")
+    show_chart(journey_chart(explore.journey_steps(visit), visit["visit_id"]), width="stretch")
     ui.journey(visit, options)
 
 ui.publish(view)

@@ -11,7 +11,9 @@ from peakend.ui import url_state
 from peakend.ui.cards import metric_card
 from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
 from peakend.ui.data import ask, fetch, run
-from peakend.ui.hall import comment_columns
+from peakend.ui.hall import COMMENT_ORDER, comment_columns
+from peakend.ui.layout import TILES_KEY
+from peakend.ui.charts import show as show_chart
 
 st.title(t("hall.title"))
 
@@ -73,6 +75,7 @@ data = fetch(
     comments=ask("hall_exit_comments", period, limit=None),
     unhappy=ask("hall_unhappy_exits", period),
     journey=ask("hall_journey", period, wait_band_edges=list(hall.WAIT_BAND_EDGES)),
+    by_hour=ask("metrics_by_group", period, group_1="hour", group_2=None),
 )
 current = hall.first_row(data["current"])
 previous = hall.first_row(data["previous"]) if comparison else None
@@ -89,20 +92,46 @@ if comparison is not None:
         if previous is not None
         else t("hall.no_previous", first=formatting.day(comparison.date_from), last=formatting.day(comparison.date_to))
     )
-for row_keys in (
-    ("visits", "wait_median_min", "wait_p90_min", "service_level", "abandonment_rate"),
-    ("peak_counter_result_mean", "peak_data_experience_mean", "peak_phone_purchase_mean"),
-    ("exit_mean", "peak_end_index", "nps"),
-):
-    for column, key in zip(st.columns(len(row_keys)), row_keys):
+with st.container(key=TILES_KEY):  # two to a row on a phone
+    for column, key in zip(st.columns(len(hall.HEADLINE_TILES)), hall.HEADLINE_TILES):
         with column:
             metric_card(key, current, previous, this_hall)
-st.caption(t("hall.cards_note", min_n=formatting.number(MIN_RATINGS_DEFAULT)))
 
 trend = data["trend"]
 wait_target = float(this_hall["wait_target_min"])
 peak_target = float(this_hall["peak_target"])
 exit_target = float(this_hall["exit_target"])
+
+# --- the worst hour and what people wrote after it ----------------------------------------------
+found = hall.worst_hour(data["by_hour"], MIN_RATINGS_DEFAULT)
+if found is None:
+    st.info(t("hall.worst_hour.none"))
+else:
+    worst, thin = found
+    st.subheader(t("hall.worst_hour.title", hour=hall.hour_span(worst["group_1"])))
+    st.markdown(hall.worst_hour_sentence(worst, wait_target))
+    if thin:
+        st.caption(t("hall.worst_hour.thin", min_n=formatting.number(MIN_RATINGS_DEFAULT)))
+    hour = int(worst["group_1"])
+    worst_comments = run("hall_exit_comments", period.replace(hour_from=hour, hour_to=hour),
+                         limit=hall.WORST_HOUR_COMMENTS)
+    if worst_comments.empty:
+        st.caption(t("hall.worst_hour.no_comments"))
+    else:
+        with st.container(key="hall_worst_hour_comments"):
+            st.markdown(f"**{t('hall.worst_hour.comments')}**")
+            st.dataframe(hall.comment_feed(worst_comments), hide_index=True, column_config=comment_columns(),
+                         column_order=COMMENT_ORDER, placeholder="–")
+
+with st.expander(t("hall.all_numbers")):
+    with st.container(key=f"{TILES_KEY}_more"):
+        for column, key in zip(st.columns(3), hall.MORE_TILES[:3]):
+            with column:
+                metric_card(key, current, previous, this_hall)
+        for column, key in zip(st.columns(3), hall.MORE_TILES[3:]):
+            with column:
+                metric_card(key, current, previous, this_hall)
+st.caption(t("hall.cards_note", min_n=formatting.number(MIN_RATINGS_DEFAULT)))
 
 # --- queue ------------------------------------------------------------------------------------
 st.header(t("hall.queue.title"))
@@ -110,19 +139,22 @@ measure = st.segmented_control(
     t("hall.queue.heatmap_measure"), ["wait", "arrivals"], key="hall_heatmap_measure", default="wait",
     format_func=lambda m: t(f"hall.queue.measure.{m}"), required=True,
 )
-st.plotly_chart(charts.wait_heatmap(data["heatmap"], measure))
+show_chart(charts.wait_heatmap(data["heatmap"], measure))
 left, right = st.columns(2)
 with left:
     distribution = data["distribution"]
     if distribution.empty:
         st.info(t("hall.queue.no_waits"))
     else:
-        st.plotly_chart(charts.wait_distribution(
+        show_chart(charts.wait_distribution(
             distribution, wait_target, hall.DISTRIBUTION_BAND_MIN, hall.DISTRIBUTION_CAP_MIN
         ))
 with right:
-    st.plotly_chart(charts.wait_trend(trend, wait_target, grain))
-st.plotly_chart(charts.arrivals_vs_counters(
+    if hall.has_trend(trend):
+        show_chart(charts.wait_trend(trend, wait_target, grain))
+    else:
+        st.info(t("hall.trend_one_period", grain=t(f"hall.grain.{grain}")))
+show_chart(charts.arrivals_vs_counters(
     data["arrivals"], this_hall["counters"], float(this_hall["service_level_target"])
 ))
 st.caption(t("hall.queue.staffing_note"))
@@ -135,19 +167,22 @@ if peak_distribution.empty:
 else:
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(charts.peak_distribution(peak_distribution, current))
+        show_chart(charts.peak_distribution(peak_distribution, current))
     with right:
-        st.plotly_chart(charts.peak_trend(trend, peak_target, grain))
+        if hall.has_trend(trend):
+            show_chart(charts.peak_trend(trend, peak_target, grain))
+        else:
+            st.info(t("hall.trend_one_period", grain=t(f"hall.grain.{grain}")))
     left, right = st.columns(2)
     with left:
         staff = hall.staff_peak_scores(data["staff"])
         if staff.empty:
             st.info(t("hall.peak.no_staff"))
         else:
-            st.plotly_chart(charts.staff_scores(staff, MIN_RATINGS_DEFAULT))
+            show_chart(charts.staff_scores(staff, MIN_RATINGS_DEFAULT))
     with right:
         curve = data["tolerance"]
-        st.plotly_chart(charts.wait_tolerance(curve, peak_target, MIN_RATINGS_DEFAULT))
+        show_chart(charts.wait_tolerance(curve, peak_target, MIN_RATINGS_DEFAULT))
         falloff = hall.tolerance_falloff(curve, peak_target, MIN_RATINGS_DEFAULT)
         st.markdown("\n".join(f"- {s}" for s in hall.tolerance_sentences(falloff, peak_target, MIN_RATINGS_DEFAULT)))
 
@@ -159,9 +194,12 @@ if exit_distribution.empty:
 else:
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(charts.exit_distribution(exit_distribution))
+        show_chart(charts.exit_distribution(exit_distribution))
     with right:
-        st.plotly_chart(charts.exit_trend(trend, exit_target, grain))
+        if hall.has_trend(trend):
+            show_chart(charts.exit_trend(trend, exit_target, grain))
+        else:
+            st.info(t("hall.trend_one_period", grain=t(f"hall.grain.{grain}")))
 
 comments = data["comments"]
 if comments.empty:
@@ -170,7 +208,7 @@ else:
     left, right = st.columns(2)
     counts = themes.theme_counts(comments)
     with left:
-        st.plotly_chart(charts.theme_counts(counts))
+        show_chart(charts.theme_counts(counts))
     with right:
         totals = dict(zip(counts["theme"], counts["theme_total"]))
         theme = st.selectbox(
@@ -179,8 +217,7 @@ else:
         )
         st.dataframe(
             hall.comment_feed(themes.theme_examples(comments, theme)), hide_index=True,
-            column_config=comment_columns(), column_order=("exit_score", "exit_comment"),
-        )
+            column_config=comment_columns(), column_order=("exit_comment", "exit_score"), placeholder="–")
     search = st.text_input(
         t("hall.exit.search"), key="hall_comment_search", placeholder=t("hall.exit.search_placeholder")
     )
@@ -189,7 +226,8 @@ else:
     if feed.empty:
         st.info(t("hall.exit.no_match", search=search))
     else:
-        st.dataframe(hall.comment_feed(feed), hide_index=True, column_config=comment_columns())
+        st.dataframe(hall.comment_feed(feed), hide_index=True, column_config=comment_columns(),
+                     column_order=COMMENT_ORDER, placeholder="–")
 
 # --- the journey ------------------------------------------------------------------------------
 st.header(t("hall.journey.title"))
@@ -198,5 +236,5 @@ journey = data["journey"]
 if journey.empty:
     st.info(t("hall.journey.no_visits"))
 else:
-    st.plotly_chart(charts.journey_grid(journey, MIN_RATINGS_DEFAULT))
+    show_chart(charts.journey_grid(journey, MIN_RATINGS_DEFAULT))
     st.caption(t("hall.journey.note", min_n=formatting.number(MIN_RATINGS_DEFAULT)))

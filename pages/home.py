@@ -19,10 +19,10 @@ if not summary["visits"]:
 st.caption(
     t(
         "home.loaded",
-        halls=formatting.number(summary["halls"]),
-        regions=formatting.number(summary["regions"]),
-        cities=formatting.number(summary["cities"]),
-        visits=formatting.number(summary["visits"]),
+        halls=formatting.counted(summary["halls"], "hall"),
+        regions=formatting.counted(summary["regions"], "region"),
+        cities=formatting.counted(summary["cities"], "city"),
+        visits=formatting.counted(summary["visits"], "visit"),
         first=formatting.day(summary["first_day"]),
         last=formatting.day(summary["last_day"]),
         last_load=summary["last_load_at"].strftime("%Y-%m-%d %H:%M") if summary["last_load_at"] is not None else "–",

@@ -11,7 +11,9 @@ from peakend.insights import moments, peak_end, staffing, text, tolerance
 from peakend.metrics import MIN_RATINGS_DEFAULT
 from peakend.ui import insights as view
 from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
+from peakend.ui.peers import peers_section
 from peakend.ui.data import ask, fetch, run
+from peakend.ui.charts import show as show_chart
 
 st.title(t("insights.title"))
 st.caption(t("insights.intro"))
@@ -58,7 +60,7 @@ st.caption(text.benchmark_sentence(bench, hall["hall_name"], hall["region"], MIN
 todo = text.todo_sentences(lines, MIN_RATINGS_DEFAULT)
 if todo:
     st.markdown("\n".join(todo))
-    st.plotly_chart(charts.moment_gains(text.gains_frame(lines), hall["hall_name"]))
+    show_chart(charts.moment_gains(text.gains_frame(lines), hall["hall_name"]))
 else:
     st.info(text.nothing_to_rank(lines, bench.kind))
 others = text.other_moment_sentences(lines, MIN_RATINGS_DEFAULT)
@@ -67,6 +69,8 @@ if others:
 with st.expander(t("insights.todo.evidence")):
     st.dataframe(text.evidence_frame(lines), hide_index=True, column_config=view.evidence_columns(), placeholder="–")
     st.caption(t("insights.todo.evidence_note"))
+    st.caption(t("insights.method.todo"))
+peers_section(hall_id, date_from, date_to)
 
 # --- 2. staffing what-if ------------------------------------------------------------------------
 st.header(t("insights.staffing.title"))
@@ -84,7 +88,7 @@ st.markdown("\n".join(f"- {s}" for s in text.staffing_sentences(
     table, hall["hall_name"], weekday, what_if.service_level_target, what_if.wait_target_min, hall["counters"])))
 if not table.empty:
     weekday_name = text.weekday_name(weekday)
-    st.plotly_chart(charts.staffing(table, hall["hall_name"], weekday_name, hall["counters"]))
+    show_chart(charts.staffing(table, hall["hall_name"], weekday_name, hall["counters"]))
     st.dataframe(view.staffing_styled(text.staffing_frame(table), table["status"]), hide_index=True,
                  column_config=view.staffing_columns(), height="content", placeholder="–",
                  key="insights_staffing_table")
@@ -104,9 +108,11 @@ verdict = peak_end.analyse(peak_end.Summary.from_row(area_data["covariance"].ilo
 st.markdown("\n\n".join(text.rule_sentences(verdict, place)))
 if verdict.full is not None:
     effects = text.effects_frame(verdict)
-    st.plotly_chart(charts.effects(effects, place))
-    st.dataframe(effects, hide_index=True, column_config=view.effects_columns(), column_order=view.EFFECTS_ORDER)
+    show_chart(charts.effects(effects, place))
+    st.dataframe(effects, hide_index=True, column_config=view.effects_columns(), column_order=view.EFFECTS_ORDER, placeholder="–")
 st.caption(t("insights.rule.basis", place=place, first=first, last=last, n=formatting.number(verdict.n)))
+with st.expander(t("insights.method.label")):
+    st.caption(t("insights.method.rule"))
 
 # --- 4. wait tolerance ----------------------------------------------------------------------------
 st.header(t("insights.tolerance.title"))
@@ -119,7 +125,7 @@ if not results:
     st.info(t("insights.tolerance.no_ratings", place=place))
 else:
     st.dataframe(text.tolerance_frame(results, labels, wait_target), hide_index=True,
-                 column_config=view.tolerance_columns())
+                 column_config=view.tolerance_columns(), placeholder="–")
     for note in (text.no_knee_note(results), text.beyond_note(results)):
         if note:
             st.caption(note)
@@ -127,4 +133,6 @@ else:
     label = labels.get(tol.purpose, tol.purpose)
     st.markdown("\n".join(f"- {s}" for s in text.tolerance_sentences(tol, label, peak_target, wait_target)))
     if tol.kind != "thin":  # a handful of dots says nothing the sentence doesn't
-        st.plotly_chart(charts.tolerance(tol, label, place, peak_target, wait_target))
+        show_chart(charts.tolerance(tol, label, place, peak_target, wait_target))
+    with st.expander(t("insights.method.label")):
+        st.caption(t("insights.method.tolerance"))

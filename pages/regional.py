@@ -10,7 +10,9 @@ from peakend.i18n import t
 from peakend.metrics import METRICS
 from peakend.ui import regional as view
 from peakend.ui.controls import period_control, show_dropped_url_values
+from peakend.ui.peers import peers_section
 from peakend.ui.data import ask, fetch
+from peakend.ui.charts import show as show_chart
 
 st.title(t("regional.title"))
 st.caption(t("regional.intro"))
@@ -69,32 +71,42 @@ if data["by_hall"].empty:
     st.stop()
 league = regional.league_table(halls, data["by_hall"], data["previous"], data["regions"], min_n, regions)
 
-# --- league table -----------------------------------------------------------------------------
-st.subheader(t("regional.league.title"))
-st.caption(t("regional.league.caption", min_n=formatting.number(min_n)))
-view.worst_summary(regional.worst(league))
+# --- league table (a store manager's one hall: its place among anonymised peers instead) ------
+one_hall = len(league) == 1
+if one_hall:
+    peers_section(league["hall_id"].iloc[0], date_from, date_to)
+    st.subheader(t("regional.league.own_title"))
+else:
+    st.subheader(t("regional.league.title"))
+    st.caption(t("regional.league.caption", min_n=formatting.number(min_n)))
+    view.worst_summary(regional.worst(league))
 c_details, c_metric = st.columns([3, 2])
 with c_details:
     details = view.detail_control()
 with c_metric:
     view.trend_metric_control()
+league = regional.sorted_by_rank(league, trend_metric)
+if not one_hall:
+    st.caption(t("regional.league.sorted", metric=METRICS[trend_metric].label))
+drill_slot = st.container()  # the chosen hall's link goes above the table, where the eye is
 trend = regional.trend_frame(data["trend"], league, trend_metric, min_n)
 picked = view.table_view(
-    league, details, regional.sparklines(trend, league["hall_id"]), trend_metric, min_n,
-    comparison, key="regional_league",
+    league, [d for d in details if d != "rank"] if one_hall else details,
+    regional.sparklines(trend, league["hall_id"]), trend_metric, min_n, comparison, key="regional_league",
 )
-view.drill_down(league, picked)
+with drill_slot:
+    view.drill_down(league, picked)
 view.export_buttons(league, current)
 
 # --- quadrant ---------------------------------------------------------------------------------
 st.subheader(t("regional.quadrant.title"))
 st.caption(t("regional.quadrant.caption"))
-st.plotly_chart(charts.quadrant(regional.quadrant(league), t("regional.quadrant.chart")))
+show_chart(charts.quadrant(regional.quadrant(league), t("regional.quadrant.chart")))
 
 # --- distributions and trends -----------------------------------------------------------------
 st.subheader(t("regional.dist.title"))
 boxes = regional.wait_boxes(data["waits"], league, min_n)
-st.plotly_chart(charts.wait_boxes(boxes.head(regional.MAX_HALLS_DRAWN), t("regional.box.title")))
+show_chart(charts.wait_boxes(boxes.head(regional.MAX_HALLS_DRAWN), t("regional.box.title")))
 if len(boxes) > regional.MAX_HALLS_DRAWN:
     st.caption(t("regional.box.capped", shown=formatting.number(regional.MAX_HALLS_DRAWN),
                  total=formatting.number(len(boxes))))
@@ -103,7 +115,7 @@ region_trend = regional.trend_frame(
     league[["region"]].drop_duplicates(), trend_metric, min_n, id_column="region",
 )
 panel_halls = regional.trend_panel_halls(league, trend_metric)
-st.plotly_chart(
+show_chart(
     charts.trend_small_multiples(
         trend, region_trend, regional.hall_regions(league),
         regional.hall_targets(league, trend_metric), trend_metric,
@@ -122,7 +134,7 @@ if several_regions:
     st.caption(t("regional.regions.caption"))
     by_region = regional.region_table(data["every_region"], data["every_region_before"], data["network"], min_n)
     view.table_view(by_region, details, None, None, min_n, comparison, key="regional_regions_table", entity="region")
-    st.plotly_chart(
+    show_chart(
         charts.quadrant(
             regional.quadrant(by_region, label_column="region"), t("regional.regions.quadrant"), legend=False
         )

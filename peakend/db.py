@@ -30,6 +30,33 @@ class QueryError(RuntimeError):
     """A named query could not be prepared (unknown name, missing parameter)."""
 
 
+# Queries that read halls outside the user's scope, to rank the user's own halls among
+# their peers (a store manager's hall in its region). Everything else reads the scope's
+# halls only (queries/_scoped_halls.sql). An answer of these may hold only the columns
+# named here and only halls of the scope: checked on the server for every answer, so an
+# edit to the SQL that lets a peer's id, name or numbers through fails before a page sees
+# it. Ranks and group sizes only; never another hall's value.
+PEER_QUERIES: dict[str, frozenset[str]] = {
+    "peer_ranks": frozenset({
+        "hall_id", "hall_name", "peer_group", "group_name", "group_halls",
+        *(f"{metric}_{part}" for metric in ("wait_median_min", "abandonment_rate", "peak_end_index", "exit_mean")
+          for part in ("rank", "ranked", "beats")),
+    }),
+}
+
+
+def check_peer_answer(name: str, answer: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """The answer of a PEER_QUERIES query, or QueryError if it holds anything else than
+    its allowed columns for the scope's own halls."""
+    extra = set(answer.columns) - PEER_QUERIES[name]
+    if extra:
+        raise QueryError(f"{name} would return {sorted(extra)} beside the peers' ranks")
+    outside = [h for h in answer["hall_id"].unique() if not scope.allows(h)]
+    if outside:
+        raise QueryError(f"{name} would return {len(outside)} hall(s) outside the user's scope")
+    return answer
+
+
 @functools.cache
 def _query_text(name: str) -> str:
     path = QUERY_DIR / f"{name}.sql"
@@ -122,9 +149,10 @@ class Database:
         values = bind_values(name, filters, scope, params)
         cur = self.cursor()
         try:
-            return cur.execute(sql, values).df()
+            answer = cur.execute(sql, values).df()
         finally:
             cur.close()
+        return check_peer_answer(name, answer, scope) if name in PEER_QUERIES else answer
 
     def answering(
         self, name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any]

@@ -78,3 +78,12 @@ def day(value: date) -> str:
     if _missing(value):
         return MISSING
     return format_date(value, format="medium", locale=_locale())
+
+
+def counted(value, noun: str) -> str:
+    """A count with its noun in the current language: "1 hall", "2 halls", "3 个营业厅"
+    (peakend/locales/counts.toml; Chinese has one form)."""
+    from peakend.i18n import t
+
+    form = "one" if not _missing(value) and value == 1 else "other"
+    return t(f"count.{noun}.{form}", n=number(value))

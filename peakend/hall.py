@@ -42,6 +42,12 @@ def trend_grain(date_from: date, date_to: date) -> str:
     return "day" if (date_to - date_from).days + 1 <= DAILY_TREND_MAX_DAYS else "week"
 
 
+def has_trend(trend: pd.DataFrame) -> bool:
+    """Whether a trend (metrics_by_group by day or week) has two points or more: one day
+    drew a single dot with the same date repeated on every tick."""
+    return trend["group_1"].dropna().nunique() >= 2
+
+
 def wait_band_label(band: int, edges=WAIT_BAND_EDGES) -> str:
     """'0–5', '5–10', ..., '30+' (minutes) for band k of the queries (1-based)."""
     start = edges[band - 1]
@@ -176,4 +182,46 @@ def comment_feed(comments: pd.DataFrame) -> pd.DataFrame:
             "purpose": purpose,
             "exit_comment": comments["exit_comment"],
         }
+    )
+
+
+# The five tiles the page opens on (two to a row on a phone); the other cards sit in
+# "All numbers" below the worst hour. Queue, how the visit ended, and the peak-end index.
+HEADLINE_TILES = ("visits", "wait_median_min", "abandonment_rate", "exit_mean", "peak_end_index")
+MORE_TILES = ("wait_p90_min", "service_level", "peak_counter_result_mean", "peak_data_experience_mean",
+              "peak_phone_purchase_mean", "nps")
+WORST_HOUR_COMMENTS = 5
+
+
+def worst_hour(by_hour: pd.DataFrame, min_visits: int) -> tuple[pd.Series, bool] | None:
+    """The hour of arrival with the longest median wait (rows of metrics_by_group grouped
+    by hour; more visits break a tie), and whether it is thin: chosen among hours with at
+    least min_visits visits when there are any, else among every hour, and then said to
+    rest on few visits. None when no wait was measured."""
+    rows = by_hour[by_hour["group_1"].notna() & by_hour["wait_median_min"].notna()]
+    if rows.empty:
+        return None
+    enough = rows[rows["visits"] >= min_visits]
+    thin = enough.empty
+    rows = (rows if thin else enough).sort_values(
+        ["wait_median_min", "visits", "group_1"], ascending=[False, False, True]
+    )
+    return rows.iloc[0], thin
+
+
+def hour_span(hour) -> str:
+    return f"{int(hour):02d}:00–{(int(hour) + 1) % 24:02d}:00"
+
+
+def worst_hour_sentence(row: pd.Series, wait_target_min: float) -> str:
+    """What the worst hour looked like, in one sentence a manager reads aloud."""
+    exit_mean = row.get("exit_mean")
+    return t(
+        "hall.worst_hour.sentence",
+        hour=hour_span(row["group_1"]),
+        median=formatting.minutes(row["wait_median_min"]),
+        target=formatting.minutes(wait_target_min, 0),
+        visits=formatting.number(row["visits"]),
+        abandonment=formatting.percent(row["abandonment_rate"]),
+        exit=formatting.score(exit_mean) if exit_mean is not None and not pd.isna(exit_mean) else formatting.MISSING,
     )

@@ -218,6 +218,7 @@ class Worst:
     value: float
     rank: int
     ranked: int  # how many were ranked
+    hall_id: str | None = None  # the hall's id (None for a region): its hall page link
 
 
 def worst(league: pd.DataFrame, keys=WORST_OF, label_column: str = "hall_name") -> list[Worst]:
@@ -230,8 +231,18 @@ def worst(league: pd.DataFrame, keys=WORST_OF, label_column: str = "hall_name") 
             continue
         last = int(ranks.max())
         row = league[ranks == last].iloc[0]
-        out.append(Worst(key, str(row[label_column]), float(row[key]), last, int(ranks.notna().sum())))
+        out.append(Worst(key, str(row[label_column]), float(row[key]), last, int(ranks.notna().sum()),
+                         str(row["hall_id"]) if "hall_id" in row else None))
     return out
+
+
+def sorted_by_rank(league: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The league best first on one metric's rank (unranked halls last, in table order);
+    the table, its row picks and its drill-down all use this order."""
+    rank = f"{key}_rank"
+    if rank not in league:
+        return league.reset_index(drop=True)
+    return league.sort_values(rank, na_position="last", kind="stable").reset_index(drop=True)
 
 
 # -- trends ---------------------------------------------------------------------------------

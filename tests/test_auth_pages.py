@@ -113,7 +113,7 @@ def test_wrong_password_then_right_one(app):
     at = _sign_in_with_form(at, "H1", fixture_password("h1"))
     assert [t.value for t in at.title] == ["Network overview"]
     # Hall manager of H1: 1 hall, 7 visits (tests/fixture/visits.csv V01-V07).
-    assert any("Loaded: 1 halls in 1 regions and 1 cities, 7 visits" in c.value for c in at.caption)
+    assert any("Loaded: 1 hall in 1 region and 1 city, 7 visits" in c.value for c in at.caption)  # issue 16, item 13
     assert any(c.value == "Sees: Alpha Hall" for c in at.sidebar.caption)
     assert _audit(app.db_path) == [("h1", "sign_in_failed"), ("h1", "sign_in")]
 

@@ -51,6 +51,11 @@ def expected_cards(hall_id: str) -> dict[str, float]:
 
 
 def card_texts(page) -> list[str]:
+    # five tiles, then the other six in "All numbers" (closed at first)
+    summary = page.locator("[data-testid='stExpander'] details:not([open]) summary")
+    if summary.count():
+        summary.first.click()
+        page.wait_for_timeout(500)
     cards = page.locator("[data-testid='stMetric']")
     return [cards.nth(i).inner_text() for i in range(cards.count())]
 

@@ -39,7 +39,7 @@ def test_staffing_view_recomputes_when_the_target_changes(page, app_url):
     assert "Understaffed hours: 09:00, 10:00." in text
     assert "weekday=1" in page.url and "hall=H1" in page.url
     page.set_viewport_size({"width": 1400, "height": 3600})
-    page.locator("[data-testid='stHeading']").filter(has_text="Staffing").scroll_into_view_if_needed()
+    page.locator("[data-testid='stHeading']").filter(has_text="Staffing (").scroll_into_view_if_needed()
     screenshot(page, "insights_staffing_en")
 
 

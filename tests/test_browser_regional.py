@@ -11,10 +11,10 @@ from conftest import screenshot, sign_in, wait_for_app
 pytestmark = pytest.mark.browser
 
 # The grid draws on a canvas; its columns have fixed widths (peakend/ui/regional.WIDTHS).
-# With ?show=rank: row-selection boxes (~33 px), Hall 170, Region 110, Visits 80 (a volume,
-# no rank), then the Median wait value column, 393..473 px from the table's left edge.
+# With ?show=rank: row-selection boxes (~33 px), Hall 160, Region 90, Visits 76 (a volume,
+# no rank), then the Median wait value column.
 # Two header rows of 35 px.
-MEDIAN_WAIT_HEADER_X = 33 + 170 + 110 + 80 + 40
+HALL_HEADER_X = 33 + 80
 HEADER_Y = 35 + 17
 FIRST_ROW_Y = 70 + 17
 ROW_BOX_X = 16
@@ -43,21 +43,24 @@ def test_sort_then_drill_down_to_the_hall_page(page, app_url):
     sign_in(page, app_url + "/regional?lang=en&min_n=2&show=rank", "north")
     page.set_viewport_size({"width": 1400, "height": 2400})
     wait_for_app(page, timeout=60_000)
-    assert halls_shown(page, ["Alpha Hall", "Beta Hall"]) == ["Alpha Hall", "Beta Hall"]
-    screenshot(page, "regional_fixture_en")
-
-    box = page.locator("[data-testid='stDataFrame']").first.bounding_box()
-    page.mouse.click(box["x"] + MEDIAN_WAIT_HEADER_X, box["y"] + HEADER_Y)
-    # Shortest median wait first.
+    # sorted by rank on the metric beside the table (median wait): Beta Hall (3.0) first
     assert halls_shown(page, ["Beta Hall", "Alpha Hall"]) == ["Beta Hall", "Alpha Hall"]
+    screenshot(page, "regional_fixture_en")
     rows = table_rows(page)
     assert [r[3] for r in rows] == ["3", "6"]  # Hall, Region, Visits, Median wait
 
-    # Tick the first row as displayed (Beta Hall) and follow the drill-down link.
-    page.mouse.click(box["x"] + ROW_BOX_X, box["y"] + FIRST_ROW_Y)
+    box = page.locator("[data-testid='stDataFrame']").first.bounding_box()
+    page.mouse.click(box["x"] + HALL_HEADER_X, box["y"] + HEADER_Y)
+    # by hall name
+    assert halls_shown(page, ["Alpha Hall", "Beta Hall"]) == ["Alpha Hall", "Beta Hall"]
+
+    # Tick Beta Hall (the second row as displayed) and follow the drill-down link.
+    page.mouse.click(box["x"] + ROW_BOX_X, box["y"] + FIRST_ROW_Y + 35)
     wait_for_app(page, timeout=60_000)
     link = page.locator("[data-testid='stPageLink'] a", has_text="Open Beta Hall on the hall page")
     link.wait_for(timeout=60_000)
+    # above the table, where the eye is when ticking a row (it was below the fold)
+    assert link.bounding_box()["y"] < page.locator("[data-testid='stDataFrame']").first.bounding_box()["y"]
     href = link.get_attribute("href")
     assert href.rsplit("/", 1)[-1] == "hall?hall=H2&period=last_7_days", href
     link.click()
@@ -79,7 +82,8 @@ def test_page_in_chinese_for_head_office(page, app_url):
     wait_for_app(page, timeout=60_000)
     body = page.locator("[data-testid='stMain']").inner_text()
     assert "营业厅排名表" in body and "区域之间对比" in body
-    everyone = ["Alpha Hall", "Beta Hall", "Gamma Hall"]
+    # in rank order on the median wait (Beta 3.0, Alpha 6.0, Gamma 20.0 min)
+    everyone = ["Beta Hall", "Alpha Hall", "Gamma Hall"]
     assert halls_shown(page, everyone) == everyone
     # Four charts: quadrant, wait spread, trend small multiples, regions' quadrant.
     expect(page.locator("[data-testid='stPlotlyChart'] .main-svg >> nth=0")).to_be_visible(timeout=15_000)

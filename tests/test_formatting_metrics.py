@@ -62,3 +62,18 @@ def test_empty_selection_means_all():
     assert VisitFilter(halls=[]).halls is None
     assert VisitFilter(comment_contains="  ").comment_contains is None
     assert VisitFilter(halls=["H2", "H1"]).halls == ("H1", "H2")
+
+
+@pytest.mark.parametrize("n, en, zh", [(1, "1 hall", "1 个营业厅"), (2, "2 halls", "2 个营业厅"), (0, "0 halls", "0 个营业厅"),
+                                       (1_234, "1,234 halls", "1,234 个营业厅")])
+def test_a_count_says_its_noun_in_the_singular_or_plural(n, en, zh):
+    from peakend import formatting
+    from peakend.i18n import set_language
+
+    try:
+        set_language("en")
+        assert formatting.counted(n, "hall") == en
+        set_language("zh")
+        assert formatting.counted(n, "hall") == zh
+    finally:
+        set_language("zh")

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import sign_in_apptest
 from fixture_db import build_fixture_db
+from peakend.charts.theme import unwrap_title
 from peakend.i18n import set_language
 
 
@@ -68,7 +69,8 @@ def cards(at):
 
 
 def chart_titles(at):
-    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    # titles are wrapped with <br> to fit a phone (peakend.charts.theme.wrap_title)
+    return [unwrap_title(json.loads(c.proto.spec)["layout"]["title"]["text"]) for c in at.get("plotly_chart")]
 
 
 def texts(elements):
@@ -167,25 +169,51 @@ def test_every_section_the_heatmap_toggle_and_the_comment_search(open_page):
     # the heatmap's toggle: arrivals instead of the median wait
     at.segmented_control(key="hall_heatmap_measure").set_value("arrivals").run()
     heatmap = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert heatmap["layout"]["title"]["text"] == "Arrivals by weekday and hour (total in the period)"
+    assert unwrap_title(heatmap["layout"]["title"]["text"]) == "Arrivals by weekday and hour (total in the period)"
     # cell labels, Monday first, from 9h: Mon 9h V01 V02, Mon 10h V03 V04; Sun 11h V06 V07
     cells = heatmap["data"][0]["text"]
     assert cells[0][:3] == ["2", "2", ""]
     assert cells[6][:3] == ["", "", "2"]
 
     # the comments behind the biggest theme (waiting), and the search of the feed
-    examples, feed = at.dataframe
+    _, examples, feed = at.dataframe  # the first: the worst hour's comments
     assert list(examples.value["exit_comment"]) == ["Waited forever, rude staff", "排队太久了", "Fast and polite"]
     assert len(feed.value) == 4
     at.text_input(key="hall_comment_search").input("WAIT").run()
-    examples, feed = at.dataframe
+    _, examples, feed = at.dataframe  # the first: the worst hour's comments
     assert list(feed.value["exit_comment"]) == ["Waited forever, rude staff"]
     assert "**Latest comments (1 shown, newest first)**" in texts(at.markdown)
     at.selectbox(key="hall_theme").select("price_deal").run()
-    examples, feed = at.dataframe
+    _, examples, feed = at.dataframe  # the first: the worst hour's comments
     assert list(examples.value["exit_comment"]) == ["Good deal on the phone"]
     at.text_input(key="hall_comment_search").input("nothing like this").run()
     assert 'No comment contains "nothing like this".' in texts(at.info)
+
+
+def test_the_page_opens_on_five_tiles_then_the_worst_hour_and_its_comments(open_page):
+    at = open_page(hall="H1")
+    main = [e for e in at.main.children.values()]
+    kinds = [type(e).__name__ for e in main]
+    # title, controls, headline, caption, the five tiles, then the worst hour
+    tiles = main[kinds.index("Block", kinds.index("Subheader"))]
+    assert [m.label for m in tiles.metric] == ["Visits", "Median wait", "Abandonment", "Exit score", "Peak-end index"]
+    # H1's hours: 9h V01 V02 (waits 4, 12), 10h V03 V04, 11h V06 V07 (waits 20 and abandoned)
+    assert texts(at.subheader)[1] == "The worst hour: 11:00–12:00"
+    assert ("People who arrived in this hour waited 20.0 min (median; target 10 min): 2 visits, "
+            "50.0% gave up, exit score 1.00.") in texts(at.markdown)
+    assert "Every hour had fewer than 30 visits: this rests on a few visits, read it as a hint." in texts(at.caption)
+    worst_comments = at.dataframe[0]
+    assert list(worst_comments.value["exit_comment"]) == ["Waited forever, rude staff"]
+    # the comment first: on a phone only the first columns are on the screen
+    assert list(worst_comments.proto.column_order) == ["exit_comment", "exit_score", "commented_at", "purpose"]
+    assert [e.label for e in at.expander] == ["All numbers (service level, each peak moment, NPS …)"]
+    assert [m.label for m in at.expander[0].metric] == [
+        "P90 wait", "Service level", "Peak · counter result", "Peak · data-service demo",
+        "Peak · phone purchase", "NPS",
+    ]
+    # every comment table shows the comment first
+    for frame in at.dataframe:
+        assert list(frame.proto.column_order)[0] == "exit_comment"
 
 
 def test_chinese_labels_same_numbers(open_page):

@@ -218,7 +218,7 @@ def test_an_empty_list_says_why():
         assert text.nothing_to_rank([x for x in best if x.status != "gain"], bench.kind).startswith(
             "Nothing to fix against this benchmark")
         # a store manager's own targets, all met: say that the region's bar is out of view
-        assert "needs halls outside your view" in text.nothing_to_rank(best, "targets")
+        assert "ranks it among anonymised peers" in text.nothing_to_rank(best, "targets")
         # nothing judged at all: too little data, not "nothing to fix"
         thin, _ = todo_list(region(n=5, counter_n=5), "A", TARGETS, min_n=30)
         assert text.nothing_to_rank(thin, "top_quartile").startswith("Too little data in this period")

@@ -7,6 +7,7 @@ language (zh) here; widgets are found by key, texts checked in Chinese.
 
 from pathlib import Path
 
+import json
 import pandas as pd
 import pytest
 import streamlit as st
@@ -105,10 +106,15 @@ def test_controls_read_from_the_url(open_page):
     # Counter-result visits only (V01 V02 V06 | V08 | V12 V13): median waits H1 (4, 12, 20)
     # -> 12.0, H2 3.0, H3 (10, 30) -> 20.0; at min n 2, H1 (3 waits) and H3 (2) are ranked
     # but H2 (1 wait) is not.
-    wait = frame[("等候中位数", "分钟")].tolist()
-    rank = frame[("等候中位数", "#")].tolist()
-    assert wait == [12.0, 3.0, 20.0]
-    assert plain(rank) == [1, None, 2]
+    halls = frame[("", "营业厅")].tolist()
+    wait = dict(zip(halls, frame[("等候中位数", "分钟")].tolist()))
+    rank = dict(zip(halls, plain(frame[("等候中位数", "#")].tolist())))
+    assert wait == {"Alpha Hall": 12.0, "Beta Hall": 3.0, "Gamma Hall": 20.0}
+    assert rank == {"Alpha Hall": 1, "Beta Hall": None, "Gamma Hall": 2}
+    # the table is sorted by rank on the metric chosen beside it (metric=exit_mean), 1st first
+    exit_rank = plain(frame[("离店评分", "#")].tolist())
+    assert exit_rank == sorted(exit_rank, key=lambda r: (r is None, r))
+    assert "按“离店评分”的排名排序（第 1 名在上）；点击表头可按其他列排序。" in captions(at)
 
 
 def test_changing_controls_updates_the_url_and_the_table(open_page):
@@ -123,9 +129,11 @@ def test_changing_controls_updates_the_url_and_the_table(open_page):
     assert at.query_params["compare"] == "none"
     assert "2026年3月2日 至 2026年3月8日，不做对比。" in captions(at)
     frame = league_values(at)
-    # min n 3 (tests/test_regional_league.py): median wait ranks H1 2, H2 1, H3 greyed.
+    # min n 3 (tests/test_regional_league.py): median wait ranks H1 2, H2 1, H3 greyed;
+    # the table is sorted by that rank (the metric beside it: median wait by default).
+    assert frame[("", "营业厅")].tolist() == ["Beta Hall", "Alpha Hall", "Gamma Hall"]
     ranks = frame[("等候中位数", "#")].tolist()
-    assert plain(ranks) == [2, 1, None]
+    assert plain(ranks) == [1, 2, None]
 
 
 def test_a_bad_link_value_is_named_not_raised(open_page):
@@ -155,3 +163,33 @@ def test_a_period_without_visits_says_so(open_page):
     at = open_page("hq", region="South", **{"from": "2026-03-04", "to": "2026-03-07"})
     assert [i.value for i in at.info] == ["所选区域在 2026年3月4日 至 2026年3月7日 没有符合条件的到访。"]
     assert not at.dataframe
+
+
+def test_a_store_manager_sees_their_place_among_peers_not_a_league_of_one(open_page):
+    at = open_page("h1")  # hall manager of H1: a league of one
+    assert "本厅在同行中的位置" in subheaders(at) and "本厅的数值" in subheaders(at)
+    assert "营业厅排名表" not in subheaders(at)
+    # North has 2 halls and H1's type 1: no group of 5 to compare with anonymously
+    assert [i.value for i in at.info] == ["没有至少 5 个营业厅的同行组（同一大区或同一类型），无法匿名比较。"]
+    frame = league_values(at)
+    assert "#" not in {c[1] for c in frame.columns}  # "1 of 1" says nothing
+    assert "Beta Hall" not in frame.to_csv()
+
+
+def test_the_halls_that_need_help_most_link_to_their_hall_page(open_page):
+    at = open_page("hq", region="North,South", min_n="1")
+    links = [json_of(e) for e in at.get("page_link")]
+    # last place on the median wait, each peak moment and the exit, in the box above the
+    # table; each name opens that hall's page for the same period
+    assert [(x["page"], x["label"], x["queryString"]) for x in links] == [
+        ("hall", "Gamma Hall", "hall=H3&period=last_7_days"),
+        ("hall", "Gamma Hall", "hall=H3&period=last_7_days"),
+        ("hall", "Beta Hall", "hall=H2&period=last_7_days"),
+        ("hall", "Gamma Hall", "hall=H3&period=last_7_days"),
+    ]
+
+
+def json_of(element) -> dict:
+    from google.protobuf.json_format import MessageToDict
+
+    return MessageToDict(element.proto)

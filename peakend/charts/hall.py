@@ -70,16 +70,21 @@ def wait_heatmap(cells: pd.DataFrame, measure: str) -> go.Figure:
     grid = cells.pivot(index="weekday", columns="arrival_hour", values=column).reindex(
         index=list(WEEKDAYS), columns=hours
     )
-    fmt = (lambda v: formatting.number(v, 1)) if measure == "wait" else formatting.number
-    text = [["" if pd.isna(v) else fmt(v) for v in row] for row in grid.to_numpy()]
+    # Whole minutes in the cells (the hover has one decimal), and no colour bar: every cell
+    # carries its number, and on a phone a cell is ~20 px wide, room for two digits at 12 px.
+    cell = (lambda v: formatting.number(v, 0)) if measure == "wait" else (lambda v: formatting.compact(v, 1000))
+    hover = (lambda v: formatting.number(v, 1)) if measure == "wait" else formatting.number
+    values = grid.to_numpy()
+    text = [["" if pd.isna(v) else cell(v) for v in row] for row in values]
+    hover_text = [["" if pd.isna(v) else hover(v) for v in row] for row in values]
     unit = t("hall.unit.minutes") if measure == "wait" else t("hall.unit.arrivals")
     fig = go.Figure(
         go.Heatmap(
-            z=grid.to_numpy(), x=[_hour_label(h) for h in hours],
+            z=values, x=[_hour_label(h) for h in hours],
             y=[t(f"hall.weekday.{d}") for d in WEEKDAYS],
             text=text, texttemplate="%{text}", colorscale=WAIT_SCALE, xgap=2, ygap=2,
-            colorbar={"title": {"text": unit}}, hoverongaps=False,
-            hovertemplate="%{y} %{x}: %{text} " + unit + "<extra></extra>",
+            showscale=False, hoverongaps=False, customdata=hover_text,
+            hovertemplate="%{y} %{x}: %{customdata} " + unit + "<extra></extra>",
         )
     )
     fig.update_yaxes(autorange="reversed")

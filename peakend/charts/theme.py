@@ -22,16 +22,72 @@ FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, Helvetica, Arial, sans-s
 # it, about 20 ms a chart, which was a third of a page's render time.
 _TEMPLATE = go.layout.Template(pio.templates["plotly_white"])
 _TEMPLATE.layout.update(font={"family": FONT, "size": 13}, colorway=SERIES)
+# Every text a chart draws is at least MIN_FONT px, phones included: heatmap numbers are
+# sized to their cell by Plotly unless told (they came out ~5 px at 390 px wide).
+MIN_FONT = 11
+_TEMPLATE.data.heatmap = [go.Heatmap(textfont={"size": 12})]
 pio.templates["peakend"] = _TEMPLATE
 pio.templates.default = "peakend"
+
+# How every chart is shown (peakend.ui.charts): no toolbar, which covered the titles, and
+# nothing fetched from plot.ly.
+PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": True, "showLink": False}
+
+# Titles are wrapped to fit the narrowest screen the app is designed for, a 390 px phone
+# (about 350 px of chart): SVG text does not wrap, and long titles were cut off.
+TITLE_SIZE = 15
+TITLE_WIDTH_PX = 330
+
+
+def text_width(text: str, size: float) -> float:
+    """Rough width (px) of a text: CJK characters are about one em, others about half."""
+    return sum(size if ord(c) >= 0x2E80 else 0.56 * size for c in text)
+
+
+def wrap_title(title: str, size: float = TITLE_SIZE, width_px: float = TITLE_WIDTH_PX) -> str:
+    """The title with <br> where a line would run wider than width_px; breaks after a
+    space (or between CJK characters), never inside a word. Removing the <br>s gives the
+    title back (unwrap_title)."""
+    if not title or "<br>" in title or text_width(title, size) <= width_px:
+        return title
+    lines, line = [], ""
+    # tokens: a latin word with its following space, or a single CJK character
+    tokens, word = [], ""
+    for ch in title:
+        if ord(ch) >= 0x2E80:
+            if word:
+                tokens.append(word)
+                word = ""
+            tokens.append(ch)
+        else:
+            word += ch
+            if ch == " ":
+                tokens.append(word)
+                word = ""
+    if word:
+        tokens.append(word)
+    for token in tokens:
+        if line.strip() and text_width(line + token.rstrip(), size) > width_px:
+            lines.append(line)
+            line = token
+        else:
+            line += token
+    lines.append(line)
+    return "<br>".join(lines)
+
+
+def unwrap_title(title: str | None) -> str:
+    return (title or "").replace("<br>", "")
 
 
 def finish(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, height: int = 360) -> go.Figure:
     """Title, axis titles, font and margins every chart shares."""
+    title = wrap_title(title)
+    lines = title.count("<br>") + 1 if title else 0
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        height=height,
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": TITLE_SIZE}},
+        margin={"l": 10, "r": 10, "t": 30 + 20 * lines, "b": 10},
+        height=height + 20 * (lines - 1) if lines > 1 else height,
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
     )
     if x_title is not None:

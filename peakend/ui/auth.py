@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from peakend import auth
+from peakend import auth, formatting
 from peakend.auth import Ended, Outcome, Permission, Ticket, User
 from peakend.auth.store import utcnow
 from peakend.i18n import t
@@ -303,7 +303,7 @@ def account_box(user: User) -> None:
         st.caption(t("auth.scope_all"))
     elif user.regions:
         st.caption(t("auth.scope_regions", regions=t("auth.list_sep").join(user.regions),
-                     n=len(hall_names)))
+                     n=formatting.counted(len(hall_names), "hall")))
     else:
         st.caption(t("auth.scope_halls", halls=t("auth.list_sep").join(hall_names) or "–"))
     if st.button(t("auth.sign_out"), icon=":material/logout:", key="_peakend_sign_out"):

@@ -29,15 +29,19 @@ def metric_card(key: str, current, previous=None, targets=None, min_n: int = MIN
     thin = metric.rating and n is not None and n < min_n
     before = _value(previous, key)
     delta = None
+    unchanged = False
     if value is not None and before is not None:
         change = value - before
         if metric.kind == "share":
-            delta = formatting.points(change * 100, 1) + " pp"
-        elif metric.kind == "count":
-            delta = formatting.points(change)
+            shown_change, decimals = change * 100, 1
         else:
-            delta = formatting.points(change, 2 if metric.kind == "score" else 1)
-    delta_color = "off" if metric.higher_is_better is None else (
+            shown_change, decimals = change, {"count": 0, "score": 2}.get(metric.kind, 1)
+        # a change that rounds to zero is no change: grey, no arrow (it was a red "↑ 0.0")
+        unchanged = round(shown_change, decimals) == 0
+        delta = formatting.points(0 if unchanged else shown_change, decimals)
+        if metric.kind == "share":
+            delta += " " + t("unit.pp")
+    delta_color = "off" if metric.higher_is_better is None or unchanged else (
         "normal" if metric.higher_is_better else "inverse"
     )
     target = _value(targets, metric.target) if metric.target else None
@@ -65,6 +69,7 @@ def metric_card(key: str, current, previous=None, targets=None, min_n: int = MIN
             shown,
             delta=delta,
             delta_color=delta_color,
+            delta_arrow="off" if unchanged else "auto",
             help="\n\n".join(help_lines),
         )
         notes = []

@@ -141,7 +141,7 @@ def show_preview(path: Path, found: FilePreview | None, error: str | None) -> No
             kind = found.types.get(column, "text").replace("-", "_")
             config[column] = st.column_config.Column(f"{column} · {t(f'data.type.{kind}')}")
         # an empty cell shows empty (not "None")
-        st.dataframe(found.rows.fillna(""), hide_index=True, column_config=config, width="stretch")
+        st.dataframe(found.rows.fillna(""), hide_index=True, column_config=config, width="stretch", placeholder="–")
 
 
 # -- 2. the mapping ----------------------------------------------------------------------------
@@ -453,8 +453,7 @@ def show_check(report: ValidationReport) -> None:
                     "column": st.column_config.TextColumn(t("data.check.column")),
                     "rows": st.column_config.NumberColumn(t("data.check.rows"), width="small", format="localized"),
                     "examples": st.column_config.TextColumn(t("data.check.examples"), width="large"),
-                },
-            )
+                }, placeholder="–")
             st.download_button(
                 t("data.check.download"), data_admin.csv_bytes(data_admin.problems_table(report.rejects)),
                 file_name=f"{report.file.name}.rejects.csv", mime="text/csv", icon=":material/download:",
@@ -467,8 +466,7 @@ def show_check(report: ValidationReport) -> None:
                 column_config={
                     "reason": st.column_config.TextColumn(t("data.check.rule"), width="large"),
                     "rows": st.column_config.NumberColumn(t("data.check.rows"), width="small", format="localized"),
-                },
-            )
+                }, placeholder="–")
         if report.new_purposes:
             st.info(t("data.check.new_purposes", purposes=t("data.list_sep").join(report.new_purposes)))
         if report.ignored_columns:
@@ -546,8 +544,7 @@ def history(db: Database, user: User) -> None:
             "rows_replaced": st.column_config.NumberColumn(t("data.history.replaced"), width=60, format="localized"),
             "rows_skipped": st.column_config.NumberColumn(t("data.history.skipped"), width=60, format="localized"),
             "status": st.column_config.TextColumn(t("data.history.status_column"), width=110),
-        },
-    )
+        }, placeholder="–")
     rows = {int(r["load_id"]): r for _, r in loads.iterrows()}
     # keyed by the newest load: after a load (here or elsewhere) the picker opens on it
     chosen = st.selectbox(t("data.history.pick"), list(rows), key=f"dm_history_pick_{max(rows)}",

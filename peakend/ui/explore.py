@@ -284,8 +284,7 @@ def result_dataframe(result: ResultTable, view: ExploreView, results: pd.DataFra
     st.dataframe(
         data, hide_index=True, key=key, on_select=functools.partial(_on_result_select, key, groups),
         selection_mode="single-row", selection_default={"selection": {"rows": selected}},
-        column_config=config,
-    )
+        column_config=config, placeholder="–")
     if result.styled:
         st.caption(t("explore.table_help", min_n=formatting.number(view.min_n)))
     else:

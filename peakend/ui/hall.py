@@ -6,6 +6,9 @@ import streamlit as st
 
 from peakend.i18n import t
 
+# The comment first: on a phone only the first column or two are on the screen.
+COMMENT_ORDER = ("exit_comment", "exit_score", "commented_at", "purpose")
+
 
 def comment_columns() -> dict:
     """Column headers and formats for peakend.hall.comment_feed tables."""

@@ -22,7 +22,13 @@ DETAILS = ("rank", "change", "n")
 DEFAULT_DETAILS = ("rank",)
 # Fixed column widths (px): the table reads the same on every load, and the browser test
 # can find a header on the canvas the grid draws.
-WIDTHS = {"hall": 170, "region": 110, "value": 80, "#": 44, "Δ": 76, "n": 56, "trend": 130}
+WIDTHS = {"hall": 160, "region": 90, "value": 76, "#": 40, "Δ": 76, "n": 56, "trend": 130}
+# The order of the metrics on screen: the queue, then how the visit ended and the peak-end
+# index, so the exit columns are on a 1440 px screen without scrolling; the rest after.
+SCREEN_ORDER = (
+    "visits", "wait_median_min", "abandonment_rate", "exit_mean", "peak_end_index", "service_level",
+    "wait_p90_min", "peak_counter_result_mean", "peak_data_experience_mean", "peak_phone_purchase_mean", "nps",
+)
 HALL_PAGE = next((spec.file for spec in PAGES if spec.key == "hall"), None)
 
 
@@ -143,9 +149,15 @@ def worst_summary(worst: list[regional.Worst]) -> None:
             metric = METRICS[item.key]
             with column:
                 st.caption(metric.label)
+                if item.hall_id is not None and HALL_PAGE is not None:
+                    st.page_link(
+                        HALL_PAGE, label=item.label, icon=":material/storefront:",
+                        query_params=regional.drill_down_params(item.hall_id, dict(st.query_params)),
+                    )
+                else:
+                    st.markdown(f"**{item.label}**")
                 st.markdown(
-                    f"**{item.label}**  \n"
-                    + t(
+                    t(
                         "regional.worst.detail", value=metric.format(item.value),
                         rank=formatting.number(item.rank), ranked=formatting.number(item.ranked),
                     )
@@ -166,7 +178,7 @@ def _change(metric: Metric, value) -> str:
     if _missing(value):
         return formatting.MISSING
     if metric.kind == "share":
-        return formatting.points(value * 100, 1) + " pp"
+        return formatting.points(value * 100, 1) + " " + t("unit.pp")
     decimals = {"score": 2, "minutes": 1, "points": 0, "count": 0}[metric.kind]
     return formatting.points(value, decimals)
 
@@ -211,7 +223,7 @@ def table_view(
         add(("", t("regional.col.hall")), league["hall_name"], width="hall", pinned=True)
     add(("", t("regional.col.region")), league["region"], width="region", pinned=True)
 
-    for key_ in regional.LEAGUE_METRICS:
+    for key_ in SCREEN_ORDER:
         metric = METRICS[key_]
         thin = league[f"{key_}_thin"].tolist()
         status = league[f"{key_}_status"].tolist() if f"{key_}_status" in league else [None] * len(league)

@@ -56,17 +56,29 @@ def init_language() -> str:
     return st.session_state["lang"]
 
 
-def language_switch() -> None:
-    """A sidebar switch; the choice sticks for the session.
+def _copy_language(key: str) -> None:
+    if st.session_state.get(key) in i18n.LANGUAGES:
+        st.session_state["lang"] = st.session_state[key]
 
-    required=True: clicking the language already chosen keeps it (without it the control
-    deselects and returns None, and the next run had no language to set)."""
-    st.sidebar.segmented_control(
+
+def language_switch(key: str) -> None:
+    """A language switch, where the caller puts it (the sidebar; above the sign-in form,
+    which has no sidebar: on a phone it would be out of reach). The choice sticks for the
+    session.
+
+    The session's language is the plain session value "lang"; each switch is a widget of
+    its own key that shows it and writes it. Streamlit forgets a widget's value in a run
+    that doesn't draw the widget, so "lang" bound to the sidebar's switch was lost on the
+    sign-in page."""
+    st.session_state[key] = st.session_state["lang"]
+    st.segmented_control(
         "Language / 语言",
         options=list(i18n.LANGUAGES),
         format_func=lambda code: i18n.LANGUAGE_NAMES[code],
-        key="lang",
+        key=key,
         selection_mode="single",
         required=True,
         label_visibility="collapsed",
+        on_change=_copy_language,
+        args=(key,),
     )

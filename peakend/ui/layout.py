@@ -1,0 +1,90 @@
+"""The phone layout (a 390 px screen, touch), designed rather than inherited: CSS for what
+Streamlit has no setting for, and closing the sidebar after a page change on a narrow screen.
+
+Streamlit closes the sidebar after a menu click only when the browser's user agent says
+"mobile"; a narrow window or a tablet kept it open over three quarters of the screen."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import streamlit as st
+
+from peakend.i18n import LANGUAGES, label, t
+
+FAVICON = str(Path(__file__).with_name("favicon.png"))
+
+# Streamlit stacks columns below 640 px; the sidebar floats over the page below 768 px.
+STACKED_BELOW_PX = 640
+SIDEBAR_FLOATS_BELOW_PX = 768
+# st.container(key=TILES_KEY or TILES_KEY + "_…") holds cards that go two to a row on a phone instead of one.
+TILES_KEY = "pe_tiles"
+
+CSS = f"""
+<style>
+/* Card and metric labels wrap instead of ending in "…" (e.g. "Peak · data-se…"). */
+[data-testid="stMetricLabel"] div, [data-testid="stMetricLabel"] p {{
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}}
+@media (max-width: {STACKED_BELOW_PX - 0.02}px) {{
+  [class*="st-key-{TILES_KEY}"] [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap !important; gap: 0.5rem !important; }}
+  [class*="st-key-{TILES_KEY}"] [data-testid="stColumn"] {{
+    flex: 1 1 calc(50% - 0.25rem) !important; min-width: calc(50% - 0.25rem) !important;
+    max-width: calc(50% - 0.25rem) !important; width: calc(50% - 0.25rem) !important;
+  }}
+  [class*="st-key-{TILES_KEY}"] [data-testid="stMetricValue"] {{ font-size: 1.5rem !important; }}
+  h1 {{ font-size: 1.75rem !important; }}
+  h2 {{ font-size: 1.4rem !important; }}
+  h3 {{ font-size: 1.15rem !important; }}
+}}
+</style>
+"""
+
+# Also sets <html lang> to the UI language (screen readers, the browser's translate offer
+# and CJK line breaking read it; Streamlit always says "en").
+_SCRIPT = """
+<script>
+(() => {
+  document.documentElement.lang = %s;
+  // Streamlit's own English labels (the password field's eye button) in the UI language
+  const words = %s;
+  const translate = () => document.querySelectorAll("button[aria-label]").forEach((b) => {
+    const said = words[b.getAttribute("aria-label")];
+    if (said) { b.setAttribute("aria-label", said); b.title = said; }
+  });
+  translate();
+  if (window.__peakendWords) window.__peakendWords.disconnect();
+  window.__peakendWords = new MutationObserver(translate);
+  window.__peakendWords.observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ["aria-label"]});
+  const page = %s;
+  const seen = window.__peakendPage;
+  window.__peakendPage = page;
+  if (seen === undefined || seen === page || window.innerWidth >= %d) return;
+  const close = (triesLeft) => {
+    const button = document.querySelector(
+      '[data-testid="stSidebar"][data-collapsed="false"] [data-testid="stSidebarCollapseButton"] button');
+    if (button) button.click();
+    else if (triesLeft > 0) setTimeout(() => close(triesLeft - 1), 100);
+  };
+  close(10);
+})();
+</script>
+"""
+
+
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+# Labels Streamlit's frontend writes in English, and their keys in peakend/locales.
+STREAMLIT_WORDS = {"Show password": "layout.show_password", "Hide password": "layout.hide_password"}
+
+
+def phone_layout(page_key: str, language: str) -> None:
+    """The app's CSS, <html lang>, and the sidebar closed after a page change on a narrow
+    screen. Call once per run (the script re-runs when the page or the language changes)."""
+    st.html(CSS)
+    # from Streamlit's English and from every other language (a switch leaves them behind)
+    words = {said: t(key) for english, key in STREAMLIT_WORDS.items()
+             for said in (english, *(label(key, other) for other in LANGUAGES)) if said != t(key)}
+    script = _SCRIPT % (json.dumps(HTML_LANG[language]), json.dumps(words, ensure_ascii=False),
+                        json.dumps(page_key), SIDEBAR_FLOATS_BELOW_PX)
+    st.html(script, unsafe_allow_javascript=True)

@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from peakend.ingest import layout, records, textfile
+from peakend.ingest.contract import normalise_name
 from peakend.ingest.errors import FileRefused
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
@@ -488,6 +489,7 @@ def _stage_excel(cur, path, expected, table, sheet, limit) -> Staged:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # a zip, XML or format error: whichever, it can't be read
         raise FileRefused(f"{path.name}: is not a readable .xlsx workbook ({e}).") from None
+    sheetnames = list(book.sheetnames)
     try:
         if sheet is not None:
             if sheet not in book.sheetnames:
@@ -495,10 +497,12 @@ def _stage_excel(cur, path, expected, table, sheet, limit) -> Staged:
                     f"{path.name}: has no sheet named {sheet!r} (sheets: {', '.join(book.sheetnames)})."
                 )
             ws = book[sheet]
+            others: list[str] = []
         else:
-            ws = book.worksheets[0]
+            ws, others = _pick_sheet(book, expected)
         ws.reset_dimensions()  # some exporters write wrong dimensions; read every row
         rows_iter = ws.iter_rows(values_only=True)
+        formulas = _formula_cells(path, ws.title)
         head: list[tuple] = []
         for row in rows_iter:
             head.append(row)
@@ -515,8 +519,14 @@ def _stage_excel(cur, path, expected, table, sheet, limit) -> Staged:
         columns: list[list[str | None]] = [[] for _ in range(width)]
         numbers: list[int] = []
 
+        missing: list[str] = []  # formula cells without a cached value, as "M5"
+
         def take(row_number: int, row: tuple) -> None:
             cells = [excel_text(v) for v in row[:width]]
+            if formulas:
+                for i, c in enumerate(cells):
+                    if c is None and (row_number, i + 1) in formulas:
+                        missing.append(f"{_column_letter(i + 1)}{row_number}")
             if not any(c is not None for c in cells):
                 return  # an empty sheet row is not a data row
             cells += [None] * (width - len(cells))
@@ -547,7 +557,72 @@ def _stage_excel(cur, path, expected, table, sheet, limit) -> Staged:
     cur.execute(f"create or replace temp table {table}_raw as select {select}, __row from {view}")
     cur.unregister(view)
     cur.execute(f"create or replace temp view {table} as select * from {table}_raw")
-    return Staged(
+    staged = Staged(
         path, "excel", table, names, len(numbers), textfile.digest(path).sha256, path.stat().st_size,
-        header_row=h + 1, sheet=ws.title, duplicate_columns=dupes,
+        header_row=h + 1, sheet=ws.title, duplicate_columns=dupes, sheets=sheetnames,
     )
+    if missing:
+        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10:,} more" if len(missing) > 10 else "")
+        staged.notes.append(
+            f"{len(missing):,} formula cell{'s' if len(missing) > 1 else ''} on sheet {ws.title!r} "
+            f"{'have' if len(missing) > 1 else 'has'} no saved value ({shown}), so "
+            f"{'they' if len(missing) > 1 else 'it'} read as empty: open the workbook in Excel, "
+            "save it, and load it again"
+        )
+    for other in others:
+        staged.notes.append(
+            f"sheet {other!r} also has the contract's columns and was not read: load it with "
+            f"--sheet {other!r} (or pick it on the Data page)"
+        )
+    return staged
+
+
+def _column_letter(n: int) -> str:
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _pick_sheet(book, expected):
+    """The sheet holding the contract's columns: the one whose header names the most
+    expected columns (the first on a tie; the first sheet when none names any), and the
+    other sheets that name as many as two, which the report lists."""
+    scores = []
+    for ws in book.worksheets:
+        head = []
+        for row in ws.iter_rows(values_only=True, max_row=layout.HEADER_SEARCH_ROWS):
+            head.append(list(row))
+        score = 0
+        if expected and head:
+            wanted = {normalise_name(e) for e in expected}
+            score = max(sum(1 for c in row if isinstance(c, str) and normalise_name(c) in wanted) for row in head)
+        scores.append(score)
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i)) if scores else 0
+    if not scores or scores[best] == 0:
+        return book.worksheets[0], []
+    others = [book.worksheets[i].title for i, sc in enumerate(scores) if i != best and sc >= 2]
+    return book.worksheets[best], others
+
+
+def _formula_cells(path: Path, sheet: str) -> set[tuple[int, int]]:
+    """(row, column) of the formula cells of a sheet: their cached value is what a
+    data-only read gives, and a workbook saved by a program that does not compute has none."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except Exception:
+        return set()
+    try:
+        ws = book[sheet]
+        ws.reset_dimensions()
+        found = set()
+        for r, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            for c, v in enumerate(row, start=1):
+                if isinstance(v, str) and v.startswith("="):
+                    found.add((r, c))
+        return found
+    finally:
+        book.close()

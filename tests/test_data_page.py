@@ -189,11 +189,13 @@ def test_a_contract_file_reports_its_rejects_by_reason_and_loads_the_good_rows(o
         ["was called before it arrived (called_at is earlier than arrived_at)", "called_at", 1,
          "row 5: 2026-03-09 09:55:00 (arrived_at 2026-03-09 10:00:00)"],
     ]
-    assert [b.label for b in at.get("download_button")] == ["Download the rejected rows (CSV)"]
+    assert [b.label for b in at.get("download_button")] == [
+        "Download the rejected rows (CSV)", "Download the load history (CSV)"]
     run(at.button(key="dm_load").click())
     assert texts(at.warning) == ["visits_0309.csv: load 3, 2 visits loaded, 2 rejected, 0 skipped by the mapping's rules."]
     assert [b.label for b in at.get("download_button")] == [
         "Download the rows of visits_0309.csv that were rejected, with their original values (CSV)",
+        "Download the load history (CSV)",
         "Download this load's 2 rejected rows (CSV)",  # the history, open on the newest load
     ]
     assert stored(db_path, "select visit_id from visits where load_id = 3 order by visit_id") == [("V40",), ("V41",)]

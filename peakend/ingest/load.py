@@ -58,7 +58,7 @@ def load_files(
     halls_path: str | Path | None = None,
     progress: Progress | None = None,
     kind: str | None = None,
-    sheet: str | None = None,
+    sheet: str | dict[str, str] | None = None,
     strict: bool = False,
 ) -> list[LoadReport]:
     """Load each file in its own transaction; return one report per file (halls file first).
@@ -67,7 +67,7 @@ def load_files(
     `paths`; None means the files use contract columns and their kind (visits, halls or
     purposes) is read from the header unless `kind` says it. `halls_path` is a halls file
     loaded before the others. `progress(fraction, message)` hears how far the whole call is.
-    `sheet` picks a workbook's sheet; `strict` refuses a file with unknown columns.
+    `sheet` picks a workbook's sheet (for every file, or by path as a dict); `strict` refuses a file with unknown columns.
     """
     progress = progress or _no_progress
     jobs: list[tuple[Path, Mapping | None, str | None]] = []
@@ -86,7 +86,8 @@ def load_files(
         def sub(fraction: float, message: str, i=i) -> None:
             progress((i + fraction) / len(jobs), message)
 
-        options = {"sheet": sheet, "strict": strict} if path != (Path(halls_path) if halls_path else None) else {}
+        picked = sheet.get(str(path)) if isinstance(sheet, dict) else sheet
+        options = {"sheet": picked, "strict": strict} if path != (Path(halls_path) if halls_path else None) else {}
         reports.append(_load_one(db, path, job_mapping, job_kind, loaded_by, sub, **options))
     progress(1.0, "done")
     return reports

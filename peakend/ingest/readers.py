@@ -61,7 +61,7 @@ class Staged:
     line_endings: dict[str, int] = field(default_factory=dict)  # LF/CRLF/CR: lines ending so
     compression: str | None = None  # gzip | zip, when the file was unpacked first
     sheets: list[str] = field(default_factory=list)  # a workbook's sheets
-    notes: list[str] = field(default_factory=list)  # what the reader did that changes values
+    notes: list[tuple[str, dict]] = field(default_factory=list)  # (key, values): reports.NOTES
 
 
 def quote_ident(name: str) -> str:
@@ -162,7 +162,7 @@ def stage(
         staged.path, staged.size, staged.compression = path, path.stat().st_size, compression
         staged.sha256 = textfile.digest(path).sha256 if limit is None else ""
         what = "gzip-compressed" if compression == "gzip" else "a zip archive"
-        staged.notes.append(f"{path.name} is {what}: read {source.name} from it")
+        staged.notes.insert(0, ("packed", {"file": path.name, "what": what, "inner": source.name}))
     _refuse_if_empty(staged)
     return staged
 
@@ -563,17 +563,9 @@ def _stage_excel(cur, path, expected, table, sheet, limit) -> Staged:
     )
     if missing:
         shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10:,} more" if len(missing) > 10 else "")
-        staged.notes.append(
-            f"{len(missing):,} formula cell{'s' if len(missing) > 1 else ''} on sheet {ws.title!r} "
-            f"{'have' if len(missing) > 1 else 'has'} no saved value ({shown}), so "
-            f"{'they' if len(missing) > 1 else 'it'} read as empty: open the workbook in Excel, "
-            "save it, and load it again"
-        )
+        staged.notes.append(("formulas", {"n": len(missing), "sheet": ws.title, "cells": shown}))
     for other in others:
-        staged.notes.append(
-            f"sheet {other!r} also has the contract's columns and was not read: load it with "
-            f"--sheet {other!r} (or pick it on the Data page)"
-        )
+        staged.notes.append(("other_sheet", {"sheet": other}))
     return staged
 
 

@@ -61,7 +61,7 @@ class LoadReport:
     unknown_columns: list[tuple[str, str | None]] = field(default_factory=list)
     offsets: int = 0  # timestamps with an offset or zone, converted to time_zone
     time_zone: str | None = None
-    notes: list[str] = field(default_factory=list)  # what the reader did, in plain words
+    notes: list[tuple[str, dict]] = field(default_factory=list)  # (key, values): reports.NOTES
     sheet: str | None = None
     # one row per problem (the first 100,000; every one is in rejects_csv and the database)
     rejects: pd.DataFrame = field(default_factory=_empty_rejects)
@@ -131,7 +131,7 @@ class ValidationReport:
     unknown_columns: list[tuple[str, str | None]] = field(default_factory=list)
     offsets: int = 0
     time_zone: str | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[tuple[str, dict]] = field(default_factory=list)
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
     file_format: str | None = None
@@ -171,18 +171,31 @@ def unknown_text(unknown: list[tuple[str, str | None]]) -> str:
     return ", ".join(f"{c} -> {s}?" if s else c for c, s in unknown)
 
 
+# What a dry run and a load say besides counts: a key (peakend/locales/data.toml has
+# data.note.KEY in both languages) and the values it names; English here for the CLI.
+NOTES = {
+    "packed": "{file} is {what}: read {inner} from it",
+    "line_endings": "line endings are mixed ({mix}): each read as a line break",
+    "spans": "rows are counted as a spreadsheet shows them: {n} row(s) hold a value over several lines (row {row} is lines {first}-{last} of the file)",
+    "sheets": "the workbook has {n} sheets ({sheets}): read {sheet!r}; choose another with --sheet (or the sheet picker on the Data page)",
+    "other_sheet": "sheet {sheet!r} also has the contract's columns and was not read: load it with --sheet {sheet!r} (or pick it on the Data page)",
+    "formulas": "{n} formula cell(s) on sheet {sheet!r} have no saved value ({cells}), so they read as empty: open the workbook in Excel, save it, and load it again",
+    "unknown": "{n} column(s) not in the contract, not loaded: {columns}",
+    "offsets": "{n} timestamp(s) carried a UTC offset or zone: converted to {zone} (the halls' local time)",
+}
+
+
+def note_values(report) -> list[tuple[str, dict]]:
+    """The notes of a report as (key, values), reader notes first."""
+    out = list(report.notes)
+    if report.unknown_columns:
+        out.append(("unknown", {"n": len(report.unknown_columns), "columns": unknown_text(report.unknown_columns)}))
+    if report.offsets:
+        out.append(("offsets", {"n": report.offsets, "zone": report.time_zone}))
+    return out
+
+
 def note_lines(report) -> list[str]:
     """What the reader and the checks did besides loading rows, one plain line each: the
     same lines after a dry run and after a load."""
-    out = list(report.notes)
-    if report.unknown_columns:
-        out.append(
-            f"{len(report.unknown_columns)} column{'s' if len(report.unknown_columns) > 1 else ''} "
-            f"not in the contract, not loaded: {unknown_text(report.unknown_columns)}"
-        )
-    if report.offsets:
-        out.append(
-            f"{report.offsets:,} timestamp{'s' if report.offsets > 1 else ''} carried a UTC offset "
-            f"or zone: converted to {report.time_zone} (the halls' local time)"
-        )
-    return out
+    return [NOTES[key].format(**values) for key, values in note_values(report)]

@@ -176,24 +176,18 @@ def check_file(
     )
 
 
-def reader_notes(staged: Staged) -> list[str]:
-    """What reading the file did that the user should know, in plain words."""
+def reader_notes(staged: Staged) -> list[tuple[str, dict]]:
+    """What reading the file did that the user should know: (key, values) of
+    reports.NOTES."""
     notes = list(staged.notes)
     if len(staged.line_endings) > 1:
         mix = ", ".join(f"{k} {n:,}" for k, n in staged.line_endings.items())
-        notes.append(f"line endings are mixed ({mix}): each read as a line break")
+        notes.append(("line_endings", {"mix": mix}))
     if staged.spans:
         row, first, last = staged.spans[0]
-        notes.append(
-            f"rows are counted as a spreadsheet shows them: {len(staged.spans):,} "
-            f"{'rows hold' if len(staged.spans) > 1 else 'row holds'} a value over several lines "
-            f"(row {row} is lines {first}-{last} of the file)"
-        )
+        notes.append(("spans", {"n": len(staged.spans), "row": row, "first": first, "last": last}))
     if len(staged.sheets) > 1:
-        notes.append(
-            f"the workbook has {len(staged.sheets)} sheets ({', '.join(staged.sheets)}): read "
-            f"{staged.sheet!r}; choose another with --sheet (or the sheet picker on the Data page)"
-        )
+        notes.append(("sheets", {"n": len(staged.sheets), "sheets": ", ".join(staged.sheets), "sheet": staged.sheet}))
     return notes
 
 
@@ -258,11 +252,16 @@ def reasons_frame(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def rejected_rows(cur: duckdb.DuckDBPyConnection, staged: Staged):
     """One row per rejected file row: where and why, then the row's original values (as
-    text, in the file's column order) so it can be fixed and loaded again. An Arrow table."""
-    originals = ", ".join(f"s.{readers.quote_ident(c)}" for c in staged.columns)
+    text, in the file's column order) so it can be fixed and loaded again. An Arrow table.
+    Text that a spreadsheet would run as a formula gets a leading ' (safe_text)."""
+    from peakend.safe_text import sql_cell
+
+    originals = ", ".join(
+        f"{sql_cell('s.' + readers.quote_ident(c))} as {readers.quote_ident(c)}" for c in staged.columns
+    )
     return cur.sql(
         f"""select p.row as reject_row, p.columns as reject_column, p.reasons as reject_reason,
-                   p.values_ as reject_value, {originals}
+                   {sql_cell('p.values_')} as reject_value, {originals}
             from (select row, string_agg(column_name, '; ' order by column_name) as columns,
                          string_agg(reason, '; ' order by column_name) as reasons,
                          string_agg(coalesce(value, ''), '; ' order by column_name) as values_

@@ -352,8 +352,12 @@ def _read_clean(cur, path, clean, raw_table, delimiter, names) -> tuple[list, in
 
 def _read_csv_call(rejects_table: str, rejects_scan: str) -> str:
     return (
+        # nothing left to sniff, and lenient: inside a load's transaction a read that
+        # throws aborts the transaction, so a file DuckDB can't take whole must come out
+        # as rows (whose count the caller checks against the file's lines), not an error
         "read_csv($src_path, delim = $src_delim, quote = '\"', escape = '\"', header = true, "
-        "skip = $src_skip, all_varchar = true, names = $src_names, store_rejects = true, "
+        "skip = $src_skip, auto_detect = false, strict_mode = false, columns = $src_columns, "
+        "store_rejects = true, "
         f"rejects_table = '{rejects_table}', rejects_scan = '{rejects_scan}')"
     )
 
@@ -370,7 +374,8 @@ def _read_csv(cur, path, source, raw_table, delimiter, header_at, names, limit) 
         + _read_csv_call(rejects_table, rejects_scan)
         + (" limit $limit" if limit is not None else "")
     )
-    params = {"src_path": str(source), "src_delim": delimiter, "src_skip": header_at - 1, "src_names": names}
+    params = {"src_path": str(source), "src_delim": delimiter, "src_skip": header_at - 1,
+              "src_columns": {n: "VARCHAR" for n in names}}
     if limit is not None:
         params["limit"] = limit
     try:

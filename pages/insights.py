@@ -12,6 +12,7 @@ from peakend.metrics import MIN_RATINGS_DEFAULT
 from peakend.ui import insights as view
 from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
 from peakend.ui.data import ask, fetch, run
+from peakend.safe_text import md
 
 st.title(t("insights.title"))
 st.caption(t("insights.intro"))
@@ -35,7 +36,7 @@ if hall_id is None:
     st.stop()
 hall = hall_row(halls, hall_id)
 first, last = formatting.day(date_from), formatting.day(date_to)
-st.caption(t("insights.period_is", hall=hall["hall_name"], region=hall["region"], first=first, last=last))
+st.caption(t("insights.period_is", hall=md(hall["hall_name"]), region=md(hall["region"]), first=first, last=last))
 
 # --- 1. what to fix first -----------------------------------------------------------------------
 st.header(t("insights.todo.title"))
@@ -110,7 +111,7 @@ peak_target, wait_target = float(hall["peak_target"]), float(hall["wait_target_m
 results = tolerance.fit_purposes(area_data["tolerance"], peak_target)
 purposes = area_data["purposes"]
 labels = dict(zip(purposes["purpose"], purposes["label_zh" if get_language() == "zh" else "label_en"]))
-st.caption(t("insights.tolerance.about", place=place, first=first, last=last, hall=hall["hall_name"]))
+st.caption(t("insights.tolerance.about", place=place, first=first, last=last, hall=md(hall["hall_name"])))
 if not results:
     st.info(t("insights.tolerance.no_ratings", place=place))
 else:

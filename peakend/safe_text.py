@@ -78,3 +78,50 @@ def sql_cell(expr: str) -> str:
     """SQL for `expr` (text) neutralised as csv_cell does it, for exports DuckDB writes."""
     starts = ", ".join("'" + c.replace("'", "''") + "'" for c in FORMULA_START)
     return f"(case when left({expr}, 1) in ({starts}) then '''' || {expr} else {expr} end)"
+
+
+# Plotly's own markup in labels the charts build ("mean<br>n = 3", "<extra></extra>");
+# any other tag comes from data and is shown as text
+_PLOT_TAG = re.compile(r"<(?!(?:br\s*/?|/?extra)>)", re.IGNORECASE)
+
+
+def plot_markup(text: str) -> str:
+    """A label that may hold the charts' own <br> (and <extra>), with every other tag from
+    data made literal: `<b>` shows as <b>, `<a href=...>` as text."""
+    return _PLOT_TAG.sub("&lt;", text.replace("&", "&amp;"))
+
+
+def _plot_values(values):
+    import numpy as np
+
+    if isinstance(values, str):
+        return plot_markup(values)
+    if isinstance(values, (list, tuple)):
+        return type(values)(_plot_values(v) for v in values)
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        out = values.copy()
+        flat = out.reshape(-1)
+        for i, v in enumerate(flat):
+            flat[i] = _plot_values(v)
+        return out
+    return values
+
+
+def plotly_figure(fig):
+    """Every text a figure holds at this point (traces' values, labels, names, hovers,
+    titles, annotations, tick texts) with tags from data made literal (plot_markup)."""
+    for trace in fig.data:
+        for attr in ("x", "y", "text", "hovertext", "name", "customdata", "labels", "legendgroup"):
+            if attr in trace and trace[attr] is not None:
+                trace[attr] = _plot_values(trace[attr])
+    layout = fig.layout
+    if layout.title and layout.title.text:
+        layout.title.text = plot_markup(layout.title.text)
+    for note in layout.annotations or ():
+        if note.text:
+            note.text = plot_markup(note.text)
+    for axis in (a for a in dir(layout) if a.startswith(("xaxis", "yaxis"))):
+        ax = getattr(layout, axis, None)
+        if ax is not None and getattr(ax, "ticktext", None) is not None:
+            ax.ticktext = _plot_values(list(ax.ticktext))
+    return fig

@@ -46,8 +46,13 @@ def fresh_db(_fixture_db_template, tmp_path):
         db.close()
 
 
-def test_every_kind_of_bad_file(subtests, fresh_db, tmp_path, monkeypatch):
-    for case in CASES:
+# the cases in four shares, so that `make test` (pytest -n 2) runs them side by side
+SHARES = 4
+
+
+@pytest.mark.parametrize("share", range(SHARES))
+def test_every_kind_of_bad_file(share, subtests, fresh_db, tmp_path, monkeypatch):
+    for case in CASES[share::SHARES]:
         with subtests.test(case.name):
             with monkeypatch.context() as env:
                 for var, value in case.env.items():

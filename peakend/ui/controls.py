@@ -14,6 +14,7 @@ from peakend import formatting
 from peakend.filters import PERIOD_PRESETS, as_date, period_preset
 from peakend.i18n import t
 from peakend.ui import url_state
+from peakend.safe_text import md
 
 CUSTOM = "custom"
 
@@ -84,4 +85,4 @@ def hall_picker(halls, key: str = "hall") -> str | None:
 def show_dropped_url_values() -> None:
     """Say which link values were ignored (unknown hall, a date that doesn't parse...)."""
     for name, raw in url_state.dropped().items():
-        st.warning(t("controls.url_dropped", name=name, value=raw))
+        st.warning(t("controls.url_dropped", name=md(name), value=md(raw)))

@@ -16,6 +16,7 @@ from peakend.metrics import METRICS, MIN_RATINGS_DEFAULT, Metric
 from peakend.schema import PEAK_MOMENTS
 from peakend.ui import url_state
 from peakend.ui.navigation import PAGES
+from peakend.safe_text import md
 
 DETAILS = ("rank", "change", "n")
 DEFAULT_DETAILS = ("rank",)
@@ -155,7 +156,7 @@ def worst_summary(worst: list[regional.Worst]) -> None:
             with column:
                 st.caption(metric.label)
                 st.markdown(
-                    f"**{item.label}**  \n"
+                    f"**{md(item.label)}**  \n"
                     + t(
                         "regional.worst.detail", value=metric.format(item.value),
                         rank=formatting.number(item.rank), ranked=formatting.number(item.ranked),
@@ -318,7 +319,7 @@ def drill_down(league: pd.DataFrame, position: int | None) -> None:
     hall = league.iloc[position]
     params = regional.drill_down_params(hall["hall_id"], dict(st.query_params))
     st.page_link(
-        HALL_PAGE, label=t("regional.drill.open", hall=hall["hall_name"]),
+        HALL_PAGE, label=t("regional.drill.open", hall=md(hall["hall_name"])),
         icon=":material/storefront:", query_params=params,
     )
 

@@ -502,7 +502,10 @@ def _stage_excel(cur, path, expected, table, sheet, limit) -> Staged:
                     f"{path.name}: has no sheet named {sheet!r} (sheets: {', '.join(book.sheetnames)})."
                 )
             ws = book[sheet]
-            others: list[str] = []
+            # the other sheets holding the contract's columns are still named
+            best, rest = _pick_sheet(book, expected)
+            data_sheets = ([best.title] if rest or best.title != book.worksheets[0].title else []) + rest
+            others = [o for o in data_sheets if o != ws.title]
         else:
             ws, others = _pick_sheet(book, expected)
         ws.reset_dimensions()  # some exporters write wrong dimensions; read every row

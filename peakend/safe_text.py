@@ -111,7 +111,8 @@ def plotly_figure(fig):
     """Every text a figure holds at this point (traces' values, labels, names, hovers,
     titles, annotations, tick texts) with tags from data made literal (plot_markup)."""
     for trace in fig.data:
-        for attr in ("x", "y", "text", "hovertext", "name", "customdata", "labels", "legendgroup"):
+        for attr in ("x", "y", "text", "hovertext", "hovertemplate", "texttemplate", "name", "customdata",
+                     "labels", "legendgroup"):
             if attr in trace and trace[attr] is not None:
                 trace[attr] = _plot_values(trace[attr])
     layout = fig.layout
@@ -122,6 +123,10 @@ def plotly_figure(fig):
             note.text = plot_markup(note.text)
     for axis in (a for a in dir(layout) if a.startswith(("xaxis", "yaxis"))):
         ax = getattr(layout, axis, None)
-        if ax is not None and getattr(ax, "ticktext", None) is not None:
-            ax.ticktext = _plot_values(list(ax.ticktext))
+        if ax is None:
+            continue
+        # the category order names the same (now escaped) values as the traces
+        for attr in ("ticktext", "categoryarray"):
+            if getattr(ax, attr, None) is not None:
+                setattr(ax, attr, _plot_values(list(getattr(ax, attr))))
     return fig

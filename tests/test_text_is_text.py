@@ -153,7 +153,10 @@ def _texts(at: AppTest) -> list[str]:
 
 
 def _figures(at: AppTest) -> list[str]:
-    return [e.proto.spec for e in at.get("plotly_chart")]
+    """Each chart's figure as text (Plotly's JSON writes < as \\u003c: decode it)."""
+    import json
+
+    return [json.dumps(json.loads(e.proto.spec), ensure_ascii=False) for e in at.get("plotly_chart")]
 
 
 @pytest.mark.parametrize(("page", "query"), [

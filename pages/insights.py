@@ -50,7 +50,7 @@ first_data = fetch(
 region_rows = first_data["region_rows"]
 lines, bench = moments.todo_list(region_rows, hall_id, hall, MIN_RATINGS_DEFAULT)
 st.markdown(t("insights.todo.model"))
-st.caption(text.benchmark_sentence(bench, hall["hall_name"], hall["region"], MIN_RATINGS_DEFAULT,
+st.caption(text.benchmark_sentence(bench, md(hall["hall_name"]), md(hall["region"]), MIN_RATINGS_DEFAULT,
                                    moments.MIN_BENCHMARK_HALLS))
 todo = text.todo_sentences(lines, MIN_RATINGS_DEFAULT)
 if todo:
@@ -78,7 +78,7 @@ table = staffing.staffing_table(
     day_data["arrivals"], day_data["hours"], first_row(day_data["whole_day"]), what_if, hall["counters"]
 )
 st.markdown("\n".join(f"- {s}" for s in text.staffing_sentences(
-    table, hall["hall_name"], weekday, what_if.service_level_target, what_if.wait_target_min, hall["counters"])))
+    table, md(hall["hall_name"]), weekday, what_if.service_level_target, what_if.wait_target_min, hall["counters"])))
 if not table.empty:
     weekday_name = text.weekday_name(weekday)
     st.plotly_chart(charts.staffing(table, hall["hall_name"], weekday_name, hall["counters"]))
@@ -98,12 +98,12 @@ area_data = fetch(
     purposes=ask("purposes"),
 )
 verdict = peak_end.analyse(peak_end.Summary.from_row(area_data["covariance"].iloc[0]))
-st.markdown("\n\n".join(text.rule_sentences(verdict, place)))
+st.markdown("\n\n".join(text.rule_sentences(verdict, md(place))))
 if verdict.full is not None:
     effects = text.effects_frame(verdict)
     st.plotly_chart(charts.effects(effects, place))
     st.dataframe(effects, hide_index=True, column_config=view.effects_columns(), column_order=view.EFFECTS_ORDER)
-st.caption(t("insights.rule.basis", place=place, first=first, last=last, n=formatting.number(verdict.n)))
+st.caption(t("insights.rule.basis", place=md(place), first=first, last=last, n=formatting.number(verdict.n)))
 
 # --- 4. wait tolerance ----------------------------------------------------------------------------
 st.header(t("insights.tolerance.title"))
@@ -111,9 +111,9 @@ peak_target, wait_target = float(hall["peak_target"]), float(hall["wait_target_m
 results = tolerance.fit_purposes(area_data["tolerance"], peak_target)
 purposes = area_data["purposes"]
 labels = dict(zip(purposes["purpose"], purposes["label_zh" if get_language() == "zh" else "label_en"]))
-st.caption(t("insights.tolerance.about", place=place, first=first, last=last, hall=md(hall["hall_name"])))
+st.caption(t("insights.tolerance.about", place=md(place), first=first, last=last, hall=md(hall["hall_name"])))
 if not results:
-    st.info(t("insights.tolerance.no_ratings", place=place))
+    st.info(t("insights.tolerance.no_ratings", place=md(place)))
 else:
     st.dataframe(text.tolerance_frame(results, labels, wait_target), hide_index=True,
                  column_config=view.tolerance_columns())
@@ -121,6 +121,6 @@ else:
         st.caption(beyond)
     tol = view.purpose_control(results, labels)
     label = labels.get(tol.purpose, tol.purpose)
-    st.markdown("\n".join(f"- {s}" for s in text.tolerance_sentences(tol, label, peak_target, wait_target)))
+    st.markdown("\n".join(f"- {s}" for s in text.tolerance_sentences(tol, md(label), peak_target, wait_target)))
     if tol.kind != "thin":  # a handful of dots says nothing the sentence doesn't
         st.plotly_chart(charts.tolerance(tol, label, place, peak_target, wait_target))

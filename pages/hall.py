@@ -14,6 +14,7 @@ from peakend.ui.data import ask, fetch, run
 from peakend.ui.hall import COMMENT_ORDER, comment_columns
 from peakend.ui.layout import TILES_KEY
 from peakend.ui.charts import show as show_chart
+from peakend.safe_text import md
 
 st.title(t("hall.title"))
 
@@ -81,11 +82,11 @@ current = hall.first_row(data["current"])
 previous = hall.first_row(data["previous"]) if comparison else None
 first, last = formatting.day(date_from), formatting.day(date_to)
 if current is None:
-    st.info(t("hall.no_visits", hall=this_hall["hall_name"], first=first, last=last))
+    st.info(t("hall.no_visits", hall=md(this_hall["hall_name"]), first=first, last=last))
     st.stop()
 
 # --- headline cards ---------------------------------------------------------------------------
-st.subheader(t("hall.headline", hall=this_hall["hall_name"], first=first, last=last))
+st.subheader(t("hall.headline", hall=md(this_hall["hall_name"]), first=first, last=last))
 if comparison is not None:
     st.caption(
         t("hall.comparison", first=formatting.day(comparison.date_from), last=formatting.day(comparison.date_to))
@@ -224,7 +225,7 @@ else:
     feed = run("hall_exit_comments", period.replace(comment_contains=search), limit=hall.COMMENT_FEED_ROWS)
     st.markdown(f"**{t('hall.exit.feed_title', n=formatting.number(len(feed)))}**")
     if feed.empty:
-        st.info(t("hall.exit.no_match", search=search))
+        st.info(t("hall.exit.no_match", search=md(search)))
     else:
         st.dataframe(hall.comment_feed(feed), hide_index=True, column_config=comment_columns(),
                      column_order=COMMENT_ORDER, placeholder="–")

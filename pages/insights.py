@@ -14,6 +14,7 @@ from peakend.ui.controls import hall_picker, period_control, show_dropped_url_va
 from peakend.ui.peers import peers_section
 from peakend.ui.data import ask, fetch, run
 from peakend.ui.charts import show as show_chart
+from peakend.safe_text import md
 
 st.title(t("insights.title"))
 st.caption(t("insights.intro"))
@@ -41,7 +42,7 @@ if hall_id is None:
     st.stop()
 hall = hall_row(halls, hall_id)
 first, last = formatting.day(date_from), formatting.day(date_to)
-st.caption(t("insights.period_is", hall=hall["hall_name"], region=hall["region"], first=first, last=last))
+st.caption(t("insights.period_is", hall=md(hall["hall_name"]), region=md(hall["region"]), first=first, last=last))
 
 # --- 1. what to fix first -----------------------------------------------------------------------
 st.header(t("insights.todo.title"))
@@ -55,7 +56,7 @@ first_data = fetch(
 region_rows = first_data["region_rows"]
 lines, bench = moments.todo_list(region_rows, hall_id, hall, MIN_RATINGS_DEFAULT)
 st.markdown(t("insights.todo.model"))
-st.caption(text.benchmark_sentence(bench, hall["hall_name"], hall["region"], MIN_RATINGS_DEFAULT,
+st.caption(text.benchmark_sentence(bench, md(hall["hall_name"]), md(hall["region"]), MIN_RATINGS_DEFAULT,
                                    moments.MIN_BENCHMARK_HALLS))
 todo = text.todo_sentences(lines, MIN_RATINGS_DEFAULT)
 if todo:
@@ -85,7 +86,7 @@ table = staffing.staffing_table(
     day_data["arrivals"], day_data["hours"], first_row(day_data["whole_day"]), what_if, hall["counters"]
 )
 st.markdown("\n".join(f"- {s}" for s in text.staffing_sentences(
-    table, hall["hall_name"], weekday, what_if.service_level_target, what_if.wait_target_min, hall["counters"])))
+    table, md(hall["hall_name"]), weekday, what_if.service_level_target, what_if.wait_target_min, hall["counters"])))
 if not table.empty:
     weekday_name = text.weekday_name(weekday)
     show_chart(charts.staffing(table, hall["hall_name"], weekday_name, hall["counters"]))
@@ -105,12 +106,12 @@ area_data = fetch(
     purposes=ask("purposes"),
 )
 verdict = peak_end.analyse(peak_end.Summary.from_row(area_data["covariance"].iloc[0]))
-st.markdown("\n\n".join(text.rule_sentences(verdict, place)))
+st.markdown("\n\n".join(text.rule_sentences(verdict, md(place))))
 if verdict.full is not None:
     effects = text.effects_frame(verdict)
     show_chart(charts.effects(effects, place))
     st.dataframe(effects, hide_index=True, column_config=view.effects_columns(), column_order=view.EFFECTS_ORDER, placeholder="–")
-st.caption(t("insights.rule.basis", place=place, first=first, last=last, n=formatting.number(verdict.n)))
+st.caption(t("insights.rule.basis", place=md(place), first=first, last=last, n=formatting.number(verdict.n)))
 with st.expander(t("insights.method.label")):
     st.caption(t("insights.method.rule"))
 
@@ -120,9 +121,9 @@ peak_target, wait_target = float(hall["peak_target"]), float(hall["wait_target_m
 results = tolerance.fit_purposes(area_data["tolerance"], peak_target)
 purposes = area_data["purposes"]
 labels = dict(zip(purposes["purpose"], purposes["label_zh" if get_language() == "zh" else "label_en"]))
-st.caption(t("insights.tolerance.about", place=place, first=first, last=last, hall=hall["hall_name"]))
+st.caption(t("insights.tolerance.about", place=md(place), first=first, last=last, hall=md(hall["hall_name"])))
 if not results:
-    st.info(t("insights.tolerance.no_ratings", place=place))
+    st.info(t("insights.tolerance.no_ratings", place=md(place)))
 else:
     st.dataframe(text.tolerance_frame(results, labels, wait_target), hide_index=True,
                  column_config=view.tolerance_columns(), placeholder="–")
@@ -131,7 +132,7 @@ else:
             st.caption(note)
     tol = view.purpose_control(results, labels)
     label = labels.get(tol.purpose, tol.purpose)
-    st.markdown("\n".join(f"- {s}" for s in text.tolerance_sentences(tol, label, peak_target, wait_target)))
+    st.markdown("\n".join(f"- {s}" for s in text.tolerance_sentences(tol, md(label), peak_target, wait_target)))
     if tol.kind != "thin":  # a handful of dots says nothing the sentence doesn't
         show_chart(charts.tolerance(tol, label, place, peak_target, wait_target))
     with st.expander(t("insights.method.label")):

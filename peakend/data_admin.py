@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from peakend import formatting, warehouse
+from peakend import formatting, safe_text, warehouse
 from peakend.auth import audit
 from peakend.db import Database
 from peakend.filters import as_date
@@ -288,6 +288,14 @@ _REASONS: list[tuple[re.Pattern, str]] = [
         (r"^a quoted value is not closed properly", "open_quote"),
         (r"^the line is too long", "line_too_long"),
         (r"^the line has bytes that are not valid text$", "bad_bytes"),
+        (r"^the row contains a NUL byte", "nul_byte"),
+        (r"^is longer than (?P<n>\d+) characters \(an id or code", "id_too_long"),
+        (r"^makes a wait longer than (?P<hours>\S+) hours", "long_wait"),
+        (r"^makes a service time longer than (?P<hours>\S+) hours", "long_service"),
+        (r"^makes a visit longer than (?P<hours>\S+) hours", "long_visit"),
+        (r"^is in the future \(more than (?P<days>\d+) day", "future"),
+        (r"^is more than (?P<days>\d+) days before the hall's first day of data$", "too_early"),
+        (r"^is a new purpose code that is not a plain identifier", "purpose_not_plain"),
     ]
 ]
 
@@ -299,6 +307,15 @@ def reason_text(reason: str) -> str:
         if m:
             return t(f"data.reason.{key}", **m.groupdict())
     return reason
+
+
+def note_texts(report) -> list[str]:
+    """What a check or a load says besides counts (reports.NOTES), in the current language:
+    the same notes as the command line's."""
+    from peakend.ingest.reports import note_values
+
+    return [t(f"data.note.{key}", **{k: safe_text.md(v) for k, v in values.items()})
+            for key, values in note_values(report)]
 
 
 def _examples(examples) -> str:
@@ -335,15 +352,15 @@ def problems_table(problems: pd.DataFrame) -> pd.DataFrame:
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """A table as CSV that spreadsheet programs open as UTF-8 (with a BOM)."""
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False)
+    safe_text.csv_safe(frame).to_csv(buffer, index=False)  # no cell acts as a formula
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def check_summary(report: ValidationReport) -> str:
     if not report.ok:
-        return t("data.check.refused", message=report.message)
+        return t("data.check.refused", message=safe_text.md(report.message))
     return t(
-        "data.check.summary", file=report.file.name, kind=t(f"data.kind.{report.kind}"),
+        "data.check.summary", file=safe_text.md(report.file.name), kind=t(f"data.kind.{report.kind}"),
         ok=formatting.number(report.rows_ok), rejected=formatting.number(report.rows_rejected),
         skipped=formatting.number(report.rows_skipped), read=formatting.number(report.rows_read),
     )
@@ -352,9 +369,9 @@ def check_summary(report: ValidationReport) -> str:
 def load_summary(report: LoadReport) -> tuple[str, str]:
     """(level, text): success for a load, info for a file already loaded, error for a
     refused file."""
-    name = report.file.name
+    name = safe_text.md(report.file.name)
     if report.status == "refused":
-        return "error", t("data.load.refused", message=report.message)
+        return "error", t("data.load.refused", message=safe_text.md(report.message))
     if report.status == "unchanged":
         return "info", t("data.load.unchanged", file=name, load=report.same_as_load,
                          rows=formatting.number(report.rows_loaded))
@@ -366,9 +383,9 @@ def load_summary(report: LoadReport) -> tuple[str, str]:
     if report.rows_replaced:
         text += " " + t("data.load.replaced", rows=formatting.number(report.rows_replaced))
     if report.created_halls:
-        text += " " + t("data.load.created_halls", halls=t("data.list_sep").join(report.created_halls))
+        text += " " + t("data.load.created_halls", halls=safe_text.md(t("data.list_sep").join(report.created_halls)))
     if report.new_purposes:
-        text += " " + t("data.load.new_purposes", purposes=t("data.list_sep").join(report.new_purposes))
+        text += " " + t("data.load.new_purposes", purposes=safe_text.md(t("data.list_sep").join(report.new_purposes)))
     return ("warning" if report.rows_rejected else "success"), text
 
 

@@ -18,6 +18,7 @@ from typing import BinaryIO, Callable
 import pandas as pd
 import xlsxwriter
 
+from peakend import safe_text
 from peakend.db import Database, bind_values, compile_query
 from peakend.filters import VisitFilter
 from peakend.scope import Scope
@@ -58,7 +59,7 @@ def write_visits(
         if fmt == "csv":
             raw = path + ".part"
             try:
-                rows = _copy(cur, sql, values, raw, "(format csv, header true)")
+                rows = _copy(cur, _csv_safe_sql(cur, sql, values), values, raw, "(format csv, header true)")
                 with open(path, "wb") as out, open(raw, "rb") as src:
                     out.write(UTF8_BOM)
                     shutil.copyfileobj(src, out, 1 << 20)
@@ -71,6 +72,16 @@ def write_visits(
         return _write_excel(reader, path, limit)
     finally:
         cur.close()
+
+
+def _csv_safe_sql(cur, sql: str, values: dict) -> str:
+    """The query with every text column neutralised against CSV injection (safe_text)."""
+    relation = cur.sql(sql, params=values)
+    parts = []
+    for name, kind in zip(relation.columns, relation.types):
+        ident = '"' + name.replace('"', '""') + '"'
+        parts.append(f"{safe_text.sql_cell(ident)} as {ident}" if str(kind) == "VARCHAR" else ident)
+    return f"select {', '.join(parts)} from (\n{sql}\n)"
 
 
 def _copy(cur, sql: str, values: dict, path: str, options: str) -> int:
@@ -106,10 +117,10 @@ def _write_excel(reader, path: str, limit: int) -> int:
 def write_table(table: pd.DataFrame, fmt: str, path: str) -> int:
     """Write the (small) grouped result as shown on screen: labels and raw numbers."""
     if fmt == "csv":
-        table.to_csv(path, index=False, encoding="utf-8-sig")
+        safe_text.csv_safe(table).to_csv(path, index=False, encoding="utf-8-sig")
     elif fmt == "xlsx":
-        with pd.ExcelWriter(path, engine="xlsxwriter",
-                            engine_kwargs={"options": {"strings_to_formulas": False}}) as writer:
+        options = {"strings_to_formulas": False, "strings_to_urls": False}
+        with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
             table.to_excel(writer, index=False, sheet_name="result")
     elif fmt == "parquet":
         table.to_parquet(path, index=False)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from peakend import safe_text
 from peakend.filters import VisitFilter
 from peakend.i18n import t
 from peakend.metrics import METRICS, Metric, target_status
@@ -397,8 +398,9 @@ def export_frame(league: pd.DataFrame, id_column: str = "hall_id") -> pd.DataFra
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with a BOM, so Excel opens the Chinese headers correctly."""
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 with a BOM, so Excel opens the Chinese headers correctly; no cell (a hall
+    name "=HYPERLINK(...)") acts as a formula."""
+    return safe_text.csv_safe(frame).to_csv(index=False).encode("utf-8-sig")
 
 
 def to_excel(frame: pd.DataFrame, league: pd.DataFrame, sheet: str) -> bytes:
@@ -410,7 +412,9 @@ def to_excel(frame: pd.DataFrame, league: pd.DataFrame, sheet: str) -> bytes:
     from peakend.charts.theme import GREYED, STATUS_COLORS
 
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+    # text is written as text: a hall name "=HYPERLINK(...)" must not become a live formula
+    options = {"strings_to_formulas": False, "strings_to_urls": False}
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
         frame.to_excel(writer, sheet_name=sheet, index=False)
         book, ws = writer.book, writer.sheets[sheet]
         ws.freeze_panes(1, 2)

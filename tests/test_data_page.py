@@ -189,11 +189,13 @@ def test_a_contract_file_reports_its_rejects_by_reason_and_loads_the_good_rows(o
         ["was called before it arrived (called_at is earlier than arrived_at)", "called_at", 1,
          "row 5: 2026-03-09 09:55:00 (arrived_at 2026-03-09 10:00:00)"],
     ]
-    assert [b.label for b in at.get("download_button")] == ["Download the rejected rows (CSV)"]
+    assert [b.label for b in at.get("download_button")] == [
+        "Download the rejected rows (CSV)", "Download the load history (CSV)"]
     run(at.button(key="dm_load").click())
     assert texts(at.warning) == ["visits_0309.csv: load 3, 2 visits loaded, 2 rejected, 0 skipped by the mapping's rules."]
     assert [b.label for b in at.get("download_button")] == [
         "Download the rows of visits_0309.csv that were rejected, with their original values (CSV)",
+        "Download the load history (CSV)",
         "Download this load's 2 rejected rows (CSV)",  # the history, open on the newest load
     ]
     assert stored(db_path, "select visit_id from visits where load_id = 3 order by visit_id") == [("V40",), ("V41",)]
@@ -380,3 +382,54 @@ def test_the_page_reads_in_chinese(open_page):
     assert metrics(at)["将被拒绝"] == "1"
     assert at.dataframe[1].value["reason"].tolist() == ["不是已知的营业厅（请先导入营业厅文件）"]
     assert at.dataframe[1].value["examples"].tolist() == ["第 2 行：H7"]
+
+
+# -- bad files give the command line's messages (issue 22; tests/bad_files.py) -------------------
+def test_a_bad_line_and_misspelt_columns_read_as_on_the_command_line(open_page, db_path, tmp_path):
+    from bad_files import HEADER, line, visit
+    from peakend.ingest import validate_file
+    from peakend.ingest.reports import note_lines
+    from peakend.safe_text import md
+
+    rows = [visit(i) for i in range(1, 6)]
+    body = [",".join(HEADER[:6] + ["exit_scores", "exit_comment"])]
+    body += [line(v) for v in rows]
+    body[3] = body[3].replace("comment 3", '"comment 3 never closed')  # file row 4
+    data = ("\n".join(body) + "\n").encode()
+    cli_file = tmp_path / "broken.csv"
+    cli_file.write_bytes(data)
+    cli = validate_file(Database(db_path), cli_file)
+
+    at = open_page()
+    at.file_uploader(key="dm_upload").set_value(("broken.csv", data, "text/csv"))
+    run(at)
+    run(at.button(key="dm_check").click())
+    assert metrics(at)["Will load"] == "4" and metrics(at)["Will be rejected"] == "1"
+    assert (cli.rows_ok, cli.rows_rejected) == (4, 1)
+    reasons = at.dataframe[1].value
+    assert reasons[["reason", "column", "rows"]].values.tolist() == [
+        [cli.reasons["reason"][0], "(whole row)", 1]]
+    assert cli.reasons["reason"][0] == "a quoted value is not closed properly (check the quote marks)"
+    # the same note as the dry run on the command line, in the page's Markdown
+    assert texts(at.warning) == [md(n) for n in note_lines(cli)]
+    assert "exit_scores -> exit_score?" in note_lines(cli)[0]
+
+
+def test_a_workbook_sheet_is_picked_on_the_page(open_page, tmp_path):
+    from bad_files import _book, _sheet_rows, visit
+
+    path = tmp_path / "two.xlsx"
+    _book({"README": [["read me"]], "week 1": _sheet_rows([visit(i) for i in range(1, 4)]),
+           "week 2": _sheet_rows([visit(i) for i in range(11, 16)])}, path)
+    at = open_page()
+    at.file_uploader(key="dm_upload").set_value(("two.xlsx", path.read_bytes(),
+                                                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    run(at)
+    [picker] = [s for s in at.selectbox if s.key and s.key.startswith("dm_sheet_")]
+    assert picker.options == ["README", "week 1", "week 2"] and picker.value == "week 1"
+    run(at.button(key="dm_check").click())
+    assert metrics(at)["Rows in the file"] == "3"
+    assert any("week 2" in w and "also has the contract" in w for w in texts(at.warning)), texts(at.warning)
+    run(picker.set_value("week 2"))
+    run(at.button(key="dm_check").click())
+    assert metrics(at)["Rows in the file"] == "5"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from peakend import safe_text
+
 # Against a target: green / amber / red (colour-blind-safe enough with the marks beside).
 STATUS_COLORS = {"green": "#2e7d32", "amber": "#f0a202", "red": "#c62828", None: "#9e9e9e"}
 # Scores 1-5 (and any "higher is better" value): one sequential scale, red to green.
@@ -94,4 +96,5 @@ def finish(fig: go.Figure, title: str, x_title: str | None, y_title: str | None,
         fig.update_xaxes(title_text=x_title)
     if y_title is not None:
         fig.update_yaxes(title_text=y_title)
-    return fig
+    # hall names, labels and comments come from data: Plotly would render their <b>, <a>
+    return safe_text.plotly_figure(fig)

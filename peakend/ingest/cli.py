@@ -1,6 +1,7 @@
 """`python -m peakend load`: load, check, undo and list loads from the command line.
 
     python -m peakend load FILE... [--halls FILE] [--mapping NAME] [--kind KIND]
+                                   [--sheet NAME] [--strict]
                                    [--db PATH] [--user NAME] [--dry-run]
     python -m peakend load --undo LOAD_ID [--db PATH] [--user NAME]
     python -m peakend load --history [--db PATH]
@@ -40,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--halls", metavar="FILE", help="a halls file to load first")
     parser.add_argument("--mapping", metavar="NAME", help="a saved or shipped column mapping (e.g. anonymous_bank)")
     parser.add_argument("--kind", choices=KINDS, help="what the files hold when there is no mapping (default: read from the header)")
+    parser.add_argument("--sheet", metavar="NAME", help="the sheet of a workbook to read (default: the one with the contract's columns)")
+    parser.add_argument("--strict", action="store_true", help="refuse a file that has columns the load would not read")
     parser.add_argument("--db", default=None, help=f"database file (default: $PEAKEND_DB or {DEFAULT_DB})")
     parser.add_argument("--user", default=None, help="who is loading (default: $PEAKEND_USER or the login name)")
     action = parser.add_mutually_exclusive_group()
@@ -55,6 +58,13 @@ def _progress(fraction: float, message: str) -> None:
         sys.stderr.flush()
         if fraction >= 1:
             sys.stderr.write("\r" + " " * 76 + "\r")
+
+
+def _options(args: argparse.Namespace, path) -> dict:
+    """--sheet and --strict apply to the FILEs, not to the --halls file."""
+    if args.halls and path == args.halls:
+        return {}
+    return {"sheet": args.sheet, "strict": args.strict}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -101,13 +111,13 @@ def run(args: argparse.Namespace) -> int:
             mapping = ingest.get_mapping(db, args.mapping) if args.mapping else None
             jobs = ([(args.halls, None, "halls")] if args.halls else []) + [(f, mapping, args.kind) for f in args.files]
             for path, m, kind in jobs:
-                report = ingest.validate_file(db, path, m, kind)
+                report = ingest.validate_file(db, path, m, kind, **_options(args, path))
                 print(report.summary())
                 refused += not report.ok
             return 1 if refused else 0
         reports = ingest.load_files(
             db, args.files, user, mapping=args.mapping, halls_path=args.halls,
-            progress=_progress, kind=args.kind,
+            progress=_progress, kind=args.kind, sheet=args.sheet, strict=args.strict,
         )
         for report in reports:
             print(report.summary())

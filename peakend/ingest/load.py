@@ -27,7 +27,9 @@ from peakend.ingest.errors import FileRefused, MappingError
 from peakend.ingest.mapping import Mapping
 from peakend.ingest.reports import LoadReport, ValidationReport
 from peakend.rollup_check import WriteCheckError
-from peakend.ingest.validate import Checked, check_file, problems_frame, reasons_frame, rejected_rows
+from peakend.ingest.validate import (
+    Checked, check_file, problems_frame, reader_notes, reasons_frame, rejected_rows,
+)
 from peakend.schema import HALL_COLUMNS
 
 Progress = Callable[[float, str], None]
@@ -57,6 +59,8 @@ def load_files(
     halls_path: str | Path | None = None,
     progress: Progress | None = None,
     kind: str | None = None,
+    sheet: str | dict[str, str] | None = None,
+    strict: bool = False,
 ) -> list[LoadReport]:
     """Load each file in its own transaction; return one report per file (halls file first).
 
@@ -64,6 +68,7 @@ def load_files(
     `paths`; None means the files use contract columns and their kind (visits, halls or
     purposes) is read from the header unless `kind` says it. `halls_path` is a halls file
     loaded before the others. `progress(fraction, message)` hears how far the whole call is.
+    `sheet` picks a workbook's sheet (for every file, or by path as a dict); `strict` refuses a file with unknown columns.
     """
     progress = progress or _no_progress
     jobs: list[tuple[Path, Mapping | None, str | None]] = []
@@ -82,19 +87,23 @@ def load_files(
         def sub(fraction: float, message: str, i=i) -> None:
             progress((i + fraction) / len(jobs), message)
 
-        reports.append(_load_one(db, path, job_mapping, job_kind, loaded_by, sub))
+        picked = sheet.get(str(path)) if isinstance(sheet, dict) else sheet
+        options = {"sheet": picked, "strict": strict} if path != (Path(halls_path) if halls_path else None) else {}
+        reports.append(_load_one(db, path, job_mapping, job_kind, loaded_by, sub, **options))
     progress(1.0, "done")
     return reports
 
 
-def _load_one(db, path, mapping, kind, loaded_by, progress) -> LoadReport:
+def _load_one(db, path, mapping, kind, loaded_by, progress, sheet=None, strict=False) -> LoadReport:
     started = time.perf_counter()
     progress(0.0, f"reading {path.name}")
     try:
         with tempfile.TemporaryDirectory(prefix="peakend-load-") as workdir:
             try:
                 with db.transaction() as cur:
-                    report, arrow_rejects = _load_in_transaction(cur, path, Path(workdir), mapping, kind, loaded_by, progress)
+                    report, arrow_rejects = _load_in_transaction(
+                        cur, path, Path(workdir), mapping, kind, loaded_by, progress, sheet, strict
+                    )
             except _Unchanged as u:
                 report = _unchanged_report(db, path, u.load_id, mapping)
                 arrow_rejects = None
@@ -200,10 +209,10 @@ def _earlier_identical(cur, checked: Checked) -> int | None:
     return None if touched else earlier
 
 
-def _load_in_transaction(cur, path, workdir, mapping, kind, loaded_by, progress):
+def _load_in_transaction(cur, path, workdir, mapping, kind, loaded_by, progress, sheet=None, strict=False):
     extra_halls, created_halls = _prepare_mapping_rows(cur, mapping, loaded_by, write=True)
     progress(0.05, f"checking {path.name}")
-    checked = check_file(cur, path, workdir, mapping, kind, extra_halls)
+    checked = check_file(cur, path, workdir, mapping, kind, extra_halls, sheet, strict)
     earlier = _earlier_identical(cur, checked)
     if earlier is not None:
         raise _Unchanged(earlier)
@@ -263,8 +272,18 @@ def _load_in_transaction(cur, path, workdir, mapping, kind, loaded_by, progress)
         ignored_columns=checked.compiled.ignored_columns,
         rejects=problems_frame(cur, path.name), file_format=checked.staged.format,
         encoding=checked.staged.encoding, delimiter=checked.staged.delimiter,
+        **_said(checked),
     )
     return report, arrow_rejects
+
+
+def _said(checked: Checked) -> dict:
+    """What a dry run and a load both say besides counts."""
+    return {
+        "unknown_columns": checked.unknown_columns or [], "offsets": checked.offsets,
+        "time_zone": checked.time_zone, "notes": reader_notes(checked.staged),
+        "sheet": checked.staged.sheet,
+    }
 
 
 def _unchanged_report(db: Database, path: Path, load_id: int, mapping: Mapping | None) -> LoadReport:
@@ -291,6 +310,8 @@ def validate_file(
     path: str | Path,
     mapping: Mapping | str | None = None,
     kind: str | None = None,
+    sheet: str | None = None,
+    strict: bool = False,
 ) -> ValidationReport:
     """A dry run: every check a load makes, nothing written (only temporary tables in a
     cursor of its own, gone when it closes)."""
@@ -301,7 +322,7 @@ def validate_file(
         resolved = presets.resolve(db, mapping)
         with tempfile.TemporaryDirectory(prefix="peakend-check-") as workdir:
             hall_ids, _ = _prepare_mapping_rows(cur, resolved, "", write=False)
-            checked = check_file(cur, path, Path(workdir), resolved, kind, hall_ids)
+            checked = check_file(cur, path, Path(workdir), resolved, kind, hall_ids, sheet, strict)
             m = checked.mapping
             table = {"visits": ("visits", "visit_id"), "halls": ("halls", "hall_id"), "purposes": ("purposes", "purpose")}[m.kind]
             existing = cur.execute(
@@ -324,7 +345,8 @@ def validate_file(
                 rows_rejected=checked.rows_rejected, rows_skipped=sum(checked.skipped.values()),
                 skipped_by_reason=checked.skipped, reasons=reasons_frame(cur),
                 rejects=problems_frame(cur, path.name), new_purposes=new_purposes,
-                ignored_columns=checked.compiled.ignored_columns,
+                ignored_columns=checked.compiled.ignored_columns, sheets=checked.staged.sheets,
+                **_said(checked),
                 file_format=checked.staged.format, encoding=checked.staged.encoding,
                 delimiter=checked.staged.delimiter, header_row=checked.staged.header_row,
                 seconds=time.perf_counter() - started,

@@ -33,6 +33,7 @@ class FilePreview:
     delimiter: str | None = None
     header_row: int | None = None
     sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)  # every sheet of a workbook
 
 
 def _infer(con: duckdb.DuckDBPyConnection, table: str, column: str) -> str:
@@ -55,7 +56,7 @@ def _infer(con: duckdb.DuckDBPyConnection, table: str, column: str) -> str:
     return "text"
 
 
-def preview_file(path: str | Path, rows: int = 20, mapping: Mapping | None = None) -> FilePreview:
+def preview_file(path: str | Path, rows: int = 20, mapping: Mapping | None = None, sheet: str | None = None) -> FilePreview:
     """The first `rows` rows of `path` and how it reads. Raises FileRefused when the file
     can't be read at all (the message says why)."""
     path = Path(path)
@@ -64,7 +65,7 @@ def preview_file(path: str | Path, rows: int = 20, mapping: Mapping | None = Non
         with tempfile.TemporaryDirectory(prefix="peakend-preview-") as workdir:
             staged = readers.stage(
                 con, path, Path(workdir), expected_columns(mapping),
-                sheet=mapping.sheet if mapping else None, limit=max(rows, TYPE_SAMPLE),
+                sheet=sheet or (mapping.sheet if mapping else None), limit=max(rows, TYPE_SAMPLE),
             )
             shown = con.execute(
                 f"select __row as row, * exclude (__row) from {staged.table} order by __row limit {int(rows)}"
@@ -80,5 +81,5 @@ def preview_file(path: str | Path, rows: int = 20, mapping: Mapping | None = Non
         missing = [r for r in required_columns(kind) if resolve_column(r, staged.columns) is None]
     return FilePreview(
         path, staged.format, staged.columns, shown, types, kind, missing,
-        staged.encoding, staged.delimiter, staged.header_row, staged.sheet,
+        staged.encoding, staged.delimiter, staged.header_row, staged.sheet, staged.sheets,
     )

@@ -18,7 +18,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from peakend.ingest import layout, textfile
+from peakend.ingest import layout, records, textfile
+from peakend.ingest.contract import normalise_name
 from peakend.ingest.errors import FileRefused
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
@@ -55,6 +56,12 @@ class Staged:
     duplicate_columns: list[str] = field(default_factory=list)
     # rows the reader could not split: (row, column, value, reason)
     structural: list[tuple[int, str, str, str]] = field(default_factory=list)
+    # rows whose record runs over several lines of the file: (row, first line, last line)
+    spans: list[tuple[int, int, int]] = field(default_factory=list)
+    line_endings: dict[str, int] = field(default_factory=dict)  # LF/CRLF/CR: lines ending so
+    compression: str | None = None  # gzip | zip, when the file was unpacked first
+    sheets: list[str] = field(default_factory=list)  # a workbook's sheets
+    notes: list[tuple[str, dict]] = field(default_factory=list)  # (key, values): reports.NOTES
 
 
 def quote_ident(name: str) -> str:
@@ -62,8 +69,15 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+COMPRESSED_SUFFIXES = {".gz", ".zip"}
+
+
 def file_format(path: Path) -> str:
     suffix = path.suffix.lower()
+    if suffix == ".gz" and Path(path.stem).suffix.lower() in TEXT_SUFFIXES | {""}:
+        return "csv"
+    if suffix == ".zip":
+        return "csv"  # what it holds is decided when it is opened
     if suffix in TEXT_SUFFIXES:
         return "csv"
     if suffix in EXCEL_SUFFIXES:
@@ -74,7 +88,7 @@ def file_format(path: Path) -> str:
         raise FileRefused(f"{path.name}: old .xls workbooks can't be read; save it as .xlsx or CSV.")
     raise FileRefused(
         f"{path.name}: unknown file type {suffix or '(no extension)'}; PeakEnd reads "
-        ".csv, .tsv, .txt, .xlsx and .parquet files."
+        ".csv, .tsv, .txt, .xlsx and .parquet files (a .csv also as .csv.gz or in a .zip)."
     )
 
 
@@ -133,14 +147,85 @@ def stage(
     path = Path(path)
     check_readable(path)
     kind = file_format(path)
+    source, compression = (path, None)
     if kind == "csv":
-        staged = _stage_text(cur, path, workdir, expected, table, limit)
+        source, compression = _unpack(path, workdir)
+    if compression is not None:
+        check_readable(source)
+    if kind == "csv":
+        staged = _stage_text(cur, source, workdir, expected, table, limit)
     elif kind == "parquet":
         staged = _stage_parquet(cur, path, workdir, table, limit)
     else:
-        staged = _stage_excel(cur, path, expected, table, sheet, limit)
+        staged = _stage_excel(cur, source, expected, table, sheet, limit)
+    if compression is not None:
+        staged.path, staged.size, staged.compression = path, path.stat().st_size, compression
+        staged.sha256 = textfile.digest(path).sha256 if limit is None else ""
+        what = "gzip-compressed" if compression == "gzip" else "a zip archive"
+        staged.notes.insert(0, ("packed", {"file": path.name, "what": what, "inner": source.name}))
     _refuse_if_empty(staged)
     return staged
+
+
+def _unpack(path: Path, workdir: Path) -> tuple[Path, str | None]:
+    """A gzip file (whatever its name) or a zip archive holding one CSV (or a workbook
+    named .zip or .csv) unpacked into `workdir`: (the file to read, how it was packed)."""
+    with path.open("rb") as f:
+        magic = f.read(4)
+    folder = workdir / "unpacked"
+    if magic[:2] == b"\x1f\x8b":
+        import gzip
+        import shutil
+        import zlib
+
+        inner = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+        if Path(inner).suffix.lower() not in TEXT_SUFFIXES:
+            inner += ".csv"
+        folder.mkdir(exist_ok=True)
+        target = folder / inner
+        try:
+            with gzip.open(path, "rb") as src, target.open("wb") as out:
+                shutil.copyfileobj(src, out, 16 * 1024 * 1024)
+        except (OSError, EOFError, zlib.error) as e:
+            raise FileRefused(
+                f"{path.name}: is gzip-compressed but could not be unpacked ({e}); the file "
+                "is damaged or cut short. Compress it again, or load the CSV itself."
+            ) from None
+        return target, "gzip"
+    if magic == b"PK\x03\x04":
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as z:
+                members = [i for i in z.infolist() if not i.is_dir() and not i.filename.startswith("__MACOSX/")]
+                if any(i.filename == "xl/workbook.xml" for i in members):
+                    raise FileRefused(
+                        f"{path.name}: this is an .xlsx workbook, not a CSV/TSV text file; "
+                        "give it the .xlsx extension and load it again."
+                    )
+                texts = [i for i in members if Path(i.filename).suffix.lower() in TEXT_SUFFIXES]
+                if len(texts) != 1:
+                    listed = ", ".join(i.filename for i in members[:10]) or "nothing"
+                    what = "no CSV/TSV file" if not texts else f"{len(texts)} CSV/TSV files"
+                    raise FileRefused(
+                        f"{path.name}: is a zip archive holding {what} ({listed}); PeakEnd "
+                        "reads a zip that holds exactly one. Unpack it and load the files one by one."
+                    )
+                folder.mkdir(exist_ok=True)
+                target = folder / Path(texts[0].filename).name
+                with z.open(texts[0]) as src, target.open("wb") as out:
+                    import shutil
+
+                    shutil.copyfileobj(src, out, 16 * 1024 * 1024)
+                return target, "zip"
+        except (zipfile.BadZipFile, OSError, EOFError) as e:
+            raise FileRefused(f"{path.name}: is a zip archive that could not be opened ({e}).") from None
+    if path.suffix.lower() in COMPRESSED_SUFFIXES:
+        raise FileRefused(
+            f"{path.name}: is named {path.suffix} but is not {'gzip' if path.suffix.lower() == '.gz' else 'zip'}"
+            "-compressed; rename it to what it is (.csv, .xlsx ...)."
+        )
+    return path, None
 
 
 def _refuse_if_empty(staged: Staged) -> None:
@@ -153,7 +238,19 @@ def _text_layout(path: Path, expected: set[str] | None) -> tuple[str, str, int, 
     """(encoding, delimiter, header line, column names, repeated names, decoded head)."""
     with path.open("rb") as f:
         head = f.read(textfile.SAMPLE)
-    encoding = textfile.detect_encoding(path, head)
+        encoding = textfile.detect_encoding(path, head)
+        if len(head) >= textfile.SAMPLE and b"\n" not in head and b"\r" not in head:
+            # a very wide header (20,000 columns) is fine; a file of one endless line is not
+            more = f.read(records.MAX_RECORD)
+            cut = min((i for i in (more.find(b"\n"), more.find(b"\r")) if i >= 0), default=-1)
+            if cut < 0:
+                raise FileRefused(
+                    f"{path.name}: the first {(len(head) + len(more)) // 1024 // 1024 or 1} MB hold "
+                    f"no line break, so this is not a table of rows ({path.stat().st_size:,} bytes "
+                    "without a line break so far). Check that it is the CSV export and not a "
+                    "different kind of file."
+                )
+            head += more[: cut + 1]
     sample = textfile.head_text(head, encoding)
     if not sample.strip():
         raise FileRefused(f"{path.name}: the file has no text (only blank lines); nothing to load.")
@@ -166,56 +263,101 @@ def _text_layout(path: Path, expected: set[str] | None) -> tuple[str, str, int, 
 def _stage_text(cur, path, workdir, expected, table, limit) -> Staged:
     """A text file copied into `{table}_raw`, numbered in the view `table`.
 
-    The copy is what numbers the rows: DuckDB keeps a plain read's order when it stores
-    it, while a query with joins (as checks have) may not; so rows are numbered here,
-    before any check, and carry their number from then on."""
+    A regular file (one kind of line ending, no NUL byte, every line a row DuckDB could
+    split or a row it names) is read by DuckDB directly. Any other file, and any file
+    DuckDB can't read whole, goes through the record pass (records.py) first: it keeps
+    aside only the records it can't split and gives DuckDB a clean copy numbered by row."""
     encoding, delimiter, header_at, names, dupes, sample = _text_layout(path, expected)
     staged = Staged(path, "csv", table, names, 0, "", path.stat().st_size, encoding,
                     delimiter, header_at, None, dupes)
+    raw = f"{table}_raw"
 
-    def read(source: Path) -> None:
-        staged.structural, staged.rows = _read_csv(
-            cur, path, _safe_path(source, workdir), f"{table}_raw", delimiter, header_at, names, limit
-        )
+    def by_records(source: Path, limit: int | None = None) -> None:
+        result = records.split(source, workdir / "records.csv", delimiter, header_at, names, limit)
+        late, staged.rows = _read_clean(cur, path, result.path, raw, delimiter, names)
+        staged.structural = sorted(result.rejects + late)
+        staged.spans = result.spans
+        staged.line_endings = {k: v for k, v in result.endings.items() if v}
+        cur.execute(f"create or replace temp view {table} as select * exclude (__row), __row from {raw}")
 
-    blank: list[int] = []
     if limit is not None:  # a preview: the first rows only, no whole-file pass
-        source = path
-        if encoding in ("gb18030", "utf-16"):
-            source = workdir / "head.csv"
-            source.write_text(sample, encoding="utf-8")
-        read(source)
-    elif encoding.startswith("utf-8"):
-        # DuckDB reads the file while a thread hashes it and counts its lines
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(textfile.digest, path)
-            try:
-                read(path)
-            finally:
-                digest = pending.result()
-        staged.sha256 = digest.sha256
-        if any(r[3] == BAD_TEXT for r in staged.structural):
-            # bytes that are not UTF-8 past the sample: GB18030 text (read its UTF-8 copy)
-            # or a broken file (refused, naming the line)
-            scan = textfile.scan(path, workdir)
-            if scan.encoding == "gb18030":
-                staged.encoding, blank = scan.encoding, scan.blank_lines
-                read(scan.readable_path)
-        elif digest.lines != header_at + staged.rows + len(staged.structural):
-            # blank lines (or quoted values over several lines) shift the row numbers
-            blank = textfile.blank_lines(path)
-    else:
+        source = workdir / "head.csv"
+        source.write_text(sample, encoding="utf-8")
+        by_records(source, limit)
+        return staged
+    if not encoding.startswith("utf-8"):
         scan = textfile.scan(path, workdir)
-        staged.sha256, blank = scan.sha256, scan.blank_lines
-        read(scan.readable_path)
-    _number_rows(cur, f"{table}_raw", table, header_at, _skipped(header_at, blank, staged.structural))
+        staged.sha256 = scan.sha256
+        by_records(scan.readable_path)
+        return staged
+    # DuckDB reads the file while a thread hashes it and counts its lines
+    failed = False
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(textfile.digest, path)
+        try:
+            staged.structural, staged.rows = _read_csv(
+                cur, path, _safe_path(path, workdir), raw, delimiter, header_at, names, None
+            )
+        except FileRefused:
+            failed = True  # the record pass finds the line(s) DuckDB stopped at
+        finally:
+            digest = pending.result()
+    staged.sha256 = digest.sha256
+    if not failed and any(r[3] == BAD_TEXT for r in staged.structural):
+        # bytes that are not UTF-8 past the sample: GB18030 text (read its UTF-8 copy)
+        # or a broken file (refused, naming the line)
+        scan = textfile.scan(path, workdir)
+        staged.encoding = scan.encoding
+        by_records(scan.readable_path)
+    elif (failed or staged.structural or not digest.regular
+          or digest.lines != header_at + staged.rows):
+        # blank lines, values over several lines, mixed line endings, a NUL, a line DuckDB
+        # could not split or a line it dropped: read record by record
+        by_records(path)
+    else:
+        _number_rows(cur, raw, table, header_at, [])
     return staged
+
+
+def _read_clean(cur, path, clean, raw_table, delimiter, names) -> tuple[list, int]:
+    """Read the record pass's copy (row number first, then the file's fields) into
+    `raw_table`; return (records DuckDB still could not split, rows read)."""
+    rejects_table, rejects_scan = f"{raw_table}_rejects", f"{raw_table}_rejects_scan"
+    columns = {"__row": "BIGINT", **{n: "VARCHAR" for n in names}}
+    try:
+        cur.execute(
+            f"""create or replace temp table {raw_table} as select * from read_csv(
+                    $src, delim = $delim, quote = '"', escape = '"', header = false,
+                    auto_detect = false, columns = $columns, new_line = '\\n',
+                    max_line_size = {2 * records.MAX_RECORD + 64}, store_rejects = true,
+                    rejects_table = '{rejects_table}', rejects_scan = '{rejects_scan}')""",
+            {"src": str(_safe_path(clean, clean.parent)), "delim": delimiter, "columns": columns},
+        )
+    except duckdb.Error as e:
+        raise unreadable_text(path, e) from None
+    late = []
+    for line, column, text, error_type, message in cur.execute(
+        f"""select line, any_value(column_name), any_value(csv_line), any_value(error_type),
+                   any_value(error_message) from {rejects_table} group by line order by line"""
+    ).fetchall():
+        head, _, rest = (text or "").partition(delimiter)
+        row = int(head) if head.isdigit() else int(line)
+        reason = _STRUCTURE_REASONS.get(error_type, (message or error_type or "").strip())
+        late.append((row, column if column and column != "__row" else "(whole row)", rest.strip("\r\n"), reason))
+    cur.execute(f"drop table if exists {rejects_table}")
+    cur.execute(f"drop table if exists {rejects_scan}")
+    rows = cur.execute(f"select count(*) from {raw_table}").fetchall()[0][0]
+    return late, rows
 
 
 def _read_csv_call(rejects_table: str, rejects_scan: str) -> str:
     return (
+        # nothing left to sniff, and lenient: inside a load's transaction a read that
+        # throws aborts the transaction, so a file DuckDB can't take whole must come out
+        # as rows (whose count the caller checks against the file's lines), not an error
         "read_csv($src_path, delim = $src_delim, quote = '\"', escape = '\"', header = true, "
-        "skip = $src_skip, all_varchar = true, names = $src_names, store_rejects = true, "
+        "skip = $src_skip, auto_detect = false, strict_mode = false, columns = $src_columns, "
+        "store_rejects = true, "
         f"rejects_table = '{rejects_table}', rejects_scan = '{rejects_scan}')"
     )
 
@@ -232,7 +374,8 @@ def _read_csv(cur, path, source, raw_table, delimiter, header_at, names, limit) 
         + _read_csv_call(rejects_table, rejects_scan)
         + (" limit $limit" if limit is not None else "")
     )
-    params = {"src_path": str(source), "src_delim": delimiter, "src_skip": header_at - 1, "src_names": names}
+    params = {"src_path": str(source), "src_delim": delimiter, "src_skip": header_at - 1,
+              "src_columns": {n: "VARCHAR" for n in names}}
     if limit is not None:
         params["limit"] = limit
     try:
@@ -351,6 +494,7 @@ def _stage_excel(cur, path, expected, table, sheet, limit) -> Staged:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # a zip, XML or format error: whichever, it can't be read
         raise FileRefused(f"{path.name}: is not a readable .xlsx workbook ({e}).") from None
+    sheetnames = list(book.sheetnames)
     try:
         if sheet is not None:
             if sheet not in book.sheetnames:
@@ -358,10 +502,15 @@ def _stage_excel(cur, path, expected, table, sheet, limit) -> Staged:
                     f"{path.name}: has no sheet named {sheet!r} (sheets: {', '.join(book.sheetnames)})."
                 )
             ws = book[sheet]
+            # the other sheets holding the contract's columns are still named
+            best, rest = _pick_sheet(book, expected)
+            data_sheets = ([best.title] if rest or best.title != book.worksheets[0].title else []) + rest
+            others = [o for o in data_sheets if o != ws.title]
         else:
-            ws = book.worksheets[0]
+            ws, others = _pick_sheet(book, expected)
         ws.reset_dimensions()  # some exporters write wrong dimensions; read every row
         rows_iter = ws.iter_rows(values_only=True)
+        formulas = _formula_cells(path, ws.title)
         head: list[tuple] = []
         for row in rows_iter:
             head.append(row)
@@ -378,8 +527,14 @@ def _stage_excel(cur, path, expected, table, sheet, limit) -> Staged:
         columns: list[list[str | None]] = [[] for _ in range(width)]
         numbers: list[int] = []
 
+        missing: list[str] = []  # formula cells without a cached value, as "M5"
+
         def take(row_number: int, row: tuple) -> None:
             cells = [excel_text(v) for v in row[:width]]
+            if formulas:
+                for i, c in enumerate(cells):
+                    if c is None and (row_number, i + 1) in formulas:
+                        missing.append(f"{_column_letter(i + 1)}{row_number}")
             if not any(c is not None for c in cells):
                 return  # an empty sheet row is not a data row
             cells += [None] * (width - len(cells))
@@ -410,7 +565,64 @@ def _stage_excel(cur, path, expected, table, sheet, limit) -> Staged:
     cur.execute(f"create or replace temp table {table}_raw as select {select}, __row from {view}")
     cur.unregister(view)
     cur.execute(f"create or replace temp view {table} as select * from {table}_raw")
-    return Staged(
+    staged = Staged(
         path, "excel", table, names, len(numbers), textfile.digest(path).sha256, path.stat().st_size,
-        header_row=h + 1, sheet=ws.title, duplicate_columns=dupes,
+        header_row=h + 1, sheet=ws.title, duplicate_columns=dupes, sheets=sheetnames,
     )
+    if missing:
+        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10:,} more" if len(missing) > 10 else "")
+        staged.notes.append(("formulas", {"n": len(missing), "sheet": ws.title, "cells": shown}))
+    for other in others:
+        staged.notes.append(("other_sheet", {"sheet": other}))
+    return staged
+
+
+def _column_letter(n: int) -> str:
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _pick_sheet(book, expected):
+    """The sheet holding the contract's columns: the one whose header names the most
+    expected columns (the first on a tie; the first sheet when none names any), and the
+    other sheets that name as many as two, which the report lists."""
+    scores = []
+    for ws in book.worksheets:
+        head = []
+        for row in ws.iter_rows(values_only=True, max_row=layout.HEADER_SEARCH_ROWS):
+            head.append(list(row))
+        score = 0
+        if expected and head:
+            wanted = {normalise_name(e) for e in expected}
+            score = max(sum(1 for c in row if isinstance(c, str) and normalise_name(c) in wanted) for row in head)
+        scores.append(score)
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i)) if scores else 0
+    if not scores or scores[best] == 0:
+        return book.worksheets[0], []
+    others = [book.worksheets[i].title for i, sc in enumerate(scores) if i != best and sc >= 2]
+    return book.worksheets[best], others
+
+
+def _formula_cells(path: Path, sheet: str) -> set[tuple[int, int]]:
+    """(row, column) of the formula cells of a sheet: their cached value is what a
+    data-only read gives, and a workbook saved by a program that does not compute has none."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except Exception:
+        return set()
+    try:
+        ws = book[sheet]
+        ws.reset_dimensions()
+        found = set()
+        for r, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            for c, v in enumerate(row, start=1):
+                if isinstance(v, str) and v.startswith("="):
+                    found.add((r, c))
+        return found
+    finally:
+        book.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
+REJECT_COLUMNS = ["file", "row", "column", "value", "reason", "lines"]
 
 
 def _empty_rejects() -> pd.DataFrame:
@@ -16,13 +16,19 @@ def _empty_rejects() -> pd.DataFrame:
 
 def _problem_lines(rejects: pd.DataFrame, rows_rejected: int, limit: int) -> list[str]:
     lines = [
-        f"{p.file} row {p.row}, {p.column}: {p.reason}"
-        + ("" if p.value is None or pd.isna(p.value) else f" (value {p.value!r})")
+        f"{p.file} row {p.row}"
+        + (f" (lines {p.lines} of the file)" if isinstance(getattr(p, "lines", None), str) else "")
+        + f", {p.column}: {p.reason}"
+        + ("" if p.value is None or pd.isna(p.value) else f" (value {_short(p.value)!r})")
         for p in rejects.head(limit).itertuples()
     ]
     if rows_rejected and len(rejects) > limit:
         lines.append(f"... {len(rejects) - limit:,} more problems in the rejects file")
     return lines
+
+
+def _short(value: str, keep: int = 200) -> str:
+    return value if len(value) <= keep else f"{value[:keep]}… ({len(value):,} characters)"
 
 
 def _rows(n: int) -> str:
@@ -51,6 +57,12 @@ class LoadReport:
     new_purposes: list[str] = field(default_factory=list)  # unknown codes added as `other`
     created_halls: list[str] = field(default_factory=list)  # halls the mapping created
     ignored_columns: list[str] = field(default_factory=list)
+    # file columns no target reads, with the contract column each probably meant
+    unknown_columns: list[tuple[str, str | None]] = field(default_factory=list)
+    offsets: int = 0  # timestamps with an offset or zone, converted to time_zone
+    time_zone: str | None = None
+    notes: list[tuple[str, dict]] = field(default_factory=list)  # (key, values): reports.NOTES
+    sheet: str | None = None
     # one row per problem (the first 100,000; every one is in rejects_csv and the database)
     rejects: pd.DataFrame = field(default_factory=_empty_rejects)
     rejects_csv: Path | None = None  # one row per rejected row, with its original values
@@ -91,6 +103,8 @@ class LoadReport:
             line += f"; rejects in {self.rejects_csv.name}"
         for w in self.warnings:
             line += f"; {w}"
+        for note in note_lines(self):
+            line += f"\n  {note}"
         return line
 
 
@@ -114,6 +128,12 @@ class ValidationReport:
     rejects: pd.DataFrame = field(default_factory=_empty_rejects)
     new_purposes: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    unknown_columns: list[tuple[str, str | None]] = field(default_factory=list)
+    offsets: int = 0
+    time_zone: str | None = None
+    notes: list[tuple[str, dict]] = field(default_factory=list)
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
     file_format: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
@@ -142,4 +162,40 @@ class ValidationReport:
             line += f"\n  {r.rows:,} × {r.column} {r.reason}"
         for reason, n in self.skipped_by_reason.items():
             line += f"\n  {n:,} skipped: {reason}"
+        for note in note_lines(self):
+            line += f"\n  {note}"
         return line
+
+
+def unknown_text(unknown: list[tuple[str, str | None]]) -> str:
+    return ", ".join(f"{c} -> {s}?" if s else c for c, s in unknown)
+
+
+# What a dry run and a load say besides counts: a key (peakend/locales/data.toml has
+# data.note.KEY in both languages) and the values it names; English here for the CLI.
+NOTES = {
+    "packed": "{file} is {what}: read {inner} from it",
+    "line_endings": "line endings are mixed ({mix}): each read as a line break",
+    "spans": "rows are counted as a spreadsheet shows them: {n} row(s) hold a value over several lines (row {row} is lines {first}-{last} of the file)",
+    "sheets": "the workbook has {n} sheets ({sheets}): read {sheet!r}; choose another with --sheet (or the sheet picker on the Data page)",
+    "other_sheet": "sheet {sheet!r} also has the contract's columns and was not read: load it with --sheet {sheet!r} (or pick it on the Data page)",
+    "formulas": "{n} formula cell(s) on sheet {sheet!r} have no saved value ({cells}), so they read as empty: open the workbook in Excel, save it, and load it again",
+    "unknown": "{n} column(s) not in the contract, not loaded: {columns}",
+    "offsets": "{n} timestamp(s) carried a UTC offset or zone: converted to {zone} (the halls' local time)",
+}
+
+
+def note_values(report) -> list[tuple[str, dict]]:
+    """The notes of a report as (key, values), reader notes first."""
+    out = list(report.notes)
+    if report.unknown_columns:
+        out.append(("unknown", {"n": len(report.unknown_columns), "columns": unknown_text(report.unknown_columns)}))
+    if report.offsets:
+        out.append(("offsets", {"n": report.offsets, "zone": report.time_zone}))
+    return out
+
+
+def note_lines(report) -> list[str]:
+    """What the reader and the checks did besides loading rows, one plain line each: the
+    same lines after a dry run and after a load."""
+    return [NOTES[key].format(**values) for key, values in note_values(report)]

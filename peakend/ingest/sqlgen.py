@@ -16,6 +16,7 @@ from peakend.ingest.mapping import (
     Mapping, format_example, order_targets, resolve_column, target_refs, text_value,
 )
 from peakend.ingest.readers import quote_ident
+from peakend.ingest.settings import Settings
 from peakend.schema import PEAK_MOMENTS
 
 # Date-time layouts read without a mapping, besides ISO 8601 (which a cast reads).
@@ -23,6 +24,12 @@ TIMESTAMP_FORMATS = [
     "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M",
     "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M",
 ]
+# a timestamp that ends in an offset or a zone: Z, +08:00, -0500, UTC, Asia/Tokyo
+OFFSET_PATTERN = r"(Z|[+-]\d{2}(:?\d{2})?|\s+(UTC|GMT|[A-Za-z]+/[A-Za-z_]+(/[A-Za-z_]+)?))$"
+# a new purpose code must be a plain identifier (it becomes a label and a URL value)
+PLAIN_CODE = r"^[\p{L}\p{N}_][\p{L}\p{N}_.\-]*$"
+# text columns that are ids or codes, held to the settings' length
+ID_COLUMNS = ("visit_id", "hall_id", "purpose", "staff_id", "counter_id", "segment")
 TRUE_WORDS = ["true", "t", "1", "yes", "y", "是"]
 FALSE_WORDS = ["false", "f", "0", "no", "n", "否"]
 
@@ -66,10 +73,13 @@ class Compiled:
     labels: dict[str, str]  # contract column -> how the user knows it
     used_columns: list[str]  # file columns read
     ignored_columns: list[str]  # file columns no target reads
+    offsets_sql: str = "0"  # per row: how many of its timestamps carried an offset or zone
 
 
 class _Builder:
-    def __init__(self, mapping: Mapping, file_columns: list[str]):
+    def __init__(self, mapping: Mapping, file_columns: list[str], settings: Settings | None = None):
+        self.settings = settings or Settings()
+        self.offset_terms: list[str] = []
         self.m = mapping
         self.kind = mapping.kind
         self.fields = FIELDS[mapping.kind]
@@ -281,9 +291,19 @@ def _parse(b: _Builder, f: Field, t: Target, x: str, name: str) -> tuple[str | N
     label, p = t.label, b.p
     typed_col = f"__t_{name}"
     if f.type == "text":
+        limit = b.settings.max_id_length
+        if name in ID_COLUMNS:
+            return None, x, [Problem(f"(length({x}) > {int(limit)})", label, f"left({x}, 80) || (case when length({x}) > 80 then '…' else '' end)",
+                                     f"is longer than {int(limit)} characters (an id or code is at most {int(limit)})")]
         return None, x, []
     if f.type == "timestamp":
-        pre = f"coalesce(try_cast({x} as timestamp), try_strptime({x}, {p.add(TIMESTAMP_FORMATS)}::varchar[]))"
+        # DuckDB's cast to timestamp drops an offset; read it as an instant and convert it
+        # to the network's time zone, the halls' local time (the report counts them)
+        offset = f"coalesce(regexp_matches({x}, {p.add(OFFSET_PATTERN)}), false)"
+        b.offset_terms.append(f"cast({offset} and __p_{name} is not null as integer)")
+        zoned = f"timezone({p.add(b.settings.time_zone)}, try_cast({x} as timestamptz))"
+        pre = (f"(case when {offset} then {zoned} else coalesce(try_cast({x} as timestamp), "
+               f"try_strptime({x}, {p.add(TIMESTAMP_FORMATS)}::varchar[])) end)")
         # a bare date (2026-03-02, 10 characters at most) would read as midnight
         date_only = f"(length({x}) <= 10 and __p_{name} is not null)"
         return pre, f"(case when length({x}) > 10 then __p_{name} end)", [
@@ -337,6 +357,26 @@ def _row_checks(b: _Builder, present: set[str]) -> list[Problem]:
     order("called_at", "arrived_at", "was called before it arrived (called_at is earlier than arrived_at)")
     order("service_ended_at", "service_started_at", "service ends before it starts (service_ended_at is earlier than service_started_at)")
     order("left_at", "arrived_at", "left before it arrived (left_at is earlier than arrived_at)")
+    hours = b.settings.max_duration_hours
+    seconds = float(hours) * 3600.0  # a literal: a bound parameter must be used, and may not be
+
+    def longest(later: str, earlier: str, what: str) -> None:
+        if later in present and earlier in present:
+            out.append(Problem(
+                f"(epoch(__t_{later} - __t_{earlier}) > {seconds!r})", label(later),
+                f"{_stamp('__t_' + later)} || ' ({earlier} ' || {_stamp('__t_' + earlier)} || ')'",
+                f"makes a {what} longer than {hours:g} hours (the longest the checks accept)",
+            ))
+
+    longest("called_at", "arrived_at", "wait")
+    longest("service_ended_at", "service_started_at", "service time")
+    longest("left_at", "arrived_at", "visit")
+    if "arrived_at" in present:
+        out.append(Problem(
+            f"(__t_arrived_at > {b.p.add(_now(b.settings.time_zone))}::timestamp + to_days({int(b.settings.future_days)}))",
+            label("arrived_at"), _stamp("__t_arrived_at"),
+            f"is in the future (more than {int(b.settings.future_days)} day after now)",
+        ))
     if "abandoned" in present and "called_at" in present:
         out.append(Problem(
             "(__t_abandoned and __t_called_at is not null)", label("abandoned"), "'true'",
@@ -348,19 +388,28 @@ def _row_checks(b: _Builder, present: set[str]) -> list[Problem]:
 UNKNOWN_HALL = "is not a known hall (add it with a halls file first)"
 
 
+def _now(time_zone: str):
+    """Now in the network's time zone, as the naive local time visits are stored in."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(time_zone)).replace(tzinfo=None)
+
+
 def compile_mapping(
     mapping: Mapping,
     file_columns: list[str],
     source: str,
     file_name: str,
     extra_halls: list[str] | None = None,
+    settings: Settings | None = None,
 ) -> Compiled:
     """The checking pass over `source` (the file's columns as text, and `__row`) for
     `mapping`: per row `__row`, `__skip` (the skip rule that applies), the contract columns
     typed, and `__problems`. Visits of a hall neither in the database nor in `extra_halls`
     are a problem. Raises FileRefused when the file lacks a column the mapping reads or a
     required contract column."""
-    b = _Builder(mapping, file_columns)
+    b = _Builder(mapping, file_columns, settings)
     specs: dict[str, Any] = {}
     for name in b.fields:
         if name in mapping.columns:
@@ -437,10 +486,12 @@ def compile_mapping(
         f"then list_filter([{structs}], lambda p: p is not null) "
         f"else [] end as __problems from ({layers[-1]})"
     )
+    offsets = " + ".join(b.offset_terms) or "0"
+    select = select.replace(" as __problems from (", f" as __problems, {offsets} as __offsets from (", 1)
     used = sorted(b.used, key=file_columns.index)
     return Compiled(
         select, b.p.values, [r["reason"] for r in mapping.skip], b.labels, used,
-        [c for c in file_columns if c not in b.used],
+        [c for c in file_columns if c not in b.used], offsets,
     )
 
 

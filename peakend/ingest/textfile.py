@@ -26,6 +26,7 @@ _MAGIC = {
     b"PAR1": "a Parquet file (give it the .parquet extension)",
     b"%PDF": "a PDF document",
     b"\xd0\xcf\x11\xe0": "an old-style .xls workbook (save it as .xlsx or CSV)",
+    b"\x1f\x8b": "a gzip-compressed file",
 }
 _GB_FAMILY = {"gb18030", "gbk", "gb2312", "hz", "cp936"}
 
@@ -97,7 +98,8 @@ def _refuse_binary(path: Path, head: bytes) -> None:
     for magic, what in _MAGIC.items():
         if head.startswith(magic):
             raise FileRefused(f"{path.name}: this is {what}, not a CSV/TSV text file.")
-    if b"\x00" in head:
+    # a stray NUL in text is one bad row (kept aside by the record pass); many are binary
+    if head.count(b"\x00") > max(8, len(head) // 100):
         raise FileRefused(
             f"{path.name}: contains NUL bytes, so it is binary or UTF-16 text without a "
             "byte-order mark. Save it as CSV in UTF-8 (or GBK) and load it again."
@@ -131,20 +133,31 @@ class Digest:
     sha256: str
     size: int
     lines: int  # physical lines, a last line without a newline included
+    nul: int = 0  # NUL bytes
+    cr: int = 0  # carriage returns, and of them those followed by a line feed
+    crlf: int = 0
+
+    @property
+    def regular(self) -> bool:
+        """No NUL byte and one kind of line ending: a file DuckDB can read on its own."""
+        return self.nul == 0 and self.cr == self.crlf
 
 
 def digest(path: Path) -> Digest:
     """Hash and count lines in one pass. hashlib lets go of the GIL on large buffers, so
     this runs beside DuckDB's own read of the file in a thread at little cost."""
     h = hashlib.sha256()
-    newlines, size, last = 0, 0, b"\n"
+    newlines, size, last, nul, cr, crlf = 0, 0, b"\n", 0, 0, 0
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(CHUNK), b""):
             h.update(chunk)
             newlines += chunk.count(b"\n")
+            nul += chunk.count(b"\x00")
+            cr += chunk.count(b"\r")
+            crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
             size += len(chunk)
             last = chunk[-1:]
-    return Digest(h.hexdigest(), size, newlines + (0 if last == b"\n" else 1))
+    return Digest(h.hexdigest(), size, newlines + (0 if last == b"\n" else 1), nul, cr, crlf)
 
 
 def blank_lines(path: Path) -> list[int]:

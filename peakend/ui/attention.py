@@ -17,6 +17,7 @@ from peakend.metrics import MIN_RATINGS_DEFAULT
 from peakend.ui.data import ask, fetch
 from peakend.ui.auth import current_user
 from peakend.ui.navigation import PAGES, ROOT, page_allowed
+from peakend.safe_text import md
 
 SHOWN = 6  # halls listed openly; more in an expander
 LISTED = 60  # at most this many in all: a network of thousands can miss in hundreds of halls,
@@ -61,7 +62,7 @@ def _cards(items: list[HallAttention]) -> None:
 def _hall(item: HallAttention) -> None:
     with st.container(border=True):
         badges = " ".join(f":{_BADGE[k]}-badge[{t(f'insights.attention.kind.{k}')}]" for k in item.kinds)
-        st.markdown(f"**{item.hall_name}** · {item.region} &nbsp; {badges}")
+        st.markdown(f"**{md(item.hall_name)}** · {md(item.region)} &nbsp; {badges}")
         lines = []
         for p in item.problems:
             new = f" :red-badge[{t('insights.attention.new')}]" if p.new else ""

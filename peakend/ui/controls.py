@@ -14,6 +14,7 @@ from peakend import formatting, periods
 from peakend.i18n import t
 from peakend.periods import CUSTOM, Period
 from peakend.ui import url_state
+from peakend.safe_text import md
 
 
 def period_control(
@@ -113,4 +114,4 @@ def hall_picker(halls, key: str = "hall") -> str | None:
 def show_dropped_url_values() -> None:
     """Say which link values were ignored (unknown hall, a date that doesn't parse...)."""
     for name, raw in url_state.dropped().items():
-        st.warning(t("controls.url_dropped", name=name, value=raw))
+        st.warning(t("controls.url_dropped", name=md(name), value=md(raw)))

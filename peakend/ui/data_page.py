@@ -16,6 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from peakend import auth, data_admin, formatting
+from peakend.safe_text import md
 from peakend.auth import User
 from peakend.data_admin import AFTER, CLOCK, COLUMN, CONCAT, CONSTANT, DATE_TIME, BuildError, Choice, SkipRule
 from peakend.db import Database
@@ -85,16 +86,29 @@ def uploaded_files() -> list[Path]:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _preview(path: str, size: int, mtime_ns: int) -> tuple[FilePreview | None, str | None]:
+def _preview(path: str, size: int, mtime_ns: int, sheet: str | None = None) -> tuple[FilePreview | None, str | None]:
     try:
-        return preview_file(path, rows=PREVIEW_ROWS), None
+        return preview_file(path, rows=PREVIEW_ROWS, sheet=sheet), None
     except FileRefused as e:
         return None, str(e)
 
 
+def _sheet_key(path: Path) -> str:
+    return f"dm_sheet_{path.parent.name}"
+
+
+def chosen_sheet(path: Path) -> str | None:
+    """The sheet picked for a workbook on the page (None: the one the reader chooses)."""
+    return st.session_state.get(_sheet_key(path))
+
+
+def chosen_sheets(paths: list[Path]) -> dict[str, str]:
+    return {str(p): s for p in paths if (s := chosen_sheet(p))}
+
+
 def preview(path: Path) -> tuple[FilePreview | None, str | None]:
     stat = path.stat()
-    return _preview(str(path), stat.st_size, stat.st_mtime_ns)
+    return _preview(str(path), stat.st_size, stat.st_mtime_ns, chosen_sheet(path))
 
 
 def files_with_previews() -> tuple[list[Path], list[FilePreview]]:
@@ -121,10 +135,14 @@ def show_preview(path: Path, found: FilePreview | None, error: str | None) -> No
     """How the file reads: format, encoding, delimiter, header row, what it looks like,
     and its first rows with each column's detected type."""
     with st.container(border=True):
-        st.markdown(f"**{path.name}**")
+        st.markdown(f"**{md(path.name)}**")
         if found is None:
-            st.error(t("data.files.unreadable", message=error))
+            st.error(t("data.files.unreadable", message=md(error)))
             return
+        if len(found.sheets) > 1:
+            # every sheet listed; the reader's choice (the sheet with the contract's columns) first
+            st.selectbox(t("data.files.sheet_pick"), found.sheets, index=found.sheets.index(found.sheet),
+                         key=_sheet_key(path), help=t("data.files.sheet_help"))
         facts = [t("data.files.format", format=found.file_format.upper())]
         if found.encoding:
             facts.append(t("data.files.encoding", encoding=t(f"data.files.enc.{found.encoding.replace('-', '_')}")))
@@ -135,11 +153,11 @@ def show_preview(path: Path, found: FilePreview | None, error: str | None) -> No
         if found.header_row:
             facts.append(t("data.files.header_row", row=found.header_row))
         facts.append(t("data.files.looks_like", kind=t(f"data.kind.{found.kind}")))
-        st.caption(" · ".join(facts))
+        st.caption(" · ".join(md(f) for f in facts))
         config = {"row": st.column_config.NumberColumn(t("data.files.row"), width=60)}
         for column in found.columns:
             kind = found.types.get(column, "text").replace("-", "_")
-            config[column] = st.column_config.Column(f"{column} · {t(f'data.type.{kind}')}")
+            config[column] = st.column_config.Column(f"{md(column)} · {t(f'data.type.{kind}')}")
         # an empty cell shows empty (not "None")
         st.dataframe(found.rows.fillna(""), hide_index=True, column_config=config, width="stretch", placeholder="–")
 
@@ -400,7 +418,7 @@ def mapping_builder(db: Database, path: Path, found: FilePreview, user: User, pr
 def _plan(db: Database, paths: list[Path], mapping: Mapping | None) -> tuple:
     """What a check was made for: the files, the mapping and the data it was checked
     against (any load since makes it stale)."""
-    files = tuple((str(p), p.stat().st_size) for p in paths)
+    files = tuple((str(p), p.stat().st_size, chosen_sheet(p)) for p in paths)
     return files, mapping.fingerprint() if mapping else CONTRACT, db.data_version()
 
 
@@ -411,7 +429,7 @@ def check(db: Database, paths: list[Path], mapping: Mapping | None, ready: bool)
     if st.button(t("data.check.button", n=len(paths)), key="dm_check", type="primary",
                  icon=":material/fact_check:", disabled=not ready):
         with st.spinner(t("data.check.running")):
-            reports = [validate_file(db, p, mapping) for p in paths]
+            reports = [validate_file(db, p, mapping, sheet=chosen_sheet(p)) for p in paths]
         st.session_state["dm_checked"] = (plan, reports)
         st.session_state.pop("dm_results", None)
     checked = st.session_state.get("dm_checked")
@@ -433,11 +451,13 @@ def _rows_metric(cell, label: str, value: int) -> None:
 
 def show_check(report: ValidationReport) -> None:
     with st.container(border=True):
-        st.markdown(f"**{report.file.name}**")
+        st.markdown(f"**{md(report.file.name)}**")
         if not report.ok:
             st.error(data_admin.check_summary(report))
             return
         st.caption(data_admin.check_summary(report))
+        for note in data_admin.note_texts(report):
+            st.warning(note, icon=":material/info:")
         read, ok, existing, rejected, skipped = st.columns(5)
         _rows_metric(read, t("data.check.rows_read"), report.rows_read)
         _rows_metric(ok, t("data.check.rows_ok"), report.rows_ok)
@@ -468,9 +488,7 @@ def show_check(report: ValidationReport) -> None:
                     "rows": st.column_config.NumberColumn(t("data.check.rows"), width="small", format="localized"),
                 }, placeholder="–")
         if report.new_purposes:
-            st.info(t("data.check.new_purposes", purposes=t("data.list_sep").join(report.new_purposes)))
-        if report.ignored_columns:
-            st.caption(t("data.check.ignored", columns=t("data.list_sep").join(report.ignored_columns)))
+            st.info(t("data.check.new_purposes", purposes=md(t("data.list_sep").join(report.new_purposes))))
 
 
 # -- 4. the load ------------------------------------------------------------------------------
@@ -489,14 +507,15 @@ def load(db: Database, paths: list[Path], previews: list[FilePreview], mapping: 
             bar.progress(min(max(fraction, 0.0), 1.0),
                          text=t("data.load.progress", file=order[i].name, i=i + 1, n=len(order)))
 
-        loaded = load_files(db, order, user.username, mapping=mapping, progress=progress)
+        loaded = load_files(db, order, user.username, mapping=mapping, progress=progress, sheet=chosen_sheets(order))
         results = []
         for report in loaded:
             auth.audit(db, user, "load", data_admin.load_audit_detail(report))
             level, text = data_admin.load_summary(report)
             rejects = report.rejects_csv.read_bytes() if report.rejects_csv and report.rejects_csv.exists() else None
             results.append({"level": level, "text": text, "load_id": report.load_id, "kind": report.kind,
-                            "file": report.file.name, "rejects": rejects})
+                            "file": report.file.name, "rejects": rejects,
+                            "notes": data_admin.note_texts(report) if report.ok else []})
         st.session_state["dm_results"] = results
         st.session_state.pop("dm_checked", None)
         st.rerun()  # the page as it now is: the load in the history, no second click
@@ -506,6 +525,8 @@ def load(db: Database, paths: list[Path], previews: list[FilePreview], mapping: 
 def show_results() -> None:
     for i, result in enumerate(st.session_state.get("dm_results", [])):
         getattr(st, result["level"])(result["text"])
+        for note in result.get("notes", []):
+            st.warning(note, icon=":material/info:")
         if result["rejects"]:
             st.download_button(
                 t("data.load.download_rejects", file=result["file"]), result["rejects"],
@@ -516,7 +537,7 @@ def show_results() -> None:
             for hall in run("data_load_halls", load_id=result["load_id"]).itertuples():
                 st.page_link(
                     HALL_PAGE, icon=":material/storefront:",
-                    label=t("data.load.open_hall", hall=hall.hall_name, visits=formatting.number(hall.visits),
+                    label=t("data.load.open_hall", hall=md(hall.hall_name), visits=formatting.number(hall.visits),
                             first=formatting.day(hall.first_day), last=formatting.day(hall.last_day)),
                     query_params=data_admin.hall_link_params(hall.hall_id, hall.first_day, hall.last_day),
                 )
@@ -544,7 +565,13 @@ def history(db: Database, user: User) -> None:
             "rows_replaced": st.column_config.NumberColumn(t("data.history.replaced"), width=60, format="localized"),
             "rows_skipped": st.column_config.NumberColumn(t("data.history.skipped"), width=60, format="localized"),
             "status": st.column_config.TextColumn(t("data.history.status_column"), width=110),
-        }, placeholder="–")
+        }, placeholder="–",
+    )
+    st.download_button(
+        t("data.history.download"), data_admin.csv_bytes(data_admin.history_table(loads)),
+        file_name="load-history.csv", mime="text/csv", icon=":material/download:",
+        key="dm_history_csv", on_click="ignore",
+    )
     rows = {int(r["load_id"]): r for _, r in loads.iterrows()}
     # keyed by the newest load: after a load (here or elsewhere) the picker opens on it
     chosen = st.selectbox(t("data.history.pick"), list(rows), key=f"dm_history_pick_{max(rows)}",
@@ -561,7 +588,7 @@ def history(db: Database, user: User) -> None:
         st.caption(t("data.history.already_undone", load=chosen))
         return
     st.caption(t("data.history.undo_help"))
-    sure = st.checkbox(t("data.history.confirm", load=chosen, file=row["file_name"] or "–"), key=f"dm_undo_sure_{chosen}")
+    sure = st.checkbox(t("data.history.confirm", load=chosen, file=md(row["file_name"] or "–")), key=f"dm_undo_sure_{chosen}")
     if st.button(t("data.history.undo", load=chosen), key="dm_undo", icon=":material/undo:", disabled=not sure):
         try:
             undo(db, chosen, user.username)
@@ -569,7 +596,7 @@ def history(db: Database, user: User) -> None:
             st.error(t("data.history.undo_refused", load=chosen, reason=str(e)))
             return
         auth.audit(db, user, "undo", {"load_id": chosen, "file": row["file_name"], "kind": row["kind"]})
-        _notice("history", "success", "data.history.undone", load=chosen, file=row["file_name"] or "–")
+        _notice("history", "success", "data.history.undone", load=chosen, file=md(row["file_name"] or "–"))
         st.rerun()
 
 

@@ -22,6 +22,7 @@ from peakend.metrics import METRICS
 from peakend.schema import PEAK_MOMENTS
 from peakend.ui.data import run
 from peakend.ui.session import database
+from peakend.safe_text import md
 
 # widget key -> (VisitFilter field) for the list filters
 LIST_KEYS = {
@@ -124,7 +125,7 @@ def show_dropped(view: ExploreView) -> None:
         st.session_state[_DROPPED] = None
         return
     for name, raw in dropped.items():
-        st.warning(t("controls.url_dropped", name=name, value=raw), icon=":material/link_off:")
+        st.warning(t("controls.url_dropped", name=md(name), value=md(raw)), icon=":material/link_off:")
 
 
 # -- controls -----------------------------------------------------------------------------
@@ -379,9 +380,9 @@ def journey(visit: pd.Series, options: FilterOptions) -> None:
     """One visit: where and why, each moment, its scores and the comment left at the door."""
     language = get_language()
     st.markdown(t(
-        "explore.journey_of", visit=visit["visit_id"],
-        hall=options.label("hall", visit["hall_id"], language),
-        purpose=options.label("purpose", visit["purpose"], language),
+        "explore.journey_of", visit=md(visit["visit_id"]),
+        hall=md(options.label("hall", visit["hall_id"], language)),
+        purpose=md(options.label("purpose", visit["purpose"], language)),
         moment=t(f"explore.moment.{visit['peak_moment']}"),
     ))
     stamps = st.columns(5)

@@ -17,6 +17,7 @@ from peakend.schema import PEAK_MOMENTS
 from peakend.ui import url_state
 from peakend.ui.data import run
 from peakend.ui.navigation import PAGES
+from peakend.safe_text import md
 
 DETAILS = ("rank", "change", "n")
 DEFAULT_DETAILS = ("rank",)
@@ -151,11 +152,11 @@ def worst_summary(worst: list[regional.Worst]) -> None:
                 st.caption(metric.label)
                 if item.hall_id is not None and HALL_PAGE is not None:
                     st.page_link(
-                        HALL_PAGE, label=item.label, icon=":material/storefront:",
+                        HALL_PAGE, label=md(item.label), icon=":material/storefront:",
                         query_params=regional.drill_down_params(item.hall_id, dict(st.query_params)),
                     )
                 else:
-                    st.markdown(f"**{item.label}**")
+                    st.markdown(f"**{md(item.label)}**")
                 st.markdown(
                     t(
                         "regional.worst.detail", value=metric.format(item.value),
@@ -322,7 +323,7 @@ def drill_down(league: pd.DataFrame, position: int | None) -> None:
     hall = league.iloc[position]
     params = regional.drill_down_params(hall["hall_id"], dict(st.query_params))
     st.page_link(
-        HALL_PAGE, label=t("regional.drill.open", hall=hall["hall_name"]),
+        HALL_PAGE, label=t("regional.drill.open", hall=md(hall["hall_name"])),
         icon=":material/storefront:", query_params=params,
     )
 

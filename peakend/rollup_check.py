@@ -243,6 +243,10 @@ def audit(cur: duckdb.DuckDBPyConnection) -> AuditReport:
     schema_problem = None
     if version != SCHEMA_VERSION:
         schema_problem = f"schema: version {version} stored, this PeakEnd expects {SCHEMA_VERSION}"
+    if schema_problem is not None:
+        # the rollups' definitions (and the macros they count with) are this version's
+        return AuditReport(schema_problem + "; open it once with the app or `python -m peakend load --history` "
+                           "to upgrade it, then check again", 0, [], [])
     orphans = cur.execute(
         """select hall_id, count(*) from visits as v anti join halls as h on h.hall_id = v.hall_id
            group by all order by 2 desc, 1"""

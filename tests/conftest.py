@@ -1,3 +1,4 @@
+import re
 import sys
 from pathlib import Path
 
@@ -278,3 +279,13 @@ def pytest_terminal_summary(terminalreporter):
             "make test never passes without looking at the pages: install Chromium and CJK fonts "
             "(sudo apt-get install -y chromium fonts-noto-cjk), or run make test-fast for the suite "
             "without the browser tests.")
+
+
+def open_all_numbers(pg) -> None:
+    """Open the hall page's "All numbers" expander (the cards beyond the first five tiles
+    sit in it, closed at first, and a closed expander's text reads as empty)."""
+    summary = pg.locator("[data-testid='stExpander'] details:not([open]) summary",
+                         has_text=re.compile("All numbers|全部指标"))
+    if summary.count():
+        summary.first.click()
+        pg.wait_for_timeout(500)

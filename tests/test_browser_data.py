@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ROOT, screenshot, sign_in, start_server, wait_for_app
+from conftest import ROOT, screenshot, sign_in, start_server, wait_for_app, open_all_numbers
 from test_data_page_logic import EXPORT_NAME, PURPOSE_MAP, export_bytes
 
 pytestmark = pytest.mark.browser
@@ -100,6 +100,7 @@ def load_and_wait(pg) -> None:
 
 
 def metrics(pg) -> dict[str, str]:
+    open_all_numbers(pg)
     cards = pg.locator("[data-testid='stMetric']")
     out = {}
     for i in range(cards.count()):

@@ -12,7 +12,7 @@ import re
 import openpyxl
 import pytest
 
-from conftest import screenshot, sign_in, wait_for_app
+from conftest import screenshot, sign_in, wait_for_app, open_all_numbers
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,8 @@ def _main(pg) -> str:
 
 
 def _language_button(pg, name: str):
-    return pg.locator("[data-testid='stSidebar'] button", has_text=name).first
+    # in the sidebar once signed in; above the sign-in form before (no sidebar there)
+    return pg.locator(".st-key-lang_sidebar button, .st-key-lang_signin button", has_text=name).first
 
 
 def _selectbox(pg, key: str):
@@ -147,6 +148,7 @@ def test_regional_excel_export_in_both_languages(page, app_url, lang, visits, ha
 # -- 5. the service level says which definition it counts by ---------------------------------
 def _service_level_card(pg) -> str:
     """The bordered card around the service-level metric (its value and the notes below)."""
+    open_all_numbers(pg)
     metric = pg.locator("[data-testid='stMetric']").filter(has_text=re.compile("^(Service level|服务水平)")).first
     return metric.locator("xpath=ancestor::div[@data-testid='stVerticalBlock'][1]").inner_text()
 

@@ -158,7 +158,7 @@ def test_every_section_the_heatmap_toggle_and_the_comment_search(open_page):
         "Wait tolerance: peak score by wait band",
         "Exit score distribution",
         "Mean exit score over time",
-        "What comments say: complaints and praise per theme (read from the text)",
+        "Complaints and praise per theme (from the text)",
         "Mean exit score by wait and peak score",
     ]
     journey = [m for m in texts(at.markdown) if m.startswith("Of the 5 exit ratings")]

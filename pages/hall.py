@@ -210,15 +210,16 @@ else:
     counts = themes.theme_counts(comments)
     with left:
         show_chart(charts.theme_counts(counts))
+        st.caption(t("hall.exit.themes_note"))
     with right:
-        totals = dict(zip(counts["theme"], counts["theme_total"]))
-        theme = st.selectbox(
-            t("hall.exit.themes_pick"), list(totals), key="hall_theme",
-            format_func=lambda k: t("hall.exit.theme_option", theme=t(f"hall.theme.{k}"), n=formatting.number(totals[k])),
+        bar = st.selectbox(
+            t("hall.exit.themes_pick"), themes.bar_keys(counts), key="hall_theme",
+            format_func=lambda k: themes.bar_label(k, counts),
         )
         st.dataframe(
-            hall.comment_feed(themes.theme_examples(comments, theme)), hide_index=True,
-            column_config=comment_columns(), column_order=("exit_comment", "exit_score"), placeholder="–")
+            hall.comment_feed(themes.bar_examples(comments, bar)), hide_index=True,
+            column_config=comment_columns(), column_order=("exit_comment", "evidence", "exit_score"), placeholder="–",
+        )
     search = st.text_input(
         t("hall.exit.search"), key="hall_comment_search", placeholder=t("hall.exit.search_placeholder")
     )
@@ -233,6 +234,7 @@ else:
 # --- the journey ------------------------------------------------------------------------------
 st.header(t("hall.journey.title"))
 st.markdown(hall.unhappy_exit_statement(hall.first_row(data["unhappy"]), wait_target))
+st.markdown(themes.unhappy_complaints_statement(data["comments"]))
 journey = data["journey"]
 if journey.empty:
     st.info(t("hall.journey.no_visits"))

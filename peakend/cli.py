@@ -16,6 +16,7 @@ COMMANDS = {
     "load": ("peakend.ingest.cli", "load visit, hall or purpose files into a database"),
     "check": ("peakend.check_cli", "recompute every rollup from the visits and compare (OK or each difference)"),
     "users": ("peakend.auth.cli", "add users, reset passwords, set scopes, list users, show the audit log"),
+    "themes": ("peakend.themes_cli", "read comments on stdin, one a line; write the themes each one praises or complains about as JSON lines"),
 }
 
 

@@ -48,7 +48,7 @@ class VisitFilter:
     overall_max: int | None = None
     abandoned: bool | None = None  # None: both
     has_comment: bool | None = None  # None: both
-    comment_contains: str | None = None  # case-insensitive substring
+    comment_contains: str | None = None  # words the comment must all hold (peakend.comment_search)
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -66,6 +66,10 @@ class VisitFilter:
         for f in fields(self):
             value = getattr(self, f.name)
             params[f.name] = list(value) if isinstance(value, tuple) else value
+        if self.comment_contains is not None:
+            from peakend.comment_search import search_patterns  # jieba and OpenCC only when searching
+
+            params["comment_contains"] = search_patterns(self.comment_contains)
         return params
 
     @property

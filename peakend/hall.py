@@ -175,7 +175,7 @@ def unhappy_exit_statement(row: pd.Series | None, wait_target_min: float) -> str
 def comment_feed(comments: pd.DataFrame) -> pd.DataFrame:
     """The comment feed as shown: time, score, purpose (in the current language), comment."""
     purpose = comments["purpose_zh"] if get_language() == "zh" else comments["purpose_en"]
-    return pd.DataFrame(
+    feed = pd.DataFrame(
         {
             "commented_at": comments["commented_at"],
             "exit_score": comments["exit_score"],
@@ -183,6 +183,9 @@ def comment_feed(comments: pd.DataFrame) -> pd.DataFrame:
             "exit_comment": comments["exit_comment"],
         }
     )
+    if "evidence" in comments:  # the clause a theme was read from (peakend.hall_themes.theme_examples)
+        feed["evidence"] = comments["evidence"]
+    return feed
 
 
 # The five tiles the page opens on (two to a row on a phone); the other cards sit in

@@ -110,56 +110,46 @@ def test_unhappy_exit_statement_names_the_driver():
 
 
 # --- comment themes ---------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "comment, themes",
-    [
-        ("排队太久了", ("waiting",)),
-        ("Waited forever, rude staff", ("waiting", "staff_attitude")),
-        ("Good deal on the phone", ("price_deal", "device_stock")),
-        ("服务很好", ("staff_attitude",)),
-        ("Long queue, unresolved question", ("waiting", "expertise")),
-        ("营业员解释得很清楚，手机缺货", ("staff_attitude", "expertise", "device_stock")),
-        ("环境干净，价格实惠", ("environment", "price_deal")),
-        ("系统死机，手续太复杂", ("process",)),
-        ("办理很快", ("waiting",)),
-        ("信号不好，网速差", ("network",)),
-        # segmentation, not substrings: 等级 (grade) holds no waiting word; English stems
-        # match from a word's start only ("restock" is no "stock*")
-        ("等级很高", ("other",)),
-        ("restock", ("other",)),
-        ("", ("other",)),
-    ],
-)
-def test_themes_of_a_comment(comment, themes):
-    assert hall_themes.themes_of(comment) == themes
-
-
-def test_words_segments_chinese_and_splits_english():
-    assert hall_themes.words("排队太久了, Rude STAFF!") == ["排队", "太久", "了", "rude", "staff"]
-
-
-def test_every_theme_has_both_languages_and_a_label():
+# (the tagger itself: tests/test_comment_tagger.py)
+def test_every_theme_has_cues_in_both_languages_and_a_label():
     from peakend.i18n import catalog
 
     for theme in hall_themes.THEMES:
-        assert theme.zh and theme.en, theme.key
+        patterns = [cue.pattern for cue in theme.cues]
+        assert any(p.isascii() for p in patterns) and any(not p.isascii() for p in patterns), theme.key
     for key in hall_themes.THEME_KEYS:
         assert set(catalog()[f"hall.theme.{key}"]) == {"zh", "en"}
+    for polarity in hall_themes.POLARITIES:
+        assert set(catalog()[f"hall.polarity.{polarity}"]) == {"zh", "en"}
 
 
 def test_theme_counts_and_examples_on_the_fixture(db):
     comments = db.query("hall_exit_comments", H1, limit=None)
     counts = hall_themes.theme_counts(comments)
-    totals = dict(zip(counts["theme"], counts["theme_total"]))
-    # V06 "Waited forever, rude staff" (1): waiting, staff; V05 "Good deal on the phone" (4):
-    # price, device; V02 "排队太久了" (2): waiting; V01 "Fast and polite" (5): waiting, staff
-    assert totals == {"waiting": 3, "staff_attitude": 2, "price_deal": 1, "device_stock": 1}
-    assert list(totals) == ["waiting", "staff_attitude", "price_deal", "device_stock"]
-    waiting = counts[counts["theme"] == "waiting"].set_index("mood")["comments"].to_dict()
-    assert waiting == {"unhappy": 2, "neutral": 0, "satisfied": 1, "unrated": 0}
-    examples = hall_themes.theme_examples(comments, "waiting")
-    assert list(examples["visit_id"]) == ["V06", "V02", "V01"]
+    by_bar = {(r.theme, r.polarity): r.comments for r in counts.itertuples() if r.comments}
+    # V06 "Waited forever, rude staff" (score 1); V05 "Good deal on the phone" (4);
+    # V02 "排队太久了" (2); V01 "Fast and polite" (5): read from the words, not the scores
+    assert by_bar == {
+        ("waiting", "negative"): 2, ("waiting", "positive"): 1, ("staff_attitude", "negative"): 1,
+        ("staff_attitude", "positive"): 1, ("price_deal", "positive"): 1, ("device_stock", "neutral"): 1,
+    }
+    assert list(dict.fromkeys(counts["theme"])) == ["waiting", "staff_attitude", "price_deal", "device_stock"]
+    examples = hall_themes.bar_examples(comments, "waiting:negative")
+    assert list(examples["visit_id"]) == ["V06", "V02"]
+    assert list(examples["evidence"]) == ["Waited forever", "排队太久了"]
+    assert hall_themes.bar_keys(counts)[0] == "waiting:negative"
     assert hall_themes.theme_counts(comments.iloc[0:0]).empty
+
+
+def test_unhappy_exits_say_what_their_comments_complain_about(db):
+    set_language("en")
+    comments = db.query("hall_exit_comments", H1, limit=None)
+    # the unhappy exits with a comment: V06 (waiting and staff) and V02 (waiting)
+    assert hall_themes.unhappy_complaints_statement(comments) == (
+        "Read from their words, of the 2 unhappy exits (1-2) with a comment this period: "
+        "100% (2) complain about Waiting / speed; 50% (1) complain about Staff attitude."
+    )
+    assert "No unhappy exit" in hall_themes.unhappy_complaints_statement(comments[comments["exit_score"] >= 4])
 
 
 # --- charts -----------------------------------------------------------------------------------
@@ -238,10 +228,10 @@ def test_comments_no_theme_caught_come_last_however_many():
     })
     counts = hall_themes.theme_counts(comments)
     assert list(dict.fromkeys(counts["theme"])) == ["waiting", "other"]
-    other = counts[counts["theme"] == "other"].set_index("mood")["comments"].to_dict()
-    assert other == {"unhappy": 0, "neutral": 1, "satisfied": 2, "unrated": 0}
-    waiting = counts[counts["theme"] == "waiting"].set_index("mood")["comments"].to_dict()
-    assert waiting["unrated"] == 1  # a comment without a score still counts
+    other = counts[counts["theme"] == "other"].set_index("polarity")["comments"].to_dict()
+    assert other == {"negative": 0, "positive": 0, "neutral": 3}
+    waiting = counts[counts["theme"] == "waiting"].set_index("polarity")["comments"].to_dict()
+    assert waiting["negative"] == 1  # a comment without a score still counts
 
 
 def test_every_key_the_hall_page_builds_at_run_time_exists():
@@ -251,7 +241,7 @@ def test_every_key_the_hall_page_builds_at_run_time_exists():
         [f"hall.moment.{m}" for m in hall.ALL_PEAK_MOMENTS]
         + [f"hall.weekday.{d}" for d in range(1, 8)]
         + [f"hall.peak_band.{b}" for b in hall.PEAK_BANDS]
-        + [f"hall.mood.{m}" for m in hall_themes.MOODS]
+        + [f"hall.polarity.{p}" for p in hall_themes.POLARITIES]
         + [f"hall.tolerance.{v}" for v in ("falls", "holds", "below", "thin")]
         + [f"hall.drivers.lead.{v}" for v in ("wait", "peak", "neither", "tie")]
         + [f"hall.queue.hour_status.{s}" for s in ("green", "amber", "red", "none")]

@@ -160,7 +160,7 @@ def test_every_section_the_heatmap_toggle_and_the_comment_search(open_page):
         "Wait tolerance: peak score by wait band",
         "Exit score distribution",
         "Mean exit score over time",
-        "Comment themes (coloured by exit score)",
+        "Complaints and praise per theme (from the text)",
         "Mean exit score by wait and peak score",
     ]
     journey = [m for m in texts(at.markdown) if m.startswith("Of the 5 exit ratings")]
@@ -175,15 +175,20 @@ def test_every_section_the_heatmap_toggle_and_the_comment_search(open_page):
     assert cells[0][:3] == ["2", "2", ""]
     assert cells[6][:3] == ["", "", "2"]
 
-    # the comments behind the biggest theme (waiting), and the search of the feed
+    # what the unhappy exits' comments complain about, read from their words
+    assert ("Read from their words, of the 2 unhappy exits (1-2) with a comment this period: "
+            "100% (2) complain about Waiting / speed; 50% (1) complain about Staff attitude.") in texts(at.markdown)
+
+    # the comments behind the first bar (complaints about waiting), and the search of the feed
     _, examples, feed = at.dataframe  # the first: the worst hour's comments
-    assert list(examples.value["exit_comment"]) == ["Waited forever, rude staff", "排队太久了", "Fast and polite"]
+    assert list(examples.value["exit_comment"]) == ["Waited forever, rude staff", "排队太久了"]
+    assert list(examples.value["evidence"]) == ["Waited forever", "排队太久了"]
     assert len(feed.value) == 4
     at.text_input(key="hall_comment_search").input("WAIT").run()
     _, examples, feed = at.dataframe  # the first: the worst hour's comments
     assert list(feed.value["exit_comment"]) == ["Waited forever, rude staff"]
     assert "**Latest comments (1 shown, newest first)**" in texts(at.markdown)
-    at.selectbox(key="hall_theme").select("price_deal").run()
+    at.selectbox(key="hall_theme").select("price_deal:positive").run()
     _, examples, feed = at.dataframe  # the first: the worst hour's comments
     assert list(examples.value["exit_comment"]) == ["Good deal on the phone"]
     at.text_input(key="hall_comment_search").input("nothing like this").run()

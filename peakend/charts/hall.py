@@ -11,13 +11,13 @@ from plotly.subplots import make_subplots
 from peakend import formatting
 from peakend.charts.theme import GREYED, SCORE_SCALE, SERIES, STATUS_COLORS, TARGET_LINE, WAIT_SCALE, finish
 from peakend.hall import PEAK_BANDS, PEAK_MOMENTS, wait_band_labels
-from peakend.hall_themes import MOODS
+from peakend.hall_themes import NEGATIVE, NEUTRAL, POSITIVE
 from peakend.i18n import t
 from peakend.metrics import METRICS, target_status
 
 WEEKDAYS = range(1, 8)  # ISO: Monday first
 _SCORE_COLORSCALE = [[i / (len(SCORE_SCALE) - 1), c] for i, c in enumerate(SCORE_SCALE)]
-_MOOD_COLORS = {"unhappy": SCORE_SCALE[0], "neutral": SCORE_SCALE[2], "satisfied": SCORE_SCALE[4], "unrated": GREYED}
+_POLARITY_COLORS = {NEGATIVE: SCORE_SCALE[0], POSITIVE: SCORE_SCALE[4], NEUTRAL: GREYED}
 
 
 def _target_line(fig: go.Figure, y: float, label: str, **kwargs) -> None:
@@ -358,18 +358,20 @@ def exit_trend(trend: pd.DataFrame, target: float, grain: str) -> go.Figure:
 
 
 def theme_counts(counts: pd.DataFrame) -> go.Figure:
-    """Comments per theme (peakend.hall_themes.theme_counts), split by the exit score's mood."""
+    """Complaints, praise and plain mentions per theme (peakend.hall_themes.theme_counts), read
+    from the comments' text; complaints first."""
     themes = list(dict.fromkeys(counts["theme"]))
     y = [t(f"hall.theme.{k}") for k in themes]
     fig = go.Figure()
-    for mood in MOODS:
-        rows = counts[counts["mood"] == mood].set_index("theme").reindex(themes)
+    for polarity in (NEGATIVE, POSITIVE, NEUTRAL):
+        rows = counts[counts["polarity"] == polarity].set_index("theme").reindex(themes)
         values = rows["comments"].fillna(0)
         if not values.any():
             continue
         fig.add_trace(
             go.Bar(
-                y=y, x=values, orientation="h", name=t(f"hall.mood.{mood}"), marker_color=_MOOD_COLORS[mood],
+                y=y, x=values, orientation="h", name=t(f"hall.polarity.{polarity}"),
+                marker_color=_POLARITY_COLORS[polarity],
                 hovertemplate="%{y}: %{x}<extra>%{fullData.name}</extra>",
             )
         )

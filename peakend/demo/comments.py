@@ -157,6 +157,54 @@ THEMES: dict[str, Theme] = {
     )),
 }
 
+# How customers really write: mixed verdicts, negation, slang, typos, traditional characters,
+# and words no tagger list holds. Kept apart so the tidy phrasings above stay readable.
+_REAL_LANGUAGE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "gave_up": (("等到花儿都谢了，撤了", "前面还有三十几号，算了算了", "排隊排到懷疑人生，走人"),
+                ("queue was mental, left", "gave up after 40 mins lol")),
+    "long_wait": (("排了俩小时，绝了", "一个号叫半天，急死人", "等的人太多了，座都没有", "等了好久好久啊啊啊"),
+                  ("waited 4ever", "took ages to get seen, only 1 counter open")),
+    "rude": (("小哥说话好冲，问一句怼一句", "问个事还被翻白眼", "她一直低头刷手机，喊了两遍才理我"),
+             ("Not the friendliest staff I've met.", "She sighed every time I asked something")),
+    "unresolved": (("说了半天还是没弄明白怎么回事", "让我回去等电话，到现在也没人打来", "跑了三趟了，每次说法都不一样"),
+                   ("Still not fixed after 2 visits", "They had no clue what my bill was about")),
+    "stockout": (("想要的颜色断货了，要等两周", "官网有货店里没有，无语"),
+                 ("they didnt have my colour, again", "Sold out of the one I wanted")),
+    "crowded": (("里头闷得慌，空调像没开", "人挤人，小孩哭个不停"),
+                ("Packed and way too hot inside",)),
+    "slow_service": (("一个业务弄了四十分钟，柜员一直在打电话问人", "系统卡了好几次，重新填了两遍表"),
+                     ("The system kept crashing, had to fill the form twice",)),
+    "generic_negative": (("差评", "不咋地", "体验极差，下次不来了"), ("meh. not great", "Terrible, never again")),
+    "wait_but_done": (("排了半小时，不过小姐姐很耐心", "等是等得久，事情总算办好了"),
+                      ("Long-ish wait but sorted in the end", "queue was slow, staff were nice tho")),
+    "partly": (("办是办了，就是还要再跑一趟补材料", "态度还行，问题没完全解决"),
+               ("Half sorted, need to come back with more ID",)),
+    "generic_mixed": (("一般般吧", "还凑合", "没啥特别的"), ("ok I guess", "so-so")),
+    "farewell": (("走的时候还跟我说慢走，挺暖的", "临走还提醒我看短信，贴心"),
+                 ("Said goodbye with a smile, nice touch",)),
+    "kind": (("小姐姐人美心善，超耐心", "态度好到没话说", "对我爸特别有耐心，感动"),
+             ("staff v helpful tbh", "really kind, explained twice without rolling her eyes")),
+    "expert_data": (("流量怎么算终于搞明白了", "教我设置了家里的wifi，学到了"),
+                    ("Finally understand my data plan, cheers",)),
+    "expert_phone": (("导购没乱推销，挑了个性价比高的", "帮我把旧手机数据都导过来了，专业"),
+                     ("Honest advice, didn't push the pricey one",)),
+    "expert_fix": (("师傅三两下就修好了", "一次就办妥，没让我来回跑"),
+                   ("Problem sorted in five minutes",)),
+    "deal": (("换了个新套餐，每个月省二十块", "送了两百话费，血赚"),
+             ("Saved me 20 a month on the new plan", "Free SIM and a discount on the handset")),
+    "fast": (("没怎么排队，几分钟就好了", "不慢，十分钟搞定", "yyds，办得飞快"),
+             ("In and out in ten minutes", "No wait at all today")),
+    "pleasant_hall": (("厅里挺干净的，还有地方充电", "坐着等挺舒服的"),
+                      ("Nice and quiet, comfy seats",)),
+    "kind_despite_wait": (("人多等得久，但是柜员一直在道歉，态度没得说",),
+                          ("The wait wasn't great but the guy at the counter was lovely",)),
+    "generic_positive": (("不错不错", "好评", "满意，谢谢"), ("Thank you!", "10/10 would queue again")),
+}
+THEMES = {
+    name: Theme(theme.tone, theme.weight, theme.zh + _REAL_LANGUAGE[name][0], theme.en + _REAL_LANGUAGE[name][1])
+    for name, theme in THEMES.items()
+}
+
 _P = {code: i for i, code in enumerate(PURPOSE_CODES)}
 
 

@@ -17,4 +17,5 @@ def comment_columns() -> dict:
         "exit_score": st.column_config.NumberColumn(t("hall.exit.col.score"), format="%d", width=80),
         "purpose": st.column_config.TextColumn(t("hall.exit.col.purpose"), width=120),
         "exit_comment": st.column_config.TextColumn(t("hall.exit.col.comment"), width="large"),
+        "evidence": st.column_config.TextColumn(t("hall.exit.col.evidence"), width="medium"),
     }

@@ -127,7 +127,7 @@ class Database:
             self._con.close()
             raise
         self._write_lock = threading.Lock()
-        self._rollups_behind: tuple[int, list] | None = None  # (data version, rollups.behind)
+        self._rollups_behind: list | None = None  # rollups.behind, until the next commit
 
     def close(self) -> None:
         self._con.close()
@@ -173,18 +173,18 @@ class Database:
 
     def rollups_behind(self) -> list[tuple[str, str, int, int]]:
         """The rollups that don't add up to their source (peakend.rollups.behind), asked
-        once per data version: while any does, every query reads the visits."""
+        once and again after each commit (only this process writes the file while it has
+        it open): while any does, every query reads the visits."""
         from peakend import rollups
 
-        version = self.data_version()
         known = self._rollups_behind
-        if known is None or known[0] != version:
+        if known is None:
             cur = self.cursor()
             try:
-                known = self._rollups_behind = (version, rollups.behind(cur))
+                known = self._rollups_behind = rollups.behind(cur)
             finally:
                 cur.close()
-        return known[1]
+        return known
 
     def answering_query(
         self, name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any]
@@ -224,6 +224,7 @@ class Database:
                     "where key = 'data_version'"
                 )
                 cur.execute("commit")
+                self._rollups_behind = None  # ask again after this write
             except BaseException:
                 cur.execute("rollback")
                 raise

@@ -68,10 +68,6 @@ class RollupMismatch(WriteCheckError):
         )
 
 
-def _touched_exists(cur: duckdb.DuckDBPyConnection) -> bool:
-    return rollups._tracking(cur)
-
-
 # -- comparing ------------------------------------------------------------------------------
 def compare(cur: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...], values: list[str],
             stored_sql: str, expected_sql: str, params: Any = None) -> TableReport:
@@ -132,7 +128,7 @@ def _wait_totals_sql(wait_rows: str) -> str:
 def verify_touched(cur: duckdb.DuckDBPyConnection) -> list[TableReport]:
     """Check the rollup rows this transaction touched; raise RollupMismatch on any
     difference. Leaves no trace (the marks are dropped either way)."""
-    if not _touched_exists(cur):
+    if not rollups._tracking(cur):
         return []
     try:
         reports = _verify_touched(cur)

@@ -18,10 +18,9 @@ import numpy as np
 import pandas as pd
 
 from peakend.filters import VisitFilter
+from peakend.metric_frame import metrics_over
+from peakend.metrics import PARTS
 from peakend.scope import Scope
-
-PEAK_MOMENTS = ("counter_result", "data_experience", "phone_purchase")
-
 
 class Frames:
     """Everything a pandas dashboard keeps in memory after its cached load."""
@@ -35,6 +34,10 @@ class Frames:
             self.purposes = con.execute("select * from purposes").df()
             self.loads = con.execute("select * from loads").df()
             self.saved_views = con.execute("select * from saved_views").df()
+            sl_rule, sl_short_s = con.execute(
+                "select coalesce(max(value) filter (where key = 'service_level_rule'), 'after_target'), "
+                "coalesce(max(try_cast(value as double)) filter (where key = 'service_level_short_abandon_s'), 0) "
+                "from meta").fetchone()
         finally:
             con.close()
         default = targets[targets["hall_id"] == "*"].iloc[0]
@@ -43,12 +46,14 @@ class Frames:
         for col in ("wait_target_min", "service_level_target", "max_abandonment", "peak_target", "exit_target"):
             halls[col] = own[col].reindex(halls.index).fillna(default[col])
         halls["wait_target_s"] = halls["wait_target_min"] * 60
+        halls["sl_rule"], halls["sl_short_abandon_s"] = sl_rule, sl_short_s  # the definition in force
         self.network_targets = default
         self.targets = targets
         self.halls = halls.reset_index()
         moment = dict(zip(self.purposes["purpose"], self.purposes["peak_moment"]))
         df = visits.merge(
-            self.halls[["hall_id", "hall_name", "region", "city", "hall_type", "wait_target_s",
+            self.halls[["hall_id", "hall_name", "region", "city", "hall_type", "wait_target_s", "sl_rule",
+                        "sl_short_abandon_s",
                         "service_level_target", "max_abandonment", "peak_target", "exit_target"]],
             on="hall_id", how="inner",
         )
@@ -123,61 +128,12 @@ def _dimension(df: pd.DataFrame, dim: str | None) -> pd.Series:
     return df[col].astype(object)
 
 
-def _share(score: pd.Series, cond: pd.Series) -> pd.Series:
-    return cond.astype(float).where(score.notna())
-
-
 def metrics_by_group(fr, f, scope, group_1=None, group_2=None):
+    """metrics_by_group from the metric definitions' pandas side (peakend.metric_frame)."""
     df = filtered(fr, f, scope)
     if df.empty:
         return pd.DataFrame()
-    wait, queue, ab = df["wait_s"], df["queue_s"], df["abandoned"]
-    called = ~ab & wait.notna()
-    target = df["wait_target_s"]
-    peak, exit_, overall = df["peak_score"].astype(float), df["exit_score"].astype(float), df["overall_score"].astype(float)
-    cols = {
-        "g1": _dimension(df, group_1), "g2": _dimension(df, group_2),
-        "served": (~ab & df["called_at"].notna()), "ab": ab, "wait": wait,
-        "sl_num": called & (wait <= target), "sl_den": called | (ab & (queue > target)),
-        "service": df["service_s"], "peak": peak, "exit": exit_,
-        "peak_sat": _share(peak, peak >= 4), "peak_unh": _share(peak, peak <= 2),
-        "exit_sat": _share(exit_, exit_ >= 4), "exit_unh": _share(exit_, exit_ <= 2),
-        "pe": df["peak_end"], "overall": overall,
-        "promo": (overall >= 9), "detr": (overall <= 6),
-    }
-    for m in PEAK_MOMENTS:
-        cols[f"peak_{m}"] = peak.where(df["peak_moment"] == m)
-    w = pd.DataFrame(cols)
-    g = w.groupby(["g1", "g2"], dropna=False, sort=False)
-    out = pd.DataFrame({
-        "visits": g.size(),
-        "served_visits": g["served"].sum(),
-        "abandoned_visits": g["ab"].sum(),
-        "wait_n": g["wait"].count(),
-        "wait_median_min": g["wait"].median() / 60,
-        "wait_p90_min": g["wait"].quantile(0.9) / 60,
-        "service_level": g["sl_num"].sum() / g["sl_den"].sum().replace(0, np.nan),
-        "abandonment_rate": g["ab"].mean(),
-        "service_mean_min": g["service"].mean() / 60,
-        "peak_n": g["peak"].count(),
-        "peak_mean": g["peak"].mean(),
-    })
-    for m in PEAK_MOMENTS:
-        out[f"peak_{m}_n"] = g[f"peak_{m}"].count()
-        out[f"peak_{m}_mean"] = g[f"peak_{m}"].mean()
-    out["peak_satisfied_share"] = g["peak_sat"].mean()
-    out["peak_unhappy_share"] = g["peak_unh"].mean()
-    out["exit_n"] = g["exit"].count()
-    out["exit_mean"] = g["exit"].mean()
-    out["exit_satisfied_share"] = g["exit_sat"].mean()
-    out["exit_unhappy_share"] = g["exit_unh"].mean()
-    out["peak_end_n"] = g["pe"].count()
-    out["peak_end_index"] = g["pe"].mean()
-    n = g["overall"].count()
-    out["overall_n"] = n
-    out["nps"] = 100.0 * (g["promo"].sum() - g["detr"].sum()) / n.replace(0, np.nan)
-    out = out.reset_index().rename(columns={"g1": "group_1", "g2": "group_2"})
-    return out.sort_values(["group_1", "group_2"], na_position="first").reset_index(drop=True)
+    return metrics_over(df, _dimension(df, group_1), _dimension(df, group_2))
 
 
 def dataset_summary(fr, f, scope):
@@ -225,9 +181,7 @@ def hall_wait_distribution(fr, f, scope, band_min, cap_min):
 def hall_arrivals_by_hour(fr, f, scope):
     df = filtered(fr, f, scope)
     days = len(df[["hall_id", "visit_date"]].drop_duplicates())
-    called = ~df["abandoned"] & df["wait_s"].notna()
-    w = df.assign(sl_num=called & (df["wait_s"] <= df["wait_target_s"]),
-                  sl_den=called | (df["abandoned"] & (df["queue_s"] > df["wait_target_s"])))
+    w = df.assign(sl_num=PARTS["sl_within"].per_visit(df), sl_den=PARTS["sl_counted"].per_visit(df))
     g = w.groupby("arrival_hour")
     arrivals = pd.DataFrame({"arrivals": g.size(), "wait_n": g["wait_s"].count(),
                              "wait_median_min": g["wait_s"].median() / 60,

@@ -126,12 +126,10 @@ else:
 
 with st.expander(t("hall.all_numbers")):
     with st.container(key=f"{TILES_KEY}_more"):
-        for column, key in zip(st.columns(3), hall.MORE_TILES[:3]):
-            with column:
-                metric_card(key, current, previous, this_hall)
-        for column, key in zip(st.columns(3), hall.MORE_TILES[3:]):
-            with column:
-                metric_card(key, current, previous, this_hall)
+        for row in range(0, len(hall.MORE_TILES), 3):
+            for column, key in zip(st.columns(3), hall.MORE_TILES[row:row + 3]):
+                with column:
+                    metric_card(key, current, previous, this_hall)
 st.caption(t("hall.cards_note", min_n=formatting.number(MIN_RATINGS_DEFAULT)))
 
 # --- queue ------------------------------------------------------------------------------------

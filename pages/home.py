@@ -5,6 +5,7 @@ import streamlit as st
 from peakend import formatting
 from peakend.filters import VisitFilter, period_preset
 from peakend.i18n import t
+from peakend.metrics import METRICS, shown_on
 from peakend.ui.attention import needs_attention_section
 from peakend.ui.cards import metric_card
 from peakend.ui.data import ask, fetch, run
@@ -44,11 +45,9 @@ st.subheader(
     t("home.headline", first=formatting.day(date_from), last=formatting.day(date_to))
 )
 st.caption(t("home.headline_note"))
-for row_keys in (
-    ("visits", "wait_median_min", "wait_p90_min", "service_level", "abandonment_rate"),
-    ("peak_counter_result_mean", "peak_data_experience_mean", "peak_phone_purchase_mean",
-     "exit_mean", "peak_end_index", "nps"),
-):
+home_cards = shown_on("home")
+# the queue on one row, the ratings on the next
+for row_keys in ([k for k in home_cards if not METRICS[k].rating], [k for k in home_cards if METRICS[k].rating]):
     for column, key in zip(st.columns(len(row_keys)), row_keys):
         with column:
             metric_card(key, current, previous, targets)

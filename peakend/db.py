@@ -6,6 +6,7 @@ No Streamlit here: the CLI, the loader, the benchmarks and the pages all use thi
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
@@ -17,6 +18,7 @@ from typing import Any, Iterator
 import duckdb
 import pandas as pd
 
+from peakend import metric_sql
 from peakend.filters import VisitFilter
 from peakend.schema import ensure_schema
 from peakend.scope import EVERYTHING, Scope
@@ -24,6 +26,21 @@ from peakend.scope import EVERYTHING, Scope
 QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _LEADING_COMMENTS = re.compile(r"^(\s*--[^\n]*\n|\s+)*")
+
+
+@dataclasses.dataclass(frozen=True)
+class Explanation:
+    asked: str  # the named query the caller asked for
+    query: str  # the one that answers
+    why: str
+    grain: str | None  # of a metric query (peakend/metric_sql.py GRAINS)
+    filters: tuple[str, ...]  # the filter lines its SQL keeps
+    sql: str
+
+    def __str__(self) -> str:
+        shown = ", ".join(self.filters) or "none"
+        grain = f" at the {self.grain} grain" if self.grain else ""
+        return f"{self.asked} -> {self.query}{grain}: {self.why}; filters in the SQL: {shown}"
 
 
 class QueryError(RuntimeError):
@@ -65,6 +82,13 @@ def _query_text(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def named_queries() -> list[str]:
+    """Every named query: the files of queries/ and the metric queries written from the
+    metric definitions (peakend/metric_sql.py)."""
+    files = [p.stem for p in QUERY_DIR.glob("*.sql") if not p.stem.startswith("_")]
+    return sorted(files + list(metric_sql.QUERIES))
+
+
 @functools.cache
 def _fragment_names() -> tuple[str, ...]:
     return tuple(sorted(p.stem[1:] for p in QUERY_DIR.glob("_*.sql")))
@@ -80,27 +104,95 @@ def _fragments_used(sql: str, seen: list[str]) -> list[str]:
     return seen
 
 
-@functools.cache
-def compile_query(name: str) -> str:
-    """The full SQL of a named query: the shared fragments it uses become leading CTEs.
+FILTER_FIELDS = frozenset(f.name for f in dataclasses.fields(VisitFilter))
+# A filter line of a query: `and ($name is null or ...)`, one per line. It is left out of the
+# SQL when the call doesn't set that filter, so DuckDB plans only the predicates in use.
+_FILTER_LINE = re.compile(r"^\s*and \(\$([a-z_]+) is null or .*\)\s*(--.*)?$")
+_METRIC_CALL = re.compile(r"\{\{\s*(metric|part)\('([a-z0-9_]+)'\)\s*\}\}")
+
+
+def filters_in_use(filters: VisitFilter | None) -> frozenset[str]:
+    if filters is None:
+        return frozenset()
+    return frozenset(f for f in FILTER_FIELDS if getattr(filters, f) is not None)
+
+
+def _keep_filters(sql: str, used: frozenset[str] | None) -> str:
+    if used is None:
+        return sql
+    lines = []
+    for line in sql.splitlines():
+        m = _FILTER_LINE.match(line)
+        if m and m.group(1) in FILTER_FIELDS and m.group(1) not in used:
+            continue
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _metric_calls(sql: str) -> str:
+    """{{ metric('name') }} and {{ part('name') }} in a named query: that metric or part over
+    the query's visits, as peakend/metrics.py defines it once."""
+    def write(m: re.Match) -> str:
+        if m.group(1) == "metric":
+            return metric_sql.metric_over_visits(m.group(2))
+        return metric_sql.part_over_visits(metric_sql.PARTS[m.group(2)])
+    return _METRIC_CALL.sub(write, sql)
+
+
+def _body(name: str, groups: tuple[str | None, str | None]) -> str:
+    if name in metric_sql.QUERIES:
+        return metric_sql.compose(metric_sql.QUERIES[name], groups)
+    return _metric_calls(_query_text(name))
+
+
+@functools.lru_cache(maxsize=4096)
+def compile_query(name: str, used: frozenset[str] | None = None,
+                  groups: tuple[str | None, str | None] = (None, None)) -> str:
+    """The full SQL of a named query: the shared fragments it uses become leading CTEs, and
+    of the filter lines only those of the filters in `used` stay (None: every one).
 
     Fragments are structure, not values; every value still reaches DuckDB as a bound
     parameter.
     """
-    body = _query_text(name)
+    body = _body(name, groups)
     frags = _fragments_used(body, [])
     if not frags:
-        return body
-    ctes = ",\n".join(f"{f} as (\n{_query_text('_' + f)}\n)" for f in frags)
+        return _keep_filters(body, used)
+    ctes = ",\n".join(f"{f} as (\n{_metric_calls(_query_text('_' + f))}\n)" for f in frags)
     head = _LEADING_COMMENTS.match(body).end()
     rest = body[head:]
     if re.match(r"with\s", rest, re.IGNORECASE):
-        return f"{body[:head]}with {ctes},\n{rest[4:].lstrip()}"
-    return f"{body[:head]}with {ctes}\n{rest}"
+        sql = f"{body[:head]}with {ctes},\n{rest[4:].lstrip()}"
+    else:
+        sql = f"{body[:head]}with {ctes}\n{rest}"
+    return _keep_filters(sql, used)
 
 
-def query_parameters(name: str) -> set[str]:
-    return set(_PARAM.findall(compile_query(name)))
+def sql_parameters(name: str, used: frozenset[str] | None = None,
+                   groups: tuple[str | None, str | None] = (None, None)) -> set[str]:
+    """The $parameters the SQL binds."""
+    return set(_PARAM.findall(compile_query(name, used, groups)))
+
+
+def query_parameters(name: str, used: frozenset[str] | None = None,
+                     groups: tuple[str | None, str | None] = (None, None)) -> set[str]:
+    """The parameters a call of the named query takes: those its SQL binds, and for a
+    metric query its grouping (written into the SQL, from a closed list)."""
+    grouping = {"group_1", "group_2"} if name in metric_sql.QUERIES else set()
+    return sql_parameters(name, used, groups) | grouping
+
+
+def groups_of(name: str, params: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The grouping a metric query is written for (it is part of its SQL, not a value)."""
+    if name not in metric_sql.QUERIES:
+        return (None, None)
+    missing = [k for k in ("group_1", "group_2") if k not in params]
+    if missing:
+        raise QueryError(f"query {name!r} needs parameters {missing} (a dimension, or None for all visits)")
+    groups = (params["group_1"], params["group_2"])
+    if not metric_sql.can_group(name, groups):
+        raise QueryError(f"query {name!r} can't group by {groups}: a dimension of {metric_sql.dimensions(name)} or None")
+    return groups
 
 
 # DuckDB takes 80% of the machine's memory and every core by default. The app shares its
@@ -123,11 +215,31 @@ class Database:
         self._con = duckdb.connect(self.path, read_only=read_only, config=settings_from_env())
         try:
             ensure_schema(self._con, read_only=read_only)
+            if not read_only:
+                self._follow_parts()
         except Exception:
             self._con.close()
             raise
         self._write_lock = threading.Lock()
         self._rollups_behind: list | None = None  # rollups.behind, until the next commit
+
+    def _follow_parts(self) -> None:
+        """A metric part added since the file was written: its rollups, rebuilt once."""
+        from peakend import rollups
+
+        cur = self.cursor()
+        try:
+            if rollups.columns_current(cur):
+                return
+            cur.execute("begin transaction")
+            try:
+                rollups.follow_parts(cur)
+                cur.execute("commit")
+            except BaseException:
+                cur.execute("rollback")
+                raise
+        finally:
+            cur.close()
 
     def close(self) -> None:
         self._con.close()
@@ -145,8 +257,9 @@ class Database:
     ) -> pd.DataFrame:
         """Run queries/NAME.sql with the filter, the scope and extra parameters bound."""
         name, filters = self.answering(name, filters, scope, params)
-        sql = compile_query(name)
-        values = bind_values(name, filters, scope, params)
+        used, groups = filters_in_use(filters), groups_of(name, params)
+        sql = compile_query(name, used, groups)
+        values = bind_values(name, filters, scope, params, used, groups)
         cur = self.cursor()
         try:
             answer = cur.execute(sql, values).df()
@@ -160,16 +273,32 @@ class Database:
         """The named query that answers, with the filter it runs with: a rollup twin or a
         narrower period (peakend/rollups.py) when that gives the same rows from less data,
         else `name` and `filters` themselves."""
+        query, filters, _why = self.route(name, filters, scope, params)
+        return query, filters
+
+    def route(
+        self, name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any]
+    ) -> tuple[str, VisitFilter | None, str]:
+        """(the named query that answers, its filter, why that one)."""
         from peakend import rollups
 
         if name not in rollups.ROUTES:
-            return name, filters
+            return name, filters, "no rollup answers it: the visits"
         current = not self.rollups_behind()
         cur = self.cursor()
         try:
-            return rollups.plan(cur, name, filters, scope.as_param(), params, current) or (name, filters)
+            return rollups.plan(cur, name, filters, scope.as_param(), params, current)
         finally:
             cur.close()
+
+    def explain(self, name: str, filters: VisitFilter | None = None, scope: Scope = EVERYTHING,
+                **params: Any) -> "Explanation":
+        """Which query answers this call and why, the filters its SQL carries and the SQL
+        itself: what a page's debug expander shows."""
+        query, routed, why = self.route(name, filters, scope, params)
+        used, groups = filters_in_use(routed), groups_of(query, params)
+        grain = metric_sql.QUERIES.get(query)
+        return Explanation(name, query, why, grain, tuple(sorted(used)), compile_query(query, used, groups))
 
     def rollups_behind(self) -> list[tuple[str, str, int, int]]:
         """The rollups that don't add up to their source (peakend.rollups.behind), asked
@@ -233,7 +362,8 @@ class Database:
 
 
 def bind_values(
-    name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any]
+    name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any],
+    used: frozenset[str] | None = None, groups: tuple[str | None, str | None] = (None, None),
 ) -> dict[str, Any]:
     """The values for exactly the parameters the query uses. The scope always comes from
     the caller's `scope`, never from `params`, so no widget value can widen it."""
@@ -243,8 +373,7 @@ def bind_values(
     available.update((filters or VisitFilter()).as_params())
     available.update(params)
     available["scope_halls"] = scope.as_param()
-    needed = query_parameters(name)
-    missing = needed - available.keys()
+    missing = query_parameters(name, used, groups) - available.keys()
     if missing:
         raise QueryError(f"query {name!r} needs parameters {sorted(missing)}")
-    return {k: available[k] for k in needed}
+    return {k: available[k] for k in sql_parameters(name, used, groups)}

@@ -10,6 +10,7 @@ from datetime import date
 import pandas as pd
 
 from peakend import formatting
+from peakend.metrics import shown_on
 from peakend.filters import VisitFilter
 from peakend.i18n import get_language, t
 
@@ -190,9 +191,8 @@ def comment_feed(comments: pd.DataFrame) -> pd.DataFrame:
 
 # The five tiles the page opens on (two to a row on a phone); the other cards sit in
 # "All numbers" below the worst hour. Queue, how the visit ended, and the peak-end index.
-HEADLINE_TILES = ("visits", "wait_median_min", "abandonment_rate", "exit_mean", "peak_end_index")
-MORE_TILES = ("wait_p90_min", "service_level", "peak_counter_result_mean", "peak_data_experience_mean",
-              "peak_phone_purchase_mean", "nps")
+HEADLINE_TILES = shown_on("hall_headline")
+MORE_TILES = shown_on("hall_more")
 WORST_HOUR_COMMENTS = 5
 
 

@@ -23,22 +23,10 @@ import pandas as pd
 from peakend import safe_text
 from peakend.filters import VisitFilter
 from peakend.i18n import t
-from peakend.metrics import METRICS, Metric, target_status
+from peakend.metrics import METRICS, Metric, shown_on, target_status
 
-# The league table's metrics, in the order of the issue: queue, peaks, exit.
-LEAGUE_METRICS = (
-    "visits",
-    "wait_median_min",
-    "wait_p90_min",
-    "service_level",
-    "abandonment_rate",
-    "peak_counter_result_mean",
-    "peak_data_experience_mean",
-    "peak_phone_purchase_mean",
-    "exit_mean",
-    "peak_end_index",
-    "nps",
-)
+# The league table's metrics, in the order of METRICS: queue, peaks, exit.
+LEAGUE_METRICS = shown_on("league")
 
 # Prior weight m of the shrunken mean, in ratings: a hall's own mean counts as much as its
 # region's once it has m ratings. 30 is the house's minimum for a mean to be shown at all

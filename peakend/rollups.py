@@ -54,31 +54,16 @@ from typing import Any
 
 import duckdb
 
+from peakend.metric_sql import part_over_visits
+from peakend.metrics import PARTS
+
+# visit_rollup: the key, then every part of peakend/metrics.py as an exact integer (a new
+# part is a new column: peakend/schema.py rebuilds the rollups when the columns differ).
 VISIT_ROLLUP_COLUMNS = {
     "hall_id": "varchar not null",
     "day": "date not null",
     "purpose": "varchar not null",
-    "visits": "bigint not null",
-    "served_visits": "bigint not null",
-    "abandoned_visits": "bigint not null",
-    "wait_n": "bigint not null",
-    "sl_within": "bigint not null",  # called within the hall's wait target (macro sl_met)
-    "sl_counted": "bigint not null",  # the visits the service-level definition counts (sl_counted)
-    "service_n": "bigint not null",
-    "service_us": "bigint not null",  # sum of service times, microseconds
-    "peak_n": "bigint not null",
-    "peak_sum": "bigint not null",
-    "peak_satisfied": "bigint not null",
-    "peak_unhappy": "bigint not null",
-    "exit_n": "bigint not null",
-    "exit_sum": "bigint not null",
-    "exit_satisfied": "bigint not null",
-    "exit_unhappy": "bigint not null",
-    "peak_end_n": "bigint not null",
-    "peak_end_sum2": "bigint not null",  # sum of (peak + exit): the index is this / 2n
-    "overall_n": "bigint not null",
-    "promoters": "bigint not null",
-    "detractors": "bigint not null",
+    **{part: "bigint not null" for part in PARTS},
 }
 VISIT_KEY = ("hall_id", "day", "purpose")
 VALUE_ROLLUP_COLUMNS = {
@@ -115,6 +100,31 @@ ROLLUP_FILTERS = {"date_from", "date_to", "regions", "cities", "purposes", "peak
 def _ddl(name: str, columns: dict[str, str]) -> str:
     cols = ",\n  ".join(f"{c} {t}" for c, t in columns.items())
     return f"create table if not exists {name} (\n  {cols})"
+
+
+def stored_columns(cur: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [r[0] for r in cur.execute(
+        "select column_name from duckdb_columns() where table_name = ? and schema_name = 'main' "
+        "and not internal order by column_index", [table]).fetchall()]
+
+
+def columns_current(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Whether visit_rollup and city_rollup keep exactly the parts peakend/metrics.py
+    defines (a part added or taken away since the file was written: they don't)."""
+    return (stored_columns(cur, "visit_rollup") == list(VISIT_ROLLUP_COLUMNS)
+            and stored_columns(cur, "city_rollup") == list(CITY_ROLLUP_COLUMNS))
+
+
+def follow_parts(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Make the rollups keep the parts defined now, rebuilding them from the visits when a
+    part was added or taken away. True when they were rebuilt."""
+    if columns_current(cur):
+        return False
+    for table in ("visit_rollup", "city_rollup"):
+        cur.execute(f"drop table if exists {table}")
+    create_tables(cur)
+    rebuild(cur)
+    return True
 
 
 def create_tables(cur: duckdb.DuckDBPyConnection) -> None:
@@ -182,6 +192,10 @@ def hall_targets_sql() -> str:
     return compile_query("_hall_targets")
 
 
+# every part over one hall-day-purpose of visits, with the hall's targets (the service level)
+_PART_SUMS = ",\n            ".join(f"{part_over_visits(p)} as {name}" for name, p in PARTS.items())
+
+
 def _visit_rows_sql(source: str) -> str:
     """visit_rollup rows of the visits in `source` (a table or subquery with visit columns)."""
     return f"""
@@ -189,28 +203,7 @@ def _visit_rows_sql(source: str) -> str:
             v.hall_id,
             cast(v.arrived_at as date) as day,
             v.purpose,
-            count(*) as visits,
-            count(*) filter (where not v.abandoned and v.called_at is not null) as served_visits,
-            count(*) filter (where v.abandoned) as abandoned_visits,
-            count(v.wait_s) as wait_n,
-            count(*) filter (where sl_met(v.wait_s, v.abandoned, t.wait_target_s)) as sl_within,
-            count(*) filter (where sl_counted(v.wait_s, v.queue_s, v.abandoned, t.wait_target_s,
-                                              t.sl_rule, t.sl_short_abandon_s)) as sl_counted,
-            count(v.service_s) as service_n,
-            coalesce(sum(round(v.service_s * 1000000)::bigint), 0) as service_us,
-            count(v.peak_score) as peak_n,
-            coalesce(sum(v.peak_score), 0) as peak_sum,
-            count(*) filter (where v.peak_score >= 4) as peak_satisfied,
-            count(*) filter (where v.peak_score <= 2) as peak_unhappy,
-            count(v.exit_score) as exit_n,
-            coalesce(sum(v.exit_score), 0) as exit_sum,
-            count(*) filter (where v.exit_score >= 4) as exit_satisfied,
-            count(*) filter (where v.exit_score <= 2) as exit_unhappy,
-            count(v.peak_score + v.exit_score) as peak_end_n,
-            coalesce(sum(v.peak_score + v.exit_score), 0) as peak_end_sum2,
-            count(v.overall_score) as overall_n,
-            count(*) filter (where v.overall_score >= 9) as promoters,
-            count(*) filter (where v.overall_score <= 6) as detractors,
+            {_PART_SUMS},
         from {source} as v
         left join (
             {hall_targets_sql()}
@@ -404,9 +397,8 @@ def refresh_service_level(cur: duckdb.DuckDBPyConnection, hall_ids: list[str] | 
         f"""update visit_rollup as r set sl_within = s.sl_within, sl_counted = s.sl_counted
             from (
                 select v.hall_id, cast(v.arrived_at as date) as day, v.purpose,
-                    count(*) filter (where sl_met(v.wait_s, v.abandoned, t.wait_target_s)) as sl_within,
-                    count(*) filter (where sl_counted(v.wait_s, v.queue_s, v.abandoned, t.wait_target_s,
-                                                      t.sl_rule, t.sl_short_abandon_s)) as sl_counted,
+                    {part_over_visits(PARTS["sl_within"])} as sl_within,
+                    {part_over_visits(PARTS["sl_counted"])} as sl_counted,
                 from visits as v
                 left join ({hall_targets_sql()}) as t on t.hall_id = v.hall_id
                 {where}
@@ -470,20 +462,28 @@ PERIOD_FILTERS = {"date_from", "date_to", "weekdays"}
 
 
 def _metrics(cur, filters, scope_halls, params):
-    if not _used(filters) <= ROLLUP_FILTERS or not _groups_kept(params, HALL_DIMENSIONS):
-        return None
+    kept = _used(filters) - ROLLUP_FILTERS
+    if kept:
+        return None, f"filtered by {', '.join(sorted(kept))}, which the rollups don't keep"
+    if not _groups_kept(params, HALL_DIMENSIONS):
+        return None, "grouped by a dimension the rollups don't keep"
     if scope_halls is None and _used(filters) <= PERIOD_FILTERS and _groups_kept(params, PERIOD_DIMENSIONS):
-        return "metrics_by_group_network", filters
+        return ("metrics_by_group_network", filters,
+                "the whole network by period: network_wait_rollup and city_rollup")
     if _groups_kept(params, ROLLUP_DIMENSIONS) and scope_is_whole_cities(cur, scope_halls):
-        return "metrics_by_group_rollup", filters
+        return ("metrics_by_group_rollup", filters,
+                "whole cities: city_rollup and the wait histogram per city")
     # per hall, or a scope that splits a city: the percentiles need those halls' own waits,
     # the sums still come rolled up
-    return "metrics_by_group_sums", filters
+    return ("metrics_by_group_sums", filters,
+            "per hall or part of a city: sums from visit_rollup, wait percentiles from the visits")
 
 
 def _unfiltered(twin_name):
     def plan_(cur, filters, scope_halls, params):
-        return (twin_name, filters) if not _used(filters) else None
+        if _used(filters):
+            return None, "filtered: the rollup twin holds unfiltered totals only"
+        return twin_name, filters, "unfiltered: its rollup twin"
     return plan_
 
 
@@ -492,10 +492,10 @@ def _explore_visits(cur, filters, scope_halls, params):
     visits (counted in visit_rollup under the same filter, drill and scope) can be on the
     page, so the period starts at the first of those days."""
     if params.get("limit") is None or not _used(filters) <= HALL_FILTERS:
-        return None
+        return None, "not one page, or filtered by what visit_rollup doesn't keep"
     for k in ("drill_by_1", "drill_by_2"):
         if params.get(k) is not None and params[k] not in HALL_DIMENSIONS:
-            return None
+            return None, "drilled by what visit_rollup doesn't keep"
     from peakend.db import bind_values, compile_query
     from peakend.filters import VisitFilter
     from peakend.scope import Scope
@@ -506,17 +506,19 @@ def _explore_visits(cur, filters, scope_halls, params):
     name = "explore_visits_first_day"
     first = cur.execute(compile_query(name), bind_values(name, filters, scope, values)).fetchone()[0]
     if first is None:
-        return None  # fewer visits than the page needs: the whole period it is
+        return None, "fewer visits than the page needs: the whole period"
     filters = filters or VisitFilter()
     if filters.date_from is not None and filters.date_from >= first:
-        return None
-    return "explore_visits", filters.replace(date_from=first)
+        return None, "the period is already as short as the page needs"
+    return "explore_visits", filters.replace(date_from=first), f"the page's visits lie on or after {first}"
 
 
-# named query -> plan(cursor, filters, scope hall ids, params): (query, filters) or None
+# named query -> plan(cursor, filters, scope hall ids, params): (query, filters, why), or
+# (None, why not) when the original query over the visits should answer
 ROUTES = {
     "metrics_by_group": _metrics,
-    "dataset_summary": lambda cur, filters, scope_halls, params: ("dataset_summary_rollup", filters),
+    "dataset_summary": lambda cur, filters, scope_halls, params: (
+        "dataset_summary_rollup", filters, "hall_rollup holds every hall's visits and days"),
     "data_purposes": _unfiltered("data_purposes_rollup"),
     "explore_filter_options": _unfiltered("explore_filter_options_rollup"),
     "explore_visits": _explore_visits,
@@ -524,14 +526,21 @@ ROUTES = {
 
 
 def plan(cur: duckdb.DuckDBPyConnection, name: str, filters, scope_halls: list[str] | None,
-         params: dict[str, Any], current: bool = True):
-    """(the named query that answers this call exactly, the filter it runs with), or None
-    when the original query over the visits should (always, when the rollups are not
+         params: dict[str, Any], current: bool = True) -> tuple[str, Any, str]:
+    """(the named query that answers this call exactly, the filter it runs with, why): a
+    rollup twin, or `name` itself over the visits (always, when the rollups are not
     `current`: see `behind`)."""
     route = ROUTES.get(name)
-    if route is None or not enabled() or not current:
-        return None
-    return route(cur, filters, scope_halls, params)
+    if route is None:
+        return name, filters, "no rollup answers it: the visits"
+    if not enabled():
+        return name, filters, "rollups switched off (PEAKEND_ROLLUPS=0): the visits"
+    if not current:
+        return name, filters, "the rollups don't add up to the visits (python -m peakend check): the visits"
+    answer = route(cur, filters, scope_halls, params)
+    if answer[0] is None:
+        return name, filters, f"{answer[1]}: the visits"
+    return answer
 
 
 # Each rollup's totals against what it is rolled up from: (rollup, what is counted, its
@@ -559,6 +568,9 @@ def behind(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, int]]:
     have). Empty when every one is current. The write path checks every write before it
     commits (peakend/rollup_check.py), so this finds only a file damaged or written by
     something else, or a bug; queries then read the visits instead."""
+    if not columns_current(cur):
+        # written before a part was added: read-only, so it can't be rebuilt here
+        return [("visit_rollup", "parts", len(stored_columns(cur, "visit_rollup")), len(VISIT_ROLLUP_COLUMNS))]
     return [(t, what, int(has), int(should)) for t, what, has, should in cur.execute(_TOTALS).fetchall()
             if has != should]
 

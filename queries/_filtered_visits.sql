@@ -20,7 +20,8 @@ select
 from visits as v
 join scoped_halls as h on h.hall_id = v.hall_id
 left join purposes as p on p.purpose = v.purpose
-where ($date_from is null or v.arrived_at >= $date_from::date)
+where true
+  and ($date_from is null or v.arrived_at >= $date_from::date)
   and ($date_to is null or v.arrived_at < $date_to::date + interval 1 day)
   and ($regions is null or list_contains($regions, h.region))
   and ($cities is null or list_contains($cities, h.city))

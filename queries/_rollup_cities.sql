@@ -6,7 +6,8 @@ select
 from city_rollup as r
 join (select distinct city, region from scoped_halls) as c on c.city = r.city
 left join purposes as p on p.purpose = r.purpose
-where ($date_from is null or r.day >= $date_from::date)
+where true
+  and ($date_from is null or r.day >= $date_from::date)
   and ($date_to is null or r.day <= $date_to::date)
   and ($regions is null or list_contains($regions, c.region))
   and ($cities is null or list_contains($cities, r.city))

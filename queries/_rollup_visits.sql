@@ -7,7 +7,8 @@ select
 from visit_rollup as r
 join scoped_halls as h on h.hall_id = r.hall_id
 left join purposes as p on p.purpose = r.purpose
-where ($date_from is null or r.day >= $date_from::date)
+where true
+  and ($date_from is null or r.day >= $date_from::date)
   and ($date_to is null or r.day <= $date_to::date)
   and ($regions is null or list_contains($regions, h.region))
   and ($cities is null or list_contains($cities, h.city))

@@ -7,10 +7,10 @@ with open_days as (
 arrivals as (
     select
         arrival_hour as hour,
-        count(*) as arrivals,
-        count(wait_s) as wait_n,
-        median(wait_s) / 60 as wait_median_min,
-        service_level(wait_s, queue_s, abandoned, wait_target_s, sl_rule, sl_short_abandon_s) as service_level,
+        {{ part('visits') }} as arrivals,
+        {{ part('wait_n') }} as wait_n,
+        {{ metric('wait_median_min') }} as wait_median_min,
+        {{ metric('service_level') }} as service_level,
     from filtered_visits
     group by all
 ),

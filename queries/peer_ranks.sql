@@ -5,20 +5,21 @@
 -- A metric ranked over fewer than $min_group halls has no rank.
 -- peakend/db.py (PEER_QUERIES) checks every answer's columns and halls on the server.
 with hall_numbers as (
+    -- the metrics as peakend/metrics.py defines them, over each hall's own visits
     select
-        v.hall_id,
-        count(*) as visits,
-        count(v.wait_s) as wait_n,
-        median(v.wait_s) / 60 as wait_median_min,
-        abandonment_rate(v.abandoned) as abandonment_rate,
-        count(visit_peak_end(v.peak_score, v.exit_score)) as peak_end_n,
-        avg(visit_peak_end(v.peak_score, v.exit_score)) as peak_end_index,
-        count(v.exit_score) as exit_n,
-        avg(v.exit_score) as exit_mean,
-    from visits as v
-    where ($date_from is null or v.arrived_at >= $date_from::date)
-      and ($date_to is null or v.arrived_at < $date_to::date + interval 1 day)
-    group by v.hall_id
+        hall_id,
+        {{ part('visits') }} as visits,
+        {{ part('wait_n') }} as wait_n,
+        {{ metric('wait_median_min') }} as wait_median_min,
+        {{ metric('abandonment_rate') }} as abandonment_rate,
+        {{ part('peak_end_n') }} as peak_end_n,
+        {{ metric('peak_end_index') }} as peak_end_index,
+        {{ part('exit_n') }} as exit_n,
+        {{ metric('exit_mean') }} as exit_mean,
+    from visits
+    where ($date_from is null or arrived_at >= $date_from::date)
+      and ($date_to is null or arrived_at < $date_to::date + interval 1 day)
+    group by hall_id
 ),
 
 -- a metric is ranked only where it rests on at least $min_n waits or ratings

@@ -21,7 +21,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from peakend.db import PEER_QUERIES, QUERY_DIR, Database, compile_query, query_parameters
+from peakend import metric_sql
+from peakend.db import PEER_QUERIES, Database, compile_query, named_queries, query_parameters
 from peakend.filters import VisitFilter
 from peakend.scope import EVERYTHING, Scope
 
@@ -80,11 +81,11 @@ COMBINATIONS = [
 
 
 def _named_queries() -> list[str]:
-    return sorted(p.stem for p in QUERY_DIR.glob("*.sql") if not p.stem.startswith("_"))
+    return named_queries()
 
 
 def _is_write(name: str) -> bool:
-    body = re.sub(r"^(\s*--[^\n]*\n|\s+)*", "", (QUERY_DIR / f"{name}.sql").read_text(encoding="utf-8"))
+    body = re.sub(r"^(\s*--[^\n]*\n|\s+)*", "", compile_query(name))
     return re.match(r"(insert|update|delete)\b", body, re.IGNORECASE) is not None
 
 
@@ -101,6 +102,8 @@ def _param_sets(name: str) -> list[dict]:
     for p in sorted(extra):
         sets += [{**base, p: value} for value in PARAM_SAMPLES[p][1:]]
     sets += [{**base, **combo} for combo in COMBINATIONS if combo.keys() <= extra]
+    if name in metric_sql.QUERIES:  # a rollup twin is asked only for groupings it keeps
+        sets = [p for p in sets if metric_sql.can_group(name, (p["group_1"], p["group_2"]))]
     return sets
 
 

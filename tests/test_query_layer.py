@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from peakend.db import QUERY_DIR, QueryError, compile_query
+from peakend.db import QueryError, compile_query, named_queries
 from peakend.scope import Scope
 
 # Queries that read no hall-level data: network configuration, and a user's own saved views
@@ -12,19 +12,15 @@ from peakend.scope import Scope
 UNSCOPED = {"network_targets", "purposes", "service_level_definition", "explore_save_view", "explore_saved_views", "explore_delete_view"}
 
 
-def _named_queries():
-    return sorted(p.stem for p in QUERY_DIR.glob("*.sql") if not p.stem.startswith("_"))
-
-
-@pytest.mark.parametrize("name", _named_queries())
-def test_every_query_is_scoped_and_documented(name):
-    text = (QUERY_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    assert text.startswith("-- one row"), f"{name}.sql must start by saying what one row is"
-    sql = compile_query(name)
-    if name not in UNSCOPED:
-        assert "$scope_halls" in sql, f"{name} does not apply the user's scope"
-    # No Python formatting placeholders: values are bound.
-    assert not re.search(r"\{[a-z_]+\}|%s|%\(", sql)
+def test_every_query_is_scoped_and_documented(subtests):
+    for name in named_queries():
+        with subtests.test(query=name):
+            sql = compile_query(name)
+            assert sql.startswith("-- one row"), f"{name} must start by saying what one row is"
+            if name not in UNSCOPED:
+                assert "$scope_halls" in sql, f"{name} does not apply the user's scope"
+            # No Python formatting placeholders: values are bound.
+            assert not re.search(r"\{[a-z_]+\}|%s|%\(", sql)
 
 
 def test_scope_cannot_be_passed_as_a_parameter(fixture_db):

@@ -363,15 +363,13 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, read_only: bool = False) -> in
     return SCHEMA_VERSION
 
 
-# Metric definitions from DESIGN.md, written once as SQL macros so that every named query
-# computes them the same way. They are (re)created on every open, so a fix here reaches
-# old databases too.
+# What one visit is, for the metrics of peakend/metrics.py (which are defined there, once):
+# SQL macros, (re)created on every open so that a fix here reaches old databases too.
 MACROS = [
-    # Service level: the share of visits called within the target, of the visits it
-    # counts. Which abandoned visits it counts is the definition a data admin chooses
-    # (SERVICE_LEVEL_RULES; `rule` and `short_s` come from queries/_service_level_setting.sql
-    # through hall_targets): the rollups count sl_met and sl_counted with these same
-    # macros, so raw visits and rollups can't disagree.
+    # Service level (metrics.py: sl_within / sl_counted): whether a visit was called within
+    # the target, and whether the service level counts it at all. Which abandoned visits it
+    # counts is the definition a data admin chooses (SERVICE_LEVEL_RULES; `rule` and
+    # `short_s` come from queries/_service_level_setting.sql through hall_targets).
     """create or replace macro sl_met(wait_s, abandoned, target_s) as
        not abandoned and wait_s is not null and wait_s <= target_s""",
     """create or replace macro sl_counted(wait_s, queue_s, abandoned, target_s, rule, short_s) as
@@ -382,16 +380,6 @@ MACROS = [
              when 'short_excluded' then coalesce(queue_s, 0) >= short_s
              else coalesce(queue_s, 0) > target_s
            end)""",
-    """create or replace macro service_level(wait_s, queue_s, abandoned, target_s, rule, short_s) as
-       count(*) filter (where sl_met(wait_s, abandoned, target_s))::double
-       / nullif(count(*) filter (where sl_counted(wait_s, queue_s, abandoned, target_s, rule, short_s)), 0)""",
-    "create or replace macro abandonment_rate(abandoned) as avg(abandoned::int)",
-    # NPS in points: share of 9-10 minus share of 0-6, over visits with an overall score.
-    """create or replace macro nps(score) as
-       100.0 * (count(score) filter (where score >= 9) - count(score) filter (where score <= 6))
-       / nullif(count(score), 0)""",
-    "create or replace macro share_satisfied(score) as avg(case when score >= 4 then 1.0 when score is not null then 0.0 end)",
-    "create or replace macro share_unhappy(score) as avg(case when score <= 2 then 1.0 when score is not null then 0.0 end)",
     # peak-end index of one visit: mean of its peak and exit scores when both exist.
     "create or replace macro visit_peak_end(peak, exit_) as case when peak is not null and exit_ is not null then (peak + exit_) / 2.0 end",
     # The value of one grouping dimension (see filters.DIMENSIONS) for a visit; a null

@@ -7,8 +7,8 @@ select
         else 'high'
     end as peak_band,
     count(*) as visits,
-    avg(exit_score) as exit_mean,
-    share_unhappy(exit_score) as exit_unhappy_share,
+    {{ metric('exit_mean') }} as exit_mean,
+    {{ metric('exit_unhappy_share') }} as exit_unhappy_share,
 from filtered_visits
 where wait_s is not null
   and peak_score is not null

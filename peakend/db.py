@@ -108,7 +108,8 @@ FILTER_FIELDS = frozenset(f.name for f in dataclasses.fields(VisitFilter))
 # A filter line of a query: `and ($name is null or ...)`, one per line. It is left out of the
 # SQL when the call doesn't set that filter, so DuckDB plans only the predicates in use.
 _FILTER_LINE = re.compile(r"^\s*and \(\$([a-z_]+) is null or .*\)\s*(--.*)?$")
-_METRIC_CALL = re.compile(r"\{\{\s*(metric|part)\('([a-z0-9_]+)'\)\s*\}\}")
+# metric('name') and part('name') in a named query: written from peakend/metrics.py
+_METRIC_CALL = re.compile(r"\b(metric|part)\('([a-z0-9_]+)'\)")
 
 
 def filters_in_use(filters: VisitFilter | None) -> frozenset[str]:
@@ -130,8 +131,8 @@ def _keep_filters(sql: str, used: frozenset[str] | None) -> str:
 
 
 def _metric_calls(sql: str) -> str:
-    """{{ metric('name') }} and {{ part('name') }} in a named query: that metric or part over
-    the query's visits, as peakend/metrics.py defines it once."""
+    """metric('name') and part('name') in a named query: that metric or part over the
+    query's visits, as peakend/metrics.py defines it once."""
     def write(m: re.Match) -> str:
         if m.group(1) == "metric":
             return metric_sql.metric_over_visits(m.group(2))

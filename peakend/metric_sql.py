@@ -158,7 +158,7 @@ def metric_from_sums(key: str, sums: str = "s", quantiles: str = "q") -> str:
 
 def metric_over_visits(key: str) -> str:
     """One metric as a single aggregate over visits, for queries that need it beside their
-    own columns (a named query writes {{ metric('service_level') }})."""
+    own columns (a named query writes metric('service_level'))."""
     value = METRICS[key].value
     if isinstance(value, Total):
         return _part_over_raw(value.part)

@@ -10,6 +10,9 @@ select
     r.sl_rule,
     r.sl_short_abandon_s,
 from halls as h
-cross join (select * from targets where hall_id = '*') as d
+cross join (
+    select *, from targets
+    where hall_id = '*'
+) as d
 cross join service_level_setting as r
-left join targets as o on o.hall_id = h.hall_id
+left join targets as o on h.hall_id = o.hall_id

@@ -5,6 +5,6 @@ select
     n,
 from network_wait_rollup
 where $scope_halls is null
-  and ($date_from is null or day >= $date_from::date)
-  and ($date_to is null or day <= $date_to::date)
-  and ($weekdays is null or list_contains($weekdays, isodow(day)))
+    and ($date_from is null or day >= $date_from::date)
+    and ($date_to is null or day <= $date_to::date)
+    and ($weekdays is null or list_contains($weekdays, isodow(day)))

@@ -4,13 +4,13 @@ select
     c.region,
     coalesce(p.peak_moment, 'other') as peak_moment,
 from city_rollup as r
-join (select distinct city, region from scoped_halls) as c on c.city = r.city
-left join purposes as p on p.purpose = r.purpose
+inner join (select distinct city, region, from scoped_halls) as c on r.city = c.city
+left join purposes as p on r.purpose = p.purpose
 where true
-  and ($date_from is null or r.day >= $date_from::date)
-  and ($date_to is null or r.day <= $date_to::date)
-  and ($regions is null or list_contains($regions, c.region))
-  and ($cities is null or list_contains($cities, r.city))
-  and ($purposes is null or list_contains($purposes, r.purpose))
-  and ($peak_moments is null or list_contains($peak_moments, coalesce(p.peak_moment, 'other')))
-  and ($weekdays is null or list_contains($weekdays, isodow(r.day)))
+    and ($date_from is null or r.day >= $date_from::date)
+    and ($date_to is null or r.day <= $date_to::date)
+    and ($regions is null or list_contains($regions, c.region))
+    and ($cities is null or list_contains($cities, r.city))
+    and ($purposes is null or list_contains($purposes, r.purpose))
+    and ($peak_moments is null or list_contains($peak_moments, coalesce(p.peak_moment, 'other')))
+    and ($weekdays is null or list_contains($weekdays, isodow(r.day)))

@@ -3,5 +3,5 @@ select
     h.* exclude (load_id),
     t.* exclude (hall_id),
 from halls as h
-join hall_targets as t on t.hall_id = h.hall_id
+inner join hall_targets as t on h.hall_id = t.hall_id
 where ($scope_halls is null or list_contains($scope_halls, h.hall_id))

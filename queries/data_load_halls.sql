@@ -6,7 +6,7 @@ select
     cast(min(v.arrived_at) as date) as first_day,
     cast(max(v.arrived_at) as date) as last_day,
 from visits as v
-join scoped_halls as h on h.hall_id = v.hall_id
+inner join scoped_halls as h on v.hall_id = h.hall_id
 where v.load_id = $load_id
 group by h.hall_id, h.hall_name
 order by h.hall_name

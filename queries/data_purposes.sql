@@ -12,5 +12,5 @@ left join (
         count(*) as visits,
     from filtered_visits
     group by purpose
-) as v on v.purpose = p.purpose
+) as v on p.purpose = v.purpose
 order by p.peak_moment, p.purpose

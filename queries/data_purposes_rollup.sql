@@ -11,7 +11,7 @@ left join (
         purpose,
         sum(n) as visits,
     from value_rollup
-    where hall_id in (select hall_id from scoped_halls)
+    where hall_id in (select hall_id, from scoped_halls)
     group by purpose
-) as v on v.purpose = p.purpose
+) as v on p.purpose = v.purpose
 order by p.peak_moment, p.purpose

@@ -21,5 +21,5 @@ select
     o.peak_target,
     o.exit_target,
 from scoped_halls as h
-left join targets as o on o.hall_id = h.hall_id
+left join targets as o on h.hall_id = o.hall_id
 order by hall_id <> '*', region, hall_name

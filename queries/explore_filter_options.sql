@@ -4,6 +4,7 @@ halls_seen as (
     select hall_id, hall_name, region, city,
     from scoped_halls
 ),
+
 visit_values as (
     select distinct
         purpose,
@@ -11,11 +12,13 @@ visit_values as (
         segment,
     from filtered_visits
 ),
+
 purpose_values as (
-    select distinct purpose from visit_values
+    select distinct purpose, from visit_values
     union
-    select purpose from purposes
+    select purpose, from purposes
 )
+
 select 'region' as field, region as value, region as label_en, region as label_zh,
 from halls_seen
 group by region
@@ -24,16 +27,18 @@ select 'city' as field, city as value, city as label_en, city as label_zh,
 from halls_seen
 group by city
 union all
-select 'hall' as field, hall_id as value,
+select
+    'hall' as field, hall_id as value,
     hall_name || ' · ' || city as label_en,
     hall_name || ' · ' || city as label_zh,
 from halls_seen
 union all
-select 'purpose' as field, v.purpose as value,
+select
+    'purpose' as field, v.purpose as value,
     coalesce(p.label_en, v.purpose) as label_en,
     coalesce(p.label_zh, v.purpose) as label_zh,
 from purpose_values as v
-left join purposes as p on p.purpose = v.purpose
+left join purposes as p on v.purpose = p.purpose
 union all
 select distinct 'staff' as field, staff_id as value, staff_id as label_en, staff_id as label_zh,
 from visit_values

@@ -4,18 +4,21 @@ halls_seen as (
     select hall_id, hall_name, region, city,
     from scoped_halls
 ),
+
 values_seen as (
     -- the value rollup in scope; each field's values are taken on their own (staff ids are
     -- per hall, so distinct combinations would run to millions at network scale)
     select purpose, staff_id, segment,
     from value_rollup
-    where hall_id in (select hall_id from halls_seen)
+    where hall_id in (select hall_id, from halls_seen)
 ),
+
 purpose_values as (
-    select distinct purpose from values_seen
+    select distinct purpose, from values_seen
     union
-    select purpose from purposes
+    select purpose, from purposes
 )
+
 select 'region' as field, region as value, region as label_en, region as label_zh,
 from halls_seen
 group by region
@@ -24,16 +27,18 @@ select 'city' as field, city as value, city as label_en, city as label_zh,
 from halls_seen
 group by city
 union all
-select 'hall' as field, hall_id as value,
+select
+    'hall' as field, hall_id as value,
     hall_name || ' · ' || city as label_en,
     hall_name || ' · ' || city as label_zh,
 from halls_seen
 union all
-select 'purpose' as field, v.purpose as value,
+select
+    'purpose' as field, v.purpose as value,
     coalesce(p.label_en, v.purpose) as label_en,
     coalesce(p.label_zh, v.purpose) as label_zh,
 from purpose_values as v
-left join purposes as p on p.purpose = v.purpose
+left join purposes as p on v.purpose = p.purpose
 union all
 select distinct 'staff' as field, staff_id as value, staff_id as label_en, staff_id as label_zh,
 from values_seen

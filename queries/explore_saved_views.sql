@@ -5,4 +5,4 @@ select
     saved_at,
 from saved_views
 where owner = $owner
-order by saved_at desc, name
+order by saved_at desc, name asc

@@ -24,12 +24,17 @@ select
     service_ended_at,
     left_at,
 from filtered_visits
-where ($drill_by_1 is null
-       or dimension_value($drill_by_1, region, city, hall_id, purpose, peak_moment, staff_id, segment, arrived_at)
-          is not distinct from $drill_value_1)
-  and ($drill_by_2 is null
-       or dimension_value($drill_by_2, region, city, hall_id, purpose, peak_moment, staff_id, segment, arrived_at)
-          is not distinct from $drill_value_2)
+where (
+    $drill_by_1 is null
+    or dimension_value($drill_by_1, region, city, hall_id, purpose, peak_moment, staff_id, segment, arrived_at)
+    is not distinct from $drill_value_1
+)
+and (
+    $drill_by_2 is null
+    or dimension_value($drill_by_2, region, city, hall_id, purpose, peak_moment, staff_id, segment, arrived_at)
+    is not distinct from $drill_value_2
+)
 order by arrived_at desc, visit_id desc
-limit $limit
-offset $offset
+limit
+    $limit
+    offset $offset

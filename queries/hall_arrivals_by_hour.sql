@@ -1,19 +1,21 @@
 -- one row per hour of the day with arrivals or service: arrivals and counters in use per open day, and the median wait and service level of the visits arriving in that hour
 with open_days as (
     -- a day counts as open when the hall had at least one visit that day
-    select count(distinct (hall_id, visit_date)) as days,
-    from filtered_visits
+    select count(*) as days,
+    from (select distinct hall_id, visit_date, from filtered_visits) as hall_days
 ),
+
 arrivals as (
     select
         arrival_hour as hour,
-        {{ part('visits') }} as arrivals,
-        {{ part('wait_n') }} as wait_n,
-        {{ metric('wait_median_min') }} as wait_median_min,
-        {{ metric('service_level') }} as service_level,
+        part('visits') as arrivals,
+        part('wait_n') as wait_n,
+        metric('wait_median_min') as wait_median_min,
+        metric('service_level') as service_level,
     from filtered_visits
     group by all
 ),
+
 counter_hours as (
     -- a counter is in use in an hour when a service it gave overlaps that hour
     -- (a service ending on the hour does not reach into the next one)
@@ -27,9 +29,10 @@ counter_hours as (
         )) as hour,
     from filtered_visits
     where counter_id is not null
-      and service_started_at is not null
-      and service_ended_at is not null
+        and service_started_at is not null
+        and service_ended_at is not null
 ),
+
 counters as (
     select
         hour,
@@ -37,6 +40,7 @@ counters as (
     from counter_hours
     group by all
 )
+
 select
     coalesce(a.hour, c.hour) as hour,
     coalesce(a.arrivals, 0) / d.days as arrivals_per_day,
@@ -46,6 +50,6 @@ select
     a.service_level,
     d.days as open_days,
 from arrivals as a
-full outer join counters as c on c.hour = a.hour
+full outer join counters as c on a.hour = c.hour
 cross join open_days as d
 order by hour

@@ -10,7 +10,7 @@ select
     v.staff_id,
     v.exit_comment,
 from filtered_visits as v
-left join purposes as p on p.purpose = v.purpose
+left join purposes as p on v.purpose = p.purpose
 where coalesce(trim(v.exit_comment), '') <> ''
-order by commented_at desc, v.visit_id
+order by commented_at desc, v.visit_id asc
 limit $limit

@@ -7,11 +7,11 @@ select
         else 'high'
     end as peak_band,
     count(*) as visits,
-    {{ metric('exit_mean') }} as exit_mean,
-    {{ metric('exit_unhappy_share') }} as exit_unhappy_share,
+    metric('exit_mean') as exit_mean,
+    metric('exit_unhappy_share') as exit_unhappy_share,
 from filtered_visits
 where wait_s is not null
-  and peak_score is not null
-  and exit_score is not null
+    and peak_score is not null
+    and exit_score is not null
 group by all
 order by wait_band, peak_band

@@ -6,7 +6,7 @@ select
     avg(peak_score) as peak_mean,
 from filtered_visits
 where peak_score is not null
-  and wait_s is not null
-  and peak_moment <> 'other'
+    and wait_s is not null
+    and peak_moment <> 'other'
 group by all
 order by peak_moment, wait_band

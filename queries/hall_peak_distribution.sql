@@ -6,6 +6,6 @@ select
     count(*) / sum(count(*)) over (partition by peak_moment) as share,
 from filtered_visits
 where peak_score is not null
-  and peak_moment <> 'other'
+    and peak_moment <> 'other'
 group by peak_moment, peak_score
 order by peak_moment, score

@@ -6,8 +6,9 @@ with unhappy as (
     from filtered_visits
     where exit_score <= 2
 )
+
 select
-    (select count(exit_score) from filtered_visits) as exit_ratings,
+    (select count(exit_score), from filtered_visits) as exit_ratings,
     count(*) as unhappy_exits,
     count(*) filter (where long_wait and not low_peak) as after_long_wait,
     count(*) filter (where low_peak and not long_wait) as after_low_peak,

@@ -15,5 +15,5 @@ select
     r.last_day,
 from scoped_halls as h
 -- hall_rollup is written in the same transaction as every load and undo (peakend/rollups.py)
-left join hall_rollup as r on r.hall_id = h.hall_id
+left join hall_rollup as r on h.hall_id = r.hall_id
 order by h.region, h.hall_name

@@ -11,21 +11,23 @@ with scored as (
         end as nps_points,
     from filtered_visits
 ),
+
 visit_moments as (
     select hall_id, 'wait' as moment, wait_s / 60 as value, peak_end, nps_points,
     from scored
     where not abandoned
-      and called_at is not null
+        and called_at is not null
     union all
     select hall_id, peak_moment as moment, peak_score::double as value, peak_end, nps_points,
     from scored
     where not abandoned
-      and peak_moment in ('counter_result', 'data_experience', 'phone_purchase')
+        and peak_moment in ('counter_result', 'data_experience', 'phone_purchase')
     union all
     -- every visit ends, served or not: the exit score as the headline counts it
     select hall_id, 'exit' as moment, exit_score::double as value, peak_end, nps_points,
     from scored
 ),
+
 sums as (
     -- plain sums per hall and moment, which add up to the all-halls line without a second
     -- pass over the visits; each regression counts a visit only where both values are known
@@ -51,25 +53,41 @@ sums as (
     from visit_moments
     group by all
 ),
+
 lines as (
-    select * from sums
+    select *, from sums
     union all
     select
         null as hall_id,
         moment,
-        sum(visits), sum(n), sum(x), sum(xx),
-        sum(i_n), sum(i_x), sum(i_y), sum(i_xx), sum(i_xy), sum(i_yy),
-        sum(p_n), sum(p_x), sum(p_y), sum(p_xx), sum(p_xy), sum(p_yy),
+        sum(visits) as visits,
+        sum(n) as n,
+        sum(x) as x,
+        sum(xx) as xx,
+        sum(i_n) as i_n,
+        sum(i_x) as i_x,
+        sum(i_y) as i_y,
+        sum(i_xx) as i_xx,
+        sum(i_xy) as i_xy,
+        sum(i_yy) as i_yy,
+        sum(p_n) as p_n,
+        sum(p_x) as p_x,
+        sum(p_y) as p_y,
+        sum(p_xx) as p_xx,
+        sum(p_xy) as p_xy,
+        sum(p_yy) as p_yy,
     from sums
     group by moment
 ),
+
 wait_medians as (
     select hall_id, median(value) as value_median,
     from visit_moments
     where moment = 'wait'
-      and ($median_hall is null or hall_id = $median_hall)
+        and ($median_hall is null or hall_id = $median_hall)
     group by grouping sets ((hall_id), ())
 ),
+
 centred as (
     -- sums of squares and products about the means, as regr_sxx / regr_sxy / regr_syy give them
     select
@@ -83,6 +101,7 @@ centred as (
         p_yy - p_y * p_y / nullif(p_n, 0) as p_syy,
     from lines
 )
+
 select
     c.hall_id,
     c.moment,
@@ -104,7 +123,7 @@ select
 from centred as c
 left join wait_medians as m
     on c.moment = 'wait'
-    and m.hall_id is not distinct from c.hall_id
-    -- the all-halls median only when every hall's is asked for
-    and (m.hall_id is not null or $median_hall is null)
+        and m.hall_id is not distinct from c.hall_id
+        -- the all-halls median only when every hall's is asked for
+        and (m.hall_id is not null or $median_hall is null)
 order by c.moment, c.hall_id nulls first

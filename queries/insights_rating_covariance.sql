@@ -9,12 +9,13 @@ with rated as (
         visit_date,
     from filtered_visits
     where not abandoned
-      and overall_score is not null
-      and peak_score is not null
-      and exit_score is not null
-      and wait_s is not null
-      and left_at >= arrived_at
+        and overall_score is not null
+        and peak_score is not null
+        and exit_score is not null
+        and wait_s is not null
+        and left_at >= arrived_at
 )
+
 select
     count(*) as visits,
     avg(overall) as mean_overall,

@@ -8,7 +8,7 @@ select
     coalesce(var_pop(peak_score), 0) * count(*) as peak_ss,
 from filtered_visits
 where not abandoned
-  and peak_score is not null
-  and wait_s is not null
+    and peak_score is not null
+    and wait_s is not null
 group by all
 order by purpose, wait_minute

@@ -8,17 +8,17 @@ with hall_numbers as (
     -- the metrics as peakend/metrics.py defines them, over each hall's own visits
     select
         hall_id,
-        {{ part('visits') }} as visits,
-        {{ part('wait_n') }} as wait_n,
-        {{ metric('wait_median_min') }} as wait_median_min,
-        {{ metric('abandonment_rate') }} as abandonment_rate,
-        {{ part('peak_end_n') }} as peak_end_n,
-        {{ metric('peak_end_index') }} as peak_end_index,
-        {{ part('exit_n') }} as exit_n,
-        {{ metric('exit_mean') }} as exit_mean,
+        part('visits') as visits,
+        part('wait_n') as wait_n,
+        metric('wait_median_min') as wait_median_min,
+        metric('abandonment_rate') as abandonment_rate,
+        part('peak_end_n') as peak_end_n,
+        metric('peak_end_index') as peak_end_index,
+        part('exit_n') as exit_n,
+        metric('exit_mean') as exit_mean,
     from visits
     where ($date_from is null or arrived_at >= $date_from::date)
-      and ($date_to is null or arrived_at < $date_to::date + interval 1 day)
+        and ($date_to is null or arrived_at < $date_to::date + interval 1 day)
     group by hall_id
 ),
 
@@ -33,13 +33,14 @@ judged as (
         case when n.peak_end_n >= $min_n then n.peak_end_index end as peak_end_index,
         case when n.exit_n >= $min_n then n.exit_mean end as exit_mean,
     from hall_numbers as n
-    join halls as h on h.hall_id = n.hall_id
+    inner join halls as h on n.hall_id = h.hall_id
 ),
 
 peers as (
     select *, 'region' as peer_group, region as group_name, from judged
     union all by name
-    select *, 'hall_type' as peer_group, hall_type as group_name, from judged where hall_type is not null
+    select *, 'hall_type' as peer_group, hall_type as group_name, from judged
+    where hall_type is not null
 ),
 
 ranked as (
@@ -85,6 +86,6 @@ select
     r.exit_mean_ranked,
     case when r.exit_mean_ranked >= $min_group then r.exit_mean_beats end as exit_mean_beats,
 from ranked as r
-join scoped_halls as h on h.hall_id = r.hall_id
+inner join scoped_halls as h on r.hall_id = h.hall_id
 where r.group_halls >= $min_group
-order by r.hall_id, r.peer_group desc
+order by r.hall_id asc, r.peer_group desc

@@ -17,8 +17,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from peakend.filters import VisitFilter
-from peakend.scope import Scope
+from peakend.core.filters import VisitFilter
+from peakend.core.scope import Scope
 
 PEAK_MOMENTS = ("counter_result", "data_experience", "phone_purchase")
 

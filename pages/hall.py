@@ -2,19 +2,20 @@
 
 import streamlit as st
 
-from peakend import formatting, hall
-from peakend import hall_themes as themes
-from peakend.charts import hall as charts
-from peakend.i18n import get_language, t
-from peakend.metrics import MIN_RATINGS_DEFAULT
+from peakend.core import formatting
+from peakend.hall import logic as hall
+from peakend.hall import themes
+from peakend.hall import charts
+from peakend.core.i18n import get_language, t
+from peakend.core.metrics import MIN_RATINGS_DEFAULT
 from peakend.ui import url_state
 from peakend.ui.cards import metric_card
 from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
-from peakend.ui.data import ask, fetch, run
-from peakend.ui.hall import COMMENT_ORDER, comment_columns
+from peakend.ui.answers import ask, fetch, run
+from peakend.hall.widgets import COMMENT_ORDER, comment_columns
 from peakend.ui.layout import TILES_KEY
 from peakend.ui.charts import show as show_chart
-from peakend.safe_text import md
+from peakend.core.safe_text import md
 
 st.title(t("hall.title"))
 

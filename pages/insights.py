@@ -3,18 +3,18 @@ peak-end rule holds here and how long people wait before the peak suffers."""
 
 import streamlit as st
 
-from peakend import formatting
-from peakend.charts import insights as charts
-from peakend.hall import data_days, first_row, hall_row
-from peakend.i18n import get_language, t
+from peakend.core import formatting
+from peakend.insights import charts
+from peakend.hall.logic import data_days, first_row, hall_row
+from peakend.core.i18n import get_language, t
 from peakend.insights import moments, peak_end, staffing, text, tolerance
-from peakend.metrics import MIN_RATINGS_DEFAULT
-from peakend.ui import insights as view
+from peakend.core.metrics import MIN_RATINGS_DEFAULT
+from peakend.insights import widgets as view
 from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
-from peakend.ui.peers import peers_section
-from peakend.ui.data import ask, fetch, run
+from peakend.regional.peer_widgets import peers_section
+from peakend.ui.answers import ask, fetch, run
 from peakend.ui.charts import show as show_chart
-from peakend.safe_text import md
+from peakend.core.safe_text import md
 
 st.title(t("insights.title"))
 st.caption(t("insights.intro"))

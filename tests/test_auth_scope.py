@@ -21,9 +21,9 @@ import shutil
 import pandas as pd
 import pytest
 
-from peakend.db import PEER_QUERIES, QUERY_DIR, Database, compile_query, query_parameters
-from peakend.filters import VisitFilter
-from peakend.scope import EVERYTHING, Scope
+from peakend.warehouse.db import PEER_QUERIES, QUERY_DIR, Database, compile_query, query_parameters
+from peakend.core.filters import VisitFilter
+from peakend.core.scope import EVERYTHING, Scope
 
 HALL_NAMES = {"H1": "Alpha Hall", "H2": "Beta Hall", "H3": "Gamma Hall"}  # tests/fixture/halls.csv
 
@@ -70,7 +70,7 @@ PARAM_SAMPLES: dict[str, list] = {
     "min_group": [5, 2],
     "min_n": [30, 1],
 }
-# Answers for the whole network only (peakend/rollups.py routes to them when the user sees
+# Answers for the whole network only (peakend/warehouse/rollups.py routes to them when the user sees
 # every hall): a scoped user must get no row at all from them.
 NETWORK_ONLY = {"metrics_by_group_network"}
 COMBINATIONS = [
@@ -164,7 +164,7 @@ def test_every_query_returns_nothing_outside_the_scope(name, databases):
         where = f"{name} for {label} with {filter_label} and {params}"
         if name in PEER_QUERIES:
             # Ranks among peers depend on the other halls by design; what may leave the
-            # server is the scope's own halls with ranks and group sizes (peakend/db.py).
+            # server is the scope's own halls with ranks and group sizes (peakend/warehouse/db.py).
             assert set(scoped.columns) <= PEER_QUERIES[name], where
             assert set(scoped["hall_id"]) <= halls, where
         else:
@@ -191,7 +191,7 @@ def test_the_comparison_would_catch_a_leak(databases):
 
 def test_exports_of_the_explore_page_are_scoped(databases, tmp_path):
     """The visit export streams the same scoped query straight to a file."""
-    explore_export = pytest.importorskip("peakend.explore_export")
+    explore_export = pytest.importorskip("peakend.explore.export")
     full = databases["full"]
     drill = {"drill_by_1": "hall", "drill_value_1": "H3", "drill_by_2": None, "drill_value_2": None}
     every_hall = VisitFilter(halls=("H1", "H2", "H3"))
@@ -212,7 +212,7 @@ def test_exports_of_the_explore_page_are_scoped(databases, tmp_path):
 
 def test_scope_is_never_read_from_parameters(databases):
     """A caller (a page, a URL value) can't pass the scope as a parameter."""
-    from peakend.db import QueryError
+    from peakend.warehouse.db import QueryError
 
     with pytest.raises(QueryError):
         databases["full"].query("halls_in_scope", None, Scope.halls({"H1"}), scope_halls=None)

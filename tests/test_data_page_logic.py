@@ -9,12 +9,12 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from peakend import data_admin
-from peakend.data_admin import AFTER, COLUMN, CONCAT, CONSTANT, DATE_TIME, BuildError, Choice, SkipRule
-from peakend.i18n import set_language
-from peakend.ingest import Mapping, get_mapping, load_files, validate_file
-from peakend.ingest.contract import FIELDS
-from peakend.scope import Scope
+from peakend.data_admin import logic as data_admin
+from peakend.data_admin.logic import AFTER, COLUMN, CONCAT, CONSTANT, DATE_TIME, BuildError, Choice, SkipRule
+from peakend.core.i18n import set_language
+from peakend.warehouse.ingest import Mapping, get_mapping, load_files, validate_file
+from peakend.warehouse.ingest.contract import FIELDS
+from peakend.core.scope import Scope
 
 
 @pytest.fixture(autouse=True)
@@ -320,7 +320,7 @@ def test_data_load_halls_rows(fixture_db):
 
 
 def test_history_reads_in_the_users_words(fixture_db):
-    from peakend.ingest import load_history, undo
+    from peakend.warehouse.ingest import load_history, undo
 
     undo(fixture_db, 2, "admin")
     table = data_admin.history_table(load_history(fixture_db))

@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from peakend.db import Database
+from peakend.warehouse.db import Database
 from peakend.demo import cli, generate_demo, simulate_demo
 from peakend.demo.comments import THEMES, phrase_pool
 from peakend.demo.network import PURPOSES
 from peakend.demo.ratings import OVERALL_SCORE_WEIGHTS
-from peakend.metrics import METRICS, target_status
-from peakend.schema import PEAK_MOMENTS
+from peakend.core.metrics import METRICS, target_status
+from peakend.warehouse.schema import PEAK_MOMENTS
 
 END = date(2026, 3, 31)
 

@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from peakend.explore import JOURNEY_STEPS, PERIODS, WEEKDAYS
-from peakend.explore_export import FORMATS
-from peakend.filters import DIMENSIONS, PERIOD_PRESETS
-from peakend.i18n import LANGUAGES, catalog
-from peakend.metrics import METRICS
-from peakend.schema import PEAK_MOMENTS
+from peakend.explore.logic import JOURNEY_STEPS, PERIODS, WEEKDAYS
+from peakend.explore.export import FORMATS
+from peakend.core.filters import DIMENSIONS, PERIOD_PRESETS
+from peakend.core.i18n import LANGUAGES, catalog
+from peakend.core.metrics import METRICS
+from peakend.warehouse.schema import PEAK_MOMENTS
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = ["pages/explore.py", "peakend/explore.py", "peakend/ui/explore.py", "peakend/charts/explore.py",
-         "peakend/explore_views.py"]
+FILES = ["pages/explore.py", "peakend/explore/logic.py", "peakend/explore/widgets.py", "peakend/explore/charts.py",
+         "peakend/explore/saved_views.py"]
 
 
 def built_keys() -> set[str]:

@@ -27,8 +27,8 @@ from datetime import date
 import pytest
 
 from fixture_db import build_fixture_db
-from peakend.filters import VisitFilter
-from peakend.scope import Scope
+from peakend.core.filters import VisitFilter
+from peakend.core.scope import Scope
 
 
 

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from peakend.db import QUERY_DIR, QueryError, compile_query
-from peakend.scope import Scope
+from peakend.warehouse.db import QUERY_DIR, QueryError, compile_query
+from peakend.core.scope import Scope
 
 # Queries that read no hall-level data: network configuration, and a user's own saved views
 # (keyed by the signed-in user's name, which the page binds from the server session).

@@ -6,8 +6,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from peakend import regional
-from peakend.filters import VisitFilter
+from peakend.regional import logic as regional
+from peakend.core.filters import VisitFilter
 
 
 def test_shrunken_mean_by_hand_reverses_a_lucky_small_sample():

@@ -9,7 +9,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from peakend.db import Database
+from peakend.warehouse.db import Database
 from peakend.demo.generate import (DEFAULT_MONTHS, DEFAULT_VISITS, default_end_date,
                                    generate_demo)
 

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from peakend import auth, formatting
+from peakend import auth
+from peakend.core import formatting
 from peakend.auth import Ended, Outcome, Permission, Ticket, User
-from peakend.auth.store import utcnow
-from peakend.i18n import t
-from peakend.scope import Scope
+from peakend.warehouse.accounts import utcnow
+from peakend.core.i18n import t
+from peakend.core.scope import Scope
 from peakend.ui import navigation
 from peakend.ui.legacy_pages import enforce_app_navigation
 from peakend.ui.navigation import ROOT, PageSpec, page_allowed
@@ -294,7 +295,7 @@ def single_sign_on() -> None:
 
 def account_box(user: User) -> None:
     """Sidebar: who is signed in, as what, over which halls; and the sign-out button."""
-    from peakend.ui.data import run  # data -> session -> (lazily) this module
+    from peakend.ui.answers import run  # data -> session -> (lazily) this module
 
     scope = signed_in_scope()
     hall_names = [] if scope.sees_everything else list(run("halls_in_scope")["hall_name"])

@@ -10,11 +10,12 @@ from datetime import date
 
 import streamlit as st
 
-from peakend import formatting, periods
-from peakend.i18n import t
-from peakend.periods import CUSTOM, Period
+from peakend.core import formatting
+from peakend.core import periods
+from peakend.core.i18n import t
+from peakend.core.periods import CUSTOM, Period
 from peakend.ui import url_state
-from peakend.safe_text import md
+from peakend.core.safe_text import md
 
 
 def period_control(
@@ -22,7 +23,7 @@ def period_control(
     compare: bool = True, hall_name: str | None = None, network_last_day: date | None = None,
 ) -> Period:
     """The app's one period: a preset counted back from the data's last day (or a custom
-    range) and, with compare=True, the period it is compared with (peakend.periods).
+    range) and, with compare=True, the period it is compared with (peakend.core.periods).
 
     The choice is the user's for the whole session: the same keys on every page, kept
     across page changes (persist_state="session"), and in the URL: ?period=<preset> or

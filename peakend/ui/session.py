@@ -7,10 +7,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from peakend import i18n
-from peakend.db import Database
-from peakend.schema import SchemaError
-from peakend.scope import Scope
+from peakend.core import i18n
+from peakend.warehouse.db import Database
+from peakend.warehouse.schema import SchemaError
+from peakend.core.scope import Scope
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent.parent / "data" / "demo.duckdb"
 

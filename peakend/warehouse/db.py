@@ -1,0 +1,251 @@
+"""The DuckDB warehouse: one connection per process, a cursor per query, one transaction
+per write, and the named queries of `queries/`.
+
+No Streamlit here: the CLI, the loader, the benchmarks and the pages all use this module.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+import pandas as pd
+
+from peakend.core.filters import VisitFilter
+from peakend.warehouse.schema import ensure_schema
+from peakend.core.scope import EVERYTHING, Scope
+
+QUERY_DIR = Path(__file__).resolve().parent.parent.parent / "queries"
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_LEADING_COMMENTS = re.compile(r"^(\s*--[^\n]*\n|\s+)*")
+
+
+class QueryError(RuntimeError):
+    """A named query could not be prepared (unknown name, missing parameter)."""
+
+
+# Queries that read halls outside the user's scope, to rank the user's own halls among
+# their peers (a store manager's hall in its region). Everything else reads the scope's
+# halls only (queries/_scoped_halls.sql). An answer of these may hold only the columns
+# named here and only halls of the scope: checked on the server for every answer, so an
+# edit to the SQL that lets a peer's id, name or numbers through fails before a page sees
+# it. Ranks and group sizes only; never another hall's value.
+PEER_QUERIES: dict[str, frozenset[str]] = {
+    "peer_ranks": frozenset({
+        "hall_id", "hall_name", "peer_group", "group_name", "group_halls",
+        *(f"{metric}_{part}" for metric in ("wait_median_min", "abandonment_rate", "peak_end_index", "exit_mean")
+          for part in ("rank", "ranked", "beats")),
+    }),
+}
+
+
+def check_peer_answer(name: str, answer: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """The answer of a PEER_QUERIES query, or QueryError if it holds anything else than
+    its allowed columns for the scope's own halls."""
+    extra = set(answer.columns) - PEER_QUERIES[name]
+    if extra:
+        raise QueryError(f"{name} would return {sorted(extra)} beside the peers' ranks")
+    outside = [h for h in answer["hall_id"].unique() if not scope.allows(h)]
+    if outside:
+        raise QueryError(f"{name} would return {len(outside)} hall(s) outside the user's scope")
+    return answer
+
+
+@functools.cache
+def _query_text(name: str) -> str:
+    path = QUERY_DIR / f"{name}.sql"
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or not path.is_file():
+        raise QueryError(f"no named query {name!r} in {QUERY_DIR}")
+    return path.read_text(encoding="utf-8")
+
+
+@functools.cache
+def _fragment_names() -> tuple[str, ...]:
+    return tuple(sorted(p.stem[1:] for p in QUERY_DIR.glob("_*.sql")))
+
+
+def _fragments_used(sql: str, seen: list[str]) -> list[str]:
+    """Fragments (queries/_NAME.sql) the SQL refers to, dependencies first."""
+    for frag in _fragment_names():
+        if frag not in seen and re.search(rf"\b{frag}\b", sql):
+            _fragments_used(_query_text(f"_{frag}"), seen)
+            if frag not in seen:
+                seen.append(frag)
+    return seen
+
+
+@functools.cache
+def compile_query(name: str) -> str:
+    """The full SQL of a named query: the shared fragments it uses become leading CTEs.
+
+    Fragments are structure, not values; every value still reaches DuckDB as a bound
+    parameter.
+    """
+    body = _query_text(name)
+    frags = _fragments_used(body, [])
+    if not frags:
+        return body
+    ctes = ",\n".join(f"{f} as (\n{_query_text('_' + f)}\n)" for f in frags)
+    head = _LEADING_COMMENTS.match(body).end()
+    rest = body[head:]
+    if re.match(r"with\s", rest, re.IGNORECASE):
+        return f"{body[:head]}with {ctes},\n{rest[4:].lstrip()}"
+    return f"{body[:head]}with {ctes}\n{rest}"
+
+
+def query_parameters(name: str) -> set[str]:
+    return set(_PARAM.findall(compile_query(name)))
+
+
+# DuckDB takes 80% of the machine's memory and every core by default. The app shares its
+# machine, so both can be bounded from the environment (see README, Performance).
+ENV_SETTINGS = {"PEAKEND_DUCKDB_MEMORY_LIMIT": "memory_limit", "PEAKEND_DUCKDB_THREADS": "threads"}
+
+
+def settings_from_env() -> dict[str, str]:
+    return {setting: os.environ[var] for var, setting in ENV_SETTINGS.items() if os.environ.get(var)}
+
+
+class Database:
+    """One DuckDB connection for the whole process; each query gets its own cursor."""
+
+    def __init__(self, path: str | Path, read_only: bool = False):
+        self.path = str(path)
+        self.read_only = read_only
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._con = duckdb.connect(self.path, read_only=read_only, config=settings_from_env())
+        try:
+            ensure_schema(self._con, read_only=read_only)
+        except Exception:
+            self._con.close()
+            raise
+        self._write_lock = threading.Lock()
+        self._rollups_behind: list | None = None  # rollups.behind, until the next commit
+
+    def close(self) -> None:
+        self._con.close()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._con.cursor()
+
+    # -- reading -------------------------------------------------------------------------
+    def query(
+        self,
+        name: str,
+        filters: VisitFilter | None = None,
+        scope: Scope = EVERYTHING,
+        **params: Any,
+    ) -> pd.DataFrame:
+        """Run queries/NAME.sql with the filter, the scope and extra parameters bound."""
+        name, filters = self.answering(name, filters, scope, params)
+        sql = compile_query(name)
+        values = bind_values(name, filters, scope, params)
+        cur = self.cursor()
+        try:
+            answer = cur.execute(sql, values).df()
+        finally:
+            cur.close()
+        return check_peer_answer(name, answer, scope) if name in PEER_QUERIES else answer
+
+    def answering(
+        self, name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any]
+    ) -> tuple[str, VisitFilter | None]:
+        """The named query that answers, with the filter it runs with: a rollup twin or a
+        narrower period (peakend/warehouse/rollups.py) when that gives the same rows from less data,
+        else `name` and `filters` themselves."""
+        from peakend.warehouse import rollups
+
+        if name not in rollups.ROUTES:
+            return name, filters
+        current = not self.rollups_behind()
+        cur = self.cursor()
+        try:
+            return rollups.plan(cur, name, filters, scope.as_param(), params, current) or (name, filters)
+        finally:
+            cur.close()
+
+    def rollups_behind(self) -> list[tuple[str, str, int, int]]:
+        """The rollups that don't add up to their source (peakend.warehouse.rollups.behind), asked
+        once and again after each commit (only this process writes the file while it has
+        it open): while any does, every query reads the visits."""
+        from peakend.warehouse import rollups
+
+        known = self._rollups_behind
+        if known is None:
+            cur = self.cursor()
+            try:
+                known = self._rollups_behind = rollups.behind(cur)
+            finally:
+                cur.close()
+        return known
+
+    def answering_query(
+        self, name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any]
+    ) -> str:
+        return self.answering(name, filters, scope, params)[0]
+
+    def scalar(self, sql: str, params: list | dict | None = None) -> Any:
+        cur = self.cursor()
+        try:
+            row = cur.execute(sql, params or []).fetchone()
+            return row[0] if row else None
+        finally:
+            cur.close()
+
+    def data_version(self) -> int:
+        """Grows with every committed write; part of every cache key."""
+        return int(self.scalar("select value from meta where key = 'data_version'"))
+
+    # -- writing -------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor inside one transaction: committed whole with a new data version, or
+        rolled back whole. Writers take turns; readers keep seeing the last commit."""
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("begin transaction")
+            try:
+                from peakend.warehouse import rollup_check
+                from peakend.warehouse import rollups
+
+                rollups.track_touched(cur)
+                yield cur
+                # the rollup rows this write changed, against the visits, before anyone
+                # can read them (raises RollupMismatch: the write is rolled back)
+                rollup_check.verify_touched(cur)
+                cur.execute(
+                    "update meta set value = (value::bigint + 1)::varchar "
+                    "where key = 'data_version'"
+                )
+                cur.execute("commit")
+                self._rollups_behind = None  # ask again after this write
+            except BaseException:
+                cur.execute("rollback")
+                raise
+            finally:
+                cur.close()
+
+
+def bind_values(
+    name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any]
+) -> dict[str, Any]:
+    """The values for exactly the parameters the query uses. The scope always comes from
+    the caller's `scope`, never from `params`, so no widget value can widen it."""
+    if "scope_halls" in params:
+        raise QueryError("the scope is bound by the query layer; pass scope=, not scope_halls=")
+    available: dict[str, Any] = {}
+    available.update((filters or VisitFilter()).as_params())
+    available.update(params)
+    available["scope_halls"] = scope.as_param()
+    needed = query_parameters(name)
+    missing = needed - available.keys()
+    if missing:
+        raise QueryError(f"query {name!r} needs parameters {sorted(missing)}")
+    return {k: available[k] for k in needed}

@@ -77,7 +77,7 @@ class Recorder:
 
 
 def _answer(db, cur, call) -> "object":
-    from peakend.warehouse.db import bind_values, compile_query
+    from peakend.warehouse.named_queries import bind_values, compile_query
 
     name = db.answering_query(call["name"], call["filters"], call["scope"], call["params"])
     return cur.execute(compile_query(name), bind_values(name, call["filters"], call["scope"], call["params"])).df()

@@ -11,7 +11,8 @@ from peakend.core.i18n import get_language, t
 from peakend.explore import widgets as ui
 from peakend.ui.cards import metric_card
 from peakend.ui.answers import run
-from peakend.ui.session import current_scope, database
+from peakend.ui.auth import current_scope
+from peakend.ui.session import database
 from peakend.ui.charts import show as show_chart
 
 st.title(t("explore.title"))

@@ -21,7 +21,9 @@ import shutil
 import pandas as pd
 import pytest
 
-from peakend.warehouse.db import PEER_QUERIES, QUERY_DIR, Database, compile_query, query_parameters
+from peakend.warehouse.db import PEER_QUERIES, Database
+
+from peakend.warehouse.named_queries import QUERY_DIR, compile_query, query_parameters
 from peakend.core.filters import VisitFilter
 from peakend.core.scope import EVERYTHING, Scope
 
@@ -212,7 +214,7 @@ def test_exports_of_the_explore_page_are_scoped(databases, tmp_path):
 
 def test_scope_is_never_read_from_parameters(databases):
     """A caller (a page, a URL value) can't pass the scope as a parameter."""
-    from peakend.warehouse.db import QueryError
+    from peakend.warehouse.named_queries import QueryError
 
     with pytest.raises(QueryError):
         databases["full"].query("halls_in_scope", None, Scope.halls({"H1"}), scope_halls=None)

@@ -217,7 +217,7 @@ def test_purposes(fixture_db):
 
 
 def test_every_hall_query_states_its_grain():
-    from peakend.warehouse.db import QUERY_DIR
+    from peakend.warehouse.named_queries import QUERY_DIR
 
     for path in QUERY_DIR.glob("hall_*.sql"):
         assert path.read_text(encoding="utf-8").startswith("-- one row"), path.name

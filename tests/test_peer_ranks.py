@@ -22,7 +22,8 @@ import pandas as pd
 import pytest
 
 from peakend.regional import peers
-from peakend.warehouse.db import PEER_QUERIES, QueryError, check_peer_answer
+from peakend.warehouse.db import PEER_QUERIES, check_peer_answer
+from peakend.warehouse.named_queries import QueryError
 from peakend.core.filters import VisitFilter
 from peakend.core.i18n import set_language
 from peakend.core.scope import EVERYTHING, Scope

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from peakend.warehouse.db import QUERY_DIR, QueryError, compile_query
+from peakend.warehouse.named_queries import QUERY_DIR, QueryError, compile_query
 from peakend.core.scope import Scope
 
 # Queries that read no hall-level data: network configuration, and a user's own saved views

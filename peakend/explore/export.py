@@ -19,7 +19,8 @@ import pandas as pd
 import xlsxwriter
 
 from peakend.core import safe_text
-from peakend.warehouse.db import Database, bind_values, compile_query
+from peakend.warehouse.db import Database
+from peakend.warehouse.named_queries import bind_values, compile_query
 from peakend.core.filters import VisitFilter
 from peakend.core.scope import Scope
 

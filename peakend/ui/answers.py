@@ -22,7 +22,8 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 from peakend.warehouse.db import Database
 from peakend.core.filters import VisitFilter
 from peakend.core.scope import Scope
-from peakend.ui.session import current_scope, database
+from peakend.ui.auth import current_scope
+from peakend.ui.session import database
 
 # Queries one page run asks at the same time; PEAKEND_QUERY_THREADS=1 runs them in turn.
 QUERY_THREADS = max(1, int(os.environ.get("PEAKEND_QUERY_THREADS", "2")))

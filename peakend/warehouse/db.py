@@ -6,9 +6,7 @@ No Streamlit here: the CLI, the loader, the benchmarks and the pages all use thi
 
 from __future__ import annotations
 
-import functools
 import os
-import re
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,16 +16,10 @@ import duckdb
 import pandas as pd
 
 from peakend.core.filters import VisitFilter
+from peakend.warehouse import rollup_check, rollups
+from peakend.warehouse.named_queries import QueryError, bind_values, compile_query
 from peakend.warehouse.schema import ensure_schema
 from peakend.core.scope import EVERYTHING, Scope
-
-QUERY_DIR = Path(__file__).resolve().parent.parent.parent / "queries"
-_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
-_LEADING_COMMENTS = re.compile(r"^(\s*--[^\n]*\n|\s+)*")
-
-
-class QueryError(RuntimeError):
-    """A named query could not be prepared (unknown name, missing parameter)."""
 
 
 # Queries that read halls outside the user's scope, to rank the user's own halls among
@@ -55,52 +47,6 @@ def check_peer_answer(name: str, answer: pd.DataFrame, scope: Scope) -> pd.DataF
     if outside:
         raise QueryError(f"{name} would return {len(outside)} hall(s) outside the user's scope")
     return answer
-
-
-@functools.cache
-def _query_text(name: str) -> str:
-    path = QUERY_DIR / f"{name}.sql"
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or not path.is_file():
-        raise QueryError(f"no named query {name!r} in {QUERY_DIR}")
-    return path.read_text(encoding="utf-8")
-
-
-@functools.cache
-def _fragment_names() -> tuple[str, ...]:
-    return tuple(sorted(p.stem[1:] for p in QUERY_DIR.glob("_*.sql")))
-
-
-def _fragments_used(sql: str, seen: list[str]) -> list[str]:
-    """Fragments (queries/_NAME.sql) the SQL refers to, dependencies first."""
-    for frag in _fragment_names():
-        if frag not in seen and re.search(rf"\b{frag}\b", sql):
-            _fragments_used(_query_text(f"_{frag}"), seen)
-            if frag not in seen:
-                seen.append(frag)
-    return seen
-
-
-@functools.cache
-def compile_query(name: str) -> str:
-    """The full SQL of a named query: the shared fragments it uses become leading CTEs.
-
-    Fragments are structure, not values; every value still reaches DuckDB as a bound
-    parameter.
-    """
-    body = _query_text(name)
-    frags = _fragments_used(body, [])
-    if not frags:
-        return body
-    ctes = ",\n".join(f"{f} as (\n{_query_text('_' + f)}\n)" for f in frags)
-    head = _LEADING_COMMENTS.match(body).end()
-    rest = body[head:]
-    if re.match(r"with\s", rest, re.IGNORECASE):
-        return f"{body[:head]}with {ctes},\n{rest[4:].lstrip()}"
-    return f"{body[:head]}with {ctes}\n{rest}"
-
-
-def query_parameters(name: str) -> set[str]:
-    return set(_PARAM.findall(compile_query(name)))
 
 
 # DuckDB takes 80% of the machine's memory and every core by default. The app shares its
@@ -160,8 +106,6 @@ class Database:
         """The named query that answers, with the filter it runs with: a rollup twin or a
         narrower period (peakend/warehouse/rollups.py) when that gives the same rows from less data,
         else `name` and `filters` themselves."""
-        from peakend.warehouse import rollups
-
         if name not in rollups.ROUTES:
             return name, filters
         current = not self.rollups_behind()
@@ -175,8 +119,6 @@ class Database:
         """The rollups that don't add up to their source (peakend.warehouse.rollups.behind), asked
         once and again after each commit (only this process writes the file while it has
         it open): while any does, every query reads the visits."""
-        from peakend.warehouse import rollups
-
         known = self._rollups_behind
         if known is None:
             cur = self.cursor()
@@ -212,9 +154,6 @@ class Database:
             cur = self.cursor()
             cur.execute("begin transaction")
             try:
-                from peakend.warehouse import rollup_check
-                from peakend.warehouse import rollups
-
                 rollups.track_touched(cur)
                 yield cur
                 # the rollup rows this write changed, against the visits, before anyone
@@ -231,21 +170,3 @@ class Database:
                 raise
             finally:
                 cur.close()
-
-
-def bind_values(
-    name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any]
-) -> dict[str, Any]:
-    """The values for exactly the parameters the query uses. The scope always comes from
-    the caller's `scope`, never from `params`, so no widget value can widen it."""
-    if "scope_halls" in params:
-        raise QueryError("the scope is bound by the query layer; pass scope=, not scope_halls=")
-    available: dict[str, Any] = {}
-    available.update((filters or VisitFilter()).as_params())
-    available.update(params)
-    available["scope_halls"] = scope.as_param()
-    needed = query_parameters(name)
-    missing = needed - available.keys()
-    if missing:
-        raise QueryError(f"query {name!r} needs parameters {sorted(missing)}")
-    return {k: available[k] for k in needed}

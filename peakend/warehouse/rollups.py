@@ -54,6 +54,10 @@ from typing import Any
 
 import duckdb
 
+from peakend.core.filters import VisitFilter
+from peakend.core.scope import Scope
+from peakend.warehouse.named_queries import bind_values, compile_query
+
 VISIT_ROLLUP_COLUMNS = {
     "hall_id": "varchar not null",
     "day": "date not null",
@@ -177,8 +181,6 @@ def rebuild_hall_rollup(cur: duckdb.DuckDBPyConnection) -> None:
 
 def hall_targets_sql() -> str:
     """queries/_hall_targets.sql with the fragment it uses (the service-level definition)."""
-    from peakend.warehouse.db import compile_query
-
     return compile_query("_hall_targets")
 
 
@@ -496,10 +498,6 @@ def _explore_visits(cur, filters, scope_halls, params):
     for k in ("drill_by_1", "drill_by_2"):
         if params.get(k) is not None and params[k] not in HALL_DIMENSIONS:
             return None
-    from peakend.warehouse.db import bind_values, compile_query
-    from peakend.core.filters import VisitFilter
-    from peakend.core.scope import Scope
-
     values = {k: params.get(k) for k in ("drill_by_1", "drill_value_1", "drill_by_2", "drill_value_2")}
     values["needed"] = int(params.get("offset") or 0) + int(params["limit"])
     scope = Scope(None if scope_halls is None else frozenset(scope_halls))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import duckdb
 
+from peakend.warehouse import rollups
 PEAK_MOMENTS = ("counter_result", "data_experience", "phone_purchase", "other")
 
 # Columns of the visits table in contract order, with their DuckDB types. The loader and
@@ -235,8 +236,6 @@ MIGRATIONS.append(_ingest_presets_and_sources)
 def _rollups(con: duckdb.DuckDBPyConnection) -> None:
     """Pre-aggregated visits (peakend/warehouse/rollups.py), built from the visits already loaded;
     the warehouse write path keeps them current from then on."""
-    from peakend.warehouse import rollups
-
     rollups.create_tables(con)
     rollups.rebuild(con)
 
@@ -246,8 +245,6 @@ MIGRATIONS.append(_rollups)
 
 def _hall_rollup(con: duckdb.DuckDBPyConnection) -> None:
     """Visits, first and last day per hall (peakend/warehouse/rollups.py), from visit_rollup."""
-    from peakend.warehouse import rollups
-
     rollups.create_hall_rollup(con)
     rollups.rebuild_hall_rollup(con)
 
@@ -257,8 +254,6 @@ MIGRATIONS.append(_hall_rollup)
 
 def _network_wait_rollup(con: duckdb.DuckDBPyConnection) -> None:
     """The network's wait histogram per day (peakend/warehouse/rollups.py), from wait_rollup."""
-    from peakend.warehouse import rollups
-
     rollups.create_network_wait_rollup(con)
     rollups.rebuild_network_wait_rollup(con)
 
@@ -268,8 +263,6 @@ MIGRATIONS.append(_network_wait_rollup)
 
 def _city_rollup(con: duckdb.DuckDBPyConnection) -> None:
     """The visit sums per day x city x purpose (peakend/warehouse/rollups.py), from visit_rollup."""
-    from peakend.warehouse import rollups
-
     rollups.create_city_rollup(con)
     rollups.refresh_city_rollup(con)
 

@@ -18,9 +18,8 @@ import numpy as np
 import pandas as pd
 
 from peakend.core.filters import VisitFilter
+from peakend.core.moments import PEAK_MOMENTS
 from peakend.core.scope import Scope
-
-PEAK_MOMENTS = ("counter_result", "data_experience", "phone_purchase")
 
 
 class Frames:

@@ -5,8 +5,8 @@ import streamlit as st
 
 from peakend.core import formatting
 from peakend.insights import charts
-from peakend.hall.logic import data_days, first_row, hall_row
-from peakend.core.i18n import get_language, t
+from peakend.core.halls import data_days, first_row, hall_row
+from peakend.core.i18n import purpose_labels, t
 from peakend.insights import moments, peak_end, staffing, text, tolerance
 from peakend.core.metrics import MIN_RATINGS_DEFAULT
 from peakend.insights import widgets as view
@@ -120,7 +120,7 @@ st.header(t("insights.tolerance.title"))
 peak_target, wait_target = float(hall["peak_target"]), float(hall["wait_target_min"])
 results = tolerance.fit_purposes(area_data["tolerance"], peak_target)
 purposes = area_data["purposes"]
-labels = dict(zip(purposes["purpose"], purposes["label_zh" if get_language() == "zh" else "label_en"]))
+labels = purpose_labels(purposes)
 st.caption(t("insights.tolerance.about", place=md(place), first=first, last=last, hall=md(hall["hall_name"])))
 if not results:
     st.info(t("insights.tolerance.no_ratings", place=md(place)))

@@ -11,7 +11,7 @@ from peakend.explore.export import FORMATS
 from peakend.core.filters import DIMENSIONS, PERIOD_PRESETS
 from peakend.core.i18n import LANGUAGES, catalog
 from peakend.core.metrics import METRICS
-from peakend.warehouse.schema import PEAK_MOMENTS
+from peakend.core.moments import ALL_PEAK_MOMENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = ["pages/explore.py", "peakend/explore/logic.py", "peakend/explore/widgets.py", "peakend/explore/charts.py",
@@ -20,7 +20,7 @@ FILES = ["pages/explore.py", "peakend/explore/logic.py", "peakend/explore/widget
 
 def built_keys() -> set[str]:
     keys = {f"explore.dim.{d}" for d in DIMENSIONS}
-    keys |= {f"explore.moment.{m}" for m in PEAK_MOMENTS}
+    keys |= {f"explore.moment.{m}" for m in ALL_PEAK_MOMENTS}
     keys |= {f"explore.weekday.{d}" for d in WEEKDAYS} | {f"explore.weekday_short.{d}" for d in WEEKDAYS}
     keys |= {f"explore.step.{s}" for *_, s in JOURNEY_STEPS} | {"explore.step.waited_gave_up"}
     keys |= {f"explore.n.{m.n_column}" for m in METRICS.values() if m.n_column and m.n_column != "visits"}

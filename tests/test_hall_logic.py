@@ -12,6 +12,8 @@ from peakend.hall import themes as hall_themes
 from peakend.hall import charts
 from peakend.core.i18n import set_language
 from peakend.core.metrics import MIN_RATINGS_DEFAULT
+from peakend.core.moments import ALL_PEAK_MOMENTS
+from peakend.core.halls import first_row
 
 
 @pytest.fixture(autouse=True)
@@ -83,7 +85,7 @@ def test_tolerance_falloff_ignores_thin_bands():
 
 # --- unhappy exits ----------------------------------------------------------------------------
 def test_unhappy_exit_statement_on_the_fixture(db):
-    row = hall.first_row(db.query("hall_unhappy_exits", H1))
+    row = first_row(db.query("hall_unhappy_exits", H1))
     text = hall.unhappy_exit_statement(row, 10.0)
     # 2 of 5 unhappy: V02 after a long wait only, V06 after both
     assert text.startswith("Of the 5 exit ratings this period, 2 were unhappy (1-2, 40%).")
@@ -239,7 +241,7 @@ def test_every_key_the_hall_page_builds_at_run_time_exists():
     from peakend.core.i18n import catalog
 
     keys = (
-        [f"hall.moment.{m}" for m in hall.ALL_PEAK_MOMENTS]
+        [f"hall.moment.{m}" for m in ALL_PEAK_MOMENTS]
         + [f"hall.weekday.{d}" for d in range(1, 8)]
         + [f"hall.peak_band.{b}" for b in hall.PEAK_BANDS]
         + [f"hall.polarity.{p}" for p in hall_themes.POLARITIES]

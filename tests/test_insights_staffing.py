@@ -5,7 +5,7 @@ import math
 import pytest
 
 from peakend.core.filters import VisitFilter
-from peakend.hall.logic import first_row
+from peakend.core.halls import first_row
 from peakend.core.i18n import set_language
 from peakend.insights import staffing, text
 from peakend.insights.erlang import Queue

@@ -70,3 +70,10 @@ def t(key: str, **values) -> str:
 def label(key: str, language: str) -> str:
     """The string for `key` in a given language (for language-independent lookups)."""
     return catalog()[key][language]
+
+
+def purpose_labels(purposes) -> dict[str, str]:
+    """Purpose code -> its label in the current language, from a table of purposes
+    (columns purpose, label_en, label_zh: the `purposes` query)."""
+    column = "label_zh" if get_language() == "zh" else "label_en"
+    return dict(zip(purposes["purpose"], purposes[column]))

@@ -25,7 +25,8 @@ from peakend.core.i18n import t
 from peakend.warehouse.ingest import LoadReport, Mapping, MappingError, ValidationReport
 from peakend.warehouse.ingest.contract import FIELDS, required_columns
 from peakend.warehouse.ingest.mapping import NAME_PATTERN, resolve_column
-from peakend.warehouse.schema import NETWORK, PEAK_MOMENTS, TARGET_COLUMNS
+from peakend.core.moments import ALL_PEAK_MOMENTS
+from peakend.warehouse.schema import NETWORK, TARGET_COLUMNS
 
 # -- building a mapping from the page's choices ----------------------------------------------
 NONE, COLUMN, CONCAT, CONSTANT, DATE_TIME, CLOCK, AFTER = (
@@ -544,7 +545,7 @@ def purpose_changes(before: pd.DataFrame, after: pd.DataFrame) -> tuple[pd.DataF
         for label in ("label_zh", "label_en"):
             if not entry[label]:
                 problems.append(t("data.purposes.needs_label", code=code, column=t(f"data.purposes.column.{label}")))
-        if entry["peak_moment"] not in PEAK_MOMENTS:
+        if entry["peak_moment"] not in ALL_PEAK_MOMENTS:
             problems.append(t("data.purposes.bad_moment", code=code))
         previous = old.get(code)
         if previous is None or any(entry[c] != previous[c] for c in columns[1:]):

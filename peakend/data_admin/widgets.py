@@ -31,7 +31,8 @@ from peakend.warehouse.ingest import (
 from peakend.warehouse.ingest.contract import FIELDS, KINDS
 from peakend.warehouse.ingest.uploads import safe_name
 from peakend.core.metrics import service_level_definition
-from peakend.warehouse.schema import PEAK_MOMENTS, SERVICE_LEVEL_RULES, TARGET_COLUMNS
+from peakend.core.moments import ALL_PEAK_MOMENTS
+from peakend.warehouse.schema import SERVICE_LEVEL_RULES, TARGET_COLUMNS
 from peakend.ui.answers import run
 from peakend.ui.navigation import PAGES, ROOT
 
@@ -689,7 +690,7 @@ def purposes(db: Database, user: User) -> None:
             "label_zh": st.column_config.TextColumn(t("data.purposes.column.label_zh"), required=True),
             "label_en": st.column_config.TextColumn(t("data.purposes.column.label_en"), required=True),
             "peak_moment": st.column_config.SelectboxColumn(
-                t("data.purposes.column.peak_moment"), options=list(PEAK_MOMENTS), required=True,
+                t("data.purposes.column.peak_moment"), options=list(ALL_PEAK_MOMENTS), required=True,
                 format_func=lambda m: t(f"data.moment.{m}"),
             ),
             "visits": st.column_config.NumberColumn(t("data.purposes.column.visits"), format="localized"),

@@ -24,7 +24,7 @@ from peakend.core import formatting
 from peakend.core.filters import DIMENSIONS, PERIOD_PRESETS, VisitFilter, period_preset
 from peakend.core.i18n import t
 from peakend.core.metrics import METRICS, MIN_RATINGS_DEFAULT
-from peakend.warehouse.schema import PEAK_MOMENTS
+from peakend.core.moments import ALL_PEAK_MOMENTS
 
 ALL_TIME = "all"
 CUSTOM = "custom"
@@ -44,7 +44,7 @@ LIST_PARAMS: dict[str, tuple[str, str | tuple]] = {
     "city": ("cities", "city"),
     "hall": ("halls", "hall"),
     "purpose": ("purposes", "purpose"),
-    "moment": ("peak_moments", PEAK_MOMENTS),
+    "moment": ("peak_moments", ALL_PEAK_MOMENTS),
     "weekday": ("weekdays", tuple(str(d) for d in WEEKDAYS)),
     "staff": ("staff", "staff"),
     "segment": ("segments", "segment"),

@@ -21,7 +21,7 @@ from peakend.explore.logic import (
 from peakend.core.filters import DIMENSIONS, VisitFilter
 from peakend.core.i18n import get_language, t
 from peakend.core.metrics import METRICS
-from peakend.warehouse.schema import PEAK_MOMENTS
+from peakend.core.moments import ALL_PEAK_MOMENTS
 from peakend.ui.answers import run
 from peakend.ui.session import database
 from peakend.core.safe_text import md
@@ -152,7 +152,7 @@ def filter_controls(options: FilterOptions, first_day: date, last_day: date) -> 
     st.multiselect(t("explore.dim.city"), options.valid("city"), key="xp_city", placeholder=t("explore.any"))
     st.multiselect(t("explore.dim.hall"), options.valid("hall"), key="xp_hall", placeholder=t("explore.any"), format_func=hall_names)
     st.multiselect(t("explore.dim.purpose"), options.valid("purpose"), key="xp_purpose", placeholder=t("explore.any"), format_func=purpose_names)
-    st.multiselect(t("explore.dim.peak_moment"), PEAK_MOMENTS, key="xp_moment", placeholder=t("explore.any"),
+    st.multiselect(t("explore.dim.peak_moment"), ALL_PEAK_MOMENTS, key="xp_moment", placeholder=t("explore.any"),
                    format_func=lambda m: t(f"explore.moment.{m}"))
     st.slider(t("explore.hours"), 0, 23, key="xp_hours", help=t("explore.hours_help"))
     st.pills(t("explore.dim.weekday"), WEEKDAYS, key="xp_weekday", selection_mode="multi",

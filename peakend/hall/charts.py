@@ -10,7 +10,8 @@ from plotly.subplots import make_subplots
 
 from peakend.core import formatting
 from peakend.charts.theme import GREYED, SCORE_SCALE, SERIES, STATUS_COLORS, TARGET_LINE, WAIT_SCALE, finish
-from peakend.hall.logic import PEAK_BANDS, PEAK_MOMENTS, wait_band_labels
+from peakend.core.moments import PEAK_MOMENTS
+from peakend.hall.logic import PEAK_BANDS, wait_band_labels
 from peakend.hall.themes import NEGATIVE, NEUTRAL, POSITIVE
 from peakend.core.i18n import t
 from peakend.core.metrics import METRICS, target_status

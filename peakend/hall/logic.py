@@ -12,9 +12,8 @@ import pandas as pd
 from peakend.core import formatting
 from peakend.core.filters import VisitFilter
 from peakend.core.i18n import get_language, t
+from peakend.core.moments import PEAK_MOMENTS
 
-PEAK_MOMENTS = ("counter_result", "data_experience", "phone_purchase")
-ALL_PEAK_MOMENTS = PEAK_MOMENTS + ("other",)
 
 # Wait bands (minutes) for the wait-tolerance curve and the journey: band k (1-based, as the
 # queries number them) runs from WAIT_BAND_EDGES[k-1] up to the next edge; the last is open.
@@ -58,25 +57,6 @@ def wait_band_label(band: int, edges=WAIT_BAND_EDGES) -> str:
 
 def wait_band_labels(edges=WAIT_BAND_EDGES) -> list[str]:
     return [wait_band_label(k, edges) for k in range(1, len(edges) + 1)]
-
-
-def hall_row(halls: pd.DataFrame, hall_id: str) -> pd.Series:
-    return halls.loc[halls["hall_id"] == hall_id].iloc[0]
-
-
-def data_days(halls: pd.DataFrame, hall_id: str | None, summary) -> tuple[date, date]:
-    """The first and last day of a hall's visits (halls_in_scope), or of every visit in
-    scope (dataset_summary) when no hall is chosen or it has none: the days its periods
-    count back from."""
-    if hall_id is not None:
-        row = hall_row(halls, hall_id)
-        if not pd.isna(row.get("last_day")):
-            return row["first_day"], row["last_day"]
-    return summary["first_day"], summary["last_day"]
-
-
-def first_row(frame: pd.DataFrame) -> pd.Series | None:
-    return frame.iloc[0] if len(frame) else None
 
 
 def staff_peak_scores(by_staff_and_moment: pd.DataFrame) -> pd.DataFrame:

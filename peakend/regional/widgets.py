@@ -12,9 +12,9 @@ from peakend.core import formatting
 from peakend.regional import logic as regional
 from peakend.charts.theme import GREYED, STATUS_COLORS
 from peakend.core.filters import VisitFilter
-from peakend.core.i18n import get_language, t
+from peakend.core.i18n import purpose_labels, t
 from peakend.core.metrics import METRICS, MIN_RATINGS_DEFAULT, Metric, service_level_definition
-from peakend.warehouse.schema import PEAK_MOMENTS
+from peakend.core.moments import ALL_PEAK_MOMENTS
 from peakend.ui import url_state
 from peakend.ui.answers import run
 from peakend.ui.navigation import PAGES
@@ -51,8 +51,7 @@ def region_control(regions: list[str]) -> list[str]:
 
 def purpose_control(purposes: pd.DataFrame) -> list[str]:
     """Visit purposes (URL ?purpose=, the name the hall page reads too)."""
-    label_column = "label_zh" if get_language() == "zh" else "label_en"
-    labels = dict(zip(purposes["purpose"], purposes[label_column]))
+    labels = purpose_labels(purposes)
     url_state.seed("regional_purposes", url_state.read_list("purpose", labels))
     chosen = st.multiselect(
         t("regional.controls.purposes"), list(labels), key="regional_purposes",
@@ -63,9 +62,9 @@ def purpose_control(purposes: pd.DataFrame) -> list[str]:
 
 
 def peak_moment_control() -> list[str]:
-    url_state.seed("regional_moments", url_state.read_list("moment", PEAK_MOMENTS))
+    url_state.seed("regional_moments", url_state.read_list("moment", ALL_PEAK_MOMENTS))
     chosen = st.multiselect(
-        t("regional.controls.peak_moments"), list(PEAK_MOMENTS), key="regional_moments",
+        t("regional.controls.peak_moments"), list(ALL_PEAK_MOMENTS), key="regional_moments",
         format_func=lambda m: t(f"regional.moment.{m}"), placeholder=t("regional.controls.all"),
     )
     url_state.write(moment=chosen)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import duckdb
 
 from peakend.warehouse import rollups
-PEAK_MOMENTS = ("counter_result", "data_experience", "phone_purchase", "other")
 
 # Columns of the visits table in contract order, with their DuckDB types. The loader and
 # the demo generator both write exactly these, so keep one definition.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from peakend.warehouse.schema import PEAK_MOMENTS
+from peakend.core.moments import ALL_PEAK_MOMENTS
 from peakend.warehouse.store import CONTRACT_HALL_COLUMNS, CONTRACT_VISIT_COLUMNS
 
 KINDS = ("visits", "halls", "purposes")
@@ -88,4 +88,4 @@ def guess_kind(columns: list[str]) -> str:
     return "visits"
 
 
-PEAK_MOMENT_VALUES = PEAK_MOMENTS
+PEAK_MOMENT_VALUES = ALL_PEAK_MOMENTS

@@ -49,7 +49,7 @@ from typing import Any
 
 from peakend.warehouse.ingest.contract import FIELDS, KINDS, normalise_name
 from peakend.warehouse.ingest.errors import MappingError
-from peakend.warehouse.schema import PEAK_MOMENTS
+from peakend.core.moments import ALL_PEAK_MOMENTS
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 _SPEC_KEYS = {
@@ -163,8 +163,8 @@ class Mapping:
             for need in ("purpose", "label_en", "label_zh"):
                 if not str(purpose.get(need) or "").strip():
                     raise MappingError(f"{where}.{need}: required")
-            if purpose.get("peak_moment", "other") not in PEAK_MOMENTS:
-                raise MappingError(f"{where}.peak_moment: must be one of {', '.join(PEAK_MOMENTS)}")
+            if purpose.get("peak_moment", "other") not in ALL_PEAK_MOMENTS:
+                raise MappingError(f"{where}.peak_moment: must be one of {', '.join(ALL_PEAK_MOMENTS)}")
         order_targets(self.columns)  # refuses cycles among "from"/"near"
 
     def source_columns(self) -> set[str]:

@@ -17,7 +17,7 @@ from peakend.warehouse.ingest.mapping import (
 )
 from peakend.warehouse.ingest.readers import quote_ident
 from peakend.warehouse.ingest.settings import Settings
-from peakend.warehouse.schema import PEAK_MOMENTS
+from peakend.core.moments import ALL_PEAK_MOMENTS
 
 # Date-time layouts read without a mapping, besides ISO 8601 (which a cast reads).
 TIMESTAMP_FORMATS = [
@@ -329,9 +329,9 @@ def _parse(b: _Builder, f: Field, t: Target, x: str, name: str) -> tuple[str | N
     if f.type == "time":
         return None, f"try_cast({x} as time)", [Problem(bad, label, x, "is not a time of day like 09:00")]
     if f.type == "peak_moment":
-        moments = p.add(list(PEAK_MOMENTS))
+        moments = p.add(list(ALL_PEAK_MOMENTS))
         typed = f"(case when {x} is null then 'other' when list_contains({moments}::varchar[], lower({x})) then lower({x}) end)"
-        return None, typed, [Problem(bad, label, x, f"is not a peak moment ({', '.join(PEAK_MOMENTS)})")]
+        return None, typed, [Problem(bad, label, x, f"is not a peak moment ({', '.join(ALL_PEAK_MOMENTS)})")]
     raise AssertionError(f.type)
 
 

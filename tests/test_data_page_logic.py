@@ -14,6 +14,7 @@ from peakend.data_admin.logic import AFTER, COLUMN, CONCAT, CONSTANT, DATE_TIME,
 from peakend.core.i18n import set_language
 from peakend.warehouse.ingest import Mapping, get_mapping, load_files, validate_file
 from peakend.warehouse.ingest.contract import FIELDS
+from peakend.core import links
 from peakend.core.scope import Scope
 
 
@@ -313,7 +314,7 @@ def test_data_load_halls_rows(fixture_db):
     assert got[["hall_id", "hall_name", "visits"]].values.tolist() == [
         ["H1", "Alpha Hall", 7], ["H2", "Beta Hall", 4], ["H3", "Gamma Hall", 2]]
     assert got.loc[0, "first_day"].date() == date(2026, 3, 2) and got.loc[0, "last_day"].date() == date(2026, 3, 8)
-    assert data_admin.hall_link_params("H1", got.loc[0, "first_day"], got.loc[0, "last_day"]) == {
+    assert links.hall_link("H1", got.loc[0, "first_day"], got.loc[0, "last_day"]) == {
         "hall": "H1", "from": "2026-03-02", "to": "2026-03-08"}
     assert fixture_db.query("data_load_halls", None, Scope.halls({"H3"}), load_id=2)["hall_id"].tolist() == ["H3"]
     assert fixture_db.query("data_load_halls", load_id=1).empty  # a halls load brings no visits

@@ -20,7 +20,6 @@ from peakend.core import safe_text
 from peakend.warehouse import store as warehouse
 from peakend.auth import audit
 from peakend.warehouse.db import Database
-from peakend.core.filters import as_date
 from peakend.core.i18n import t
 from peakend.warehouse.ingest import LoadReport, Mapping, MappingError, ValidationReport
 from peakend.warehouse.ingest.contract import FIELDS, required_columns
@@ -565,16 +564,10 @@ def save_purposes(db: Database, rows: pd.DataFrame, user) -> None:
         audit(cur, user, "purposes_changed", rows.to_dict("records"))
 
 
-def hall_link_params(hall_id: str, first_day, last_day) -> dict[str, str]:
-    """The hall page's link for a hall over the days a load brought (dates as the hall
-    page reads them: YYYY-MM-DD)."""
-    return {"hall": hall_id, "from": as_date(first_day).isoformat(), "to": as_date(last_day).isoformat()}
-
-
 __all__ = [
     "AFTER", "BuildError", "CLOCK", "COLUMN", "CONCAT", "CONSTANT", "Choice", "DATE_TIME",
     "NONE", "SKIP_TESTS", "SkipRule", "build_mapping", "check_summary", "constant_hall",
-    "csv_bytes", "default_choices", "fits", "hall_link_params", "history_label",
+    "csv_bytes", "default_choices", "fits", "history_label",
     "history_table", "hows", "load_audit_detail", "load_order", "load_summary",
     "parse_value_map", "problems_table", "purpose_changes", "reason_text", "reasons_table",
     "save_purposes", "save_service_level_rule", "save_targets", "skipped_table", "suggest_preset", "suggested_name",

@@ -17,7 +17,7 @@ import streamlit as st
 
 from peakend import auth
 from peakend.data_admin import logic as data_admin
-from peakend.core import formatting
+from peakend.core import formatting, links
 from peakend.core.safe_text import md
 from peakend.auth import User
 from peakend.data_admin.logic import AFTER, CLOCK, COLUMN, CONCAT, CONSTANT, DATE_TIME, BuildError, Choice, SkipRule
@@ -542,7 +542,7 @@ def show_results() -> None:
                     HALL_PAGE, icon=":material/storefront:",
                     label=t("data.load.open_hall", hall=md(hall.hall_name), visits=formatting.number(hall.visits),
                             first=formatting.day(hall.first_day), last=formatting.day(hall.last_day)),
-                    query_params=data_admin.hall_link_params(hall.hall_id, hall.first_day, hall.last_day),
+                    query_params=links.hall_link(hall.hall_id, hall.first_day, hall.last_day),
                 )
 
 

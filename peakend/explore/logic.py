@@ -15,12 +15,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Callable, Iterable, Mapping, Sequence
-from urllib.parse import parse_qs, urlencode
+from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from peakend.core import formatting
+from peakend.core import formatting, links
 from peakend.core.filters import DIMENSIONS, PERIOD_PRESETS, VisitFilter, period_preset
 from peakend.core.i18n import t
 from peakend.core.metrics import METRICS, MIN_RATINGS_DEFAULT
@@ -146,44 +145,6 @@ class ExploreView:
 
 # -- reading a link ---------------------------------------------------------------------
 
-def _last(params: Mapping[str, Sequence[str]], name: str) -> str | None:
-    values = [v for v in params.get(name, ()) if v is not None]
-    return values[-1] if values else None
-
-
-def _int(raw: str, low: int, high: int) -> int | None:
-    try:
-        value = int(raw.strip())
-    except (ValueError, AttributeError):
-        return None
-    return value if low <= value <= high else None
-
-
-def _date(raw: str) -> date | None:
-    try:
-        return date.fromisoformat(raw.strip())
-    except (ValueError, AttributeError):
-        return None
-
-
-def _list_values(raws: Sequence[str], allowed: Iterable[str]) -> tuple[list[str], list[str]]:
-    """Known values in a repeated parameter (also `a,b` in one value), and the unknown ones."""
-    allowed = set(allowed)
-    good: list[str] = []
-    bad: list[str] = []
-    for raw in raws:
-        if raw in allowed:
-            items = [raw]
-        elif "," in raw and all(part in allowed for part in raw.split(",")):
-            items = raw.split(",")  # a hand-written link: ?hall=H1,H2
-        else:
-            if raw != "":
-                bad.append(raw)
-            continue
-        good.extend(item for item in items if item not in good)
-    return good, bad
-
-
 def parse_view(
     params: Mapping[str, Sequence[str]], options: FilterOptions
 ) -> tuple[ExploreView, dict[str, str]]:
@@ -200,14 +161,14 @@ def parse_view(
     changes: dict[str, object] = {}
 
     # the period: a preset, all time, or a custom from/to
-    period = _last(params, "period")
-    raw_from, raw_to = _last(params, "from"), _last(params, "to")
+    period = links.last(params, "period")
+    raw_from, raw_to = links.last(params, "from"), links.last(params, "to")
     if period is not None and period not in PERIODS:
         drop("period", period)
         period = None
     if raw_from is not None or raw_to is not None or period == CUSTOM:
-        day_from = _date(raw_from) if raw_from is not None else None
-        day_to = _date(raw_to) if raw_to is not None else None
+        day_from = links.decode_date(raw_from) if raw_from is not None else None
+        day_to = links.decode_date(raw_to) if raw_to is not None else None
         if raw_from is not None and day_from is None:
             drop("from", raw_from)
         if raw_to is not None and day_to is None:
@@ -232,16 +193,16 @@ def parse_view(
         raws = list(params.get(name, ()))
         if not raws:
             continue
-        good, bad = _list_values(raws, options.valid(source))
+        good, bad = links.decode_list(raws, options.valid(source))
         if bad:
             drop(name, bad)
         if good:
             filter_values[attr] = tuple(int(v) for v in good) if name == "weekday" else tuple(good)
     for name, (low, high) in INT_PARAMS.items():
-        raw = _last(params, name)
+        raw = links.last(params, name)
         if raw is None or raw == "":
             continue
-        value = _int(raw, low, high)
+        value = links.decode_int(raw, low, high)
         if value is None:
             drop(name, raw)
         else:
@@ -253,14 +214,14 @@ def parse_view(
             drop(high_name, str(high))
             del filter_values[low_name], filter_values[high_name]
     for name, attr in FLAG_PARAMS.items():
-        raw = _last(params, name)
+        raw = links.last(params, name)
         if raw is None or raw == "":
             continue
         if raw.strip().lower() in YES_NO:
             filter_values[attr] = YES_NO[raw.strip().lower()]
         else:
             drop(name, raw)
-    text = _last(params, "q")
+    text = links.last(params, "q")
     if text is not None and text.strip():
         if len(text) > MAX_TEXT:
             drop("q", text[:40] + "…")
@@ -269,8 +230,8 @@ def parse_view(
     changes["filters"] = VisitFilter(**filter_values)
 
     # group and measure
-    group_1 = _last(params, "by")
-    group_2 = _last(params, "by2")
+    group_1 = links.last(params, "by")
+    group_2 = links.last(params, "by2")
     if group_1 is not None:
         if group_1 == "none":
             changes["group_1"] = None
@@ -287,21 +248,21 @@ def parse_view(
             drop("by2", group_2)
     measure_raws = list(params.get("m", ()))
     if measure_raws:
-        good, bad = _list_values(measure_raws, METRICS)
+        good, bad = links.decode_list(measure_raws, METRICS)
         if bad:
             drop("m", bad)
         if good:
             changes["measures"] = tuple(good)
     measures = changes.get("measures", ExploreView.measures)
-    chart = _last(params, "chart")
+    chart = links.last(params, "chart")
     if chart is not None:
         if chart in measures:
             changes["chart"] = chart
         else:
             drop("chart", chart)
-    raw = _last(params, "min_n")
+    raw = links.last(params, "min_n")
     if raw is not None:
-        value = _int(raw, 0, 100_000)
+        value = links.decode_int(raw, 0, 100_000)
         if value is None:
             drop("min_n", raw)
         else:
@@ -309,7 +270,7 @@ def parse_view(
 
     # the visits behind one group, the page of that list and the visit opened
     groups = tuple(g for g in (changes.get("group_1", ExploreView.group_1), changes.get("group_2")) if g)
-    drill_raws = {name: _last(params, name) for name in ("g1", "g2")}
+    drill_raws = {name: links.last(params, name) for name in ("g1", "g2")}
     given = [name for name, raw in drill_raws.items() if raw is not None]
     if given:
         # one value per grouping, no more, no fewer
@@ -318,14 +279,14 @@ def parse_view(
         else:
             for name in given:
                 drop(name, drill_raws[name])
-    raw = _last(params, "page")
+    raw = links.last(params, "page")
     if raw is not None:
-        value = _int(raw, 1, 10_000_000)
+        value = links.decode_int(raw, 1, 10_000_000)
         if value is None:
             drop("page", raw)
         else:
             changes["page"] = value
-    visit = _last(params, "visit")
+    visit = links.last(params, "visit")
     if visit is not None and visit.strip():
         changes["visit"] = visit.strip()
 
@@ -376,11 +337,11 @@ def view_params(view: ExploreView) -> dict[str, list[str]]:
 
 
 def query_string(view: ExploreView) -> str:
-    return urlencode(view_params(view), doseq=True)
+    return links.query_string(view_params(view))
 
 
 def parse_query_string(text: str, options: FilterOptions) -> tuple[ExploreView, dict[str, str]]:
-    return parse_view(parse_qs(text.lstrip("?"), keep_blank_values=True), options)
+    return parse_view(links.parse_query_string(text), options)
 
 
 # -- labels -----------------------------------------------------------------------------

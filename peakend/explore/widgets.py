@@ -12,7 +12,7 @@ import streamlit as st
 
 from peakend.explore import export as explore_export
 from peakend.explore import saved_views as explore_views
-from peakend.core import formatting
+from peakend.core import formatting, links
 from peakend.explore.logic import (
     ALL_TIME, CUSTOM, PAGE_SIZE, PARAM_NAMES, PERIODS, WEEKDAYS, ExploreView, FilterOptions, ResultTable,
     dimension_label, drill_total, group_key_label, group_rows, parse_query_string, parse_view,
@@ -434,8 +434,7 @@ def visit_export_notes(total: int) -> dict[str, str]:
 
 
 def share_link(view: ExploreView) -> str:
-    base = st.context.url or ""
-    return f"{base}?{query_string(view)}"
+    return links.share_link(st.context.url or "", view_params(view))
 
 
 def owner() -> str:

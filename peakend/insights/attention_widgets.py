@@ -8,7 +8,7 @@ from datetime import date
 
 import streamlit as st
 
-from peakend.core import formatting
+from peakend.core import formatting, links
 from peakend.core.filters import VisitFilter, period_preset
 from peakend.core.i18n import t
 from peakend.insights.attention import HallAttention, needs_attention
@@ -78,4 +78,4 @@ def _hall(item: HallAttention) -> None:
                 if spec is not None and page_allowed(spec, user.role if user else None):
                     # the absolute path, as build_pages registers it (app.py may run from elsewhere)
                     st.page_link(str(ROOT / spec.file), label=t(f"insights.attention.open_{key}"), icon=spec.icon,
-                                 query_params={"hall": item.hall_id})
+                                 query_params=links.hall_link(item.hall_id))

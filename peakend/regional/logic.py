@@ -465,20 +465,3 @@ def _tint(hex_colour: str, alpha: float = 0.25) -> str:
     r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     mix = lambda c: round(255 - (255 - c) * alpha)  # noqa: E731
     return f"#{mix(r):02x}{mix(g):02x}{mix(b):02x}"
-
-
-def drill_down_params(hall_id: str, query_params: dict[str, str]) -> dict[str, str]:
-    """The hall page's link for one hall, the same period and the same purpose filter:
-    ?hall=ID, then ?period=PRESET or ?from=&to= (whichever the period control wrote to this
-    page's URL), its ?compare=, and ?purpose= / ?moment= when set (the hall page reads the
-    same names)."""
-    params = {"hall": hall_id}
-    if query_params.get("from") and query_params.get("to"):
-        params["from"] = query_params["from"]
-        params["to"] = query_params["to"]
-    elif query_params.get("period"):
-        params["period"] = query_params["period"]
-    for name in ("compare", "purpose", "moment"):
-        if query_params.get(name):
-            params[name] = query_params[name]
-    return params

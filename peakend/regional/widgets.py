@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from peakend.core import formatting
+from peakend.core import formatting, links
 from peakend.regional import logic as regional
 from peakend.charts.theme import GREYED, STATUS_COLORS
 from peakend.core.filters import VisitFilter
@@ -153,7 +153,7 @@ def worst_summary(worst: list[regional.Worst]) -> None:
                 if item.hall_id is not None and HALL_PAGE is not None:
                     st.page_link(
                         HALL_PAGE, label=md(item.label), icon=":material/storefront:",
-                        query_params=regional.drill_down_params(item.hall_id, dict(st.query_params)),
+                        query_params=links.hall_link_like(item.hall_id, dict(st.query_params)),
                     )
                 else:
                     st.markdown(f"**{md(item.label)}**")
@@ -321,7 +321,7 @@ def drill_down(league: pd.DataFrame, position: int | None) -> None:
         st.caption(t("regional.drill.hint"))
         return
     hall = league.iloc[position]
-    params = regional.drill_down_params(hall["hall_id"], dict(st.query_params))
+    params = links.hall_link_like(hall["hall_id"], dict(st.query_params))
     st.page_link(
         HALL_PAGE, label=t("regional.drill.open", hall=md(hall["hall_name"])),
         icon=":material/storefront:", query_params=params,

@@ -3,21 +3,20 @@
 import streamlit as st
 
 from peakend.core import formatting
-from peakend.hall import logic as hall
-from peakend.hall import themes
-from peakend.hall import charts
+from peakend.core.halls import data_days, first_row, hall_row
 from peakend.core.i18n import purpose_labels, t
 from peakend.core.metrics import MIN_RATINGS_DEFAULT
-from peakend.ui import url_state
-from peakend.ui.cards import metric_card
-from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
-from peakend.ui.answers import ask, fetch, run
-from peakend.hall.widgets import COMMENT_ORDER, comment_columns
-from peakend.ui.layout import TILES_KEY
-from peakend.ui.charts import show as show_chart
-from peakend.core.safe_text import md
 from peakend.core.moments import ALL_PEAK_MOMENTS
-from peakend.core.halls import data_days, first_row, hall_row
+from peakend.core.safe_text import md
+from peakend.hall import charts, themes
+from peakend.hall import logic as hall
+from peakend.hall.widgets import COMMENT_ORDER, comment_columns
+from peakend.ui import url_state
+from peakend.ui.answers import ask, fetch, run
+from peakend.ui.cards import metric_card
+from peakend.ui.charts import show as show_chart
+from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
+from peakend.ui.layout import TILES_KEY
 
 st.title(t("hall.title"))
 

@@ -6,8 +6,8 @@ from peakend.core import formatting
 from peakend.core.filters import VisitFilter, period_preset
 from peakend.core.i18n import t
 from peakend.insights.attention_widgets import needs_attention_section
-from peakend.ui.cards import metric_card
 from peakend.ui.answers import ask, fetch, run
+from peakend.ui.cards import metric_card
 
 st.title(t("home.title"))
 

@@ -4,17 +4,16 @@ peak-end rule holds here and how long people wait before the peak suffers."""
 import streamlit as st
 
 from peakend.core import formatting
-from peakend.insights import charts
 from peakend.core.halls import data_days, first_row, hall_row
 from peakend.core.i18n import purpose_labels, t
-from peakend.insights import moments, peak_end, staffing, text, tolerance
 from peakend.core.metrics import MIN_RATINGS_DEFAULT
+from peakend.core.safe_text import md
+from peakend.insights import charts, moments, peak_end, staffing, text, tolerance
 from peakend.insights import widgets as view
-from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
 from peakend.regional.peer_widgets import peers_section
 from peakend.ui.answers import ask, fetch, run
 from peakend.ui.charts import show as show_chart
-from peakend.core.safe_text import md
+from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
 
 st.title(t("insights.title"))
 st.caption(t("insights.intro"))

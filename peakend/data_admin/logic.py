@@ -15,16 +15,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from peakend.core import formatting
-from peakend.core import safe_text
-from peakend.warehouse import store as warehouse
 from peakend.auth import audit
-from peakend.warehouse.db import Database
+from peakend.core import formatting, safe_text
 from peakend.core.i18n import t
+from peakend.core.moments import ALL_PEAK_MOMENTS
+from peakend.warehouse import store as warehouse
+from peakend.warehouse.db import Database
 from peakend.warehouse.ingest import LoadReport, Mapping, MappingError, ValidationReport
 from peakend.warehouse.ingest.contract import FIELDS, required_columns
 from peakend.warehouse.ingest.mapping import NAME_PATTERN, resolve_column
-from peakend.core.moments import ALL_PEAK_MOMENTS
 from peakend.warehouse.schema import NETWORK, TARGET_COLUMNS
 
 # -- building a mapping from the page's choices ----------------------------------------------

@@ -16,25 +16,38 @@ from pathlib import Path
 import streamlit as st
 
 from peakend import auth
-from peakend.data_admin import logic as data_admin
-from peakend.core import formatting, links
-from peakend.core.safe_text import md
 from peakend.auth import User
-from peakend.data_admin.logic import AFTER, CLOCK, COLUMN, CONCAT, CONSTANT, DATE_TIME, BuildError, Choice, SkipRule
-from peakend.warehouse.db import Database
+from peakend.core import formatting, links
 from peakend.core.i18n import t
+from peakend.core.metrics import service_level_definition
+from peakend.core.moments import ALL_PEAK_MOMENTS
+from peakend.core.safe_text import md
+from peakend.data_admin import logic as data_admin
+from peakend.data_admin.logic import AFTER, CLOCK, COLUMN, CONCAT, CONSTANT, DATE_TIME, BuildError, Choice, SkipRule
+from peakend.ui.answers import run
+from peakend.ui.navigation import PAGES, ROOT
+from peakend.warehouse.db import Database
 from peakend.warehouse.ingest import (
-    FilePreview, FileRefused, Mapping, MappingError, UndoError, ValidationReport, get_mapping,
-    list_mappings, load_files, load_history, load_rejects, preview_file, save_mapping, save_upload,
-    undo, validate_file,
+    FilePreview,
+    FileRefused,
+    Mapping,
+    MappingError,
+    UndoError,
+    ValidationReport,
+    get_mapping,
+    list_mappings,
+    load_files,
+    load_history,
+    load_rejects,
+    preview_file,
+    save_mapping,
+    save_upload,
+    undo,
+    validate_file,
 )
 from peakend.warehouse.ingest.contract import FIELDS, KINDS
 from peakend.warehouse.ingest.uploads import safe_name
-from peakend.core.metrics import service_level_definition
-from peakend.core.moments import ALL_PEAK_MOMENTS
 from peakend.warehouse.schema import SERVICE_LEVEL_RULES, TARGET_COLUMNS
-from peakend.ui.answers import run
-from peakend.ui.navigation import PAGES, ROOT
 
 UPLOAD_TYPES = ["csv", "tsv", "txt", "tab", "xlsx", "xlsm", "parquet", "pq"]
 PREVIEW_ROWS = 10

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from peakend.core import formatting
 from peakend.charts.theme import GREYED, SCORE_SCALE, SERIES, STATUS_COLORS, WAIT_SCALE, finish
-from peakend.explore.logic import ChartData, dimension_label, measure_axis_title
+from peakend.core import formatting
 from peakend.core.i18n import t
 from peakend.core.metrics import METRICS
+from peakend.explore.logic import ChartData, dimension_label, measure_axis_title
 
 
 def _plot_value(kind: str, value):

@@ -19,10 +19,10 @@ import pandas as pd
 import xlsxwriter
 
 from peakend.core import safe_text
-from peakend.warehouse.db import Database
-from peakend.warehouse.named_queries import bind_values, compile_query
 from peakend.core.filters import VisitFilter
 from peakend.core.scope import Scope
+from peakend.warehouse.db import Database
+from peakend.warehouse.named_queries import bind_values, compile_query
 
 FORMATS = ("csv", "xlsx", "parquet")
 MIME = {

@@ -10,21 +10,21 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from peakend.core import formatting, links
+from peakend.core.filters import DIMENSIONS, VisitFilter
+from peakend.core.i18n import get_language, t
+from peakend.core.metrics import METRICS
+from peakend.core.moments import ALL_PEAK_MOMENTS
+from peakend.core.safe_text import md
 from peakend.explore import export as explore_export
 from peakend.explore import saved_views as explore_views
-from peakend.core import formatting, links
 from peakend.explore.logic import (
     ALL_TIME, CUSTOM, PAGE_SIZE, PARAM_NAMES, PERIODS, WEEKDAYS, ExploreView, FilterOptions, ResultTable,
     dimension_label, drill_total, group_key_label, group_rows, parse_query_string, parse_view,
     query_string, style_result, view_params,
 )
-from peakend.core.filters import DIMENSIONS, VisitFilter
-from peakend.core.i18n import get_language, t
-from peakend.core.metrics import METRICS
-from peakend.core.moments import ALL_PEAK_MOMENTS
 from peakend.ui.answers import run
 from peakend.ui.session import database
-from peakend.core.safe_text import md
 
 # widget key -> (VisitFilter field) for the list filters
 LIST_KEYS = {

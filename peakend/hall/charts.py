@@ -8,13 +8,13 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from peakend.core import formatting
 from peakend.charts.theme import GREYED, SCORE_SCALE, SERIES, STATUS_COLORS, TARGET_LINE, WAIT_SCALE, finish
+from peakend.core import formatting
+from peakend.core.i18n import t
+from peakend.core.metrics import METRICS, target_status
 from peakend.core.moments import PEAK_MOMENTS
 from peakend.hall.logic import PEAK_BANDS, wait_band_labels
 from peakend.hall.themes import NEGATIVE, NEUTRAL, POSITIVE
-from peakend.core.i18n import t
-from peakend.core.metrics import METRICS, target_status
 
 WEEKDAYS = range(1, 8)  # ISO: Monday first
 _SCORE_COLORSCALE = [[i / (len(SCORE_SCALE) - 1), c] for i, c in enumerate(SCORE_SCALE)]

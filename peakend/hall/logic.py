@@ -14,7 +14,6 @@ from peakend.core.filters import VisitFilter
 from peakend.core.i18n import get_language, t
 from peakend.core.moments import PEAK_MOMENTS
 
-
 # Wait bands (minutes) for the wait-tolerance curve and the journey: band k (1-based, as the
 # queries number them) runs from WAIT_BAND_EDGES[k-1] up to the next edge; the last is open.
 WAIT_BAND_EDGES = (0, 5, 10, 15, 20, 30)

@@ -359,7 +359,8 @@ def _matcher() -> tuple[re.Pattern, list[tuple[str, Cue]]]:
 
 def _first_chars(pattern: str) -> frozenset[str] | None:
     """The characters a match of `pattern` can start with; None when that can't be told."""
-    from re import _constants as C, _parser as P  # the stdlib's own regex parser
+    from re import _constants as C  # the stdlib's own regex parser
+    from re import _parser as P
 
     def first(items) -> tuple[set[str] | None, bool]:  # (chars, whether it can match empty)
         out: set[str] = set()

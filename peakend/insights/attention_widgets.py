@@ -11,13 +11,13 @@ import streamlit as st
 from peakend.core import formatting, links
 from peakend.core.filters import VisitFilter, period_preset
 from peakend.core.i18n import t
+from peakend.core.metrics import MIN_RATINGS_DEFAULT
+from peakend.core.safe_text import md
 from peakend.insights.attention import HallAttention, needs_attention
 from peakend.insights.text import diagnosis_text, problem_text
-from peakend.core.metrics import MIN_RATINGS_DEFAULT
 from peakend.ui.answers import ask, fetch
 from peakend.ui.auth import current_user
 from peakend.ui.navigation import PAGES, ROOT, page_allowed
-from peakend.core.safe_text import md
 
 SHOWN = 6  # halls listed openly; more in an expander
 LISTED = 60  # at most this many in all: a network of thousands can miss in hundreds of halls,

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from peakend.core import formatting
 from peakend.charts.theme import GREYED, SERIES, STATUS_COLORS, TARGET_LINE, finish
+from peakend.core import formatting
 from peakend.core.i18n import t
 from peakend.insights.tolerance import Tolerance, advice
 

@@ -10,11 +10,11 @@ import pandas as pd
 
 from peakend.core import formatting
 from peakend.core.i18n import t
+from peakend.core.metrics import METRICS
 from peakend.insights import peak_end
 from peakend.insights.attention import HallAttention, Problem
 from peakend.insights.moments import Benchmark, Line
 from peakend.insights.tolerance import MAX_WAIT_MIN, MIN_RATINGS, Tolerance, advice
-from peakend.core.metrics import METRICS
 
 
 # --- shared ---------------------------------------------------------------------------------

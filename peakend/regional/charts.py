@@ -10,8 +10,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from peakend.core import formatting
 from peakend.charts.theme import GREYED, SERIES, TARGET_LINE, finish
+from peakend.core import formatting
 from peakend.core.i18n import t
 from peakend.core.metrics import METRICS
 from peakend.regional.logic import Quadrant

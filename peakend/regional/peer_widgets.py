@@ -8,10 +8,10 @@ from datetime import date
 import streamlit as st
 
 from peakend.core import formatting
-from peakend.regional import peers
 from peakend.core.filters import VisitFilter
 from peakend.core.i18n import t
 from peakend.core.metrics import MIN_RATINGS_DEFAULT
+from peakend.regional import peers
 from peakend.ui.answers import run
 
 

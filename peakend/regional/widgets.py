@@ -8,17 +8,17 @@ import math
 import pandas as pd
 import streamlit as st
 
-from peakend.core import formatting, links
-from peakend.regional import logic as regional
 from peakend.charts.theme import GREYED, STATUS_COLORS
+from peakend.core import formatting, links
 from peakend.core.filters import VisitFilter
 from peakend.core.i18n import purpose_labels, t
 from peakend.core.metrics import METRICS, MIN_RATINGS_DEFAULT, Metric, service_level_definition
 from peakend.core.moments import ALL_PEAK_MOMENTS
+from peakend.core.safe_text import md
+from peakend.regional import logic as regional
 from peakend.ui import url_state
 from peakend.ui.answers import run
 from peakend.ui.navigation import PAGES
-from peakend.core.safe_text import md
 
 DETAILS = ("rank", "change", "n")
 DEFAULT_DETAILS = ("rank",)

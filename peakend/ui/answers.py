@@ -19,11 +19,11 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from peakend.warehouse.db import Database
 from peakend.core.filters import VisitFilter
 from peakend.core.scope import Scope
 from peakend.ui.auth import current_scope
 from peakend.ui.session import database
+from peakend.warehouse.db import Database
 
 # Queries one page run asks at the same time; PEAKEND_QUERY_THREADS=1 runs them in turn.
 QUERY_THREADS = max(1, int(os.environ.get("PEAKEND_QUERY_THREADS", "2")))

@@ -20,13 +20,13 @@ import streamlit as st
 
 from peakend import auth
 from peakend.auth import Ended, Outcome, Permission, Ticket, User
-from peakend.warehouse.accounts import utcnow
 from peakend.core.i18n import t
 from peakend.core.scope import Scope
 from peakend.ui import navigation
 from peakend.ui.legacy_pages import enforce_app_navigation
 from peakend.ui.navigation import ROOT, PageSpec, page_allowed
 from peakend.ui.session import database
+from peakend.warehouse.accounts import utcnow
 
 SIGNIN_FILE = ROOT / "pages" / "signin.py"
 

@@ -13,8 +13,8 @@ import streamlit as st
 from peakend.core import formatting, links, periods
 from peakend.core.i18n import t
 from peakend.core.periods import CUSTOM, Period
-from peakend.ui import url_state
 from peakend.core.safe_text import md
+from peakend.ui import url_state
 
 
 def period_control(

@@ -21,8 +21,8 @@ import duckdb
 
 from peakend.auth.passwords import hash_password
 from peakend.auth.roles import SCOPE_KIND, Permission, Role, role_may
-from peakend.warehouse.db import Database
 from peakend.core.scope import EVERYTHING, Scope
+from peakend.warehouse.db import Database
 
 Target = Union[Database, duckdb.DuckDBPyConnection]
 

@@ -26,10 +26,15 @@ from peakend.warehouse.ingest import presets
 from peakend.warehouse.ingest.errors import FileRefused, MappingError
 from peakend.warehouse.ingest.mapping import Mapping
 from peakend.warehouse.ingest.reports import LoadReport, ValidationReport
-from peakend.warehouse.rollup_check import WriteCheckError
 from peakend.warehouse.ingest.validate import (
-    Checked, check_file, problems_frame, reader_notes, reasons_frame, rejected_rows,
+    Checked,
+    check_file,
+    problems_frame,
+    reader_notes,
+    reasons_frame,
+    rejected_rows,
 )
+from peakend.warehouse.rollup_check import WriteCheckError
 from peakend.warehouse.schema import HALL_COLUMNS
 
 Progress = Callable[[float, str], None]

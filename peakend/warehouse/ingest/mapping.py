@@ -47,9 +47,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from peakend.core.moments import ALL_PEAK_MOMENTS
 from peakend.warehouse.ingest.contract import FIELDS, KINDS, normalise_name
 from peakend.warehouse.ingest.errors import MappingError
-from peakend.core.moments import ALL_PEAK_MOMENTS
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 _SPEC_KEYS = {

@@ -10,14 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from peakend.core.moments import ALL_PEAK_MOMENTS
 from peakend.warehouse.ingest.contract import FIELDS, Field
 from peakend.warehouse.ingest.errors import FileRefused
 from peakend.warehouse.ingest.mapping import (
-    Mapping, format_example, order_targets, resolve_column, target_refs, text_value,
+    Mapping,
+    format_example,
+    order_targets,
+    resolve_column,
+    target_refs,
+    text_value,
 )
 from peakend.warehouse.ingest.readers import quote_ident
 from peakend.warehouse.ingest.settings import Settings
-from peakend.core.moments import ALL_PEAK_MOMENTS
 
 # Date-time layouts read without a mapping, besides ISO 8601 (which a cast reads).
 TIMESTAMP_FORMATS = [

@@ -14,7 +14,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from peakend.warehouse.ingest import readers, settings as ingest_settings
+from peakend.warehouse.ingest import readers
+from peakend.warehouse.ingest import settings as ingest_settings
 from peakend.warehouse.ingest.contract import FIELDS, KEY, guess_kind
 from peakend.warehouse.ingest.errors import FileRefused
 from peakend.warehouse.ingest.mapping import Mapping, identity, resolve_column

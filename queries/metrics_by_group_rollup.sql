@@ -1,4 +1,4 @@
--- one row per group of visits (up to two dimensions, $group_1 and $group_2; null = all visits in one group) with every headline metric, from the rollups: the rows metrics_by_group gives, for the filters and groupings peakend.warehouse.rollups.answerable accepts
+-- one row per group of visits (up to two dimensions, $group_1 and $group_2; null = all visits in one group) with every headline metric, from the rollups: the rows metrics_by_group gives, for the filters and groupings peakend.rollups.answerable accepts
 with
 sums as (
     select

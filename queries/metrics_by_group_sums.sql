@@ -1,4 +1,4 @@
--- one row per group of visits (up to two dimensions, $group_1 and $group_2, one of them the hall) with every headline metric: the sums from the rollups, the wait percentiles from the visits' own waits; the rows metrics_by_group gives, for the filters peakend.warehouse.rollups accepts
+-- one row per group of visits (up to two dimensions, $group_1 and $group_2, one of them the hall) with every headline metric: the sums from the rollups, the wait percentiles from the visits' own waits; the rows metrics_by_group gives, for the filters peakend.rollups accepts
 with
 sums as (
     select

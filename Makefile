@@ -9,7 +9,7 @@ DEMO_VISITS ?= 1000000
 DUCKDB_MEMORY ?= 1GB
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-fast browser-deps check setup demo bench screenshots clean
+.PHONY: run test test-fast lint browser-deps check setup demo bench screenshots clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -45,12 +45,17 @@ browser-deps:
 		echo "(or 'make test-fast' for the suite without the browser tests)"; exit 1; \
 	fi
 
+# The import boundaries of peakend/ (.importlinter): Streamlit only in the UI modules,
+# DuckDB only in peakend/warehouse, features independent, layers one way.
+lint: $(BIN)/.installed
+	$(BIN)/lint-imports
+
 # The whole suite; a skipped browser test fails it (tests/conftest.py).
-test: $(BIN)/.installed browser-deps
+test: $(BIN)/.installed lint browser-deps
 	$(BIN)/python -m pytest -n 2
 
 # Everything but the browser tests, for a quick round while working.
-test-fast: $(BIN)/.installed
+test-fast: $(BIN)/.installed lint
 	PEAKEND_TEST_FAST=1 $(BIN)/python -m pytest -n 2 -m "not browser"
 
 # Every rollup of the database against the visits (README, "Checking a database").

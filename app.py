@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from peakend.hall_themes import warm_up
-from peakend.i18n import get_language, t
-from peakend.ui.auth import account_box, refresh_session, run_page_if_allowed, signin_pages
+from peakend.core.i18n import get_language, t
+from peakend.hall.themes import warm_up
+from peakend.ui.account import account_box
+from peakend.ui.auth import refresh_session, run_page_if_allowed, signin_pages
 from peakend.ui.layout import FAVICON, phone_layout
 from peakend.ui.navigation import build_pages
 from peakend.ui.notices import rollups_notice

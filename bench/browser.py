@@ -156,7 +156,7 @@ async def sign_in(pg, url: str) -> None:
 
 
 def menu_label(key: str) -> str:
-    from peakend.i18n import set_language, t
+    from peakend.core.i18n import set_language, t
 
     set_language("en")
     return t(f"nav.{key}")

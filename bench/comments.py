@@ -1,4 +1,4 @@
-"""`python -m bench.comments`: how far the comment tagger (peakend.hall_themes) can be trusted.
+"""`python -m bench.comments`: how far the comment tagger (peakend.hall.themes) can be trusted.
 
 Two labelled sets, each scored per theme: precision and recall of "this comment talks about
 the theme" (with the confusion counts), and polarity accuracy on the mentions both the
@@ -26,7 +26,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from peakend.hall_themes import NEGATIVE, NEUTRAL, POSITIVE, mentions_of, theme_polarity
+from peakend.hall.themes import NEGATIVE, NEUTRAL, POSITIVE, mentions_of, theme_polarity
 
 ROOT = Path(__file__).resolve().parent.parent
 ASAP = ROOT.parent / "shared" / "realdata" / "asap_reviews" / "asap_samples_300.csv"
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def list_order(theme: str) -> int:
-    from peakend.hall_themes import THEME_KEYS
+    from peakend.hall.themes import THEME_KEYS
 
     return THEME_KEYS.index(theme) if theme in THEME_KEYS else len(THEME_KEYS)
 

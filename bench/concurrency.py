@@ -5,7 +5,7 @@ context per session, each signed in through the sign-in form. Every session goes
 the hall page and the regional page, moving the period each time so its queries really
 run. Once every session has been round once, the server starts loading a CSV that
 corrects the last three days' exit scores (replacing those visits) and adds a day of new
-visits, through peakend.ingest in the app's own database, as the data page would. The
+visits, through peakend.warehouse.ingest in the app's own database, as the data page would. The
 sessions keep going until the load has committed and each has been round again, or the
 time bound.
 
@@ -38,7 +38,7 @@ import duckdb
 
 from bench.browser import (CHROMIUM, CHROMIUM_ARGS, choose_other_period, errors_shown, install_run_counter,
                            open_page, sign_in, start_server, stop_server)
-from peakend import warehouse
+from peakend.warehouse import store as warehouse
 
 PAGES = ("hall", "regional")
 SIGN_IN_SECONDS = 600  # bound on signing every session in

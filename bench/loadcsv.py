@@ -1,4 +1,4 @@
-"""Load time of a 10M-row visits CSV through peakend.ingest (the loader a data admin uses):
+"""Load time of a 10M-row visits CSV through peakend.warehouse.ingest (the loader a data admin uses):
 the 10M bench database's visits written out as a contract CSV, with its halls and purposes
 files, loaded into a fresh database in a fresh process (as the command line loader runs,
 with the bench's build memory limit). Rollups are maintained by the load (same
@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 _LOAD = r"""
 import json, resource, sys, time
-from peakend.db import Database
-from peakend.ingest import load_files
+from peakend.warehouse.db import Database
+from peakend.warehouse.ingest import load_files
 db_path, visits, halls, purposes, out = sys.argv[1:6]
 started = time.perf_counter()
 db = Database(db_path)
@@ -39,7 +39,7 @@ json.dump({
 def export_csvs(db: Path, work: Path) -> tuple[Path, Path, Path]:
     import duckdb
 
-    from peakend import warehouse
+    from peakend.warehouse import store as warehouse
 
     visits, halls, purposes = work / "visits-10M.csv", work / "halls.csv", work / "purposes.csv"
     con = duckdb.connect(str(db), read_only=True)
@@ -65,7 +65,7 @@ def run(db: Path, env: dict, opts, work: Path) -> dict:
     target = work / "loaded.duckdb"
     target.unlink(missing_ok=True)
     out = work / "load.json"
-    print(f"  loading {rows:,} rows ({visits.stat().st_size / 2**30:.2f} GiB) through peakend.ingest ...", flush=True)
+    print(f"  loading {rows:,} rows ({visits.stat().st_size / 2**30:.2f} GiB) through peakend.warehouse.ingest ...", flush=True)
     # as `python -m peakend load` runs it: a process of its own, here with the memory the
     # bench gives its builds (--build-memory-limit) rather than the app's
     env = {**env, "PEAKEND_DUCKDB_MEMORY_LIMIT": opts.build_memory_limit}

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from peakend.db import Database
-from peakend.filters import VisitFilter
-from peakend.scope import Scope
+from peakend.warehouse.db import Database
+from peakend.core.filters import VisitFilter
+from peakend.core.scope import Scope
 
 PAGE_APP = str(Path(__file__).resolve().parent / "page_app.py")
 # Demo users (peakend.auth.demo), one per role; the bench uses head office (every hall,
@@ -76,9 +76,9 @@ class _Recorder:
         recorder = self
 
         def query(db, name, filters=None, scope=None, **params):
-            from peakend.scope import EVERYTHING
+            from peakend.core.scope import EVERYTHING
 
-            from peakend.ui.data import FETCH_GROUP
+            from peakend.ui.answers import FETCH_GROUP
 
             with recorder._lock:
                 recorder.calls.append(Call(name, filters, scope or EVERYTHING, dict(params), FETCH_GROUP.get()))
@@ -110,8 +110,8 @@ def _signed_in_app(page: str, user: str, lang: str, query: dict[str, str] | None
     from streamlit.testing.v1 import AppTest
 
     from peakend.auth import Ticket
-    from peakend.auth.store import utcnow
-    from peakend.i18n import set_language
+    from peakend.warehouse.accounts import utcnow
+    from peakend.core.i18n import set_language
     from peakend.ui.auth import SESSION_KEY
 
     os.environ["BENCH_PAGE"] = page

@@ -17,10 +17,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from peakend.filters import VisitFilter
-from peakend.metric_frame import metrics_over
-from peakend.metrics import PARTS
-from peakend.scope import Scope
+from peakend.core.filters import VisitFilter
+from peakend.core.metric_frame import metrics_over
+from peakend.core.metrics import PARTS
+from peakend.core.scope import Scope
 
 class Frames:
     """Everything a pandas dashboard keeps in memory after its cached load."""
@@ -129,7 +129,7 @@ def _dimension(df: pd.DataFrame, dim: str | None) -> pd.Series:
 
 
 def metrics_by_group(fr, f, scope, group_1=None, group_2=None):
-    """metrics_by_group from the metric definitions' pandas side (peakend.metric_frame)."""
+    """metrics_by_group from the metric definitions' pandas side (peakend.core.metric_frame)."""
     df = filtered(fr, f, scope)
     if df.empty:
         return pd.DataFrame()

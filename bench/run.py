@@ -87,7 +87,7 @@ def database_for(opts, copies: int) -> Path:
 
 def upgrade(path: Path, env: dict) -> None:
     """Open once, so a schema upgrade (building rollups) never lands inside a measurement."""
-    code = "import sys; from peakend.db import Database; Database(sys.argv[1]).close()"
+    code = "import sys; from peakend.warehouse.db import Database; Database(sys.argv[1]).close()"
     subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, env=env, check=True, timeout=7200)
 
 

@@ -23,9 +23,9 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from peakend import rollups as peakend_rollups
-from peakend import warehouse
-from peakend.db import Database
+from peakend.warehouse import rollups as peakend_rollups
+from peakend.warehouse import store as warehouse
+from peakend.warehouse.db import Database
 from peakend.demo import generate_demo
 
 BASE_VISITS = 1_000_000

@@ -3,7 +3,7 @@ for the concurrency part that stay in this process (DuckDB lets one process writ
 
 --record    every named query a session runs is kept with its answer (or its error);
 --load CSV  when the driver creates TRIGGER/start-load, a thread loads CSV through
-            peakend.ingest.load_files into the app's own database, as the data page does
+            peakend.warehouse.ingest.load_files into the app's own database, as the data page does
             while other sessions read. Before it starts, a read transaction is opened and
             kept: it still sees the data as it was. When the driver creates TRIGGER/check,
             every recorded answer is compared with the same query answered before the
@@ -33,13 +33,13 @@ class Recorder:
         self.runs: list[tuple[float, float]] = []  # (started, seconds) of every script run
 
     def install(self) -> None:
-        from peakend.db import Database
+        from peakend.warehouse.db import Database
 
         original = Database.query
         rec = self
 
         def query(db, name, filters=None, scope=None, **params):
-            from peakend.scope import EVERYTHING
+            from peakend.core.scope import EVERYTHING
 
             scope = scope or EVERYTHING
             started = time.perf_counter()
@@ -77,7 +77,7 @@ class Recorder:
 
 
 def _answer(db, cur, call) -> "object":
-    from peakend.db import bind_values, compile_query
+    from peakend.warehouse.named_queries import bind_values, compile_query
 
     name = db.answering_query(call["name"], call["filters"], call["scope"], call["params"])
     return cur.execute(compile_query(name), bind_values(name, call["filters"], call["scope"], call["params"])).df()
@@ -93,7 +93,7 @@ def loader(db_path: str, csv: str, trigger: Path, recorder: Recorder) -> None:
     # Imported only now: importing peakend.ui before any session has run app.py would
     # defeat peakend/ui/legacy_pages.py, which must run inside the first page run.
     from bench.compare import same_answer
-    from peakend.ingest import load_files
+    from peakend.warehouse.ingest import load_files
     from peakend.ui.session import _open_database
 
     db = _open_database(db_path)  # the app's one database (st.cache_resource)

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 
-# as the app asks a page's `fetch` calls (peakend.ui.data.QUERY_THREADS)
+# as the app asks a page's `fetch` calls (peakend.ui.answers.QUERY_THREADS)
 QUERY_THREADS = max(1, int(os.environ.get("PEAKEND_QUERY_THREADS", "2")))
 
 
@@ -76,7 +76,7 @@ def _time_pass(db, calls, cpu: list | None = None) -> tuple[list[float], list]:
 
 
 def _batches(calls) -> list[list]:
-    """The calls as the page asks them: a page's `fetch` (peakend.ui.data) asks its calls
+    """The calls as the page asks them: a page's `fetch` (peakend.ui.answers) asks its calls
     side by side, every other call on its own, in page order."""
     out: list[list] = []
     for c in calls:
@@ -99,7 +99,7 @@ def _page_pass(db, calls, pool) -> float:
 
 
 def queries(args) -> None:
-    from peakend.db import Database
+    from peakend.warehouse.db import Database
 
     sets = pickle.loads(Path(args.calls).read_bytes())[args.page]
     started = time.perf_counter()

@@ -1,5 +1,5 @@
 """What the write path's self-check costs: the share of a load's (and an undo's) time spent
-checking the rollup rows it touched against the visits (peakend/rollup_check.py), then the
+checking the rollup rows it touched against the visits (peakend/warehouse/rollup_check.py), then the
 full audit (`python -m peakend check`) on the result.
 
     python -m bench.write_check --visits 1000000 [--visits 10000000]
@@ -36,7 +36,7 @@ def _demo(visits: int, data_dir: Path) -> Path:
 def measure(visits: int, data_dir: Path) -> dict:
     import duckdb
 
-    from peakend import rollup_check
+    from peakend.warehouse import rollup_check
     from peakend.cli import main as cli
     from bench.loadcsv import export_csvs
 

@@ -4,8 +4,8 @@ is written, load with progress, undo any load; edit the targets and the purposes
 import streamlit as st
 
 from peakend.auth import Permission
-from peakend.i18n import t
-from peakend.ui import data_page as ui
+from peakend.core.i18n import t
+from peakend.data_admin import widgets as ui
 from peakend.ui.auth import require_permission
 from peakend.ui.session import database
 

@@ -3,14 +3,17 @@ link, can be saved under a name, and exported."""
 
 import streamlit as st
 
-from peakend import explore, explore_export, formatting
-from peakend.charts.explore import group_chart, journey_chart
-from peakend.i18n import get_language, t
-from peakend.ui import explore as ui
+from peakend.core import formatting
+from peakend.core.i18n import get_language, t
+from peakend.explore import export as explore_export
+from peakend.explore import logic as explore
+from peakend.explore import widgets as ui
+from peakend.explore.charts import group_chart, journey_chart
+from peakend.ui.answers import run
+from peakend.ui.auth import current_scope
 from peakend.ui.cards import metric_card
-from peakend.ui.data import run
-from peakend.ui.session import current_scope, database
 from peakend.ui.charts import show as show_chart
+from peakend.ui.session import database
 
 st.title(t("explore.title"))
 st.caption(t("explore.intro"))

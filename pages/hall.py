@@ -2,19 +2,21 @@
 
 import streamlit as st
 
-from peakend import formatting, hall
-from peakend import hall_themes as themes
-from peakend.charts import hall as charts
-from peakend.i18n import get_language, t
-from peakend.metrics import MIN_RATINGS_DEFAULT
+from peakend.core import formatting
+from peakend.core.halls import data_days, first_row, hall_row
+from peakend.core.i18n import purpose_labels, t
+from peakend.core.metrics import MIN_RATINGS_DEFAULT
+from peakend.core.moments import ALL_PEAK_MOMENTS
+from peakend.core.safe_text import md
+from peakend.hall import charts, themes
+from peakend.hall import logic as hall
+from peakend.hall.widgets import COMMENT_ORDER, comment_columns
 from peakend.ui import url_state
+from peakend.ui.answers import ask, fetch, run
 from peakend.ui.cards import metric_card
-from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
-from peakend.ui.data import ask, fetch, run
-from peakend.ui.hall import COMMENT_ORDER, comment_columns
-from peakend.ui.layout import TILES_KEY
 from peakend.ui.charts import show as show_chart
-from peakend.safe_text import md
+from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
+from peakend.ui.layout import TILES_KEY
 
 st.title(t("hall.title"))
 
@@ -27,16 +29,16 @@ if not summary["visits"]:
 # --- controls ---------------------------------------------------------------------------------
 halls = base["halls"]
 purposes = base["purposes"]
-purpose_label = dict(zip(purposes["purpose"], purposes["label_zh" if get_language() == "zh" else "label_en"]))
+purpose_label = purpose_labels(purposes)
 url_state.seed("hall_purposes", url_state.read_list("purpose", purpose_label))
-url_state.seed("hall_moments", url_state.read_list("moment", hall.ALL_PEAK_MOMENTS))
+url_state.seed("hall_moments", url_state.read_list("moment", ALL_PEAK_MOMENTS))
 c_hall, c_period, c_purpose, c_moment = st.columns([3, 4, 3, 3])
 with c_hall:
     hall_id = hall_picker(halls)
 with c_period:
-    first_day, last_day = hall.data_days(halls, hall_id, summary)
+    first_day, last_day = data_days(halls, hall_id, summary)
     chosen = period_control(
-        last_day, first_day, hall_name=hall.hall_row(halls, hall_id)["hall_name"] if hall_id else None,
+        last_day, first_day, hall_name=hall_row(halls, hall_id)["hall_name"] if hall_id else None,
         network_last_day=summary["last_day"],
     )
 date_from, date_to = chosen.start, chosen.end
@@ -47,7 +49,7 @@ with c_purpose:
     )
 with c_moment:
     chosen_moments = st.multiselect(
-        t("hall.peak_moments"), list(hall.ALL_PEAK_MOMENTS), key="hall_moments",
+        t("hall.peak_moments"), list(ALL_PEAK_MOMENTS), key="hall_moments",
         format_func=lambda m: t(f"hall.moment.{m}"), placeholder=t("hall.all"),
     )
 url_state.write(purpose=chosen_purposes, moment=chosen_moments)
@@ -55,7 +57,7 @@ show_dropped_url_values()
 if hall_id is None:
     st.stop()
 
-this_hall = hall.hall_row(halls, hall_id)
+this_hall = hall_row(halls, hall_id)
 period = hall.hall_filter(hall_id, date_from, date_to, chosen_purposes, chosen_moments)
 comparison = period.replace(date_from=chosen.compare_start, date_to=chosen.compare_end) if chosen.compared else None
 grain = hall.trend_grain(date_from, date_to)
@@ -78,8 +80,8 @@ data = fetch(
     journey=ask("hall_journey", period, wait_band_edges=list(hall.WAIT_BAND_EDGES)),
     by_hour=ask("metrics_by_group", period, group_1="hour", group_2=None),
 )
-current = hall.first_row(data["current"])
-previous = hall.first_row(data["previous"]) if comparison else None
+current = first_row(data["current"])
+previous = first_row(data["previous"]) if comparison else None
 first, last = formatting.day(date_from), formatting.day(date_to)
 if current is None:
     st.info(t("hall.no_visits", hall=md(this_hall["hall_name"]), first=first, last=last))
@@ -231,7 +233,7 @@ else:
 
 # --- the journey ------------------------------------------------------------------------------
 st.header(t("hall.journey.title"))
-st.markdown(hall.unhappy_exit_statement(hall.first_row(data["unhappy"]), wait_target))
+st.markdown(hall.unhappy_exit_statement(first_row(data["unhappy"]), wait_target))
 st.markdown(themes.unhappy_complaints_statement(data["comments"]))
 journey = data["journey"]
 if journey.empty:

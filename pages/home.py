@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from peakend import formatting
-from peakend.filters import VisitFilter, period_preset
-from peakend.i18n import t
-from peakend.metrics import METRICS, shown_on
-from peakend.ui.attention import needs_attention_section
+from peakend.core import formatting
+from peakend.core.filters import VisitFilter, period_preset
+from peakend.core.i18n import t
+from peakend.core.metrics import METRICS, shown_on
+from peakend.insights.attention_widgets import needs_attention_section
+from peakend.ui.answers import ask, fetch, run
 from peakend.ui.cards import metric_card
-from peakend.ui.data import ask, fetch, run
 
 st.title(t("home.title"))
 

@@ -3,18 +3,17 @@ peak-end rule holds here and how long people wait before the peak suffers."""
 
 import streamlit as st
 
-from peakend import formatting
-from peakend.charts import insights as charts
-from peakend.hall import data_days, first_row, hall_row
-from peakend.i18n import get_language, t
-from peakend.insights import moments, peak_end, staffing, text, tolerance
-from peakend.metrics import MIN_RATINGS_DEFAULT
-from peakend.ui import insights as view
-from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
-from peakend.ui.peers import peers_section
-from peakend.ui.data import ask, fetch, run
+from peakend.core import formatting
+from peakend.core.halls import data_days, first_row, hall_row
+from peakend.core.i18n import purpose_labels, t
+from peakend.core.metrics import MIN_RATINGS_DEFAULT
+from peakend.core.safe_text import md
+from peakend.insights import charts, moments, peak_end, staffing, text, tolerance
+from peakend.insights import widgets as view
+from peakend.regional.peer_widgets import peers_section
+from peakend.ui.answers import ask, fetch, run
 from peakend.ui.charts import show as show_chart
-from peakend.safe_text import md
+from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
 
 st.title(t("insights.title"))
 st.caption(t("insights.intro"))
@@ -120,7 +119,7 @@ st.header(t("insights.tolerance.title"))
 peak_target, wait_target = float(hall["peak_target"]), float(hall["wait_target_min"])
 results = tolerance.fit_purposes(area_data["tolerance"], peak_target)
 purposes = area_data["purposes"]
-labels = dict(zip(purposes["purpose"], purposes["label_zh" if get_language() == "zh" else "label_en"]))
+labels = purpose_labels(purposes)
 st.caption(t("insights.tolerance.about", place=md(place), first=first, last=last, hall=md(hall["hall_name"])))
 if not results:
     st.info(t("insights.tolerance.no_ratings", place=md(place)))

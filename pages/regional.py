@@ -3,16 +3,17 @@ must decide which hall needs help; choosing a hall opens the hall page."""
 
 import streamlit as st
 
-from peakend import formatting, regional
-from peakend.charts import regional as charts
-from peakend.filters import VisitFilter
-from peakend.i18n import t
-from peakend.metrics import METRICS
-from peakend.ui import regional as view
-from peakend.ui.controls import period_control, show_dropped_url_values
-from peakend.ui.peers import peers_section
-from peakend.ui.data import ask, fetch
+from peakend.core import formatting
+from peakend.core.filters import VisitFilter
+from peakend.core.i18n import t
+from peakend.core.metrics import METRICS
+from peakend.regional import charts
+from peakend.regional import logic as regional
+from peakend.regional import widgets as view
+from peakend.regional.peer_widgets import peers_section
+from peakend.ui.answers import ask, fetch
 from peakend.ui.charts import show as show_chart
+from peakend.ui.controls import period_control, show_dropped_url_values
 
 st.title(t("regional.title"))
 st.caption(t("regional.intro"))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from peakend.i18n import t
+from peakend.core.i18n import t
 from peakend.ui.auth import password_form, show_notice, single_sign_on
 from peakend.ui.session import language_switch
 

@@ -13,10 +13,10 @@ import sys
 # command -> (module with add_arguments(parser) and run(args) -> int, one-line help)
 COMMANDS = {
     "demo": ("peakend.demo.cli", "generate the demo network into a database"),
-    "load": ("peakend.ingest.cli", "load visit, hall or purpose files into a database"),
-    "check": ("peakend.check_cli", "recompute every rollup from the visits and compare (OK or each difference)"),
+    "load": ("peakend.warehouse.ingest.cli", "load visit, hall or purpose files into a database"),
+    "check": ("peakend.warehouse.check_cli", "recompute every rollup from the visits and compare (OK or each difference)"),
     "users": ("peakend.auth.cli", "add users, reset passwords, set scopes, list users, show the audit log"),
-    "themes": ("peakend.themes_cli", "read comments on stdin, one a line; write the themes each one praises or complains about as JSON lines"),
+    "themes": ("peakend.hall.themes_cli", "read comments on stdin, one a line; write the themes each one praises or complains about as JSON lines"),
 }
 
 

@@ -1,4 +1,4 @@
--- one row per day x wait of network_wait_rollup (the whole network's waits), for a user who sees every hall, that passes the period filters (peakend.rollups routes here only when nothing else is filtered)
+-- one row per day x wait of network_wait_rollup (the whole network's waits), for a user who sees every hall, that passes the period filters (peakend.warehouse.rollups routes here only when nothing else is filtered)
 select
     day,
     wait_s,

@@ -1,4 +1,4 @@
--- one row per day x city x purpose of city_rollup for the cities of the user's scope (peakend.rollups routes here only when the scope is whole cities) that passes the filters the rollups keep, with the city's region and the purpose's peak moment
+-- one row per day x city x purpose of city_rollup for the cities of the user's scope (peakend.warehouse.rollups routes here only when the scope is whole cities) that passes the filters the rollups keep, with the city's region and the purpose's peak moment
 select
     r.*,
     c.region,

@@ -1,4 +1,4 @@
--- one row: the first of the last days that together hold at least $needed visits passing every filter (and the drill-down, if any), from the rollups; null when fewer visits pass in the whole period (peakend.rollups narrows explore_visits to these days)
+-- one row: the first of the last days that together hold at least $needed visits passing every filter (and the drill-down, if any), from the rollups; null when fewer visits pass in the whole period (peakend.warehouse.rollups narrows explore_visits to these days)
 with days as (
     select
         day,

@@ -14,6 +14,6 @@ select
     r.first_day,
     r.last_day,
 from scoped_halls as h
--- hall_rollup is written in the same transaction as every load and undo (peakend/rollups.py)
+-- hall_rollup is written in the same transaction as every load and undo (peakend/warehouse/rollups.py)
 left join hall_rollup as r on h.hall_id = r.hall_id
 order by h.region, h.hall_name

@@ -3,9 +3,9 @@
 -- network, not scoped_halls. Only the final select leaves this query, and it keeps the
 -- scope's own halls and nothing of the others but the size of the group and the ranks.
 -- A metric ranked over fewer than $min_group halls has no rank.
--- peakend/db.py (PEER_QUERIES) checks every answer's columns and halls on the server.
+-- peakend/warehouse/db.py (PEER_QUERIES) checks every answer's columns and halls on the server.
 with hall_numbers as (
-    -- the metrics as peakend/metrics.py defines them, over each hall's own visits
+    -- the metrics as peakend/core/metrics.py defines them, over each hall's own visits
     select
         hall_id,
         part('visits') as visits,

@@ -22,7 +22,7 @@ from pathlib import Path
 import openpyxl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script too
-from peakend.ingest import records  # noqa: E402
+from peakend.warehouse.ingest import records  # noqa: E402
 
 HEADER = ["visit_id", "hall_id", "arrived_at", "purpose", "called_at", "left_at", "exit_score", "exit_comment"]
 START = datetime(2026, 3, 2, 9, 0, 0)

@@ -9,7 +9,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from fixture_db import build_fixture_db, fixture_password  # noqa: E402
-from peakend.db import Database  # noqa: E402
+from peakend.warehouse.db import Database  # noqa: E402
 
 # argon2 is slow on purpose (64 MiB, 3 passes: ~0.1-0.5 s a hash on a busy machine). Tests
 # hash and check many passwords, so in the test process only, use the cheapest parameters;
@@ -231,7 +231,7 @@ def sign_in_apptest(at, username: str = "hq"):
     scope comes from tests/fixture/users.csv like in production.
     """
     from peakend.auth import Ticket
-    from peakend.auth.store import utcnow
+    from peakend.warehouse.accounts import utcnow
     from peakend.ui.auth import SESSION_KEY
 
     now = utcnow()

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import duckdb
 
-from peakend import auth, warehouse
+from peakend import auth
+from peakend.warehouse import store as warehouse
 from peakend.auth.passwords import hash_password
-from peakend.db import Database
-from peakend.ingest import load_files
-from peakend.schema import TARGET_COLUMNS
+from peakend.warehouse.db import Database
+from peakend.warehouse.ingest import load_files
+from peakend.warehouse.schema import TARGET_COLUMNS
 
 FIXTURE = Path(__file__).parent / "fixture"
 

@@ -11,8 +11,8 @@ from peakend import auth
 from peakend.auth import Ended, Outcome, Permission, Role
 from peakend.auth import cli as users_cli
 from peakend.auth.passwords import WeakPassword, hash_password, verify
-from peakend.db import Database
-from peakend.scope import EVERYTHING, Scope
+from peakend.warehouse.db import Database
+from peakend.core.scope import EVERYTHING, Scope
 from fixture_db import fixture_password
 
 T0 = datetime(2026, 3, 9, 8, 0, 0)

@@ -19,8 +19,8 @@ from streamlit.testing.v1 import AppTest
 from conftest import ROOT, sign_in_apptest
 from fixture_db import fixture_password
 from peakend import auth
-from peakend.auth.store import utcnow
-from peakend.db import Database
+from peakend.warehouse.accounts import utcnow
+from peakend.warehouse.db import Database
 from peakend.ui import navigation
 from peakend.ui.auth import SESSION_KEY
 
@@ -245,7 +245,7 @@ def admin_only_page(app):
 
 
 def test_a_page_for_another_role_is_hidden_and_its_url_refused(app, admin_only_page, monkeypatch):
-    from peakend.i18n import catalog
+    from peakend.core.i18n import catalog
 
     monkeypatch.setitem(catalog(), "nav.admin_probe", {"zh": "测试", "en": "Admin probe"})
     at = app("h1", page=admin_only_page)
@@ -283,7 +283,7 @@ def test_only_data_admins_pass_require_permission(app):
         from peakend.auth import Permission
         from peakend.ui.auth import require_permission
 
-        from peakend.i18n import set_language
+        from peakend.core.i18n import set_language
 
         set_language("en")
         require_permission(Permission.LOAD_DATA)
@@ -312,7 +312,7 @@ def test_a_cached_result_never_serves_another_scope(app, monkeypatch):
     def script():
         import streamlit as st
 
-        from peakend.ui.data import run
+        from peakend.ui.answers import run
 
         st.write("halls: " + (",".join(run("metrics_by_group", None, group_1="hall", group_2=None)["group_1"]) or "none"))
 

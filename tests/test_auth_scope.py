@@ -21,10 +21,11 @@ import shutil
 import pandas as pd
 import pytest
 
-from peakend import metric_sql
-from peakend.db import PEER_QUERIES, Database, compile_query, named_queries, query_parameters
-from peakend.filters import VisitFilter
-from peakend.scope import EVERYTHING, Scope
+from peakend.core.filters import VisitFilter
+from peakend.core.scope import EVERYTHING, Scope
+from peakend.warehouse import metric_sql
+from peakend.warehouse.db import PEER_QUERIES, Database
+from peakend.warehouse.named_queries import compile_query, named_queries, query_parameters
 
 HALL_NAMES = {"H1": "Alpha Hall", "H2": "Beta Hall", "H3": "Gamma Hall"}  # tests/fixture/halls.csv
 
@@ -71,7 +72,7 @@ PARAM_SAMPLES: dict[str, list] = {
     "min_group": [5, 2],
     "min_n": [30, 1],
 }
-# Answers for the whole network only (peakend/rollups.py routes to them when the user sees
+# Answers for the whole network only (peakend/warehouse/rollups.py routes to them when the user sees
 # every hall): a scoped user must get no row at all from them.
 NETWORK_ONLY = {"metrics_by_group_network"}
 COMBINATIONS = [
@@ -167,7 +168,7 @@ def test_every_query_returns_nothing_outside_the_scope(name, databases):
         where = f"{name} for {label} with {filter_label} and {params}"
         if name in PEER_QUERIES:
             # Ranks among peers depend on the other halls by design; what may leave the
-            # server is the scope's own halls with ranks and group sizes (peakend/db.py).
+            # server is the scope's own halls with ranks and group sizes (peakend/warehouse/db.py).
             assert set(scoped.columns) <= PEER_QUERIES[name], where
             assert set(scoped["hall_id"]) <= halls, where
         else:
@@ -194,7 +195,7 @@ def test_the_comparison_would_catch_a_leak(databases):
 
 def test_exports_of_the_explore_page_are_scoped(databases, tmp_path):
     """The visit export streams the same scoped query straight to a file."""
-    explore_export = pytest.importorskip("peakend.explore_export")
+    explore_export = pytest.importorskip("peakend.explore.export")
     full = databases["full"]
     drill = {"drill_by_1": "hall", "drill_value_1": "H3", "drill_by_2": None, "drill_value_2": None}
     every_hall = VisitFilter(halls=("H1", "H2", "H3"))
@@ -215,7 +216,7 @@ def test_exports_of_the_explore_page_are_scoped(databases, tmp_path):
 
 def test_scope_is_never_read_from_parameters(databases):
     """A caller (a page, a URL value) can't pass the scope as a parameter."""
-    from peakend.db import QueryError
+    from peakend.warehouse.named_queries import QueryError
 
     with pytest.raises(QueryError):
         databases["full"].query("halls_in_scope", None, Scope.halls({"H1"}), scope_halls=None)

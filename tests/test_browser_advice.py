@@ -19,7 +19,7 @@ HQ = ("head.office", "peakend-hq")  # the demo users (README)
 
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory):
-    from peakend.db import Database
+    from peakend.warehouse.db import Database
     from peakend.demo.cli import DEFAULT_SEED
     from peakend.demo.generate import generate_demo
 

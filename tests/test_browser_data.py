@@ -5,7 +5,7 @@ Two files: another queue system's export (GBK, Chinese headers, a date and a clo
 durations in seconds, its own codes), mapped column by column on the page; and the real
 Anonymous Bank call-centre log, loaded with its shipped preset, whose numbers on the hall
 page are compared with numbers computed here from the raw file with plain pandas, by the
-rules in peakend/ingest/presets/anonymous_bank.md (not through the loader).
+rules in peakend/warehouse/ingest/presets/anonymous_bank.md (not through the loader).
 """
 
 from __future__ import annotations

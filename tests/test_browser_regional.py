@@ -10,7 +10,7 @@ from conftest import screenshot, sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 
-# The grid draws on a canvas; its columns have fixed widths (peakend/ui/regional.WIDTHS).
+# The grid draws on a canvas; its columns have fixed widths (peakend/regional/widgets.WIDTHS).
 # With ?show=rank: row-selection boxes (~33 px), Hall 160, Region 90, Visits 76 (a volume,
 # no rank), then the Median wait value column.
 # Two header rows of 35 px.

@@ -1,4 +1,4 @@
-"""The comment tagger (peakend.hall_themes), the themes command and the Chinese comment
+"""The comment tagger (peakend.hall.themes), the themes command and the Chinese comment
 search, as tables of given comment -> expected mentions."""
 
 from __future__ import annotations
@@ -8,9 +8,10 @@ import json
 
 import pytest
 
-from peakend import hall_themes, themes_cli
-from peakend.comment_search import search_patterns, search_terms
-from peakend.filters import VisitFilter
+from peakend.hall import themes as hall_themes
+from peakend.hall import themes_cli
+from peakend.core.comment_search import search_patterns, search_terms
+from peakend.core.filters import VisitFilter
 
 W, S, E, V, P, D, R, N = ("waiting", "staff_attitude", "expertise", "environment", "price_deal",
                           "device_stock", "process", "network")
@@ -118,7 +119,7 @@ def test_the_themes_command_writes_one_json_line_per_comment():
 def test_the_themes_command_is_on_the_command_line():
     from peakend.cli import COMMANDS
 
-    assert COMMANDS["themes"][0] == "peakend.themes_cli"
+    assert COMMANDS["themes"][0] == "peakend.hall.themes_cli"
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from conftest import sign_in_apptest
-from peakend.db import Database
-from peakend.i18n import set_language
+from peakend.warehouse.db import Database
+from peakend.core.i18n import set_language
 from test_data_page_logic import EXPORT_NAME, PURPOSE_MAP, export_bytes
 
 BANK_HEAD = [
@@ -271,8 +271,8 @@ def test_an_export_is_mapped_on_the_page_checked_loaded_and_saved_as_a_preset(op
 
 
 def test_a_saved_preset_is_suggested_for_the_next_export(open_page, db_path):
-    from peakend.data_admin import build_mapping
-    from peakend.ingest import save_mapping
+    from peakend.data_admin.logic import build_mapping
+    from peakend.warehouse.ingest import save_mapping
     from test_data_page_logic import EXPORT_SKIP, NEW_HALL, export_choices
 
     db = Database(db_path)
@@ -387,9 +387,9 @@ def test_the_page_reads_in_chinese(open_page):
 # -- bad files give the command line's messages (issue 22; tests/bad_files.py) -------------------
 def test_a_bad_line_and_misspelt_columns_read_as_on_the_command_line(open_page, db_path, tmp_path):
     from bad_files import HEADER, line, visit
-    from peakend.ingest import validate_file
-    from peakend.ingest.reports import note_lines
-    from peakend.safe_text import md
+    from peakend.warehouse.ingest import validate_file
+    from peakend.warehouse.ingest.reports import note_lines
+    from peakend.core.safe_text import md
 
     rows = [visit(i) for i in range(1, 6)]
     body = [",".join(HEADER[:6] + ["exit_scores", "exit_comment"])]

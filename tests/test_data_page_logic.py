@@ -9,12 +9,13 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from peakend import data_admin
-from peakend.data_admin import AFTER, COLUMN, CONCAT, CONSTANT, DATE_TIME, BuildError, Choice, SkipRule
-from peakend.i18n import set_language
-from peakend.ingest import Mapping, get_mapping, load_files, validate_file
-from peakend.ingest.contract import FIELDS
-from peakend.scope import Scope
+from peakend.data_admin import logic as data_admin
+from peakend.data_admin.logic import AFTER, COLUMN, CONCAT, CONSTANT, DATE_TIME, BuildError, Choice, SkipRule
+from peakend.core.i18n import set_language
+from peakend.warehouse.ingest import Mapping, get_mapping, load_files, validate_file
+from peakend.warehouse.ingest.contract import FIELDS
+from peakend.core import links
+from peakend.core.scope import Scope
 
 
 @pytest.fixture(autouse=True)
@@ -313,14 +314,14 @@ def test_data_load_halls_rows(fixture_db):
     assert got[["hall_id", "hall_name", "visits"]].values.tolist() == [
         ["H1", "Alpha Hall", 7], ["H2", "Beta Hall", 4], ["H3", "Gamma Hall", 2]]
     assert got.loc[0, "first_day"].date() == date(2026, 3, 2) and got.loc[0, "last_day"].date() == date(2026, 3, 8)
-    assert data_admin.hall_link_params("H1", got.loc[0, "first_day"], got.loc[0, "last_day"]) == {
+    assert links.hall_link("H1", got.loc[0, "first_day"], got.loc[0, "last_day"]) == {
         "hall": "H1", "from": "2026-03-02", "to": "2026-03-08"}
     assert fixture_db.query("data_load_halls", None, Scope.halls({"H3"}), load_id=2)["hall_id"].tolist() == ["H3"]
     assert fixture_db.query("data_load_halls", load_id=1).empty  # a halls load brings no visits
 
 
 def test_history_reads_in_the_users_words(fixture_db):
-    from peakend.ingest import load_history, undo
+    from peakend.warehouse.ingest import load_history, undo
 
     undo(fixture_db, 2, "admin")
     table = data_admin.history_table(load_history(fixture_db))

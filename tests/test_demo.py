@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from peakend.db import Database
+from peakend.warehouse.db import Database
 from peakend.demo import cli, generate_demo, simulate_demo
 from peakend.demo.comments import THEMES, phrase_pool
 from peakend.demo.network import PURPOSES
 from peakend.demo.ratings import OVERALL_SCORE_WEIGHTS
-from peakend.metrics import METRICS, target_status
-from peakend.schema import PEAK_MOMENTS
+from peakend.core.metrics import METRICS, target_status
+from peakend.core.moments import ALL_PEAK_MOMENTS
 
 END = date(2026, 3, 31)
 
@@ -93,7 +93,7 @@ def test_network_shape(demo_db):
 def test_purposes_complete_and_every_visit_mapped(demo_db, visits):
     purposes = frame(demo_db, "select * from purposes")
     assert set(purposes.purpose) == set(PURPOSES)
-    assert set(purposes.peak_moment) == set(PEAK_MOMENTS)
+    assert set(purposes.peak_moment) == set(ALL_PEAK_MOMENTS)
     assert (purposes.label_en.str.len() > 0).all() and (purposes.label_zh.str.len() > 0).all()
     assert set(visits.purpose) == set(purposes.purpose)
     shares = visits.purpose.value_counts(normalize=True)

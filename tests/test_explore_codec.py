@@ -5,11 +5,11 @@ from datetime import date
 
 import pytest
 
-from peakend.explore import (
+from peakend.explore.logic import (
     ExploreView, FilterOptions, NONE_VALUE, parse_query_string, parse_view, query_string, view_params,
 )
-from peakend.filters import DIMENSIONS, VisitFilter
-from peakend.metrics import METRICS
+from peakend.core.filters import DIMENSIONS, VisitFilter
+from peakend.core.metrics import METRICS
 
 OPTIONS = FilterOptions(
     values={

@@ -6,11 +6,12 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from peakend import explore_export, explore_views
-from peakend.explore import ExploreView, parse_query_string, query_string
-from peakend.filters import VisitFilter
-from peakend.schema import MIGRATIONS
-from peakend.scope import EVERYTHING, Scope
+from peakend.explore import export as explore_export
+from peakend.explore import saved_views as explore_views
+from peakend.explore.logic import ExploreView, parse_query_string, query_string
+from peakend.core.filters import VisitFilter
+from peakend.warehouse.schema import MIGRATIONS
+from peakend.core.scope import EVERYTHING, Scope
 
 NO_DRILL = ExploreView(group_1=None).drill_params()
 
@@ -176,6 +177,6 @@ def test_saved_views_migration_can_run_twice(fixture_db):
 
 
 def _options(db):
-    from peakend.explore import FilterOptions
+    from peakend.explore.logic import FilterOptions
 
     return FilterOptions.from_frame(db.query("explore_filter_options", VisitFilter()))

@@ -6,21 +6,21 @@ from pathlib import Path
 
 import pytest
 
-from peakend.explore import JOURNEY_STEPS, PERIODS, WEEKDAYS
-from peakend.explore_export import FORMATS
-from peakend.filters import DIMENSIONS, PERIOD_PRESETS
-from peakend.i18n import LANGUAGES, catalog
-from peakend.metrics import METRICS
-from peakend.schema import PEAK_MOMENTS
+from peakend.explore.logic import JOURNEY_STEPS, PERIODS, WEEKDAYS
+from peakend.explore.export import FORMATS
+from peakend.core.filters import DIMENSIONS, PERIOD_PRESETS
+from peakend.core.i18n import LANGUAGES, catalog
+from peakend.core.metrics import METRICS
+from peakend.core.moments import ALL_PEAK_MOMENTS
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = ["pages/explore.py", "peakend/explore.py", "peakend/ui/explore.py", "peakend/charts/explore.py",
-         "peakend/explore_views.py"]
+FILES = ["pages/explore.py", "peakend/explore/logic.py", "peakend/explore/widgets.py", "peakend/explore/charts.py",
+         "peakend/explore/saved_views.py"]
 
 
 def built_keys() -> set[str]:
     keys = {f"explore.dim.{d}" for d in DIMENSIONS}
-    keys |= {f"explore.moment.{m}" for m in PEAK_MOMENTS}
+    keys |= {f"explore.moment.{m}" for m in ALL_PEAK_MOMENTS}
     keys |= {f"explore.weekday.{d}" for d in WEEKDAYS} | {f"explore.weekday_short.{d}" for d in WEEKDAYS}
     keys |= {f"explore.step.{s}" for *_, s in JOURNEY_STEPS} | {"explore.step.waited_gave_up"}
     keys |= {f"explore.n.{m.n_column}" for m in METRICS.values() if m.n_column and m.n_column != "visits"}

@@ -8,8 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, sign_in_apptest
 from fixture_db import build_fixture_db
-from peakend.safe_text import md
-from peakend.i18n import set_language
+from peakend.core.safe_text import md
+from peakend.core.i18n import set_language
 
 PAGE = str(ROOT / "pages" / "explore.py")
 
@@ -179,7 +179,7 @@ def test_save_a_view_and_open_it_later(open_page):
 def test_a_result_too_long_to_style_still_shows_formatted(open_page, monkeypatch):
     # pandas' Styler refuses very big tables (e.g. staff x day on a real network): past
     # STYLE_MAX_ROWS the table is drawn with column formats instead of cell styles
-    monkeypatch.setattr("peakend.explore.STYLE_MAX_ROWS", 1)
+    monkeypatch.setattr("peakend.explore.logic.STYLE_MAX_ROWS", 1)
     at = open_page({"by": "region"})
     assert list(result(at)["到访人次"]) == [11, 2]
     assert any("共 2 行" in c.value for c in at.caption)

@@ -26,11 +26,11 @@ from datetime import date
 
 import pytest
 
-from peakend.db import QueryError
+from peakend.warehouse.named_queries import QueryError
 
 from fixture_db import build_fixture_db
-from peakend.filters import VisitFilter
-from peakend.scope import Scope
+from peakend.core.filters import VisitFilter
+from peakend.core.scope import Scope
 
 
 
@@ -252,7 +252,7 @@ def test_list_filters_with_sql_in_them_find_nothing(db, field, text):
 
 
 def test_metrics_grouping_by_an_unknown_dimension_is_refused(db):
-    # the grouping is a choice among fixed expressions (peakend/metric_sql.py): junk is refused
+    # the grouping is a choice among fixed expressions (peakend/warehouse/metric_sql.py): junk is refused
     with pytest.raises(QueryError, match="can't group by"):
         db.query("metrics_by_group", VisitFilter(), group_1="hall_id; drop table visits", group_2=None)
     assert db.scalar("select count(*) from visits") == 13

@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 
 from fixture_db import build_fixture_db
-from peakend.charts.explore import group_chart, journey_chart
-from peakend.explore import (
+from peakend.explore.charts import group_chart, journey_chart
+from peakend.explore.logic import (
     ExploreView, FilterOptions, chart_data, drill_total, journey_steps, page_count, page_window,
     result_table, visit_list,
 )
-from peakend.filters import VisitFilter
-from peakend.i18n import set_language
+from peakend.core.filters import VisitFilter
+from peakend.core.i18n import set_language
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,10 @@ from datetime import date
 
 import pytest
 
-from peakend import formatting, i18n
-from peakend.filters import VisitFilter, period_preset
-from peakend.metrics import METRICS, target_status
+from peakend.core import formatting
+from peakend.core import i18n
+from peakend.core.filters import VisitFilter, period_preset
+from peakend.core.metrics import METRICS, target_status
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +50,7 @@ def test_target_status(key, value, target, expected):
 
 
 def test_periods():
-    # "yesterday" is the data's last day (peakend.periods; tests/test_periods.py)
+    # "yesterday" is the data's last day (peakend.core.periods; tests/test_periods.py)
     assert period_preset("yesterday", date(2026, 3, 8)) == (date(2026, 3, 8), date(2026, 3, 8))
     assert period_preset("last_7_days", date(2026, 3, 8)) == (date(2026, 3, 2), date(2026, 3, 8))
     assert period_preset("last_month", date(2026, 3, 8)) == (date(2026, 2, 1), date(2026, 2, 28))
@@ -67,8 +68,8 @@ def test_empty_selection_means_all():
 @pytest.mark.parametrize("n, en, zh", [(1, "1 hall", "1 个营业厅"), (2, "2 halls", "2 个营业厅"), (0, "0 halls", "0 个营业厅"),
                                        (1_234, "1,234 halls", "1,234 个营业厅")])
 def test_a_count_says_its_noun_in_the_singular_or_plural(n, en, zh):
-    from peakend import formatting
-    from peakend.i18n import set_language
+    from peakend.core import formatting
+    from peakend.core.i18n import set_language
 
     try:
         set_language("en")

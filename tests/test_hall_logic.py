@@ -1,5 +1,5 @@
-"""The hall page's logic (peakend/hall.py), comment themes (peakend/hall_themes.py) and chart
-builders (peakend/charts/hall.py), without Streamlit."""
+"""The hall page's logic (peakend/hall/logic.py), comment themes (peakend/hall/themes.py) and chart
+builders (peakend/hall/charts.py), without Streamlit."""
 
 from datetime import date
 
@@ -7,10 +7,13 @@ import pandas as pd
 import pytest
 
 from fixture_db import build_fixture_db
-from peakend import hall, hall_themes
-from peakend.charts import hall as charts
-from peakend.i18n import set_language
-from peakend.metrics import MIN_RATINGS_DEFAULT
+from peakend.hall import logic as hall
+from peakend.hall import themes as hall_themes
+from peakend.hall import charts
+from peakend.core.i18n import set_language
+from peakend.core.metrics import MIN_RATINGS_DEFAULT
+from peakend.core.moments import ALL_PEAK_MOMENTS
+from peakend.core.halls import first_row
 
 
 @pytest.fixture(autouse=True)
@@ -82,7 +85,7 @@ def test_tolerance_falloff_ignores_thin_bands():
 
 # --- unhappy exits ----------------------------------------------------------------------------
 def test_unhappy_exit_statement_on_the_fixture(db):
-    row = hall.first_row(db.query("hall_unhappy_exits", H1))
+    row = first_row(db.query("hall_unhappy_exits", H1))
     text = hall.unhappy_exit_statement(row, 10.0)
     # 2 of 5 unhappy: V02 after a long wait only, V06 after both
     assert text.startswith("Of the 5 exit ratings this period, 2 were unhappy (1-2, 40%).")
@@ -112,7 +115,7 @@ def test_unhappy_exit_statement_names_the_driver():
 # --- comment themes ---------------------------------------------------------------------------
 # (the tagger itself: tests/test_comment_tagger.py)
 def test_every_theme_has_cues_in_both_languages_and_a_label():
-    from peakend.i18n import catalog
+    from peakend.core.i18n import catalog
 
     for theme in hall_themes.THEMES:
         patterns = [cue.pattern for cue in theme.cues]
@@ -235,10 +238,10 @@ def test_comments_no_theme_caught_come_last_however_many():
 
 
 def test_every_key_the_hall_page_builds_at_run_time_exists():
-    from peakend.i18n import catalog
+    from peakend.core.i18n import catalog
 
     keys = (
-        [f"hall.moment.{m}" for m in hall.ALL_PEAK_MOMENTS]
+        [f"hall.moment.{m}" for m in ALL_PEAK_MOMENTS]
         + [f"hall.weekday.{d}" for d in range(1, 8)]
         + [f"hall.peak_band.{b}" for b in hall.PEAK_BANDS]
         + [f"hall.polarity.{p}" for p in hall_themes.POLARITIES]

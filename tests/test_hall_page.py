@@ -10,8 +10,8 @@ from streamlit.testing.v1 import AppTest
 from conftest import sign_in_apptest
 from fixture_db import build_fixture_db
 from peakend.charts.theme import unwrap_title
-from peakend.i18n import set_language
-from peakend.metrics import METRICS, shown_on
+from peakend.core.i18n import set_language
+from peakend.core.metrics import METRICS, shown_on
 
 
 def hall_app():

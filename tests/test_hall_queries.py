@@ -21,9 +21,9 @@ from datetime import date, datetime
 import pytest
 
 from fixture_db import build_fixture_db
-from peakend.filters import VisitFilter
-from peakend.hall import DISTRIBUTION_BAND_MIN, DISTRIBUTION_CAP_MIN, WAIT_BAND_EDGES, hall_filter
-from peakend.scope import Scope
+from peakend.core.filters import VisitFilter
+from peakend.hall.logic import DISTRIBUTION_BAND_MIN, DISTRIBUTION_CAP_MIN, WAIT_BAND_EDGES, hall_filter
+from peakend.core.scope import Scope
 
 WEEK = dict(date_from=date(2026, 3, 2), date_to=date(2026, 3, 8))
 H1 = hall_filter("H1", **WEEK)
@@ -158,7 +158,7 @@ def test_peak_by_wait_band(fixture_db):
 
 
 def test_staff_scores_by_peak_moment(fixture_db):
-    from peakend.hall import staff_peak_scores
+    from peakend.hall.logic import staff_peak_scores
 
     got = staff_peak_scores(fixture_db.query("metrics_by_group", H1, group_1="staff", group_2="peak_moment"))
     # S1: V01 counter 5, V06 counter 2 -> 3.5 (n 2); V03 data 4. S2: V02 counter 3; V05 phone 5.
@@ -217,7 +217,7 @@ def test_purposes(fixture_db):
 
 
 def test_every_hall_query_states_its_grain():
-    from peakend.db import QUERY_DIR
+    from peakend.warehouse.named_queries import QUERY_DIR
 
     for path in QUERY_DIR.glob("hall_*.sql"):
         assert path.read_text(encoding="utf-8").startswith("-- one row"), path.name

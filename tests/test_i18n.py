@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from peakend import i18n
+from peakend.core import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from bad_files import HEADER, cases, stored
-from peakend.db import Database
-from peakend.ingest import load_files, validate_file
-from peakend.ingest.reports import note_lines
+from peakend.warehouse.db import Database
+from peakend.warehouse.ingest import load_files, validate_file
+from peakend.warehouse.ingest.reports import note_lines
 from test_ingest_files import snapshot
 
 CASES = cases()

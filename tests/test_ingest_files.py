@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from peakend.ingest import load_files, preview_file, validate_file
+from peakend.warehouse.ingest import load_files, preview_file, validate_file
 
 FIXTURE = Path(__file__).parent / "fixture"
 SAMPLES = FIXTURE / "ingest"

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from peakend import warehouse
+from peakend.warehouse import store as warehouse
 from peakend.cli import main as cli_main
-from peakend.db import Database
-from peakend.ingest import UndoError, load_files, load_history, load_rejects, undo, validate_file
-from peakend.ingest import load as load_module
+from peakend.warehouse.db import Database
+from peakend.warehouse.ingest import UndoError, load_files, load_history, load_rejects, undo, validate_file
+from peakend.warehouse.ingest import load as load_module
 from test_ingest_files import FIXTURE, SAMPLES, VISITS, copy, snapshot, stored_visits
 
 HEADER = VISITS.read_text(encoding="utf-8").splitlines()[0]
@@ -240,7 +240,7 @@ def test_cli_loads_checks_lists_and_undoes(tmp_path, capsys, monkeypatch):
 
 
 def test_an_upload_is_saved_under_its_own_safe_name_and_loads(fixture_db, tmp_path):
-    from peakend.ingest import save_upload
+    from peakend.warehouse.ingest import save_upload
 
     data = "\n".join([HEADER, _visit_row("V20")]).encode("utf-8")
     path = save_upload(data, "../../外呼 March (v2).csv", tmp_path / "session")

@@ -8,11 +8,11 @@ from datetime import datetime
 
 import pytest
 
-from peakend.ingest import (
+from peakend.warehouse.ingest import (
     Mapping, MappingError, delete_mapping, get_mapping, list_mappings, load_files, preview_file,
     save_mapping, validate_file,
 )
-from peakend.ingest.presets import SHIPPED_DIR
+from peakend.warehouse.ingest.presets import SHIPPED_DIR
 from test_ingest_files import SAMPLES, copy, snapshot
 
 OTHER_SYSTEM = {

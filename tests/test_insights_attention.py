@@ -4,8 +4,8 @@ problem it is (queue, a peak, the end), on the fixture and on hand-made weeks.""
 import pandas as pd
 import pytest
 
-from peakend.filters import VisitFilter
-from peakend.i18n import set_language
+from peakend.core.filters import VisitFilter
+from peakend.core.i18n import set_language
 from peakend.insights import text
 from peakend.insights.attention import needs_attention
 

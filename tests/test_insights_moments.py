@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from peakend.filters import VisitFilter
-from peakend.i18n import set_language
+from peakend.core.filters import VisitFilter
+from peakend.core.i18n import set_language
 from peakend.insights import moments, text
 from peakend.insights.moments import slope_from_sums, todo_list
 

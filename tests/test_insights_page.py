@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import sign_in_apptest
 from fixture_db import build_fixture_db
 from peakend.charts.theme import unwrap_title
-from peakend.i18n import set_language
+from peakend.core.i18n import set_language
 
 ROOT = Path(__file__).resolve().parent.parent
 

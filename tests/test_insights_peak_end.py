@@ -11,9 +11,9 @@ import statsmodels.api as sm
 from peakend.demo import generate_demo
 from peakend.demo.cli import DEFAULT_SEED
 from peakend.demo.ratings import OVERALL_SCORE_WEIGHTS
-from peakend.db import Database
-from peakend.filters import VisitFilter
-from peakend.i18n import set_language
+from peakend.warehouse.db import Database
+from peakend.core.filters import VisitFilter
+from peakend.core.i18n import set_language
 from peakend.insights import peak_end, text
 
 

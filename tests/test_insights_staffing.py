@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from peakend.filters import VisitFilter
-from peakend.hall import first_row
-from peakend.i18n import set_language
+from peakend.core.filters import VisitFilter
+from peakend.core.halls import first_row
+from peakend.core.i18n import set_language
 from peakend.insights import staffing, text
 from peakend.insights.erlang import Queue
 from peakend.insights.staffing import WhatIf, staffing_table

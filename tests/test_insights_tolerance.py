@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from peakend.i18n import set_language
+from peakend.core.i18n import set_language
 from peakend.insights import text, tolerance
 from peakend.insights.tolerance import wait_tolerance
 

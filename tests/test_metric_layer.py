@@ -1,4 +1,4 @@
-"""One definition per metric (peakend/metrics.py): the SQL of every grain and the pandas
+"""One definition per metric (peakend/core/metrics.py): the SQL of every grain and the pandas
 oracle both come from it, agree on the hand-checked fixture under every service-level
 definition, and a call's route and SQL can be asked for."""
 
@@ -9,12 +9,14 @@ import pandas as pd
 import pytest
 
 from bench.compare import same_answer
-from peakend import metric_frame, metric_sql, rollups
-from peakend.db import Database, compile_query, filters_in_use
-from peakend.filters import VisitFilter
-from peakend.metrics import METRICS, PARTS, SHOWN_ON, shown_on
-from peakend.scope import EVERYTHING, Scope
-from peakend.schema import SERVICE_LEVEL_RULES
+from peakend.core import metric_frame
+from peakend.warehouse import metric_sql, rollups
+from peakend.warehouse.db import Database
+from peakend.warehouse.named_queries import compile_query, filters_in_use
+from peakend.core.filters import VisitFilter
+from peakend.core.metrics import METRICS, PARTS, SHOWN_ON, shown_on
+from peakend.core.scope import EVERYTHING, Scope
+from peakend.warehouse.schema import SERVICE_LEVEL_RULES
 
 GROUPINGS = [(None, None), ("hall", None), ("region", "day"), ("purpose", "peak_moment"), ("hour", None)]
 
@@ -42,7 +44,7 @@ def _dimension(visits: pd.DataFrame, dim):
 
 
 def test_pandas_oracle_equals_the_sql_under_every_service_level_rule(fixture_db, subtests):
-    from peakend.warehouse import set_service_level_rule
+    from peakend.warehouse.store import set_service_level_rule
 
     for rule in SERVICE_LEVEL_RULES:
         with fixture_db.transaction() as cur:
@@ -126,7 +128,7 @@ def test_a_part_added_since_the_file_was_written_rebuilds_the_rollups(fixture_db
 
 
 def test_every_metric_has_a_label_and_every_place_shows_known_metrics(subtests):
-    from peakend.i18n import t
+    from peakend.core.i18n import t
 
     for key in METRICS:
         with subtests.test(metric=key):

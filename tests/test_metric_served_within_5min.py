@@ -1,5 +1,5 @@
 """The proof of the metric layer: "share of visits served within 5 minutes", added in
-peakend/metrics.py (a part and a metric) and the label catalogue, and nowhere else.
+peakend/core/metrics.py (a part and a metric) and the label catalogue, and nowhere else.
 
 By hand from tests/fixture/visits.csv (wait = called_at - arrived_at):
 H1: V01 4 min, V02 12, V03 6, V04 gave up, V05 2, V06 20, V07 gave up -> 2 of 7
@@ -12,10 +12,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import sign_in_apptest
-from peakend.filters import VisitFilter
-from peakend.i18n import set_language
-from peakend.metrics import METRICS, shown_on
-from peakend.scope import EVERYTHING, Scope
+from peakend.core.filters import VisitFilter
+from peakend.core.i18n import set_language
+from peakend.core.metrics import METRICS, shown_on
+from peakend.core.scope import EVERYTHING, Scope
 
 KEY = "served_within_5min_share"
 BY_HALL = {"H1": 2 / 7, "H2": 2 / 4, "H3": 0.0}

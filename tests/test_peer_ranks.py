@@ -21,11 +21,12 @@ import re
 import pandas as pd
 import pytest
 
-from peakend import peers
-from peakend.db import PEER_QUERIES, QueryError, check_peer_answer
-from peakend.filters import VisitFilter
-from peakend.i18n import set_language
-from peakend.scope import EVERYTHING, Scope
+from peakend.regional import peers
+from peakend.warehouse.db import PEER_QUERIES, check_peer_answer
+from peakend.warehouse.named_queries import QueryError
+from peakend.core.filters import VisitFilter
+from peakend.core.i18n import set_language
+from peakend.core.scope import EVERYTHING, Scope
 
 PEERS = [  # hall, wait (min), peak, exit
     ("H4", "Delta Hall", 1, 5, 5),

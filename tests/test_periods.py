@@ -1,11 +1,12 @@
-"""The one period model (peakend/periods.py): presets count back from the data's last day,
+"""The one period model (peakend/core/periods.py): presets count back from the data's last day,
 each is compared with the period that fits it, and every label says its dates."""
 
 from datetime import date
 
 import pytest
 
-from peakend import i18n, periods
+from peakend.core import i18n
+from peakend.core import periods
 
 D = date
 LAST = D(2026, 11, 30)  # a Monday: the demo network's last day (the calendar says Dec 1)

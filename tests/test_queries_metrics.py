@@ -19,8 +19,8 @@ from datetime import date
 
 import pytest
 
-from peakend.filters import VisitFilter
-from peakend.scope import Scope
+from peakend.core.filters import VisitFilter
+from peakend.core.scope import Scope
 
 
 def _one(db, filters=None, scope=None, **kw):

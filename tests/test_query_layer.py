@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from peakend.db import QueryError, compile_query, named_queries
-from peakend.scope import Scope
+from peakend.core.scope import Scope
+from peakend.warehouse.named_queries import QueryError, compile_query, named_queries
 
 # Queries that read no hall-level data: network configuration, and a user's own saved views
 # (keyed by the signed-in user's name, which the page binds from the server session).

@@ -1,6 +1,6 @@
 """The real Anonymous Bank call-centre log, loaded through the shipped `anonymous_bank`
 preset, checked against numbers computed independently from the raw TSV with plain pandas
-(not through the loader), following the rules in peakend/ingest/presets/anonymous_bank.md.
+(not through the loader), following the rules in peakend/warehouse/ingest/presets/anonymous_bank.md.
 
 Skipped when ../shared (the project's shared data folder) is not beside the repository.
 """
@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from peakend.db import Database
-from peakend.filters import VisitFilter
-from peakend.ingest import load_files, validate_file
+from peakend.warehouse.db import Database
+from peakend.core.filters import VisitFilter
+from peakend.warehouse.ingest import load_files, validate_file
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT.parent / "shared" / "realdata" / "anonymous_bank" / "anonymous_bank_1999_02.tsv"

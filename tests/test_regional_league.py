@@ -25,10 +25,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from peakend import regional
-from peakend.filters import VisitFilter
-from peakend.i18n import set_language
-from peakend.scope import Scope
+from peakend.regional import logic as regional
+from peakend.core.filters import VisitFilter
+from peakend.core.i18n import set_language
+from peakend.core.scope import Scope
 
 WEEK = VisitFilter(date_from=date(2026, 3, 2), date_to=date(2026, 3, 8))
 

@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from conftest import sign_in_apptest
-from peakend.i18n import set_language
+from peakend.core.i18n import set_language
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from peakend import regional
+from peakend.regional import logic as regional
 
 
 def _league(n: int) -> pd.DataFrame:
@@ -39,7 +39,7 @@ def test_volumes_are_not_ranked_so_the_busiest_halls_come_first():
 
 
 def test_a_crowded_quadrant_names_only_its_worst_halls():
-    from peakend.charts.regional import _labelled
+    from peakend.regional.charts import _labelled
 
     # hall i waits i minutes and has index 5 - i/100: H40 is worst on both, H01 best
     points = pd.DataFrame({

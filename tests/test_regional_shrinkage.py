@@ -6,8 +6,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from peakend import regional
-from peakend.filters import VisitFilter
+from peakend.regional import logic as regional
+from peakend.core import links
+from peakend.core.filters import VisitFilter
 
 
 def test_shrunken_mean_by_hand_reverses_a_lucky_small_sample():
@@ -61,9 +62,9 @@ def test_trend_grain():
 
 
 def test_drill_down_keeps_the_period_and_purpose_filter():
-    assert regional.drill_down_params("H2", {"period": "last_7_days", "region": "North"}) == {
+    assert links.hall_link_like("H2", {"period": "last_7_days", "region": "North"}) == {
         "hall": "H2", "period": "last_7_days",
     }
-    assert regional.drill_down_params(
+    assert links.hall_link_like(
         "H1", {"from": "2026-03-02", "to": "2026-03-04", "purpose": "bill_payment,enquiry", "moment": "other"}
     ) == {"hall": "H1", "from": "2026-03-02", "to": "2026-03-04", "purpose": "bill_payment,enquiry", "moment": "other"}

@@ -1,4 +1,4 @@
-"""The rollups (peakend/rollups.py) give the same answers as the visits, and stay current.
+"""The rollups (peakend/warehouse/rollups.py) give the same answers as the visits, and stay current.
 
 Every comparison runs the same call twice, once answered by the rollup twin and once by the
 original query over the visits (PEAKEND_ROLLUPS=0), and asserts the same rows. Percentiles
@@ -11,12 +11,13 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from peakend import rollups, warehouse
-from peakend.db import Database
+from peakend.warehouse import rollups
+from peakend.warehouse import store as warehouse
+from peakend.warehouse.db import Database
 from peakend.demo import generate_demo
-from peakend.filters import VisitFilter
-from peakend.schema import VISIT_COLUMNS
-from peakend.scope import EVERYTHING, Scope
+from peakend.core.filters import VisitFilter
+from peakend.warehouse.schema import VISIT_COLUMNS
+from peakend.core.scope import EVERYTHING, Scope
 
 DIMS = [None, "region", "city", "purpose", "peak_moment", "day", "week", "month", "weekday"]
 FIXTURE_FILTERS = [
@@ -33,7 +34,7 @@ FIXTURE_SCOPES = [EVERYTHING, Scope.halls(["H1"]), Scope.halls(["H1", "H2"]), Sc
 
 
 def expected_twin(filters, scope, g1, g2) -> str:
-    """Which twin peakend.rollups picks (every fixture scope is whole cities)."""
+    """Which twin peakend.warehouse.rollups picks (every fixture scope is whole cities)."""
     used = set() if filters is None else {k for k, v in filters.as_params().items() if v is not None}
     period_dims = {None, "day", "week", "month", "weekday"}
     if scope.sees_everything and used <= {"date_from", "date_to", "weekdays"} and {g1, g2} <= period_dims:

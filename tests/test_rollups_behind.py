@@ -11,8 +11,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, sign_in_apptest
-from peakend.db import Database
-from peakend.scope import EVERYTHING
+from peakend.warehouse.db import Database
+from peakend.core.scope import EVERYTHING
 
 HEADLINE = {"group_1": None, "group_2": None}
 

@@ -3,9 +3,9 @@
 import duckdb
 import pytest
 
-from peakend import schema
-from peakend.db import Database
-from peakend.schema import SCHEMA_VERSION, SchemaError
+from peakend.warehouse import schema
+from peakend.warehouse.db import Database
+from peakend.warehouse.schema import SCHEMA_VERSION, SchemaError
 
 
 def test_new_database_gets_the_current_schema(tmp_path):

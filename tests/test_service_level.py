@@ -13,9 +13,10 @@ import json
 
 import pytest
 
-from peakend import data_admin, warehouse
-from peakend.filters import VisitFilter
-from peakend.scope import EVERYTHING as ALL_HALLS
+from peakend.data_admin import logic as data_admin
+from peakend.warehouse import store as warehouse
+from peakend.core.filters import VisitFilter
+from peakend.core.scope import EVERYTHING as ALL_HALLS
 from test_rollups import _both, assert_same
 
 EVERYTHING = VisitFilter()

@@ -17,12 +17,15 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from conftest import sign_in_apptest
-from peakend import data_admin, explore_export, regional, safe_text
-from peakend.db import Database
-from peakend.filters import VisitFilter
-from peakend.i18n import set_language
-from peakend.ingest import load_files, load_rejects
-from peakend.scope import EVERYTHING
+from peakend.data_admin import logic as data_admin
+from peakend.explore import export as explore_export
+from peakend.regional import logic as regional
+from peakend.core import safe_text
+from peakend.warehouse.db import Database
+from peakend.core.filters import VisitFilter
+from peakend.core.i18n import set_language
+from peakend.warehouse.ingest import load_files, load_rejects
+from peakend.core.scope import EVERYTHING
 from test_explore_export import NO_DRILL
 from test_regional_league import league
 
@@ -103,7 +106,7 @@ def test_every_csv_export_is_plain_text(hostile_db, tmp_path):
         _no_formula_cells(_csv_cells(data_admin.csv_bytes(data_admin.problems_table(rejects))))
         written = (tmp_path / "visits.csv.rejects.csv").read_bytes()
         _no_formula_cells(_csv_cells(written))
-        from peakend.ingest import load_history
+        from peakend.warehouse.ingest import load_history
 
         _no_formula_cells(_csv_cells(data_admin.csv_bytes(data_admin.history_table(load_history(db)))))
     finally:

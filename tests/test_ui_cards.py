@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 
 def card_app(key: str, now: float, before: float, lang: str):
-    from peakend.i18n import set_language
+    from peakend.core.i18n import set_language
     from peakend.ui.cards import metric_card
 
     set_language(lang)

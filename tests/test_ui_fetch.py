@@ -1,4 +1,4 @@
-"""peakend.ui.data.fetch: several named queries at once give exactly what `run` gives one
+"""peakend.ui.answers.fetch: several named queries at once give exactly what `run` gives one
 at a time, scoped to the signed-in user, and really run side by side."""
 
 import pytest
@@ -9,9 +9,9 @@ from conftest import sign_in_apptest
 SCRIPT = """
 import threading
 import streamlit as st
-from peakend.db import Database
-from peakend.filters import VisitFilter
-from peakend.ui.data import ask, fetch, run
+from peakend.warehouse.db import Database
+from peakend.core.filters import VisitFilter
+from peakend.ui.answers import ask, fetch, run
 
 st.cache_data.clear()  # every query really runs, in this script run
 threads = set()

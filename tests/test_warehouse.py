@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from peakend import warehouse
-from peakend.warehouse import CONTRACT_VISIT_COLUMNS, UndoError
+from peakend.warehouse import store as warehouse
+from peakend.warehouse.store import CONTRACT_VISIT_COLUMNS, UndoError
 
 
 def _resend(db, rows: pd.DataFrame, user="tester"):

@@ -18,11 +18,14 @@ from datetime import date
 
 import pytest
 
-from peakend import data_admin, rollup_check, rollups, warehouse
+from peakend.data_admin import logic as data_admin
+from peakend.warehouse import rollup_check
+from peakend.warehouse import rollups
+from peakend.warehouse import store as warehouse
 from peakend.cli import main as cli_main
-from peakend.db import Database
+from peakend.warehouse.db import Database
 from peakend.demo import generate_demo
-from peakend.ingest import load_files, undo
+from peakend.warehouse.ingest import load_files, undo
 
 ROWS = 300_000  # > 2 row groups of 122,880
 CONTRACT = "* exclude (wait_s, queue_s, service_s, load_id)"  # the contract columns

@@ -32,7 +32,7 @@ from peakend.auth.signin import (
     required_wait,
     sign_in,
 )
-from peakend.auth.store import (
+from peakend.warehouse.accounts import (
     User,
     UserError,
     add_user,

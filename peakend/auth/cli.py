@@ -13,10 +13,10 @@ import os
 import sys
 from pathlib import Path
 
-from peakend.auth import store
 from peakend.auth.passwords import WeakPassword, check_strength
 from peakend.auth.roles import ROLES, SCOPE_KIND, Role
-from peakend.db import Database
+from peakend.warehouse import accounts as store
+from peakend.warehouse.db import Database
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent.parent / "data" / "demo.duckdb"
 

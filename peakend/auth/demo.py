@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from peakend.auth.roles import Role
-from peakend.auth.store import Target, _reading, add_user, get_user
+from peakend.warehouse.accounts import Target, _reading, add_user, get_user
 
 
 @dataclass(frozen=True)

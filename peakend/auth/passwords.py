@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from argon2 import PasswordHasher
-from argon2.profiles import get_default_parameters
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from argon2.profiles import get_default_parameters
 
 # argon2-cffi's defaults follow RFC 9106's second recommendation (argon2id, 64 MiB, t=3,
 # p=4): about 0.1 s per sign-in here, which is the point.

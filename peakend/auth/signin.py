@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from peakend.auth import passwords
-from peakend.auth.store import (
+from peakend.warehouse.accounts import (
     Target,
     User,
     _reading,

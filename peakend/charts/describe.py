@@ -7,9 +7,9 @@ import math
 
 import plotly.graph_objects as go
 
-from peakend import formatting
 from peakend.charts.theme import unwrap_title
-from peakend.i18n import t
+from peakend.core import formatting
+from peakend.core.i18n import t
 
 MAX_SERIES = 4  # a screen reader reads every word: the first few series, then how many more
 

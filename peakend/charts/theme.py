@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from peakend import safe_text
+from peakend.core import safe_text
 
 # Against a target: green / amber / red (colour-blind-safe enough with the marks beside).
 STATUS_COLORS = {"green": "#2e7d32", "amber": "#f0a202", "red": "#c62828", None: "#9e9e9e"}

@@ -9,9 +9,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from peakend.db import Database
-from peakend.demo.generate import (DEFAULT_MONTHS, DEFAULT_VISITS, default_end_date,
-                                   generate_demo)
+from peakend.demo.generate import DEFAULT_MONTHS, DEFAULT_VISITS, default_end_date, generate_demo
+from peakend.warehouse.db import Database
 
 DEFAULT_SEED = 7  # the seed `make demo` uses
 DEFAULT_OUT = Path("data/demo.duckdb")

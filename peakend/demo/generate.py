@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from peakend import warehouse
 from peakend.auth import create_demo_users
-from peakend.db import Database
 from peakend.demo import arrivals, comments, network, queue_sim, ratings, staffing, targets
 from peakend.demo.network import PURPOSE_CODES, SEGMENTS
+from peakend.warehouse import store as warehouse
+from peakend.warehouse.db import Database
 
 Progress = Callable[[float, str], None]
 DEFAULT_VISITS = 1_000_000

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from peakend.schema import DEFAULT_TARGETS
+from peakend.warehouse.schema import DEFAULT_TARGETS
 
 # The operator's promise: called within 10 minutes. A well-run hall keeps its median wait
 # under it; an understaffed one does not.

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from peakend.metrics import AMBER_MARGIN, METRICS, PEAK_MOMENT_METRICS, target_status
+from peakend.core.metrics import AMBER_MARGIN, METRICS, PEAK_MOMENT_METRICS, target_status
 
 QUEUE_METRICS = ("wait_median_min", "service_level", "abandonment_rate")
 KINDS = ("queue", "peak", "end")

@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-MOMENTS = ("wait", "counter_result", "data_experience", "phone_purchase", "exit")
-PEAK_MOMENTS = ("counter_result", "data_experience", "phone_purchase")
+from peakend.core.moments import PEAK_MOMENTS
+
+MOMENTS = ("wait", *PEAK_MOMENTS, "exit")
 LOWER_IS_BETTER = frozenset({"wait"})
 TARGET_COLUMN = {
     "wait": "wait_target_min", "counter_result": "peak_target", "data_experience": "peak_target",

@@ -4,7 +4,7 @@ were in use.
 
 Inputs are two named queries on the same filter (hall, period, weekday):
 queries/hall_arrivals_by_hour.sql (arrivals and counters in use per open day) and
-queries/metrics_by_group.sql grouped by hour (service time, observed service level and
+metrics_by_group grouped by hour (service time, observed service level and
 median wait). The what-if changes the targets and the service time; the arrivals stay as
 observed.
 """

@@ -8,13 +8,13 @@ import math
 
 import pandas as pd
 
-from peakend import formatting
-from peakend.i18n import t
+from peakend.core import formatting
+from peakend.core.i18n import t
+from peakend.core.metrics import METRICS
 from peakend.insights import peak_end
 from peakend.insights.attention import HallAttention, Problem
 from peakend.insights.moments import Benchmark, Line
 from peakend.insights.tolerance import MAX_WAIT_MIN, MIN_RATINGS, Tolerance, advice
-from peakend.metrics import METRICS
 
 
 # --- shared ---------------------------------------------------------------------------------

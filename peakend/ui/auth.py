@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from peakend import auth, formatting
+from peakend import auth
 from peakend.auth import Ended, Outcome, Permission, Ticket, User
-from peakend.auth.store import utcnow
-from peakend.i18n import t
-from peakend.scope import Scope
+from peakend.core.i18n import t
+from peakend.core.scope import Scope
 from peakend.ui import navigation
 from peakend.ui.legacy_pages import enforce_app_navigation
 from peakend.ui.navigation import ROOT, PageSpec, page_allowed
 from peakend.ui.session import database
+from peakend.warehouse.accounts import utcnow
 
 SIGNIN_FILE = ROOT / "pages" / "signin.py"
 
@@ -91,6 +91,14 @@ def signed_in_scope() -> Scope:
     """The halls the signed-in user may see; with nobody signed in, none at all."""
     got = _signed_in()
     return got[1] if got else Scope.halls(())
+
+
+def current_scope() -> Scope:
+    """The halls the signed-in user may see, decided on the server (signed_in_scope below).
+
+    Nobody signed in sees no hall at all; pages never pass a scope themselves.
+    """
+    return signed_in_scope()
 
 
 def _end_session(ticket: Ticket, ended: Ended) -> None:
@@ -292,27 +300,9 @@ def single_sign_on() -> None:
             st.logout()
 
 
-def account_box(user: User) -> None:
-    """Sidebar: who is signed in, as what, over which halls; and the sign-out button."""
-    from peakend.ui.data import run  # data -> session -> (lazily) this module
-
-    scope = signed_in_scope()
-    hall_names = [] if scope.sees_everything else list(run("halls_in_scope")["hall_name"])
-    st.markdown(f"**{user.display_name}** · {role_label(user.role)}")
-    if scope.sees_everything:
-        st.caption(t("auth.scope_all"))
-    elif user.regions:
-        st.caption(t("auth.scope_regions", regions=t("auth.list_sep").join(user.regions),
-                     n=formatting.counted(len(hall_names), "hall")))
-    else:
-        st.caption(t("auth.scope_halls", halls=t("auth.list_sep").join(hall_names) or "–"))
-    if st.button(t("auth.sign_out"), icon=":material/logout:", key="_peakend_sign_out"):
-        sign_out()
-
-
 __all__ = [
     "SIGNIN_FILE", "refresh_session", "current_user", "signed_in_scope", "sign_out",
     "audit_action", "require_permission", "sso_configured", "signin_pages", "spec_of",
-    "run_page_if_allowed", "show_notice", "password_form", "single_sign_on", "account_box",
+    "run_page_if_allowed", "show_notice", "password_form", "single_sign_on", "current_scope",
     "role_label",
 ]

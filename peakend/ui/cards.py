@@ -7,9 +7,9 @@ import math
 
 import streamlit as st
 
-from peakend import formatting
-from peakend.i18n import t
-from peakend.metrics import METRICS, MIN_RATINGS_DEFAULT, service_level_definition, target_status
+from peakend.core import formatting
+from peakend.core.i18n import t
+from peakend.core.metrics import METRICS, MIN_RATINGS_DEFAULT, service_level_definition, target_status
 
 _BADGE = {"green": "green", "amber": "orange", "red": "red"}
 
@@ -49,7 +49,7 @@ def metric_card(key: str, current, previous=None, targets=None, min_n: int = MIN
     help_lines = [t(f"metric_help.{key}")]
     definition = None
     if key == "service_level":  # which abandoned visits it counts: the data admin's choice
-        from peakend.ui.data import run
+        from peakend.ui.answers import run
 
         rule = run("service_level_definition").iloc[0]
         definition = service_level_definition(rule["rule"], rule["short_abandon_s"])

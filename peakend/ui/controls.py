@@ -10,11 +10,11 @@ from datetime import date
 
 import streamlit as st
 
-from peakend import formatting, periods
-from peakend.i18n import t
-from peakend.periods import CUSTOM, Period
+from peakend.core import formatting, links, periods
+from peakend.core.i18n import t
+from peakend.core.periods import CUSTOM, Period
+from peakend.core.safe_text import md
 from peakend.ui import url_state
-from peakend.safe_text import md
 
 
 def period_control(
@@ -22,7 +22,7 @@ def period_control(
     compare: bool = True, hall_name: str | None = None, network_last_day: date | None = None,
 ) -> Period:
     """The app's one period: a preset counted back from the data's last day (or a custom
-    range) and, with compare=True, the period it is compared with (peakend.periods).
+    range) and, with compare=True, the period it is compared with (peakend.core.periods).
 
     The choice is the user's for the whole session: the same keys on every page, kept
     across page changes (persist_state="session"), and in the URL: ?period=<preset> or
@@ -36,16 +36,16 @@ def period_control(
     with_year = last_day.year != date.today().year
     options = list(periods.PRESETS) + [CUSTOM]
     range_key, compare_key = f"{key}_range", f"{key}_compare"
-    url_from = url_state.read("from", date.fromisoformat)
-    url_to = url_state.read("to", date.fromisoformat)
-    url_preset = url_state.read("period", str, lambda v: v in options)
+    url_from = url_state.read(links.DATE_FROM, date.fromisoformat)
+    url_to = url_state.read(links.DATE_TO, date.fromisoformat)
+    url_preset = url_state.read(links.PERIOD, str, lambda v: v in options)
     if url_from and url_to and url_from <= url_to:
         url_state.seed(key, CUSTOM)
         url_state.seed(range_key, (url_from, url_to))
     else:
         url_state.seed(key, url_preset or default)
     url_compare = url_state.read(
-        "compare", lambda v: periods.OLD_COMPARISONS.get(v, v), lambda v: v in periods.COMPARISONS
+        links.COMPARE, lambda v: periods.OLD_COMPARISONS.get(v, v), lambda v: v in periods.COMPARISONS
     )
     url_state.seed(compare_key, url_compare)
 
@@ -80,10 +80,10 @@ def period_control(
         )
     natural = periods.resolve(period.preset, last_day, first_day, None, custom).comparison
     if choice == CUSTOM:
-        url_state.write(period=None, **{"from": period.start, "to": period.end})
+        url_state.write(**{links.PERIOD: None, links.DATE_FROM: period.start, links.DATE_TO: period.end})
     else:
-        url_state.write(period=choice, **{"from": None, "to": None})
-    url_state.write(compare=None if not compare or period.comparison == natural else period.comparison)
+        url_state.write(**{links.PERIOD: choice, links.DATE_FROM: None, links.DATE_TO: None})
+    url_state.write(**{links.COMPARE: None if not compare or period.comparison == natural else period.comparison})
     if network_last_day is not None and last_day < periods.as_date(network_last_day):
         st.caption(t("controls.own_last_day", hall=hall_name or "", day=periods.short_day(
             last_day, weekday=True, year=True)))
@@ -100,14 +100,14 @@ def hall_picker(halls, key: str = "hall") -> str | None:
         return None
     ids = list(halls["hall_id"])
     names = dict(zip(halls["hall_id"], halls["hall_name"] + " · " + halls["region"]))
-    url_state.seed(key, url_state.read("hall", str, lambda v: v in names))
+    url_state.seed(key, url_state.read(links.HALL, str, lambda v: v in names))
     if len(ids) == 1:
         st.session_state[key] = ids[0]
     hall_id = st.selectbox(
         t("controls.hall"), ids, key=key, format_func=lambda h: names.get(h, h),
         disabled=len(ids) == 1,
     )
-    url_state.write(hall=hall_id)
+    url_state.write(**{links.HALL: hall_id})
     return hall_id
 
 

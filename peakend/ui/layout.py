@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from peakend.i18n import LANGUAGES, label, t
+from peakend.core.i18n import LANGUAGES, label, t
 
 FAVICON = str(Path(__file__).with_name("favicon.png"))
 

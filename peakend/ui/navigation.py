@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from peakend.i18n import t
+from peakend.core.i18n import t
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from peakend import formatting
-from peakend.i18n import t
+from peakend.core import formatting
+from peakend.core.i18n import t
 from peakend.ui.session import database
 
 

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from peakend import i18n
-from peakend.db import Database
-from peakend.schema import SchemaError
-from peakend.scope import Scope
+from peakend.core import i18n
+from peakend.warehouse.db import Database
+from peakend.warehouse.schema import SchemaError
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent.parent / "data" / "demo.duckdb"
 
@@ -35,16 +34,6 @@ def database() -> Database:
     except SchemaError as exc:
         st.error(str(exc))
         st.stop()
-
-
-def current_scope() -> Scope:
-    """The halls the signed-in user may see, decided on the server (peakend.ui.auth).
-
-    Nobody signed in sees no hall at all; pages never pass a scope themselves.
-    """
-    from peakend.ui.auth import signed_in_scope  # auth uses database() from this module
-
-    return signed_in_scope()
 
 
 def init_language() -> str:

@@ -1,4 +1,5 @@
-"""Page state in the URL query string, so every view is a link.
+"""Page state in the URL query string, so every view is a link: the Streamlit side of
+peakend.core.links (which writes and reads the values).
 
 Widgets are seeded from the URL on a session's first run of a page, and the page writes
 its state back after drawing its controls. Values that don't parse are dropped and named,
@@ -7,10 +8,11 @@ never raised: a stale or hand-edited link still opens.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Callable
 
 import streamlit as st
+
+from peakend.core import links
 
 _DROPPED = "_url_dropped"
 
@@ -35,12 +37,9 @@ def read_list(name: str, valid_values) -> list[str] | None:
     raw = st.query_params.get(name)
     if not raw:
         return None
-    items = [item for item in raw.split(",") if item]
-    allowed = set(valid_values)
-    good = [item for item in items if item in allowed]
-    bad = [item for item in items if item not in allowed]
+    good, bad = links.decode_list([raw], valid_values)
     if bad:
-        st.session_state.setdefault(_DROPPED, {})[name] = ",".join(bad)
+        st.session_state.setdefault(_DROPPED, {})[name] = links.LIST_SEP.join(bad)
     return good or None
 
 
@@ -53,16 +52,11 @@ def seed(key: str, value) -> None:
 def write(**values) -> None:
     """Publish the page state; None or empty values are removed from the URL."""
     for name, value in values.items():
-        if value is None or value == [] or value == ():
+        text = links.encode(value)
+        if text is None:
             if name in st.query_params:
                 del st.query_params[name]
             continue
-        if isinstance(value, (list, tuple, set)):
-            text = ",".join(str(v) for v in value)
-        elif isinstance(value, date):
-            text = value.isoformat()
-        else:
-            text = str(value)
         if st.query_params.get(name) != text:
             st.query_params[name] = text
 

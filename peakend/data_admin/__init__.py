@@ -1,0 +1,2 @@
+"""The data page: building mappings, load summaries and target edits (logic.py) and its
+Streamlit widgets (widgets.py)."""

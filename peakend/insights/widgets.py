@@ -1,0 +1,185 @@
+"""Streamlit pieces of the insights page that are not charts: its controls (the area the
+statistics cover, the staffing what-if) and the columns of its tables."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from peakend.core import formatting
+from peakend.core.filters import VisitFilter
+from peakend.core.i18n import t
+from peakend.insights.staffing import WhatIf
+from peakend.insights.text import weekday_name
+from peakend.ui import url_state
+
+LEVELS = ("hall", "region", "all")
+WEEKDAYS = tuple(range(1, 8))  # ISO, Monday first
+SERVICE_CHANGES = tuple(range(-50, 55, 5))  # percent
+
+
+# --- the area the statistics cover --------------------------------------------------------------
+def level_options(hall, halls: pd.DataFrame) -> list[str]:
+    """This hall, its region, all halls in view: only the levels that add halls."""
+    options = ["hall"]
+    in_region = int((halls["region"] == hall["region"]).sum())
+    if in_region > 1:
+        options.append("region")
+    if len(halls) > in_region:
+        options.append("all")
+    return options
+
+
+def level_control(hall, halls: pd.DataFrame) -> str:
+    """URL: ?level=hall|region|all."""
+    options = level_options(hall, halls)
+    url_state.seed("insights_level", url_state.read("level", str, lambda v: v in LEVELS))
+    if st.session_state.get("insights_level") not in options:
+        st.session_state["insights_level"] = "hall"
+    level = st.segmented_control(
+        t("insights.level.label"), options, key="insights_level", required=True,
+        format_func=lambda v: t(f"insights.level.{v}"), help=t("insights.level.help"),
+    )
+    url_state.write(level=None if level == "hall" else level)
+    return level
+
+
+def area_filter(level: str, hall, date_from: date, date_to: date) -> VisitFilter:
+    if level == "hall":
+        return VisitFilter(date_from=date_from, date_to=date_to, halls=(hall["hall_id"],))
+    if level == "region":
+        return VisitFilter(date_from=date_from, date_to=date_to, regions=(hall["region"],))
+    return VisitFilter(date_from=date_from, date_to=date_to)
+
+
+def place_name(level: str, hall, halls: pd.DataFrame) -> str:
+    if level == "hall":
+        return hall["hall_name"]
+    if level == "region":
+        n = int((halls["region"] == hall["region"]).sum())
+        return t("insights.level.region_place", region=hall["region"], n=formatting.number(n))
+    return t("insights.level.all_place", n=formatting.number(len(halls)))
+
+
+# --- staffing what-if -----------------------------------------------------------------------------
+def staffing_controls(hall, default_weekday: int) -> tuple[int, WhatIf]:
+    """Weekday (URL ?weekday=1..7) and the what-if: service-level target, wait target and a
+    change in service time. The what-if starts from the hall's own targets; its keys carry
+    the hall, so choosing another hall starts again from that hall's targets."""
+    hall_id = hall["hall_id"]
+    url_state.seed("insights_weekday", url_state.read("weekday", int, lambda v: v in WEEKDAYS))
+    if "insights_weekday" not in st.session_state:
+        st.session_state["insights_weekday"] = default_weekday
+    c_day, c_level, c_wait, c_service = st.columns([2, 3, 2, 3])
+    with c_day:
+        weekday = st.selectbox(t("insights.staffing.weekday"), WEEKDAYS, key="insights_weekday",
+                               format_func=weekday_name)
+    with c_level:
+        level = st.slider(
+            t("insights.staffing.level"), 50, 99, int(round(float(hall["service_level_target"]) * 100)),
+            step=1, format="%d%%", key=f"insights_level_target_{hall_id}",
+            help=t("insights.staffing.level_help"),
+        )
+    with c_wait:
+        wait = st.number_input(
+            t("insights.staffing.wait"), min_value=0.5, max_value=120.0,
+            value=float(hall["wait_target_min"]), step=0.5, format="%.1f",
+            key=f"insights_wait_target_{hall_id}", help=t("insights.staffing.wait_help"),
+        )
+    with c_service:
+        change = st.select_slider(
+            t("insights.staffing.service_change"), SERVICE_CHANGES, value=0,
+            format_func=lambda v: f"{v:+d}%" if v else t("insights.staffing.as_observed"),
+            key=f"insights_service_change_{hall_id}", help=t("insights.staffing.service_change_help"),
+        )
+    url_state.write(weekday=weekday)
+    return weekday, WhatIf(level / 100, float(wait), change / 100)
+
+
+# --- table columns ----------------------------------------------------------------------------------
+# Counts with thousands separators ("localized"); other numbers with fixed decimals.
+def effects_columns() -> dict:
+    cc = st.column_config
+    return {
+        "label": cc.TextColumn(t("insights.rule.col.factor"), width=190),
+        "unit": cc.TextColumn(t("insights.rule.col.unit"), width=110),
+        "per_unit": cc.TextColumn(t("insights.rule.col.per_unit"), width=190),
+        "typical_difference": cc.TextColumn(t("insights.rule.col.typical_difference"), width=125),
+        "typical": cc.TextColumn(t("insights.rule.col.typical_effect"), width=190),
+        "p": cc.TextColumn("p", width=60),
+        "n": cc.NumberColumn("n", format="localized", width=60),
+    }
+
+
+EFFECTS_ORDER = ("label", "unit", "per_unit", "typical_difference", "typical", "p", "n")
+
+
+def evidence_columns() -> dict:
+    cc = st.column_config
+    return {
+        "moment": cc.TextColumn(t("insights.todo.col.moment")),
+        "status": cc.TextColumn(t("insights.todo.col.status")),
+        "value": cc.TextColumn(t("insights.todo.col.value")),
+        "n": cc.NumberColumn(t("insights.todo.col.n"), format="localized"),
+        "benchmark": cc.TextColumn(t("insights.todo.col.benchmark")),
+        "share": cc.NumberColumn(t("insights.todo.col.share"), format="%.0f%%"),
+        "unit": cc.TextColumn(t("insights.todo.col.unit")),
+        "index_per_unit": cc.TextColumn(t("insights.todo.col.index_per_unit")),
+        "nps_per_unit": cc.TextColumn(t("insights.todo.col.nps_per_unit")),
+        "slope_n": cc.NumberColumn(t("insights.todo.col.slope_n"), format="localized"),
+        "gain_index": cc.TextColumn(t("insights.todo.col.gain_index")),
+        "gain_nps": cc.TextColumn(t("insights.todo.col.gain_nps")),
+    }
+
+
+def staffing_columns() -> dict:
+    cc = st.column_config
+    return {
+        "hour": cc.TextColumn(t("insights.staffing.col.hour"), width=70),
+        "status": cc.TextColumn(t("insights.staffing.col.status")),
+        "arrivals_per_day": cc.NumberColumn(t("insights.staffing.col.arrivals"), format="%.1f"),
+        "service_min": cc.NumberColumn(t("insights.staffing.col.service"), format="%.1f"),
+        "traffic": cc.NumberColumn(t("insights.staffing.col.traffic"), format="%.2f"),
+        "needed": cc.NumberColumn(t("insights.staffing.col.needed"), format="%d"),
+        "in_use": cc.NumberColumn(t("insights.staffing.col.in_use"), format="%.1f"),
+        "expected_level": cc.NumberColumn(t("insights.staffing.col.expected_level"), format="%.1f%%"),
+        "observed_service_level": cc.NumberColumn(t("insights.staffing.col.observed_level"), format="%.0f%%"),
+        "wait_median_min": cc.NumberColumn(t("insights.staffing.col.wait_median"), format="%.1f"),
+        "served": cc.NumberColumn(t("insights.staffing.col.served"), format="localized"),
+    }
+
+
+_STATUS_STYLE = {"under": "background-color: #fde0dc", "over": "background-color: #fff3cd"}
+
+
+def staffing_styled(frame: pd.DataFrame, statuses: pd.Series):
+    """Under- and overstaffed hours highlighted (the status column says it in words too)."""
+    styles = statuses.map(lambda s: _STATUS_STYLE.get(s, "")).tolist()
+    return frame.style.apply(lambda _: styles, axis=0)
+
+
+def tolerance_columns() -> dict:
+    cc = st.column_config
+    return {
+        "purpose": cc.TextColumn(t("insights.tolerance.col.purpose")),
+        "reading": cc.TextColumn(t("insights.tolerance.col.reading")),
+        "ratings": cc.NumberColumn(t("insights.tolerance.col.ratings"), format="localized"),
+        "knee": cc.TextColumn(t("insights.tolerance.col.knee")),
+        "suggested": cc.TextColumn(t("insights.tolerance.col.suggested")),
+        "basis": cc.TextColumn(t("insights.tolerance.col.basis")),
+        "current": cc.TextColumn(t("insights.tolerance.col.current")),
+    }
+
+
+def purpose_control(results, labels: dict[str, str]):
+    """Which purpose's curve to draw (the most rated first); URL: ?purpose=CODE."""
+    codes = [tol.purpose for tol in results]
+    url_state.seed("insights_purpose", url_state.read("purpose", str, lambda v: v in codes))
+    if st.session_state.get("insights_purpose") not in codes:
+        st.session_state["insights_purpose"] = codes[0]
+    code = st.selectbox(t("insights.tolerance.pick"), codes, key="insights_purpose",
+                        format_func=lambda c: labels.get(c, c))
+    url_state.write(purpose=code)
+    return results[codes.index(code)]

@@ -1,0 +1,51 @@
+"""`python -m peakend check`: recompute every rollup from the visits and compare.
+
+Prints OK, or each difference (table, key, column, stored and recomputed values) and exits 1.
+It also checks the schema version and that every visit's hall exists. The database is
+opened read-only, so it can run beside the app only when the app isn't writing (DuckDB
+lets one process hold a file for writing)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from peakend.warehouse import rollup_check
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, default=Path(os.environ.get("PEAKEND_DB", "data/demo.duckdb")),
+                        help="database file (default: $PEAKEND_DB, else data/demo.duckdb)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.db.exists():
+        print(f"{args.db}: no such database file", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    try:
+        con = duckdb.connect(str(args.db), read_only=True)
+    except duckdb.Error as e:
+        print(f"{args.db}: can't open it read-only ({e}); is another process writing to it?",
+              file=sys.stderr)
+        return 2
+    try:
+        visits = con.execute("select count(*) from visits").fetchone()[0]
+        report = rollup_check.audit(con)
+    finally:
+        con.close()
+    seconds = time.perf_counter() - started
+    if report.ok:
+        tables = ", ".join(t.table for t in report.tables)
+        print(f"OK: {args.db}, {visits:,} visits; schema current; every visit's hall exists; "
+              f"{tables} equal a recomputation from the visits ({seconds:.1f} s)")
+        return 0
+    for line in report.lines():
+        print(line)
+    print(f"{args.db}: the rollups or the schema differ from the visits (see above)", file=sys.stderr)
+    return 1

@@ -1,0 +1,226 @@
+"""The DuckDB warehouse: one connection per process, a cursor per query, one transaction
+per write, and the named queries of `queries/`.
+
+No Streamlit here: the CLI, the loader, the benchmarks and the pages all use this module.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+import pandas as pd
+
+from peakend.core.filters import VisitFilter
+from peakend.warehouse import rollup_check, rollups
+from peakend.warehouse import metric_sql
+from peakend.warehouse.named_queries import (  # noqa: F401  (QueryError: raised to callers)
+    QueryError, bind_values, compile_query, filters_in_use, groups_of,
+)
+from peakend.warehouse.schema import ensure_schema
+from peakend.core.scope import EVERYTHING, Scope
+
+
+# Queries that read halls outside the user's scope, to rank the user's own halls among
+# their peers (a store manager's hall in its region). Everything else reads the scope's
+# halls only (queries/_scoped_halls.sql). An answer of these may hold only the columns
+# named here and only halls of the scope: checked on the server for every answer, so an
+# edit to the SQL that lets a peer's id, name or numbers through fails before a page sees
+# it. Ranks and group sizes only; never another hall's value.
+PEER_QUERIES: dict[str, frozenset[str]] = {
+    "peer_ranks": frozenset({
+        "hall_id", "hall_name", "peer_group", "group_name", "group_halls",
+        *(f"{metric}_{part}" for metric in ("wait_median_min", "abandonment_rate", "peak_end_index", "exit_mean")
+          for part in ("rank", "ranked", "beats")),
+    }),
+}
+
+
+def check_peer_answer(name: str, answer: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """The answer of a PEER_QUERIES query, or QueryError if it holds anything else than
+    its allowed columns for the scope's own halls."""
+    extra = set(answer.columns) - PEER_QUERIES[name]
+    if extra:
+        raise QueryError(f"{name} would return {sorted(extra)} beside the peers' ranks")
+    outside = [h for h in answer["hall_id"].unique() if not scope.allows(h)]
+    if outside:
+        raise QueryError(f"{name} would return {len(outside)} hall(s) outside the user's scope")
+    return answer
+
+
+# DuckDB takes 80% of the machine's memory and every core by default. The app shares its
+# machine, so both can be bounded from the environment (see README, Performance).
+ENV_SETTINGS = {"PEAKEND_DUCKDB_MEMORY_LIMIT": "memory_limit", "PEAKEND_DUCKDB_THREADS": "threads"}
+
+
+def settings_from_env() -> dict[str, str]:
+    return {setting: os.environ[var] for var, setting in ENV_SETTINGS.items() if os.environ.get(var)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Explanation:
+    asked: str  # the named query the caller asked for
+    query: str  # the one that answers
+    why: str
+    grain: str | None  # of a metric query (peakend/warehouse/metric_sql.py GRAINS)
+    filters: tuple[str, ...]  # the filter lines its SQL keeps
+    sql: str
+
+    def __str__(self) -> str:
+        shown = ", ".join(self.filters) or "none"
+        grain = f" at the {self.grain} grain" if self.grain else ""
+        return f"{self.asked} -> {self.query}{grain}: {self.why}; filters in the SQL: {shown}"
+
+
+class Database:
+    """One DuckDB connection for the whole process; each query gets its own cursor."""
+
+    def __init__(self, path: str | Path, read_only: bool = False):
+        self.path = str(path)
+        self.read_only = read_only
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._con = duckdb.connect(self.path, read_only=read_only, config=settings_from_env())
+        try:
+            ensure_schema(self._con, read_only=read_only)
+            if not read_only:
+                self._follow_parts()
+        except Exception:
+            self._con.close()
+            raise
+        self._write_lock = threading.Lock()
+        self._rollups_behind: list | None = None  # rollups.behind, until the next commit
+
+    def _follow_parts(self) -> None:
+        """A metric part added since the file was written: its rollups, rebuilt once."""
+        cur = self.cursor()
+        try:
+            if rollups.columns_current(cur):
+                return
+            cur.execute("begin transaction")
+            try:
+                rollups.follow_parts(cur)
+                cur.execute("commit")
+            except BaseException:
+                cur.execute("rollback")
+                raise
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        self._con.close()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._con.cursor()
+
+    # -- reading -------------------------------------------------------------------------
+    def query(
+        self,
+        name: str,
+        filters: VisitFilter | None = None,
+        scope: Scope = EVERYTHING,
+        **params: Any,
+    ) -> pd.DataFrame:
+        """Run queries/NAME.sql with the filter, the scope and extra parameters bound."""
+        name, filters = self.answering(name, filters, scope, params)
+        used, groups = filters_in_use(filters), groups_of(name, params)
+        sql = compile_query(name, used, groups)
+        values = bind_values(name, filters, scope, params, used, groups)
+        cur = self.cursor()
+        try:
+            answer = cur.execute(sql, values).df()
+        finally:
+            cur.close()
+        return check_peer_answer(name, answer, scope) if name in PEER_QUERIES else answer
+
+    def answering(
+        self, name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any]
+    ) -> tuple[str, VisitFilter | None]:
+        """The named query that answers, with the filter it runs with: a rollup twin or a
+        narrower period (peakend/warehouse/rollups.py) when that gives the same rows from less data,
+        else `name` and `filters` themselves."""
+        query, filters, _why = self.route(name, filters, scope, params)
+        return query, filters
+
+    def route(
+        self, name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any]
+    ) -> tuple[str, VisitFilter | None, str]:
+        """(the named query that answers, its filter, why that one)."""
+        if name not in rollups.ROUTES:
+            return name, filters, "no rollup answers it: the visits"
+        current = not self.rollups_behind()
+        cur = self.cursor()
+        try:
+            return rollups.plan(cur, name, filters, scope.as_param(), params, current)
+        finally:
+            cur.close()
+
+    def explain(self, name: str, filters: VisitFilter | None = None, scope: Scope = EVERYTHING,
+                **params: Any) -> "Explanation":
+        """Which query answers this call and why, the filters its SQL carries and the SQL
+        itself: what a page's debug expander shows."""
+        query, routed, why = self.route(name, filters, scope, params)
+        used, groups = filters_in_use(routed), groups_of(query, params)
+        grain = metric_sql.QUERIES.get(query)
+        return Explanation(name, query, why, grain, tuple(sorted(used)), compile_query(query, used, groups))
+
+    def rollups_behind(self) -> list[tuple[str, str, int, int]]:
+        """The rollups that don't add up to their source (peakend.warehouse.rollups.behind), asked
+        once and again after each commit (only this process writes the file while it has
+        it open): while any does, every query reads the visits."""
+        known = self._rollups_behind
+        if known is None:
+            cur = self.cursor()
+            try:
+                known = self._rollups_behind = rollups.behind(cur)
+            finally:
+                cur.close()
+        return known
+
+    def answering_query(
+        self, name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any]
+    ) -> str:
+        return self.answering(name, filters, scope, params)[0]
+
+    def scalar(self, sql: str, params: list | dict | None = None) -> Any:
+        cur = self.cursor()
+        try:
+            row = cur.execute(sql, params or []).fetchone()
+            return row[0] if row else None
+        finally:
+            cur.close()
+
+    def data_version(self) -> int:
+        """Grows with every committed write; part of every cache key."""
+        return int(self.scalar("select value from meta where key = 'data_version'"))
+
+    # -- writing -------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor inside one transaction: committed whole with a new data version, or
+        rolled back whole. Writers take turns; readers keep seeing the last commit."""
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("begin transaction")
+            try:
+                rollups.track_touched(cur)
+                yield cur
+                # the rollup rows this write changed, against the visits, before anyone
+                # can read them (raises RollupMismatch: the write is rolled back)
+                rollup_check.verify_touched(cur)
+                cur.execute(
+                    "update meta set value = (value::bigint + 1)::varchar "
+                    "where key = 'data_version'"
+                )
+                cur.execute("commit")
+                self._rollups_behind = None  # ask again after this write
+            except BaseException:
+                cur.execute("rollback")
+                raise
+            finally:
+                cur.close()

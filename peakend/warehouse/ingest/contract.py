@@ -1,0 +1,91 @@
+"""The data contract (DESIGN.md) as the loader checks it: which columns each kind of file
+has, which are required, and how each one's text is read and range-checked.
+
+One definition, used by validation, previews and the CLI's messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from peakend.core.moments import ALL_PEAK_MOMENTS
+from peakend.warehouse.store import CONTRACT_HALL_COLUMNS, CONTRACT_VISIT_COLUMNS
+
+KINDS = ("visits", "halls", "purposes")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # text | timestamp | score | bool | count | float | time | peak_moment
+    required: bool = False
+    low: float | None = None  # inclusive range for numbers
+    high: float | None = None
+    sql_type: str = "varchar"
+
+
+def _visit_field(name: str) -> Field:
+    required = name in ("visit_id", "hall_id", "arrived_at", "purpose")
+    if name.endswith("_at"):
+        return Field(name, "timestamp", required, sql_type="timestamp")
+    if name in ("peak_score", "exit_score"):
+        return Field(name, "score", required, 1, 5, "tinyint")
+    if name == "overall_score":
+        return Field(name, "score", required, 0, 10, "tinyint")
+    if name == "abandoned":
+        return Field(name, "bool", required, sql_type="boolean")
+    return Field(name, "text", required)
+
+
+def _hall_field(name: str) -> Field:
+    required = name in ("hall_id", "hall_name", "region", "city")
+    if name == "counters":
+        return Field(name, "count", required, 0, 10_000, "integer")
+    if name == "latitude":
+        return Field(name, "float", required, -90, 90, "double")
+    if name == "longitude":
+        return Field(name, "float", required, -180, 180, "double")
+    if name in ("opens_at", "closes_at"):
+        return Field(name, "time", required, sql_type="time")
+    return Field(name, "text", required)
+
+
+FIELDS: dict[str, dict[str, Field]] = {
+    "visits": {c: _visit_field(c) for c in CONTRACT_VISIT_COLUMNS},
+    "halls": {c: _hall_field(c) for c in CONTRACT_HALL_COLUMNS},
+    "purposes": {
+        "purpose": Field("purpose", "text", True),
+        "label_en": Field("label_en", "text", True),
+        "label_zh": Field("label_zh", "text", True),
+        "peak_moment": Field("peak_moment", "peak_moment"),
+    },
+}
+
+# The column that must be unique within a file (and is the key a re-sent row replaces on).
+KEY = {"visits": "visit_id", "halls": "hall_id", "purposes": "purpose"}
+
+
+def required_columns(kind: str) -> list[str]:
+    return [f.name for f in FIELDS[kind].values() if f.required]
+
+
+def normalise_name(name: str) -> str:
+    """How a file's header name is compared with a contract name: case, surrounding spaces
+    and spaces or hyphens inside don't matter ("Visit ID" finds visit_id)."""
+    return "_".join(name.strip().lstrip("\ufeff").lower().replace("-", " ").split())
+
+
+def guess_kind(columns: list[str]) -> str:
+    """Which kind of file a header looks like; visits when unsure, so that a wrong file is
+    refused with the visit columns it lacks."""
+    names = {normalise_name(c) for c in columns}
+    if "visit_id" in names or "arrived_at" in names:
+        return "visits"
+    if "hall_name" in names:
+        return "halls"
+    if "label_en" in names or "label_zh" in names or "peak_moment" in names:
+        return "purposes"
+    return "visits"
+
+
+PEAK_MOMENT_VALUES = ALL_PEAK_MOMENTS

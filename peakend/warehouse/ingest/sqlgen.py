@@ -1,0 +1,516 @@
+"""A mapping and the data contract turned into one SQL pass over the staged file.
+
+For every contract column the pass computes its typed value (null when empty or wrong) and,
+for every row, the list of problems found: which column, which value, and why, in plain
+English. Everything is vectorised SQL (try_cast / try_strptime), no Python per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from peakend.core.moments import ALL_PEAK_MOMENTS
+from peakend.warehouse.ingest.contract import FIELDS, Field
+from peakend.warehouse.ingest.errors import FileRefused
+from peakend.warehouse.ingest.mapping import (
+    Mapping,
+    format_example,
+    order_targets,
+    resolve_column,
+    target_refs,
+    text_value,
+)
+from peakend.warehouse.ingest.readers import quote_ident
+from peakend.warehouse.ingest.settings import Settings
+
+# Date-time layouts read without a mapping, besides ISO 8601 (which a cast reads).
+TIMESTAMP_FORMATS = [
+    "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M",
+    "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M",
+]
+# a timestamp that ends in an offset or a zone: Z, +08:00, -0500, UTC, Asia/Tokyo
+OFFSET_PATTERN = r"(Z|[+-]\d{2}(:?\d{2})?|\s+(UTC|GMT|[A-Za-z]+/[A-Za-z_]+(/[A-Za-z_]+)?))$"
+# a new purpose code must be a plain identifier (it becomes a label and a URL value)
+PLAIN_CODE = r"^[\p{L}\p{N}_][\p{L}\p{N}_.\-]*$"
+# text columns that are ids or codes, held to the settings' length
+ID_COLUMNS = ("visit_id", "hall_id", "purpose", "staff_id", "counter_id", "segment")
+TRUE_WORDS = ["true", "t", "1", "yes", "y", "是"]
+FALSE_WORDS = ["false", "f", "0", "no", "n", "否"]
+
+
+class Params:
+    """Values for the bound parameters ($m0, $m1, ...) of one generated statement."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def add(self, value: Any) -> str:
+        name = f"m{len(self.values)}"
+        self.values[name] = value
+        return f"${name}"
+
+
+@dataclass
+class Problem:
+    cond: str  # SQL, true on a bad row
+    column: str  # the column as the user knows it
+    value: str  # SQL giving the offending value as text
+    reason: str  # plain English, the same for every row it fits (so reports can group)
+
+
+@dataclass
+class Target:
+    name: str
+    sql: str  # the value: text (typed=False) or already the contract type
+    typed: bool
+    label: str
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Compiled:
+    """The SQL of one staging pass over `source` and what it needs."""
+
+    select: str
+    params: dict[str, Any]
+    skip_reasons: list[str]
+    labels: dict[str, str]  # contract column -> how the user knows it
+    used_columns: list[str]  # file columns read
+    ignored_columns: list[str]  # file columns no target reads
+    offsets_sql: str = "0"  # per row: how many of its timestamps carried an offset or zone
+
+
+class _Builder:
+    def __init__(self, mapping: Mapping, file_columns: list[str], settings: Settings | None = None):
+        self.settings = settings or Settings()
+        self.offset_terms: list[str] = []
+        self.m = mapping
+        self.kind = mapping.kind
+        self.fields = FIELDS[mapping.kind]
+        self.file_columns = file_columns
+        self.p = Params()
+        self.missing: list[str] = []
+        self.used: set[str] = set()
+        self.labels: dict[str, str] = {}
+
+    # -- file columns -------------------------------------------------------------------
+    def col(self, name: str) -> str:
+        """The trimmed text of a file column (null when empty)."""
+        real = resolve_column(name, self.file_columns)
+        if real is None:
+            if name not in self.missing:
+                self.missing.append(name)
+            return "null::varchar"
+        self.used.add(real)
+        c = quote_ident(real)
+        # trim() copies every string; only values with an outer space need it (most don't)
+        return (f"(case when starts_with({c}, ' ') or ends_with({c}, ' ') "
+                f"then nullif(trim({c}), '') else nullif({c}, '') end)")
+
+    def real_name(self, name: str) -> str:
+        return resolve_column(name, self.file_columns) or name
+
+    def cond(self, c: dict) -> str:
+        if "all" in c:
+            return "(" + " and ".join(self.cond(x) for x in c["all"]) + ")"
+        if "any" in c:
+            return "(" + " or ".join(self.cond(x) for x in c["any"]) + ")"
+        if "not" in c:
+            return f"(not {self.cond(c['not'])})"
+        text = f"coalesce({self.col(c['column'])}, '')"
+        if "equals" in c:
+            return f"({text} = {self.p.add(text_value(c['equals']))})"
+        if "in" in c:
+            return f"list_contains({self.p.add([text_value(v) for v in c['in']])}::varchar[], {text})"
+        if "not_in" in c:
+            return f"(not list_contains({self.p.add([text_value(v) for v in c['not_in']])}::varchar[], {text}))"
+        return f"({text} = '')" if c["is_empty"] else f"({text} <> '')"
+
+    # -- specs --------------------------------------------------------------------------
+    def spec(self, target: str, spec: Any) -> Target:
+        if isinstance(spec, str):
+            spec = {"column": spec}
+        if "cases" in spec:
+            return self._cases(target, spec["cases"])
+        if "when" in spec:
+            inner = self.spec(target, {k: v for k, v in spec.items() if k != "when"})
+            cond = self.cond(spec["when"])
+            for pr in inner.problems:
+                pr.cond = f"({cond} and {pr.cond})"
+            inner.sql = f"(case when {cond} then {inner.sql} end)"
+            return inner
+        if "column" in spec and "format" in spec:
+            return self._datetime(target, spec)
+        if "date" in spec or "time" in spec or "from" in spec:
+            return self._datetime(target, spec)
+        return self._text(target, spec)
+
+    def _cases(self, target: str, cases: list[dict]) -> Target:
+        whens, parts, earlier = [], [], []
+        for case in cases:
+            cond = self.cond(case["when"])
+            part = self.spec(target, {k: v for k, v in case.items() if k != "when"})
+            # a case's problems count only on rows where it is the case that applies
+            applies = " and ".join([cond] + [f"not {c}" for c in earlier])
+            for pr in part.problems:
+                pr.cond = f"({applies} and {pr.cond})"
+            whens.append(f"when {cond} then {part.sql}")
+            parts.append(part)
+            earlier.append(cond)
+        if len({p.typed for p in parts}) > 1:
+            raise FileRefused(f"mapping {self.m.name}: the cases of {target} mix text and date-time values")
+        inner = []
+        for p in parts:
+            text = p.label[len(target) + 2 : -1] if p.label.startswith(f"{target} (") else p.label
+            if text not in inner:
+                inner.append(text)
+        label = f"{target} ({' / '.join(inner)})"
+        sql = f"(case {' '.join(whens)} end)"
+        return Target(target, sql, parts[0].typed, label, [pr for p in parts for pr in p.problems])
+
+    def _text(self, target: str, spec: dict) -> Target:
+        problems: list[Problem] = []
+        if "value" in spec:
+            return Target(target, self.p.add(text_value(spec["value"])), False, f"{target} (set by the mapping)")
+        if "concat" in spec:
+            pieces = [self._nulled(c, spec) for c in spec["concat"]]
+            sep = self.p.add(spec.get("sep", ""))
+            sql = f" || {sep} || ".join(pieces)
+            label = " + ".join(self.real_name(c) for c in spec["concat"])
+        else:
+            sql = self._nulled(spec["column"], spec)
+            label = self.real_name(spec["column"])
+        if "map" in spec:
+            keys = self.p.add([str(k) for k in spec["map"]])
+            values = self.p.add([None if v is None else text_value(v) for v in spec["map"].values()])
+            pos = f"list_position({keys}::varchar[], {sql})"
+            how = spec.get("unmapped", "keep")
+            mapped = f"list_extract(cast({values} as varchar[]), {pos})"
+            if how == "keep":
+                mapped = f"(case when {pos} is not null then {mapped} else {sql} end)"
+            elif how == "reject":
+                problems.append(Problem(
+                    f"({sql} is not null and {pos} is null)", label, sql,
+                    "has a code that the mapping does not list",
+                ))
+            sql = mapped
+        if "prefix" in spec:
+            sql = f"({self.p.add(spec['prefix'])} || {sql})"
+        if "suffix" in spec:
+            sql = f"({sql} || {self.p.add(spec['suffix'])})"
+        return Target(target, sql, False, label, problems)
+
+    def _nulled(self, column: str, spec: dict) -> str:
+        sql = self.col(column)
+        if spec.get("null_values"):
+            values = self.p.add([text_value(v) for v in spec["null_values"]])
+            sql = f"(case when list_contains({values}::varchar[], {sql}) then null else {sql} end)"
+        return sql
+
+    def _datetime(self, target: str, spec: dict) -> Target:
+        problems: list[Problem] = []
+        sources: list[str] = []
+        if "from" in spec:
+            sql = f"__t_{spec['from']}"
+            sources.append(spec["from"])
+        elif "column" in spec:  # with "format"
+            text = self._nulled(spec["column"], spec)
+            fmt = spec["format"]
+            sql = f"try_strptime({text}, {self.p.add(fmt)})"
+            label = self.real_name(spec["column"])
+            sources.append(label)
+            problems.append(Problem(
+                f"({text} is not null and {sql} is null)", label, text,
+                f"is not a date and time like {format_example(fmt)} (format {fmt})",
+            ))
+        else:
+            time_sql = None
+            if "time" in spec:
+                ttext = self._nulled(spec["time"], spec)
+                tlabel = self.real_name(spec["time"])
+                sources.append(tlabel)
+                if "time_format" in spec:
+                    time_sql = f"cast(try_strptime({ttext}, {self.p.add(spec['time_format'])}) as time)"
+                    example = format_example(spec["time_format"])
+                else:
+                    time_sql = f"try_cast({ttext} as time)"
+                    example = "09:05:00"
+                problems.append(Problem(
+                    f"({ttext} is not null and {time_sql} is null)", tlabel, ttext,
+                    f"is not a time of day like {example}",
+                ))
+            if "date" in spec:
+                dtext = self._nulled(spec["date"], spec)
+                dlabel = self.real_name(spec["date"])
+                sources.insert(0, dlabel)
+                if "date_format" in spec:
+                    date_sql = f"cast(try_strptime({dtext}, {self.p.add(spec['date_format'])}) as date)"
+                    example = format_example(spec["date_format"])
+                else:
+                    date_sql = f"try_cast({dtext} as date)"
+                    example = "2026-03-02"
+                problems.insert(0, Problem(
+                    f"({dtext} is not null and {date_sql} is null)", dlabel, dtext,
+                    f"is not a date like {example}",
+                ))
+                sql = f"({date_sql} + {time_sql})" if time_sql else f"cast({date_sql} as timestamp)"
+            else:
+                ref = f"__t_{spec['near']}"
+                base = f"(cast({ref} as date) + {time_sql})"
+                # the clock time is on the reference's day, or the next/previous one when
+                # that puts it closer (a call that runs over midnight)
+                sql = (
+                    f"(case when {base} < {ref} - interval 12 hour then {base} + interval 1 day "
+                    f"when {base} > {ref} + interval 12 hour then {base} - interval 1 day "
+                    f"else {base} end)"
+                )
+        if "plus_seconds" in spec:
+            stext = self.col(spec["plus_seconds"])
+            slabel = self.real_name(spec["plus_seconds"])
+            sources.append(slabel)
+            seconds = f"try_cast({stext} as double)"
+            problems.append(Problem(
+                f"({stext} is not null and ({seconds} is null or not isfinite({seconds})))", slabel, stext,
+                "is not a number of seconds",
+            ))
+            if not spec.get("allow_negative"):
+                problems.append(Problem(
+                    f"({seconds} < 0)", slabel, stext, "is a negative duration",
+                ))
+            sql = f"({sql} + to_seconds(case when isfinite({seconds}) then {seconds} end))"
+        if len(sources) == 1 and "from" not in spec:
+            label = sources[0]  # one file column: name it as the file does
+        elif "from" in spec and len(sources) == 1:
+            label = f"{target} (from {sources[0]})"
+        else:
+            label = f"{target} ({' + '.join(sources)})"
+        return Target(target, sql, True, label, problems)
+
+
+# -- contract parsing -------------------------------------------------------------------
+def _parse(b: _Builder, f: Field, t: Target, x: str, name: str) -> tuple[str | None, str, list[Problem]]:
+    """(pre-step SQL or None, typed SQL, problems) reading the text column `x` as contract
+    field `f`. The pre-step, when there is one, is available as the column __p_NAME to the
+    typed SQL and the problems; the typed value is the column __t_NAME to the problems."""
+    label, p = t.label, b.p
+    typed_col = f"__t_{name}"
+    if f.type == "text":
+        limit = b.settings.max_id_length
+        if name in ID_COLUMNS:
+            return None, x, [Problem(f"(length({x}) > {int(limit)})", label, f"left({x}, 80) || (case when length({x}) > 80 then '…' else '' end)",
+                                     f"is longer than {int(limit)} characters (an id or code is at most {int(limit)})")]
+        return None, x, []
+    if f.type == "timestamp":
+        # DuckDB's cast to timestamp drops an offset; read it as an instant and convert it
+        # to the network's time zone, the halls' local time (the report counts them)
+        offset = f"coalesce(regexp_matches({x}, {p.add(OFFSET_PATTERN)}), false)"
+        b.offset_terms.append(f"cast({offset} and __p_{name} is not null as integer)")
+        zoned = f"timezone({p.add(b.settings.time_zone)}, try_cast({x} as timestamptz))"
+        pre = (f"(case when {offset} then {zoned} else coalesce(try_cast({x} as timestamp), "
+               f"try_strptime({x}, {p.add(TIMESTAMP_FORMATS)}::varchar[])) end)")
+        # a bare date (2026-03-02, 10 characters at most) would read as midnight
+        date_only = f"(length({x}) <= 10 and __p_{name} is not null)"
+        return pre, f"(case when length({x}) > 10 then __p_{name} end)", [
+            Problem(date_only, label, x, "has a date but no time of day"),
+            Problem(f"({x} is not null and {typed_col} is null and not {date_only})",
+                    label, x, "is not a date and time (expected e.g. 2026-03-02 09:15:00)"),
+        ]
+    bad = f"({x} is not null and {typed_col} is null)"
+    if f.type in ("score", "count"):
+        d = f"try_cast({x} as double)"
+        ok = f"({d} = floor({d}) and {d} between {f.low:g} and {f.high:g})"
+        typed = f"(case when {ok} then cast({d} as {f.sql_type}) end)"
+        return None, typed, [Problem(bad, label, x, f"is not a whole number from {f.low:g} to {f.high:g}")]
+    if f.type == "float":
+        d = f"try_cast({x} as double)"
+        typed = f"(case when {d} between {f.low:g} and {f.high:g} then {d} end)"
+        return None, typed, [Problem(bad, label, x, f"is not a number from {f.low:g} to {f.high:g}")]
+    if f.type == "bool":
+        low = f"lower({x})"
+        typed = (f"(case when list_contains({p.add(TRUE_WORDS)}::varchar[], {low}) then true "
+                 f"when list_contains({p.add(FALSE_WORDS)}::varchar[], {low}) then false end)")
+        return None, typed, [Problem(bad, label, x, "is not true or false (write true/false, 1/0 or yes/no)")]
+    if f.type == "time":
+        return None, f"try_cast({x} as time)", [Problem(bad, label, x, "is not a time of day like 09:00")]
+    if f.type == "peak_moment":
+        moments = p.add(list(ALL_PEAK_MOMENTS))
+        typed = f"(case when {x} is null then 'other' when list_contains({moments}::varchar[], lower({x})) then lower({x}) end)"
+        return None, typed, [Problem(bad, label, x, f"is not a peak moment ({', '.join(ALL_PEAK_MOMENTS)})")]
+    raise AssertionError(f.type)
+
+
+def _stamp(sql: str) -> str:
+    return f"strftime({sql}, '%Y-%m-%d %H:%M:%S')"
+
+
+def _row_checks(b: _Builder, present: set[str]) -> list[Problem]:
+    """Checks across columns of one row (time order) for visits."""
+    if b.kind != "visits":
+        return []
+    out = []
+    label = b.labels.get
+
+    def order(later: str, earlier: str, reason: str) -> None:
+        if later in present and earlier in present:
+            out.append(Problem(
+                f"(__t_{later} < __t_{earlier})", label(later),
+                f"{_stamp('__t_' + later)} || ' ({earlier} ' || {_stamp('__t_' + earlier)} || ')'",
+                reason,
+            ))
+
+    order("called_at", "arrived_at", "was called before it arrived (called_at is earlier than arrived_at)")
+    order("service_ended_at", "service_started_at", "service ends before it starts (service_ended_at is earlier than service_started_at)")
+    order("left_at", "arrived_at", "left before it arrived (left_at is earlier than arrived_at)")
+    hours = b.settings.max_duration_hours
+    seconds = float(hours) * 3600.0  # a literal: a bound parameter must be used, and may not be
+
+    def longest(later: str, earlier: str, what: str) -> None:
+        if later in present and earlier in present:
+            out.append(Problem(
+                f"(epoch(__t_{later} - __t_{earlier}) > {seconds!r})", label(later),
+                f"{_stamp('__t_' + later)} || ' ({earlier} ' || {_stamp('__t_' + earlier)} || ')'",
+                f"makes a {what} longer than {hours:g} hours (the longest the checks accept)",
+            ))
+
+    longest("called_at", "arrived_at", "wait")
+    longest("service_ended_at", "service_started_at", "service time")
+    longest("left_at", "arrived_at", "visit")
+    if "arrived_at" in present:
+        out.append(Problem(
+            f"(__t_arrived_at > {b.p.add(_now(b.settings.time_zone))}::timestamp + to_days({int(b.settings.future_days)}))",
+            label("arrived_at"), _stamp("__t_arrived_at"),
+            f"is in the future (more than {int(b.settings.future_days)} day after now)",
+        ))
+    if "abandoned" in present and "called_at" in present:
+        out.append(Problem(
+            "(__t_abandoned and __t_called_at is not null)", label("abandoned"), "'true'",
+            "is marked abandoned but has a called_at time (an abandoned visit was never called)",
+        ))
+    return out
+
+
+UNKNOWN_HALL = "is not a known hall (add it with a halls file first)"
+
+
+def _now(time_zone: str):
+    """Now in the network's time zone, as the naive local time visits are stored in."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(time_zone)).replace(tzinfo=None)
+
+
+def compile_mapping(
+    mapping: Mapping,
+    file_columns: list[str],
+    source: str,
+    file_name: str,
+    extra_halls: list[str] | None = None,
+    settings: Settings | None = None,
+) -> Compiled:
+    """The checking pass over `source` (the file's columns as text, and `__row`) for
+    `mapping`: per row `__row`, `__skip` (the skip rule that applies), the contract columns
+    typed, and `__problems`. Visits of a hall neither in the database nor in `extra_halls`
+    are a problem. Raises FileRefused when the file lacks a column the mapping reads or a
+    required contract column."""
+    b = _Builder(mapping, file_columns, settings)
+    specs: dict[str, Any] = {}
+    for name in b.fields:
+        if name in mapping.columns:
+            specs[name] = mapping.columns[name]
+        elif resolve_column(name, file_columns) is not None:
+            specs[name] = name  # same name in the file: taken as it is
+    required = [f.name for f in b.fields.values() if f.required]
+    absent = [r for r in required if r not in specs]
+    targets: dict[str, Target] = {}
+    for name in order_targets(specs):
+        targets[name] = b.spec(name, specs[name])
+    skip_cases = [f"when {b.cond(rule['when'])} then {i}" for i, rule in enumerate(mapping.skip)]
+    if absent or b.missing:
+        _refuse_missing(file_name, mapping, absent, b.missing, file_columns)
+    b.labels = {name: t.label for name, t in targets.items()}
+
+    # One pass, written as stacked projections so that each value is computed once and
+    # referred to by name: the texts, then pre-steps, then typed values in dependency order
+    # (a "from"/"near" needs its target first), then the problems of each row.
+    texts, pres, problems = [], [], []
+    depth: dict[str, int] = {}
+    typed_by_depth: dict[int, list[str]] = {}
+    for name, t in targets.items():
+        f = b.fields[name]
+        depth[name] = 1 + max((depth[r] for r in target_refs(specs[name])), default=-1)
+        if t.typed:
+            typed_sql = t.sql
+            part_bad = " or ".join(pr.cond for pr in t.problems) or "false"
+            if f.required:
+                problems.append(Problem(f"(__t_{name} is null and not coalesce({part_bad}, false))", t.label, "null", "is empty but required"))
+        else:
+            texts.append(f"{t.sql} as __x_{name}")
+            pre, typed_sql, parse_problems = _parse(b, f, t, f"__x_{name}", name)
+            if pre is not None:
+                pres.append(f"{pre} as __p_{name}")
+            t.problems.extend(parse_problems)
+            if f.required:
+                problems.append(Problem(f"(__x_{name} is null)", t.label, "null", "is empty but required"))
+        typed_by_depth.setdefault(depth[name], []).append(f"{typed_sql} as __t_{name}")
+        problems.extend(t.problems)
+    problems.extend(_row_checks(b, set(targets)))
+    hall_layer = None
+    if b.kind == "visits" and "hall_id" in targets:
+        extra = b.p.add(list(extra_halls or []))
+        hall_layer = (f"(__t_hall_id in (select hall_id from halls) "
+                      f"or list_contains({extra}::varchar[], __t_hall_id)) as __hall_known")
+        problems.append(Problem("(__t_hall_id is not null and not __hall_known)", b.labels["hall_id"],
+                                "__t_hall_id", UNKNOWN_HALL))
+
+    skip_sql = f"(case {' '.join(skip_cases)} end)" if skip_cases else "null::integer"
+    layers = [f"select *, {', '.join([f'{skip_sql} as __skip', *texts])} from {source}"]
+    if pres:
+        layers.append(f"select *, {', '.join(pres)} from ({layers[-1]})")
+    for d in sorted(typed_by_depth):
+        layers.append(f"select *, {', '.join(typed_by_depth[d])} from ({layers[-1]})")
+    if hall_layer:
+        layers.append(f"select *, {hall_layer} from ({layers[-1]})")
+    structs = ", ".join(
+        f"case when {pr.cond} then {{'column': {b.p.add(pr.column)}::varchar, "
+        f"'value': cast({pr.value} as varchar), 'reason': {b.p.add(pr.reason)}::varchar}} end"
+        for pr in problems
+    )
+    outputs = []
+    for name, f in b.fields.items():
+        if name in targets:
+            outputs.append(f"__t_{name} as {name}")
+        else:
+            outputs.append(f"null::{f.sql_type} as {name}")
+    # the list of problems is built only on rows where some check fails
+    any_bad = " or ".join(pr.cond for pr in problems) or "false"
+    select = (
+        f"select __row, __skip, {', '.join(outputs)}, "
+        f"case when __skip is null and ({any_bad}) "
+        f"then list_filter([{structs}], lambda p: p is not null) "
+        f"else [] end as __problems from ({layers[-1]})"
+    )
+    offsets = " + ".join(b.offset_terms) or "0"
+    select = select.replace(" as __problems from (", f" as __problems, {offsets} as __offsets from (", 1)
+    used = sorted(b.used, key=file_columns.index)
+    return Compiled(
+        select, b.p.values, [r["reason"] for r in mapping.skip], b.labels, used,
+        [c for c in file_columns if c not in b.used], offsets,
+    )
+
+
+def _refuse_missing(file_name, mapping, absent, missing, file_columns) -> None:
+    found = ", ".join(file_columns) if file_columns else "no columns"
+    parts = []
+    if missing:
+        parts.append(
+            f"the mapping {mapping.name!r} reads column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)} that the file does not have"
+        )
+    if absent:
+        parts.append(
+            f"required {mapping.kind} column{'s' if len(absent) > 1 else ''} "
+            f"{', '.join(absent)} {'are' if len(absent) > 1 else 'is'} missing"
+        )
+    raise FileRefused(f"{file_name}: {'; '.join(parts)}. Found: {found}.")

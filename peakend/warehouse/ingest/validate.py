@@ -1,0 +1,272 @@
+"""Check one file inside a DuckDB cursor: stage it, read every column as the contract says,
+and split its rows into good ones (the view `__clean`), rows left out on purpose by the
+mapping's skip rules, and bad ones (the table `__problems`: row, column, value, reason).
+
+Nothing here writes to the database's own tables; it only makes temporary ones in the
+cursor it is given, so a dry run and a load share every check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from peakend.warehouse.ingest import readers
+from peakend.warehouse.ingest import settings as ingest_settings
+from peakend.warehouse.ingest.contract import FIELDS, KEY, guess_kind
+from peakend.warehouse.ingest.errors import FileRefused
+from peakend.warehouse.ingest.mapping import Mapping, identity, resolve_column
+from peakend.warehouse.ingest.readers import Staged
+from peakend.warehouse.ingest.sqlgen import PLAIN_CODE, Compiled, compile_mapping
+
+DUPLICATE = "repeats an id that an earlier row of this file has"
+NOT_PLAIN = "is a new purpose code that is not a plain identifier (letters, digits, _ . - only)"
+EXAMPLES = 5
+
+
+@dataclass
+class Checked:
+    staged: Staged
+    mapping: Mapping
+    compiled: Compiled
+    rows_read: int
+    rows_ok: int
+    rows_rejected: int
+    skipped: dict[str, int]
+    offsets: int = 0  # timestamps that carried an offset or zone, converted
+    time_zone: str = ""
+    unknown_columns: list[tuple[str, str | None]] = None  # (file column, contract column it probably meant)
+
+    @property
+    def kind(self) -> str:
+        return self.mapping.kind
+
+
+def expected_columns(mapping: Mapping | None) -> set[str]:
+    names = set()
+    for kind_fields in FIELDS.values():
+        names.update(kind_fields)
+    if mapping is not None:
+        names.update(mapping.source_columns())
+    return names
+
+
+def suggest(column: str, candidates: list[str]) -> str | None:
+    """The contract column a file column probably meant ("exit_scores" -> "exit_score"):
+    the closest by edit distance, when close enough to be a slip rather than another name."""
+    import difflib
+
+    from peakend.warehouse.ingest.contract import normalise_name
+
+    name = normalise_name(column)
+    best, best_ratio = None, 0.0
+    for c in candidates:
+        ratio = difflib.SequenceMatcher(None, name, c).ratio()
+        if ratio > best_ratio:
+            best, best_ratio = c, ratio
+    return best if best_ratio >= 0.8 else None
+
+
+def unknown_columns(mapping: Mapping, compiled: Compiled) -> list[tuple[str, str | None]]:
+    """The file's columns no target reads, each with the contract column it probably
+    meant among those the file does not fill (for a mapping, every column is named)."""
+    filled = set(compiled.labels)
+    free = [c for c in FIELDS[mapping.kind] if c not in filled]
+    return [(c, suggest(c, free)) for c in compiled.ignored_columns]
+
+
+def check_file(
+    cur: duckdb.DuckDBPyConnection,
+    path: Path,
+    workdir: Path,
+    mapping: Mapping | None = None,
+    kind: str | None = None,
+    extra_halls: list[str] | None = None,
+    sheet: str | None = None,
+    strict: bool = False,
+) -> Checked:
+    """Stage and check `path`. `mapping` None means contract columns, with the kind from
+    `kind` or else guessed from the header. `extra_halls` count as known halls (the ones a
+    mapping will create). `sheet` names a workbook's sheet (else the mapping's, else the
+    one with the contract's columns). `strict` refuses a file with columns the load would
+    not read. Raises FileRefused for a file that can't be loaded at all."""
+    staged = readers.stage(
+        cur, path, workdir, expected_columns(mapping), sheet=sheet or (mapping.sheet if mapping else None)
+    )
+    if mapping is None:
+        mapping = identity(kind or guess_kind(staged.columns))
+    config = ingest_settings.current()
+    compiled = compile_mapping(mapping, staged.columns, staged.table, path.name, extra_halls, config)
+    unknown = unknown_columns(mapping, compiled)
+    if strict and unknown:
+        from peakend.warehouse.ingest.reports import unknown_text
+
+        raise FileRefused(
+            f"{path.name}: has column{'s' if len(unknown) > 1 else ''} that the load would not "
+            f"read: {unknown_text(unknown)}. Rename or remove {'them' if len(unknown) > 1 else 'it'} "
+            "(strict mode refuses a file with unknown columns)."
+        )
+    ambiguous = [c for c in staged.duplicate_columns if resolve_column(c, compiled.used_columns)]
+    if ambiguous:
+        raise FileRefused(
+            f"{path.name}: the header names {', '.join(ambiguous)} more than once, so it is "
+            "unclear which column to load. Rename or remove the repeated column."
+        )
+    cur.execute(f"create or replace temp table __staged as {compiled.select}", compiled.params)
+    cur.execute(
+        "create or replace temp table __problems (row bigint, column_name varchar, value varchar, reason varchar)"
+    )
+    if staged.structural:
+        cur.executemany("insert into __problems values (?, ?, ?, ?)", [list(r) for r in staged.structural])
+    cur.execute(
+        """insert into __problems
+           select __row, p.column, p.value, p.reason
+           from (select __row, unnest(__problems) as p from __staged where len(__problems) > 0)"""
+    )
+    if mapping.kind == "visits":
+        _plausibility(cur, compiled, mapping, config)
+    key = KEY[mapping.kind]
+    # Among rows otherwise good, the first of a repeated id loads and the later ones are
+    # kept aside, each saying where the first one is.
+    cur.execute(
+        f"""insert into __problems
+            with ok as (
+                select __row, {key} as k from __staged
+                where __skip is null and {key} is not null
+                  and __row not in (select row from __problems)),
+            repeated as (select k from ok group by k having count(*) > 1)
+            select __row, $label, k || ' (first at row ' || first_row || ')', $reason
+            from (select __row, k, min(__row) over (partition by k) as first_row,
+                         row_number() over (partition by k order by __row) as n
+                  from ok where k in (select k from repeated))
+            where n > 1""",
+        {"label": compiled.labels[key], "reason": DUPLICATE},
+    )
+    columns = list(FIELDS[mapping.kind])
+    if mapping.kind == "visits":
+        # DESIGN.md: when `abandoned` is absent, a visit never called that left gave up
+        columns[columns.index("abandoned")] = (
+            "coalesce(abandoned, called_at is null and left_at is not null) as abandoned"
+        )
+    cur.execute(
+        f"""create or replace temp view __clean as
+            select {', '.join(columns)} from __staged
+            where __skip is null and __row not in (select row from __problems)"""
+    )
+    staged_rows = cur.execute("select count(*) from __staged").fetchall()[0][0]
+    rejected = cur.execute("select count(distinct row) from __problems").fetchall()[0][0]
+    skipped_counts = cur.execute(
+        "select __skip, count(*) from __staged where __skip is not null group by __skip order by __skip"
+    ).fetchall()
+    skipped = {compiled.skip_reasons[i]: n for i, n in skipped_counts}
+    ok = cur.execute("select count(*) from __clean").fetchall()[0][0]
+    offsets = cur.execute(
+        "select coalesce(sum(__offsets), 0) from __staged where __skip is null"
+    ).fetchall()[0][0]
+    if staged.spans:
+        cur.execute("create or replace temp table __spans (row bigint, first_line bigint, last_line bigint)")
+        cur.executemany("insert into __spans values (?, ?, ?)", [list(r) for r in staged.spans])
+    else:
+        cur.execute("create or replace temp table __spans (row bigint, first_line bigint, last_line bigint)")
+    return Checked(
+        staged, mapping, compiled, staged_rows + len(staged.structural), ok, rejected, skipped,
+        int(offsets), config.time_zone, unknown,
+    )
+
+
+def reader_notes(staged: Staged) -> list[tuple[str, dict]]:
+    """What reading the file did that the user should know: (key, values) of
+    reports.NOTES."""
+    notes = list(staged.notes)
+    if len(staged.line_endings) > 1:
+        mix = ", ".join(f"{k} {n:,}" for k, n in staged.line_endings.items())
+        notes.append(("line_endings", {"mix": mix}))
+    if staged.spans:
+        row, first, last = staged.spans[0]
+        notes.append(("spans", {"n": len(staged.spans), "row": row, "first": first, "last": last}))
+    if len(staged.sheets) > 1:
+        notes.append(("sheets", {"n": len(staged.sheets), "sheets": ", ".join(staged.sheets), "sheet": staged.sheet}))
+    return notes
+
+
+def _plausibility(cur, compiled: Compiled, mapping: Mapping, config) -> None:
+    """Checks across rows and the database: an arrival long before the hall's first day
+    of data (stored, or else this file's median day for the hall), and a new purpose code
+    that isn't a plain identifier."""
+    if "arrived_at" in compiled.labels and "hall_id" in compiled.labels:
+        cur.execute(
+            """insert into __problems
+               with stored as (select hall_id, min(arrived_at) as first from visits group by hall_id),
+               here as (select hall_id, quantile_disc(arrived_at, 0.5) as mid from __staged
+                        where __skip is null and arrived_at is not null group by hall_id)
+               select s.__row, $label,
+                      strftime(s.arrived_at, '%Y-%m-%d %H:%M:%S') || ' (first day of data '
+                          || strftime(coalesce(st.first, h.mid), '%Y-%m-%d') || ')', $reason
+               from __staged as s
+               left join stored as st using (hall_id) left join here as h using (hall_id)
+               where s.__skip is null and len(s.__problems) = 0
+                 and s.arrived_at < coalesce(st.first, h.mid) - to_days($days)""",
+            {"label": compiled.labels["arrived_at"], "days": int(config.past_days),
+             "reason": f"is more than {int(config.past_days)} days before the hall's first day of data"},
+        )
+    if "purpose" in compiled.labels:
+        known = [p["purpose"] for p in mapping.purposes]
+        cur.execute(
+            """insert into __problems
+               select __row, $label, left(purpose, 80), $reason from __staged
+               where __skip is null and purpose is not null
+                 and purpose not in (select purpose from purposes)
+                 and not list_contains($known::varchar[], purpose)
+                 and not regexp_matches(purpose, $plain)""",
+            {"label": compiled.labels["purpose"], "known": known, "plain": PLAIN_CODE, "reason": NOT_PLAIN},
+        )
+
+
+# A report carries at most this many problems in memory; all of them are in the database
+# and in the rejects file whatever their number.
+REPORT_LIMIT = 100_000
+
+
+def problems_frame(cur: duckdb.DuckDBPyConnection, file_name: str) -> pd.DataFrame:
+    """The problems found, one row each (file, row, column, value, reason), in file order,
+    the first REPORT_LIMIT of them."""
+    return cur.execute(
+        """select $file as file, p.row, p.column_name as column, p.value, p.reason,
+                  case when s.row is not null then s.first_line || '-' || s.last_line end as lines
+           from __problems as p left join __spans as s on s.row = p.row
+           order by p.row, p.column_name limit $limit""",
+        {"file": file_name, "limit": REPORT_LIMIT},
+    ).df()
+
+
+def reasons_frame(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Problems grouped by reason and column, with how many rows and a few examples."""
+    return cur.execute(
+        f"""select reason, column_name as column, count(distinct row) as rows,
+                   list({{'row': row, 'value': value}} order by row)[1:{EXAMPLES}] as examples
+            from __problems group by reason, column_name order by rows desc, reason"""
+    ).df()
+
+
+def rejected_rows(cur: duckdb.DuckDBPyConnection, staged: Staged):
+    """One row per rejected file row: where and why, then the row's original values (as
+    text, in the file's column order) so it can be fixed and loaded again. An Arrow table.
+    Text that a spreadsheet would run as a formula gets a leading ' (safe_text)."""
+    from peakend.core.safe_text import sql_cell
+
+    originals = ", ".join(
+        f"{sql_cell('s.' + readers.quote_ident(c))} as {readers.quote_ident(c)}" for c in staged.columns
+    )
+    return cur.sql(
+        f"""select p.row as reject_row, p.columns as reject_column, p.reasons as reject_reason,
+                   {sql_cell('p.values_')} as reject_value, {originals}
+            from (select row, string_agg(column_name, '; ' order by column_name) as columns,
+                         string_agg(reason, '; ' order by column_name) as reasons,
+                         string_agg(coalesce(value, ''), '; ' order by column_name) as values_
+                  from __problems group by row) as p
+            left join {staged.table} as s on s.__row = p.row
+            order by p.row"""
+    ).to_arrow_table()

@@ -1,0 +1,401 @@
+"""The warehouse schema, created and upgraded by code.
+
+A database remembers its schema version in `meta`. Opening it runs every migration newer
+than that version in one transaction, so an upgrade either completes or leaves the file as
+it was. A database from a newer PeakEnd, or a DuckDB file that is not a PeakEnd database,
+is refused with a plain message instead of being touched.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from peakend.warehouse import rollups
+
+# Columns of the visits table in contract order, with their DuckDB types. The loader and
+# the demo generator both write exactly these, so keep one definition.
+VISIT_COLUMNS: dict[str, str] = {
+    "visit_id": "varchar not null",
+    "hall_id": "varchar not null",
+    "arrived_at": "timestamp not null",
+    "purpose": "varchar not null",
+    "called_at": "timestamp",
+    "service_started_at": "timestamp",
+    "service_ended_at": "timestamp",
+    "left_at": "timestamp",
+    "staff_id": "varchar",
+    "counter_id": "varchar",
+    "abandoned": "boolean not null",
+    "peak_score": "tinyint",
+    "exit_score": "tinyint",
+    "exit_comment": "varchar",
+    "overall_score": "tinyint",
+    "segment": "varchar",
+    # Derived at load time (seconds) so every query reads one definition cheaply:
+    # wait = called - arrived; queue = wait, or arrived -> left for abandoned visits;
+    # service = service_ended - service_started.
+    "wait_s": "double",
+    "queue_s": "double",
+    "service_s": "double",
+    "load_id": "integer not null",
+}
+
+HALL_COLUMNS: dict[str, str] = {
+    "hall_id": "varchar not null",
+    "hall_name": "varchar not null",
+    "region": "varchar not null",
+    "city": "varchar not null",
+    "counters": "integer",
+    "hall_type": "varchar",
+    "latitude": "double",
+    "longitude": "double",
+    "opens_at": "time",
+    "closes_at": "time",
+    "load_id": "integer",
+}
+
+TARGET_COLUMNS = (
+    "wait_target_min",
+    "service_level_target",
+    "max_abandonment",
+    "peak_target",
+    "exit_target",
+)
+
+NETWORK = "*"  # hall_id of the network-default row in `targets`
+
+DEFAULT_TARGETS = {
+    "wait_target_min": 10.0,
+    "service_level_target": 0.80,
+    "max_abandonment": 0.08,
+    "peak_target": 4.2,
+    "exit_target": 4.2,
+}
+
+
+def _columns_sql(columns: dict[str, str]) -> str:
+    return ",\n  ".join(f"{name} {kind}" for name, kind in columns.items())
+
+
+def _v1(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create table halls (\n  {_columns_sql(HALL_COLUMNS)},\n  primary key (hall_id))")
+    con.execute(
+        """create table purposes (
+          purpose varchar primary key,
+          label_en varchar not null,
+          label_zh varchar not null,
+          peak_moment varchar not null check (peak_moment in ('counter_result',
+              'data_experience', 'phone_purchase', 'other')))"""
+    )
+    con.execute(
+        """create table targets (
+          hall_id varchar primary key,  -- '*' is the network default
+          wait_target_min double check (wait_target_min > 0),
+          service_level_target double check (service_level_target between 0 and 1),
+          max_abandonment double check (max_abandonment between 0 and 1),
+          peak_target double check (peak_target between 1 and 5),
+          exit_target double check (exit_target between 1 and 5))"""
+    )
+    # No primary key on visits: an ART index over hundreds of millions of ids costs
+    # gigabytes. The loader keeps visit_id unique (replace-on-resend) itself.
+    con.execute(f"create table visits (\n  {_columns_sql(VISIT_COLUMNS)})")
+    # Rows a load replaced (same visit_id re-sent), kept so that undoing it restores them.
+    con.execute(
+        f"create table visits_replaced (\n  replaced_by_load integer not null,\n"
+        f"  {_columns_sql(VISIT_COLUMNS)})"
+    )
+    con.execute(
+        f"create table halls_replaced (\n  replaced_by_load integer not null,\n"
+        f"  {_columns_sql(HALL_COLUMNS)})"
+    )
+    con.execute(
+        """create table loads (
+          load_id integer primary key,
+          loaded_at timestamp not null,
+          loaded_by varchar not null,
+          kind varchar not null,          -- visits | halls | purposes | demo
+          file_name varchar,
+          mapping varchar,
+          rows_accepted bigint not null default 0,
+          rows_rejected bigint not null default 0,
+          rows_replaced bigint not null default 0,
+          status varchar not null default 'loaded',  -- loaded | undone
+          undone_at timestamp,
+          undone_by varchar)"""
+    )
+    con.execute(
+        """create table rejects (
+          load_id integer not null,
+          file_name varchar,
+          row_number bigint,
+          column_name varchar,
+          value varchar,
+          reason varchar not null)"""
+    )
+    con.execute(
+        "insert into targets values (?, ?, ?, ?, ?, ?)",
+        [NETWORK, *(DEFAULT_TARGETS[c] for c in TARGET_COLUMNS)],
+    )
+
+
+# Migration N brings a database from version N-1 to N. Append, never edit.
+MIGRATIONS = [_v1]
+
+
+def _saved_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Explore page: named views (the page's URL state) per user, reopened later."""
+    # `if not exists`: safe if another branch of the history created it already.
+    con.execute(
+        """create table if not exists saved_views (
+          owner varchar not null,          -- user name, 'anonymous' before sign-in
+          name varchar not null,
+          query_string varchar not null,   -- the explore page's URL query string
+          saved_at timestamp not null,
+          primary key (owner, name))"""
+    )
+
+
+MIGRATIONS.append(_saved_views)
+
+
+def _users_and_audit(con: duckdb.DuckDBPyConnection) -> None:
+    """Sign-in (peakend/auth): users, the halls or regions each may see, the audit log and
+    the failed-sign-in counters behind the brute-force slowdown."""
+    con.execute(
+        """create table if not exists users (
+          username varchar primary key,      -- lower case
+          display_name varchar not null,
+          role varchar not null check (role in ('hall_manager', 'regional_manager',
+              'head_office', 'data_admin')),
+          password_hash varchar,             -- argon2id; null: single sign-on only
+          email varchar,                     -- lower case; maps a single sign-on identity
+          active boolean not null default true,
+          created_at timestamp not null,
+          password_changed_at timestamp not null)"""
+    )
+    # Hall managers list halls, regional managers regions; head office and data admins
+    # have no rows (they see every hall).
+    con.execute(
+        """create table if not exists user_scopes (
+          username varchar not null,
+          kind varchar not null check (kind in ('hall', 'region')),
+          value varchar not null,
+          primary key (username, kind, value))"""
+    )
+    con.execute("create sequence if not exists audit_seq")
+    con.execute(
+        """create table if not exists audit_log (
+          audit_id bigint not null default nextval('audit_seq'),
+          happened_at timestamp not null,    -- UTC
+          username varchar,                  -- who (as typed, for failed sign-ins)
+          action varchar not null,
+          detail varchar)"""
+    )
+    # Keyed by the name typed, known or not, so the slowdown can't tell them apart.
+    con.execute(
+        """create table if not exists sign_in_failures (
+          username varchar primary key,
+          failures integer not null,
+          last_failed_at timestamp not null)"""
+    )
+
+
+MIGRATIONS.append(_users_and_audit)
+
+
+def _ingest_presets_and_sources(con: duckdb.DuckDBPyConnection) -> None:
+    """Ingestion (peakend/warehouse/ingest): saved column mappings, and what each file load read (its
+    content hash, so loading the same file again can be recognised, and the rows its
+    mapping left out on purpose)."""
+    con.execute(
+        """create table if not exists mapping_presets (
+          name varchar primary key,
+          kind varchar not null,             -- visits | halls | purposes
+          definition varchar not null,       -- the mapping as JSON
+          saved_at timestamp not null,
+          saved_by varchar not null)"""
+    )
+    con.execute(
+        """create table if not exists load_sources (
+          load_id integer primary key,
+          content_sha256 varchar not null,
+          size_bytes bigint not null,
+          file_format varchar not null,      -- csv | parquet | excel
+          encoding varchar,
+          mapping_sha256 varchar,            -- null: contract columns, no mapping
+          mapping_definition varchar,        -- the mapping as it was when loading
+          rows_skipped bigint not null default 0,
+          skipped_by_reason varchar)         -- JSON {reason: rows}"""
+    )
+
+
+MIGRATIONS.append(_ingest_presets_and_sources)
+
+
+def _rollups(con: duckdb.DuckDBPyConnection) -> None:
+    """Pre-aggregated visits (peakend/warehouse/rollups.py), built from the visits already loaded;
+    the warehouse write path keeps them current from then on."""
+    rollups.create_tables(con)
+    rollups.rebuild(con)
+
+
+MIGRATIONS.append(_rollups)
+
+
+def _hall_rollup(con: duckdb.DuckDBPyConnection) -> None:
+    """Visits, first and last day per hall (peakend/warehouse/rollups.py), from visit_rollup."""
+    rollups.create_hall_rollup(con)
+    rollups.rebuild_hall_rollup(con)
+
+
+MIGRATIONS.append(_hall_rollup)
+
+
+def _network_wait_rollup(con: duckdb.DuckDBPyConnection) -> None:
+    """The network's wait histogram per day (peakend/warehouse/rollups.py), from wait_rollup."""
+    rollups.create_network_wait_rollup(con)
+    rollups.rebuild_network_wait_rollup(con)
+
+
+MIGRATIONS.append(_network_wait_rollup)
+
+
+def _city_rollup(con: duckdb.DuckDBPyConnection) -> None:
+    """The visit sums per day x city x purpose (peakend/warehouse/rollups.py), from visit_rollup."""
+    rollups.create_city_rollup(con)
+    rollups.refresh_city_rollup(con)
+
+
+MIGRATIONS.append(_city_rollup)
+
+
+# Which abandoned visits the service level counts as missed (the macro sl_counted):
+SERVICE_LEVEL_RULES = (
+    "after_target",  # those who gave up after waiting longer than the target (DESIGN.md)
+    "counted",  # every visit that gave up
+    "excluded",  # none: the share of the called visits called in time
+    "short_excluded",  # those who waited at least N seconds (short abandons are noise)
+)
+
+
+def _service_level_rule(con: duckdb.DuckDBPyConnection) -> None:
+    """The service-level definition as a setting in meta, the DESIGN.md one to begin with
+    (peakend/warehouse/store.set_service_level_rule changes it and recounts the rollups)."""
+    con.execute(
+        "insert or ignore into meta values ('service_level_rule', 'after_target'), "
+        "('service_level_short_abandon_s', '0')"
+    )
+
+
+MIGRATIONS.append(_service_level_rule)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaError(RuntimeError):
+    """The database cannot be used by this version of PeakEnd; the message says why."""
+
+
+def _table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute(
+        "select table_name from information_schema.tables where table_schema = 'main'"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def stored_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The schema version recorded in the file; 0 for an empty file; None if not PeakEnd's."""
+    tables = _table_names(con)
+    if not tables:
+        return 0
+    if "meta" not in tables:
+        return None
+    row = con.execute("select value from meta where key = 'schema_version'").fetchone()
+    return int(row[0]) if row else None
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, read_only: bool = False) -> int:
+    """Create or upgrade the schema; return the version now in force.
+
+    Raises SchemaError, before changing anything, for a database this version can't use.
+    """
+    version = stored_version(con)
+    if version is None:
+        raise SchemaError(
+            "This DuckDB file is not a PeakEnd database (it has tables but no PeakEnd "
+            "schema record). Open a PeakEnd database or an empty file."
+        )
+    if version > SCHEMA_VERSION:
+        raise SchemaError(
+            f"This database was made by a newer PeakEnd (schema version {version}); this "
+            f"app understands up to version {SCHEMA_VERSION}. Upgrade PeakEnd to open it."
+        )
+    if version < SCHEMA_VERSION:
+        if read_only:
+            raise SchemaError(
+                f"This database has schema version {version} and needs an upgrade to "
+                f"{SCHEMA_VERSION}; open it once without read-only mode to upgrade it."
+            )
+        con.execute("begin transaction")
+        try:
+            if version == 0:
+                con.execute("create table meta (key varchar primary key, value varchar)")
+                con.execute("insert into meta values ('schema_version', '0'), ('data_version', '0')")
+            install_macros(con)  # the rollups that migrations build count with them
+            for migrate in MIGRATIONS[version:]:
+                migrate(con)
+            con.execute(
+                "update meta set value = ? where key = 'schema_version'", [str(SCHEMA_VERSION)]
+            )
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+    if not read_only:
+        install_macros(con)
+    return SCHEMA_VERSION
+
+
+# What one visit is, for the metrics of peakend/core/metrics.py (which are defined there, once):
+# SQL macros, (re)created on every open so that a fix here reaches old databases too.
+MACROS = [
+    # Service level (metrics.py: sl_within / sl_counted): whether a visit was called within
+    # the target, and whether the service level counts it at all. Which abandoned visits it
+    # counts is the definition a data admin chooses (SERVICE_LEVEL_RULES; `rule` and
+    # `short_s` come from queries/_service_level_setting.sql through hall_targets).
+    """create or replace macro sl_met(wait_s, abandoned, target_s) as
+       not abandoned and wait_s is not null and wait_s <= target_s""",
+    """create or replace macro sl_counted(wait_s, queue_s, abandoned, target_s, rule, short_s) as
+       (not abandoned and wait_s is not null)
+       or (abandoned and case rule
+             when 'counted' then true
+             when 'excluded' then false
+             when 'short_excluded' then coalesce(queue_s, 0) >= short_s
+             else coalesce(queue_s, 0) > target_s
+           end)""",
+    # peak-end index of one visit: mean of its peak and exit scores when both exist.
+    "create or replace macro visit_peak_end(peak, exit_) as case when peak is not null and exit_ is not null then (peak + exit_) / 2.0 end",
+    # The value of one grouping dimension (see filters.DIMENSIONS) for a visit; a null
+    # dimension puts every visit in one group. Chosen by a bound parameter, so grouping
+    # never needs SQL text built from user input.
+    """create or replace macro dimension_value(dim, region, city, hall_id, purpose, peak_moment,
+                                               staff_id, segment, arrived_at) as
+       case dim
+         when 'region' then region
+         when 'city' then city
+         when 'hall' then hall_id
+         when 'purpose' then purpose
+         when 'peak_moment' then peak_moment
+         when 'staff' then staff_id
+         when 'segment' then segment
+         when 'day' then strftime(arrived_at, '%Y-%m-%d')
+         when 'week' then strftime(date_trunc('week', arrived_at), '%Y-%m-%d')
+         when 'month' then strftime(arrived_at, '%Y-%m')
+         when 'weekday' then isodow(arrived_at)::varchar
+         when 'hour' then lpad(hour(arrived_at)::varchar, 2, '0')
+       end""",
+]
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    for sql in MACROS:
+        con.execute(sql)

@@ -1,0 +1,256 @@
+"""The write path every load takes (files, uploads, the demo generator, test fixtures).
+
+It also keeps the rollups (peakend/warehouse/rollups.py) current: every change to visits, halls or
+targets updates them in the same transaction.
+
+Callers hand over clean rows in the data-contract columns (a DataFrame, Arrow table or a
+DuckDB relation registered under a name); this module derives the stored columns, keeps
+`visit_id` unique by replacing re-sent visits, records the load, and can undo it. All of it
+runs inside the caller's transaction (`Database.transaction()`), so a reader sees the data
+before the load or after it, never half of it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+
+from peakend.warehouse import rollups
+from peakend.warehouse.schema import HALL_COLUMNS, VISIT_COLUMNS
+
+CONTRACT_VISIT_COLUMNS = [c for c in VISIT_COLUMNS if c not in ("wait_s", "queue_s", "service_s", "load_id")]
+CONTRACT_HALL_COLUMNS = [c for c in HALL_COLUMNS if c != "load_id"]
+
+# Visits are written in this order (each load's rows sorted by it). DuckDB keeps min/max
+# per column per row group, so a period filter skips every row group outside the period,
+# and within a day a hall's rows sit together, so a one-hall filter skips the rest too.
+# Loads mostly bring the newest days, so appending them in this order keeps it global.
+STORAGE_ORDER = "cast(arrived_at as date), hall_id, arrived_at"
+
+
+def start_load(
+    cur: duckdb.DuckDBPyConnection,
+    kind: str,
+    loaded_by: str,
+    file_name: str | None = None,
+    mapping: str | None = None,
+) -> int:
+    """Record a new load and return its id (inside the caller's transaction)."""
+    load_id = cur.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchone()[0]
+    cur.execute(
+        "insert into loads (load_id, loaded_at, loaded_by, kind, file_name, mapping) "
+        "values (?, ?, ?, ?, ?, ?)",
+        [load_id, datetime.now().replace(microsecond=0), loaded_by, kind, file_name, mapping],
+    )
+    return load_id
+
+
+def finish_load(
+    cur: duckdb.DuckDBPyConnection, load_id: int, accepted: int, rejected: int, replaced: int
+) -> None:
+    cur.execute(
+        "update loads set rows_accepted = ?, rows_rejected = ?, rows_replaced = ? where load_id = ?",
+        [accepted, rejected, replaced, load_id],
+    )
+
+
+def insert_visits(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> tuple[int, int]:
+    """Insert the visits of the registered relation `source` (contract columns, already
+    validated, visit_id unique within it). A visit_id already stored is replaced, and the
+    old row kept in visits_replaced so an undo can restore it.
+
+    Returns (rows inserted, rows replaced).
+    """
+    cols = ", ".join(CONTRACT_VISIT_COLUMNS)
+    replaced = cur.execute(
+        f"""insert into visits_replaced
+            select ? as replaced_by_load, v.* from visits as v
+            where v.visit_id in (select visit_id from {source})""",
+        [load_id],
+    ).fetchone()[0]
+    if replaced:
+        rollups.stage_visits(cur, _REPLACED_BY, -1, [load_id])
+        cur.execute(f"delete from visits where visit_id in (select visit_id from {source})")
+    inserted = cur.execute(
+        f"""insert into visits
+            select {cols},
+                epoch(called_at - arrived_at) as wait_s,
+                coalesce(epoch(called_at - arrived_at),
+                         case when abandoned then epoch(left_at - arrived_at) end) as queue_s,
+                epoch(service_ended_at - service_started_at) as service_s,
+                ? as load_id
+            from (select {cols} from {source})
+            order by {STORAGE_ORDER}""",
+        [load_id],
+    ).fetchone()[0]
+    # read back what was written before anything is rolled up from it (DuckDB 2.0.0 and
+    # 1.5.5 each had a pattern in which inserted rows read back empty)
+    stored = _visits_read_back(cur, load_id)
+    if stored != inserted:
+        from peakend.warehouse.rollup_check import WriteCheckError
+
+        raise WriteCheckError(f"visits: {inserted:,} rows were written but {stored:,} read back, "
+                              f"so nothing was written")
+    rollups.stage_visits(cur, _OF_LOAD, +1, [load_id])
+    rollups.apply_staged(cur)
+    return inserted, replaced
+
+
+def _visits_read_back(cur: duckdb.DuckDBPyConnection, load_id: int) -> int:
+    return cur.execute("select count(visit_id) from visits where load_id = ?", [load_id]).fetchone()[0]
+
+
+# The visits of a load, and the ones it replaced, as rollups.stage_visits reads them.
+_OF_LOAD = "(select * from visits where load_id = ?)"
+_REPLACED_BY = "(select * exclude (replaced_by_load) from visits_replaced where replaced_by_load = ?)"
+
+
+def _remember_cities(cur: duckdb.DuckDBPyConnection, hall_ids_sql: str, params: list) -> None:
+    """Note the city of each hall about to change (null: not there yet), for
+    rollups.halls_changed afterwards."""
+    cur.execute(
+        f"""create or replace temp table halls_before_change as
+            select c.hall_id, h.city
+            from (select distinct hall_id from ({hall_ids_sql})) as c
+            left join halls as h on h.hall_id = c.hall_id""",
+        params,
+    )
+
+
+def _cities_changed(cur: duckdb.DuckDBPyConnection) -> None:
+    rollups.halls_changed(cur, "halls_before_change")
+    cur.execute("drop table halls_before_change")
+
+
+def insert_halls(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> tuple[int, int]:
+    """Insert or replace halls from the registered relation `source`."""
+    cols = ", ".join(CONTRACT_HALL_COLUMNS)
+    _remember_cities(cur, f"select hall_id from {source}", [])
+    replaced = cur.execute(
+        f"""insert into halls_replaced
+            select ? as replaced_by_load, h.* from halls as h
+            where h.hall_id in (select hall_id from {source})""",
+        [load_id],
+    ).fetchone()[0]
+    if replaced:
+        cur.execute(f"delete from halls where hall_id in (select hall_id from {source})")
+    inserted = cur.execute(
+        f"insert into halls select {cols}, ? as load_id from (select {cols} from {source})",
+        [load_id],
+    ).fetchone()[0]
+    _cities_changed(cur)
+    return inserted, replaced
+
+
+class UndoError(RuntimeError):
+    pass
+
+
+def undo_load(cur: duckdb.DuckDBPyConnection, load_id: int, undone_by: str) -> None:
+    """Take a load back out: its rows go, the rows it replaced come back.
+
+    Loads are undone newest first: undoing a load whose rows a later, still active load
+    replaced would resurrect stale rows, so that is refused with the load to undo first.
+    """
+    row = cur.execute("select kind, status from loads where load_id = ?", [load_id]).fetchone()
+    if row is None:
+        raise UndoError(f"there is no load {load_id}")
+    kind, status = row
+    if status == "undone":
+        raise UndoError(f"load {load_id} was already undone")
+    later = cur.execute(
+        """select min(r.replaced_by_load) from (
+               select replaced_by_load from visits_replaced where load_id = $id
+               union all
+               select replaced_by_load from halls_replaced where load_id = $id) as r
+           join loads as l on l.load_id = r.replaced_by_load and l.status = 'loaded'""",
+        {"id": load_id},
+    ).fetchone()[0]
+    if later is not None:
+        raise UndoError(
+            f"load {load_id} has rows that load {later} replaced; undo load {later} first"
+        )
+    if kind in ("visits", "demo"):
+        rollups.stage_visits(cur, _OF_LOAD, -1, [load_id])
+        rollups.stage_visits(cur, _REPLACED_BY, +1, [load_id])
+        cur.execute("delete from visits where load_id = ?", [load_id])
+        cur.execute(
+            "insert into visits select * exclude (replaced_by_load) from visits_replaced "
+            f"where replaced_by_load = ? order by {STORAGE_ORDER}",
+            [load_id],
+        )
+        cur.execute("delete from visits_replaced where replaced_by_load = ?", [load_id])
+        rollups.apply_staged(cur)
+    if kind in ("halls", "demo"):
+        _remember_cities(
+            cur,
+            "select hall_id from halls where load_id = ? "
+            "union all select hall_id from halls_replaced where replaced_by_load = ?",
+            [load_id, load_id],
+        )
+        cur.execute("delete from halls where load_id = ?", [load_id])
+        cur.execute(
+            "insert into halls select * exclude (replaced_by_load) from halls_replaced "
+            "where replaced_by_load = ?",
+            [load_id],
+        )
+        cur.execute("delete from halls_replaced where replaced_by_load = ?", [load_id])
+        _cities_changed(cur)
+    cur.execute(
+        "update loads set status = 'undone', undone_at = ?, undone_by = ? where load_id = ?",
+        [datetime.now().replace(microsecond=0), undone_by, load_id],
+    )
+
+
+def upsert_purposes(cur: duckdb.DuckDBPyConnection, source: str) -> int:
+    """Insert or update purposes (purpose, label_en, label_zh, peak_moment) from `source`;
+    a peak moment outside the four known ones is stored as 'other'."""
+    return cur.execute(
+        f"""insert or replace into purposes
+            select purpose, label_en, label_zh,
+                case when peak_moment in ('counter_result', 'data_experience',
+                                          'phone_purchase') then peak_moment
+                     else 'other' end
+            from {source}"""
+    ).fetchone()[0]
+
+
+def set_targets(cur: duckdb.DuckDBPyConnection, hall_id: str, values: dict) -> None:
+    """Set the targets of one hall ('*' = the network default); a None value inherits.
+    The rollups' service-level counts of every hall whose wait target changes are recounted."""
+    from peakend.warehouse.schema import TARGET_COLUMNS
+
+    wait_targets = f"select hall_id, wait_target_s from ({rollups.hall_targets_sql()})"
+    cur.execute(f"create or replace temp table wait_targets_before as {wait_targets}")
+    cur.execute(
+        f"insert or replace into targets (hall_id, {', '.join(TARGET_COLUMNS)}) "
+        f"values (?, {', '.join('?' for _ in TARGET_COLUMNS)})",
+        [hall_id, *(values.get(c) for c in TARGET_COLUMNS)],
+    )
+    changed = [r[0] for r in cur.execute(
+        f"""select a.hall_id from ({wait_targets}) as a
+            left join wait_targets_before as b on b.hall_id = a.hall_id
+            where a.wait_target_s is distinct from b.wait_target_s"""
+    ).fetchall()]
+    cur.execute("drop table wait_targets_before")
+    if changed:
+        rollups.refresh_service_level(cur, changed)
+
+
+def set_service_level_rule(cur: duckdb.DuckDBPyConnection, rule: str, short_abandon_s: float) -> None:
+    """Choose which abandoned visits the service level counts (schema.SERVICE_LEVEL_RULES;
+    short_abandon_s is the limit of "short_excluded"). The rollups' service-level counts of
+    every hall are recounted in the same transaction, so no reader sees the new definition
+    with the old counts."""
+    from peakend.warehouse.schema import SERVICE_LEVEL_RULES
+
+    if rule not in SERVICE_LEVEL_RULES:
+        raise ValueError(f"unknown service-level definition {rule!r}")
+    if not 0 <= float(short_abandon_s) <= 3600:
+        raise ValueError("the short-abandon limit must be 0-3600 seconds")
+    cur.execute(
+        "insert or replace into meta values ('service_level_rule', ?), ('service_level_short_abandon_s', ?)",
+        [rule, repr(float(short_abandon_s))],
+    )
+    rollups.refresh_service_level(cur, None)

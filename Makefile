@@ -45,12 +45,16 @@ browser-deps:
 		echo "(or 'make test-fast' for the suite without the browser tests)"; exit 1; \
 	fi
 
-# The import boundaries of peakend/ (.importlinter): Streamlit only in the UI modules,
-# DuckDB only in peakend/warehouse, features independent, layers one way.
+# The house rules, before any test: the import boundaries of peakend/ (.importlinter:
+# Streamlit only in the UI modules, DuckDB only in the warehouse, features apart), ruff
+# (lint and format) and mypy on peakend/ (pyproject.toml), sqlfluff on queries/ (.sqlfluff).
 lint: $(BIN)/.installed
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/ruff check peakend
+	$(BIN)/ruff format --check peakend
+	$(BIN)/mypy
+	$(BIN)/sqlfluff lint queries --processes 2
 
-# The whole suite; a skipped browser test fails it (tests/conftest.py).
 test: $(BIN)/.installed lint browser-deps
 	$(BIN)/python -m pytest -n 2
 

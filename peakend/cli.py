@@ -14,9 +14,15 @@ import sys
 COMMANDS = {
     "demo": ("peakend.demo.cli", "generate the demo network into a database"),
     "load": ("peakend.warehouse.ingest.cli", "load visit, hall or purpose files into a database"),
-    "check": ("peakend.warehouse.check_cli", "recompute every rollup from the visits and compare (OK or each difference)"),
+    "check": (
+        "peakend.warehouse.check_cli",
+        "recompute every rollup from the visits and compare (OK or each difference)",
+    ),
     "users": ("peakend.auth.cli", "add users, reset passwords, set scopes, list users, show the audit log"),
-    "themes": ("peakend.hall.themes_cli", "read comments on stdin, one a line; write the themes each one praises or complains about as JSON lines"),
+    "themes": (
+        "peakend.hall.themes_cli",
+        "read comments on stdin, one a line; write the themes each one praises or complains about as JSON lines",
+    ),
 }
 
 

@@ -27,7 +27,8 @@ def _names(text: str) -> list[str]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--db", default=os.environ.get("PEAKEND_DB", str(DEFAULT_DB)),
+        "--db",
+        default=os.environ.get("PEAKEND_DB", str(DEFAULT_DB)),
         help="the database (default: $PEAKEND_DB, else data/demo.duckdb)",
     )
     sub = parser.add_subparsers(dest="users_command", required=True)
@@ -39,8 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         p.add_argument("--regions", type=_names, default=[], help="regions, comma separated (regional managers)")
 
     def password_option(p) -> None:
-        p.add_argument("--password-stdin", action="store_true",
-                       help="read the password from the first line of standard input")
+        p.add_argument(
+            "--password-stdin", action="store_true", help="read the password from the first line of standard input"
+        )
 
     p = sub.add_parser("add", help="add a user")
     p.add_argument("username")
@@ -48,8 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--name", help="display name (default: the user name)")
     p.add_argument("--email", help="e-mail address: maps a single sign-on identity to this user")
     password_option(p)
-    p.add_argument("--sso-only", action="store_true",
-                   help="no password: the user signs in only through single sign-on (needs --email)")
+    p.add_argument(
+        "--sso-only",
+        action="store_true",
+        help="no password: the user signs in only through single sign-on (needs --email)",
+    )
 
     p = sub.add_parser("passwd", help="set a new password (ends the user's open sessions)")
     p.add_argument("username")
@@ -107,8 +112,7 @@ def _warn_unknown(db: Database, halls: list[str], regions: list[str]) -> None:
     for kind, names, known in (("hall", halls, known_halls), ("region", regions, known_regions)):
         for name in names:
             if name not in known:
-                print(f"note: no {kind} {name!r} is loaded yet; the user will see it once it is",
-                      file=sys.stderr)
+                print(f"note: no {kind} {name!r} is loaded yet; the user will see it once it is", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -132,11 +136,19 @@ def _run(args: argparse.Namespace) -> int:
                 raise store.UserError("--sso-only needs --email")
             password = None if args.sso_only else _read_password(args)
             _warn_unknown(db, args.halls, args.regions)
-            user = store.add_user(db, args.username, args.role, display_name=args.name,
-                                  password=password, email=args.email,
-                                  halls=args.halls, regions=args.regions)
-            store.audit(db, actor, "user_added",
-                        {"user": user.username, "role": user.role.value, "scope": _scope_text(user)})
+            user = store.add_user(
+                db,
+                args.username,
+                args.role,
+                display_name=args.name,
+                password=password,
+                email=args.email,
+                halls=args.halls,
+                regions=args.regions,
+            )
+            store.audit(
+                db, actor, "user_added", {"user": user.username, "role": user.role.value, "scope": _scope_text(user)}
+            )
             print(f"added {user.username} ({user.role.value}, {_scope_text(user)})")
         elif command == "passwd":
             password = _read_password(args)
@@ -152,13 +164,15 @@ def _run(args: argparse.Namespace) -> int:
                 raise store.UserError(f"give --{SCOPE_KIND[role]}s for a {role.value}")
             _warn_unknown(db, args.halls, args.regions)
             user = store.set_scope(db, args.username, role, args.halls, args.regions)
-            store.audit(db, actor, "scope_set",
-                        {"user": user.username, "role": user.role.value, "scope": _scope_text(user)})
+            store.audit(
+                db, actor, "scope_set", {"user": user.username, "role": user.role.value, "scope": _scope_text(user)}
+            )
             print(f"{user.username}: {user.role.value}, {_scope_text(user)}")
         elif command == "email":
             store.set_email(db, args.username, args.address)
-            store.audit(db, actor, "email_set",
-                        {"user": store.normalize_username(args.username), "email": args.address})
+            store.audit(
+                db, actor, "email_set", {"user": store.normalize_username(args.username), "email": args.address}
+            )
             print(f"e-mail of {store.normalize_username(args.username)}: {args.address or '(none)'}")
         elif command in ("disable", "enable"):
             store.set_active(db, args.username, command == "enable")
@@ -168,8 +182,17 @@ def _run(args: argparse.Namespace) -> int:
             users = store.list_users(db)
             rows = [("user", "name", "role", "scope", "e-mail", "sign-in", "active")]
             for u in users:
-                rows.append((u.username, u.display_name, u.role.value, _scope_text(u), u.email or "",
-                             "password" if u.has_password else "sso only", "yes" if u.active else "no"))
+                rows.append(
+                    (
+                        u.username,
+                        u.display_name,
+                        u.role.value,
+                        _scope_text(u),
+                        u.email or "",
+                        "password" if u.has_password else "sso only",
+                        "yes" if u.active else "no",
+                    )
+                )
             widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
             for r in rows:
                 print("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())

@@ -26,9 +26,7 @@ def demo_users(target: Target) -> list[DemoUser]:
     (alphabetically) and the hall manager the first hall of that region, so the two can
     be compared side by side."""
     with _reading(target) as cur:
-        row = cur.execute(
-            "select region, hall_id from halls order by region, hall_id limit 1"
-        ).fetchone()
+        row = cur.execute("select region, hall_id from halls order by region, hall_id limit 1").fetchone()
     if row is None:
         raise RuntimeError("create the demo users after the halls are loaded")
     region, hall_id = row
@@ -49,6 +47,13 @@ def create_demo_users(target: Target) -> list[DemoUser]:
     users = demo_users(target)
     for u in users:
         if get_user(target, u.username) is None:
-            add_user(target, u.username, u.role, display_name=u.display_name,
-                     password=u.password, halls=u.halls, regions=u.regions)
+            add_user(
+                target,
+                u.username,
+                u.role,
+                display_name=u.display_name,
+                password=u.password,
+                halls=u.halls,
+                regions=u.regions,
+            )
     return users

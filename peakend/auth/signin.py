@@ -59,9 +59,7 @@ class SignInResult:
 
 
 def _failures(cur, name: str) -> tuple[int, datetime | None]:
-    row = cur.execute(
-        "select failures, last_failed_at from sign_in_failures where username = ?", [name]
-    ).fetchone()
+    row = cur.execute("select failures, last_failed_at from sign_in_failures where username = ?", [name]).fetchone()
     return (row[0], row[1]) if row else (0, None)
 
 
@@ -140,7 +138,7 @@ class Ticket:
     signed_in_at: datetime
     last_seen_at: datetime
 
-    def seen(self, now: datetime) -> "Ticket":
+    def seen(self, now: datetime) -> Ticket:
         return replace(self, last_seen_at=now)
 
 

@@ -78,9 +78,19 @@ def describe(fig: go.Figure) -> str:
             high = max(points, key=lambda p: p[1])
             low = min(points, key=lambda p: p[1])
             name = trace.name or t("chart_alt.values")
-            text = (t("chart_alt.one", name=name, value=_number(high[1]), at=high[0]) if len(points) == 1
-                    else t("chart_alt.series", name=name, n=formatting.number(len(points)),
-                           high=_number(high[1]), high_at=high[0], low=_number(low[1]), low_at=low[0]))
+            text = (
+                t("chart_alt.one", name=name, value=_number(high[1]), at=high[0])
+                if len(points) == 1
+                else t(
+                    "chart_alt.series",
+                    name=name,
+                    n=formatting.number(len(points)),
+                    high=_number(high[1]),
+                    high_at=high[0],
+                    low=_number(low[1]),
+                    low_at=low[0],
+                )
+            )
         if text:
             parts.append(text)
             said += 1

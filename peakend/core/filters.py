@@ -7,15 +7,25 @@ means "all", the way an empty multiselect reads to a user.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import Any
 
 from peakend.core.periods import PRESETS, as_date, preset_range  # noqa: F401  (as_date: re-exported)
 
 DIMENSIONS = (
-    "region", "city", "hall", "purpose", "peak_moment", "staff", "segment",
-    "day", "week", "month", "weekday", "hour",
+    "region",
+    "city",
+    "hall",
+    "purpose",
+    "peak_moment",
+    "staff",
+    "segment",
+    "day",
+    "week",
+    "month",
+    "weekday",
+    "hour",
 )
 
 
@@ -58,7 +68,7 @@ class VisitFilter:
         if self.comment_contains is not None and not self.comment_contains.strip():
             object.__setattr__(self, "comment_contains", None)
 
-    def replace(self, **changes: Any) -> "VisitFilter":
+    def replace(self, **changes: Any) -> VisitFilter:
         return dataclasses.replace(self, **changes)
 
     def as_params(self) -> dict[str, Any]:
@@ -78,7 +88,7 @@ class VisitFilter:
             return None
         return (self.date_to - self.date_from).days + 1
 
-    def previous_period(self) -> "VisitFilter":
+    def previous_period(self) -> VisitFilter:
         """The same filter over the period of equal length just before this one."""
         if self.days is None:
             raise ValueError("a comparison period needs a bounded date range")

@@ -27,9 +27,7 @@ _language: ContextVar[str] = ContextVar("language", default="zh")
 def _flatten(table: dict, prefix: str, out: dict[str, dict[str, str]], source: Path) -> None:
     for key, value in table.items():
         name = f"{prefix}{key}"
-        if isinstance(value, dict) and set(value) & set(LANGUAGES) and all(
-            isinstance(v, str) for v in value.values()
-        ):
+        if isinstance(value, dict) and set(value) & set(LANGUAGES) and all(isinstance(v, str) for v in value.values()):
             if name in out:
                 raise ValueError(f"{source.name}: key {name!r} is defined twice")
             out[name] = value

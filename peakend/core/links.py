@@ -11,8 +11,8 @@ so a stale or hand-edited link still opens.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Iterable, Mapping, Sequence
 from urllib.parse import parse_qs, urlencode
 
 from peakend.core.periods import as_date
@@ -34,6 +34,7 @@ LIST_SEP = ","  # ?hall=H1,H2: a list in one value (repeated names are read too)
 
 # -- writing ---------------------------------------------------------------------------------
 
+
 def encode(value) -> str | None:
     """A value as a URL holds it, or None for nothing (None or an empty list): a list or
     set as a,b,c, a date as YYYY-MM-DD, anything else as its text."""
@@ -52,6 +53,7 @@ def query_string(params: Mapping[str, Sequence[str]]) -> str:
 
 
 # -- reading ---------------------------------------------------------------------------------
+
 
 def parse_query_string(text: str) -> dict[str, list[str]]:
     """A query string (with or without its leading ?) as name -> every value given."""
@@ -96,6 +98,7 @@ def decode_list(raws: Sequence[str], allowed: Iterable[str]) -> tuple[list[str],
 
 
 # -- links to a page -------------------------------------------------------------------------
+
 
 def hall_link(hall_id: str, first_day=None, last_day=None) -> dict[str, str]:
     """The hall page's link for a hall, over the days from first_day to last_day when given

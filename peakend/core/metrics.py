@@ -13,14 +13,13 @@ locales/metrics.toml.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pandas as pd
 
 from peakend.core import formatting
 from peakend.core.i18n import t
-
 
 PEAK_MOMENTS = ("counter_result", "data_experience", "phone_purchase")  # and "other"
 
@@ -164,15 +163,24 @@ PARTS: dict[str, Part] = {
         Part("served_visits", _served, count_where="not abandoned and called_at is not null"),
         Part("abandoned_visits", lambda v: v["abandoned"], count_where="abandoned"),
         Part("wait_n", lambda v: v["wait_s"].notna(), count_of="wait_s"),
-        Part("served_within_5min", lambda v: ~v["abandoned"] & (v["wait_s"] <= 300),
-             count_where="not abandoned and wait_s <= 300"),
+        Part(
+            "served_within_5min",
+            lambda v: ~v["abandoned"] & (v["wait_s"] <= 300),
+            count_where="not abandoned and wait_s <= 300",
+        ),
         Part("sl_within", _sl_met, count_where="sl_met(wait_s, abandoned, wait_target_s)"),
-        Part("sl_counted", _sl_counted,
-             count_where="sl_counted(wait_s, queue_s, abandoned, wait_target_s, sl_rule, sl_short_abandon_s)"),
+        Part(
+            "sl_counted",
+            _sl_counted,
+            count_where="sl_counted(wait_s, queue_s, abandoned, wait_target_s, sl_rule, sl_short_abandon_s)",
+        ),
         Part("service_n", lambda v: v["service_s"].notna(), count_of="service_s"),
         # microseconds, so the sum stays an exact integer
-        Part("service_us", lambda v: (v["service_s"] * 1_000_000).round().fillna(0),
-             sum_of="round(service_s * 1000000)::bigint"),
+        Part(
+            "service_us",
+            lambda v: (v["service_s"] * 1_000_000).round().fillna(0),
+            sum_of="round(service_s * 1000000)::bigint",
+        ),
         Part("peak_n", lambda v: v["peak_score"].notna(), count_of="peak_score"),
         Part("peak_sum", lambda v: v["peak_score"].fillna(0), sum_of="peak_score"),
         Part("peak_satisfied", lambda v: _satisfied(v["peak_score"]), count_where="peak_score >= 4"),
@@ -182,10 +190,10 @@ PARTS: dict[str, Part] = {
         Part("exit_satisfied", lambda v: _satisfied(v["exit_score"]), count_where="exit_score >= 4"),
         Part("exit_unhappy", lambda v: _unhappy(v["exit_score"]), count_where="exit_score <= 2"),
         # a visit's peak-end index is the mean of its two scores: kept as their sum
-        Part("peak_end_n", lambda v: (v["peak_score"] + v["exit_score"]).notna(),
-             count_of="peak_score + exit_score"),
-        Part("peak_end_sum2", lambda v: (v["peak_score"] + v["exit_score"]).fillna(0),
-             sum_of="peak_score + exit_score"),
+        Part("peak_end_n", lambda v: (v["peak_score"] + v["exit_score"]).notna(), count_of="peak_score + exit_score"),
+        Part(
+            "peak_end_sum2", lambda v: (v["peak_score"] + v["exit_score"]).fillna(0), sum_of="peak_score + exit_score"
+        ),
         Part("overall_n", lambda v: v["overall_score"].notna(), count_of="overall_score"),
         Part("promoters", lambda v: v["overall_score"] >= 9, count_where="overall_score >= 9"),
         Part("detractors", lambda v: v["overall_score"] <= 6, count_where="overall_score <= 6"),
@@ -200,9 +208,16 @@ WITHIN: dict[str, Within] = {
 
 
 def _peak_moment_metric(moment: str) -> Metric:
-    return Metric(f"peak_{moment}_mean", "score", True, Ratio(f"peak_{moment}_sum", f"peak_{moment}_n"),
-                  f"peak_{moment}_n", "peak_target", rating=True,
-                  shown_on=("hall_more", "home", "league"))
+    return Metric(
+        f"peak_{moment}_mean",
+        "score",
+        True,
+        Ratio(f"peak_{moment}_sum", f"peak_{moment}_n"),
+        f"peak_{moment}_n",
+        "peak_target",
+        rating=True,
+        shown_on=("hall_more", "home", "league"),
+    )
 
 
 METRICS: dict[str, Metric] = {
@@ -211,32 +226,83 @@ METRICS: dict[str, Metric] = {
         Metric("visits", "count", None, Total("visits"), shown_on=("hall_headline", "home", "league")),
         Metric("served_visits", "count", None, Total("served_visits")),
         Metric("abandoned_visits", "count", False, Total("abandoned_visits")),
-        Metric("wait_median_min", "minutes", False, Quantile(0.5, per=60), "wait_n", "wait_target_min",
-               shown_on=("hall_headline", "home", "league")),
+        Metric(
+            "wait_median_min",
+            "minutes",
+            False,
+            Quantile(0.5, per=60),
+            "wait_n",
+            "wait_target_min",
+            shown_on=("hall_headline", "home", "league"),
+        ),
         # No target mark: the wait target is a median-like bar, and the tail is judged by
         # the service level (the share called within the target), not by P90 against it.
-        Metric("wait_p90_min", "minutes", False, Quantile(0.9, per=60), "wait_n",
-               shown_on=("hall_more", "home", "league")),
-        Metric("service_level", "share", True, Ratio("sl_within", "sl_counted"), "visits", "service_level_target",
-               shown_on=("hall_more", "home", "league")),
-        Metric("served_within_5min_share", "share", True, Ratio("served_within_5min", "visits"), "visits",
-               shown_on=("hall_more", "league")),
-        Metric("abandonment_rate", "share", False, Ratio("abandoned_visits", "visits"), "visits",
-               "max_abandonment", shown_on=("hall_headline", "home", "league")),
-        Metric("service_mean_min", "minutes", None, Ratio("service_us", "service_n", per=1_000_000 * 60),
-               "served_visits"),
+        Metric(
+            "wait_p90_min", "minutes", False, Quantile(0.9, per=60), "wait_n", shown_on=("hall_more", "home", "league")
+        ),
+        Metric(
+            "service_level",
+            "share",
+            True,
+            Ratio("sl_within", "sl_counted"),
+            "visits",
+            "service_level_target",
+            shown_on=("hall_more", "home", "league"),
+        ),
+        Metric(
+            "served_within_5min_share",
+            "share",
+            True,
+            Ratio("served_within_5min", "visits"),
+            "visits",
+            shown_on=("hall_more", "league"),
+        ),
+        Metric(
+            "abandonment_rate",
+            "share",
+            False,
+            Ratio("abandoned_visits", "visits"),
+            "visits",
+            "max_abandonment",
+            shown_on=("hall_headline", "home", "league"),
+        ),
+        Metric(
+            "service_mean_min", "minutes", None, Ratio("service_us", "service_n", per=1_000_000 * 60), "served_visits"
+        ),
         Metric("peak_mean", "score", True, Ratio("peak_sum", "peak_n"), "peak_n", "peak_target", rating=True),
         *(_peak_moment_metric(moment) for moment in PEAK_MOMENTS),
         Metric("peak_satisfied_share", "share", True, Ratio("peak_satisfied", "peak_n"), "peak_n", rating=True),
         Metric("peak_unhappy_share", "share", False, Ratio("peak_unhappy", "peak_n"), "peak_n", rating=True),
-        Metric("exit_mean", "score", True, Ratio("exit_sum", "exit_n"), "exit_n", "exit_target", rating=True,
-               shown_on=("hall_headline", "home", "league")),
+        Metric(
+            "exit_mean",
+            "score",
+            True,
+            Ratio("exit_sum", "exit_n"),
+            "exit_n",
+            "exit_target",
+            rating=True,
+            shown_on=("hall_headline", "home", "league"),
+        ),
         Metric("exit_satisfied_share", "share", True, Ratio("exit_satisfied", "exit_n"), "exit_n", rating=True),
         Metric("exit_unhappy_share", "share", False, Ratio("exit_unhappy", "exit_n"), "exit_n", rating=True),
-        Metric("peak_end_index", "score", True, Ratio("peak_end_sum2", "peak_end_n", per=2), "peak_end_n",
-               rating=True, shown_on=("hall_headline", "home", "league")),
-        Metric("nps", "points", True, Ratio("promoters", "overall_n", 100.0, minus="detractors"), "overall_n",
-               rating=True, shown_on=("hall_more", "home", "league")),
+        Metric(
+            "peak_end_index",
+            "score",
+            True,
+            Ratio("peak_end_sum2", "peak_end_n", per=2),
+            "peak_end_n",
+            rating=True,
+            shown_on=("hall_headline", "home", "league"),
+        ),
+        Metric(
+            "nps",
+            "points",
+            True,
+            Ratio("promoters", "overall_n", 100.0, minus="detractors"),
+            "overall_n",
+            rating=True,
+            shown_on=("hall_more", "home", "league"),
+        ),
     ]
 }
 

@@ -124,8 +124,9 @@ class Period:
         return self.compare_start is not None
 
 
-def resolve(preset: str, last_day: date, first_day: date, comparison: str | None = None,
-            custom: tuple[date, date] | None = None) -> Period:
+def resolve(
+    preset: str, last_day: date, first_day: date, comparison: str | None = None, custom: tuple[date, date] | None = None
+) -> Period:
     """The period a choice means on data that runs from first_day to last_day. A
     comparison the data doesn't reach falls back to the preset's natural one, then to the
     period before."""
@@ -145,7 +146,7 @@ def resolve(preset: str, last_day: date, first_day: date, comparison: str | None
 
 # -- words ----------------------------------------------------------------------------------
 def short_day(day: date, weekday: bool = False, year: bool = False) -> str:
-    """"Mon 30 Nov" / "11月30日 周一" (the year added when asked)."""
+    """ "Mon 30 Nov" / "11月30日 周一" (the year added when asked)."""
     day = as_date(day)
     month = t(f"period.month.{day.month}")
     if get_language() == "zh":
@@ -156,7 +157,7 @@ def short_day(day: date, weekday: bool = False, year: bool = False) -> str:
 
 
 def short_range(start: date, end: date, year: bool = False) -> str:
-    """"Mon 30 Nov" for one day, "24–30 Nov" or "31 Oct – 6 Nov" for a range."""
+    """ "Mon 30 Nov" for one day, "24–30 Nov" or "31 Oct – 6 Nov" for a range."""
     start, end = as_date(start), as_date(end)
     if start == end:
         return short_day(start, weekday=True, year=year)
@@ -172,7 +173,7 @@ def short_range(start: date, end: date, year: bool = False) -> str:
 
 
 def preset_label(preset: str, last_day: date, year: bool = False) -> str:
-    """"Yesterday · Mon 30 Nov": the preset's name and the dates it means now."""
+    """ "Yesterday · Mon 30 Nov": the preset's name and the dates it means now."""
     name = t(f"period.{preset}")
     if preset == CUSTOM:
         return name
@@ -180,7 +181,7 @@ def preset_label(preset: str, last_day: date, year: bool = False) -> str:
 
 
 def comparison_label(kind: str, period: Period, year: bool = False) -> str:
-    """"Same weekday a week earlier · Sun 1 Mar"."""
+    """ "Same weekday a week earlier · Sun 1 Mar"."""
     name = t(f"period.compare.{kind}")
     if kind == "none" or period is None:
         return name

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import html
 import re
-import string
 
 import pandas as pd
 
@@ -45,7 +44,7 @@ def md(value) -> str:
     if lead.group(2)[0].isdigit():  # "1. one": escape the dot
         cut = lead.end()
         return text[:cut] + "\\" + text[cut:]
-    return text[: lead.start(2)] + "\\" + text[lead.start(2):]
+    return text[: lead.start(2)] + "\\" + text[lead.start(2) :]
 
 
 def plot(value) -> str:
@@ -111,8 +110,18 @@ def plotly_figure(fig):
     """Every text a figure holds at this point (traces' values, labels, names, hovers,
     titles, annotations, tick texts) with tags from data made literal (plot_markup)."""
     for trace in fig.data:
-        for attr in ("x", "y", "text", "hovertext", "hovertemplate", "texttemplate", "name", "customdata",
-                     "labels", "legendgroup"):
+        for attr in (
+            "x",
+            "y",
+            "text",
+            "hovertext",
+            "hovertemplate",
+            "texttemplate",
+            "name",
+            "customdata",
+            "labels",
+            "legendgroup",
+        ):
             if attr in trace and trace[attr] is not None:
                 trace[attr] = _plot_values(trace[attr])
     layout = fig.layout

@@ -14,7 +14,7 @@ class Scope:
     hall_ids: frozenset[str] | None = None  # None: all halls
 
     @classmethod
-    def halls(cls, hall_ids) -> "Scope":
+    def halls(cls, hall_ids) -> Scope:
         return cls(frozenset(hall_ids))
 
     @property

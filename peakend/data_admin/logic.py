@@ -28,7 +28,13 @@ from peakend.warehouse.schema import NETWORK, TARGET_COLUMNS
 
 # -- building a mapping from the page's choices ----------------------------------------------
 NONE, COLUMN, CONCAT, CONSTANT, DATE_TIME, CLOCK, AFTER = (
-    "none", "column", "concat", "constant", "date_time", "clock", "after",
+    "none",
+    "column",
+    "concat",
+    "constant",
+    "date_time",
+    "clock",
+    "after",
 )
 ARRIVAL = "arrived_at"  # the time every clock time without a date is placed near
 
@@ -210,8 +216,7 @@ def build_mapping(
         hall = {k: v for k, v in new_hall.items() if v not in (None, "")}
         for need in ("hall_name", "region", "city"):
             if not str(hall.get(need) or "").strip():
-                raise BuildError(t("data.build.hall_needs", hall=hall.get("hall_id", ""),
-                                   what=t(f"data.field.{need}")))
+                raise BuildError(t("data.build.hall_needs", hall=hall.get("hall_id", ""), what=t(f"data.field.{need}")))
         halls.append(hall)
     return Mapping(name=name, kind=kind, columns=columns, skip=skip, halls=halls, description=description)
 
@@ -236,8 +241,7 @@ def fits(mapping: Mapping, file_columns: list[str]) -> bool:
     if any(resolve_column(c, file_columns) is None for c in mapping.source_columns()):
         return False
     return all(
-        r in mapping.columns or resolve_column(r, file_columns) is not None
-        for r in required_columns(mapping.kind)
+        r in mapping.columns or resolve_column(r, file_columns) is not None for r in required_columns(mapping.kind)
     )
 
 
@@ -315,8 +319,9 @@ def note_texts(report) -> list[str]:
     the same notes as the command line's."""
     from peakend.warehouse.ingest.reports import note_values
 
-    return [t(f"data.note.{key}", **{k: safe_text.md(v) for k, v in values.items()})
-            for key, values in note_values(report)]
+    return [
+        t(f"data.note.{key}", **{k: safe_text.md(v) for k, v in values.items()}) for key, values in note_values(report)
+    ]
 
 
 def _examples(examples) -> str:
@@ -330,12 +335,14 @@ def _examples(examples) -> str:
 def reasons_table(report: ValidationReport) -> pd.DataFrame:
     """Rejected rows grouped by reason and column, with a few examples, in the user's words."""
     frame = report.reasons
-    return pd.DataFrame({
-        "reason": [reason_text(r) for r in frame["reason"]],
-        "column": list(frame["column"]),
-        "rows": [int(n) for n in frame["rows"]],
-        "examples": [_examples(e) for e in frame["examples"]],
-    })
+    return pd.DataFrame(
+        {
+            "reason": [reason_text(r) for r in frame["reason"]],
+            "column": list(frame["column"]),
+            "rows": [int(n) for n in frame["rows"]],
+            "examples": [_examples(e) for e in frame["examples"]],
+        }
+    )
 
 
 def skipped_table(skipped: dict[str, int]) -> pd.DataFrame:
@@ -361,9 +368,13 @@ def check_summary(report: ValidationReport) -> str:
     if not report.ok:
         return t("data.check.refused", message=safe_text.md(report.message))
     return t(
-        "data.check.summary", file=safe_text.md(report.file.name), kind=t(f"data.kind.{report.kind}"),
-        ok=formatting.number(report.rows_ok), rejected=formatting.number(report.rows_rejected),
-        skipped=formatting.number(report.rows_skipped), read=formatting.number(report.rows_read),
+        "data.check.summary",
+        file=safe_text.md(report.file.name),
+        kind=t(f"data.kind.{report.kind}"),
+        ok=formatting.number(report.rows_ok),
+        rejected=formatting.number(report.rows_rejected),
+        skipped=formatting.number(report.rows_skipped),
+        read=formatting.number(report.rows_read),
     )
 
 
@@ -374,11 +385,16 @@ def load_summary(report: LoadReport) -> tuple[str, str]:
     if report.status == "refused":
         return "error", t("data.load.refused", message=safe_text.md(report.message))
     if report.status == "unchanged":
-        return "info", t("data.load.unchanged", file=name, load=report.same_as_load,
-                         rows=formatting.number(report.rows_loaded))
+        return "info", t(
+            "data.load.unchanged", file=name, load=report.same_as_load, rows=formatting.number(report.rows_loaded)
+        )
     text = t(
-        "data.load.loaded", file=name, load=report.load_id, kind=t(f"data.kind.{report.kind}"),
-        rows=formatting.number(report.rows_loaded), rejected=formatting.number(report.rows_rejected),
+        "data.load.loaded",
+        file=name,
+        load=report.load_id,
+        kind=t(f"data.kind.{report.kind}"),
+        rows=formatting.number(report.rows_loaded),
+        rejected=formatting.number(report.rows_rejected),
         skipped=formatting.number(report.rows_skipped),
     )
     if report.rows_replaced:
@@ -393,9 +409,13 @@ def load_summary(report: LoadReport) -> tuple[str, str]:
 def load_audit_detail(report: LoadReport) -> dict:
     """What the audit log keeps of a load (the loads table keeps the rest)."""
     return {
-        "file": report.file.name, "status": report.status, "load_id": report.load_id,
-        "same_as_load": report.same_as_load, "mapping": report.mapping,
-        "rows_loaded": report.rows_loaded, "rows_rejected": report.rows_rejected,
+        "file": report.file.name,
+        "status": report.status,
+        "load_id": report.load_id,
+        "same_as_load": report.same_as_load,
+        "mapping": report.mapping,
+        "rows_loaded": report.rows_loaded,
+        "rows_rejected": report.rows_rejected,
         "rows_skipped": report.rows_skipped,
         **({"message": report.message} if report.status == "refused" else {}),
     }
@@ -405,30 +425,41 @@ def load_audit_detail(report: LoadReport) -> dict:
 def history_label(row) -> str:
     """One load in the undo picker: '#7 · bank.tsv · 2026-03-09 10:15 · loaded'."""
     when = row["loaded_at"].strftime("%Y-%m-%d %H:%M") if row["loaded_at"] is not None else "–"
-    return t("data.history.option", load=int(row["load_id"]), file=row["file_name"] or "–",
-             when=when, status=t(f"data.history.status.{row['status']}"))
+    return t(
+        "data.history.option",
+        load=int(row["load_id"]),
+        file=row["file_name"] or "–",
+        when=when,
+        status=t(f"data.history.status.{row['status']}"),
+    )
 
 
 def history_table(history: pd.DataFrame) -> pd.DataFrame:
     """The load log for the screen: when, who, file, mapping, rows, status."""
-    return pd.DataFrame({
-        "load_id": history["load_id"].astype(int),
-        "loaded_at": history["loaded_at"],
-        "loaded_by": history["loaded_by"],
-        "kind": [t(f"data.kind.{k}") for k in history["kind"]],
-        "file_name": history["file_name"].fillna("–"),
-        "mapping": history["mapping"].fillna("–"),
-        "rows_accepted": history["rows_accepted"].astype(int),
-        "rows_rejected": history["rows_rejected"].astype(int),
-        "rows_replaced": history["rows_replaced"].astype(int),
-        "rows_skipped": history["rows_skipped"].astype(int),
-        "status": [
-            t("data.history.status.undone_by", by=by or "–",
-              when=when.strftime("%Y-%m-%d %H:%M") if when is not None and not pd.isna(when) else "–")
-            if status == "undone" else t(f"data.history.status.{status}")
-            for status, by, when in zip(history["status"], history["undone_by"], history["undone_at"])
-        ],
-    })
+    return pd.DataFrame(
+        {
+            "load_id": history["load_id"].astype(int),
+            "loaded_at": history["loaded_at"],
+            "loaded_by": history["loaded_by"],
+            "kind": [t(f"data.kind.{k}") for k in history["kind"]],
+            "file_name": history["file_name"].fillna("–"),
+            "mapping": history["mapping"].fillna("–"),
+            "rows_accepted": history["rows_accepted"].astype(int),
+            "rows_rejected": history["rows_rejected"].astype(int),
+            "rows_replaced": history["rows_replaced"].astype(int),
+            "rows_skipped": history["rows_skipped"].astype(int),
+            "status": [
+                t(
+                    "data.history.status.undone_by",
+                    by=by or "–",
+                    when=when.strftime("%Y-%m-%d %H:%M") if when is not None and not pd.isna(when) else "–",
+                )
+                if status == "undone"
+                else t(f"data.history.status.{status}")
+                for status, by, when in zip(history["status"], history["undone_by"], history["undone_at"])
+            ],
+        }
+    )
 
 
 # -- targets (基准值) --------------------------------------------------------------------------
@@ -446,14 +477,16 @@ TARGET_RANGES = {
 def targets_for_editing(rows: pd.DataFrame) -> pd.DataFrame:
     """queries/data_targets.sql's rows as the editor shows them: one line per hall named
     in the user's words, percentages as percentages."""
-    out = pd.DataFrame({
-        "hall_id": rows["hall_id"],
-        "hall": [
-            t("data.targets.network") if h == NETWORK else f"{name} ({h})"
-            for h, name in zip(rows["hall_id"], rows["hall_name"])
-        ],
-        "region": rows["region"].fillna(""),
-    })
+    out = pd.DataFrame(
+        {
+            "hall_id": rows["hall_id"],
+            "hall": [
+                t("data.targets.network") if h == NETWORK else f"{name} ({h})"
+                for h, name in zip(rows["hall_id"], rows["hall_name"])
+            ],
+            "region": rows["region"].fillna(""),
+        }
+    )
     for column in TARGET_COLUMNS:
         values = pd.to_numeric(rows[column], errors="coerce").astype("float64")
         out[column] = (values * 100).round(6) if column in PERCENT_TARGETS else values
@@ -484,9 +517,15 @@ def target_changes(before: pd.DataFrame, after: pd.DataFrame) -> tuple[dict[str,
                 continue
             low, high = TARGET_RANGES[column]
             if not low <= float(shown) <= high or (column == "wait_target_min" and float(shown) <= 0):
-                problems.append(t("data.targets.out_of_range", hall=row["hall"], column=label,
-                                  low=formatting.number(low, 1 if low % 1 else 0),
-                                  high=formatting.number(high, 0)))
+                problems.append(
+                    t(
+                        "data.targets.out_of_range",
+                        hall=row["hall"],
+                        column=label,
+                        low=formatting.number(low, 1 if low % 1 else 0),
+                        high=formatting.number(high, 0),
+                    )
+                )
         previous = {c: _stored(c, old.loc[hall_id, c]) for c in TARGET_COLUMNS}
         if values != previous:
             changes[hall_id] = values
@@ -507,11 +546,14 @@ def save_service_level_rule(db: Database, rule: str, short_abandon_s: float, use
     """Change the service-level definition (warehouse.set_service_level_rule recounts the
     rollups) with its audit entry, in one transaction."""
     with db.transaction() as cur:
-        before = cur.execute(
-            "select key, value from meta where key like 'service_level_%' order by key").fetchall()
+        before = cur.execute("select key, value from meta where key like 'service_level_%' order by key").fetchall()
         warehouse.set_service_level_rule(cur, rule, short_abandon_s)
-        audit(cur, user, "service_level_rule_changed", {
-            "before": dict(before), "rule": rule, "short_abandon_s": float(short_abandon_s)})
+        audit(
+            cur,
+            user,
+            "service_level_rule_changed",
+            {"before": dict(before), "rule": rule, "short_abandon_s": float(short_abandon_s)},
+        )
 
 
 # -- purposes ----------------------------------------------------------------------------------
@@ -564,11 +606,42 @@ def save_purposes(db: Database, rows: pd.DataFrame, user) -> None:
 
 
 __all__ = [
-    "AFTER", "BuildError", "CLOCK", "COLUMN", "CONCAT", "CONSTANT", "Choice", "DATE_TIME",
-    "NONE", "SKIP_TESTS", "SkipRule", "build_mapping", "check_summary", "constant_hall",
-    "csv_bytes", "default_choices", "fits", "history_label",
-    "history_table", "hows", "load_audit_detail", "load_order", "load_summary",
-    "parse_value_map", "problems_table", "purpose_changes", "reason_text", "reasons_table",
-    "save_purposes", "save_service_level_rule", "save_targets", "skipped_table", "suggest_preset", "suggested_name",
-    "target_changes", "targets_for_editing", "timestamp_targets", "MappingError",
+    "AFTER",
+    "CLOCK",
+    "COLUMN",
+    "CONCAT",
+    "CONSTANT",
+    "DATE_TIME",
+    "NONE",
+    "SKIP_TESTS",
+    "BuildError",
+    "Choice",
+    "MappingError",
+    "SkipRule",
+    "build_mapping",
+    "check_summary",
+    "constant_hall",
+    "csv_bytes",
+    "default_choices",
+    "fits",
+    "history_label",
+    "history_table",
+    "hows",
+    "load_audit_detail",
+    "load_order",
+    "load_summary",
+    "parse_value_map",
+    "problems_table",
+    "purpose_changes",
+    "reason_text",
+    "reasons_table",
+    "save_purposes",
+    "save_service_level_rule",
+    "save_targets",
+    "skipped_table",
+    "suggest_preset",
+    "suggested_name",
+    "target_changes",
+    "targets_for_editing",
+    "timestamp_targets",
 ]

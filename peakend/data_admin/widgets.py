@@ -80,10 +80,16 @@ def _upload_dir() -> Path:
 def uploaded_files() -> list[Path]:
     """The files in the uploader, written to this session's temporary folder under their
     own names (one folder per upload, so two files of the same name don't collide)."""
-    files = st.file_uploader(
-        t("data.files.upload"), type=UPLOAD_TYPES, accept_multiple_files=True, key="dm_upload",
-        help=t("data.files.upload_help"),
-    ) or []
+    files = (
+        st.file_uploader(
+            t("data.files.upload"),
+            type=UPLOAD_TYPES,
+            accept_multiple_files=True,
+            key="dm_upload",
+            help=t("data.files.upload_help"),
+        )
+        or []
+    )
     folder = _upload_dir()
     paths, keep = [], set()
     for f in files:
@@ -157,8 +163,13 @@ def show_preview(path: Path, found: FilePreview | None, error: str | None) -> No
             return
         if len(found.sheets) > 1:
             # every sheet listed; the reader's choice (the sheet with the contract's columns) first
-            st.selectbox(t("data.files.sheet_pick"), found.sheets, index=found.sheets.index(found.sheet),
-                         key=_sheet_key(path), help=t("data.files.sheet_help"))
+            st.selectbox(
+                t("data.files.sheet_pick"),
+                found.sheets,
+                index=found.sheets.index(found.sheet),
+                key=_sheet_key(path),
+                help=t("data.files.sheet_help"),
+            )
         facts = [t("data.files.format", format=found.file_format.upper())]
         if found.encoding:
             facts.append(t("data.files.encoding", encoding=t(f"data.files.enc.{found.encoding.replace('-', '_')}")))
@@ -191,7 +202,9 @@ def _source_label(option: str, presets: dict) -> str:
     return t("data.mapping.source.preset", name=option, source=t(f"data.mapping.from.{info.source}"))
 
 
-def choose_mapping(db: Database, paths: list[Path], previews: list[FilePreview], user: User) -> tuple[Mapping | None, bool]:
+def choose_mapping(
+    db: Database, paths: list[Path], previews: list[FilePreview], user: User
+) -> tuple[Mapping | None, bool]:
     """The mapping every file of this upload is read with: (None = contract columns, ready)."""
     presets = _presets(db)
     columns = previews[0].columns
@@ -206,16 +219,25 @@ def choose_mapping(db: Database, paths: list[Path], previews: list[FilePreview],
     if st.session_state.get("dm_source") not in options:
         st.session_state["dm_source"] = CONTRACT
     source = st.selectbox(
-        t("data.mapping.choose"), options, key="dm_source",
-        format_func=lambda o: _source_label(o, presets), help=t("data.mapping.source_help"),
+        t("data.mapping.choose"),
+        options,
+        key="dm_source",
+        format_func=lambda o: _source_label(o, presets),
+        help=t("data.mapping.source_help"),
     )
     show_notice("mapping")
     if source == CONTRACT:
         st.caption(t("data.mapping.contract_help"))
         for path, found in zip(paths, previews):
             if found.missing_columns:
-                st.warning(t("data.mapping.contract_missing", file=path.name, kind=t(f"data.kind.{found.kind}"),
-                             columns=", ".join(found.missing_columns)))
+                st.warning(
+                    t(
+                        "data.mapping.contract_missing",
+                        file=path.name,
+                        kind=t(f"data.kind.{found.kind}"),
+                        columns=", ".join(found.missing_columns),
+                    )
+                )
         return None, True
     if source == BUILD:
         mapping = mapping_builder(db, paths[0], previews[0], user, presets)
@@ -250,8 +272,11 @@ def _save_button(db: Database, mapping: Mapping, user: User, presets: dict) -> N
     if mapping.name in presets:
         st.caption(t("data.mapping.overwrites", name=mapping.name))
     st.button(
-        t("data.mapping.save", name=mapping.name), key="dm_save", icon=":material/save:",
-        on_click=_save_preset, args=(db, mapping, user),
+        t("data.mapping.save", name=mapping.name),
+        key="dm_save",
+        icon=":material/save:",
+        on_click=_save_preset,
+        args=(db, mapping, user),
     )
 
 
@@ -277,7 +302,7 @@ _ROW = [2.0, 2.4, 2.6, 2.6]  # contract column | taken from | file column | form
 
 def _reset_builder(signature: tuple) -> None:
     if st.session_state.get(_B + "sig") != signature:
-        for key in [k for k in st.session_state.keys() if str(k).startswith(_B)]:
+        for key in [k for k in st.session_state if str(k).startswith(_B)]:
             del st.session_state[key]
         st.session_state[_B + "sig"] = signature
 
@@ -289,14 +314,23 @@ def _seed(key: str, value) -> None:
 
 def _column_box(cell, key: str, columns: list[str], placeholder: str) -> str | None:
     return cell.selectbox(
-        placeholder, columns, index=None, key=key, placeholder=placeholder,
-        label_visibility="collapsed", persist_state="page",
+        placeholder,
+        columns,
+        index=None,
+        key=key,
+        placeholder=placeholder,
+        label_visibility="collapsed",
+        persist_state="page",
     )
 
 
 def _text_box(cell, key: str, placeholder: str) -> str:
-    return cell.text_input(placeholder, key=key, placeholder=placeholder, label_visibility="collapsed",
-                           persist_state="page") or ""
+    return (
+        cell.text_input(
+            placeholder, key=key, placeholder=placeholder, label_visibility="collapsed", persist_state="page"
+        )
+        or ""
+    )
 
 
 def _choice_row(kind: str, target: str, columns: list[str], default: Choice) -> Choice:
@@ -310,8 +344,12 @@ def _choice_row(kind: str, target: str, columns: list[str], default: Choice) -> 
     required = f" · *{t('data.build.required_mark')}*" if f.required else ""
     name.markdown(f"**{t(f'data.field.{target}')}**{required}  \n`{target}`")
     how = how_cell.selectbox(
-        t("data.build.how_label"), data_admin.hows(kind, target), key=k + "how",
-        format_func=lambda h: t(f"data.build.how.{h}"), label_visibility="collapsed", persist_state="page",
+        t("data.build.how_label"),
+        data_admin.hows(kind, target),
+        key=k + "how",
+        format_func=lambda h: t(f"data.build.how.{h}"),
+        label_visibility="collapsed",
+        persist_state="page",
     )
     c = Choice(how)
     if how == COLUMN:
@@ -321,12 +359,22 @@ def _choice_row(kind: str, target: str, columns: list[str], default: Choice) -> 
         else:
             c.value_map = _text_box(second, k + "map", t("data.build.map_placeholder"))
     elif how == CONCAT:
-        c.columns = tuple(first.multiselect(
-            t("data.build.pick_columns"), columns, key=k + "cols", placeholder=t("data.build.pick_columns"),
-            label_visibility="collapsed", persist_state="page",
-        ))
-        c.separator = second.text_input(t("data.build.separator"), value="-", key=k + "sep",
-                                        label_visibility="collapsed", persist_state="page") or ""
+        c.columns = tuple(
+            first.multiselect(
+                t("data.build.pick_columns"),
+                columns,
+                key=k + "cols",
+                placeholder=t("data.build.pick_columns"),
+                label_visibility="collapsed",
+                persist_state="page",
+            )
+        )
+        c.separator = (
+            second.text_input(
+                t("data.build.separator"), value="-", key=k + "sep", label_visibility="collapsed", persist_state="page"
+            )
+            or ""
+        )
     elif how == CONSTANT:
         c.value = _text_box(first, k + "value", t("data.build.value_placeholder"))
     elif how == DATE_TIME:
@@ -340,9 +388,14 @@ def _choice_row(kind: str, target: str, columns: list[str], default: Choice) -> 
     elif how == AFTER:
         starts = [s for s in data_admin.timestamp_targets(kind) if s != target]
         c.start = first.selectbox(
-            t("data.build.pick_start"), starts, index=None, key=k + "start",
-            placeholder=t("data.build.pick_start"), format_func=lambda s: t(f"data.field.{s}"),
-            label_visibility="collapsed", persist_state="page",
+            t("data.build.pick_start"),
+            starts,
+            index=None,
+            key=k + "start",
+            placeholder=t("data.build.pick_start"),
+            format_func=lambda s: t(f"data.field.{s}"),
+            label_visibility="collapsed",
+            persist_state="page",
         )
         c.seconds = _column_box(second, k + "seconds", columns, t("data.build.pick_seconds"))
     return c
@@ -363,18 +416,30 @@ def _skip_rules(columns: list[str]) -> list[SkipRule]:
         column_cell, test_cell, values_cell, reason_cell = st.columns(_ROW)
         column = _column_box(column_cell, k + "col", columns, t("data.build.pick_column"))
         test = test_cell.selectbox(
-            t("data.build.skip_test"), data_admin.SKIP_TESTS, key=k + "test",
-            format_func=lambda x: t(f"data.build.skip.{x}"), label_visibility="collapsed", persist_state="page",
+            t("data.build.skip_test"),
+            data_admin.SKIP_TESTS,
+            key=k + "test",
+            format_func=lambda x: t(f"data.build.skip.{x}"),
+            label_visibility="collapsed",
+            persist_state="page",
         )
         values = "" if test == "is_empty" else _text_box(values_cell, k + "values", t(f"data.build.skip_values_{test}"))
         reason = _text_box(reason_cell, k + "reason", t("data.build.skip_reason_placeholder"))
         rules.append(SkipRule(column, test, values, reason))
     add, remove, _ = st.columns([2, 2, 6])
-    add.button(t("data.build.skip_add"), key=_B + "skip_add", icon=":material/add:",
-               on_click=lambda: st.session_state.update({_B + "skip_n": count + 1}))
+    add.button(
+        t("data.build.skip_add"),
+        key=_B + "skip_add",
+        icon=":material/add:",
+        on_click=lambda: st.session_state.update({_B + "skip_n": count + 1}),
+    )
     if count:
-        remove.button(t("data.build.skip_remove"), key=_B + "skip_remove", icon=":material/remove:",
-                      on_click=lambda: st.session_state.update({_B + "skip_n": count - 1}))
+        remove.button(
+            t("data.build.skip_remove"),
+            key=_B + "skip_remove",
+            icon=":material/remove:",
+            on_click=lambda: st.session_state.update({_B + "skip_n": count - 1}),
+        )
     return rules
 
 
@@ -383,6 +448,7 @@ def _new_hall(hall_id: str) -> dict:
     mapping creates it (as a load of its own, so it can be undone)."""
     st.info(t("data.build.new_hall", hall=hall_id))
     name, region, city, counters = st.columns(4)
+
     def text(cell, key: str, field: str) -> str:
         return cell.text_input(t(f"data.field.{field}"), key=_B + key, persist_state="page") or ""
 
@@ -392,7 +458,12 @@ def _new_hall(hall_id: str) -> dict:
         "region": text(region, "hall_region", "region"),
         "city": text(city, "hall_city", "city"),
         "counters": counters.number_input(
-            t("data.field.counters"), min_value=0, max_value=10_000, value=None, step=1, key=_B + "hall_counters",
+            t("data.field.counters"),
+            min_value=0,
+            max_value=10_000,
+            value=None,
+            step=1,
+            key=_B + "hall_counters",
             persist_state="page",
         ),
     }
@@ -403,8 +474,12 @@ def mapping_builder(db: Database, path: Path, found: FilePreview, user: User, pr
     _reset_builder((tuple(found.columns), path.name))
     _seed(_B + "kind", found.kind)
     kind = st.segmented_control(
-        t("data.build.kind"), list(KINDS), key=_B + "kind", required=True,
-        format_func=lambda k: t(f"data.kind.{k}"), persist_state="page",
+        t("data.build.kind"),
+        list(KINDS),
+        key=_B + "kind",
+        required=True,
+        format_func=lambda k: t(f"data.kind.{k}"),
+        persist_state="page",
     )
     st.caption(t("data.build.help"))
     head = st.columns(_ROW)
@@ -442,8 +517,13 @@ def check(db: Database, paths: list[Path], mapping: Mapping | None, ready: bool)
     """The dry run of every file, on request; its report stays until the files, the
     mapping or the data change."""
     plan = _plan(db, paths, mapping)
-    if st.button(t("data.check.button", n=len(paths)), key="dm_check", type="primary",
-                 icon=":material/fact_check:", disabled=not ready):
+    if st.button(
+        t("data.check.button", n=len(paths)),
+        key="dm_check",
+        type="primary",
+        icon=":material/fact_check:",
+        disabled=not ready,
+    ):
         with st.spinner(t("data.check.running")):
             reports = [validate_file(db, p, mapping, sheet=chosen_sheet(p)) for p in paths]
         st.session_state["dm_checked"] = (plan, reports)
@@ -483,45 +563,69 @@ def show_check(report: ValidationReport) -> None:
         if report.rows_rejected:
             st.markdown(f"**{t('data.check.rejects_title')}**")
             st.dataframe(
-                data_admin.reasons_table(report), hide_index=True, width="stretch",
+                data_admin.reasons_table(report),
+                hide_index=True,
+                width="stretch",
                 column_config={
                     "reason": st.column_config.TextColumn(t("data.check.reason"), width="large"),
                     "column": st.column_config.TextColumn(t("data.check.column")),
                     "rows": st.column_config.NumberColumn(t("data.check.rows"), width="small", format="localized"),
                     "examples": st.column_config.TextColumn(t("data.check.examples"), width="large"),
-                }, placeholder="–")
+                },
+                placeholder="–",
+            )
             st.download_button(
-                t("data.check.download"), data_admin.csv_bytes(data_admin.problems_table(report.rejects)),
-                file_name=f"{report.file.name}.rejects.csv", mime="text/csv", icon=":material/download:",
-                key=f"dm_check_rejects_{report.file.parent.name}", on_click="ignore",
+                t("data.check.download"),
+                data_admin.csv_bytes(data_admin.problems_table(report.rejects)),
+                file_name=f"{report.file.name}.rejects.csv",
+                mime="text/csv",
+                icon=":material/download:",
+                key=f"dm_check_rejects_{report.file.parent.name}",
+                on_click="ignore",
             )
         if report.rows_skipped:
             st.markdown(f"**{t('data.check.skipped_title')}**")
             st.dataframe(
-                data_admin.skipped_table(report.skipped_by_reason), hide_index=True, width="stretch",
+                data_admin.skipped_table(report.skipped_by_reason),
+                hide_index=True,
+                width="stretch",
                 column_config={
                     "reason": st.column_config.TextColumn(t("data.check.rule"), width="large"),
                     "rows": st.column_config.NumberColumn(t("data.check.rows"), width="small", format="localized"),
-                }, placeholder="–")
+                },
+                placeholder="–",
+            )
         if report.new_purposes:
             st.info(t("data.check.new_purposes", purposes=md(t("data.list_sep").join(report.new_purposes))))
 
 
 # -- 4. the load ------------------------------------------------------------------------------
-def load(db: Database, paths: list[Path], previews: list[FilePreview], mapping: Mapping | None,
-         reports: list[ValidationReport] | None, user: User) -> None:
+def load(
+    db: Database,
+    paths: list[Path],
+    previews: list[FilePreview],
+    mapping: Mapping | None,
+    reports: list[ValidationReport] | None,
+    user: User,
+) -> None:
     """Load the checked files, each in its own transaction, with a progress bar; audit
     each file's outcome; then say what happened and link to the halls it brought."""
     loadable = [(p, f) for p, f, r in zip(paths, previews, reports or []) if r.ok and r.rows_ok]
-    if st.button(t("data.load.button", n=len(loadable) if reports else len(paths)), key="dm_load", type="primary",
-                 icon=":material/upload:", disabled=not loadable):
+    if st.button(
+        t("data.load.button", n=len(loadable) if reports else len(paths)),
+        key="dm_load",
+        type="primary",
+        icon=":material/upload:",
+        disabled=not loadable,
+    ):
         order = [p for p, _ in loadable] if mapping else data_admin.load_order([(p, f.kind) for p, f in loadable])
         bar = st.progress(0.0, text=t("data.load.starting"))
 
         def progress(fraction: float, message: str) -> None:
             i = min(int(fraction * len(order)), len(order) - 1)
-            bar.progress(min(max(fraction, 0.0), 1.0),
-                         text=t("data.load.progress", file=order[i].name, i=i + 1, n=len(order)))
+            bar.progress(
+                min(max(fraction, 0.0), 1.0), text=t("data.load.progress", file=order[i].name, i=i + 1, n=len(order))
+            )
 
         loaded = load_files(db, order, user.username, mapping=mapping, progress=progress, sheet=chosen_sheets(order))
         results = []
@@ -529,9 +633,17 @@ def load(db: Database, paths: list[Path], previews: list[FilePreview], mapping: 
             auth.audit(db, user, "load", data_admin.load_audit_detail(report))
             level, text = data_admin.load_summary(report)
             rejects = report.rejects_csv.read_bytes() if report.rejects_csv and report.rejects_csv.exists() else None
-            results.append({"level": level, "text": text, "load_id": report.load_id, "kind": report.kind,
-                            "file": report.file.name, "rejects": rejects,
-                            "notes": data_admin.note_texts(report) if report.ok else []})
+            results.append(
+                {
+                    "level": level,
+                    "text": text,
+                    "load_id": report.load_id,
+                    "kind": report.kind,
+                    "file": report.file.name,
+                    "rejects": rejects,
+                    "notes": data_admin.note_texts(report) if report.ok else [],
+                }
+            )
         st.session_state["dm_results"] = results
         st.session_state.pop("dm_checked", None)
         st.rerun()  # the page as it now is: the load in the history, no second click
@@ -545,16 +657,26 @@ def show_results() -> None:
             st.warning(note, icon=":material/info:")
         if result["rejects"]:
             st.download_button(
-                t("data.load.download_rejects", file=result["file"]), result["rejects"],
-                file_name=f"{result['file']}.rejects.csv", mime="text/csv", icon=":material/download:",
-                key=f"dm_load_rejects_{i}", on_click="ignore",
+                t("data.load.download_rejects", file=result["file"]),
+                result["rejects"],
+                file_name=f"{result['file']}.rejects.csv",
+                mime="text/csv",
+                icon=":material/download:",
+                key=f"dm_load_rejects_{i}",
+                on_click="ignore",
             )
         if result["load_id"] and result["kind"] == "visits":
             for hall in run("data_load_halls", load_id=result["load_id"]).itertuples():
                 st.page_link(
-                    HALL_PAGE, icon=":material/storefront:",
-                    label=t("data.load.open_hall", hall=md(hall.hall_name), visits=formatting.number(hall.visits),
-                            first=formatting.day(hall.first_day), last=formatting.day(hall.last_day)),
+                    HALL_PAGE,
+                    icon=":material/storefront:",
+                    label=t(
+                        "data.load.open_hall",
+                        hall=md(hall.hall_name),
+                        visits=formatting.number(hall.visits),
+                        first=formatting.day(hall.first_day),
+                        last=formatting.day(hall.last_day),
+                    ),
                     query_params=links.hall_link(hall.hall_id, hall.first_day, hall.last_day),
                 )
 
@@ -568,7 +690,9 @@ def history(db: Database, user: User) -> None:
         st.info(t("data.history.empty"))
         return
     st.dataframe(
-        data_admin.history_table(loads), hide_index=True, width="stretch",
+        data_admin.history_table(loads),
+        hide_index=True,
+        width="stretch",
         column_config={
             "load_id": st.column_config.NumberColumn(t("data.history.load"), width=50, format="%d"),
             "loaded_at": st.column_config.DatetimeColumn(t("data.history.when"), width=125, format="YYYY-MM-DD HH:mm"),
@@ -581,30 +705,44 @@ def history(db: Database, user: User) -> None:
             "rows_replaced": st.column_config.NumberColumn(t("data.history.replaced"), width=60, format="localized"),
             "rows_skipped": st.column_config.NumberColumn(t("data.history.skipped"), width=60, format="localized"),
             "status": st.column_config.TextColumn(t("data.history.status_column"), width=110),
-        }, placeholder="–",
+        },
+        placeholder="–",
     )
     st.download_button(
-        t("data.history.download"), data_admin.csv_bytes(data_admin.history_table(loads)),
-        file_name="load-history.csv", mime="text/csv", icon=":material/download:",
-        key="dm_history_csv", on_click="ignore",
+        t("data.history.download"),
+        data_admin.csv_bytes(data_admin.history_table(loads)),
+        file_name="load-history.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key="dm_history_csv",
+        on_click="ignore",
     )
     rows = {int(r["load_id"]): r for _, r in loads.iterrows()}
     # keyed by the newest load: after a load (here or elsewhere) the picker opens on it
-    chosen = st.selectbox(t("data.history.pick"), list(rows), key=f"dm_history_pick_{max(rows)}",
-                          format_func=lambda i: data_admin.history_label(rows[i]))
+    chosen = st.selectbox(
+        t("data.history.pick"),
+        list(rows),
+        key=f"dm_history_pick_{max(rows)}",
+        format_func=lambda i: data_admin.history_label(rows[i]),
+    )
     row = rows[chosen]
     if int(row["rows_rejected"]):
         st.download_button(
             t("data.history.download_rejects", n=formatting.number(int(row["rows_rejected"]))),
             data_admin.csv_bytes(data_admin.problems_table(load_rejects(db, chosen))),
-            file_name=f"load-{chosen}.rejects.csv", mime="text/csv", icon=":material/download:",
-            key="dm_history_rejects", on_click="ignore",
+            file_name=f"load-{chosen}.rejects.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            key="dm_history_rejects",
+            on_click="ignore",
         )
     if row["status"] != "loaded":
         st.caption(t("data.history.already_undone", load=chosen))
         return
     st.caption(t("data.history.undo_help"))
-    sure = st.checkbox(t("data.history.confirm", load=chosen, file=md(row["file_name"] or "–")), key=f"dm_undo_sure_{chosen}")
+    sure = st.checkbox(
+        t("data.history.confirm", load=chosen, file=md(row["file_name"] or "–")), key=f"dm_undo_sure_{chosen}"
+    )
     if st.button(t("data.history.undo", load=chosen), key="dm_undo", icon=":material/undo:", disabled=not sure):
         try:
             undo(db, chosen, user.username)
@@ -630,30 +768,50 @@ def targets(db: Database, user: User) -> None:
     version = st.session_state.get("dm_targets_v", 0)
     pct = "%.1f %%"
     edited = st.data_editor(
-        shown, key=f"dm_targets_{version}", hide_index=True, num_rows="fixed", width="stretch",
+        shown,
+        key=f"dm_targets_{version}",
+        hide_index=True,
+        num_rows="fixed",
+        width="stretch",
         height=_table_height(len(shown)),
-        disabled=["hall_id", "hall", "region"], column_order=["hall", "region", *TARGET_COLUMNS],
+        disabled=["hall_id", "hall", "region"],
+        column_order=["hall", "region", *TARGET_COLUMNS],
         placeholder=t("data.targets.inherits"),
         column_config={
             "hall": st.column_config.TextColumn(t("data.targets.hall"), width=210),
             "region": st.column_config.TextColumn(t("data.targets.region"), width=70),
             "wait_target_min": st.column_config.NumberColumn(
-                t("data.targets.column.wait_target_min"), width=130, min_value=0.5, max_value=240, step=0.5, format="%.1f"),
+                t("data.targets.column.wait_target_min"),
+                width=130,
+                min_value=0.5,
+                max_value=240,
+                step=0.5,
+                format="%.1f",
+            ),
             "service_level_target": st.column_config.NumberColumn(
-                t("data.targets.column.service_level_target"), width=130, min_value=0, max_value=100, step=1, format=pct),
+                t("data.targets.column.service_level_target"), width=130, min_value=0, max_value=100, step=1, format=pct
+            ),
             "max_abandonment": st.column_config.NumberColumn(
-                t("data.targets.column.max_abandonment"), width=130, min_value=0, max_value=100, step=0.5, format=pct),
+                t("data.targets.column.max_abandonment"), width=130, min_value=0, max_value=100, step=0.5, format=pct
+            ),
             "peak_target": st.column_config.NumberColumn(
-                t("data.targets.column.peak_target"), width=130, min_value=1, max_value=5, step=0.1, format="%.1f"),
+                t("data.targets.column.peak_target"), width=130, min_value=1, max_value=5, step=0.1, format="%.1f"
+            ),
             "exit_target": st.column_config.NumberColumn(
-                t("data.targets.column.exit_target"), width=130, min_value=1, max_value=5, step=0.1, format="%.1f"),
+                t("data.targets.column.exit_target"), width=130, min_value=1, max_value=5, step=0.1, format="%.1f"
+            ),
         },
     )
     changes, problems = data_admin.target_changes(shown, edited)
     for problem in problems:
         st.error(problem)
-    if st.button(t("data.targets.save", n=len(changes)), key="dm_targets_save", type="primary",
-                 icon=":material/save:", disabled=not changes or bool(problems)):
+    if st.button(
+        t("data.targets.save", n=len(changes)),
+        key="dm_targets_save",
+        type="primary",
+        icon=":material/save:",
+        disabled=not changes or bool(problems),
+    ):
         data_admin.save_targets(db, changes, user)
         st.session_state["dm_targets_v"] = version + 1  # a fresh editor over the saved values
         _notice("targets", "success", "data.targets.saved", n=len(changes))
@@ -667,18 +825,28 @@ def service_level_rule(db: Database, user: User) -> None:
     st.caption(t("data.targets.service_level.help"))
     show_notice("service_level")
     current = run("service_level_definition").iloc[0]
-    st.markdown(t("data.targets.service_level.in_use", definition=service_level_definition(
-        current["rule"], current["short_abandon_s"])))
+    st.markdown(
+        t(
+            "data.targets.service_level.in_use",
+            definition=service_level_definition(current["rule"], current["short_abandon_s"]),
+        )
+    )
     version = st.session_state.get("dm_sl_v", 0)
     with st.form(f"dm_sl_{version}", border=True):
         rule = st.radio(
-            t("data.targets.service_level.rule"), SERVICE_LEVEL_RULES, key=f"dm_sl_rule_{version}",
+            t("data.targets.service_level.rule"),
+            SERVICE_LEVEL_RULES,
+            key=f"dm_sl_rule_{version}",
             index=SERVICE_LEVEL_RULES.index(current["rule"]),
             format_func=lambda r: t(f"data.targets.service_level.option.{r}"),
         )
         short_s = st.number_input(
-            t("data.targets.service_level.short_s"), min_value=0, max_value=3600, step=5,
-            value=int(current["short_abandon_s"]), key=f"dm_sl_short_{version}",
+            t("data.targets.service_level.short_s"),
+            min_value=0,
+            max_value=3600,
+            step=5,
+            value=int(current["short_abandon_s"]),
+            key=f"dm_sl_short_{version}",
         )
         if st.form_submit_button(t("data.targets.service_level.save"), type="primary", icon=":material/save:"):
             data_admin.save_service_level_rule(db, rule, short_s, user)
@@ -695,7 +863,11 @@ def purposes(db: Database, user: User) -> None:
     before = rows[["purpose", "label_zh", "label_en", "peak_moment", "visits"]].copy()
     version = st.session_state.get("dm_purposes_v", 0)
     edited = st.data_editor(
-        before, key=f"dm_purposes_{version}", hide_index=True, num_rows="fixed", width="stretch",
+        before,
+        key=f"dm_purposes_{version}",
+        hide_index=True,
+        num_rows="fixed",
+        width="stretch",
         height=_table_height(len(before)),
         disabled=["purpose", "visits"],
         column_config={
@@ -703,7 +875,9 @@ def purposes(db: Database, user: User) -> None:
             "label_zh": st.column_config.TextColumn(t("data.purposes.column.label_zh"), required=True),
             "label_en": st.column_config.TextColumn(t("data.purposes.column.label_en"), required=True),
             "peak_moment": st.column_config.SelectboxColumn(
-                t("data.purposes.column.peak_moment"), options=list(ALL_PEAK_MOMENTS), required=True,
+                t("data.purposes.column.peak_moment"),
+                options=list(ALL_PEAK_MOMENTS),
+                required=True,
                 format_func=lambda m: t(f"data.moment.{m}"),
             ),
             "visits": st.column_config.NumberColumn(t("data.purposes.column.visits"), format="localized"),
@@ -712,8 +886,13 @@ def purposes(db: Database, user: User) -> None:
     changed, problems = data_admin.purpose_changes(before, edited)
     for problem in problems:
         st.error(problem)
-    if st.button(t("data.purposes.save", n=len(changed)), key="dm_purposes_save", type="primary",
-                 icon=":material/save:", disabled=changed.empty or bool(problems)):
+    if st.button(
+        t("data.purposes.save", n=len(changed)),
+        key="dm_purposes_save",
+        type="primary",
+        icon=":material/save:",
+        disabled=changed.empty or bool(problems),
+    ):
         data_admin.save_purposes(db, changed, user)
         st.session_state["dm_purposes_v"] = version + 1
         _notice("purposes", "success", "data.purposes.saved", n=len(changed))
@@ -721,6 +900,13 @@ def purposes(db: Database, user: User) -> None:
 
 
 __all__ = [
-    "check", "choose_mapping", "history", "load", "preview", "purposes", "show_preview",
-    "targets", "uploaded_files",
+    "check",
+    "choose_mapping",
+    "history",
+    "load",
+    "preview",
+    "purposes",
+    "show_preview",
+    "targets",
+    "uploaded_files",
 ]

@@ -18,10 +18,18 @@ from peakend.demo.network import PURPOSE_CODES, Network
 WEEKDAY_FACTOR = np.array([0.93, 0.88, 0.88, 0.90, 1.0, 1.38, 1.22])  # Mon..Sun
 # Spring Festival (lunar new year's day); the halls are quiet the week around it.
 SPRING_FESTIVAL = {
-    2023: date(2023, 1, 22), 2024: date(2024, 2, 10), 2025: date(2025, 1, 29),
-    2026: date(2026, 2, 17), 2027: date(2027, 2, 6), 2028: date(2028, 1, 26),
-    2029: date(2029, 2, 13), 2030: date(2030, 2, 3), 2031: date(2031, 1, 23),
-    2032: date(2032, 2, 11), 2033: date(2033, 1, 31), 2034: date(2034, 2, 19),
+    2023: date(2023, 1, 22),
+    2024: date(2024, 2, 10),
+    2025: date(2025, 1, 29),
+    2026: date(2026, 2, 17),
+    2027: date(2027, 2, 6),
+    2028: date(2028, 1, 26),
+    2029: date(2029, 2, 13),
+    2030: date(2030, 2, 3),
+    2031: date(2031, 1, 23),
+    2032: date(2032, 2, 11),
+    2033: date(2033, 1, 31),
+    2034: date(2034, 2, 19),
     2035: date(2035, 2, 8),
 }
 SLOT_S = 300  # arrival times are drawn per 5-minute slot, then uniformly inside it
@@ -31,20 +39,22 @@ SLOT_S = 300  # arrival times are drawn per 5-minute slot, then uniformly inside
 # Seniors come in the morning, business customers on weekday middays, students after
 # school and at weekends.
 HOUR_BUCKETS = np.array([11 * 60, 14 * 60, 17 * 60])  # bucket edges in minutes
-SEGMENT_SHARES = np.array([
-    [[0.52, 0.30, 0.06, 0.12], [0.60, 0.14, 0.08, 0.18],
-     [0.56, 0.21, 0.10, 0.13], [0.70, 0.07, 0.15, 0.08]],
-    [[0.62, 0.20, 0.12, 0.06], [0.66, 0.12, 0.17, 0.05],
-     [0.66, 0.10, 0.19, 0.05], [0.70, 0.06, 0.20, 0.04]],
-])
+SEGMENT_SHARES = np.array(
+    [
+        [[0.52, 0.30, 0.06, 0.12], [0.60, 0.14, 0.08, 0.18], [0.56, 0.21, 0.10, 0.13], [0.70, 0.07, 0.15, 0.08]],
+        [[0.62, 0.20, 0.12, 0.06], [0.66, 0.12, 0.17, 0.05], [0.66, 0.10, 0.19, 0.05], [0.70, 0.06, 0.20, 0.04]],
+    ]
+)
 # Purpose shares by segment; columns follow PURPOSE_CODES:
 # bill, sim/plan, repair, data demo, phone, enquiry, broadband, porting.
-PURPOSE_SHARES = np.array([
-    [0.22, 0.20, 0.10, 0.10, 0.15, 0.13, 0.07, 0.03],  # consumer
-    [0.45, 0.15, 0.08, 0.04, 0.05, 0.18, 0.04, 0.01],  # senior
-    [0.10, 0.22, 0.12, 0.16, 0.25, 0.10, 0.02, 0.03],  # student
-    [0.12, 0.30, 0.06, 0.08, 0.12, 0.08, 0.18, 0.06],  # business
-])
+PURPOSE_SHARES = np.array(
+    [
+        [0.22, 0.20, 0.10, 0.10, 0.15, 0.13, 0.07, 0.03],  # consumer
+        [0.45, 0.15, 0.08, 0.04, 0.05, 0.18, 0.04, 0.01],  # senior
+        [0.10, 0.22, 0.12, 0.16, 0.25, 0.10, 0.02, 0.03],  # student
+        [0.12, 0.30, 0.06, 0.08, 0.12, 0.08, 0.18, 0.06],  # business
+    ]
+)
 _P = {code: i for i, code in enumerate(PURPOSE_CODES)}
 
 
@@ -101,14 +111,14 @@ def build_calendar(end: date, months: int) -> Calendar:
 
 def hour_intensity(minutes: np.ndarray, weekend: bool) -> np.ndarray:
     """Relative arrival rate at minutes after midnight."""
+
     def bump(center, width, height):
         return height * np.exp(-0.5 * ((minutes - center) / width) ** 2)
 
     if weekend:
         rate = 0.45 + bump(14 * 60 + 30, 150, 0.9) + bump(11 * 60 + 15, 50, 0.25)
     else:
-        rate = (0.5 + bump(10 * 60 + 15, 60, 0.4) + bump(12 * 60 + 20, 45, 0.75)
-                + bump(18 * 60 + 10, 55, 0.95))
+        rate = 0.5 + bump(10 * 60 + 15, 60, 0.4) + bump(12 * 60 + 20, 45, 0.75) + bump(18 * 60 + 10, 55, 0.95)
     # evenings thin out after eight
     return rate / (1 + np.exp((minutes - 20 * 60 - 15) / 25))
 
@@ -176,8 +186,7 @@ def draw_arrivals(rng: np.random.Generator, net: Network, cal: Calendar, n_visit
     probs[:, _P["data_demo"]] *= cal.demo_mult[day]
     purpose = _categorical(rng, probs)
     block_start = np.concatenate([[0], np.cumsum(flat)[:-1]])
-    return Arrivals(hall, day, sec, segment.astype(np.int8), purpose.astype(np.int8), counts,
-                    block_start)
+    return Arrivals(hall, day, sec, segment.astype(np.int8), purpose.astype(np.int8), counts, block_start)
 
 
 def _categorical(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:

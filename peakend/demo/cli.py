@@ -24,19 +24,25 @@ def _iso_date(text: str) -> date:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--visits", type=int, default=DEFAULT_VISITS,
-                        help=f"number of visits to simulate (default {DEFAULT_VISITS:,})")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                        help=f"random seed; the same seed, end date and size give the same "
-                             f"data (default {DEFAULT_SEED})")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help=f"database file to create (default {DEFAULT_OUT})")
-    parser.add_argument("--end-date", type=_iso_date, default=None,
-                        help="last day of the period, YYYY-MM-DD (default yesterday)")
-    parser.add_argument("--months", type=int, default=DEFAULT_MONTHS,
-                        help=f"length of the period in months (default {DEFAULT_MONTHS})")
-    parser.add_argument("--force", action="store_true",
-                        help="replace --out if it exists")
+    parser.add_argument(
+        "--visits", type=int, default=DEFAULT_VISITS, help=f"number of visits to simulate (default {DEFAULT_VISITS:,})"
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        help=f"random seed; the same seed, end date and size give the same data (default {DEFAULT_SEED})",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"database file to create (default {DEFAULT_OUT})"
+    )
+    parser.add_argument(
+        "--end-date", type=_iso_date, default=None, help="last day of the period, YYYY-MM-DD (default yesterday)"
+    )
+    parser.add_argument(
+        "--months", type=int, default=DEFAULT_MONTHS, help=f"length of the period in months (default {DEFAULT_MONTHS})"
+    )
+    parser.add_argument("--force", action="store_true", help="replace --out if it exists")
 
 
 class _Printer:
@@ -92,8 +98,7 @@ def run(args: argparse.Namespace) -> int:
     partial = out.with_name(out.name + ".partial")
     _remove(partial)
     months = f"{args.months} month{'s' if args.months != 1 else ''}"
-    print(f"Generating {args.visits:,} demo visits over {months} to {end_date} "
-          f"(seed {args.seed}) into {out}")
+    print(f"Generating {args.visits:,} demo visits over {months} to {end_date} (seed {args.seed}) into {out}")
     started = time.perf_counter()
     db = Database(partial)
     try:
@@ -112,7 +117,9 @@ def run(args: argparse.Namespace) -> int:
         os.replace(new_wal, stale_wal)
     seconds = time.perf_counter() - started
     size_mb = out.stat().st_size / 1e6
-    print(f"Wrote {summary.visits:,} visits in {summary.halls} halls, "
-          f"{summary.first_day} to {summary.last_day}, to {out} "
-          f"({size_mb:.0f} MB) in {seconds:.1f} s")
+    print(
+        f"Wrote {summary.visits:,} visits in {summary.halls} halls, "
+        f"{summary.first_day} to {summary.last_day}, to {out} "
+        f"({size_mb:.0f} MB) in {seconds:.1f} s"
+    )
     return 0

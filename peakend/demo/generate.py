@@ -9,9 +9,9 @@ random stream spawned from the seed.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -27,8 +27,7 @@ Progress = Callable[[float, str], None]
 DEFAULT_VISITS = 1_000_000
 DEFAULT_MONTHS = 6
 LOADED_BY = "demo generator"
-_STREAMS = ("network", "arrivals", "customers", "staffing", "staff", "queue", "ratings",
-            "comments")
+_STREAMS = ("network", "arrivals", "customers", "staffing", "staff", "queue", "ratings", "comments")
 
 
 @dataclass
@@ -50,8 +49,13 @@ def _no_progress(fraction: float, message: str) -> None:
     pass
 
 
-def simulate_demo(visits: int = DEFAULT_VISITS, seed: int = 0, end_date: date | None = None,
-                  months: int = DEFAULT_MONTHS, progress: Progress | None = None) -> DemoData:
+def simulate_demo(
+    visits: int = DEFAULT_VISITS,
+    seed: int = 0,
+    end_date: date | None = None,
+    months: int = DEFAULT_MONTHS,
+    progress: Progress | None = None,
+) -> DemoData:
     if visits < 1:
         raise ValueError("visits must be at least 1")
     if months < 1:
@@ -60,8 +64,7 @@ def simulate_demo(visits: int = DEFAULT_VISITS, seed: int = 0, end_date: date | 
         raise ValueError("seed must not be negative")
     progress = progress or _no_progress
     end_date = end_date or default_end_date()
-    rngs = dict(zip(_STREAMS, (np.random.default_rng(s)
-                               for s in np.random.SeedSequence(seed).spawn(len(_STREAMS)))))
+    rngs = dict(zip(_STREAMS, (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(_STREAMS)))))
 
     progress(0.0, "building the network")
     net = network.build_network(rngs["network"])
@@ -92,25 +95,32 @@ def simulate_demo(visits: int = DEFAULT_VISITS, seed: int = 0, end_date: date | 
     called = day_s + np.nan_to_num(res.called_s).astype(np.int64)
     started = called + times.walk_s.astype(np.int64)
     ended = day_s + np.nan_to_num(res.ended_s).astype(np.int64)
-    left = np.where(served, ended + times.dwell_s.astype(np.int64),
-                    arrived + times.patience_s.astype(np.int64))
+    left = np.where(served, ended + times.dwell_s.astype(np.int64), arrived + times.patience_s.astype(np.int64))
     wait_min = np.where(served, (called - arrived) / 60, np.nan)
     service_min = np.where(served, (ended - started) / 60, np.nan)
     visit_min = (left - arrived) / 60
     moments = ratings.rate_visits(
-        rngs["ratings"], net, staff, arr.hall, arr.purpose, arr.segment, res.staff,
-        wait_min, service_min, visit_min, times.patience_s / 60)
+        rngs["ratings"],
+        net,
+        staff,
+        arr.hall,
+        arr.purpose,
+        arr.segment,
+        res.staff,
+        wait_min,
+        service_min,
+        visit_min,
+        times.patience_s / 60,
+    )
     progress(0.78, "writing comments")
-    comment = comments.pick_comments(rngs["comments"], moments, arr.purpose,
-                                     net.english_share[arr.hall])
+    comment = comments.pick_comments(rngs["comments"], moments, arr.purpose, net.english_share[arr.hall])
 
     progress(0.80, "assembling tables")
     hall_ids = net.halls.hall_id
     # ticket numbers restart every day in every hall
     ticket = np.arange(len(arr.hall)) - np.repeat(arr.block_start, arr.day_counts.ravel()) + 1
     counter_first = np.concatenate([[0], np.cumsum(net.halls.counters.to_numpy())[:-1]])
-    counter_names = [f"{h}-C{k:02d}" for h, c in zip(hall_ids, net.halls.counters)
-                     for k in range(1, c + 1)]
+    counter_names = [f"{h}-C{k:02d}" for h, c in zip(hall_ids, net.halls.counters) for k in range(1, c + 1)]
     counter_idx = counter_first[arr.hall] + np.maximum(res.counter.astype(np.int64) - 1, 0)
     not_served = ~served
 
@@ -119,57 +129,75 @@ def simulate_demo(visits: int = DEFAULT_VISITS, seed: int = 0, end_date: date | 
 
     def dictionary(indices: np.ndarray, values, mask: np.ndarray | None = None) -> pa.Array:
         return pa.DictionaryArray.from_arrays(
-            pa.array(indices.astype(np.int32), mask=mask), pa.array(list(values), pa.string()))
+            pa.array(indices.astype(np.int32), mask=mask), pa.array(list(values), pa.string())
+        )
 
     def score(values: np.ndarray, shown: np.ndarray) -> pa.Array:
         return pa.array(values.astype(np.int8), pa.int8(), mask=~shown)
 
-    visits_table = pa.table({
-        "hall_id": dictionary(arr.hall, hall_ids),
-        "ticket": pa.array(ticket.astype(np.int32)),
-        "arrived_at": ts(arrived),
-        "purpose": dictionary(arr.purpose, PURPOSE_CODES),
-        "called_at": ts(called, not_served),
-        "service_started_at": ts(started, not_served),
-        "service_ended_at": ts(ended, not_served),
-        "left_at": ts(left),
-        "staff_id": dictionary(np.maximum(res.staff, 0), staff.staff_id, not_served),
-        "counter_id": dictionary(counter_idx, counter_names, not_served),
-        "abandoned": pa.array(not_served),
-        "peak_score": score(moments.peak, moments.peak_shown),
-        "exit_score": score(moments.exit, moments.exit_shown),
-        "exit_comment": comment,
-        "overall_score": score(moments.overall, moments.overall_shown),
-        "segment": dictionary(arr.segment, SEGMENTS),
-    })
+    visits_table = pa.table(
+        {
+            "hall_id": dictionary(arr.hall, hall_ids),
+            "ticket": pa.array(ticket.astype(np.int32)),
+            "arrived_at": ts(arrived),
+            "purpose": dictionary(arr.purpose, PURPOSE_CODES),
+            "called_at": ts(called, not_served),
+            "service_started_at": ts(started, not_served),
+            "service_ended_at": ts(ended, not_served),
+            "left_at": ts(left),
+            "staff_id": dictionary(np.maximum(res.staff, 0), staff.staff_id, not_served),
+            "counter_id": dictionary(counter_idx, counter_names, not_served),
+            "abandoned": pa.array(not_served),
+            "peak_score": score(moments.peak, moments.peak_shown),
+            "exit_score": score(moments.exit, moments.exit_shown),
+            "exit_comment": comment,
+            "overall_score": score(moments.overall, moments.overall_shown),
+            "segment": dictionary(arr.segment, SEGMENTS),
+        }
+    )
 
     def minutes(values) -> pa.Array:
         return pa.array((np.asarray(values) * 60).astype(np.int32), pa.time32("s"))
 
     halls = net.halls
-    halls_table = pa.table({
-        "hall_id": pa.array(halls.hall_id.tolist(), pa.string()),
-        "hall_name": pa.array(halls.hall_name.tolist(), pa.string()),
-        "region": pa.array(halls.region.tolist(), pa.string()),
-        "city": pa.array(halls.city.tolist(), pa.string()),
-        "counters": pa.array(halls.counters.to_numpy(), pa.int32()),
-        "hall_type": pa.array(halls.hall_type.tolist(), pa.string()),
-        "latitude": pa.array(halls.latitude.to_numpy(), pa.float64()),
-        "longitude": pa.array(halls.longitude.to_numpy(), pa.float64()),
-        "opens_at": minutes(halls.opens_min),
-        "closes_at": minutes(halls.closes_min),
-    })
+    halls_table = pa.table(
+        {
+            "hall_id": pa.array(halls.hall_id.tolist(), pa.string()),
+            "hall_name": pa.array(halls.hall_name.tolist(), pa.string()),
+            "region": pa.array(halls.region.tolist(), pa.string()),
+            "city": pa.array(halls.city.tolist(), pa.string()),
+            "counters": pa.array(halls.counters.to_numpy(), pa.int32()),
+            "hall_type": pa.array(halls.hall_type.tolist(), pa.string()),
+            "latitude": pa.array(halls.latitude.to_numpy(), pa.float64()),
+            "longitude": pa.array(halls.longitude.to_numpy(), pa.float64()),
+            "opens_at": minutes(halls.opens_min),
+            "closes_at": minutes(halls.closes_min),
+        }
+    )
 
     progress(0.82, "setting targets")
     queue_min = np.where(served, wait_min, times.patience_s / 60)
     results = targets.hall_results(
-        hall_ids, arr.hall, wait_min, queue_min, not_served,
+        hall_ids,
+        arr.hall,
+        wait_min,
+        queue_min,
+        not_served,
         np.where(moments.peak_shown, moments.peak, np.nan),
-        np.where(moments.exit_shown, moments.exit, np.nan))
+        np.where(moments.exit_shown, moments.exit, np.nan),
+    )
     network_targets, hall_targets = targets.choose_targets(
-        results, pd.Series(halls.hall_type.to_numpy(), index=halls.hall_id))
-    return DemoData(halls_table, visits_table, network.purposes_frame(), network_targets,
-                    hall_targets, cal.days[0].astype(object), cal.days[-1].astype(object))
+        results, pd.Series(halls.hall_type.to_numpy(), index=halls.hall_id)
+    )
+    return DemoData(
+        halls_table,
+        visits_table,
+        network.purposes_frame(),
+        network_targets,
+        hall_targets,
+        cal.days[0].astype(object),
+        cal.days[-1].astype(object),
+    )
 
 
 @dataclass
@@ -182,8 +210,7 @@ class DemoSummary:
     seconds: float
 
 
-def write_demo(db: Database, data: DemoData, description: str,
-               progress: Progress | None = None) -> DemoSummary:
+def write_demo(db: Database, data: DemoData, description: str, progress: Progress | None = None) -> DemoSummary:
     """Write the demo as one load in one transaction (readers see all of it or none)."""
     progress = progress or _no_progress
     started = time.perf_counter()
@@ -202,7 +229,8 @@ def write_demo(db: Database, data: DemoData, description: str,
                select hall_id || '-' || strftime(arrived_at, '%Y%m%d') || '-'
                           || lpad(ticket::varchar, 4, '0') as visit_id,
                       * exclude (ticket)
-               from demo_visits_raw""")
+               from demo_visits_raw"""
+        )
         inserted, replaced = warehouse.insert_visits(cur, "demo_visits", load_id)
         progress(0.98, "writing targets")
         warehouse.set_targets(cur, "*", data.network_targets)
@@ -215,13 +243,19 @@ def write_demo(db: Database, data: DemoData, description: str,
         for name in ("demo_halls", "demo_visits_raw", "demo_purposes"):
             cur.unregister(name)
     progress(1.0, "done")
-    return DemoSummary(load_id, inserted, data.halls.num_rows, data.first_day, data.last_day,
-                       time.perf_counter() - started)
+    return DemoSummary(
+        load_id, inserted, data.halls.num_rows, data.first_day, data.last_day, time.perf_counter() - started
+    )
 
 
-def generate_demo(db: Database, visits: int = DEFAULT_VISITS, seed: int = 0,
-                  end_date: date | None = None, months: int = DEFAULT_MONTHS,
-                  progress: Progress | None = None) -> DemoSummary:
+def generate_demo(
+    db: Database,
+    visits: int = DEFAULT_VISITS,
+    seed: int = 0,
+    end_date: date | None = None,
+    months: int = DEFAULT_MONTHS,
+    progress: Progress | None = None,
+) -> DemoSummary:
     """Simulate the demo network and write it to `db` as one 'demo' load.
 
     `progress(fraction, message)` is called as the work advances (fraction 0..1).
@@ -229,8 +263,9 @@ def generate_demo(db: Database, visits: int = DEFAULT_VISITS, seed: int = 0,
     started = time.perf_counter()
     end_date = end_date or default_end_date()
     data = simulate_demo(visits, seed, end_date, months, progress)
-    description = (f"demo network: {visits} visits, seed {seed}, "
-                   f"{data.first_day.isoformat()}..{data.last_day.isoformat()}")
+    description = (
+        f"demo network: {visits} visits, seed {seed}, {data.first_day.isoformat()}..{data.last_day.isoformat()}"
+    )
     summary = write_demo(db, data, description, progress)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -20,74 +20,163 @@ HALL_TYPES = (FLAGSHIP, STANDARD, COMMUNITY)
 # "中央大街厅 Zhongyang St" fits a table column in both languages.
 REGIONS: dict[str, list[tuple]] = {
     "东北 Northeast": [
-        ("哈尔滨", "Harbin", "HRB", 45.757, 126.642, [
-            ("中央大街", "Zhongyang St", FLAGSHIP), ("南岗", "Nangang", STANDARD),
-            ("松北", "Songbei", COMMUNITY)]),
-        ("沈阳", "Shenyang", "SHE", 41.805, 123.432, [
-            ("中街", "Zhongjie", FLAGSHIP), ("太原街", "Taiyuan St", STANDARD),
-            ("浑南", "Hunnan", COMMUNITY)]),
-        ("大连", "Dalian", "DLC", 38.914, 121.615, [
-            ("青泥洼", "Qingniwa", STANDARD), ("星海", "Xinghai", COMMUNITY)]),
+        (
+            "哈尔滨",
+            "Harbin",
+            "HRB",
+            45.757,
+            126.642,
+            [("中央大街", "Zhongyang St", FLAGSHIP), ("南岗", "Nangang", STANDARD), ("松北", "Songbei", COMMUNITY)],
+        ),
+        (
+            "沈阳",
+            "Shenyang",
+            "SHE",
+            41.805,
+            123.432,
+            [("中街", "Zhongjie", FLAGSHIP), ("太原街", "Taiyuan St", STANDARD), ("浑南", "Hunnan", COMMUNITY)],
+        ),
+        ("大连", "Dalian", "DLC", 38.914, 121.615, [("青泥洼", "Qingniwa", STANDARD), ("星海", "Xinghai", COMMUNITY)]),
     ],
     "华北 North": [
-        ("北京", "Beijing", "BJS", 39.904, 116.407, [
-            ("西单", "Xidan", FLAGSHIP), ("王府井", "Wangfujing", FLAGSHIP),
-            ("中关村", "Zhongguancun", STANDARD), ("望京", "Wangjing", STANDARD),
-            ("通州", "Tongzhou", COMMUNITY)]),
-        ("天津", "Tianjin", "TSN", 39.125, 117.190, [
-            ("滨江道", "Binjiang Rd", FLAGSHIP), ("小白楼", "Xiaobailou", STANDARD),
-            ("滨海", "Binhai", COMMUNITY)]),
-        ("石家庄", "Shijiazhuang", "SJW", 38.042, 114.514, [
-            ("中山路", "Zhongshan Rd", STANDARD), ("裕华", "Yuhua", COMMUNITY)]),
+        (
+            "北京",
+            "Beijing",
+            "BJS",
+            39.904,
+            116.407,
+            [
+                ("西单", "Xidan", FLAGSHIP),
+                ("王府井", "Wangfujing", FLAGSHIP),
+                ("中关村", "Zhongguancun", STANDARD),
+                ("望京", "Wangjing", STANDARD),
+                ("通州", "Tongzhou", COMMUNITY),
+            ],
+        ),
+        (
+            "天津",
+            "Tianjin",
+            "TSN",
+            39.125,
+            117.190,
+            [("滨江道", "Binjiang Rd", FLAGSHIP), ("小白楼", "Xiaobailou", STANDARD), ("滨海", "Binhai", COMMUNITY)],
+        ),
+        (
+            "石家庄",
+            "Shijiazhuang",
+            "SJW",
+            38.042,
+            114.514,
+            [("中山路", "Zhongshan Rd", STANDARD), ("裕华", "Yuhua", COMMUNITY)],
+        ),
     ],
     "华东 East": [
-        ("上海", "Shanghai", "SHA", 31.230, 121.474, [
-            ("南京路", "Nanjing Rd", FLAGSHIP), ("徐家汇", "Xujiahui", FLAGSHIP),
-            ("陆家嘴", "Lujiazui", STANDARD), ("五角场", "Wujiaochang", STANDARD),
-            ("七宝", "Qibao", COMMUNITY)]),
-        ("杭州", "Hangzhou", "HGH", 30.274, 120.155, [
-            ("武林", "Wulin", FLAGSHIP), ("滨江", "Binjiang", STANDARD),
-            ("西溪", "Xixi", COMMUNITY)]),
-        ("南京", "Nanjing", "NKG", 32.060, 118.797, [
-            ("新街口", "Xinjiekou", FLAGSHIP), ("河西", "Hexi", STANDARD)]),
-        ("苏州", "Suzhou", "SZV", 31.299, 120.585, [
-            ("观前街", "Guanqian St", STANDARD), ("园区", "SIP", STANDARD)]),
+        (
+            "上海",
+            "Shanghai",
+            "SHA",
+            31.230,
+            121.474,
+            [
+                ("南京路", "Nanjing Rd", FLAGSHIP),
+                ("徐家汇", "Xujiahui", FLAGSHIP),
+                ("陆家嘴", "Lujiazui", STANDARD),
+                ("五角场", "Wujiaochang", STANDARD),
+                ("七宝", "Qibao", COMMUNITY),
+            ],
+        ),
+        (
+            "杭州",
+            "Hangzhou",
+            "HGH",
+            30.274,
+            120.155,
+            [("武林", "Wulin", FLAGSHIP), ("滨江", "Binjiang", STANDARD), ("西溪", "Xixi", COMMUNITY)],
+        ),
+        ("南京", "Nanjing", "NKG", 32.060, 118.797, [("新街口", "Xinjiekou", FLAGSHIP), ("河西", "Hexi", STANDARD)]),
+        ("苏州", "Suzhou", "SZV", 31.299, 120.585, [("观前街", "Guanqian St", STANDARD), ("园区", "SIP", STANDARD)]),
     ],
     "华南 South": [
-        ("广州", "Guangzhou", "CAN", 23.129, 113.264, [
-            ("天河", "Tianhe", FLAGSHIP), ("北京路", "Beijing Rd", STANDARD),
-            ("番禺", "Panyu", STANDARD), ("白云", "Baiyun", COMMUNITY)]),
-        ("深圳", "Shenzhen", "SZX", 22.543, 114.058, [
-            ("华强北", "Huaqiangbei", FLAGSHIP), ("南山", "Nanshan", STANDARD),
-            ("福田", "Futian", STANDARD), ("龙华", "Longhua", COMMUNITY)]),
-        ("厦门", "Xiamen", "XMN", 24.480, 118.089, [
-            ("鹭江道", "Lujiang Rd", STANDARD), ("思明", "Siming", COMMUNITY)]),
+        (
+            "广州",
+            "Guangzhou",
+            "CAN",
+            23.129,
+            113.264,
+            [
+                ("天河", "Tianhe", FLAGSHIP),
+                ("北京路", "Beijing Rd", STANDARD),
+                ("番禺", "Panyu", STANDARD),
+                ("白云", "Baiyun", COMMUNITY),
+            ],
+        ),
+        (
+            "深圳",
+            "Shenzhen",
+            "SZX",
+            22.543,
+            114.058,
+            [
+                ("华强北", "Huaqiangbei", FLAGSHIP),
+                ("南山", "Nanshan", STANDARD),
+                ("福田", "Futian", STANDARD),
+                ("龙华", "Longhua", COMMUNITY),
+            ],
+        ),
+        ("厦门", "Xiamen", "XMN", 24.480, 118.089, [("鹭江道", "Lujiang Rd", STANDARD), ("思明", "Siming", COMMUNITY)]),
     ],
     "华中 Central": [
-        ("武汉", "Wuhan", "WUH", 30.593, 114.305, [
-            ("江汉路", "Jianghan Rd", FLAGSHIP), ("光谷", "Optics Valley", STANDARD),
-            ("汉口", "Hankou", COMMUNITY)]),
-        ("长沙", "Changsha", "CSX", 28.228, 112.939, [
-            ("五一广场", "Wuyi Sq", FLAGSHIP), ("岳麓", "Yuelu", COMMUNITY)]),
-        ("郑州", "Zhengzhou", "CGO", 34.747, 113.625, [
-            ("二七", "Erqi", STANDARD), ("郑东", "Zhengdong", COMMUNITY)]),
+        (
+            "武汉",
+            "Wuhan",
+            "WUH",
+            30.593,
+            114.305,
+            [("江汉路", "Jianghan Rd", FLAGSHIP), ("光谷", "Optics Valley", STANDARD), ("汉口", "Hankou", COMMUNITY)],
+        ),
+        ("长沙", "Changsha", "CSX", 28.228, 112.939, [("五一广场", "Wuyi Sq", FLAGSHIP), ("岳麓", "Yuelu", COMMUNITY)]),
+        ("郑州", "Zhengzhou", "CGO", 34.747, 113.625, [("二七", "Erqi", STANDARD), ("郑东", "Zhengdong", COMMUNITY)]),
     ],
     "西南 Southwest": [
-        ("成都", "Chengdu", "CTU", 30.573, 104.066, [
-            ("春熙路", "Chunxi Rd", FLAGSHIP), ("高新", "Hi-Tech Zone", STANDARD),
-            ("天府", "Tianfu", COMMUNITY)]),
-        ("重庆", "Chongqing", "CKG", 29.563, 106.551, [
-            ("解放碑", "Jiefangbei", FLAGSHIP), ("观音桥", "Guanyinqiao", STANDARD),
-            ("沙坪坝", "Shapingba", COMMUNITY)]),
-        ("昆明", "Kunming", "KMG", 25.038, 102.718, [
-            ("南屏街", "Nanping St", STANDARD), ("呈贡", "Chenggong", COMMUNITY)]),
+        (
+            "成都",
+            "Chengdu",
+            "CTU",
+            30.573,
+            104.066,
+            [("春熙路", "Chunxi Rd", FLAGSHIP), ("高新", "Hi-Tech Zone", STANDARD), ("天府", "Tianfu", COMMUNITY)],
+        ),
+        (
+            "重庆",
+            "Chongqing",
+            "CKG",
+            29.563,
+            106.551,
+            [
+                ("解放碑", "Jiefangbei", FLAGSHIP),
+                ("观音桥", "Guanyinqiao", STANDARD),
+                ("沙坪坝", "Shapingba", COMMUNITY),
+            ],
+        ),
+        (
+            "昆明",
+            "Kunming",
+            "KMG",
+            25.038,
+            102.718,
+            [("南屏街", "Nanping St", STANDARD), ("呈贡", "Chenggong", COMMUNITY)],
+        ),
     ],
     "西北 Northwest": [
-        ("西安", "Xi'an", "XIY", 34.341, 108.940, [
-            ("钟楼", "Bell Tower", FLAGSHIP), ("小寨", "Xiaozhai", STANDARD),
-            ("曲江", "Qujiang", COMMUNITY)]),
-        ("兰州", "Lanzhou", "LHW", 36.061, 103.834, [
-            ("西关", "Xiguan", STANDARD), ("安宁", "Anning", COMMUNITY)]),
+        (
+            "西安",
+            "Xi'an",
+            "XIY",
+            34.341,
+            108.940,
+            [("钟楼", "Bell Tower", FLAGSHIP), ("小寨", "Xiaozhai", STANDARD), ("曲江", "Qujiang", COMMUNITY)],
+        ),
+        ("兰州", "Lanzhou", "LHW", 36.061, 103.834, [("西关", "Xiguan", STANDARD), ("安宁", "Anning", COMMUNITY)]),
     ],
 }
 
@@ -151,8 +240,7 @@ def build_network(rng: np.random.Generator) -> Network:
     for region, cities in REGIONS.items():
         for city_zh, city_en, code, lat, lon, halls in cities:
             for i, (zh, en, kind) in enumerate(halls, start=1):
-                rows.append((f"{code}{i:02d}", f"{zh}厅 {en}", region, f"{city_zh} {city_en}",
-                             kind, lat, lon, city_en))
+                rows.append((f"{code}{i:02d}", f"{zh}厅 {en}", region, f"{city_zh} {city_en}", kind, lat, lon, city_en))
     n = len(rows)
     kind = np.array([r[4] for r in rows])
     region = np.array([r[2] for r in rows])
@@ -176,39 +264,51 @@ def build_network(rng: np.random.Generator) -> Network:
         understaffed[strained] = True
         understaffed[rng.choice(others, k - len(strained), replace=False)] = True
     base = np.array([STAFFING_BASE.get(r, STAFFING_BASE_DEFAULT) for r in region])
-    staffing_ratio = np.where(understaffed, rng.uniform(0.72, 0.88, n),
-                              base + rng.normal(0, 0.06, n))
+    staffing_ratio = np.where(understaffed, rng.uniform(0.72, 0.88, n), base + rng.normal(0, 0.06, n))
     absence_rate = np.where(understaffed, 0.16, 0.07) + rng.uniform(0, 0.04, n)
     training = np.array([REGION_TRAINING.get(r, 0.0) for r in region])
     culture = training + rng.normal(0, 0.15, n) - 0.1 * understaffed
     farewell_rate = np.clip(rng.normal(0.45, 0.15, n) + training, 0.1, 0.85)
     environment = np.clip(
-        rng.normal(0, 0.45, n) + np.select([kind == FLAGSHIP, kind == COMMUNITY], [0.45, -0.25], 0),
-        -1, 1)
+        rng.normal(0, 0.45, n) + np.select([kind == FLAGSHIP, kind == COMMUNITY], [0.45, -0.25], 0), -1, 1
+    )
     stockout_rate = np.clip(rng.normal(0.09, 0.03, n) + 0.05 * (kind == COMMUNITY), 0.02, 0.25)
     peak_rate = np.clip(rng.normal(0.76, 0.06, n), 0.55, 0.92)
     exit_rate = np.clip(rng.normal(0.58, 0.07, n), 0.38, 0.78)
     cosmopolitan = np.isin([r[7] for r in rows], ["Shanghai", "Beijing", "Shenzhen", "Guangzhou"])
     english_share = np.where(cosmopolitan, 0.3, 0.12) + 0.08 * (kind == FLAGSHIP)
     trend = np.exp(rng.normal(0.03, 0.06, n))
-    demand_weight = (counters * np.array([TRAFFIC_PER_COUNTER[k] for k in kind])
-                     * rng.lognormal(0, 0.2, n))
+    demand_weight = counters * np.array([TRAFFIC_PER_COUNTER[k] for k in kind]) * rng.lognormal(0, 0.2, n)
 
-    halls = pd.DataFrame({
-        "hall_id": [r[0] for r in rows],
-        "hall_name": [r[1] for r in rows],
-        "region": region,
-        "city": [r[3] for r in rows],
-        "counters": counters.astype(np.int32),
-        "hall_type": kind,
-        "latitude": lat.round(5),
-        "longitude": lon.round(5),
-        "opens_min": opens,
-        "closes_min": closes,
-    })
-    return Network(halls, demand_weight, staffing_ratio, absence_rate, culture, farewell_rate,
-                   environment, stockout_rate, peak_rate, exit_rate, english_share, trend,
-                   ~understaffed)
+    halls = pd.DataFrame(
+        {
+            "hall_id": [r[0] for r in rows],
+            "hall_name": [r[1] for r in rows],
+            "region": region,
+            "city": [r[3] for r in rows],
+            "counters": counters.astype(np.int32),
+            "hall_type": kind,
+            "latitude": lat.round(5),
+            "longitude": lon.round(5),
+            "opens_min": opens,
+            "closes_min": closes,
+        }
+    )
+    return Network(
+        halls,
+        demand_weight,
+        staffing_ratio,
+        absence_rate,
+        culture,
+        farewell_rate,
+        environment,
+        stockout_rate,
+        peak_rate,
+        exit_rate,
+        english_share,
+        trend,
+        ~understaffed,
+    )
 
 
 @dataclass
@@ -228,8 +328,7 @@ def build_staff(rng: np.random.Generator, net: Network, roster_size: np.ndarray)
     """A roster per hall; trainees are slower, a few people are curt with customers."""
     hall = np.repeat(np.arange(len(roster_size)), roster_size)
     n = len(hall)
-    ids = [f"{net.halls.hall_id[h]}-S{j:02d}"
-           for h, size in enumerate(roster_size) for j in range(1, size + 1)]
+    ids = [f"{net.halls.hall_id[h]}-S{j:02d}" for h, size in enumerate(roster_size) for j in range(1, size + 1)]
     trainee = rng.random(n) < 0.12
     speed = np.clip(rng.lognormal(0, 0.14, n) * np.where(trainee, 1.3, 1.0), 0.7, 1.8)
     curt = rng.random(n) < 0.05

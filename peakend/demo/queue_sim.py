@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -26,15 +26,27 @@ from peakend.demo.staffing import SLOT_MIN, Staffing
 
 # Median service minutes by purpose (lognormal, sigma SERVICE_SIGMA).
 SERVICE_MEDIAN_MIN = {
-    "bill_payment": 3.0, "sim_plan_change": 8.0, "repair": 12.0, "data_demo": 14.0,
-    "phone_purchase": 16.0, "enquiry": 4.0, "broadband": 11.0, "number_porting": 12.0,
+    "bill_payment": 3.0,
+    "sim_plan_change": 8.0,
+    "repair": 12.0,
+    "data_demo": 14.0,
+    "phone_purchase": 16.0,
+    "enquiry": 4.0,
+    "broadband": 11.0,
+    "number_porting": 12.0,
 }
 SERVICE_SIGMA = 0.45
 # Median patience in minutes by purpose: people with a broken phone or a new one to buy wait
 # longer than people with a quick question.
 PATIENCE_MEDIAN_MIN = {
-    "bill_payment": 28.0, "sim_plan_change": 36.0, "repair": 48.0, "data_demo": 34.0,
-    "phone_purchase": 45.0, "enquiry": 24.0, "broadband": 40.0, "number_porting": 45.0,
+    "bill_payment": 28.0,
+    "sim_plan_change": 36.0,
+    "repair": 48.0,
+    "data_demo": 34.0,
+    "phone_purchase": 45.0,
+    "enquiry": 24.0,
+    "broadband": 40.0,
+    "number_porting": 45.0,
 }
 PATIENCE_SIGMA = 0.5
 SEGMENT_SERVICE = {"consumer": 1.0, "senior": 1.25, "student": 0.95, "business": 0.95}
@@ -84,10 +96,10 @@ def draw_customer_times(rng: np.random.Generator, arr: Arrivals) -> CustomerTime
     walk = rng.uniform(15, 75, n)
     dwell = 60 * dwell_med[arr.purpose] * rng.lognormal(0, 0.5, n)
     wrapup = rng.uniform(20, 90, n)
-    latency = np.maximum(CALL_LATENCY_MEDIAN_S * rng.lognormal(0, CALL_LATENCY_SIGMA, n),
-                         CALL_LATENCY_MIN_S)
-    return CustomerTimes(np.round(service), np.round(patience), np.round(latency), np.round(walk),
-                         np.round(dwell), np.round(wrapup))
+    latency = np.maximum(CALL_LATENCY_MEDIAN_S * rng.lognormal(0, CALL_LATENCY_SIGMA, n), CALL_LATENCY_MIN_S)
+    return CustomerTimes(
+        np.round(service), np.round(patience), np.round(latency), np.round(walk), np.round(dwell), np.round(wrapup)
+    )
 
 
 @dataclass
@@ -117,8 +129,9 @@ def _spare_thresholds(counts: np.ndarray) -> list[int]:
     return np.maximum(SPARE_QUEUE_MIN, np.ceil(SPARE_QUEUE_PER_COUNTER * ext)).astype(int).tolist()
 
 
-def _simulate_day(a, latency, patience, service, walk, wrapup, opens_s, next_open, spare_at,
-                  speed, called, counter, ended):
+def _simulate_day(
+    a, latency, patience, service, walk, wrapup, opens_s, next_open, spare_at, speed, called, counter, ended
+):
     """One hall-day; appends to called/counter/ended. Arrivals `a` are sorted.
 
     `speed` has one entry per rostered counter, plus one for the spare counter when
@@ -178,9 +191,16 @@ def _simulate_day(a, latency, patience, service, walk, wrapup, opens_s, next_ope
             ended.append(end)
 
 
-def simulate(rng: np.random.Generator, net: Network, cal: Calendar, arr: Arrivals,
-             times: CustomerTimes, staffing: Staffing, staff: Staff,
-             progress: Callable[[float, str], None] | None = None) -> QueueResult:
+def simulate(
+    rng: np.random.Generator,
+    net: Network,
+    cal: Calendar,
+    arr: Arrivals,
+    times: CustomerTimes,
+    staffing: Staffing,
+    staff: Staff,
+    progress: Callable[[float, str], None] | None = None,
+) -> QueueResult:
     n = len(arr.hall)
     called_l: list[float] = []
     counter_l: list[int] = []
@@ -213,18 +233,28 @@ def simulate(rng: np.random.Generator, net: Network, cal: Calendar, arr: Arrival
                 # a spare counter needs a free desk and someone not already covering for
                 # an absent colleague
                 spare = net.spare_counter[h] and not key[1] and counts.max() < counters
-                cache[key] = (_next_open(counts, opens_s, closes_s),
-                              _spare_thresholds(counts) if spare else None)
+                cache[key] = (_next_open(counts, opens_s, closes_s), _spare_thresholds(counts) if spare else None)
             next_open, spare_at = cache[key]
             on_duty = rota[d, : len(next_open) + (spare_at is not None)]
             lo = int(arr.block_start[h * n_days + d])
             start = len(counter_l)
-            _simulate_day(sec[lo:lo + m], latency[lo:lo + m], patience[lo:lo + m],
-                          service[lo:lo + m], walk[lo:lo + m], wrapup[lo:lo + m], opens_s,
-                          next_open, spare_at,
-                          staff.speed[on_duty].tolist(), called_l, counter_l, ended_l)
+            _simulate_day(
+                sec[lo : lo + m],
+                latency[lo : lo + m],
+                patience[lo : lo + m],
+                service[lo : lo + m],
+                walk[lo : lo + m],
+                wrapup[lo : lo + m],
+                opens_s,
+                next_open,
+                spare_at,
+                staff.speed[on_duty].tolist(),
+                called_l,
+                counter_l,
+                ended_l,
+            )
             k = np.array(counter_l[start:], dtype=np.int64)
-            staff_idx[lo:lo + m] = np.where(k >= 0, on_duty[np.maximum(k, 0)], -1)
+            staff_idx[lo : lo + m] = np.where(k >= 0, on_duty[np.maximum(k, 0)], -1)
         if progress is not None:
             progress((h + 1) / n_halls, f"hall {h + 1}/{n_halls}")
     counter = np.array(counter_l, dtype=np.int16) + 1

@@ -30,16 +30,28 @@ OVERALL_SCORE_WEIGHTS = {
 
 # Latent peak rating before staff, outcome and wait effects, by purpose.
 PEAK_BASE = {
-    "bill_payment": 4.85, "sim_plan_change": 4.6, "repair": 4.35, "data_demo": 4.75,
-    "phone_purchase": 4.7, "enquiry": 4.7, "broadband": 4.5, "number_porting": 4.35,
+    "bill_payment": 4.85,
+    "sim_plan_change": 4.6,
+    "repair": 4.35,
+    "data_demo": 4.75,
+    "phone_purchase": 4.7,
+    "enquiry": 4.7,
+    "broadband": 4.5,
+    "number_porting": 4.35,
 }
 PEAK_WAIT_WEIGHT = 0.5  # times log(1 + wait/5 min): the first minutes hurt most
 PEAK_NOISE_SD = 0.6
 SEGMENT_PEAK = {"consumer": 0.0, "senior": 0.15, "student": 0.05, "business": -0.1}
 # Chance that the purpose is left unresolved (before the staff member's expertise).
 UNRESOLVED_P = {
-    "bill_payment": 0.02, "sim_plan_change": 0.07, "repair": 0.18, "data_demo": 0.05,
-    "phone_purchase": 0.03, "enquiry": 0.12, "broadband": 0.10, "number_porting": 0.22,
+    "bill_payment": 0.02,
+    "sim_plan_change": 0.07,
+    "repair": 0.18,
+    "data_demo": 0.05,
+    "phone_purchase": 0.03,
+    "enquiry": 0.12,
+    "broadband": 0.10,
+    "number_porting": 0.22,
 }
 ADVICE_PURPOSES = ("data_demo", "phone_purchase", "repair", "sim_plan_change")
 DEAL_P = {"phone_purchase": 0.28, "sim_plan_change": 0.15, "broadband": 0.15}
@@ -78,10 +90,19 @@ def _rate(latent: np.ndarray, lo: int, hi: int) -> np.ndarray:
     return np.clip(np.rint(latent), lo, hi).astype(np.int8)
 
 
-def rate_visits(rng: np.random.Generator, net: Network, staff: Staff, hall: np.ndarray,
-                purpose: np.ndarray, segment: np.ndarray, staff_idx: np.ndarray,
-                wait_min: np.ndarray, service_min: np.ndarray, visit_min: np.ndarray,
-                patience_min: np.ndarray) -> Moments:
+def rate_visits(
+    rng: np.random.Generator,
+    net: Network,
+    staff: Staff,
+    hall: np.ndarray,
+    purpose: np.ndarray,
+    segment: np.ndarray,
+    staff_idx: np.ndarray,
+    wait_min: np.ndarray,
+    service_min: np.ndarray,
+    visit_min: np.ndarray,
+    patience_min: np.ndarray,
+) -> Moments:
     n = len(hall)
     served = staff_idx >= 0
     s = np.maximum(staff_idx, 0)
@@ -110,16 +131,33 @@ def rate_visits(rng: np.random.Generator, net: Network, staff: Staff, hall: np.n
 
     peak_base = np.array([PEAK_BASE[p] for p in PURPOSE_CODES])[purpose]
     seg = np.array([SEGMENT_PEAK[x] for x in SEGMENTS])[segment]
-    latent_peak = (peak_base + 0.9 * manner + 0.15 * expertise * advice + seg
-                   + 0.35 * kind - 1.6 * rude - 1.5 * unresolved - 1.2 * stockout
-                   + 0.45 * deal + 0.4 * expert - 0.3 * slow
-                   - PEAK_WAIT_WEIGHT * np.log1p(wait / 5)
-                   + rng.normal(0, PEAK_NOISE_SD, n))
+    latent_peak = (
+        peak_base
+        + 0.9 * manner
+        + 0.15 * expertise * advice
+        + seg
+        + 0.35 * kind
+        - 1.6 * rude
+        - 1.5 * unresolved
+        - 1.2 * stockout
+        + 0.45 * deal
+        + 0.4 * expert
+        - 0.3 * slow
+        - PEAK_WAIT_WEIGHT * np.log1p(wait / 5)
+        + rng.normal(0, PEAK_NOISE_SD, n)
+    )
     peak = np.where(served, _rate(latent_peak, 1, 5), 0).astype(np.int8)
 
-    latent_exit_served = (1.5 + 0.62 * peak + 0.5 * farewell - 0.9 * unresolved
-                          - 0.7 * stockout + 0.3 * deal + 0.3 * env
-                          - 0.15 * np.log1p(wait / 10))
+    latent_exit_served = (
+        1.5
+        + 0.62 * peak
+        + 0.5 * farewell
+        - 0.9 * unresolved
+        - 0.7 * stockout
+        + 0.3 * deal
+        + 0.3 * env
+        - 0.15 * np.log1p(wait / 10)
+    )
     latent_exit_gave_up = 1.7 + 0.3 * env - 0.3 * np.log1p(np.nan_to_num(patience_min) / 15)
     noise = rng.normal(0, 0.6, n)
     exit_ = _rate(np.where(served, latent_exit_served, latent_exit_gave_up) + noise, 1, 5)
@@ -127,9 +165,14 @@ def rate_visits(rng: np.random.Generator, net: Network, staff: Staff, hall: np.n
     exit_ = np.where(served, exit_, np.minimum(exit_, 3)).astype(np.int8)
 
     w = OVERALL_SCORE_WEIGHTS
-    latent_overall = (w["intercept"] + w["peak"] * peak + w["exit"] * exit_
-                      + w["wait_min"] * wait + w["visit_len_min"] * visit_min
-                      + rng.normal(0, w["noise_sd"], n))
+    latent_overall = (
+        w["intercept"]
+        + w["peak"] * peak
+        + w["exit"] * exit_
+        + w["wait_min"] * wait
+        + w["visit_len_min"] * visit_min
+        + rng.normal(0, w["noise_sd"], n)
+    )
     overall = np.where(served, _rate(latent_overall, 0, 10), -1).astype(np.int8)
 
     peak_shown = served & (u[7] < net.peak_rate[hall])
@@ -139,6 +182,24 @@ def rate_visits(rng: np.random.Generator, net: Network, staff: Staff, hall: np.n
     exit_shown = u[8] < exit_p
     overall_shown = served & (rng.random(n) < SURVEY_RESPONSE)
     commented = exit_shown & (rng.random(n) < COMMENT_P[exit_])
-    return Moments(served, wait_min, visit_min, unresolved, stockout, deal, expert, kind, rude,
-                   farewell, slow, env, peak, exit_, overall, peak_shown, exit_shown,
-                   overall_shown, commented)
+    return Moments(
+        served,
+        wait_min,
+        visit_min,
+        unresolved,
+        stockout,
+        deal,
+        expert,
+        kind,
+        rude,
+        farewell,
+        slow,
+        env,
+        peak,
+        exit_,
+        overall,
+        peak_shown,
+        exit_shown,
+        overall_shown,
+        commented,
+    )

@@ -54,8 +54,9 @@ def slot_counts(opens_min: int, closes_min: int, need: np.ndarray, counters: int
     return n
 
 
-def plan_staffing(rng: np.random.Generator, net: Network, cal: Calendar, arr: Arrivals,
-                  mean_service_s: np.ndarray) -> Staffing:
+def plan_staffing(
+    rng: np.random.Generator, net: Network, cal: Calendar, arr: Arrivals, mean_service_s: np.ndarray
+) -> Staffing:
     """`mean_service_s`: the time per customer the staffing standard allows each hall."""
     plans, busiest = [], []
     for h in range(len(net.halls)):

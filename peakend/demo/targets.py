@@ -21,23 +21,35 @@ SMALL_HALL_WAIT_TARGET_MIN = 15.0  # the quietest community halls: too small for
 TARGET_QUANTILE = 0.35
 
 
-def hall_results(hall_ids: pd.Series, hall: np.ndarray, wait_min: np.ndarray,
-                 queue_min: np.ndarray, abandoned: np.ndarray, peak: np.ndarray,
-                 exit_: np.ndarray) -> pd.DataFrame:
+def hall_results(
+    hall_ids: pd.Series,
+    hall: np.ndarray,
+    wait_min: np.ndarray,
+    queue_min: np.ndarray,
+    abandoned: np.ndarray,
+    peak: np.ndarray,
+    exit_: np.ndarray,
+) -> pd.DataFrame:
     """Per hall: visits, abandonment, service level at the wait target, mean peak and
     exit ratings (peak/exit: NaN where not rated)."""
-    df = pd.DataFrame({
-        "hall": hall,
-        "called_in_time": ~abandoned & (wait_min <= WAIT_TARGET_MIN),
-        "counted": ~abandoned | (queue_min > WAIT_TARGET_MIN),
-        "abandoned": abandoned,
-        "peak": peak,
-        "exit": exit_,
-    })
+    df = pd.DataFrame(
+        {
+            "hall": hall,
+            "called_in_time": ~abandoned & (wait_min <= WAIT_TARGET_MIN),
+            "counted": ~abandoned | (queue_min > WAIT_TARGET_MIN),
+            "abandoned": abandoned,
+            "peak": peak,
+            "exit": exit_,
+        }
+    )
     g = df.groupby("hall").agg(
-        visits=("abandoned", "size"), abandoned=("abandoned", "mean"),
-        in_time=("called_in_time", "sum"), counted=("counted", "sum"),
-        peak=("peak", "mean"), exit=("exit", "mean"))
+        visits=("abandoned", "size"),
+        abandoned=("abandoned", "mean"),
+        in_time=("called_in_time", "sum"),
+        counted=("counted", "sum"),
+        peak=("peak", "mean"),
+        exit=("exit", "mean"),
+    )
     g["service_level"] = g.in_time / g.counted.where(g.counted > 0)
     g.index = hall_ids.to_numpy()[g.index]
     return g
@@ -56,10 +68,8 @@ def choose_targets(results: pd.DataFrame, hall_type: pd.Series) -> tuple[dict, d
     q = TARGET_QUANTILE
     network = {
         "wait_target_min": WAIT_TARGET_MIN,
-        "service_level_target": float(np.clip(
-            _round_down(results.service_level.quantile(q), 0.05), 0.5, 0.95)),
-        "max_abandonment": float(np.clip(
-            _round_up(results.abandoned.quantile(1 - q), 0.01), 0.03, 0.3)),
+        "service_level_target": float(np.clip(_round_down(results.service_level.quantile(q), 0.05), 0.5, 0.95)),
+        "max_abandonment": float(np.clip(_round_up(results.abandoned.quantile(1 - q), 0.01), 0.03, 0.3)),
         "peak_target": float(np.clip(_round_down(results.peak.quantile(q), 0.1), 3.5, 4.8)),
         "exit_target": float(np.clip(_round_down(results.exit.quantile(q), 0.1), 3.5, 4.8)),
     }
@@ -69,12 +79,13 @@ def choose_targets(results: pd.DataFrame, hall_type: pd.Series) -> tuple[dict, d
     kinds = hall_type.reindex(results.index)
     # The three busiest flagships carry the brand: a faster promise and a higher peak bar.
     for hall_id in results[kinds == "flagship"].visits.nlargest(3).index:
-        overrides[hall_id] = {"wait_target_min": BRAND_WAIT_TARGET_MIN,
-                              "peak_target": round(min(network["peak_target"] + 0.1, 5.0), 4)}
+        overrides[hall_id] = {
+            "wait_target_min": BRAND_WAIT_TARGET_MIN,
+            "peak_target": round(min(network["peak_target"] + 0.1, 5.0), 4),
+        }
     # The two quietest community halls are too small to staff for every peak; head office
     # agreed a looser bar with them.
     looser = round(min(network["max_abandonment"] + 0.04, 1.0), 4)
     for hall_id in results[kinds == "community"].visits.nsmallest(2).index:
-        overrides[hall_id] = {"wait_target_min": SMALL_HALL_WAIT_TARGET_MIN,
-                              "max_abandonment": looser}
+        overrides[hall_id] = {"wait_target_min": SMALL_HALL_WAIT_TARGET_MIN, "max_abandonment": looser}
     return network, overrides

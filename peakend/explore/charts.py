@@ -68,9 +68,14 @@ def group_chart(chart: ChartData, measure: str, groups: tuple[str, ...]) -> go.F
 
     if chart.kind == "bar":
         fig.add_bar(
-            y=data["x"], x=values, orientation="h", marker_color=colors,
-            text=[metric.format(v) for v in data["value"]], textposition="auto",
-            hovertext=hover, hoverinfo="text+y",
+            y=data["x"],
+            x=values,
+            orientation="h",
+            marker_color=colors,
+            text=[metric.format(v) for v in data["value"]],
+            textposition="auto",
+            hovertext=hover,
+            hoverinfo="text+y",
         )
         fig.update_yaxes(autorange="reversed", type="category")
         finish(fig, title, value_title, dimension_label(groups[0]), height=max(260, 90 + 26 * len(data)))
@@ -82,7 +87,11 @@ def group_chart(chart: ChartData, measure: str, groups: tuple[str, ...]) -> go.F
 
     if chart.kind == "column":
         fig.add_bar(
-            x=data["x"], y=values, marker_color=colors, hovertext=hover, hoverinfo="text+x",
+            x=data["x"],
+            y=values,
+            marker_color=colors,
+            hovertext=hover,
+            hoverinfo="text+x",
         )
         fig.update_xaxes(type="category")
         finish(fig, title, dimension_label(groups[0]), value_title)
@@ -91,8 +100,13 @@ def group_chart(chart: ChartData, measure: str, groups: tuple[str, ...]) -> go.F
 
     if chart.kind == "line":
         fig.add_scatter(
-            x=data["x"], y=values, mode="lines+markers", line_color=SERIES[0],
-            marker={"color": colors, "size": 8}, hovertext=hover, hoverinfo="text+x",
+            x=data["x"],
+            y=values,
+            mode="lines+markers",
+            line_color=SERIES[0],
+            marker={"color": colors, "size": 8},
+            hovertext=hover,
+            hoverinfo="text+x",
             name=metric.label,
         )
         finish(fig, title, dimension_label(groups[0]), value_title)
@@ -102,18 +116,30 @@ def group_chart(chart: ChartData, measure: str, groups: tuple[str, ...]) -> go.F
     if chart.kind == "lines":
         time_dim = next(d for d in groups if d in ("day", "week", "month"))
         other = next(d for d in groups if d != time_dim)
-        for i, (series, part) in enumerate(data.groupby("series_order", sort=True)):
+        for i, (_series, part) in enumerate(data.groupby("series_order", sort=True)):
             color = SERIES[i % len(SERIES)]
             fig.add_scatter(
-                x=part["x"], y=[_plot_value(metric.kind, v) for v in part["value"]],
-                mode="lines+markers", name=str(part["series"].iloc[0]), line_color=color,
+                x=part["x"],
+                y=[_plot_value(metric.kind, v) for v in part["value"]],
+                mode="lines+markers",
+                name=str(part["series"].iloc[0]),
+                line_color=color,
                 marker={"color": [GREYED if th else color for th in part["thin"]], "size": 7},
-                hovertext=_hover(metric, part["value"], part["n"]), hoverinfo="text+x+name",
+                hovertext=_hover(metric, part["value"], part["n"]),
+                hoverinfo="text+x+name",
             )
         finish(fig, title, dimension_label(time_dim), value_title, height=420)
         # up to 8 names: a column on the right, clear of the title
-        fig.update_layout(legend={"title": {"text": dimension_label(other)}, "orientation": "v",
-                                  "x": 1.01, "xanchor": "left", "y": 1, "yanchor": "top"})
+        fig.update_layout(
+            legend={
+                "title": {"text": dimension_label(other)},
+                "orientation": "v",
+                "x": 1.01,
+                "xanchor": "left",
+                "y": 1,
+                "yanchor": "top",
+            }
+        )
         _value_axis(fig, metric, "y")
         return fig
 
@@ -132,20 +158,35 @@ def group_chart(chart: ChartData, measure: str, groups: tuple[str, ...]) -> go.F
             else:
                 z[r][c] = v
         fig.add_heatmap(
-            z=z, x=cols, y=rows, colorscale=_heat_scale(metric), text=text,
-            texttemplate="%{text}", hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
-            colorbar={"title": {"text": metric.unit}}, xgap=1, ygap=1,
+            z=z,
+            x=cols,
+            y=rows,
+            colorscale=_heat_scale(metric),
+            text=text,
+            texttemplate="%{text}",
+            hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
+            colorbar={"title": {"text": metric.unit}},
+            xgap=1,
+            ygap=1,
         )
         if any(v is not None for line in z_thin for v in line):
             fig.add_heatmap(
-                z=z_thin, x=cols, y=rows, colorscale=[[0, GREYED], [1, GREYED]], showscale=False,
-                text=text, texttemplate="%{text}", xgap=1, ygap=1,
+                z=z_thin,
+                x=cols,
+                y=rows,
+                colorscale=[[0, GREYED], [1, GREYED]],
+                showscale=False,
+                text=text,
+                texttemplate="%{text}",
+                xgap=1,
+                ygap=1,
                 hovertemplate="%{y} · %{x}: %{text} (" + t("explore.thin_short") + ")<extra></extra>",
             )
         fig.update_xaxes(type="category", side="bottom")
         fig.update_yaxes(type="category", autorange="reversed")
-        finish(fig, title, dimension_label(groups[1]), dimension_label(groups[0]),
-               height=max(320, 110 + 28 * len(rows)))
+        finish(
+            fig, title, dimension_label(groups[1]), dimension_label(groups[0]), height=max(320, 110 + 28 * len(rows))
+        )
         return fig
 
     raise ValueError(f"no chart for kind {chart.kind!r}")
@@ -166,9 +207,15 @@ def journey_chart(steps: pd.DataFrame, visit_id: str) -> go.Figure:
     for row in steps.itertuples(index=False):
         label = t(f"explore.step.{row.step}")
         fig.add_bar(
-            y=[visit_id], base=[row.start], x=[(row.end - row.start).total_seconds() * 1000],
-            orientation="h", name=label, marker_color=STEP_COLORS[row.step],
-            text=[f"{label} {row.minutes:.0f}′"], textposition="inside", insidetextanchor="middle",
+            y=[visit_id],
+            base=[row.start],
+            x=[(row.end - row.start).total_seconds() * 1000],
+            orientation="h",
+            name=label,
+            marker_color=STEP_COLORS[row.step],
+            text=[f"{label} {row.minutes:.0f}′"],
+            textposition="inside",
+            insidetextanchor="middle",
             textangle=0,
             hovertemplate=f"{label}: {row.start:%H:%M} – {row.end:%H:%M}<extra></extra>",
         )

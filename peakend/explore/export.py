@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from typing import BinaryIO, Callable
+from collections.abc import Callable
+from typing import BinaryIO
 
 import pandas as pd
 import xlsxwriter
@@ -42,7 +43,12 @@ def _visit_values(filters: VisitFilter, scope: Scope, drill: dict) -> dict:
 
 
 def write_visits(
-    db: Database, filters: VisitFilter, scope: Scope, drill: dict, fmt: str, path: str,
+    db: Database,
+    filters: VisitFilter,
+    scope: Scope,
+    drill: dict,
+    fmt: str,
+    path: str,
     max_rows: int | None = None,
 ) -> int:
     """Write every visit that passes the filters (and lies in the drilled group) to `path`.
@@ -94,10 +100,15 @@ def _copy(cur, sql: str, values: dict, path: str, options: str) -> int:
 def _write_excel(reader, path: str, limit: int) -> int:
     # strings_to_formulas off: a comment like "=HYPERLINK(...)" stays text. write_row lets
     # xlsxwriter pick each cell's type (a timestamp gets default_date_format), row by row.
-    workbook = xlsxwriter.Workbook(path, {
-        "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-        "default_date_format": "yyyy-mm-dd hh:mm:ss",
-    })
+    workbook = xlsxwriter.Workbook(
+        path,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "default_date_format": "yyyy-mm-dd hh:mm:ss",
+        },
+    )
     sheet = workbook.add_worksheet("visits")
     sheet.write_row(0, 0, list(reader.schema.names), workbook.add_format({"bold": True}))
     sheet.freeze_panes(1, 0)

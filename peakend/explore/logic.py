@@ -13,9 +13,9 @@ clear note, not about keeping SQL safe.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 
@@ -59,14 +59,32 @@ INT_PARAMS: dict[str, tuple[int, int]] = {
     "overall_min": (0, 10),
     "overall_max": (0, 10),
 }
-RANGE_PAIRS = (("hour_from", "hour_to"), ("peak_min", "peak_max"), ("exit_min", "exit_max"),
-               ("overall_min", "overall_max"))
+RANGE_PAIRS = (
+    ("hour_from", "hour_to"),
+    ("peak_min", "peak_max"),
+    ("exit_min", "exit_max"),
+    ("overall_min", "overall_max"),
+)
 YES_NO = {"yes": True, "no": False}
 # URL name -> VisitFilter field for the yes / no filters
 FLAG_PARAMS = {"abandoned": "abandoned", "comment": "has_comment"}
 PARAM_NAMES = (
-    "period", "from", "to", *LIST_PARAMS, *INT_PARAMS, *FLAG_PARAMS, "q",
-    "by", "by2", "m", "chart", "min_n", "g1", "g2", "page", "visit",
+    "period",
+    "from",
+    "to",
+    *LIST_PARAMS,
+    *INT_PARAMS,
+    *FLAG_PARAMS,
+    "q",
+    "by",
+    "by2",
+    "m",
+    "chart",
+    "min_n",
+    "g1",
+    "g2",
+    "page",
+    "visit",
 )
 
 
@@ -78,7 +96,7 @@ class FilterOptions:
     labels: Mapping[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame) -> "FilterOptions":
+    def from_frame(cls, frame: pd.DataFrame) -> FilterOptions:
         values: dict[str, list[str]] = {}
         labels: dict[tuple[str, str], tuple[str, str]] = {}
         for row in frame.itertuples(index=False):
@@ -134,7 +152,10 @@ class ExploreView:
     def drill_params(self) -> dict[str, str | None]:
         """Bound parameters of explore_visits that narrow the list to the chosen group."""
         params: dict[str, str | None] = {
-            "drill_by_1": None, "drill_value_1": None, "drill_by_2": None, "drill_value_2": None,
+            "drill_by_1": None,
+            "drill_value_1": None,
+            "drill_by_2": None,
+            "drill_value_2": None,
         }
         if self.drill is not None and len(self.drill) == len(self.groups):
             for i, (dim, value) in enumerate(zip(self.groups, self.drill), start=1):
@@ -145,9 +166,8 @@ class ExploreView:
 
 # -- reading a link ---------------------------------------------------------------------
 
-def parse_view(
-    params: Mapping[str, Sequence[str]], options: FilterOptions
-) -> tuple[ExploreView, dict[str, str]]:
+
+def parse_view(params: Mapping[str, Sequence[str]], options: FilterOptions) -> tuple[ExploreView, dict[str, str]]:
     """The view a URL query (name -> every value given) describes, and what was dropped.
 
     `dropped` maps a parameter name to the raw value(s) ignored, for a visible note.
@@ -295,6 +315,7 @@ def parse_view(
 
 # -- writing a link ---------------------------------------------------------------------
 
+
 def view_params(view: ExploreView) -> dict[str, list[str]]:
     """The URL query of a view: name -> values (repeated names for lists)."""
     out: dict[str, list[str]] = {"period": [view.period]}
@@ -345,6 +366,7 @@ def parse_query_string(text: str, options: FilterOptions) -> tuple[ExploreView, 
 
 
 # -- labels -----------------------------------------------------------------------------
+
 
 def period_text(view: ExploreView, last_day: date) -> str:
     date_from, date_to = view.period_range(last_day)
@@ -400,6 +422,7 @@ def measure_axis_title(key: str) -> str:
 
 # -- the result of group and measure ----------------------------------------------------
 
+
 def _clean(value):
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None
@@ -409,7 +432,11 @@ def _clean(value):
 def group_rows(results: pd.DataFrame, view: ExploreView) -> list[tuple]:
     """The group key (values of the grouping dimensions) of each result row, in order."""
     columns = [f"group_{i}" for i in range(1, len(view.groups) + 1)]
-    return [tuple(_clean(v) for v in row) for row in results[columns].itertuples(index=False)] if columns else [()] * len(results)
+    return (
+        [tuple(_clean(v) for v in row) for row in results[columns].itertuples(index=False)]
+        if columns
+        else [()] * len(results)
+    )
 
 
 def is_thin(key: str, n, min_n: int) -> bool:
@@ -509,11 +536,13 @@ def chart_data(results: pd.DataFrame, view: ExploreView, options: FilterOptions,
     metric = METRICS[key]
     n_col = metric.n_column or "visits"
     groups = view.groups
-    frame = pd.DataFrame({
-        "value": [_clean(v) for v in results[key]],
-        "n": list(results[n_col]),
-        "visits": list(results["visits"]),
-    })
+    frame = pd.DataFrame(
+        {
+            "value": [_clean(v) for v in results[key]],
+            "n": list(results[n_col]),
+            "visits": list(results["visits"]),
+        }
+    )
     frame["thin"] = [is_thin(key, n, view.min_n) for n in frame["n"]]
     note = None
     if not groups:
@@ -584,6 +613,7 @@ def chart_data(results: pd.DataFrame, view: ExploreView, options: FilterOptions,
 
 # -- the visit list ----------------------------------------------------------------------
 
+
 def page_count(total: int) -> int:
     return max(1, math.ceil(total / PAGE_SIZE))
 
@@ -607,8 +637,17 @@ def drill_total(results: pd.DataFrame, view: ExploreView) -> int | None:
 
 
 VISIT_LIST_COLUMNS = (
-    "visit_id", "arrived_at", "hall", "purpose", "staff_id", "abandoned", "wait_min",
-    "peak_score", "exit_score", "overall_score", "exit_comment",
+    "visit_id",
+    "arrived_at",
+    "hall",
+    "purpose",
+    "staff_id",
+    "abandoned",
+    "wait_min",
+    "peak_score",
+    "exit_score",
+    "overall_score",
+    "exit_comment",
 )
 
 
@@ -647,4 +686,3 @@ def journey_steps(visit: Mapping) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["step", "start", "end"])
     frame["minutes"] = [(e - s).total_seconds() / 60 for s, e in zip(frame["start"], frame["end"])]
     return frame
-

@@ -19,9 +19,24 @@ from peakend.core.safe_text import md
 from peakend.explore import export as explore_export
 from peakend.explore import saved_views as explore_views
 from peakend.explore.logic import (
-    ALL_TIME, CUSTOM, PAGE_SIZE, PARAM_NAMES, PERIODS, WEEKDAYS, ExploreView, FilterOptions, ResultTable,
-    dimension_label, drill_total, group_key_label, group_rows, parse_query_string, parse_view,
-    query_string, style_result, view_params,
+    ALL_TIME,
+    CUSTOM,
+    PAGE_SIZE,
+    PARAM_NAMES,
+    PERIODS,
+    WEEKDAYS,
+    ExploreView,
+    FilterOptions,
+    ResultTable,
+    dimension_label,
+    drill_total,
+    group_key_label,
+    group_rows,
+    parse_query_string,
+    parse_view,
+    query_string,
+    style_result,
+    view_params,
 )
 from peakend.ui.answers import run
 from peakend.ui.session import database
@@ -132,13 +147,18 @@ def show_dropped(view: ExploreView) -> None:
 
 # -- controls -----------------------------------------------------------------------------
 
+
 def filter_controls(options: FilterOptions, first_day: date, last_day: date) -> None:
     """Every filter of VisitFilter, in the sidebar."""
     language = get_language()
     st.header(t("explore.filters"))
     st.button(t("explore.reset"), on_click=reset, icon=":material/restart_alt:", key="xp_reset")
-    period = st.selectbox(t("controls.period"), PERIODS, key="xp_period",
-                          format_func=lambda p: t("explore.all_time") if p == ALL_TIME else t(f"period.{p}"))
+    period = st.selectbox(
+        t("controls.period"),
+        PERIODS,
+        key="xp_period",
+        format_func=lambda p: t("explore.all_time") if p == ALL_TIME else t(f"period.{p}"),
+    )
     if period == CUSTOM:
         picked = tuple(st.session_state.get("xp_range") or ())
         if not picked:
@@ -150,24 +170,57 @@ def filter_controls(options: FilterOptions, first_day: date, last_day: date) -> 
     purpose_names = lambda v: options.label("purpose", v, language)  # noqa: E731
     st.multiselect(t("explore.dim.region"), options.valid("region"), key="xp_region", placeholder=t("explore.any"))
     st.multiselect(t("explore.dim.city"), options.valid("city"), key="xp_city", placeholder=t("explore.any"))
-    st.multiselect(t("explore.dim.hall"), options.valid("hall"), key="xp_hall", placeholder=t("explore.any"), format_func=hall_names)
-    st.multiselect(t("explore.dim.purpose"), options.valid("purpose"), key="xp_purpose", placeholder=t("explore.any"), format_func=purpose_names)
-    st.multiselect(t("explore.dim.peak_moment"), ALL_PEAK_MOMENTS, key="xp_moment", placeholder=t("explore.any"),
-                   format_func=lambda m: t(f"explore.moment.{m}"))
+    st.multiselect(
+        t("explore.dim.hall"),
+        options.valid("hall"),
+        key="xp_hall",
+        placeholder=t("explore.any"),
+        format_func=hall_names,
+    )
+    st.multiselect(
+        t("explore.dim.purpose"),
+        options.valid("purpose"),
+        key="xp_purpose",
+        placeholder=t("explore.any"),
+        format_func=purpose_names,
+    )
+    st.multiselect(
+        t("explore.dim.peak_moment"),
+        ALL_PEAK_MOMENTS,
+        key="xp_moment",
+        placeholder=t("explore.any"),
+        format_func=lambda m: t(f"explore.moment.{m}"),
+    )
     st.slider(t("explore.hours"), 0, 23, key="xp_hours", help=t("explore.hours_help"))
-    st.pills(t("explore.dim.weekday"), WEEKDAYS, key="xp_weekday", selection_mode="multi",
-             format_func=lambda d: t(f"explore.weekday_short.{d}"))
+    st.pills(
+        t("explore.dim.weekday"),
+        WEEKDAYS,
+        key="xp_weekday",
+        selection_mode="multi",
+        format_func=lambda d: t(f"explore.weekday_short.{d}"),
+    )
     st.multiselect(t("explore.dim.staff"), options.valid("staff"), key="xp_staff", placeholder=t("explore.any"))
     st.multiselect(t("explore.dim.segment"), options.valid("segment"), key="xp_segment", placeholder=t("explore.any"))
     st.slider(t("explore.peak_range"), 1, 5, key="xp_peak", help=t("explore.score_range_help"))
     st.slider(t("explore.exit_range"), 1, 5, key="xp_exit", help=t("explore.score_range_help"))
     st.slider(t("explore.overall_range"), 0, 10, key="xp_overall", help=t("explore.score_range_help"))
-    st.radio(t("explore.abandoned"), FLAG_CHOICES, key="xp_abandoned", horizontal=True,
-             format_func=lambda c: t(f"explore.abandoned_{c}"))
-    st.radio(t("explore.has_comment"), FLAG_CHOICES, key="xp_comment", horizontal=True,
-             format_func=lambda c: t(f"explore.comment_{c}"))
-    st.text_input(t("explore.comment_contains"), key="xp_q", max_chars=200,
-                  placeholder=t("explore.comment_placeholder"))
+    st.radio(
+        t("explore.abandoned"),
+        FLAG_CHOICES,
+        key="xp_abandoned",
+        horizontal=True,
+        format_func=lambda c: t(f"explore.abandoned_{c}"),
+    )
+    st.radio(
+        t("explore.has_comment"),
+        FLAG_CHOICES,
+        key="xp_comment",
+        horizontal=True,
+        format_func=lambda c: t(f"explore.comment_{c}"),
+    )
+    st.text_input(
+        t("explore.comment_contains"), key="xp_q", max_chars=200, placeholder=t("explore.comment_placeholder")
+    )
 
 
 def group_controls() -> None:
@@ -176,24 +229,36 @@ def group_controls() -> None:
     by_col, by2_col, m_col, n_col = st.columns([2, 2, 6, 2])
     with by_col:
         st.selectbox(t("explore.group_by"), dims, key="xp_by", format_func=label)
-    if st.session_state.get("xp_by") in (None, "none") or st.session_state.get("xp_by2") == st.session_state.get("xp_by"):
+    if st.session_state.get("xp_by") in (None, "none") or st.session_state.get("xp_by2") == st.session_state.get(
+        "xp_by"
+    ):
         st.session_state["xp_by2"] = "none"
     with by2_col:
-        st.selectbox(t("explore.then_by"), dims, key="xp_by2", format_func=label,
-                     disabled=st.session_state.get("xp_by") in (None, "none"))
+        st.selectbox(
+            t("explore.then_by"),
+            dims,
+            key="xp_by2",
+            format_func=label,
+            disabled=st.session_state.get("xp_by") in (None, "none"),
+        )
     with m_col:
-        st.multiselect(t("explore.measures"), list(METRICS), key="xp_m",
-                       format_func=lambda k: METRICS[k].label, placeholder=t("explore.measures_placeholder"))
+        st.multiselect(
+            t("explore.measures"),
+            list(METRICS),
+            key="xp_m",
+            format_func=lambda k: METRICS[k].label,
+            placeholder=t("explore.measures_placeholder"),
+        )
     with n_col:
-        st.number_input(t("explore.min_n"), min_value=0, max_value=100_000, step=5, key="xp_min_n",
-                        help=t("explore.min_n_help"))
+        st.number_input(
+            t("explore.min_n"), min_value=0, max_value=100_000, step=5, key="xp_min_n", help=t("explore.min_n_help")
+        )
 
 
 def chart_measure_picker(view: ExploreView) -> None:
     column, _rest = st.columns([1, 2])
     with column:
-        st.selectbox(t("explore.chart_measure"), view.measures, key="xp_chart",
-                     format_func=lambda k: METRICS[k].label)
+        st.selectbox(t("explore.chart_measure"), view.measures, key="xp_chart", format_func=lambda k: METRICS[k].label)
 
 
 def current_view() -> ExploreView:
@@ -223,11 +288,18 @@ def current_view() -> ExploreView:
     if drill is not None and len(drill) != len([g for g in (group_1, group_2) if g]):
         drill = None
     return ExploreView(
-        period=period, date_from=date_from, date_to=date_to, filters=VisitFilter(**values),
-        group_1=group_1, group_2=group_2, measures=measures,
+        period=period,
+        date_from=date_from,
+        date_to=date_to,
+        filters=VisitFilter(**values),
+        group_1=group_1,
+        group_2=group_2,
+        measures=measures,
         chart=s.get("xp_chart") if s.get("xp_chart") in measures else None,
-        min_n=int(s.get("xp_min_n", ExploreView.min_n)), drill=drill,
-        page=int(s.get("xp_page", 1)), visit=s.get("xp_visit"),
+        min_n=int(s.get("xp_min_n", ExploreView.min_n)),
+        drill=drill,
+        page=int(s.get("xp_page", 1)),
+        visit=s.get("xp_visit"),
     )
 
 
@@ -257,6 +329,7 @@ def reset_list_when_changed(view: ExploreView, last_day: date) -> None:
 
 # -- the result, the visits, the journey ----------------------------------------------------
 
+
 def result_table_key() -> str:
     return f"xp_result_{st.session_state.get(_TABLE_ROUND, 0)}"
 
@@ -271,8 +344,7 @@ def _on_result_select(key: str, groups: list[tuple]) -> None:
 def _column_formats(result: ResultTable) -> dict:
     """Number formats for a result too big to style cell by cell."""
     minutes = t("unit.minutes")
-    spec = {"count": "localized", "minutes": f"%.1f {minutes}", "share": "percent", "score": "%.2f",
-            "points": "%+.0f"}
+    spec = {"count": "localized", "minutes": f"%.1f {minutes}", "share": "percent", "score": "%.2f", "points": "%+.0f"}
     return {column: st.column_config.NumberColumn(column, format=spec[kind]) for column, kind in result.kinds.items()}
 
 
@@ -285,9 +357,15 @@ def result_dataframe(result: ResultTable, view: ExploreView, results: pd.DataFra
     else:
         data, config = result.table, _column_formats(result)
     st.dataframe(
-        data, hide_index=True, key=key, on_select=functools.partial(_on_result_select, key, groups),
-        selection_mode="single-row", selection_default={"selection": {"rows": selected}},
-        column_config=config, placeholder="–")
+        data,
+        hide_index=True,
+        key=key,
+        on_select=functools.partial(_on_result_select, key, groups),
+        selection_mode="single-row",
+        selection_default={"selection": {"rows": selected}},
+        column_config=config,
+        placeholder="–",
+    )
     if result.styled:
         st.caption(t("explore.table_help", min_n=formatting.number(view.min_n)))
     else:
@@ -346,8 +424,12 @@ def visit_dataframe(table: pd.DataFrame, view: ExploreView) -> None:
     selected = [ids.index(view.visit)] if view.visit in ids else []
     minutes = t("unit.minutes")
     st.dataframe(
-        table, hide_index=True, key=key, on_select=functools.partial(_on_visit_select, key, ids),
-        selection_mode="single-row", selection_default={"selection": {"rows": selected}},
+        table,
+        hide_index=True,
+        key=key,
+        on_select=functools.partial(_on_visit_select, key, ids),
+        selection_mode="single-row",
+        selection_default={"selection": {"rows": selected}},
         placeholder="–",
         column_config={
             "visit_id": st.column_config.TextColumn(t("explore.col.visit_id")),
@@ -370,32 +452,46 @@ def page_picker(view: ExploreView, pages: int, total: int) -> int:
         st.session_state["xp_page"] = pages
     left, right = st.columns([1, 4])
     with left:
-        page = st.number_input(t("explore.page", pages=formatting.number(pages)), min_value=1,
-                               max_value=pages, step=1, key="xp_page")
+        page = st.number_input(
+            t("explore.page", pages=formatting.number(pages)), min_value=1, max_value=pages, step=1, key="xp_page"
+        )
     first = (page - 1) * PAGE_SIZE + 1 if total else 0
-    right.caption(t("explore.page_shows", first=formatting.number(first),
-                    last=formatting.number(min(page * PAGE_SIZE, total)), total=formatting.number(total)))
+    right.caption(
+        t(
+            "explore.page_shows",
+            first=formatting.number(first),
+            last=formatting.number(min(page * PAGE_SIZE, total)),
+            total=formatting.number(total),
+        )
+    )
     return int(page)
 
 
 def journey(visit: pd.Series, options: FilterOptions) -> None:
     """One visit: where and why, each moment, its scores and the comment left at the door."""
     language = get_language()
-    st.markdown(t(
-        "explore.journey_of", visit=md(visit["visit_id"]),
-        hall=md(options.label("hall", visit["hall_id"], language)),
-        purpose=md(options.label("purpose", visit["purpose"], language)),
-        moment=t(f"explore.moment.{visit['peak_moment']}"),
-    ))
+    st.markdown(
+        t(
+            "explore.journey_of",
+            visit=md(visit["visit_id"]),
+            hall=md(options.label("hall", visit["hall_id"], language)),
+            purpose=md(options.label("purpose", visit["purpose"], language)),
+            moment=t(f"explore.moment.{visit['peak_moment']}"),
+        )
+    )
     stamps = st.columns(5)
     for column, name in zip(stamps, ("arrived_at", "called_at", "service_started_at", "service_ended_at", "left_at")):
         value = visit[name]
         column.metric(t(f"explore.col.{name}"), "–" if pd.isna(value) else value.strftime("%H:%M"))
     numbers = st.columns(5)
     wait = visit["queue_min"] if visit["abandoned"] else visit["wait_min"]
-    numbers[0].metric(t("explore.col.gave_up_after") if visit["abandoned"] else t("explore.col.wait"),
-                      formatting.minutes(None if pd.isna(wait) else wait))
-    numbers[1].metric(t("explore.col.service"), formatting.minutes(None if pd.isna(visit["service_min"]) else visit["service_min"]))
+    numbers[0].metric(
+        t("explore.col.gave_up_after") if visit["abandoned"] else t("explore.col.wait"),
+        formatting.minutes(None if pd.isna(wait) else wait),
+    )
+    numbers[1].metric(
+        t("explore.col.service"), formatting.minutes(None if pd.isna(visit["service_min"]) else visit["service_min"])
+    )
     for column, name in zip(numbers[2:], ("peak_score", "exit_score", "overall_score")):
         value = visit[name]
         column.metric(t(f"explore.col.{name}"), "–" if pd.isna(value) else formatting.number(value))
@@ -409,6 +505,7 @@ def journey(visit: pd.Series, options: FilterOptions) -> None:
 
 # -- exports, link, saved views -------------------------------------------------------------
 
+
 def export_buttons(label: str, write, file_stem: str, key: str, notes: dict | None = None) -> None:
     """CSV / Excel / Parquet buttons; each file is made only when its button is clicked, by
     write(format, path), on Streamlit's download thread."""
@@ -417,9 +514,14 @@ def export_buttons(label: str, write, file_stem: str, key: str, notes: dict | No
     for column, fmt in zip(columns, explore_export.FORMATS):
         with column:
             st.download_button(
-                t(f"explore.format.{fmt}"), data=explore_export.as_download(lambda path, fmt=fmt: write(fmt, path), fmt),
-                file_name=f"{file_stem}.{fmt}", mime=explore_export.MIME[fmt], key=f"{key}_{fmt}",
-                icon=":material/download:", on_click="ignore", width="stretch",
+                t(f"explore.format.{fmt}"),
+                data=explore_export.as_download(lambda path, fmt=fmt: write(fmt, path), fmt),
+                file_name=f"{file_stem}.{fmt}",
+                mime=explore_export.MIME[fmt],
+                key=f"{key}_{fmt}",
+                icon=":material/download:",
+                on_click="ignore",
+                width="stretch",
                 help=(notes or {}).get(fmt),
             )
 
@@ -483,21 +585,42 @@ def saved_views(view: ExploreView, options: FilterOptions) -> None:
     message = st.session_state.pop("xp_view_msg", None)
     save_col, open_col = st.columns(2)
     with save_col:
-        st.text_input(t("explore.view_name"), key="xp_view_name", max_chars=explore_views.MAX_NAME,
-                      placeholder=t("explore.view_name_placeholder"))
-        st.button(t("explore.save_view"), on_click=_save, args=(query_string(view),),
-                  icon=":material/bookmark_add:", key="xp_save")
+        st.text_input(
+            t("explore.view_name"),
+            key="xp_view_name",
+            max_chars=explore_views.MAX_NAME,
+            placeholder=t("explore.view_name_placeholder"),
+        )
+        st.button(
+            t("explore.save_view"),
+            on_click=_save,
+            args=(query_string(view),),
+            icon=":material/bookmark_add:",
+            key="xp_save",
+        )
     with open_col:
         names = list(views["name"])
         if st.session_state.get("xp_saved_pick") not in names:
             st.session_state.pop("xp_saved_pick", None)
         first_time = {} if "xp_saved_pick" in st.session_state else {"index": None}
-        st.selectbox(t("explore.saved_views"), names, key="xp_saved_pick", **first_time,
-                     placeholder=t("explore.no_saved_views") if not names else t("explore.pick_view"))
+        st.selectbox(
+            t("explore.saved_views"),
+            names,
+            key="xp_saved_pick",
+            **first_time,
+            placeholder=t("explore.no_saved_views") if not names else t("explore.pick_view"),
+        )
         left, right = st.columns(2)
-        left.button(t("explore.open_view"), on_click=_open, args=(options, views), key="xp_open",
-                    icon=":material/bookmark:", disabled=not names)
-        right.button(t("explore.delete_view"), on_click=_delete, key="xp_delete",
-                     icon=":material/delete:", disabled=not names)
+        left.button(
+            t("explore.open_view"),
+            on_click=_open,
+            args=(options, views),
+            key="xp_open",
+            icon=":material/bookmark:",
+            disabled=not names,
+        )
+        right.button(
+            t("explore.delete_view"), on_click=_delete, key="xp_delete", icon=":material/delete:", disabled=not names
+        )
     if message:
         getattr(st, message[0])(message[1])

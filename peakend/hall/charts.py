@@ -23,17 +23,27 @@ _POLARITY_COLORS = {NEGATIVE: SCORE_SCALE[0], POSITIVE: SCORE_SCALE[4], NEUTRAL:
 
 def _target_line(fig: go.Figure, y: float, label: str, **kwargs) -> None:
     fig.add_hline(
-        y=y, line={"color": TARGET_LINE, "dash": "dash", "width": 1.5},
-        annotation_text=label, annotation_position="top left",
-        annotation_font={"color": TARGET_LINE, "size": 12}, **kwargs,
+        y=y,
+        line={"color": TARGET_LINE, "dash": "dash", "width": 1.5},
+        annotation_text=label,
+        annotation_position="top left",
+        annotation_font={"color": TARGET_LINE, "size": 12},
+        **kwargs,
     )
 
 
 def _legend_below(fig: go.Figure, title: str | None = None) -> go.Figure:
     """Legends go under the plot: above it they collide with long titles."""
     fig.update_layout(
-        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0,
-                "xanchor": "left", "x": 0, "title": {"text": title or ""}},
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "yanchor": "bottom",
+            "y": 0,
+            "xanchor": "left",
+            "x": 0,
+            "title": {"text": title or ""},
+        },
         margin={"b": 10},
     )
     return fig
@@ -81,10 +91,17 @@ def wait_heatmap(cells: pd.DataFrame, measure: str) -> go.Figure:
     unit = t("hall.unit.minutes") if measure == "wait" else t("hall.unit.arrivals")
     fig = go.Figure(
         go.Heatmap(
-            z=values, x=[_hour_label(h) for h in hours],
+            z=values,
+            x=[_hour_label(h) for h in hours],
             y=[t(f"hall.weekday.{d}") for d in WEEKDAYS],
-            text=text, texttemplate="%{text}", colorscale=WAIT_SCALE, xgap=2, ygap=2,
-            showscale=False, hoverongaps=False, customdata=hover_text,
+            text=text,
+            texttemplate="%{text}",
+            colorscale=WAIT_SCALE,
+            xgap=2,
+            ygap=2,
+            showscale=False,
+            hoverongaps=False,
+            customdata=hover_text,
             hovertemplate="%{y} %{x}: %{customdata} " + unit + "<extra></extra>",
         )
     )
@@ -95,24 +112,29 @@ def wait_heatmap(cells: pd.DataFrame, measure: str) -> go.Figure:
 
 def wait_distribution(bands: pd.DataFrame, target_min: float, band_min: int, cap_min: int) -> go.Figure:
     """Called visits per wait band (hall_wait_distribution) with the wait target."""
-    labels = [
-        f"≥{int(s)}" if s >= cap_min else f"{int(s)}–{int(s) + band_min}" for s in bands["band_start_min"]
-    ]
+    labels = [f"≥{int(s)}" if s >= cap_min else f"{int(s)}–{int(s) + band_min}" for s in bands["band_start_min"]]
     fig = go.Figure(
         go.Bar(
-            x=bands["band_start_min"] + band_min / 2, y=bands["visits"], width=band_min * 0.9,
-            marker_color=[
-                STATUS_COLORS["red"] if s >= target_min else SERIES[0] for s in bands["band_start_min"]
-            ],
-            customdata=labels, name=t("hall.unit.visits"),
+            x=bands["band_start_min"] + band_min / 2,
+            y=bands["visits"],
+            width=band_min * 0.9,
+            marker_color=[STATUS_COLORS["red"] if s >= target_min else SERIES[0] for s in bands["band_start_min"]],
+            customdata=labels,
+            name=t("hall.unit.visits"),
             hovertemplate="%{customdata} " + t("hall.unit.minutes") + ": %{y}<extra></extra>",
         )
     )
     fig.add_vline(x=target_min, line={"color": TARGET_LINE, "dash": "dash", "width": 1.5})
     # Above the plot area, where no bar can hide it.
     fig.add_annotation(
-        x=target_min, y=1, yref="paper", yanchor="bottom", xanchor="left", showarrow=False,
-        text=t("hall.target_label", value=formatting.minutes(target_min, 0)), font={"color": TARGET_LINE},
+        x=target_min,
+        y=1,
+        yref="paper",
+        yanchor="bottom",
+        xanchor="left",
+        showarrow=False,
+        text=t("hall.target_label", value=formatting.minutes(target_min, 0)),
+        font={"color": TARGET_LINE},
     )
     fig.update_xaxes(range=[0, max(cap_min, target_min) + band_min + 1])
     _whole_numbers(fig, bands["visits"].max())
@@ -125,8 +147,11 @@ def wait_trend(trend: pd.DataFrame, target_min: float, grain: str) -> go.Figure:
     for column, colour in (("wait_median_min", SERIES[0]), ("wait_p90_min", SERIES[1])):
         fig.add_trace(
             go.Scatter(
-                x=pd.to_datetime(trend["group_1"]), y=trend[column], mode="lines+markers",
-                name=METRICS[column].label, line={"color": colour},
+                x=pd.to_datetime(trend["group_1"]),
+                y=trend[column],
+                mode="lines+markers",
+                name=METRICS[column].label,
+                line={"color": colour},
                 hovertemplate="%{x|%Y-%m-%d}: %{y:.1f} " + t("hall.unit.minutes") + "<extra>%{fullData.name}</extra>",
             )
         )
@@ -153,20 +178,30 @@ def arrivals_vs_counters(hours: pd.DataFrame, counters_installed, service_level_
         part = hours[mask]
         fig.add_trace(
             go.Bar(
-                x=[xx for xx, m in zip(x, mask) if m], y=part["arrivals_per_day"],
+                x=[xx for xx, m in zip(x, mask) if m],
+                y=part["arrivals_per_day"],
                 marker_color=STATUS_COLORS[key],
                 name=t(f"hall.queue.hour_status.{key or 'none'}"),
-                customdata=[[metric.format(sl), formatting.minutes(w)]
-                            for sl, w in zip(part["service_level"], part["wait_median_min"])],
-                hovertemplate="%{x}: %{y:.1f} " + t("hall.unit.arrivals_per_day")
-                + "<br>" + metric.label + ": %{customdata[0]}<br>"
-                + METRICS["wait_median_min"].label + ": %{customdata[1]}<extra></extra>",
+                customdata=[
+                    [metric.format(sl), formatting.minutes(w)]
+                    for sl, w in zip(part["service_level"], part["wait_median_min"])
+                ],
+                hovertemplate="%{x}: %{y:.1f} "
+                + t("hall.unit.arrivals_per_day")
+                + "<br>"
+                + metric.label
+                + ": %{customdata[0]}<br>"
+                + METRICS["wait_median_min"].label
+                + ": %{customdata[1]}<extra></extra>",
             ),
             secondary_y=False,
         )
     fig.add_trace(
         go.Scatter(
-            x=x, y=hours["counters_in_use"], mode="lines+markers", name=t("hall.queue.counters_in_use"),
+            x=x,
+            y=hours["counters_in_use"],
+            mode="lines+markers",
+            name=t("hall.queue.counters_in_use"),
             line={"color": SERIES[3], "width": 2.5},
             hovertemplate="%{x}: %{y:.1f}<extra>%{fullData.name}</extra>",
         ),
@@ -176,16 +211,24 @@ def arrivals_vs_counters(hours: pd.DataFrame, counters_installed, service_level_
     if counters_installed is not None and not pd.isna(counters_installed):
         fig.add_trace(
             go.Scatter(
-                x=x, y=[counters_installed] * len(x), mode="lines", name=t("hall.queue.counters_installed"),
-                line={"color": SERIES[3], "dash": "dot", "width": 1.5}, hoverinfo="skip",
+                x=x,
+                y=[counters_installed] * len(x),
+                mode="lines",
+                name=t("hall.queue.counters_installed"),
+                line={"color": SERIES[3], "dash": "dot", "width": 1.5},
+                hoverinfo="skip",
             ),
             secondary_y=True,
         )
         top = max(top, float(counters_installed))
     fig.update_xaxes(categoryorder="array", categoryarray=x)
     fig.update_yaxes(
-        title_text=t("hall.axis.counters"), range=[0, top * 1.15 + 0.1], secondary_y=True, showgrid=False,
-        dtick=1 if top <= 12 else None, tick0=0,
+        title_text=t("hall.axis.counters"),
+        range=[0, top * 1.15 + 0.1],
+        secondary_y=True,
+        showgrid=False,
+        dtick=1 if top <= 12 else None,
+        tick0=0,
     )
     fig.update_layout(barmode="stack")
     fig = finish(fig, t("hall.queue.staffing_title"), t("hall.axis.arrival_hour"), None, height=400)
@@ -211,11 +254,18 @@ def peak_distribution(dist: pd.DataFrame, current) -> go.Figure:
         count = [int(rows["ratings"].get(m, 0)) for m in moments]
         fig.add_trace(
             go.Bar(
-                y=y, x=share, orientation="h", name=str(score), marker_color=SCORE_SCALE[score - 1],
-                text=[formatting.percent(s, 0) if s >= 0.08 else "" for s in share], textposition="inside",
-                textangle=0, insidetextanchor="middle",
+                y=y,
+                x=share,
+                orientation="h",
+                name=str(score),
+                marker_color=SCORE_SCALE[score - 1],
+                text=[formatting.percent(s, 0) if s >= 0.08 else "" for s in share],
+                textposition="inside",
+                textangle=0,
+                insidetextanchor="middle",
                 customdata=[[formatting.percent(s), formatting.number(c)] for s, c in zip(share, count)],
-                hovertemplate=t("hall.score_hover", score=score) + ": %{customdata[0]} (n = %{customdata[1]})<extra></extra>",
+                hovertemplate=t("hall.score_hover", score=score)
+                + ": %{customdata[0]} (n = %{customdata[1]})<extra></extra>",
             )
         )
     fig.update_layout(barmode="stack", legend_traceorder="normal")
@@ -233,8 +283,11 @@ def peak_trend(trend: pd.DataFrame, target: float, grain: str) -> go.Figure:
         rows = trend[trend[f"peak_{moment}_n"] > 0]
         fig.add_trace(
             go.Scatter(
-                x=pd.to_datetime(rows["group_1"]), y=rows[column], mode="lines+markers",
-                name=t(f"hall.moment.{moment}"), line={"color": SERIES[i]},
+                x=pd.to_datetime(rows["group_1"]),
+                y=rows[column],
+                mode="lines+markers",
+                name=t(f"hall.moment.{moment}"),
+                line={"color": SERIES[i]},
                 customdata=rows[f"peak_{moment}_n"],
                 hovertemplate="%{x|%Y-%m-%d}: %{y:.2f} (n = %{customdata})<extra>%{fullData.name}</extra>",
             )
@@ -248,27 +301,45 @@ def peak_trend(trend: pd.DataFrame, target: float, grain: str) -> go.Figure:
 def _score_grid(fig: go.Figure, z, text, x, y, thin, colorbar_title: str) -> None:
     """A heatmap of mean scores on the score scale; cells with too few ratings in grey."""
     trusted = [[None if th else v for v, th in zip(zr, tr)] for zr, tr in zip(z, thin)]
-    greyed = [[1 if th and v is not None and not pd.isna(v) else None for v, th in zip(zr, tr)]
-              for zr, tr in zip(z, thin)]
+    greyed = [
+        [1 if th and v is not None and not pd.isna(v) else None for v, th in zip(zr, tr)] for zr, tr in zip(z, thin)
+    ]
     # Each layer labels only its own cells, or the two labels print over each other.
     trusted_text = [[tx if not th else "" for tx, th in zip(txr, tr)] for txr, tr in zip(text, thin)]
     greyed_text = [[tx if th else "" for tx, th in zip(txr, tr)] for txr, tr in zip(text, thin)]
     fig.add_trace(
         go.Heatmap(
-            z=trusted, x=x, y=y, text=trusted_text, texttemplate="%{text}", zmin=1, zmax=5,
-            colorscale=_SCORE_COLORSCALE, xgap=2, ygap=2, hoverongaps=False,
-            colorbar={"title": {"text": colorbar_title}}, hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
+            z=trusted,
+            x=x,
+            y=y,
+            text=trusted_text,
+            texttemplate="%{text}",
+            zmin=1,
+            zmax=5,
+            colorscale=_SCORE_COLORSCALE,
+            xgap=2,
+            ygap=2,
+            hoverongaps=False,
+            colorbar={"title": {"text": colorbar_title}},
+            hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
         )
     )
     fig.add_trace(
         go.Heatmap(
-            z=greyed, x=x, y=y, text=greyed_text, texttemplate="%{text}", showscale=False,
-            colorscale=[[0, GREYED], [1, GREYED]], xgap=2, ygap=2, hoverongaps=False,
+            z=greyed,
+            x=x,
+            y=y,
+            text=greyed_text,
+            texttemplate="%{text}",
+            showscale=False,
+            colorscale=[[0, GREYED], [1, GREYED]],
+            xgap=2,
+            ygap=2,
+            hoverongaps=False,
             textfont={"color": "#616161"},
             hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
         )
     )
-
 
 
 def _grid_cells(frame, rows, columns, value, count, row_order, column_order, min_n):
@@ -284,19 +355,26 @@ def _grid_cells(frame, rows, columns, value, count, row_order, column_order, min
     ]
     return z, text, thin
 
+
 def staff_scores(scores: pd.DataFrame, min_n: int) -> go.Figure:
     """Mean peak score per staff member and moment, with n; grey under min_n ratings."""
     staff = sorted(scores["staff_id"].unique())
     moments = [m for m in PEAK_MOMENTS]
     z, text, thin = _grid_cells(scores, "staff_id", "peak_moment", "peak_mean", "ratings", staff, moments, min_n)
     fig = go.Figure()
-    _score_grid(fig, z, text, [_wrap(t(f"hall.moment.{m}")) for m in moments], staff, thin,
-                t("hall.axis.mean_score_short"))
+    _score_grid(
+        fig, z, text, [_wrap(t(f"hall.moment.{m}")) for m in moments], staff, thin, t("hall.axis.mean_score_short")
+    )
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(tickangle=0)
     height = max(260, 90 + 38 * len(staff))
-    return finish(fig, t("hall.peak.staff_title", min_n=formatting.number(min_n)), t("hall.axis.peak_moment"),
-                  t("hall.axis.staff"), height=height)
+    return finish(
+        fig,
+        t("hall.peak.staff_title", min_n=formatting.number(min_n)),
+        t("hall.axis.peak_moment"),
+        t("hall.axis.staff"),
+        height=height,
+    )
 
 
 def wait_tolerance(curve: pd.DataFrame, target: float, min_n: int) -> go.Figure:
@@ -310,17 +388,24 @@ def wait_tolerance(curve: pd.DataFrame, target: float, min_n: int) -> go.Figure:
             continue
         fig.add_trace(
             go.Scatter(
-                x=[labels[b - 1] for b in rows["wait_band"]], y=rows["peak_mean"], mode="lines+markers",
-                name=t(f"hall.moment.{moment}"), line={"color": SERIES[i]},
+                x=[labels[b - 1] for b in rows["wait_band"]],
+                y=rows["peak_mean"],
+                mode="lines+markers",
+                name=t(f"hall.moment.{moment}"),
+                line={"color": SERIES[i]},
                 marker={"size": 10, "symbol": ["circle" if r >= min_n else "circle-open" for r in rows["ratings"]]},
                 customdata=rows["ratings"],
-                hovertemplate="%{x} " + t("hall.unit.minutes") + ": %{y:.2f} (n = %{customdata})<extra>%{fullData.name}</extra>",
+                hovertemplate="%{x} "
+                + t("hall.unit.minutes")
+                + ": %{y:.2f} (n = %{customdata})<extra>%{fullData.name}</extra>",
             )
         )
     _target_line(fig, target, t("hall.target_label", value=formatting.score(target)))
     fig.update_xaxes(categoryorder="array", categoryarray=labels, type="category")
     fig.update_yaxes(range=[0.8, 5.2], dtick=1)
-    return _legend_below(finish(fig, t("hall.peak.tolerance_title"), t("hall.axis.wait_band"), t("hall.axis.mean_peak_score")))
+    return _legend_below(
+        finish(fig, t("hall.peak.tolerance_title"), t("hall.axis.wait_band"), t("hall.axis.mean_peak_score"))
+    )
 
 
 # --- exit moment ----------------------------------------------------------------------------
@@ -331,9 +416,13 @@ def exit_distribution(dist: pd.DataFrame) -> go.Figure:
     share = rows["share"].fillna(0)
     fig = go.Figure(
         go.Bar(
-            x=[str(s) for s in range(1, 6)], y=ratings, marker_color=SCORE_SCALE,
-            text=[formatting.percent(s, 0) for s in share], textposition="outside",
-            customdata=[formatting.number(r) for r in ratings], name=t("hall.axis.exit_ratings"),
+            x=[str(s) for s in range(1, 6)],
+            y=ratings,
+            marker_color=SCORE_SCALE,
+            text=[formatting.percent(s, 0) for s in share],
+            textposition="outside",
+            customdata=[formatting.number(r) for r in ratings],
+            name=t("hall.axis.exit_ratings"),
             hovertemplate=t("hall.axis.score") + " %{x}: %{customdata} (%{text})<extra></extra>",
         )
     )
@@ -347,8 +436,12 @@ def exit_trend(trend: pd.DataFrame, target: float, grain: str) -> go.Figure:
     rows = trend[trend["exit_n"] > 0]
     fig = go.Figure(
         go.Scatter(
-            x=pd.to_datetime(rows["group_1"]), y=rows["exit_mean"], mode="lines+markers",
-            name=METRICS["exit_mean"].label, line={"color": SERIES[0]}, customdata=rows["exit_n"],
+            x=pd.to_datetime(rows["group_1"]),
+            y=rows["exit_mean"],
+            mode="lines+markers",
+            name=METRICS["exit_mean"].label,
+            line={"color": SERIES[0]},
+            customdata=rows["exit_n"],
             hovertemplate="%{x|%Y-%m-%d}: %{y:.2f} (n = %{customdata})<extra></extra>",
         )
     )
@@ -371,7 +464,10 @@ def theme_counts(counts: pd.DataFrame) -> go.Figure:
             continue
         fig.add_trace(
             go.Bar(
-                y=y, x=values, orientation="h", name=t(f"hall.polarity.{polarity}"),
+                y=y,
+                x=values,
+                orientation="h",
+                name=t(f"hall.polarity.{polarity}"),
                 marker_color=_POLARITY_COLORS[polarity],
                 hovertemplate="%{y}: %{x}<extra>%{fullData.name}</extra>",
             )
@@ -379,8 +475,9 @@ def theme_counts(counts: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="stack", legend_traceorder="normal")
     fig.update_yaxes(autorange="reversed")
     _whole_numbers(fig, counts["theme_total"].max(), axis="x")
-    fig = finish(fig, t("hall.exit.themes_title"), t("hall.axis.comments"), None,
-                 height=max(320, 140 + 34 * len(themes)))
+    fig = finish(
+        fig, t("hall.exit.themes_title"), t("hall.axis.comments"), None, height=max(320, 140 + 34 * len(themes))
+    )
     return _legend_below(fig)
 
 
@@ -391,8 +488,9 @@ def journey_grid(cells: pd.DataFrame, min_n: int) -> go.Figure:
     bands = list(range(1, len(labels) + 1))
     z, text, thin = _grid_cells(cells, "peak_band", "wait_band", "exit_mean", "visits", PEAK_BANDS, bands, min_n)
     fig = go.Figure()
-    _score_grid(fig, z, text, labels, [t(f"hall.peak_band.{b}") for b in PEAK_BANDS], thin,
-                t("hall.axis.mean_score_short"))
+    _score_grid(
+        fig, z, text, labels, [t(f"hall.peak_band.{b}") for b in PEAK_BANDS], thin, t("hall.axis.mean_score_short")
+    )
     fig.update_xaxes(type="category")
     fig.update_yaxes(type="category")
     return finish(fig, t("hall.journey.grid_title"), t("hall.axis.wait_band"), t("hall.axis.peak_band"), height=320)

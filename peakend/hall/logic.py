@@ -27,12 +27,13 @@ COMMENT_FEED_ROWS = 200
 DAILY_TREND_MAX_DAYS = 62
 
 
-def hall_filter(
-    hall_id: str, date_from: date, date_to: date, purposes=None, peak_moments=None
-) -> VisitFilter:
+def hall_filter(hall_id: str, date_from: date, date_to: date, purposes=None, peak_moments=None) -> VisitFilter:
     return VisitFilter(
-        date_from=date_from, date_to=date_to, halls=(hall_id,),
-        purposes=purposes or None, peak_moments=peak_moments or None,
+        date_from=date_from,
+        date_to=date_to,
+        halls=(hall_id,),
+        purposes=purposes or None,
+        peak_moments=peak_moments or None,
     )
 
 
@@ -64,9 +65,9 @@ def staff_peak_scores(by_staff_and_moment: pd.DataFrame) -> pd.DataFrame:
     served by a known staff member, as staff_id, peak_moment, ratings, peak_mean."""
     rows = by_staff_and_moment
     rows = rows[rows["group_1"].notna() & rows["group_2"].isin(PEAK_MOMENTS) & (rows["peak_n"] > 0)]
-    return rows.rename(
-        columns={"group_1": "staff_id", "group_2": "peak_moment", "peak_n": "ratings"}
-    )[["staff_id", "peak_moment", "ratings", "peak_mean"]].reset_index(drop=True)
+    return rows.rename(columns={"group_1": "staff_id", "group_2": "peak_moment", "peak_n": "ratings"})[
+        ["staff_id", "peak_moment", "ratings", "peak_mean"]
+    ].reset_index(drop=True)
 
 
 def tolerance_falloff(curve: pd.DataFrame, target: float, min_n: int) -> dict[str, tuple[str, int | None]]:
@@ -120,9 +121,7 @@ def unhappy_exit_statement(row: pd.Series | None, wait_target_min: float) -> str
     unhappy = int(row["unhappy_exits"])
     if unhappy == 0:
         return t("hall.drivers.none_unhappy", ratings=formatting.number(row["exit_ratings"]))
-    parts = {
-        key: int(row[key]) for key in ("after_long_wait", "after_low_peak", "after_both", "after_neither")
-    }
+    parts = {key: int(row[key]) for key in ("after_long_wait", "after_low_peak", "after_both", "after_neither")}
     text = t(
         "hall.drivers.statement",
         unhappy=formatting.number(unhappy),

@@ -80,8 +80,9 @@ def _judged(metric_key: str, row, hall, min_n: int) -> tuple[float | None, str |
     return value, target_status(metric, value, _value(hall, metric.target)), n
 
 
-def needs_attention(halls: pd.DataFrame, current: pd.DataFrame, previous: pd.DataFrame,
-                    min_n: int) -> list[HallAttention]:
+def needs_attention(
+    halls: pd.DataFrame, current: pd.DataFrame, previous: pd.DataFrame, min_n: int
+) -> list[HallAttention]:
     """halls: halls_in_scope; current / previous: metrics_by_group by hall for the last 7
     days and the 7 before. Halls with the most kinds of problem first, new problems before
     old ones, then by name."""
@@ -104,8 +105,17 @@ def needs_attention(halls: pd.DataFrame, current: pd.DataFrame, previous: pd.Dat
             if status != "red":
                 continue
             before_value, before_status, _ = _judged(key, prev, hall, min_n)
-            item.problems.append(Problem(kind, key, value, float(hall[METRICS[key].target]), n,
-                                         before_value, before_status not in (None, "red")))
+            item.problems.append(
+                Problem(
+                    kind,
+                    key,
+                    value,
+                    float(hall[METRICS[key].target]),
+                    n,
+                    before_value,
+                    before_status not in (None, "red"),
+                )
+            )
         if item.problems:
             item.lead = max(item.problems, key=lambda p: p.severity)
             item.diagnosis = _diagnosis(item, peaks_judged)

@@ -47,14 +47,19 @@ def needs_attention_section(last_day: date, min_n: int = MIN_RATINGS_DEFAULT) ->
             with st.expander(t("insights.attention.more", n=formatting.number(len(items) - SHOWN))):
                 _cards(items[SHOWN:LISTED])
                 if len(items) > LISTED:
-                    st.caption(t("insights.attention.not_listed", listed=formatting.number(LISTED),
-                                 total=formatting.number(len(items))))
+                    st.caption(
+                        t(
+                            "insights.attention.not_listed",
+                            listed=formatting.number(LISTED),
+                            total=formatting.number(len(items)),
+                        )
+                    )
 
 
 def _cards(items: list[HallAttention]) -> None:
     """Two cards a row: a long list stays short on the page."""
     for start in range(0, len(items), 2):
-        for column, item in zip(st.columns(2), items[start:start + 2]):
+        for column, item in zip(st.columns(2), items[start : start + 2]):
             with column:
                 _hall(item)
 
@@ -77,5 +82,9 @@ def _hall(item: HallAttention) -> None:
                 spec = _PAGE.get(key)
                 if spec is not None and page_allowed(spec, user.role if user else None):
                     # the absolute path, as build_pages registers it (app.py may run from elsewhere)
-                    st.page_link(str(ROOT / spec.file), label=t(f"insights.attention.open_{key}"), icon=spec.icon,
-                                 query_params=links.hall_link(item.hall_id))
+                    st.page_link(
+                        str(ROOT / spec.file),
+                        label=t(f"insights.attention.open_{key}"),
+                        icon=spec.icon,
+                        query_params=links.hall_link(item.hall_id),
+                    )

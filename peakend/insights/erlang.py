@@ -65,8 +65,7 @@ def erlang_c(counters: int, traffic: float) -> float:
     return counters * b / (counters - traffic * (1.0 - b))
 
 
-def counters_needed(arrivals_per_hour: float, handling_s: float, target_s: float,
-                    service_level_target: float) -> int:
+def counters_needed(arrivals_per_hour: float, handling_s: float, target_s: float, service_level_target: float) -> int:
     """The fewest counters whose service level reaches the target (0 with no arrivals)."""
     if arrivals_per_hour <= 0 or handling_s <= 0:
         return 0

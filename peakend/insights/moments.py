@@ -31,8 +31,11 @@ from peakend.core.moments import PEAK_MOMENTS
 MOMENTS = ("wait", *PEAK_MOMENTS, "exit")
 LOWER_IS_BETTER = frozenset({"wait"})
 TARGET_COLUMN = {
-    "wait": "wait_target_min", "counter_result": "peak_target", "data_experience": "peak_target",
-    "phone_purchase": "peak_target", "exit": "exit_target",
+    "wait": "wait_target_min",
+    "counter_result": "peak_target",
+    "data_experience": "peak_target",
+    "phone_purchase": "peak_target",
+    "exit": "exit_target",
 }
 MIN_BENCHMARK_HALLS = 4
 TOP_QUARTILE = 0.75
@@ -132,8 +135,9 @@ def _gain(slope: Slope | None, gap: float, gap_se: float, share: float) -> tuple
     return estimate, estimate - q * se, estimate + q * se
 
 
-def todo_list(rows: pd.DataFrame, hall_id: str, hall_targets, min_n: int,
-              slopes_from: pd.DataFrame | None = None) -> tuple[list[Line], Benchmark]:
+def todo_list(
+    rows: pd.DataFrame, hall_id: str, hall_targets, min_n: int, slopes_from: pd.DataFrame | None = None
+) -> tuple[list[Line], Benchmark]:
     """The ranked lines for one hall.
 
     rows: insights_moments over the benchmark's halls (the hall among them). slopes_from:
@@ -143,9 +147,11 @@ def todo_list(rows: pd.DataFrame, hall_id: str, hall_targets, min_n: int,
     """
     slopes_from = rows if slopes_from is None else slopes_from
     pooled_wait = _row(slopes_from, None, "wait")
-    bench = dataclasses.replace(benchmark(rows, hall_targets, min_n),
-                                visits=int(pooled_wait["visits"]) if pooled_wait is not None else 0,
-                                slope_halls=int(slopes_from["hall_id"].dropna().nunique()))
+    bench = dataclasses.replace(
+        benchmark(rows, hall_targets, min_n),
+        visits=int(pooled_wait["visits"]) if pooled_wait is not None else 0,
+        slope_halls=int(slopes_from["hall_id"].dropna().nunique()),
+    )
     served = _row(rows, hall_id, "wait")
     served_visits = float(served["visits"]) if served is not None else 0.0
     lines = []
@@ -161,11 +167,21 @@ def todo_list(rows: pd.DataFrame, hall_id: str, hall_targets, min_n: int,
             share = 1.0  # every visit waits (or not) and every visit ends
         index_slope = nps_slope = None
         if pooled is not None:
-            index_slope = slope_from_sums(pooled["index_n"], pooled["index_sxx"], pooled["index_sxy"], pooled["index_syy"])
+            index_slope = slope_from_sums(
+                pooled["index_n"], pooled["index_sxx"], pooled["index_sxy"], pooled["index_syy"]
+            )
             nps_slope = slope_from_sums(pooled["nps_n"], pooled["nps_sxx"], pooled["nps_sxy"], pooled["nps_syy"])
         target = bench.values.get(moment)
-        common = dict(moment=moment, value=value, median=median, n=n, benchmark=target, share=share,
-                      index_slope=index_slope, nps_slope=nps_slope)
+        common = dict(
+            moment=moment,
+            value=value,
+            median=median,
+            n=n,
+            benchmark=target,
+            share=share,
+            index_slope=index_slope,
+            nps_slope=nps_slope,
+        )
         if value is None or n < min_n or target is None:
             lines.append(Line(status="thin", gain_index=None, gain_nps=None, **common))
             continue
@@ -181,8 +197,9 @@ def todo_list(rows: pd.DataFrame, hall_id: str, hall_targets, min_n: int,
         gain_index = _gain(index_slope, gap, gap_se, share)
         # a gain whose interval reaches zero is not a to-do: the hall may already be there
         status = "gain" if gain_index[1] > 0 else "uncertain"
-        lines.append(Line(status=status, gain_index=gain_index,
-                          gain_nps=_gain(nps_slope, gap, gap_se, share), **common))
+        lines.append(
+            Line(status=status, gain_index=gain_index, gain_nps=_gain(nps_slope, gap, gap_se, share), **common)
+        )
     order = {"gain": 0, "uncertain": 1, "at_benchmark": 2, "no_evidence": 3, "thin": 4}
     lines.sort(key=lambda line: (order[line.status], -(line.gain_index[0] if line.gain_index else 0)))
     return lines, bench

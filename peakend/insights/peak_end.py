@@ -46,7 +46,7 @@ class Summary:
     cov: np.ndarray
 
     @classmethod
-    def from_row(cls, row) -> "Summary":
+    def from_row(cls, row) -> Summary:
         n = int(row["visits"])
         k = len(VARIABLES)
         means = np.array([_num(row[f"mean_{v}"]) for v in VARIABLES])
@@ -149,11 +149,19 @@ def fit(summary: Summary, factors: tuple[str, ...], min_n: int = MIN_VISITS, lev
     for k, f in enumerate(factors):
         se = math.sqrt(cov_beta[k, k])
         tval = beta[k] / se if se > 0 else math.inf
-        effects[f] = Effect(f, float(beta[k]), se, float(beta[k] - q * se), float(beta[k] + q * se),
-                            summary.sd(f), float(2 * stats.t.sf(abs(tval), df)))
+        effects[f] = Effect(
+            f,
+            float(beta[k]),
+            se,
+            float(beta[k] - q * se),
+            float(beta[k] + q * se),
+            summary.sd(f),
+            float(2 * stats.t.sf(abs(tval), df)),
+        )
     r2 = 1 - rss / ((summary.n - 1) * syy)
-    return Fit(tuple(factors), summary.n, float(intercept), intercept_se, effects, float(r2),
-               math.sqrt(sigma2), df, cov_beta)
+    return Fit(
+        tuple(factors), summary.n, float(intercept), intercept_se, effects, float(r2), math.sqrt(sigma2), df, cov_beta
+    )
 
 
 @dataclass(frozen=True)
@@ -197,15 +205,26 @@ def analyse(summary: Summary, min_n: int = MIN_VISITS) -> Verdict:
     wait_hurts = e["wait"].high < 0  # a longer wait goes with a lower overall score
     if wait_hurts and wait_model.r2 >= moments_model.r2:
         status = "queue"
-    elif (len(moments_count) == 2 and min(e["peak"].typical[0], e["exit"].typical[0]) > strongest_time
-          and moments_model.r2 > max(wait_model.r2, visit_model.r2)):
+    elif (
+        len(moments_count) == 2
+        and min(e["peak"].typical[0], e["exit"].typical[0]) > strongest_time
+        and moments_model.r2 > max(wait_model.r2, visit_model.r2)
+    ):
         status = "holds"
     elif moments_count:
         status = "partly"
     else:
         status = "not"
-    return Verdict(status, summary.n, full, moments_model, wait_model, visit_model,
-                   difference=(diff, low, high, p), action=_action(status, e, moments_count, wait_hurts))
+    return Verdict(
+        status,
+        summary.n,
+        full,
+        moments_model,
+        wait_model,
+        visit_model,
+        difference=(diff, low, high, p),
+        action=_action(status, e, moments_count, wait_hurts),
+    )
 
 
 def _action(status, e, moments_count, wait_hurts) -> str | None:

@@ -39,9 +39,16 @@ def _estimate(values: list[float]) -> Estimate:
     return Estimate(float(arr.mean()), float(arr.std(ddof=1) / math.sqrt(len(arr))), len(arr))
 
 
-def simulate_mmc(arrivals_per_hour: float, handling_s: float, counters: int, target_s: float,
-                 hours: float = 20.0, warmup_hours: float = 1.0, replications: int = 10,
-                 seed: int = 0) -> SimulatedQueue:
+def simulate_mmc(
+    arrivals_per_hour: float,
+    handling_s: float,
+    counters: int,
+    target_s: float,
+    hours: float = 20.0,
+    warmup_hours: float = 1.0,
+    replications: int = 10,
+    seed: int = 0,
+) -> SimulatedQueue:
     """Run `replications` independent simulations of `hours` each (after `warmup_hours`
     that start from an empty hall and are not counted)."""
     if replications < 2:
@@ -57,8 +64,7 @@ def simulate_mmc(arrivals_per_hour: float, handling_s: float, counters: int, tar
         ciw.seed(seed + r)
         sim = ciw.Simulation(network)
         sim.simulate_until_max_time(end)
-        waits = np.array([rec.waiting_time for rec in sim.get_all_records()
-                          if start <= rec.arrival_date < end])
+        waits = np.array([rec.waiting_time for rec in sim.get_all_records() if start <= rec.arrival_date < end])
         customers += len(waits)
         p_wait.append(float((waits > 0).mean()))
         level.append(float((waits <= target_s).mean()))

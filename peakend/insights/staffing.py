@@ -32,8 +32,9 @@ class WhatIf:
     service_change: float = 0.0  # -0.2: service 20% faster than observed
 
 
-def staffing_table(arrivals: pd.DataFrame, by_hour: pd.DataFrame, whole_day, what_if: WhatIf,
-                   hall_counters) -> pd.DataFrame:
+def staffing_table(
+    arrivals: pd.DataFrame, by_hour: pd.DataFrame, whole_day, what_if: WhatIf, hall_counters
+) -> pd.DataFrame:
     """One row per hour: arrivals_per_day, service_min (observed) and its basis,
     handling_min (after the what-if), traffic (Erlangs), needed, in_use, status
     (under | over | ok | no_arrivals), beyond_hall (more needed than the hall has),
@@ -54,8 +55,7 @@ def staffing_table(arrivals: pd.DataFrame, by_hour: pd.DataFrame, whole_day, wha
         handling = service * (1 + what_if.service_change) if service is not None else None
         per_day = float(r.arrivals_per_day)
         if per_day > 0 and handling:
-            needed = counters_needed(per_day, handling * 60, what_if.wait_target_min * 60,
-                                     what_if.service_level_target)
+            needed = counters_needed(per_day, handling * 60, what_if.wait_target_min * 60, what_if.service_level_target)
             traffic = per_day * handling / 60
             expected = Queue(per_day, handling * 60, needed).service_level(what_if.wait_target_min * 60)
         else:
@@ -69,24 +69,27 @@ def staffing_table(arrivals: pd.DataFrame, by_hour: pd.DataFrame, whole_day, wha
             status = "over"
         else:
             status = "ok"
-        rows.append({
-            "hour": hour,
-            "arrivals_per_day": per_day,
-            "service_min": service,
-            "service_basis": basis,
-            "handling_min": handling,
-            "traffic": traffic,
-            "needed": needed,
-            "in_use": in_use,
-            "status": status,
-            "beyond_hall": bool(hall_counters is not None and not pd.isna(hall_counters)
-                                and needed > int(hall_counters)),
-            "expected_level": expected,
-            "observed_service_level": _float(m["service_level"]) if m is not None else None,
-            "wait_median_min": _float(m["wait_median_min"]) if m is not None else None,
-            "served": served,
-            "open_days": int(r.open_days),
-        })
+        rows.append(
+            {
+                "hour": hour,
+                "arrivals_per_day": per_day,
+                "service_min": service,
+                "service_basis": basis,
+                "handling_min": handling,
+                "traffic": traffic,
+                "needed": needed,
+                "in_use": in_use,
+                "status": status,
+                "beyond_hall": bool(
+                    hall_counters is not None and not pd.isna(hall_counters) and needed > int(hall_counters)
+                ),
+                "expected_level": expected,
+                "observed_service_level": _float(m["service_level"]) if m is not None else None,
+                "wait_median_min": _float(m["wait_median_min"]) if m is not None else None,
+                "served": served,
+                "open_days": int(r.open_days),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -106,5 +109,3 @@ def busiest_weekday(by_weekday: pd.DataFrame) -> int:
 def counter_hours(table: pd.DataFrame) -> tuple[int, float]:
     """Counter-hours the day needs and those it used (sums over the hours)."""
     return int(table["needed"].sum()), float(table["in_use"].sum())
-
-

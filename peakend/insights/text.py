@@ -67,29 +67,47 @@ def rule_sentences(verdict: peak_end.Verdict, place: str) -> list[str]:
         return [t(f"insights.rule.status.{status}", factor=factor, **common)]
     e = verdict.full.effects
     out = [t(f"insights.rule.status.{status}", factor="", **common)]
-    typical = dict(peak=signed(e["peak"].typical[0]), exit=signed(e["exit"].typical[0]),
-                   wait=signed(e["wait"].typical[0]), wait_sd=minutes(e["wait"].sd))
+    typical = dict(
+        peak=signed(e["peak"].typical[0]),
+        exit=signed(e["exit"].typical[0]),
+        wait=signed(e["wait"].typical[0]),
+        wait_sd=minutes(e["wait"].sd),
+    )
     if verdict.action == "queue":
         out.append(t("insights.rule.action.queue", **typical))
     elif verdict.action == "moments":
         out.append(t("insights.rule.action.moments", **typical))
     elif verdict.action in ("peak", "exit"):
-        out.append(t("insights.rule.action.one_moment", moment=t(f"insights.rule.moment.{verdict.action}"),
-                     effect=typical[verdict.action]))
-    out.append(t(
-        "insights.rule.rivals", r2_moments=formatting.percent(verdict.moments_model.r2),
-        r2_wait=formatting.percent(verdict.wait_model.r2), r2_visit=formatting.percent(verdict.visit_model.r2),
-        r2_full=formatting.percent(verdict.full.r2),
-    ))
+        out.append(
+            t(
+                "insights.rule.action.one_moment",
+                moment=t(f"insights.rule.moment.{verdict.action}"),
+                effect=typical[verdict.action],
+            )
+        )
+    out.append(
+        t(
+            "insights.rule.rivals",
+            r2_moments=formatting.percent(verdict.moments_model.r2),
+            r2_wait=formatting.percent(verdict.wait_model.r2),
+            r2_visit=formatting.percent(verdict.visit_model.r2),
+            r2_full=formatting.percent(verdict.full.r2),
+        )
+    )
     exit_ratio = peak_end.weight_ratio(e["exit"], e["wait"])
     peak_ratio = peak_end.weight_ratio(e["peak"], e["wait"])
     if exit_ratio is not None and peak_ratio is not None and e["wait"].coef < 0:
-        out.append(t(
-            "insights.rule.weighs",
-            exit_ratio=formatting.number(exit_ratio, 1), peak_ratio=formatting.number(peak_ratio, 1),
-            exit_sd=formatting.number(e["exit"].sd, 2), exit_effect=signed(e["exit"].typical[0]),
-            wait_sd=minutes(e["wait"].sd), wait_effect=signed(e["wait"].typical[0]),
-        ))
+        out.append(
+            t(
+                "insights.rule.weighs",
+                exit_ratio=formatting.number(exit_ratio, 1),
+                peak_ratio=formatting.number(peak_ratio, 1),
+                exit_sd=formatting.number(e["exit"].sd, 2),
+                exit_effect=signed(e["exit"].typical[0]),
+                wait_sd=minutes(e["wait"].sd),
+                wait_effect=signed(e["wait"].typical[0]),
+            )
+        )
     elif not e["wait"].measurable:
         _, low, high = e["wait"].per_unit
         out.append(t("insights.rule.wait_unmeasurable", low=signed(low), high=signed(high)))
@@ -106,26 +124,31 @@ def effects_frame(verdict: peak_end.Verdict) -> pd.DataFrame:
     """One row per factor of the peak-end model: its effect per unit and of a typical
     difference, with 95% intervals (for the chart and table)."""
     rows = []
-    for model, fit in (("peak_end", verdict.full),):
+    for _model, fit in (("peak_end", verdict.full),):
         for factor in fit.factors:
             e = fit.effects[factor]
             unit_est, unit_low, unit_high = e.per_unit
             typ, typ_low, typ_high = e.typical
             minutes_factor = factor in ("wait", "visit")
-            rows.append({
-                "factor": factor,
-                "label": factor_label(factor),
-                "group": "time" if minutes_factor else "moment",
-                "unit": t(f"insights.unit.{'ten_minutes' if minutes_factor else 'rating'}"),
-                "per_unit": f"{signed(unit_est, 3)} {bracket(unit_low, unit_high, 3)}",
-                "typical_difference": (minutes(e.sd) if minutes_factor
-                                       else t("insights.unit.points", value=formatting.number(e.sd, 2))),
-                "estimate": typ, "low": typ_low, "high": typ_high,
-                "typical_ci": bracket(typ_low, typ_high),
-                "typical": f"{signed(typ)} {bracket(typ_low, typ_high)}",
-                "p": p_value(e.p),
-                "n": fit.n,
-            })
+            rows.append(
+                {
+                    "factor": factor,
+                    "label": factor_label(factor),
+                    "group": "time" if minutes_factor else "moment",
+                    "unit": t(f"insights.unit.{'ten_minutes' if minutes_factor else 'rating'}"),
+                    "per_unit": f"{signed(unit_est, 3)} {bracket(unit_low, unit_high, 3)}",
+                    "typical_difference": (
+                        minutes(e.sd) if minutes_factor else t("insights.unit.points", value=formatting.number(e.sd, 2))
+                    ),
+                    "estimate": typ,
+                    "low": typ_low,
+                    "high": typ_high,
+                    "typical_ci": bracket(typ_low, typ_high),
+                    "typical": f"{signed(typ)} {bracket(typ_low, typ_high)}",
+                    "p": p_value(e.p),
+                    "n": fit.n,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -153,9 +176,16 @@ def benchmark_value(moment: str, value) -> str:
 
 def benchmark_sentence(bench: Benchmark, hall_name: str, region: str, min_n: int, min_halls: int) -> str:
     kind = bench.kind if bench.kind == "top_quartile" or bench.slope_halls <= 1 else "targets_region"
-    return t(f"insights.todo.benchmark.{kind}", slope_halls=formatting.number(bench.slope_halls), halls=formatting.number(bench.halls), region=region,
-             hall=hall_name, min_n=formatting.number(min_n), min_halls=formatting.number(min_halls),
-             visits=formatting.number(bench.visits))
+    return t(
+        f"insights.todo.benchmark.{kind}",
+        slope_halls=formatting.number(bench.slope_halls),
+        halls=formatting.number(bench.halls),
+        region=region,
+        hall=hall_name,
+        min_n=formatting.number(min_n),
+        min_halls=formatting.number(min_halls),
+        visits=formatting.number(bench.visits),
+    )
 
 
 def nothing_to_rank(lines: list[Line], bench_kind: str) -> str | None:
@@ -173,15 +203,20 @@ def todo_sentences(lines: list[Line], min_n: int) -> list[str]:
     for rank, line in enumerate([x for x in lines if x.status == "gain"], start=1):
         gi, gi_low, gi_high = line.gain_index
         key = "gain" if line.gain_nps else "gain_no_nps"
-        out.append(t(
-            f"insights.todo.line.{key}_wait" if line.moment == "wait" else f"insights.todo.line.{key}", rank=rank, moment=moment_label(line.moment),
-            value=moment_value(line.moment, line.value, line.median),
-            benchmark=benchmark_value(line.moment, line.benchmark),
-            gain_index=signed(gi), ci=interval(gi_low, gi_high),
-            gain_nps=signed(line.gain_nps[0], 1) if line.gain_nps else "",
-            nps_ci=interval(line.gain_nps[1], line.gain_nps[2], 1) if line.gain_nps else "",
-            n=formatting.number(line.n),
-        ))
+        out.append(
+            t(
+                f"insights.todo.line.{key}_wait" if line.moment == "wait" else f"insights.todo.line.{key}",
+                rank=rank,
+                moment=moment_label(line.moment),
+                value=moment_value(line.moment, line.value, line.median),
+                benchmark=benchmark_value(line.moment, line.benchmark),
+                gain_index=signed(gi),
+                ci=interval(gi_low, gi_high),
+                gain_nps=signed(line.gain_nps[0], 1) if line.gain_nps else "",
+                nps_ci=interval(line.gain_nps[1], line.gain_nps[2], 1) if line.gain_nps else "",
+                n=formatting.number(line.n),
+            )
+        )
     return out
 
 
@@ -192,13 +227,18 @@ def other_moment_sentences(lines: list[Line], min_n: int) -> list[str]:
             continue
         gain = line.gain_index
         key = "none" if line.status == "thin" and line.n == 0 else line.status
-        out.append(t(
-            f"insights.todo.line.{key}", moment=moment_label(line.moment),
-            value=moment_value(line.moment, line.value, line.median),
-            benchmark=benchmark_value(line.moment, line.benchmark),
-            n=formatting.number(line.n), min_n=formatting.number(min_n),
-            gain_index=signed(gain[0]) if gain else "", ci=interval(gain[1], gain[2]) if gain else "",
-        ))
+        out.append(
+            t(
+                f"insights.todo.line.{key}",
+                moment=moment_label(line.moment),
+                value=moment_value(line.moment, line.value, line.median),
+                benchmark=benchmark_value(line.moment, line.benchmark),
+                n=formatting.number(line.n),
+                min_n=formatting.number(min_n),
+                gain_index=signed(gain[0]) if gain else "",
+                ci=interval(gain[1], gain[2]) if gain else "",
+            )
+        )
     return out
 
 
@@ -216,29 +256,38 @@ def evidence_frame(lines: list[Line]) -> pd.DataFrame:
         def gain(g, decimals):
             return formatting.MISSING if g is None else f"{signed(g[0], decimals)} {bracket(g[1], g[2], decimals)}"
 
-        rows.append({
-            "moment": moment_label(line.moment),
-            "status": t(f"insights.todo.status.{line.status}"),
-            "value": moment_value(line.moment, line.value, line.median),
-            "n": line.n,
-            "benchmark": benchmark_value(line.moment, line.benchmark),
-            "share": line.share,
-            "index_per_unit": slope(line.index_slope, 3),
-            "nps_per_unit": slope(line.nps_slope, 1),
-            "slope_n": line.index_slope.n if line.index_slope else None,
-            "unit": t(f"insights.unit.per_{unit}"),
-            "gain_index": gain(line.gain_index, 3),
-            "gain_nps": gain(line.gain_nps, 1),
-        })
+        rows.append(
+            {
+                "moment": moment_label(line.moment),
+                "status": t(f"insights.todo.status.{line.status}"),
+                "value": moment_value(line.moment, line.value, line.median),
+                "n": line.n,
+                "benchmark": benchmark_value(line.moment, line.benchmark),
+                "share": line.share,
+                "index_per_unit": slope(line.index_slope, 3),
+                "nps_per_unit": slope(line.nps_slope, 1),
+                "slope_n": line.index_slope.n if line.index_slope else None,
+                "unit": t(f"insights.unit.per_{unit}"),
+                "gain_index": gain(line.gain_index, 3),
+                "gain_nps": gain(line.gain_nps, 1),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def gains_frame(lines: list[Line]) -> pd.DataFrame:
     """Lines with an expected gain, for the chart: moment label, estimate and interval."""
-    rows = [{"moment": moment_label(x.moment), "estimate": x.gain_index[0], "low": x.gain_index[1],
-             "high": x.gain_index[2],
-             "nps": x.gain_nps[0] if x.gain_nps else math.nan}
-            for x in lines if x.status == "gain"]
+    rows = [
+        {
+            "moment": moment_label(x.moment),
+            "estimate": x.gain_index[0],
+            "low": x.gain_index[1],
+            "high": x.gain_index[2],
+            "nps": x.gain_nps[0] if x.gain_nps else math.nan,
+        }
+        for x in lines
+        if x.status == "gain"
+    ]
     return pd.DataFrame(rows, columns=["moment", "estimate", "low", "high", "nps"])
 
 
@@ -248,16 +297,23 @@ def hours_list(hours) -> str:
     return sep.join(hour_label(h) for h in hours)
 
 
-def staffing_sentences(table: pd.DataFrame, hall_name: str, weekday: int, level: float,
-                       wait_min: float, counters) -> list[str]:
+def staffing_sentences(
+    table: pd.DataFrame, hall_name: str, weekday: int, level: float, wait_min: float, counters
+) -> list[str]:
     if table.empty or not (table["arrivals_per_day"] > 0).any():
         return [t("insights.staffing.no_visits", hall=hall_name, weekday=weekday_name(weekday))]
-    out = [t(
-        "insights.staffing.summary", hall=hall_name, weekday=weekday_name(weekday),
-        days=formatting.number(table["open_days"].max()), needed=formatting.number(table["needed"].sum()),
-        level=formatting.percent(level, 0), wait=minutes(wait_min, 0),
-        used=formatting.number(table["in_use"].sum(), 1),
-    )]
+    out = [
+        t(
+            "insights.staffing.summary",
+            hall=hall_name,
+            weekday=weekday_name(weekday),
+            days=formatting.number(table["open_days"].max()),
+            needed=formatting.number(table["needed"].sum()),
+            level=formatting.percent(level, 0),
+            wait=minutes(wait_min, 0),
+            used=formatting.number(table["in_use"].sum(), 1),
+        )
+    ]
     for status in ("under", "over"):
         hours = table.loc[table["status"] == status, "hour"].tolist()
         if hours:
@@ -266,27 +322,28 @@ def staffing_sentences(table: pd.DataFrame, hall_name: str, weekday: int, level:
         out.append(t("insights.staffing.all_ok"))
     beyond = table.loc[table["beyond_hall"], "hour"].tolist()
     if beyond:
-        out.append(t("insights.staffing.beyond_hall", counters=formatting.number(counters),
-                     hours=hours_list(beyond)))
+        out.append(t("insights.staffing.beyond_hall", counters=formatting.number(counters), hours=hours_list(beyond)))
     return out
 
 
 def staffing_frame(table: pd.DataFrame) -> pd.DataFrame:
     """The per-hour table as shown: labels and statuses in the current language, service
     levels in percent."""
-    return pd.DataFrame({
-        "hour": table["hour"].map(hour_label),
-        "status": table["status"].map(lambda s: t(f"insights.staffing.status.{s}")),
-        "arrivals_per_day": table["arrivals_per_day"],
-        "service_min": table["handling_min"],
-        "traffic": table["traffic"],
-        "needed": table["needed"],
-        "in_use": table["in_use"],
-        "expected_level": table["expected_level"] * 100,
-        "observed_service_level": table["observed_service_level"] * 100,
-        "wait_median_min": table["wait_median_min"],
-        "served": table["served"],
-    })
+    return pd.DataFrame(
+        {
+            "hour": table["hour"].map(hour_label),
+            "status": table["status"].map(lambda s: t(f"insights.staffing.status.{s}")),
+            "arrivals_per_day": table["arrivals_per_day"],
+            "service_min": table["handling_min"],
+            "traffic": table["traffic"],
+            "needed": table["needed"],
+            "in_use": table["in_use"],
+            "expected_level": table["expected_level"] * 100,
+            "observed_service_level": table["observed_service_level"] * 100,
+            "wait_median_min": table["wait_median_min"],
+            "served": table["served"],
+        }
+    )
 
 
 # --- 4. wait tolerance ----------------------------------------------------------------------------
@@ -301,27 +358,57 @@ def tolerance_sentences(tol: Tolerance, purpose: str, peak_target: float, wait_t
     out = []
     keep = advice(tol, wait_target) == "keep"  # the curve's wait is not shorter than the target
     if tol.kind == "falls_off":
-        out.append(t(
-            "insights.tolerance.kind_sentence.falls_off" + ("_keep" if keep else ""), knee=minutes(tol.knee),
-            ci=interval(tol.knee_low, tol.knee_high, 1), after=per_ten(tol.slope_after[0]),
-            before=per_ten(tol.slope_before[0]), suggested=minutes(tol.suggested, 0),
-            current=minutes(wait_target, 0), **common))
+        out.append(
+            t(
+                "insights.tolerance.kind_sentence.falls_off" + ("_keep" if keep else ""),
+                knee=minutes(tol.knee),
+                ci=interval(tol.knee_low, tol.knee_high, 1),
+                after=per_ten(tol.slope_after[0]),
+                before=per_ten(tol.slope_before[0]),
+                suggested=minutes(tol.suggested, 0),
+                current=minutes(wait_target, 0),
+                **common,
+            )
+        )
     elif tol.kind == "early":
-        out.append(t(
-            "insights.tolerance.kind_sentence.early", knee=minutes(tol.knee),
-            before=per_ten(tol.slope_before[0]), after=per_ten(tol.slope_after[0]), **common))
+        out.append(
+            t(
+                "insights.tolerance.kind_sentence.early",
+                knee=minutes(tol.knee),
+                before=per_ten(tol.slope_before[0]),
+                after=per_ten(tol.slope_after[0]),
+                **common,
+            )
+        )
     elif tol.kind == "steady":
-        out.append(t("insights.tolerance.kind_sentence.steady", slope=per_ten(tol.slope_line[0]),
-                     ci=interval(tol.slope_line[1], tol.slope_line[2]), **common))
+        out.append(
+            t(
+                "insights.tolerance.kind_sentence.steady",
+                slope=per_ten(tol.slope_line[0]),
+                ci=interval(tol.slope_line[1], tol.slope_line[2]),
+                **common,
+            )
+        )
     else:
-        out.append(t("insights.tolerance.kind_sentence.flat", slope=per_ten(tol.slope_line[0]),
-                     ci=interval(tol.slope_line[1], tol.slope_line[2]), **common))
+        out.append(
+            t(
+                "insights.tolerance.kind_sentence.flat",
+                slope=per_ten(tol.slope_line[0]),
+                ci=interval(tol.slope_line[1], tol.slope_line[2]),
+                **common,
+            )
+        )
     if tol.kind != "falls_off" and tol.crossing_kind:
         crossing = tol.crossing_kind + ("_keep" if keep and tol.crossing_kind == "crosses" else "")
-        out.append(t(
-            f"insights.tolerance.crossing.{crossing}", target=formatting.score(peak_target),
-            wait=minutes(tol.crossing), suggested=minutes(tol.suggested, 0) if tol.suggested else "",
-            current=minutes(wait_target, 0)))
+        out.append(
+            t(
+                f"insights.tolerance.crossing.{crossing}",
+                target=formatting.score(peak_target),
+                wait=minutes(tol.crossing),
+                suggested=minutes(tol.suggested, 0) if tol.suggested else "",
+                current=minutes(wait_target, 0),
+            )
+        )
     return out
 
 
@@ -333,18 +420,27 @@ def tolerance_frame(results: list[Tolerance], labels: dict[str, str], wait_targe
     for tol in results:
         label = labels.get(tol.purpose, tol.purpose)
         says = advice(tol, wait_target)
-        rows.append({
-            "purpose": label,
-            "reading": t(f"insights.tolerance.kind.{tol.kind}"),
-            "ratings": tol.ratings,
-            "knee": (f"{minutes(tol.knee)} {bracket(tol.knee_low, tol.knee_high, 1)}"
-                     if tol.knee is not None else formatting.MISSING),
-            "suggested": (minutes(tol.suggested, 0) if says == "tighten"
-                          else t("insights.tolerance.keep", current=minutes(wait_target, 0)) if says == "keep"
-                          else formatting.MISSING),
-            "basis": t(f"insights.tolerance.basis.{tol.suggestion_basis}") if says else "",
-            "current": minutes(wait_target, 0),
-        })
+        rows.append(
+            {
+                "purpose": label,
+                "reading": t(f"insights.tolerance.kind.{tol.kind}"),
+                "ratings": tol.ratings,
+                "knee": (
+                    f"{minutes(tol.knee)} {bracket(tol.knee_low, tol.knee_high, 1)}"
+                    if tol.knee is not None
+                    else formatting.MISSING
+                ),
+                "suggested": (
+                    minutes(tol.suggested, 0)
+                    if says == "tighten"
+                    else t("insights.tolerance.keep", current=minutes(wait_target, 0))
+                    if says == "keep"
+                    else formatting.MISSING
+                ),
+                "basis": t(f"insights.tolerance.basis.{tol.suggestion_basis}") if says else "",
+                "current": minutes(wait_target, 0),
+            }
+        )
     frame = pd.DataFrame(rows)
     if not any(tol.knee is not None for tol in results):
         frame = frame.drop(columns="knee")
@@ -369,8 +465,13 @@ def beyond_note(results: list[Tolerance]) -> str | None:
 # --- 5. needs attention -----------------------------------------------------------------------------
 def problem_text(problem: Problem) -> str:
     metric = METRICS[problem.metric]
-    text = t("insights.attention.problem", metric=metric.label, value=metric.format(problem.value),
-             target=metric.format(problem.target), n=formatting.number(problem.n))
+    text = t(
+        "insights.attention.problem",
+        metric=metric.label,
+        value=metric.format(problem.value),
+        target=metric.format(problem.target),
+        n=formatting.number(problem.n),
+    )
     if problem.previous is not None:
         text += t("insights.attention.was", previous=metric.format(problem.previous))
     return text
@@ -386,6 +487,10 @@ def diagnosis_text(item: HallAttention) -> str | None:
     metric = METRICS[cited.metric]
     lead = dict(metric=metric.label, value=metric.format(cited.value), target=metric.format(cited.target))
     if item.diagnosis == "after_counter":
-        return t("insights.attention.diagnosis.after_counter",
-                 peak=formatting.score(item.peak_held), n=formatting.number(item.peak_held_n), **lead)
+        return t(
+            "insights.attention.diagnosis.after_counter",
+            peak=formatting.score(item.peak_held),
+            n=formatting.number(item.peak_held_n),
+            **lead,
+        )
     return t(f"insights.attention.diagnosis.{item.diagnosis}", **lead)

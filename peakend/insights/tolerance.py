@@ -124,8 +124,9 @@ def wait_tolerance(bins: pd.DataFrame, purpose: str, peak_target: float) -> Tole
     slope_line = _interval(line, np.array([0.0, 1.0]), 10)
     if not knots:
         kind = "steady" if slope_line[2] < 0 else "flat"
-        return _finish(Tolerance(purpose, kind, total, beyond, shown, slope_line=slope_line),
-                       line, None, x, peak_target)
+        return _finish(
+            Tolerance(purpose, kind, total, beyond, shown, slope_line=slope_line), line, None, x, peak_target
+        )
 
     df = total - 4  # the knee is a parameter too
     fits = [_wls(x, n, ybar, within, k, df) for k in knots]
@@ -140,8 +141,15 @@ def wait_tolerance(bins: pd.DataFrame, purpose: str, peak_target: float) -> Tole
     before = _interval(hinge, np.array([0.0, 1.0, 0.0]), 10)
     after = _interval(hinge, np.array([0.0, 0.0, 1.0]), 10)
     change = _interval(hinge, np.array([0.0, -1.0, 1.0]), 10)
-    result = dict(knee=knee, knee_low=knee_low, knee_high=knee_high, slope_before=before,
-                  slope_after=after, slope_line=slope_line, p_bend=p_bend)
+    result = dict(
+        knee=knee,
+        knee_low=knee_low,
+        knee_high=knee_high,
+        slope_before=before,
+        slope_after=after,
+        slope_line=slope_line,
+        p_bend=p_bend,
+    )
     bent = f_bend > BEND_F
     if bent and change[2] < 0 and after[2] < 0:
         kind = "falls_off"
@@ -150,10 +158,14 @@ def wait_tolerance(bins: pd.DataFrame, purpose: str, peak_target: float) -> Tole
     else:
         kind = "steady" if slope_line[2] < 0 else "flat"
     if kind in ("steady", "flat"):
-        return _finish(Tolerance(purpose, kind, total, beyond, shown, slope_line=slope_line,
-                                 p_bend=p_bend), line, None, x, peak_target)
-    return _finish(Tolerance(purpose, kind, total, beyond, shown, **result), hinge, knee, x,
-                   peak_target)
+        return _finish(
+            Tolerance(purpose, kind, total, beyond, shown, slope_line=slope_line, p_bend=p_bend),
+            line,
+            None,
+            x,
+            peak_target,
+        )
+    return _finish(Tolerance(purpose, kind, total, beyond, shown, **result), hinge, knee, x, peak_target)
 
 
 def _finish(tol: Tolerance, fit: _Fit, knot: float | None, x: np.ndarray, peak_target: float) -> Tolerance:
@@ -177,9 +189,16 @@ def _finish(tol: Tolerance, fit: _Fit, knot: float | None, x: np.ndarray, peak_t
         suggested, basis = float(math.floor(tol.knee)), "knee"
     elif crossing is not None and crossing >= 1 and tol.kind != "flat":
         suggested, basis = float(math.floor(crossing)), "target"
-    return Tolerance(**{**tol.__dict__, "curve": curve, "crossing": crossing,
-                        "crossing_kind": crossing_kind, "suggested": suggested,
-                        "suggestion_basis": basis})
+    return Tolerance(
+        **{
+            **tol.__dict__,
+            "curve": curve,
+            "crossing": crossing,
+            "crossing_kind": crossing_kind,
+            "suggested": suggested,
+            "suggestion_basis": basis,
+        }
+    )
 
 
 def advice(tol: Tolerance, wait_target: float) -> str | None:

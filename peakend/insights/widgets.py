@@ -39,8 +39,12 @@ def level_control(hall, halls: pd.DataFrame) -> str:
     if st.session_state.get("insights_level") not in options:
         st.session_state["insights_level"] = "hall"
     level = st.segmented_control(
-        t("insights.level.label"), options, key="insights_level", required=True,
-        format_func=lambda v: t(f"insights.level.{v}"), help=t("insights.level.help"),
+        t("insights.level.label"),
+        options,
+        key="insights_level",
+        required=True,
+        format_func=lambda v: t(f"insights.level.{v}"),
+        help=t("insights.level.help"),
     )
     url_state.write(level=None if level == "hall" else level)
     return level
@@ -74,25 +78,39 @@ def staffing_controls(hall, default_weekday: int) -> tuple[int, WhatIf]:
         st.session_state["insights_weekday"] = default_weekday
     c_day, c_level, c_wait, c_service = st.columns([2, 3, 2, 3])
     with c_day:
-        weekday = st.selectbox(t("insights.staffing.weekday"), WEEKDAYS, key="insights_weekday",
-                               format_func=weekday_name)
+        weekday = st.selectbox(
+            t("insights.staffing.weekday"), WEEKDAYS, key="insights_weekday", format_func=weekday_name
+        )
     with c_level:
         level = st.slider(
-            t("insights.staffing.level"), 50, 99, int(round(float(hall["service_level_target"]) * 100)),
-            step=1, format="%d%%", key=f"insights_level_target_{hall_id}",
+            t("insights.staffing.level"),
+            50,
+            99,
+            round(float(hall["service_level_target"]) * 100),
+            step=1,
+            format="%d%%",
+            key=f"insights_level_target_{hall_id}",
             help=t("insights.staffing.level_help"),
         )
     with c_wait:
         wait = st.number_input(
-            t("insights.staffing.wait"), min_value=0.5, max_value=120.0,
-            value=float(hall["wait_target_min"]), step=0.5, format="%.1f",
-            key=f"insights_wait_target_{hall_id}", help=t("insights.staffing.wait_help"),
+            t("insights.staffing.wait"),
+            min_value=0.5,
+            max_value=120.0,
+            value=float(hall["wait_target_min"]),
+            step=0.5,
+            format="%.1f",
+            key=f"insights_wait_target_{hall_id}",
+            help=t("insights.staffing.wait_help"),
         )
     with c_service:
         change = st.select_slider(
-            t("insights.staffing.service_change"), SERVICE_CHANGES, value=0,
+            t("insights.staffing.service_change"),
+            SERVICE_CHANGES,
+            value=0,
             format_func=lambda v: f"{v:+d}%" if v else t("insights.staffing.as_observed"),
-            key=f"insights_service_change_{hall_id}", help=t("insights.staffing.service_change_help"),
+            key=f"insights_service_change_{hall_id}",
+            help=t("insights.staffing.service_change_help"),
         )
     url_state.write(weekday=weekday)
     return weekday, WhatIf(level / 100, float(wait), change / 100)
@@ -179,7 +197,8 @@ def purpose_control(results, labels: dict[str, str]):
     url_state.seed("insights_purpose", url_state.read("purpose", str, lambda v: v in codes))
     if st.session_state.get("insights_purpose") not in codes:
         st.session_state["insights_purpose"] = codes[0]
-    code = st.selectbox(t("insights.tolerance.pick"), codes, key="insights_purpose",
-                        format_func=lambda c: labels.get(c, c))
+    code = st.selectbox(
+        t("insights.tolerance.pick"), codes, key="insights_purpose", format_func=lambda c: labels.get(c, c)
+    )
     url_state.write(purpose=code)
     return results[codes.index(code)]

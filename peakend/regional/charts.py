@@ -56,12 +56,21 @@ def quadrant(q: Quadrant, title: str, legend: bool = True) -> go.Figure:
         )
         for x, y, xanchor, yanchor, name in corners:
             fig.add_annotation(
-                x=x, y=y, xref="paper", yref="paper", xanchor=xanchor, yanchor=yanchor,
-                text=t(f"regional.quadrant.{name}"), showarrow=False,
-                font={"size": 12, "color": CROSSHAIR}, bgcolor="rgba(255,255,255,0.8)",
+                x=x,
+                y=y,
+                xref="paper",
+                yref="paper",
+                xanchor=xanchor,
+                yanchor=yanchor,
+                text=t(f"regional.quadrant.{name}"),
+                showarrow=False,
+                font={"size": 12, "color": CROSSHAIR},
+                bgcolor="rgba(255,255,255,0.8)",
             )
         title = t(
-            "regional.quadrant.medians", title=title, wait=formatting.minutes(q.wait_median),
+            "regional.quadrant.medians",
+            title=title,
+            wait=formatting.minutes(q.wait_median),
             index=formatting.score(q.peak_end_median),
         )
     if len(points):
@@ -75,8 +84,15 @@ def quadrant(q: Quadrant, title: str, legend: bool = True) -> go.Figure:
     # The legend goes under the chart: above it, a long list of regions runs into the title.
     fig.update_layout(
         showlegend=legend and len(fig.data) > 1,
-        legend={"title": {"text": ""}, "itemsizing": "constant", "orientation": "h",
-                "y": -0.16, "yanchor": "top", "x": 0, "xanchor": "left"},
+        legend={
+            "title": {"text": ""},
+            "itemsizing": "constant",
+            "orientation": "h",
+            "y": -0.16,
+            "yanchor": "top",
+            "x": 0,
+            "xanchor": "left",
+        },
         margin={"b": 60},
     )
     return fig
@@ -88,8 +104,14 @@ _PLOT_W, _PLOT_H = 860.0, 330.0
 _BIGGEST_BUBBLE = 46.0  # px across
 _LABEL_H = 15.0
 _POSITIONS = (
-    "top center", "bottom center", "middle right", "middle left",
-    "top right", "top left", "bottom right", "bottom left",
+    "top center",
+    "bottom center",
+    "middle right",
+    "middle left",
+    "top right",
+    "top left",
+    "bottom right",
+    "bottom left",
 )
 
 
@@ -104,8 +126,9 @@ def _labelled(points: pd.DataFrame, most: int = MAX_LABELS) -> pd.DataFrame:
     and peak-end index together (thin ones last)."""
     if len(points) <= most:
         return points.assign(shown=points["label"])
-    badness = (points["wait_median_min"].rank(ascending=True) + points["peak_end_index"].rank(ascending=False)
-               ).where(~points["thin"], -1.0)
+    badness = (points["wait_median_min"].rank(ascending=True) + points["peak_end_index"].rank(ascending=False)).where(
+        ~points["thin"], -1.0
+    )
     keep = badness.nlargest(most).index
     return points.assign(shown=points["label"].where(points.index.isin(keep), ""))
 
@@ -172,18 +195,30 @@ def _overlap(a, b) -> float:
 def _bubbles(rows: pd.DataFrame, name: str, colour: str, sizeref: float, solid: bool) -> go.Scatter:
     hover = [
         t(
-            "regional.quadrant.hover", label=r.label, wait=formatting.minutes(r.wait_median_min),
-            index=formatting.score(r.peak_end_index), visits=formatting.number(r.visits),
+            "regional.quadrant.hover",
+            label=r.label,
+            wait=formatting.minutes(r.wait_median_min),
+            index=formatting.score(r.peak_end_index),
+            visits=formatting.number(r.visits),
         )
         for r in rows.itertuples()
     ]
     return go.Scatter(
-        x=rows["wait_median_min"], y=rows["peak_end_index"], mode="markers+text", name=name,
-        text=rows["shown"], textposition=rows["textposition"], textfont={"size": 11},
-        hovertext=hover, hoverinfo="text",
+        x=rows["wait_median_min"],
+        y=rows["peak_end_index"],
+        mode="markers+text",
+        name=name,
+        text=rows["shown"],
+        textposition=rows["textposition"],
+        textfont={"size": 11},
+        hovertext=hover,
+        hoverinfo="text",
         marker={
-            "size": rows["visits"].clip(lower=1), "sizemode": "area", "sizeref": sizeref,
-            "sizemin": 5, "color": colour if solid else "rgba(0,0,0,0)",
+            "size": rows["visits"].clip(lower=1),
+            "sizemode": "area",
+            "sizeref": sizeref,
+            "sizemin": 5,
+            "color": colour if solid else "rgba(0,0,0,0)",
             "opacity": 0.75 if solid else 1.0,
             "line": {"color": "white" if solid else GREYED, "width": 1 if solid else 2},
         },
@@ -210,16 +245,26 @@ def wait_boxes(boxes: pd.DataFrame, title: str) -> go.Figure:
     """One horizontal box per hall from precomputed quantiles: box = quartiles, line =
     median, whiskers = P10 and P90; a red tick marks the hall's wait target."""
     fig = go.Figure()
-    for thin, colour, name in ((False, SERIES[0], t("regional.box.halls")), (True, GREYED, t("regional.quadrant.thin"))):
+    for thin, colour, name in (
+        (False, SERIES[0], t("regional.box.halls")),
+        (True, GREYED, t("regional.quadrant.thin")),
+    ):
         rows = boxes[boxes["thin"] == thin]
         if rows.empty:
             continue
         fig.add_trace(
             go.Box(
-                y=rows["hall_name"], q1=rows["wait_q1_min"], median=rows["wait_median_min"],
-                q3=rows["wait_q3_min"], lowerfence=rows["wait_p10_min"],
-                upperfence=rows["wait_p90_min"], orientation="h", name=name,
-                marker_color=colour, fillcolor=_rgba(colour, 0.35), line={"color": colour},
+                y=rows["hall_name"],
+                q1=rows["wait_q1_min"],
+                median=rows["wait_median_min"],
+                q3=rows["wait_q3_min"],
+                lowerfence=rows["wait_p10_min"],
+                upperfence=rows["wait_p90_min"],
+                orientation="h",
+                name=name,
+                marker_color=colour,
+                fillcolor=_rgba(colour, 0.35),
+                line={"color": colour},
                 hoverinfo="x+y",
             )
         )
@@ -227,7 +272,9 @@ def wait_boxes(boxes: pd.DataFrame, title: str) -> go.Figure:
     if not targets.empty:
         fig.add_trace(
             go.Scatter(
-                x=targets["wait_target_min"], y=targets["hall_name"], mode="markers",
+                x=targets["wait_target_min"],
+                y=targets["hall_name"],
+                mode="markers",
                 name=t("regional.box.target"),
                 marker={"symbol": "line-ns", "size": 16, "line": {"width": 3, "color": TARGET_LINE}},
                 hovertemplate="%{y}: %{x:.0f} min<extra></extra>",
@@ -267,8 +314,12 @@ def trend_small_multiples(
     if rows > 1:  # plotly refuses more than 1 / (rows - 1): a region of 80 halls has 20 rows
         spacing = min(spacing, 0.9 / (rows - 1))
     fig = make_subplots(
-        rows=rows, cols=columns, shared_xaxes=True, shared_yaxes=True,
-        subplot_titles=[labels[i] for i in ids], vertical_spacing=spacing,
+        rows=rows,
+        cols=columns,
+        shared_xaxes=True,
+        shared_yaxes=True,
+        subplot_titles=[labels[i] for i in ids],
+        vertical_spacing=spacing,
         horizontal_spacing=0.03,
     )
     target_lines: list[dict] = []
@@ -279,43 +330,65 @@ def trend_small_multiples(
         if not region_rows.empty:
             fig.add_trace(
                 go.Scatter(
-                    x=region_rows["period"], y=region_rows["value"], mode="lines",
-                    name=t("regional.trend.region"), legendgroup="region", showlegend=first,
+                    x=region_rows["period"],
+                    y=region_rows["value"],
+                    mode="lines",
+                    name=t("regional.trend.region"),
+                    legendgroup="region",
+                    showlegend=first,
                     line={"color": GREYED, "dash": "dot", "width": 1.5},
                     hovertemplate=f"{t('regional.trend.region')}: %{{y}}<extra></extra>",
                 ),
-                row=row, col=col,
+                row=row,
+                col=col,
             )
         mine = trend[trend["id"] == hall_id]
         fig.add_trace(
             go.Scatter(
-                x=mine["period"], y=mine["value"], mode="lines+markers",
-                name=t("regional.trend.hall"), legendgroup="hall", showlegend=first,
-                line={"color": SERIES[0], "width": 2}, marker={"size": 4},
+                x=mine["period"],
+                y=mine["value"],
+                mode="lines+markers",
+                name=t("regional.trend.hall"),
+                legendgroup="hall",
+                showlegend=first,
+                line={"color": SERIES[0], "width": 2},
+                marker={"size": 4},
                 customdata=mine["n"],
                 hovertemplate=f"{labels[hall_id]} %{{x}}: %{{y}} (n = %{{customdata}})<extra></extra>",
             ),
-            row=row, col=col,
+            row=row,
+            col=col,
         )
         target = targets.get(hall_id)
         if target is not None and not (isinstance(target, float) and math.isnan(target)):
             # One shape per panel, set once below: fig.add_hline(row=, col=) re-scans every
             # subplot on each call and takes seconds for a region of a dozen halls.
             axis = "" if index == 0 else str(index + 1)
-            target_lines.append({
-                "type": "line", "xref": f"x{axis} domain", "yref": f"y{axis}",
-                "x0": 0, "x1": 1, "y0": target, "y1": target,
-                "line": {"color": TARGET_LINE, "dash": "dash", "width": 1},
-            })
+            target_lines.append(
+                {
+                    "type": "line",
+                    "xref": f"x{axis} domain",
+                    "yref": f"y{axis}",
+                    "x0": 0,
+                    "x1": 1,
+                    "y0": target,
+                    "y1": target,
+                    "line": {"color": TARGET_LINE, "dash": "dash", "width": 1},
+                }
+            )
     fig.update_layout(shapes=target_lines)
     if targets:
         # A legend entry for the dashed target lines (hlines have none of their own).
         fig.add_trace(
             go.Scatter(
-                x=[None], y=[None], mode="lines", name=t("regional.trend.target"),
+                x=[None],
+                y=[None],
+                mode="lines",
+                name=t("regional.trend.target"),
                 line={"color": TARGET_LINE, "dash": "dash", "width": 1},
             ),
-            row=1, col=1,
+            row=1,
+            col=1,
         )
     finish(fig, title, None, None, height=90 + 170 * rows)
     fig.update_annotations(font={"size": 12})

@@ -120,9 +120,7 @@ def league_table(
     entities = chosen[["hall_id", "hall_name", "region"]].reset_index(drop=True)
     targets = chosen.set_index("hall_id")
     priors = region_metrics.set_index("group_1")
-    return _league(
-        entities, "hall_id", "region", current, previous, priors, min_n, targets=targets
-    )
+    return _league(entities, "hall_id", "region", current, previous, priors, min_n, targets=targets)
 
 
 def region_table(
@@ -220,8 +218,16 @@ def worst(league: pd.DataFrame, keys=WORST_OF, label_column: str = "hall_name") 
             continue
         last = int(ranks.max())
         row = league[ranks == last].iloc[0]
-        out.append(Worst(key, str(row[label_column]), float(row[key]), last, int(ranks.notna().sum()),
-                         str(row["hall_id"]) if "hall_id" in row else None))
+        out.append(
+            Worst(
+                key,
+                str(row[label_column]),
+                float(row[key]),
+                last,
+                int(ranks.notna().sum()),
+                str(row["hall_id"]) if "hall_id" in row else None,
+            )
+        )
     return out
 
 
@@ -411,7 +417,11 @@ def to_excel(frame: pd.DataFrame, league: pd.DataFrame, sheet: str) -> bytes:
             ws.write(0, col, name, header)
         ws.set_row(0, 45)
         num = {
-            "count": "#,##0", "minutes": "0.0", "share": "0.0%", "score": "0.00", "points": "+0;-0;0",
+            "count": "#,##0",
+            "minutes": "0.0",
+            "share": "0.0%",
+            "score": "0.00",
+            "points": "+0;-0;0",
         }
         columns = list(frame.columns)
         names = frame.attrs["columns"]
@@ -421,8 +431,10 @@ def to_excel(frame: pd.DataFrame, league: pd.DataFrame, sheet: str) -> bytes:
             ws.set_column(col, col, 12, book.add_format({"num_format": num[metric.kind]}))
             change_name = names[key].get("change")
             if change_name is not None:
-                change_fmt = "+0.0%;-0.0%;0.0%" if metric.kind == "share" else (
-                    "+0.00;-0.00;0.00" if metric.kind == "score" else "+0.0;-0.0;0.0"
+                change_fmt = (
+                    "+0.0%;-0.0%;0.0%"
+                    if metric.kind == "share"
+                    else ("+0.00;-0.00;0.00" if metric.kind == "score" else "+0.0;-0.0;0.0")
                 )
                 c = columns.index(change_name)
                 ws.set_column(c, c, 10, book.add_format({"num_format": change_fmt}))

@@ -16,13 +16,23 @@ from peakend.ui.answers import run
 
 
 def peers_section(hall_id: str, date_from: date, date_to: date, heading: bool = True) -> None:
-    answer = run("peer_ranks", VisitFilter(date_from=date_from, date_to=date_to),
-                 min_group=peers.MIN_GROUP, min_n=MIN_RATINGS_DEFAULT)
+    answer = run(
+        "peer_ranks",
+        VisitFilter(date_from=date_from, date_to=date_to),
+        min_group=peers.MIN_GROUP,
+        min_n=MIN_RATINGS_DEFAULT,
+    )
     groups = peers.peer_groups(answer, hall_id, MIN_RATINGS_DEFAULT)
     if heading:
         st.subheader(t("peers.heading"))
-    st.caption(t("peers.intro", min_group=formatting.number(peers.MIN_GROUP),
-                 first=formatting.day(date_from), last=formatting.day(date_to)))
+    st.caption(
+        t(
+            "peers.intro",
+            min_group=formatting.number(peers.MIN_GROUP),
+            first=formatting.day(date_from),
+            last=formatting.day(date_to),
+        )
+    )
     if not groups:
         st.info(t("peers.none", min_group=formatting.number(peers.MIN_GROUP)))
         return

@@ -40,11 +40,20 @@ def _line(row: pd.Series, metric: str, min_n: int) -> str | None:
     if pd.isna(rank) or pd.isna(beats):
         if int(ranked) >= MIN_GROUP:  # the others are ranked, this hall has too few itself
             return t("peers.own_thin", metric=label, min_n=formatting.number(min_n))
-        return t("peers.not_ranked", metric=label, ranked=formatting.number(int(ranked)), min_group=formatting.number(MIN_GROUP))
+        return t(
+            "peers.not_ranked",
+            metric=label,
+            ranked=formatting.number(int(ranked)),
+            min_group=formatting.number(MIN_GROUP),
+        )
     ranked, beats = int(ranked), int(beats)
     return t(
-        f"peers.line.{_BETTER[metric]}", metric=label, ordinal=ordinal(int(rank)), ranked=formatting.number(ranked),
-        beats=formatting.number(beats), others=formatting.number(ranked - 1),
+        f"peers.line.{_BETTER[metric]}",
+        metric=label,
+        ordinal=ordinal(int(rank)),
+        ranked=formatting.number(ranked),
+        beats=formatting.number(beats),
+        others=formatting.number(ranked - 1),
         share=formatting.percent(beats / (ranked - 1), 0),
     )
 
@@ -58,6 +67,13 @@ def peer_groups(answer: pd.DataFrame, hall_id: str, min_n: int, min_group: int =
         if halls < min_group:
             continue
         title = t(f"peers.title.{row['peer_group']}", halls=formatting.number(halls), name=row["group_name"])
-        groups.append(PeerGroup(row["peer_group"], row["group_name"], halls, title,
-                                [line for m in METRICS if (line := _line(row, m, min_n))]))
+        groups.append(
+            PeerGroup(
+                row["peer_group"],
+                row["group_name"],
+                halls,
+                title,
+                [line for m in METRICS if (line := _line(row, m, min_n))],
+            )
+        )
     return groups

@@ -28,8 +28,17 @@ WIDTHS = {"hall": 160, "region": 90, "value": 76, "#": 40, "Δ": 76, "n": 56, "t
 # The order of the metrics on screen: the queue, then how the visit ended and the peak-end
 # index, so the exit columns are on a 1440 px screen without scrolling; the rest after.
 SCREEN_ORDER = (
-    "visits", "wait_median_min", "abandonment_rate", "exit_mean", "peak_end_index", "service_level",
-    "wait_p90_min", "peak_counter_result_mean", "peak_data_experience_mean", "peak_phone_purchase_mean", "nps",
+    "visits",
+    "wait_median_min",
+    "abandonment_rate",
+    "exit_mean",
+    "peak_end_index",
+    "service_level",
+    "wait_p90_min",
+    "peak_counter_result_mean",
+    "peak_data_experience_mean",
+    "peak_phone_purchase_mean",
+    "nps",
 )
 HALL_PAGE = next((spec.file for spec in PAGES if spec.key == "hall"), None)
 
@@ -40,7 +49,9 @@ def region_control(regions: list[str]) -> list[str]:
     box means every region, and the URL then names them all, so the link stays exact."""
     url_state.seed("regional_regions", url_state.read_list("region", regions) or regions[:1])
     chosen = st.multiselect(
-        t("regional.controls.regions"), regions, key="regional_regions",
+        t("regional.controls.regions"),
+        regions,
+        key="regional_regions",
         placeholder=t("regional.controls.all_regions"),
         disabled=len(regions) == 1,
     )
@@ -54,8 +65,11 @@ def purpose_control(purposes: pd.DataFrame) -> list[str]:
     labels = purpose_labels(purposes)
     url_state.seed("regional_purposes", url_state.read_list("purpose", labels))
     chosen = st.multiselect(
-        t("regional.controls.purposes"), list(labels), key="regional_purposes",
-        format_func=lambda p: labels.get(p, p), placeholder=t("regional.controls.all"),
+        t("regional.controls.purposes"),
+        list(labels),
+        key="regional_purposes",
+        format_func=lambda p: labels.get(p, p),
+        placeholder=t("regional.controls.all"),
     )
     url_state.write(purpose=chosen)
     return chosen
@@ -64,8 +78,11 @@ def purpose_control(purposes: pd.DataFrame) -> list[str]:
 def peak_moment_control() -> list[str]:
     url_state.seed("regional_moments", url_state.read_list("moment", ALL_PEAK_MOMENTS))
     chosen = st.multiselect(
-        t("regional.controls.peak_moments"), list(ALL_PEAK_MOMENTS), key="regional_moments",
-        format_func=lambda m: t(f"regional.moment.{m}"), placeholder=t("regional.controls.all"),
+        t("regional.controls.peak_moments"),
+        list(ALL_PEAK_MOMENTS),
+        key="regional_moments",
+        format_func=lambda m: t(f"regional.moment.{m}"),
+        placeholder=t("regional.controls.all"),
     )
     url_state.write(moment=chosen)
     return chosen
@@ -77,8 +94,12 @@ def min_n_control() -> int:
         url_state.read("min_n", int, lambda v: 1 <= v <= 100_000) or MIN_RATINGS_DEFAULT,
     )
     value = st.number_input(
-        t("regional.controls.min_n"), min_value=1, max_value=100_000, step=5,
-        key="regional_min_n", help=t("regional.controls.min_n_help"),
+        t("regional.controls.min_n"),
+        min_value=1,
+        max_value=100_000,
+        step=5,
+        key="regional_min_n",
+        help=t("regional.controls.min_n_help"),
     )
     value = int(value or MIN_RATINGS_DEFAULT)
     url_state.write(min_n=None if value == MIN_RATINGS_DEFAULT else value)
@@ -93,7 +114,10 @@ def detail_control() -> list[str]:
     raw = url_state.read_list("show", DETAILS + ("none",))
     url_state.seed("regional_show", list(DEFAULT_DETAILS) if raw is None else [d for d in raw if d != "none"])
     chosen = st.pills(
-        t("regional.league.details"), DETAILS, key="regional_show", selection_mode="multi",
+        t("regional.league.details"),
+        DETAILS,
+        key="regional_show",
+        selection_mode="multi",
         format_func=lambda d: t(f"regional.details.{d}"),
     )
     url_state.write(show=None if list(chosen) == list(DEFAULT_DETAILS) else (chosen or ["none"]))
@@ -102,9 +126,7 @@ def detail_control() -> list[str]:
 
 def _seed_trend_metric() -> list[str]:
     options = list(regional.LEAGUE_METRICS)
-    url_state.seed(
-        "regional_metric", url_state.read("metric", str, lambda v: v in options) or "wait_median_min"
-    )
+    url_state.seed("regional_metric", url_state.read("metric", str, lambda v: v in options) or "wait_median_min")
     return options
 
 
@@ -118,7 +140,9 @@ def trend_metric_value() -> str:
 def trend_metric_control() -> str:
     options = _seed_trend_metric()
     choice = st.selectbox(
-        t("regional.controls.trend_metric"), options, key="regional_metric",
+        t("regional.controls.trend_metric"),
+        options,
+        key="regional_metric",
         format_func=lambda k: METRICS[k].label,
     )
     url_state.write(metric=None if choice == "wait_median_min" else choice)
@@ -132,7 +156,9 @@ def period_caption(current: VisitFilter, comparison: VisitFilter | None) -> None
     else:
         st.caption(
             t(
-                "regional.period_against", first=first, last=last,
+                "regional.period_against",
+                first=first,
+                last=last,
                 cmp_first=formatting.day(comparison.date_from),
                 cmp_last=formatting.day(comparison.date_to),
             )
@@ -152,15 +178,19 @@ def worst_summary(worst: list[regional.Worst]) -> None:
                 st.caption(metric.label)
                 if item.hall_id is not None and HALL_PAGE is not None:
                     st.page_link(
-                        HALL_PAGE, label=md(item.label), icon=":material/storefront:",
+                        HALL_PAGE,
+                        label=md(item.label),
+                        icon=":material/storefront:",
                         query_params=links.hall_link_like(item.hall_id, dict(st.query_params)),
                     )
                 else:
                     st.markdown(f"**{md(item.label)}**")
                 st.markdown(
                     t(
-                        "regional.worst.detail", value=metric.format(item.value),
-                        rank=formatting.number(item.rank), ranked=formatting.number(item.ranked),
+                        "regional.worst.detail",
+                        value=metric.format(item.value),
+                        rank=formatting.number(item.rank),
+                        ranked=formatting.number(item.ranked),
                     )
                 )
 
@@ -229,9 +259,9 @@ def table_view(
         thin = league[f"{key_}_thin"].tolist()
         status = league[f"{key_}_status"].tolist() if f"{key_}_status" in league else [None] * len(league)
         value_css = [
-            f"color: {GREYED}" if is_thin else (
-                f"background-color: {_tint(STATUS_COLORS[s])}" if isinstance(s, str) else ""
-            )
+            f"color: {GREYED}"
+            if is_thin
+            else (f"background-color: {_tint(STATUS_COLORS[s])}" if isinstance(s, str) else "")
             for is_thin, s in zip(thin, status)
         ]
         help_lines = [t(f"metric_help.{key_}")]
@@ -241,14 +271,19 @@ def table_view(
         if metric.target and entity == "hall":
             help_lines.append(t("regional.help.target"))
         add(
-            (metric.label, metric.unit), league[key_], lambda v, m=metric: _plain(m, v), value_css,
+            (metric.label, metric.unit),
+            league[key_],
+            lambda v, m=metric: _plain(m, v),
+            value_css,
             help="\n\n".join(help_lines),
         )
         if "rank" in details and f"{key_}_rank" in league:
             help_key = "regional.help.rank_shrunk" if metric.rating else "regional.help.rank"
             add(
-                (metric.label, "#"), league[f"{key_}_rank"],
-                lambda v: formatting.MISSING if _missing(v) else str(int(v)), width="#",
+                (metric.label, "#"),
+                league[f"{key_}_rank"],
+                lambda v: formatting.MISSING if _missing(v) else str(int(v)),
+                width="#",
                 help=t(help_key, min_n=formatting.number(min_n), m=formatting.number(regional.PRIOR_WEIGHT)),
             )
         if "change" in details and f"{key_}_change" in league:
@@ -262,24 +297,33 @@ def table_view(
                     good = (delta > 0) == metric.higher_is_better
                     change_css.append(f"color: {STATUS_COLORS['green' if good else 'red']}")
             add(
-                (metric.label, "Δ"), league[f"{key_}_change"], lambda v, m=metric: _change(m, v),
-                change_css, width="Δ",
+                (metric.label, "Δ"),
+                league[f"{key_}_change"],
+                lambda v, m=metric: _change(m, v),
+                change_css,
+                width="Δ",
                 help=t(
                     "regional.help.change",
                     first=formatting.day(comparison.date_from),
                     last=formatting.day(comparison.date_to),
-                ) if comparison is not None else None,
+                )
+                if comparison is not None
+                else None,
             )
         if "n" in details and metric.n_column:
             add(
-                (metric.label, "n"), league[f"{key_}_n"], formatting.number,
-                [f"color: {GREYED}" if is_thin else "" for is_thin in thin], width="n",
+                (metric.label, "n"),
+                league[f"{key_}_n"],
+                formatting.number,
+                [f"color: {GREYED}" if is_thin else "" for is_thin in thin],
+                width="n",
                 help=t("regional.help.n", min_n=formatting.number(min_n)),
             )
     if trend is not None and trend_metric is not None:
         add(
             ("", t("regional.col.trend", metric=METRICS[trend_metric].label)),
-            pd.Series(trend, dtype="object"), width="trend",
+            pd.Series(trend, dtype="object"),
+            width="trend",
             chart=True,
         )
 
@@ -297,16 +341,24 @@ def table_view(
         cfg = config[col]
         if cfg.get("chart"):
             column_config[position] = st.column_config.LineChartColumn(
-                col[1], help=t("regional.help.trend"), width=cfg["width"],
+                col[1],
+                help=t("regional.help.trend"),
+                width=cfg["width"],
             )
         else:
             column_config[position] = st.column_config.Column(
-                help=cfg.get("help"), pinned=cfg.get("pinned"), width=cfg["width"],
+                help=cfg.get("help"),
+                pinned=cfg.get("pinned"),
+                width=cfg["width"],
             )
     event = st.dataframe(
-        styler, hide_index=True, column_config=column_config, key=key,
+        styler,
+        hide_index=True,
+        column_config=column_config,
+        key=key,
         on_select="rerun" if entity == "hall" and HALL_PAGE else "ignore",
-        selection_mode="single-row", placeholder=formatting.MISSING,
+        selection_mode="single-row",
+        placeholder=formatting.MISSING,
         height=min(35 * (len(frame) + 2) + 3, 740),  # two header rows, no empty row below
     )
     rows = event.selection.rows if entity == "hall" and HALL_PAGE else []
@@ -323,8 +375,10 @@ def drill_down(league: pd.DataFrame, position: int | None) -> None:
     hall = league.iloc[position]
     params = links.hall_link_like(hall["hall_id"], dict(st.query_params))
     st.page_link(
-        HALL_PAGE, label=t("regional.drill.open", hall=md(hall["hall_name"])),
-        icon=":material/storefront:", query_params=params,
+        HALL_PAGE,
+        label=t("regional.drill.open", hall=md(hall["hall_name"])),
+        icon=":material/storefront:",
+        query_params=params,
     )
 
 
@@ -337,13 +391,20 @@ def export_buttons(league: pd.DataFrame, current: VisitFilter) -> None:
         # callables: each file is made when its button is clicked, not on every rerun
         # (the Excel file of a large region took a tenth of the page's render)
         st.download_button(
-            t("regional.export.csv"), lambda: regional.to_csv(frame), file_name=f"{name}.csv",
-            mime="text/csv", icon=":material/download:", on_click="ignore", key="regional_csv",
+            t("regional.export.csv"),
+            lambda: regional.to_csv(frame),
+            file_name=f"{name}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            on_click="ignore",
+            key="regional_csv",
         )
         st.download_button(
             t("regional.export.excel"),
             lambda: regional.to_excel(frame, league, sheet),
             file_name=f"{name}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            icon=":material/table_view:", on_click="ignore", key="regional_xlsx",
+            icon=":material/table_view:",
+            on_click="ignore",
+            key="regional_xlsx",
         )

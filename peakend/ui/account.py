@@ -22,8 +22,13 @@ def account_box(user: User) -> None:
     if scope.sees_everything:
         st.caption(t("auth.scope_all"))
     elif user.regions:
-        st.caption(t("auth.scope_regions", regions=t("auth.list_sep").join(user.regions),
-                     n=formatting.counted(len(hall_names), "hall")))
+        st.caption(
+            t(
+                "auth.scope_regions",
+                regions=t("auth.list_sep").join(user.regions),
+                n=formatting.counted(len(hall_names), "hall"),
+            )
+        )
     else:
         st.caption(t("auth.scope_halls", halls=t("auth.list_sep").join(hall_names) or "–"))
     if st.button(t("auth.sign_out"), icon=":material/logout:", key="_peakend_sign_out"):

@@ -84,8 +84,15 @@ def _key(a: Ask) -> tuple:
 def _answer(db: Database, scope: Scope, version: int, a: Ask) -> pd.DataFrame:
     name, filter_key, param_key = _key(a)
     return _cached_query(
-        name, filter_key, param_key, scope.cache_key(), version,
-        _db=db, _filters=a.filters, _scope=scope, _params=a.params,
+        name,
+        filter_key,
+        param_key,
+        scope.cache_key(),
+        version,
+        _db=db,
+        _filters=a.filters,
+        _scope=scope,
+        _params=a.params,
     )
 
 

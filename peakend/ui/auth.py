@@ -147,7 +147,7 @@ def require_permission(permission: Permission) -> User:
 def sso_providers() -> list[str | None]:
     """The OIDC providers configured in secrets [auth]: None for the default one."""
     try:
-        section = st.secrets["auth"] if "auth" in st.secrets else None
+        section = st.secrets.get("auth", None)
     except Exception:  # no secrets file at all
         return []
     if not section:
@@ -196,8 +196,11 @@ def signin_pages() -> list:
     query, so after signing in the user lands on the page (and hall, period...) asked for."""
     return [
         st.Page(
-            SIGNIN_FILE, title=t("auth.title"), icon=":material/login:",
-            url_path=spec.key, default=spec.default,  # same page hash as build_pages()
+            SIGNIN_FILE,
+            title=t("auth.title"),
+            icon=":material/login:",
+            url_path=spec.key,
+            default=spec.default,  # same page hash as build_pages()
         )
         for spec in navigation.PAGES
     ]
@@ -265,8 +268,9 @@ def password_form() -> None:
     enforce_app_navigation()  # /signin opened directly on a fresh server: see _signed_in()
     with st.form("signin", enter_to_submit=True):
         st.text_input(t("auth.username"), key=_NAME_KEY, autocomplete="username", max_chars=64)
-        st.text_input(t("auth.password"), key=_PASSWORD_KEY, type="password",
-                      autocomplete="current-password", max_chars=256)
+        st.text_input(
+            t("auth.password"), key=_PASSWORD_KEY, type="password", autocomplete="current-password", max_chars=256
+        )
         st.form_submit_button(t("auth.sign_in"), type="primary", width="stretch", on_click=_submit_password)
     outcome, wait = st.session_state.pop(_RESULT, (None, 0))
     if outcome == "missing":
@@ -301,8 +305,20 @@ def single_sign_on() -> None:
 
 
 __all__ = [
-    "SIGNIN_FILE", "refresh_session", "current_user", "signed_in_scope", "sign_out",
-    "audit_action", "require_permission", "sso_configured", "signin_pages", "spec_of",
-    "run_page_if_allowed", "show_notice", "password_form", "single_sign_on", "current_scope",
+    "SIGNIN_FILE",
+    "audit_action",
+    "current_scope",
+    "current_user",
+    "password_form",
+    "refresh_session",
+    "require_permission",
     "role_label",
+    "run_page_if_allowed",
+    "show_notice",
+    "sign_out",
+    "signed_in_scope",
+    "signin_pages",
+    "single_sign_on",
+    "spec_of",
+    "sso_configured",
 ]

@@ -41,8 +41,8 @@ def metric_card(key: str, current, previous=None, targets=None, min_n: int = MIN
         delta = formatting.points(0 if unchanged else shown_change, decimals)
         if metric.kind == "share":
             delta += " " + t("unit.pp")
-    delta_color = "off" if metric.higher_is_better is None or unchanged else (
-        "normal" if metric.higher_is_better else "inverse"
+    delta_color = (
+        "off" if metric.higher_is_better is None or unchanged else ("normal" if metric.higher_is_better else "inverse")
     )
     target = _value(targets, metric.target) if metric.target else None
     status = None if thin else target_status(metric, value, target)

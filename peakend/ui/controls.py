@@ -10,7 +10,7 @@ from datetime import date
 
 import streamlit as st
 
-from peakend.core import formatting, links, periods
+from peakend.core import links, periods
 from peakend.core.i18n import t
 from peakend.core.periods import CUSTOM, Period
 from peakend.core.safe_text import md
@@ -18,8 +18,13 @@ from peakend.ui import url_state
 
 
 def period_control(
-    last_day: date, first_day: date, default: str = "last_7_days", key: str = "period",
-    compare: bool = True, hall_name: str | None = None, network_last_day: date | None = None,
+    last_day: date,
+    first_day: date,
+    default: str = "last_7_days",
+    key: str = "period",
+    compare: bool = True,
+    hall_name: str | None = None,
+    network_last_day: date | None = None,
 ) -> Period:
     """The app's one period: a preset counted back from the data's last day (or a custom
     range) and, with compare=True, the period it is compared with (peakend.core.periods).
@@ -53,7 +58,11 @@ def period_control(
         st.session_state[compare_key] = periods.default_comparison(st.session_state[key])
 
     choice = st.selectbox(
-        t("controls.period"), options, key=key, persist_state="session", on_change=preset_changed,
+        t("controls.period"),
+        options,
+        key=key,
+        persist_state="session",
+        on_change=preset_changed,
         format_func=lambda p: periods.preset_label(p, last_day, year=with_year),
     )
     custom = None
@@ -62,8 +71,12 @@ def period_control(
         if not (isinstance(kept, (tuple, list)) and kept and all(first_day <= d <= last_day for d in kept)):
             st.session_state[range_key] = periods.preset_range(default, last_day)  # another hall's range
         picked = st.date_input(
-            t("controls.custom_range"), key=range_key, persist_state="session",
-            min_value=first_day, max_value=last_day, format="YYYY-MM-DD",
+            t("controls.custom_range"),
+            key=range_key,
+            persist_state="session",
+            min_value=first_day,
+            max_value=last_day,
+            format="YYYY-MM-DD",
         )
         if isinstance(picked, (tuple, list)) and len(picked) == 2:
             custom = tuple(picked)
@@ -75,7 +88,10 @@ def period_control(
         offered = periods.comparisons_offered(period.preset, period.start, period.end, first_day)
         st.session_state[compare_key] = period.comparison  # a kind the data doesn't reach falls back
         st.selectbox(
-            t("controls.comparison"), offered, key=compare_key, persist_state="session",
+            t("controls.comparison"),
+            offered,
+            key=compare_key,
+            persist_state="session",
             format_func=lambda kind: periods.comparison_label(kind, period, year=with_year),
         )
     natural = periods.resolve(period.preset, last_day, first_day, None, custom).comparison
@@ -85,8 +101,9 @@ def period_control(
         url_state.write(**{links.PERIOD: choice, links.DATE_FROM: None, links.DATE_TO: None})
     url_state.write(**{links.COMPARE: None if not compare or period.comparison == natural else period.comparison})
     if network_last_day is not None and last_day < periods.as_date(network_last_day):
-        st.caption(t("controls.own_last_day", hall=hall_name or "", day=periods.short_day(
-            last_day, weekday=True, year=True)))
+        st.caption(
+            t("controls.own_last_day", hall=hall_name or "", day=periods.short_day(last_day, weekday=True, year=True))
+        )
     return period
 
 
@@ -104,7 +121,10 @@ def hall_picker(halls, key: str = "hall") -> str | None:
     if len(ids) == 1:
         st.session_state[key] = ids[0]
     hall_id = st.selectbox(
-        t("controls.hall"), ids, key=key, format_func=lambda h: names.get(h, h),
+        t("controls.hall"),
+        ids,
+        key=key,
+        format_func=lambda h: names.get(h, h),
         disabled=len(ids) == 1,
     )
     url_state.write(**{links.HALL: hall_id})

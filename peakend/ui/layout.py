@@ -83,8 +83,16 @@ def phone_layout(page_key: str, language: str) -> None:
     screen. Call once per run (the script re-runs when the page or the language changes)."""
     st.html(CSS)
     # from Streamlit's English and from every other language (a switch leaves them behind)
-    words = {said: t(key) for english, key in STREAMLIT_WORDS.items()
-             for said in (english, *(label(key, other) for other in LANGUAGES)) if said != t(key)}
-    script = _SCRIPT % (json.dumps(HTML_LANG[language]), json.dumps(words, ensure_ascii=False),
-                        json.dumps(page_key), SIDEBAR_FLOATS_BELOW_PX)
+    words = {
+        said: t(key)
+        for english, key in STREAMLIT_WORDS.items()
+        for said in (english, *(label(key, other) for other in LANGUAGES))
+        if said != t(key)
+    }
+    script = _SCRIPT % (
+        json.dumps(HTML_LANG[language]),
+        json.dumps(words, ensure_ascii=False),
+        json.dumps(page_key),
+        SIDEBAR_FLOATS_BELOW_PX,
+    )
     st.html(script, unsafe_allow_javascript=True)

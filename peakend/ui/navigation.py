@@ -33,8 +33,12 @@ PAGES = [
     PageSpec("hall", "pages/hall.py", ":material/storefront:"),
     PageSpec("regional", "pages/regional.py", ":material/leaderboard:"),
     # what to fix first and the counters each hour needs: for the managers, not data admins
-    PageSpec("insights", "pages/insights.py", ":material/insights:",
-             roles=("hall_manager", "regional_manager", "head_office")),
+    PageSpec(
+        "insights",
+        "pages/insights.py",
+        ":material/insights:",
+        roles=("hall_manager", "regional_manager", "head_office"),
+    ),
     PageSpec("explore", "pages/explore.py", ":material/travel_explore:"),
     # loads, undo, targets and purposes: the data admin's work (peakend.auth.roles)
     PageSpec("data", "pages/data.py", ":material/upload_file:", roles=("data_admin",)),

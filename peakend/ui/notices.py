@@ -15,8 +15,13 @@ def rollups_notice() -> None:
     behind = database().rollups_behind()
     if behind:
         details = "; ".join(
-            t("app.rollup_counts", table=table, has=formatting.number(has), should=formatting.number(should),
-              what=t(f"app.rollup_{what}"))
+            t(
+                "app.rollup_counts",
+                table=table,
+                has=formatting.number(has),
+                should=formatting.number(should),
+                what=t(f"app.rollup_{what}"),
+            )
             for table, what, has, should in behind
         )
         st.warning(t("app.rollups_behind", details=details), icon=":material/warning:")

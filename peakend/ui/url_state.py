@@ -8,7 +8,7 @@ never raised: a stale or hand-edited link still opens.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import streamlit as st
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Iterable, Iterator, Union
+from typing import Any
 
 import duckdb
 
@@ -24,7 +25,7 @@ from peakend.auth.roles import SCOPE_KIND, Permission, Role, role_may
 from peakend.core.scope import EVERYTHING, Scope
 from peakend.warehouse.db import Database
 
-Target = Union[Database, duckdb.DuckDBPyConnection]
+Target = Database | duckdb.DuckDBPyConnection
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
 # Auth writers in this process take turns (two failed sign-ins for one name at once
@@ -97,8 +98,7 @@ def check_username(name: str) -> str:
     norm = normalize_username(name)
     if not _USERNAME.fullmatch(norm):
         raise UserError(
-            f"user name {name!r} must be 1-64 characters: letters, digits and . _ @ -, "
-            "starting with a letter or digit"
+            f"user name {name!r} must be 1-64 characters: letters, digits and . _ @ -, starting with a letter or digit"
         )
     return norm
 

@@ -19,8 +19,12 @@ from peakend.warehouse import rollup_check
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, default=Path(os.environ.get("PEAKEND_DB", "data/demo.duckdb")),
-                        help="database file (default: $PEAKEND_DB, else data/demo.duckdb)")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=Path(os.environ.get("PEAKEND_DB", "data/demo.duckdb")),
+        help="database file (default: $PEAKEND_DB, else data/demo.duckdb)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,8 +35,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         con = duckdb.connect(str(args.db), read_only=True)
     except duckdb.Error as e:
-        print(f"{args.db}: can't open it read-only ({e}); is another process writing to it?",
-              file=sys.stderr)
+        print(f"{args.db}: can't open it read-only ({e}); is another process writing to it?", file=sys.stderr)
         return 2
     try:
         visits = con.execute("select count(*) from visits").fetchone()[0]
@@ -42,8 +45,10 @@ def run(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
     if report.ok:
         tables = ", ".join(t.table for t in report.tables)
-        print(f"OK: {args.db}, {visits:,} visits; schema current; every visit's hall exists; "
-              f"{tables} equal a recomputation from the visits ({seconds:.1f} s)")
+        print(
+            f"OK: {args.db}, {visits:,} visits; schema current; every visit's hall exists; "
+            f"{tables} equal a recomputation from the visits ({seconds:.1f} s)"
+        )
         return 0
     for line in report.lines():
         print(line)

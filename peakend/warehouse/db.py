@@ -9,22 +9,25 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import duckdb
 import pandas as pd
 
 from peakend.core.filters import VisitFilter
-from peakend.warehouse import rollup_check, rollups
-from peakend.warehouse import metric_sql
-from peakend.warehouse.named_queries import (  # noqa: F401  (QueryError: raised to callers)
-    QueryError, bind_values, compile_query, filters_in_use, groups_of,
+from peakend.core.scope import EVERYTHING, Scope
+from peakend.warehouse import metric_sql, rollup_check, rollups
+from peakend.warehouse.named_queries import (
+    QueryError,
+    bind_values,
+    compile_query,
+    filters_in_use,
+    groups_of,
 )
 from peakend.warehouse.schema import ensure_schema
-from peakend.core.scope import EVERYTHING, Scope
-
 
 # Queries that read halls outside the user's scope, to rank the user's own halls among
 # their peers (a store manager's hall in its region). Everything else reads the scope's
@@ -33,11 +36,20 @@ from peakend.core.scope import EVERYTHING, Scope
 # edit to the SQL that lets a peer's id, name or numbers through fails before a page sees
 # it. Ranks and group sizes only; never another hall's value.
 PEER_QUERIES: dict[str, frozenset[str]] = {
-    "peer_ranks": frozenset({
-        "hall_id", "hall_name", "peer_group", "group_name", "group_halls",
-        *(f"{metric}_{part}" for metric in ("wait_median_min", "abandonment_rate", "peak_end_index", "exit_mean")
-          for part in ("rank", "ranked", "beats")),
-    }),
+    "peer_ranks": frozenset(
+        {
+            "hall_id",
+            "hall_name",
+            "peer_group",
+            "group_name",
+            "group_halls",
+            *(
+                f"{metric}_{part}"
+                for metric in ("wait_median_min", "abandonment_rate", "peak_end_index", "exit_mean")
+                for part in ("rank", "ranked", "beats")
+            ),
+        }
+    ),
 }
 
 
@@ -160,8 +172,9 @@ class Database:
         finally:
             cur.close()
 
-    def explain(self, name: str, filters: VisitFilter | None = None, scope: Scope = EVERYTHING,
-                **params: Any) -> "Explanation":
+    def explain(
+        self, name: str, filters: VisitFilter | None = None, scope: Scope = EVERYTHING, **params: Any
+    ) -> Explanation:
         """Which query answers this call and why, the filters its SQL carries and the SQL
         itself: what a page's debug expander shows."""
         query, routed, why = self.route(name, filters, scope, params)
@@ -182,9 +195,7 @@ class Database:
                 cur.close()
         return known
 
-    def answering_query(
-        self, name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any]
-    ) -> str:
+    def answering_query(self, name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any]) -> str:
         return self.answering(name, filters, scope, params)[0]
 
     def scalar(self, sql: str, params: list | dict | None = None) -> Any:
@@ -213,10 +224,7 @@ class Database:
                 # the rollup rows this write changed, against the visits, before anyone
                 # can read them (raises RollupMismatch: the write is rolled back)
                 rollup_check.verify_touched(cur)
-                cur.execute(
-                    "update meta set value = (value::bigint + 1)::varchar "
-                    "where key = 'data_version'"
-                )
+                cur.execute("update meta set value = (value::bigint + 1)::varchar where key = 'data_version'")
                 cur.execute("commit")
                 self._rollups_behind = None  # ask again after this write
             except BaseException:

@@ -68,15 +68,29 @@ class Grain:
 
 
 GRAINS = {
-    "visits": Grain("metrics_by_group", "filtered_visits", _VISIT_DIMENSIONS, "visits", "filtered_visits",
-                    _VISIT_DIMENSIONS),
-    "hall_days": Grain("metrics_by_group_sums", "rollup_visits", _DAY_DIMENSIONS, "visits", "filtered_visits",
-                       _VISIT_DIMENSIONS),
-    "city_days": Grain("metrics_by_group_rollup", "rollup_cities",
-                       {k: v for k, v in _DAY_DIMENSIONS.items() if k != "hall"}, "histogram", "rollup_waits",
-                       {k: v for k, v in _DAY_DIMENSIONS.items() if k != "hall"}),
-    "network_days": Grain("metrics_by_group_network", "rollup_cities", _NETWORK_WAIT_DIMENSIONS, "histogram",
-                          "network_waits", _NETWORK_WAIT_DIMENSIONS, network_only=True),
+    "visits": Grain(
+        "metrics_by_group", "filtered_visits", _VISIT_DIMENSIONS, "visits", "filtered_visits", _VISIT_DIMENSIONS
+    ),
+    "hall_days": Grain(
+        "metrics_by_group_sums", "rollup_visits", _DAY_DIMENSIONS, "visits", "filtered_visits", _VISIT_DIMENSIONS
+    ),
+    "city_days": Grain(
+        "metrics_by_group_rollup",
+        "rollup_cities",
+        {k: v for k, v in _DAY_DIMENSIONS.items() if k != "hall"},
+        "histogram",
+        "rollup_waits",
+        {k: v for k, v in _DAY_DIMENSIONS.items() if k != "hall"},
+    ),
+    "network_days": Grain(
+        "metrics_by_group_network",
+        "rollup_cities",
+        _NETWORK_WAIT_DIMENSIONS,
+        "histogram",
+        "network_waits",
+        _NETWORK_WAIT_DIMENSIONS,
+        network_only=True,
+    ),
 }
 QUERIES = {g.query: name for name, g in GRAINS.items()}
 
@@ -176,8 +190,8 @@ def _wait_quantiles(grain: Grain, groups) -> str:
     if grain.waits == "visits":
         qs = ", ".join(repr(v.q) for v in _QUANTILES.values())
         picks = ",\n        ".join(
-            f"{_scaled(f'wait_q[{i}]', v)} as {key}"
-            for i, (key, v) in enumerate(_QUANTILES.items(), start=1))
+            f"{_scaled(f'wait_q[{i}]', v)} as {key}" for i, (key, v) in enumerate(_QUANTILES.items(), start=1)
+        )
         return f"""quantiles as (
     select group_1, group_2,
         {picks},
@@ -249,13 +263,15 @@ def compose(grain_name: str, groups: tuple[str | None, str | None]) -> str:
             columns.append(f"{metric_from_sums(key)} as {key}")
     columns += [f"s.{c}::bigint as {c}" for c in count_columns()]
     sep = ",\n        "
-    steps = [f"""sums as (
+    steps = [
+        f"""sums as (
     select
         {group_cols},
         {sep.join(parts)},
     from {grain.sums_from}
     group by group_1, group_2
-)"""]
+)"""
+    ]
     joined = "from sums as s"
     if not one_pass:
         steps.append(_wait_quantiles(grain, groups))
@@ -266,9 +282,9 @@ left join quantiles as q
     if grain.network_only:
         joined += "\nwhere $scope_halls is null"
     projection = ",\n    ".join(columns)
-    return f"""-- one row per group of visits ({groups[0] or 'all'} x {groups[1] or 'all'}) with every headline metric, at the {grain_name} grain (peakend/warehouse/metric_sql.py)
+    return f"""-- one row per group of visits ({groups[0] or "all"} x {groups[1] or "all"}) with every headline metric, at the {grain_name} grain (peakend/warehouse/metric_sql.py)
 with
-{(","+chr(10)).join(steps)}
+{("," + chr(10)).join(steps)}
 select
     s.group_1,
     s.group_2,

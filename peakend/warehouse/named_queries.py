@@ -87,10 +87,12 @@ def _keep_filters(sql: str, used: frozenset[str] | None) -> str:
 def _metric_calls(sql: str) -> str:
     """metric('name') and part('name') in a named query: that metric or part over the
     query's visits, as peakend/core/metrics.py defines it once."""
+
     def write(m: re.Match) -> str:
         if m.group(1) == "metric":
             return metric_sql.metric_over_visits(m.group(2))
         return metric_sql.part_over_visits(metric_sql.PARTS[m.group(2)])
+
     return _METRIC_CALL.sub(write, sql)
 
 
@@ -101,8 +103,9 @@ def _body(name: str, groups: tuple[str | None, str | None]) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def compile_query(name: str, used: frozenset[str] | None = None,
-                  groups: tuple[str | None, str | None] = (None, None)) -> str:
+def compile_query(
+    name: str, used: frozenset[str] | None = None, groups: tuple[str | None, str | None] = (None, None)
+) -> str:
     """The full SQL of a named query: the shared fragments it uses become leading CTEs, and
     of the filter lines only those of the filters in `used` stay (None: every one).
 
@@ -123,14 +126,16 @@ def compile_query(name: str, used: frozenset[str] | None = None,
     return _keep_filters(sql, used)
 
 
-def sql_parameters(name: str, used: frozenset[str] | None = None,
-                   groups: tuple[str | None, str | None] = (None, None)) -> set[str]:
+def sql_parameters(
+    name: str, used: frozenset[str] | None = None, groups: tuple[str | None, str | None] = (None, None)
+) -> set[str]:
     """The $parameters the SQL binds."""
     return set(_PARAM.findall(compile_query(name, used, groups)))
 
 
-def query_parameters(name: str, used: frozenset[str] | None = None,
-                     groups: tuple[str | None, str | None] = (None, None)) -> set[str]:
+def query_parameters(
+    name: str, used: frozenset[str] | None = None, groups: tuple[str | None, str | None] = (None, None)
+) -> set[str]:
     """The parameters a call of the named query takes: those its SQL binds, and for a
     metric query its grouping (written into the SQL, from a closed list)."""
     grouping = {"group_1", "group_2"} if name in metric_sql.QUERIES else set()
@@ -146,14 +151,19 @@ def groups_of(name: str, params: dict[str, Any]) -> tuple[str | None, str | None
         raise QueryError(f"query {name!r} needs parameters {missing} (a dimension, or None for all visits)")
     groups = (params["group_1"], params["group_2"])
     if not metric_sql.can_group(name, groups):
-        raise QueryError(f"query {name!r} can't group by {groups}: a dimension of {metric_sql.dimensions(name)} or None")
+        raise QueryError(
+            f"query {name!r} can't group by {groups}: a dimension of {metric_sql.dimensions(name)} or None"
+        )
     return groups
 
 
-
 def bind_values(
-    name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any],
-    used: frozenset[str] | None = None, groups: tuple[str | None, str | None] = (None, None),
+    name: str,
+    filters: VisitFilter | None,
+    scope: Scope,
+    params: dict[str, Any],
+    used: frozenset[str] | None = None,
+    groups: tuple[str | None, str | None] = (None, None),
 ) -> dict[str, Any]:
     """The values for exactly the parameters the query uses. The scope always comes from
     the caller's `scope`, never from `params`, so no widget value can widen it."""

@@ -64,13 +64,21 @@ class RollupMismatch(WriteCheckError):
         more = sum(r.total for r in self.reports) - len(lines)
         super().__init__(
             "the rollups would not match the visits, so nothing was written: "
-            + "; ".join(lines) + (f"; and {more} more" if more > 0 else "")
+            + "; ".join(lines)
+            + (f"; and {more} more" if more > 0 else "")
         )
 
 
 # -- comparing ------------------------------------------------------------------------------
-def compare(cur: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...], values: list[str],
-            stored_sql: str, expected_sql: str, params: Any = None) -> TableReport:
+def compare(
+    cur: duckdb.DuckDBPyConnection,
+    table: str,
+    key: tuple[str, ...],
+    values: list[str],
+    stored_sql: str,
+    expected_sql: str,
+    params: Any = None,
+) -> TableReport:
     """Rows of `stored_sql` against rows of `expected_sql`, matched on `key`: every key
     present in one and not the other, or with any of `values` different."""
     on = " and ".join(f"s.{k} is not distinct from e.{k}" for k in key)
@@ -92,7 +100,7 @@ def compare(cur: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...], va
     for row in rows:
         k = dict(zip(key, row[: len(key)]))
         s_present, e_present = row[len(key)], row[len(key) + 1]
-        rest = row[len(key) + 2: -1]
+        rest = row[len(key) + 2 : -1]
         if not s_present:
             differences.append(Difference(table, k, "row", "missing", "a row"))
             continue
@@ -180,26 +188,61 @@ def _verify_touched(cur: duckdb.DuckDBPyConnection) -> list[TableReport]:
                                  on x.hall_id = r.hall_id
                                semi join rollup_check_days as d on d.day = r.day"""
         return [
-            compare(cur, "visit_rollup", rollups.VISIT_KEY, _VISIT_SUMS,
-                    f"select r.* from visit_rollup as r {of_hd}", visit_rows, p),
-            compare(cur, "wait_rollup", rollups.CITY_KEY, ["waits", "wait_seconds"],
-                    _wait_totals_sql(f"select r.* from wait_rollup as r {of_cd}"),
-                    _wait_totals_sql(rollups._wait_rows_sql(city_visits)), p),
+            compare(
+                cur,
+                "visit_rollup",
+                rollups.VISIT_KEY,
+                _VISIT_SUMS,
+                f"select r.* from visit_rollup as r {of_hd}",
+                visit_rows,
+                p,
+            ),
+            compare(
+                cur,
+                "wait_rollup",
+                rollups.CITY_KEY,
+                ["waits", "wait_seconds"],
+                _wait_totals_sql(f"select r.* from wait_rollup as r {of_cd}"),
+                _wait_totals_sql(rollups._wait_rows_sql(city_visits)),
+                p,
+            ),
             # derived rollups against their parent, now checked
-            compare(cur, "city_rollup", rollups.CITY_KEY, _VISIT_SUMS,
-                    f"select r.* from city_rollup as r {of_cd}",
-                    f"select r.* from ({_city_rows_sql(touched_city_sums)}) as r {of_cd}"),
-            compare(cur, "network_wait_rollup", rollups.NETWORK_WAIT_KEY, ["n"],
-                    "select r.* from network_wait_rollup as r semi join rollup_check_days as d on d.day = r.day",
-                    _network_wait_rows_sql("select r.* from wait_rollup as r semi join rollup_check_days as d on d.day = r.day")),
-            compare(cur, "hall_rollup", ("hall_id",), ["visits", "first_day", "last_day"],
-                    "select r.* from hall_rollup as r semi join rollup_check_halls as t on t.hall_id = r.hall_id",
-                    rollups._HALL_ROWS.format(where="where hall_id in (select hall_id from rollup_check_halls)")),
-            compare(cur, "value_rollup", ("hall_id",), ["visits"],
-                    "select hall_id, sum(n)::bigint as visits from value_rollup "
-                    "where hall_id in (select hall_id from rollup_check_halls) group by all",
-                    "select hall_id, sum(visits)::bigint as visits from visit_rollup "
-                    "where hall_id in (select hall_id from rollup_check_halls) group by all"),
+            compare(
+                cur,
+                "city_rollup",
+                rollups.CITY_KEY,
+                _VISIT_SUMS,
+                f"select r.* from city_rollup as r {of_cd}",
+                f"select r.* from ({_city_rows_sql(touched_city_sums)}) as r {of_cd}",
+            ),
+            compare(
+                cur,
+                "network_wait_rollup",
+                rollups.NETWORK_WAIT_KEY,
+                ["n"],
+                "select r.* from network_wait_rollup as r semi join rollup_check_days as d on d.day = r.day",
+                _network_wait_rows_sql(
+                    "select r.* from wait_rollup as r semi join rollup_check_days as d on d.day = r.day"
+                ),
+            ),
+            compare(
+                cur,
+                "hall_rollup",
+                ("hall_id",),
+                ["visits", "first_day", "last_day"],
+                "select r.* from hall_rollup as r semi join rollup_check_halls as t on t.hall_id = r.hall_id",
+                rollups._HALL_ROWS.format(where="where hall_id in (select hall_id from rollup_check_halls)"),
+            ),
+            compare(
+                cur,
+                "value_rollup",
+                ("hall_id",),
+                ["visits"],
+                "select hall_id, sum(n)::bigint as visits from value_rollup "
+                "where hall_id in (select hall_id from rollup_check_halls) group by all",
+                "select hall_id, sum(visits)::bigint as visits from visit_rollup "
+                "where hall_id in (select hall_id from rollup_check_halls) group by all",
+            ),
         ]
     finally:
         for t in ("rollup_check_hd", "rollup_check_cd", "rollup_check_halls", "rollup_check_days"):
@@ -241,8 +284,13 @@ def audit(cur: duckdb.DuckDBPyConnection) -> AuditReport:
         schema_problem = f"schema: version {version} stored, this PeakEnd expects {SCHEMA_VERSION}"
     if schema_problem is not None:
         # the rollups' definitions (and the macros they count with) are this version's
-        return AuditReport(schema_problem + "; open it once with the app or `python -m peakend load --history` "
-                           "to upgrade it, then check again", 0, [], [])
+        return AuditReport(
+            schema_problem + "; open it once with the app or `python -m peakend load --history` "
+            "to upgrade it, then check again",
+            0,
+            [],
+            [],
+        )
     orphans = cur.execute(
         """select hall_id, count(*) from visits as v anti join halls as h on h.hall_id = v.hall_id
            group by all order by 2 desc, 1"""
@@ -252,15 +300,34 @@ def audit(cur: duckdb.DuckDBPyConnection) -> AuditReport:
     tables = [
         compare(cur, "visit_rollup", rollups.VISIT_KEY, _VISIT_SUMS, "select * from visit_rollup", visit_rows),
         compare(cur, "wait_rollup", rollups.WAIT_KEY, ["n"], "select * from wait_rollup", wait_rows),
-        compare(cur, "value_rollup", rollups.VALUE_KEY, ["n"], "select * from value_rollup",
-                rollups._value_rows_sql("visits")),
-        compare(cur, "city_rollup", rollups.CITY_KEY, _VISIT_SUMS, "select * from city_rollup",
-                _city_rows_sql(visit_rows)),
-        compare(cur, "network_wait_rollup", rollups.NETWORK_WAIT_KEY, ["n"], "select * from network_wait_rollup",
-                _network_wait_rows_sql(wait_rows)),
-        compare(cur, "hall_rollup", ("hall_id",), ["visits", "first_day", "last_day"], "select * from hall_rollup",
-                """select hall_id, count(*)::bigint as visits, min(cast(arrived_at as date)) as first_day,
+        compare(
+            cur,
+            "value_rollup",
+            rollups.VALUE_KEY,
+            ["n"],
+            "select * from value_rollup",
+            rollups._value_rows_sql("visits"),
+        ),
+        compare(
+            cur, "city_rollup", rollups.CITY_KEY, _VISIT_SUMS, "select * from city_rollup", _city_rows_sql(visit_rows)
+        ),
+        compare(
+            cur,
+            "network_wait_rollup",
+            rollups.NETWORK_WAIT_KEY,
+            ["n"],
+            "select * from network_wait_rollup",
+            _network_wait_rows_sql(wait_rows),
+        ),
+        compare(
+            cur,
+            "hall_rollup",
+            ("hall_id",),
+            ["visits", "first_day", "last_day"],
+            "select * from hall_rollup",
+            """select hall_id, count(*)::bigint as visits, min(cast(arrived_at as date)) as first_day,
                           max(cast(arrived_at as date)) as last_day
-                   from visits group by hall_id"""),
+                   from visits group by hall_id""",
+        ),
     ]
     return AuditReport(schema_problem, sum(n for _, n in orphans), orphans[:10], tables)

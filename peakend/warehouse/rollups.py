@@ -66,7 +66,7 @@ VISIT_ROLLUP_COLUMNS = {
     "hall_id": "varchar not null",
     "day": "date not null",
     "purpose": "varchar not null",
-    **{part: "bigint not null" for part in PARTS},
+    **dict.fromkeys(PARTS, "bigint not null"),
 }
 VISIT_KEY = ("hall_id", "day", "purpose")
 VALUE_ROLLUP_COLUMNS = {
@@ -106,16 +106,22 @@ def _ddl(name: str, columns: dict[str, str]) -> str:
 
 
 def stored_columns(cur: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [r[0] for r in cur.execute(
-        "select column_name from duckdb_columns() where table_name = ? and schema_name = 'main' "
-        "and not internal order by column_index", [table]).fetchall()]
+    return [
+        r[0]
+        for r in cur.execute(
+            "select column_name from duckdb_columns() where table_name = ? and schema_name = 'main' "
+            "and not internal order by column_index",
+            [table],
+        ).fetchall()
+    ]
 
 
 def columns_current(cur: duckdb.DuckDBPyConnection) -> bool:
     """Whether visit_rollup and city_rollup keep exactly the parts peakend/core/metrics.py
     defines (a part added or taken away since the file was written: they don't)."""
-    return (stored_columns(cur, "visit_rollup") == list(VISIT_ROLLUP_COLUMNS)
-            and stored_columns(cur, "city_rollup") == list(CITY_ROLLUP_COLUMNS))
+    return stored_columns(cur, "visit_rollup") == list(VISIT_ROLLUP_COLUMNS) and stored_columns(
+        cur, "city_rollup"
+    ) == list(CITY_ROLLUP_COLUMNS)
 
 
 def follow_parts(cur: duckdb.DuckDBPyConnection) -> bool:
@@ -258,8 +264,12 @@ def _temp_ddl(name: str, columns: dict[str, str]) -> str:
     return _ddl(name, columns).replace("create table", "create temp table", 1)
 
 
-CITY_ROLLUP_COLUMNS = {"day": "date not null", "city": "varchar not null", "purpose": "varchar not null",
-                       **{c: t for c, t in VISIT_ROLLUP_COLUMNS.items() if c not in VISIT_KEY}}
+CITY_ROLLUP_COLUMNS = {
+    "day": "date not null",
+    "city": "varchar not null",
+    "purpose": "varchar not null",
+    **{c: t for c, t in VISIT_ROLLUP_COLUMNS.items() if c not in VISIT_KEY},
+}
 _DELTAS = {
     "visit_rollup_delta": VISIT_ROLLUP_COLUMNS,
     "wait_rollup_delta": WAIT_ROLLUP_COLUMNS,
@@ -288,9 +298,12 @@ def track_touched(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 def _tracking(cur: duckdb.DuckDBPyConnection) -> bool:
-    return cur.execute(
-        "select count(*) from duckdb_tables() where temporary and table_name = 'rollup_touched_hall_days'"
-    ).fetchone()[0] > 0
+    return (
+        cur.execute(
+            "select count(*) from duckdb_tables() where temporary and table_name = 'rollup_touched_hall_days'"
+        ).fetchone()[0]
+        > 0
+    )
 
 
 def _mark(cur: duckdb.DuckDBPyConnection, table: str, rows_sql: str, params: Any = None) -> None:
@@ -309,26 +322,26 @@ def mark_city_days(cur: duckdb.DuckDBPyConnection, rows_sql: str, params: Any = 
     _mark(cur, "rollup_touched_city_days", rows_sql, params)
 
 
-def stage_visits(cur: duckdb.DuckDBPyConnection, source: str, sign: int, params: list | None = None,
-                 halls: str = "halls") -> None:
+def stage_visits(
+    cur: duckdb.DuckDBPyConnection, source: str, sign: int, params: list | None = None, halls: str = "halls"
+) -> None:
     """Stage the visits in `source` as added (sign +1) or taken away (-1)."""
     _ensure_stage(cur)
     sums = ", ".join(f"{sign} * {c}" for c in _SUMS)
     cur.execute(
-        f"insert into visit_rollup_delta select {', '.join(VISIT_KEY)}, {sums} "
-        f"from ({_visit_rows_sql(source)})",
+        f"insert into visit_rollup_delta select {', '.join(VISIT_KEY)}, {sums} from ({_visit_rows_sql(source)})",
         params or [],
     )
     cur.execute(
-        f"insert into value_rollup_delta select {', '.join(VALUE_KEY)}, {sign} * n "
-        f"from ({_value_rows_sql(source)})",
+        f"insert into value_rollup_delta select {', '.join(VALUE_KEY)}, {sign} * n from ({_value_rows_sql(source)})",
         params or [],
     )
     stage_waits(cur, source, sign, params, halls)
 
 
-def stage_waits(cur: duckdb.DuckDBPyConnection, source: str, sign: int, params: list | None = None,
-                halls: str = "halls") -> None:
+def stage_waits(
+    cur: duckdb.DuckDBPyConnection, source: str, sign: int, params: list | None = None, halls: str = "halls"
+) -> None:
     _ensure_stage(cur)
     cur.execute(
         f"insert into wait_rollup_delta select day, city, purpose, wait_s, {sign} * n "
@@ -345,7 +358,7 @@ def _merge(cur, table: str, key: tuple[str, ...], sums: list[str], order: str, k
     cur.execute(f"create temp table {table}_keys as select distinct {', '.join(key)} from {delta}")
     cur.execute(
         f"""create temp table {table}_merged as
-            select {', '.join(key)}, {', '.join(f'sum({c})::bigint as {c}' for c in sums)}
+            select {", ".join(key)}, {", ".join(f"sum({c})::bigint as {c}" for c in sums)}
             from (
                 select r.* from {table} as r
                 semi join {table}_keys as d on {on}
@@ -381,9 +394,7 @@ def apply_staged(cur: duckdb.DuckDBPyConnection) -> None:
     where = "where hall_id in (select hall_id from halls_touched)"
     cur.execute(f"insert into hall_rollup {_HALL_ROWS.format(where=where)}")
     cur.execute("drop table halls_touched")
-    cur.execute(
-        "insert into network_wait_rollup_delta select day, wait_s, sum(n) from wait_rollup_delta group by all"
-    )
+    cur.execute("insert into network_wait_rollup_delta select day, wait_s, sum(n) from wait_rollup_delta group by all")
     _merge(cur, "network_wait_rollup", NETWORK_WAIT_KEY, ["n"], "day, wait_s", "sum(n) <> 0")
     _merge(cur, "wait_rollup", WAIT_KEY, ["n"], "day, city", "sum(n) <> 0")
     _merge(cur, "value_rollup", VALUE_KEY, ["n"], "hall_id", "sum(n) <> 0")
@@ -408,12 +419,17 @@ def refresh_service_level(cur: duckdb.DuckDBPyConnection, hall_ids: list[str] | 
             where r.hall_id = s.hall_id and r.day = s.day and r.purpose = s.purpose""",
         params,
     )
-    cities = None if hall_ids is None else [
-        r[0] for r in cur.execute(
-            "select distinct city from halls where hall_id in (select unnest($halls::varchar[]))",
-            {"halls": list(hall_ids)},
-        ).fetchall()
-    ]
+    cities = (
+        None
+        if hall_ids is None
+        else [
+            r[0]
+            for r in cur.execute(
+                "select distinct city from halls where hall_id in (select unnest($halls::varchar[]))",
+                {"halls": list(hall_ids)},
+            ).fetchall()
+        ]
+    )
     if cities is None or cities:
         refresh_city_rollup(cur, cities)
 
@@ -434,8 +450,7 @@ def halls_changed(cur: duckdb.DuckDBPyConnection, before: str) -> None:
     stage_waits(cur, source, +1, [ids], halls="halls")
     apply_staged(cur)
     refresh_service_level(cur, ids)  # and their cities' sums, where they are now
-    left = [r[0] for r in cur.execute(
-        f"select distinct city from {moved} where city is not null").fetchall()]
+    left = [r[0] for r in cur.execute(f"select distinct city from {moved} where city is not null").fetchall()]
     if left:
         refresh_city_rollup(cur, left)  # the cities they left
 
@@ -469,15 +484,16 @@ def _metrics(cur, filters, scope_halls, params):
     if not _groups_kept(params, HALL_DIMENSIONS):
         return None, "grouped by a dimension the rollups don't keep"
     if scope_halls is None and _used(filters) <= PERIOD_FILTERS and _groups_kept(params, PERIOD_DIMENSIONS):
-        return ("metrics_by_group_network", filters,
-                "the whole network by period: network_wait_rollup and city_rollup")
+        return ("metrics_by_group_network", filters, "the whole network by period: network_wait_rollup and city_rollup")
     if _groups_kept(params, ROLLUP_DIMENSIONS) and scope_is_whole_cities(cur, scope_halls):
-        return ("metrics_by_group_rollup", filters,
-                "whole cities: city_rollup and the wait histogram per city")
+        return ("metrics_by_group_rollup", filters, "whole cities: city_rollup and the wait histogram per city")
     # per hall, or a scope that splits a city: the percentiles need those halls' own waits,
     # the sums still come rolled up
-    return ("metrics_by_group_sums", filters,
-            "per hall or part of a city: sums from visit_rollup, wait percentiles from the visits")
+    return (
+        "metrics_by_group_sums",
+        filters,
+        "per hall or part of a city: sums from visit_rollup, wait percentiles from the visits",
+    )
 
 
 def _unfiltered(twin_name):
@@ -485,6 +501,7 @@ def _unfiltered(twin_name):
         if _used(filters):
             return None, "filtered: the rollup twin holds unfiltered totals only"
         return twin_name, filters, "unfiltered: its rollup twin"
+
     return plan_
 
 
@@ -515,15 +532,24 @@ def _explore_visits(cur, filters, scope_halls, params):
 ROUTES = {
     "metrics_by_group": _metrics,
     "dataset_summary": lambda cur, filters, scope_halls, params: (
-        "dataset_summary_rollup", filters, "hall_rollup holds every hall's visits and days"),
+        "dataset_summary_rollup",
+        filters,
+        "hall_rollup holds every hall's visits and days",
+    ),
     "data_purposes": _unfiltered("data_purposes_rollup"),
     "explore_filter_options": _unfiltered("explore_filter_options_rollup"),
     "explore_visits": _explore_visits,
 }
 
 
-def plan(cur: duckdb.DuckDBPyConnection, name: str, filters, scope_halls: list[str] | None,
-         params: dict[str, Any], current: bool = True) -> tuple[str, Any, str]:
+def plan(
+    cur: duckdb.DuckDBPyConnection,
+    name: str,
+    filters,
+    scope_halls: list[str] | None,
+    params: dict[str, Any],
+    current: bool = True,
+) -> tuple[str, Any, str]:
     """(the named query that answers this call exactly, the filter it runs with, why): a
     rollup twin, or `name` itself over the visits (always, when the rollups are not
     `current`: see `behind`)."""
@@ -568,8 +594,9 @@ def behind(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, int]]:
     if not columns_current(cur):
         # written before a part was added: read-only, so it can't be rebuilt here
         return [("visit_rollup", "parts", len(stored_columns(cur, "visit_rollup")), len(VISIT_ROLLUP_COLUMNS))]
-    return [(t, what, int(has), int(should)) for t, what, has, should in cur.execute(_TOTALS).fetchall()
-            if has != should]
+    return [
+        (t, what, int(has), int(should)) for t, what, has, should in cur.execute(_TOTALS).fetchall() if has != should
+    ]
 
 
 def scope_is_whole_cities(cur: duckdb.DuckDBPyConnection, scope_halls: list[str] | None) -> bool:

@@ -101,13 +101,9 @@ def _v1(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create table visits (\n  {_columns_sql(VISIT_COLUMNS)})")
     # Rows a load replaced (same visit_id re-sent), kept so that undoing it restores them.
     con.execute(
-        f"create table visits_replaced (\n  replaced_by_load integer not null,\n"
-        f"  {_columns_sql(VISIT_COLUMNS)})"
+        f"create table visits_replaced (\n  replaced_by_load integer not null,\n  {_columns_sql(VISIT_COLUMNS)})"
     )
-    con.execute(
-        f"create table halls_replaced (\n  replaced_by_load integer not null,\n"
-        f"  {_columns_sql(HALL_COLUMNS)})"
-    )
+    con.execute(f"create table halls_replaced (\n  replaced_by_load integer not null,\n  {_columns_sql(HALL_COLUMNS)})")
     con.execute(
         """create table loads (
           load_id integer primary key,
@@ -296,9 +292,7 @@ class SchemaError(RuntimeError):
 
 
 def _table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
-    rows = con.execute(
-        "select table_name from information_schema.tables where table_schema = 'main'"
-    ).fetchall()
+    rows = con.execute("select table_name from information_schema.tables where table_schema = 'main'").fetchall()
     return {r[0] for r in rows}
 
 
@@ -343,9 +337,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, read_only: bool = False) -> in
             install_macros(con)  # the rollups that migrations build count with them
             for migrate in MIGRATIONS[version:]:
                 migrate(con)
-            con.execute(
-                "update meta set value = ? where key = 'schema_version'", [str(SCHEMA_VERSION)]
-            )
+            con.execute("update meta set value = ? where key = 'schema_version'", [str(SCHEMA_VERSION)])
             con.execute("commit")
         except Exception:
             con.execute("rollback")

@@ -39,16 +39,13 @@ def start_load(
     """Record a new load and return its id (inside the caller's transaction)."""
     load_id = cur.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchone()[0]
     cur.execute(
-        "insert into loads (load_id, loaded_at, loaded_by, kind, file_name, mapping) "
-        "values (?, ?, ?, ?, ?, ?)",
+        "insert into loads (load_id, loaded_at, loaded_by, kind, file_name, mapping) values (?, ?, ?, ?, ?, ?)",
         [load_id, datetime.now().replace(microsecond=0), loaded_by, kind, file_name, mapping],
     )
     return load_id
 
 
-def finish_load(
-    cur: duckdb.DuckDBPyConnection, load_id: int, accepted: int, rejected: int, replaced: int
-) -> None:
+def finish_load(cur: duckdb.DuckDBPyConnection, load_id: int, accepted: int, rejected: int, replaced: int) -> None:
     cur.execute(
         "update loads set rows_accepted = ?, rows_rejected = ?, rows_replaced = ? where load_id = ?",
         [accepted, rejected, replaced, load_id],
@@ -90,8 +87,9 @@ def insert_visits(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> 
     if stored != inserted:
         from peakend.warehouse.rollup_check import WriteCheckError
 
-        raise WriteCheckError(f"visits: {inserted:,} rows were written but {stored:,} read back, "
-                              f"so nothing was written")
+        raise WriteCheckError(
+            f"visits: {inserted:,} rows were written but {stored:,} read back, so nothing was written"
+        )
     rollups.stage_visits(cur, _OF_LOAD, +1, [load_id])
     rollups.apply_staged(cur)
     return inserted, replaced
@@ -168,9 +166,7 @@ def undo_load(cur: duckdb.DuckDBPyConnection, load_id: int, undone_by: str) -> N
         {"id": load_id},
     ).fetchone()[0]
     if later is not None:
-        raise UndoError(
-            f"load {load_id} has rows that load {later} replaced; undo load {later} first"
-        )
+        raise UndoError(f"load {load_id} has rows that load {later} replaced; undo load {later} first")
     if kind in ("visits", "demo"):
         rollups.stage_visits(cur, _OF_LOAD, -1, [load_id])
         rollups.stage_visits(cur, _REPLACED_BY, +1, [load_id])
@@ -191,8 +187,7 @@ def undo_load(cur: duckdb.DuckDBPyConnection, load_id: int, undone_by: str) -> N
         )
         cur.execute("delete from halls where load_id = ?", [load_id])
         cur.execute(
-            "insert into halls select * exclude (replaced_by_load) from halls_replaced "
-            "where replaced_by_load = ?",
+            "insert into halls select * exclude (replaced_by_load) from halls_replaced where replaced_by_load = ?",
             [load_id],
         )
         cur.execute("delete from halls_replaced where replaced_by_load = ?", [load_id])
@@ -228,11 +223,14 @@ def set_targets(cur: duckdb.DuckDBPyConnection, hall_id: str, values: dict) -> N
         f"values (?, {', '.join('?' for _ in TARGET_COLUMNS)})",
         [hall_id, *(values.get(c) for c in TARGET_COLUMNS)],
     )
-    changed = [r[0] for r in cur.execute(
-        f"""select a.hall_id from ({wait_targets}) as a
+    changed = [
+        r[0]
+        for r in cur.execute(
+            f"""select a.hall_id from ({wait_targets}) as a
             left join wait_targets_before as b on b.hall_id = a.hall_id
             where a.wait_target_s is distinct from b.wait_target_s"""
-    ).fetchall()]
+        ).fetchall()
+    ]
     cur.execute("drop table wait_targets_before")
     if changed:
         rollups.refresh_service_level(cur, changed)

@@ -23,8 +23,24 @@ from peakend.warehouse.ingest.uploads import save_upload
 from peakend.warehouse.store import UndoError
 
 __all__ = [
-    "FilePreview", "FileRefused", "LoadReport", "Mapping", "MappingError", "PresetInfo",
-    "UndoError", "ValidationReport", "delete_mapping", "get_mapping", "list_mappings",
-    "load_files", "load_history", "load_rejects", "preview_file", "rejects_path",
-    "save_mapping", "save_upload", "undo", "validate_file",
+    "FilePreview",
+    "FileRefused",
+    "LoadReport",
+    "Mapping",
+    "MappingError",
+    "PresetInfo",
+    "UndoError",
+    "ValidationReport",
+    "delete_mapping",
+    "get_mapping",
+    "list_mappings",
+    "load_files",
+    "load_history",
+    "load_rejects",
+    "preview_file",
+    "rejects_path",
+    "save_mapping",
+    "save_upload",
+    "undo",
+    "validate_file",
 ]

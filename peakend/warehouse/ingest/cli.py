@@ -37,11 +37,17 @@ def _default_user() -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="*", metavar="FILE", help="visit, hall or purpose files (.csv, .tsv, .xlsx, .parquet)")
+    parser.add_argument(
+        "files", nargs="*", metavar="FILE", help="visit, hall or purpose files (.csv, .tsv, .xlsx, .parquet)"
+    )
     parser.add_argument("--halls", metavar="FILE", help="a halls file to load first")
     parser.add_argument("--mapping", metavar="NAME", help="a saved or shipped column mapping (e.g. anonymous_bank)")
-    parser.add_argument("--kind", choices=KINDS, help="what the files hold when there is no mapping (default: read from the header)")
-    parser.add_argument("--sheet", metavar="NAME", help="the sheet of a workbook to read (default: the one with the contract's columns)")
+    parser.add_argument(
+        "--kind", choices=KINDS, help="what the files hold when there is no mapping (default: read from the header)"
+    )
+    parser.add_argument(
+        "--sheet", metavar="NAME", help="the sheet of a workbook to read (default: the one with the contract's columns)"
+    )
     parser.add_argument("--strict", action="store_true", help="refuse a file that has columns the load would not read")
     parser.add_argument("--db", default=None, help=f"database file (default: $PEAKEND_DB or {DEFAULT_DB})")
     parser.add_argument("--user", default=None, help="who is loading (default: $PEAKEND_USER or the login name)")
@@ -90,8 +96,19 @@ def run(args: argparse.Namespace) -> int:
             if history.empty:
                 print(f"{db_path}: no loads yet")
             else:
-                cols = ["load_id", "loaded_at", "loaded_by", "kind", "file_name", "mapping",
-                        "rows_accepted", "rows_rejected", "rows_replaced", "rows_skipped", "status"]
+                cols = [
+                    "load_id",
+                    "loaded_at",
+                    "loaded_by",
+                    "kind",
+                    "file_name",
+                    "mapping",
+                    "rows_accepted",
+                    "rows_rejected",
+                    "rows_replaced",
+                    "rows_skipped",
+                    "status",
+                ]
                 print(history[cols].astype(object).where(history[cols].notna(), "").to_string(index=False))
             return 0
         if args.mappings:
@@ -116,8 +133,15 @@ def run(args: argparse.Namespace) -> int:
                 refused += not report.ok
             return 1 if refused else 0
         reports = ingest.load_files(
-            db, args.files, user, mapping=args.mapping, halls_path=args.halls,
-            progress=_progress, kind=args.kind, sheet=args.sheet, strict=args.strict,
+            db,
+            args.files,
+            user,
+            mapping=args.mapping,
+            halls_path=args.halls,
+            progress=_progress,
+            kind=args.kind,
+            sheet=args.sheet,
+            strict=args.strict,
         )
         for report in reports:
             print(report.summary())

@@ -49,9 +49,7 @@ def find_header(rows: list[list[object]], expected: set[str] | None = None) -> i
     rows = rows[:HEADER_SEARCH_ROWS]
     if expected:
         wanted = {normalise_name(e) for e in expected}
-        scores = [
-            sum(1 for c in row if isinstance(c, str) and normalise_name(c) in wanted) for row in rows
-        ]
+        scores = [sum(1 for c in row if isinstance(c, str) and normalise_name(c) in wanted) for row in rows]
         if scores and max(scores) >= min(2, len(wanted)):
             return scores.index(max(scores))
     filled = [sum(1 for c in row if c is not None and str(c).strip() != "") for row in rows]

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import duckdb
 import pandas as pd
@@ -89,6 +89,7 @@ def load_files(
     jobs.extend((Path(p), resolved, kind) for p in paths)
     reports = []
     for i, (path, job_mapping, job_kind) in enumerate(jobs):
+
         def sub(fraction: float, message: str, i=i) -> None:
             progress((i + fraction) / len(jobs), message)
 
@@ -118,7 +119,9 @@ def _load_one(db, path, mapping, kind, loaded_by, progress, sheet=None, strict=F
         return _refused(path, f"{path.name}: {e}", mapping, started)
     except duckdb.Error as e:
         first = str(e).strip().splitlines()[0]
-        return _refused(path, f"{path.name}: the database refused the load ({first}); nothing was written.", mapping, started)
+        return _refused(
+            path, f"{path.name}: the database refused the load ({first}); nothing was written.", mapping, started
+        )
     except OSError as e:
         return _refused(path, f"{path.name}: could not be read ({e.strerror or e}).", mapping, started)
     if report.status == "loaded":
@@ -131,7 +134,10 @@ def _load_one(db, path, mapping, kind, loaded_by, progress, sheet=None, strict=F
 
 def _refused(path: Path, message: str, mapping: Mapping | None, started: float) -> LoadReport:
     return LoadReport(
-        path, "refused", message, mapping=mapping.name if mapping else None,
+        path,
+        "refused",
+        message,
+        mapping=mapping.name if mapping else None,
         seconds=time.perf_counter() - started,
     )
 
@@ -164,10 +170,7 @@ def _prepare_mapping_rows(cur, mapping: Mapping | None, loaded_by: str, write: b
     if write and new_halls:
         cols = [c for c in HALL_COLUMNS if c != "load_id"]
         types = {c: HALL_COLUMNS[c].replace(" not null", "") for c in cols}
-        cur.execute(
-            "create or replace temp table __mapping_halls ("
-            + ", ".join(f"{c} {types[c]}" for c in cols) + ")"
-        )
+        cur.execute("create or replace temp table __mapping_halls (" + ", ".join(f"{c} {types[c]}" for c in cols) + ")")
         cur.executemany(
             f"insert into __mapping_halls values ({', '.join('?' for _ in cols)})",
             [[h.get(c) for c in cols] for h in new_halls],
@@ -223,13 +226,12 @@ def _load_in_transaction(cur, path, workdir, mapping, kind, loaded_by, progress,
         raise _Unchanged(earlier)
     progress(0.7, f"writing {path.name}")
     m = checked.mapping
-    load_id = warehouse.start_load(
-        cur, m.kind, loaded_by, path.name, None if m.name == "contract" else m.name
-    )
+    load_id = warehouse.start_load(cur, m.kind, loaded_by, path.name, None if m.name == "contract" else m.name)
     new_purposes: list[str] = []
     if m.kind == "visits":
         new_purposes = [
-            r[0] for r in cur.execute(
+            r[0]
+            for r in cur.execute(
                 """select distinct purpose from __clean
                    where purpose not in (select purpose from purposes) order by purpose"""
             ).fetchall()
@@ -259,7 +261,10 @@ def _load_in_transaction(cur, path, workdir, mapping, kind, loaded_by, progress,
     cur.execute(
         "insert into load_sources values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            load_id, checked.staged.sha256, checked.staged.size, checked.staged.format,
+            load_id,
+            checked.staged.sha256,
+            checked.staged.size,
+            checked.staged.format,
             checked.staged.encoding,
             None if m.name == "contract" else m.fingerprint(),
             None if m.name == "contract" else m.to_json(),
@@ -269,14 +274,24 @@ def _load_in_transaction(cur, path, workdir, mapping, kind, loaded_by, progress,
     )
     arrow_rejects = rejected_rows(cur, checked.staged) if checked.rows_rejected else None
     report = LoadReport(
-        path, "loaded", kind=m.kind, mapping=None if m.name == "contract" else m.name,
-        load_id=load_id, rows_read=checked.rows_read, rows_loaded=inserted,
-        rows_replaced=replaced, rows_rejected=checked.rows_rejected,
-        rows_skipped=sum(checked.skipped.values()), skipped_by_reason=checked.skipped,
-        new_purposes=new_purposes, created_halls=created_halls,
+        path,
+        "loaded",
+        kind=m.kind,
+        mapping=None if m.name == "contract" else m.name,
+        load_id=load_id,
+        rows_read=checked.rows_read,
+        rows_loaded=inserted,
+        rows_replaced=replaced,
+        rows_rejected=checked.rows_rejected,
+        rows_skipped=sum(checked.skipped.values()),
+        skipped_by_reason=checked.skipped,
+        new_purposes=new_purposes,
+        created_halls=created_halls,
         ignored_columns=checked.compiled.ignored_columns,
-        rejects=problems_frame(cur, path.name), file_format=checked.staged.format,
-        encoding=checked.staged.encoding, delimiter=checked.staged.delimiter,
+        rejects=problems_frame(cur, path.name),
+        file_format=checked.staged.format,
+        encoding=checked.staged.encoding,
+        delimiter=checked.staged.delimiter,
         **_said(checked),
     )
     return report, arrow_rejects
@@ -285,8 +300,10 @@ def _load_in_transaction(cur, path, workdir, mapping, kind, loaded_by, progress,
 def _said(checked: Checked) -> dict:
     """What a dry run and a load both say besides counts."""
     return {
-        "unknown_columns": checked.unknown_columns or [], "offsets": checked.offsets,
-        "time_zone": checked.time_zone, "notes": reader_notes(checked.staged),
+        "unknown_columns": checked.unknown_columns or [],
+        "offsets": checked.offsets,
+        "time_zone": checked.time_zone,
+        "notes": reader_notes(checked.staged),
         "sheet": checked.staged.sheet,
     }
 
@@ -294,18 +311,22 @@ def _said(checked: Checked) -> dict:
 def _unchanged_report(db: Database, path: Path, load_id: int, mapping: Mapping | None) -> LoadReport:
     cur = db.cursor()
     try:
-        kind, accepted = cur.execute(
-            "select kind, rows_accepted from loads where load_id = ?", [load_id]
-        ).fetchall()[0]
+        kind, accepted = cur.execute("select kind, rows_accepted from loads where load_id = ?", [load_id]).fetchall()[0]
         skipped = cur.execute(
             "select rows_skipped, skipped_by_reason from load_sources where load_id = ?", [load_id]
         ).fetchall()[0]
     finally:
         cur.close()
     report = LoadReport(
-        path, "unchanged", kind=kind, mapping=mapping.name if mapping else None,
-        same_as_load=load_id, rows_read=accepted + skipped[0], rows_loaded=accepted,
-        rows_skipped=skipped[0], skipped_by_reason=json.loads(skipped[1]) if skipped[1] else {},
+        path,
+        "unchanged",
+        kind=kind,
+        mapping=mapping.name if mapping else None,
+        same_as_load=load_id,
+        rows_read=accepted + skipped[0],
+        rows_loaded=accepted,
+        rows_skipped=skipped[0],
+        skipped_by_reason=json.loads(skipped[1]) if skipped[1] else {},
     )
     return report
 
@@ -329,7 +350,11 @@ def validate_file(
             hall_ids, _ = _prepare_mapping_rows(cur, resolved, "", write=False)
             checked = check_file(cur, path, Path(workdir), resolved, kind, hall_ids, sheet, strict)
             m = checked.mapping
-            table = {"visits": ("visits", "visit_id"), "halls": ("halls", "hall_id"), "purposes": ("purposes", "purpose")}[m.kind]
+            table = {
+                "visits": ("visits", "visit_id"),
+                "halls": ("halls", "hall_id"),
+                "purposes": ("purposes", "purpose"),
+            }[m.kind]
             existing = cur.execute(
                 f"select count(*) from __clean where {table[1]} in (select {table[1]} from {table[0]})"
             ).fetchall()[0][0]
@@ -337,7 +362,8 @@ def validate_file(
             if m.kind == "visits":
                 preset_codes = [p["purpose"] for p in m.purposes]
                 new_purposes = [
-                    r[0] for r in cur.execute(
+                    r[0]
+                    for r in cur.execute(
                         """select distinct purpose from __clean
                            where purpose not in (select purpose from purposes)
                              and not list_contains($preset::varchar[], purpose) order by purpose""",
@@ -345,15 +371,26 @@ def validate_file(
                     ).fetchall()
                 ]
             return ValidationReport(
-                path, "ok", kind=m.kind, mapping=None if m.name == "contract" else m.name,
-                rows_read=checked.rows_read, rows_ok=checked.rows_ok, rows_existing=existing,
-                rows_rejected=checked.rows_rejected, rows_skipped=sum(checked.skipped.values()),
-                skipped_by_reason=checked.skipped, reasons=reasons_frame(cur),
-                rejects=problems_frame(cur, path.name), new_purposes=new_purposes,
-                ignored_columns=checked.compiled.ignored_columns, sheets=checked.staged.sheets,
+                path,
+                "ok",
+                kind=m.kind,
+                mapping=None if m.name == "contract" else m.name,
+                rows_read=checked.rows_read,
+                rows_ok=checked.rows_ok,
+                rows_existing=existing,
+                rows_rejected=checked.rows_rejected,
+                rows_skipped=sum(checked.skipped.values()),
+                skipped_by_reason=checked.skipped,
+                reasons=reasons_frame(cur),
+                rejects=problems_frame(cur, path.name),
+                new_purposes=new_purposes,
+                ignored_columns=checked.compiled.ignored_columns,
+                sheets=checked.staged.sheets,
                 **_said(checked),
-                file_format=checked.staged.format, encoding=checked.staged.encoding,
-                delimiter=checked.staged.delimiter, header_row=checked.staged.header_row,
+                file_format=checked.staged.format,
+                encoding=checked.staged.encoding,
+                delimiter=checked.staged.delimiter,
+                header_row=checked.staged.header_row,
                 seconds=time.perf_counter() - started,
             )
     except (FileRefused, MappingError) as e:

@@ -53,9 +53,26 @@ from peakend.warehouse.ingest.errors import MappingError
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 _SPEC_KEYS = {
-    "column", "map", "unmapped", "null_values", "prefix", "suffix", "concat", "sep", "value",
-    "format", "date", "date_format", "time", "time_format", "near", "from", "plus_seconds",
-    "allow_negative", "when", "cases",
+    "column",
+    "map",
+    "unmapped",
+    "null_values",
+    "prefix",
+    "suffix",
+    "concat",
+    "sep",
+    "value",
+    "format",
+    "date",
+    "date_format",
+    "time",
+    "time_format",
+    "near",
+    "from",
+    "plus_seconds",
+    "allow_negative",
+    "when",
+    "cases",
 }
 _HALL_KEYS = set(FIELDS["halls"])
 _PURPOSE_KEYS = set(FIELDS["purposes"])
@@ -92,7 +109,7 @@ class Mapping:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Mapping":
+    def from_dict(cls, data: dict[str, Any]) -> Mapping:
         if not isinstance(data, dict):
             raise MappingError("a mapping is a JSON object")
         unknown = set(data) - {"name", "kind", "description", "columns", "skip", "halls", "purposes", "sheet"}
@@ -112,7 +129,7 @@ class Mapping:
         )
 
     @classmethod
-    def from_json(cls, text: str) -> "Mapping":
+    def from_json(cls, text: str) -> Mapping:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as e:
@@ -128,9 +145,7 @@ class Mapping:
     # -- checking -----------------------------------------------------------------------
     def check(self) -> None:
         if not isinstance(self.name, str) or not NAME_PATTERN.fullmatch(self.name):
-            raise MappingError(
-                f"mapping name {self.name!r}: use letters, digits, '_', '-' or '.', up to 64"
-            )
+            raise MappingError(f"mapping name {self.name!r}: use letters, digits, '_', '-' or '.', up to 64")
         if self.kind not in KINDS:
             raise MappingError(f"kind {self.kind!r}: must be one of {', '.join(KINDS)}")
         if not isinstance(self.columns, dict):
@@ -138,9 +153,7 @@ class Mapping:
         fields = FIELDS[self.kind]
         for target, spec in self.columns.items():
             if target not in fields:
-                raise MappingError(
-                    f"columns.{target}: not a {self.kind} column (known: {', '.join(fields)})"
-                )
+                raise MappingError(f"columns.{target}: not a {self.kind} column (known: {', '.join(fields)})")
             _check_spec(f"columns.{target}", spec, set(self.columns))
         for i, rule in enumerate(self.skip):
             where = f"skip[{i}]"
@@ -183,7 +196,7 @@ def _is_column_name(value: Any) -> bool:
 
 def _check_cond(where: str, cond: Any) -> None:
     if not isinstance(cond, dict) or not cond:
-        raise MappingError(f"{where}: a condition is an object such as {{\"column\": \"x\", \"equals\": \"y\"}}")
+        raise MappingError(f'{where}: a condition is an object such as {{"column": "x", "equals": "y"}}')
     if "all" in cond or "any" in cond:
         key = "all" if "all" in cond else "any"
         if set(cond) != {key} or not isinstance(cond[key], list) or not cond[key]:
@@ -232,9 +245,7 @@ def _check_spec(where: str, spec: Any, targets: set[str]) -> None:
     if "date" in spec and "time" in spec:
         bases.remove("time")
     if len(bases) != 1:
-        raise MappingError(
-            f"{where}: give exactly one of column, concat, value, date (+ time), time (+ near), from"
-        )
+        raise MappingError(f"{where}: give exactly one of column, concat, value, date (+ time), time (+ near), from")
     base = bases[0]
     if base == "concat":
         if not isinstance(spec["concat"], list) or not spec["concat"] or not all(map(_is_column_name, spec["concat"])):

@@ -62,10 +62,7 @@ def list_mappings(db: Database) -> list[PresetInfo]:
         ).fetchall()
     finally:
         cur.close()
-    out = [
-        PresetInfo(n, k, Mapping.from_json(d).description, "saved", at, by)
-        for n, k, d, at, by in saved
-    ]
+    out = [PresetInfo(n, k, Mapping.from_json(d).description, "saved", at, by) for n, k, d, at, by in saved]
     names = {p.name for p in out}
     for path in sorted(SHIPPED_DIR.glob("*.json")):
         if path.stem not in names:

@@ -49,14 +49,22 @@ def _infer(con: duckdb.DuckDBPyConnection, table: str, column: str) -> str:
     ).fetchall()[0]
     if n == 0:
         return "empty"
-    for name, count in (("boolean", booleans), ("integer", ints), ("number", nums),
-                        ("date-time", stamps), ("date", dates), ("time", times)):
+    for name, count in (
+        ("boolean", booleans),
+        ("integer", ints),
+        ("number", nums),
+        ("date-time", stamps),
+        ("date", dates),
+        ("time", times),
+    ):
         if count == n:
             return name
     return "text"
 
 
-def preview_file(path: str | Path, rows: int = 20, mapping: Mapping | None = None, sheet: str | None = None) -> FilePreview:
+def preview_file(
+    path: str | Path, rows: int = 20, mapping: Mapping | None = None, sheet: str | None = None
+) -> FilePreview:
     """The first `rows` rows of `path` and how it reads. Raises FileRefused when the file
     can't be read at all (the message says why)."""
     path = Path(path)
@@ -64,8 +72,12 @@ def preview_file(path: str | Path, rows: int = 20, mapping: Mapping | None = Non
     try:
         with tempfile.TemporaryDirectory(prefix="peakend-preview-") as workdir:
             staged = readers.stage(
-                con, path, Path(workdir), expected_columns(mapping),
-                sheet=sheet or (mapping.sheet if mapping else None), limit=max(rows, TYPE_SAMPLE),
+                con,
+                path,
+                Path(workdir),
+                expected_columns(mapping),
+                sheet=sheet or (mapping.sheet if mapping else None),
+                limit=max(rows, TYPE_SAMPLE),
             )
             shown = con.execute(
                 f"select __row as row, * exclude (__row) from {staged.table} order by __row limit {int(rows)}"
@@ -76,10 +88,22 @@ def preview_file(path: str | Path, rows: int = 20, mapping: Mapping | None = Non
     kind = mapping.kind if mapping else guess_kind(staged.columns)
     if mapping is not None:
         missing = sorted(c for c in mapping.source_columns() if resolve_column(c, staged.columns) is None)
-        missing += [r for r in required_columns(kind) if r not in mapping.columns and resolve_column(r, staged.columns) is None]
+        missing += [
+            r for r in required_columns(kind) if r not in mapping.columns and resolve_column(r, staged.columns) is None
+        ]
     else:
         missing = [r for r in required_columns(kind) if resolve_column(r, staged.columns) is None]
     return FilePreview(
-        path, staged.format, staged.columns, shown, types, kind, missing,
-        staged.encoding, staged.delimiter, staged.header_row, staged.sheet, staged.sheets,
+        path,
+        staged.format,
+        staged.columns,
+        shown,
+        types,
+        kind,
+        missing,
+        staged.encoding,
+        staged.delimiter,
+        staged.header_row,
+        staged.sheet,
+        staged.sheets,
     )

@@ -268,8 +268,7 @@ def _stage_text(cur, path, workdir, expected, table, limit) -> Staged:
     DuckDB can't read whole, goes through the record pass (records.py) first: it keeps
     aside only the records it can't split and gives DuckDB a clean copy numbered by row."""
     encoding, delimiter, header_at, names, dupes, sample = _text_layout(path, expected)
-    staged = Staged(path, "csv", table, names, 0, "", path.stat().st_size, encoding,
-                    delimiter, header_at, None, dupes)
+    staged = Staged(path, "csv", table, names, 0, "", path.stat().st_size, encoding, delimiter, header_at, None, dupes)
     raw = f"{table}_raw"
 
     def by_records(source: Path, limit: int | None = None) -> None:
@@ -309,8 +308,7 @@ def _stage_text(cur, path, workdir, expected, table, limit) -> Staged:
         scan = textfile.scan(path, workdir)
         staged.encoding = scan.encoding
         by_records(scan.readable_path)
-    elif (failed or staged.structural or not digest.regular
-          or digest.lines != header_at + staged.rows):
+    elif failed or staged.structural or not digest.regular or digest.lines != header_at + staged.rows:
         # blank lines, values over several lines, mixed line endings, a NUL, a line DuckDB
         # could not split or a line it dropped: read record by record
         by_records(path)
@@ -323,7 +321,7 @@ def _read_clean(cur, path, clean, raw_table, delimiter, names) -> tuple[list, in
     """Read the record pass's copy (row number first, then the file's fields) into
     `raw_table`; return (records DuckDB still could not split, rows read)."""
     rejects_table, rejects_scan = f"{raw_table}_rejects", f"{raw_table}_rejects_scan"
-    columns = {"__row": "BIGINT", **{n: "VARCHAR" for n in names}}
+    columns = {"__row": "BIGINT", **dict.fromkeys(names, "VARCHAR")}
     try:
         cur.execute(
             f"""create or replace temp table {raw_table} as select * from read_csv(
@@ -374,8 +372,12 @@ def _read_csv(cur, path, source, raw_table, delimiter, header_at, names, limit) 
         + _read_csv_call(rejects_table, rejects_scan)
         + (" limit $limit" if limit is not None else "")
     )
-    params = {"src_path": str(source), "src_delim": delimiter, "src_skip": header_at - 1,
-              "src_columns": {n: "VARCHAR" for n in names}}
+    params = {
+        "src_path": str(source),
+        "src_delim": delimiter,
+        "src_skip": header_at - 1,
+        "src_columns": dict.fromkeys(names, "VARCHAR"),
+    }
     if limit is not None:
         params["limit"] = limit
     try:
@@ -420,10 +422,7 @@ def _number_rows(cur, table: str, view: str, header_at: int, skipped: list[int])
     else:
         index = "row_number() over (order by rowid) - 1"
     if not skipped:
-        cur.execute(
-            f"create or replace temp view {view} as "
-            f"select *, {index} + {first} as __row from {table}"
-        )
+        cur.execute(f"create or replace temp view {view} as select *, {index} + {first} as __row from {table}")
         return
     # Skipped line s_j (j-th, 0-based) shifts every row with index >= s_j - first - j.
     shifts = {}
@@ -442,9 +441,7 @@ def _number_rows(cur, table: str, view: str, header_at: int, skipped: list[int])
 def _stage_parquet(cur, path, workdir, table, limit) -> Staged:
     source = _safe_path(path, workdir)
     try:
-        described = cur.execute(
-            "describe select * from read_parquet($p)", {"p": str(source)}
-        ).fetchall()
+        described = cur.execute("describe select * from read_parquet($p)", {"p": str(source)}).fetchall()
     except duckdb.Error as e:
         first = str(e).strip().splitlines()[0]
         raise FileRefused(f"{path.name}: is not a readable Parquet file ({first}).") from None
@@ -498,9 +495,7 @@ def _stage_excel(cur, path, expected, table, sheet, limit) -> Staged:
     try:
         if sheet is not None:
             if sheet not in book.sheetnames:
-                raise FileRefused(
-                    f"{path.name}: has no sheet named {sheet!r} (sheets: {', '.join(book.sheetnames)})."
-                )
+                raise FileRefused(f"{path.name}: has no sheet named {sheet!r} (sheets: {', '.join(book.sheetnames)}).")
             ws = book[sheet]
             # the other sheets holding the contract's columns are still named
             best, rest = _pick_sheet(book, expected)
@@ -566,8 +561,17 @@ def _stage_excel(cur, path, expected, table, sheet, limit) -> Staged:
     cur.unregister(view)
     cur.execute(f"create or replace temp view {table} as select * from {table}_raw")
     staged = Staged(
-        path, "excel", table, names, len(numbers), textfile.digest(path).sha256, path.stat().st_size,
-        header_row=h + 1, sheet=ws.title, duplicate_columns=dupes, sheets=sheetnames,
+        path,
+        "excel",
+        table,
+        names,
+        len(numbers),
+        textfile.digest(path).sha256,
+        path.stat().st_size,
+        header_row=h + 1,
+        sheet=ws.title,
+        duplicate_columns=dupes,
+        sheets=sheetnames,
     )
     if missing:
         shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10:,} more" if len(missing) > 10 else "")

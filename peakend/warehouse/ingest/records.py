@@ -21,9 +21,9 @@ import csv
 import io
 import re
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 CHUNK = 16 * 1024 * 1024
 MAX_RECORD = 2 * 1024 * 1024  # bytes: a longer record is a broken quote or a pasted file
@@ -57,7 +57,7 @@ def physical_lines(path: Path, skip_bom: bool = True) -> Iterator[tuple[bytes, b
             chunk = f.read(CHUNK)
             if first:
                 if skip_bom and chunk.startswith(codecs.BOM_UTF8):
-                    chunk = chunk[len(codecs.BOM_UTF8):]
+                    chunk = chunk[len(codecs.BOM_UTF8) :]
                 first = False
             if not chunk:
                 break
@@ -66,7 +66,7 @@ def physical_lines(path: Path, skip_bom: bool = True) -> Iterator[tuple[bytes, b
             for m in _EOL.finditer(data):
                 if m.end() == len(data) and m.group() == b"\r":
                     break  # a CR at the end of the chunk may be half of a CRLF
-                yield data[pos:m.start()], m.group()
+                yield data[pos : m.start()], m.group()
                 pos = m.end()
             carry = data[pos:]
     if carry.endswith(b"\r"):

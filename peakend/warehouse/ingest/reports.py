@@ -124,7 +124,9 @@ class ValidationReport:
     rows_skipped: int = 0
     skipped_by_reason: dict[str, int] = field(default_factory=dict)
     # rejects grouped: reason, column, rows, examples (list of {row, value})
-    reasons: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["reason", "column", "rows", "examples"]))
+    reasons: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["reason", "column", "rows", "examples"])
+    )
     rejects: pd.DataFrame = field(default_factory=_empty_rejects)
     new_purposes: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)

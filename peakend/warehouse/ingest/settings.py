@@ -51,7 +51,6 @@ def current() -> Settings:
         ZoneInfo(settings.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise FileRefused(
-            f"the setting PEAKEND_TIME_ZONE={settings.time_zone!r} is not a time zone "
-            "(write it like Asia/Shanghai)"
+            f"the setting PEAKEND_TIME_ZONE={settings.time_zone!r} is not a time zone (write it like Asia/Shanghai)"
         ) from None
     return settings

@@ -26,8 +26,12 @@ from peakend.warehouse.ingest.settings import Settings
 
 # Date-time layouts read without a mapping, besides ISO 8601 (which a cast reads).
 TIMESTAMP_FORMATS = [
-    "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M",
-    "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y.%m.%d %H:%M:%S",
+    "%Y.%m.%d %H:%M",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
 ]
 # a timestamp that ends in an offset or a zone: Z, +08:00, -0500, UTC, Asia/Tokyo
 OFFSET_PATTERN = r"(Z|[+-]\d{2}(:?\d{2})?|\s+(UTC|GMT|[A-Za-z]+/[A-Za-z_]+(/[A-Za-z_]+)?))$"
@@ -105,8 +109,10 @@ class _Builder:
         self.used.add(real)
         c = quote_ident(real)
         # trim() copies every string; only values with an outer space need it (most don't)
-        return (f"(case when starts_with({c}, ' ') or ends_with({c}, ' ') "
-                f"then nullif(trim({c}), '') else nullif({c}, '') end)")
+        return (
+            f"(case when starts_with({c}, ' ') or ends_with({c}, ' ') "
+            f"then nullif(trim({c}), '') else nullif({c}, '') end)"
+        )
 
     def real_name(self, name: str) -> str:
         return resolve_column(name, self.file_columns) or name
@@ -190,10 +196,14 @@ class _Builder:
             if how == "keep":
                 mapped = f"(case when {pos} is not null then {mapped} else {sql} end)"
             elif how == "reject":
-                problems.append(Problem(
-                    f"({sql} is not null and {pos} is null)", label, sql,
-                    "has a code that the mapping does not list",
-                ))
+                problems.append(
+                    Problem(
+                        f"({sql} is not null and {pos} is null)",
+                        label,
+                        sql,
+                        "has a code that the mapping does not list",
+                    )
+                )
             sql = mapped
         if "prefix" in spec:
             sql = f"({self.p.add(spec['prefix'])} || {sql})"
@@ -220,10 +230,14 @@ class _Builder:
             sql = f"try_strptime({text}, {self.p.add(fmt)})"
             label = self.real_name(spec["column"])
             sources.append(label)
-            problems.append(Problem(
-                f"({text} is not null and {sql} is null)", label, text,
-                f"is not a date and time like {format_example(fmt)} (format {fmt})",
-            ))
+            problems.append(
+                Problem(
+                    f"({text} is not null and {sql} is null)",
+                    label,
+                    text,
+                    f"is not a date and time like {format_example(fmt)} (format {fmt})",
+                )
+            )
         else:
             time_sql = None
             if "time" in spec:
@@ -236,10 +250,14 @@ class _Builder:
                 else:
                     time_sql = f"try_cast({ttext} as time)"
                     example = "09:05:00"
-                problems.append(Problem(
-                    f"({ttext} is not null and {time_sql} is null)", tlabel, ttext,
-                    f"is not a time of day like {example}",
-                ))
+                problems.append(
+                    Problem(
+                        f"({ttext} is not null and {time_sql} is null)",
+                        tlabel,
+                        ttext,
+                        f"is not a time of day like {example}",
+                    )
+                )
             if "date" in spec:
                 dtext = self._nulled(spec["date"], spec)
                 dlabel = self.real_name(spec["date"])
@@ -250,10 +268,15 @@ class _Builder:
                 else:
                     date_sql = f"try_cast({dtext} as date)"
                     example = "2026-03-02"
-                problems.insert(0, Problem(
-                    f"({dtext} is not null and {date_sql} is null)", dlabel, dtext,
-                    f"is not a date like {example}",
-                ))
+                problems.insert(
+                    0,
+                    Problem(
+                        f"({dtext} is not null and {date_sql} is null)",
+                        dlabel,
+                        dtext,
+                        f"is not a date like {example}",
+                    ),
+                )
                 sql = f"({date_sql} + {time_sql})" if time_sql else f"cast({date_sql} as timestamp)"
             else:
                 ref = f"__t_{spec['near']}"
@@ -270,14 +293,23 @@ class _Builder:
             slabel = self.real_name(spec["plus_seconds"])
             sources.append(slabel)
             seconds = f"try_cast({stext} as double)"
-            problems.append(Problem(
-                f"({stext} is not null and ({seconds} is null or not isfinite({seconds})))", slabel, stext,
-                "is not a number of seconds",
-            ))
+            problems.append(
+                Problem(
+                    f"({stext} is not null and ({seconds} is null or not isfinite({seconds})))",
+                    slabel,
+                    stext,
+                    "is not a number of seconds",
+                )
+            )
             if not spec.get("allow_negative"):
-                problems.append(Problem(
-                    f"({seconds} < 0)", slabel, stext, "is a negative duration",
-                ))
+                problems.append(
+                    Problem(
+                        f"({seconds} < 0)",
+                        slabel,
+                        stext,
+                        "is a negative duration",
+                    )
+                )
             sql = f"({sql} + to_seconds(case when isfinite({seconds}) then {seconds} end))"
         if len(sources) == 1 and "from" not in spec:
             label = sources[0]  # one file column: name it as the file does
@@ -298,8 +330,18 @@ def _parse(b: _Builder, f: Field, t: Target, x: str, name: str) -> tuple[str | N
     if f.type == "text":
         limit = b.settings.max_id_length
         if name in ID_COLUMNS:
-            return None, x, [Problem(f"(length({x}) > {int(limit)})", label, f"left({x}, 80) || (case when length({x}) > 80 then '…' else '' end)",
-                                     f"is longer than {int(limit)} characters (an id or code is at most {int(limit)})")]
+            return (
+                None,
+                x,
+                [
+                    Problem(
+                        f"(length({x}) > {int(limit)})",
+                        label,
+                        f"left({x}, 80) || (case when length({x}) > 80 then '…' else '' end)",
+                        f"is longer than {int(limit)} characters (an id or code is at most {int(limit)})",
+                    )
+                ],
+            )
         return None, x, []
     if f.type == "timestamp":
         # DuckDB's cast to timestamp drops an offset; read it as an instant and convert it
@@ -307,15 +349,25 @@ def _parse(b: _Builder, f: Field, t: Target, x: str, name: str) -> tuple[str | N
         offset = f"coalesce(regexp_matches({x}, {p.add(OFFSET_PATTERN)}), false)"
         b.offset_terms.append(f"cast({offset} and __p_{name} is not null as integer)")
         zoned = f"timezone({p.add(b.settings.time_zone)}, try_cast({x} as timestamptz))"
-        pre = (f"(case when {offset} then {zoned} else coalesce(try_cast({x} as timestamp), "
-               f"try_strptime({x}, {p.add(TIMESTAMP_FORMATS)}::varchar[])) end)")
+        pre = (
+            f"(case when {offset} then {zoned} else coalesce(try_cast({x} as timestamp), "
+            f"try_strptime({x}, {p.add(TIMESTAMP_FORMATS)}::varchar[])) end)"
+        )
         # a bare date (2026-03-02, 10 characters at most) would read as midnight
         date_only = f"(length({x}) <= 10 and __p_{name} is not null)"
-        return pre, f"(case when length({x}) > 10 then __p_{name} end)", [
-            Problem(date_only, label, x, "has a date but no time of day"),
-            Problem(f"({x} is not null and {typed_col} is null and not {date_only})",
-                    label, x, "is not a date and time (expected e.g. 2026-03-02 09:15:00)"),
-        ]
+        return (
+            pre,
+            f"(case when length({x}) > 10 then __p_{name} end)",
+            [
+                Problem(date_only, label, x, "has a date but no time of day"),
+                Problem(
+                    f"({x} is not null and {typed_col} is null and not {date_only})",
+                    label,
+                    x,
+                    "is not a date and time (expected e.g. 2026-03-02 09:15:00)",
+                ),
+            ],
+        )
     bad = f"({x} is not null and {typed_col} is null)"
     if f.type in ("score", "count"):
         d = f"try_cast({x} as double)"
@@ -328,8 +380,10 @@ def _parse(b: _Builder, f: Field, t: Target, x: str, name: str) -> tuple[str | N
         return None, typed, [Problem(bad, label, x, f"is not a number from {f.low:g} to {f.high:g}")]
     if f.type == "bool":
         low = f"lower({x})"
-        typed = (f"(case when list_contains({p.add(TRUE_WORDS)}::varchar[], {low}) then true "
-                 f"when list_contains({p.add(FALSE_WORDS)}::varchar[], {low}) then false end)")
+        typed = (
+            f"(case when list_contains({p.add(TRUE_WORDS)}::varchar[], {low}) then true "
+            f"when list_contains({p.add(FALSE_WORDS)}::varchar[], {low}) then false end)"
+        )
         return None, typed, [Problem(bad, label, x, "is not true or false (write true/false, 1/0 or yes/no)")]
     if f.type == "time":
         return None, f"try_cast({x} as time)", [Problem(bad, label, x, "is not a time of day like 09:00")]
@@ -353,40 +407,57 @@ def _row_checks(b: _Builder, present: set[str]) -> list[Problem]:
 
     def order(later: str, earlier: str, reason: str) -> None:
         if later in present and earlier in present:
-            out.append(Problem(
-                f"(__t_{later} < __t_{earlier})", label(later),
-                f"{_stamp('__t_' + later)} || ' ({earlier} ' || {_stamp('__t_' + earlier)} || ')'",
-                reason,
-            ))
+            out.append(
+                Problem(
+                    f"(__t_{later} < __t_{earlier})",
+                    label(later),
+                    f"{_stamp('__t_' + later)} || ' ({earlier} ' || {_stamp('__t_' + earlier)} || ')'",
+                    reason,
+                )
+            )
 
     order("called_at", "arrived_at", "was called before it arrived (called_at is earlier than arrived_at)")
-    order("service_ended_at", "service_started_at", "service ends before it starts (service_ended_at is earlier than service_started_at)")
+    order(
+        "service_ended_at",
+        "service_started_at",
+        "service ends before it starts (service_ended_at is earlier than service_started_at)",
+    )
     order("left_at", "arrived_at", "left before it arrived (left_at is earlier than arrived_at)")
     hours = b.settings.max_duration_hours
     seconds = float(hours) * 3600.0  # a literal: a bound parameter must be used, and may not be
 
     def longest(later: str, earlier: str, what: str) -> None:
         if later in present and earlier in present:
-            out.append(Problem(
-                f"(epoch(__t_{later} - __t_{earlier}) > {seconds!r})", label(later),
-                f"{_stamp('__t_' + later)} || ' ({earlier} ' || {_stamp('__t_' + earlier)} || ')'",
-                f"makes a {what} longer than {hours:g} hours (the longest the checks accept)",
-            ))
+            out.append(
+                Problem(
+                    f"(epoch(__t_{later} - __t_{earlier}) > {seconds!r})",
+                    label(later),
+                    f"{_stamp('__t_' + later)} || ' ({earlier} ' || {_stamp('__t_' + earlier)} || ')'",
+                    f"makes a {what} longer than {hours:g} hours (the longest the checks accept)",
+                )
+            )
 
     longest("called_at", "arrived_at", "wait")
     longest("service_ended_at", "service_started_at", "service time")
     longest("left_at", "arrived_at", "visit")
     if "arrived_at" in present:
-        out.append(Problem(
-            f"(__t_arrived_at > {b.p.add(_now(b.settings.time_zone))}::timestamp + to_days({int(b.settings.future_days)}))",
-            label("arrived_at"), _stamp("__t_arrived_at"),
-            f"is in the future (more than {int(b.settings.future_days)} day after now)",
-        ))
+        out.append(
+            Problem(
+                f"(__t_arrived_at > {b.p.add(_now(b.settings.time_zone))}::timestamp + to_days({int(b.settings.future_days)}))",
+                label("arrived_at"),
+                _stamp("__t_arrived_at"),
+                f"is in the future (more than {int(b.settings.future_days)} day after now)",
+            )
+        )
     if "abandoned" in present and "called_at" in present:
-        out.append(Problem(
-            "(__t_abandoned and __t_called_at is not null)", label("abandoned"), "'true'",
-            "is marked abandoned but has a called_at time (an abandoned visit was never called)",
-        ))
+        out.append(
+            Problem(
+                "(__t_abandoned and __t_called_at is not null)",
+                label("abandoned"),
+                "'true'",
+                "is marked abandoned but has a called_at time (an abandoned visit was never called)",
+            )
+        )
     return out
 
 
@@ -444,7 +515,14 @@ def compile_mapping(
             typed_sql = t.sql
             part_bad = " or ".join(pr.cond for pr in t.problems) or "false"
             if f.required:
-                problems.append(Problem(f"(__t_{name} is null and not coalesce({part_bad}, false))", t.label, "null", "is empty but required"))
+                problems.append(
+                    Problem(
+                        f"(__t_{name} is null and not coalesce({part_bad}, false))",
+                        t.label,
+                        "null",
+                        "is empty but required",
+                    )
+                )
         else:
             texts.append(f"{t.sql} as __x_{name}")
             pre, typed_sql, parse_problems = _parse(b, f, t, f"__x_{name}", name)
@@ -459,10 +537,13 @@ def compile_mapping(
     hall_layer = None
     if b.kind == "visits" and "hall_id" in targets:
         extra = b.p.add(list(extra_halls or []))
-        hall_layer = (f"(__t_hall_id in (select hall_id from halls) "
-                      f"or list_contains({extra}::varchar[], __t_hall_id)) as __hall_known")
-        problems.append(Problem("(__t_hall_id is not null and not __hall_known)", b.labels["hall_id"],
-                                "__t_hall_id", UNKNOWN_HALL))
+        hall_layer = (
+            f"(__t_hall_id in (select hall_id from halls) "
+            f"or list_contains({extra}::varchar[], __t_hall_id)) as __hall_known"
+        )
+        problems.append(
+            Problem("(__t_hall_id is not null and not __hall_known)", b.labels["hall_id"], "__t_hall_id", UNKNOWN_HALL)
+        )
 
     skip_sql = f"(case {' '.join(skip_cases)} end)" if skip_cases else "null::integer"
     layers = [f"select *, {', '.join([f'{skip_sql} as __skip', *texts])} from {source}"]
@@ -495,8 +576,13 @@ def compile_mapping(
     select = select.replace(" as __problems from (", f" as __problems, {offsets} as __offsets from (", 1)
     used = sorted(b.used, key=file_columns.index)
     return Compiled(
-        select, b.p.values, [r["reason"] for r in mapping.skip], b.labels, used,
-        [c for c in file_columns if c not in b.used], offsets,
+        select,
+        b.p.values,
+        [r["reason"] for r in mapping.skip],
+        b.labels,
+        used,
+        [c for c in file_columns if c not in b.used],
+        offsets,
     )
 
 

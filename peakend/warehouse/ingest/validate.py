@@ -153,7 +153,7 @@ def check_file(
         )
     cur.execute(
         f"""create or replace temp view __clean as
-            select {', '.join(columns)} from __staged
+            select {", ".join(columns)} from __staged
             where __skip is null and __row not in (select row from __problems)"""
     )
     staged_rows = cur.execute("select count(*) from __staged").fetchall()[0][0]
@@ -163,17 +163,23 @@ def check_file(
     ).fetchall()
     skipped = {compiled.skip_reasons[i]: n for i, n in skipped_counts}
     ok = cur.execute("select count(*) from __clean").fetchall()[0][0]
-    offsets = cur.execute(
-        "select coalesce(sum(__offsets), 0) from __staged where __skip is null"
-    ).fetchall()[0][0]
+    offsets = cur.execute("select coalesce(sum(__offsets), 0) from __staged where __skip is null").fetchall()[0][0]
     if staged.spans:
         cur.execute("create or replace temp table __spans (row bigint, first_line bigint, last_line bigint)")
         cur.executemany("insert into __spans values (?, ?, ?)", [list(r) for r in staged.spans])
     else:
         cur.execute("create or replace temp table __spans (row bigint, first_line bigint, last_line bigint)")
     return Checked(
-        staged, mapping, compiled, staged_rows + len(staged.structural), ok, rejected, skipped,
-        int(offsets), config.time_zone, unknown,
+        staged,
+        mapping,
+        compiled,
+        staged_rows + len(staged.structural),
+        ok,
+        rejected,
+        skipped,
+        int(offsets),
+        config.time_zone,
+        unknown,
     )
 
 
@@ -209,8 +215,11 @@ def _plausibility(cur, compiled: Compiled, mapping: Mapping, config) -> None:
                left join stored as st using (hall_id) left join here as h using (hall_id)
                where s.__skip is null and len(s.__problems) = 0
                  and s.arrived_at < coalesce(st.first, h.mid) - to_days($days)""",
-            {"label": compiled.labels["arrived_at"], "days": int(config.past_days),
-             "reason": f"is more than {int(config.past_days)} days before the hall's first day of data"},
+            {
+                "label": compiled.labels["arrived_at"],
+                "days": int(config.past_days),
+                "reason": f"is more than {int(config.past_days)} days before the hall's first day of data",
+            },
         )
     if "purpose" in compiled.labels:
         known = [p["purpose"] for p in mapping.purposes]
@@ -262,7 +271,7 @@ def rejected_rows(cur: duckdb.DuckDBPyConnection, staged: Staged):
     )
     return cur.sql(
         f"""select p.row as reject_row, p.columns as reject_column, p.reasons as reject_reason,
-                   {sql_cell('p.values_')} as reject_value, {originals}
+                   {sql_cell("p.values_")} as reject_value, {originals}
             from (select row, string_agg(column_name, '; ' order by column_name) as columns,
                          string_agg(reason, '; ' order by column_name) as reasons,
                          string_agg(coalesce(value, ''), '; ' order by column_name) as values_

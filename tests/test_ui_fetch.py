@@ -93,3 +93,33 @@ def test_fetch_keeps_the_signed_in_users_scope(app):
     sign_in_apptest(app, "h2h3").run()  # a manager of H2 and H3 only
     assert not app.exception
     assert app.session_state["halls"] == ["H2", "H3"]
+
+
+def test_the_cache_tells_two_databases_apart(fixture_db_file, tmp_path):
+    """Two files at the same data version (one changed behind PeakEnd's back) never share
+    cached answers, with no cache cleared by hand: the database is part of the key."""
+    import shutil
+
+    import duckdb
+
+    from peakend.core.scope import EVERYTHING
+    from peakend.ui.answers import Ask, _answer
+    from peakend.warehouse.db import Database
+
+    one, other = tmp_path / "one.duckdb", tmp_path / "other.duckdb"
+    shutil.copyfile(fixture_db_file, one)  # (the app of the other tests holds the fixture open)
+    shutil.copyfile(fixture_db_file, other)
+    con = duckdb.connect(str(other))
+    con.execute("delete from visits where hall_id = 'H3'")
+    con.execute("delete from hall_rollup where hall_id = 'H3'")
+    con.close()
+    first, second = Database(one, read_only=True), Database(other, read_only=True)
+    try:
+        assert first.data_version() == second.data_version()
+        ask = Ask("dataset_summary")
+        a = _answer(first, EVERYTHING, first.data_version(), ask)
+        b = _answer(second, EVERYTHING, second.data_version(), ask)
+        assert int(a["visits"].iloc[0]) == 13 and int(b["visits"].iloc[0]) == 11
+    finally:
+        first.close()
+        second.close()

@@ -50,6 +50,7 @@ def _cached_query(
     filter_key: tuple,
     param_key: tuple,
     scope_key: str,
+    db_key: str,
     data_version: int,
     _db: Database,
     _filters: VisitFilter | None,
@@ -57,7 +58,8 @@ def _cached_query(
     _params: dict[str, Any],
 ) -> pd.DataFrame:
     # The key is everything the answer depends on: query, filter, parameters, the user's
-    # scope and the data version (bumped by every load, undo and target change).
+    # scope, the database (another file, or the same path opened again, is another key)
+    # and its data version (bumped by every load, undo and target change).
     return _db.query(name, _filters, _scope, **_params)
 
 
@@ -88,6 +90,7 @@ def _answer(db: Database, scope: Scope, version: int, a: Ask) -> pd.DataFrame:
         filter_key,
         param_key,
         scope.cache_key(),
+        db.cache_key,
         version,
         _db=db,
         _filters=a.filters,

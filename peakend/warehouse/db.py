@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -106,6 +107,9 @@ class Database:
             self._con.close()
             raise
         self._write_lock = threading.Lock()
+        # which database an answer came from, for caches that outlive one: a file opened
+        # again (or replaced at the same path) is a new database to them
+        self.cache_key = f"{os.path.realpath(self.path) if self.path != ':memory:' else self.path}#{uuid.uuid4().hex}"
         self._rollups_behind: list | None = None  # rollups.behind, until the next commit
 
     def _follow_parts(self) -> None:

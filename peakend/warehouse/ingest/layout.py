@@ -6,6 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import math
+import tempfile
+from pathlib import Path
+
+import duckdb
 
 from peakend.warehouse.ingest.contract import normalise_name
 
@@ -14,32 +18,25 @@ HEADER_SEARCH_ROWS = 30
 DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "vertical bar"}
 
 
-def _records(sample: str, delimiter: str, limit: int) -> list[list[str]]:
-    reader = csv.reader(io.StringIO(sample), delimiter=delimiter, quotechar='"')
-    out = []
-    try:
-        for row in reader:
-            out.append(row)
-            if len(out) >= limit:
-                break
-    except csv.Error:
-        pass  # a broken quote late in the sample: judge on what parsed
-    return out
-
-
 def sniff_delimiter(sample: str) -> str:
-    """The delimiter that splits the sample's lines into the same number (> 1) of fields
-    most consistently; ties go to the wider split, then to the usual order."""
-    best, best_score = ",", None
-    for d in DELIMITERS:
-        counts = [len(r) for r in _records(sample, d, HEADER_SEARCH_ROWS + 20) if any(c.strip() for c in r)]
-        if not counts:
-            continue
-        modal = max(set(counts), key=lambda c: (counts.count(c), c))
-        score = (modal > 1, counts.count(modal) / len(counts), modal)
-        if best_score is None or score > best_score:
-            best, best_score = d, score
-    return best
+    """The delimiter DuckDB's CSV sniffer finds in the sample (already decoded from its
+    encoding, GBK included, so it is read as UTF-8 here), one of DELIMITERS; a comma when
+    it finds none of them. Title rows above the header don't mislead it; where the header
+    is stays this module's search (header_line), which knows the columns it expects."""
+    with tempfile.TemporaryDirectory(prefix="peakend-sniff-") as folder:
+        path = Path(folder) / "sample.csv"
+        path.write_text(sample, encoding="utf-8")
+        con = duckdb.connect()
+        try:
+            found = con.execute(
+                "select Delimiter from sniff_csv($path, sample_size = -1, ignore_errors = true)", {"path": str(path)}
+            ).fetchone()
+        except duckdb.Error:
+            found = None  # nothing DuckDB can read as a table: the comma, and the reader says why
+        finally:
+            con.close()
+    delimiter = found[0] if found else ","
+    return delimiter if delimiter in DELIMITERS else ","
 
 
 def find_header(rows: list[list[object]], expected: set[str] | None = None) -> int:

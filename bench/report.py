@@ -93,6 +93,26 @@ def markdown(results: list[dict]) -> str:
             lines.append(f"- app process (AppTest, every page rendered): peak RSS {gib(queries['render']['peak_rss'])}")
             peak = max((_best(q).get("peak_rss", 0) for q in queries["pages"].values()), default=None)
             lines.append(f"- query replay process: peak RSS {gib(peak)}")
+        base = (res.get("baseline") or {}).get("queries")
+        if base and queries:
+            lines.append("")
+            lines.append(f"Against the baseline ({res['baseline']['rev']}), same database, same run:\n")
+            lines.append("| page | warm ms, baseline | warm ms, now | now / baseline | warm ms after filter change, "
+                         "baseline | now | re-render s (filter change), baseline | now |")
+            lines.append("|---|---|---|---|---|---|---|---|")
+            for page, q in queries["pages"].items():
+                old_q = base["pages"].get(page)
+                if not old_q:
+                    continue
+                new, old = _best(q), _best(old_q)
+                n_s, o_s = new.get("default", {}).get("warm_s"), old.get("default", {}).get("warm_s")
+                r_new, r_old = queries["render"]["pages"][page], base["render"]["pages"][page]
+                lines.append("| " + " | ".join([
+                    page, ms(o_s), ms(n_s), f"{n_s / o_s:.2f}" if n_s and o_s else "–",
+                    ms(old.get("change", {}).get("warm_s")), ms(new.get("change", {}).get("warm_s")),
+                    s(r_old.get("change_s")), s(r_new.get("change_s")),
+                ]) + " |")
+            lines.append("")
         pandas = res.get("pandas")
         if pandas:
             if "skipped" in pandas:

@@ -63,9 +63,11 @@ def available_bytes() -> int:
     return 0
 
 
-def worker(args: list[str], env: dict, timeout: float) -> None:
+def worker(args: list[str], env: dict, timeout: float, root: Path = ROOT) -> None:
+    """Run bench.worker of the checkout at `root` (this one, or the baseline's)."""
     cmd = [sys.executable, "-m", "bench.worker", *args]
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    env = {**env, "PYTHONPATH": str(root)}
+    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args[:1])} failed:\n{proc.stderr[-4000:]}")
 
@@ -91,13 +93,27 @@ def upgrade(path: Path, env: dict) -> None:
     subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, env=env, check=True, timeout=7200)
 
 
-def run_queries(opts, db: Path, env: dict, work: Path) -> dict:
+def baseline_checkout(opts, rev: str) -> Path:
+    """The code of commit `rev` (git archive), beside the big databases: its pages and
+    queries are measured on the same database in the same run, for old-against-new ratios
+    that hold on a noisy machine."""
+    sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", rev], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    path = Path(opts.data_dir) / f"baseline-{sha}"
+    if not (path / "bench" / "worker.py").exists():
+        path.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", sha], capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(path)], input=archive, check=True)
+    return path
+
+
+def run_queries(opts, db: Path, env: dict, work: Path, root: Path = ROOT) -> dict:
     pages = opts.pages.split(",") if opts.pages else _page_keys()
     out: dict = {"pages": {}}
     render_json, calls = work / "render.json", work / "calls.pkl"
     print("  rendering pages (AppTest, signed in) ...", flush=True)
     worker(["render", "--db", str(db), "--pages", ",".join(pages), "--calls-out", str(calls),
-            "--out", str(render_json)], env, opts.timeout)
+            "--out", str(render_json)], env, opts.timeout, root)
     rendered = json.loads(render_json.read_text())
     out["render"] = rendered
     modes = {"on": ["1"], "off": ["0"], "both": ["1", "0"]}[opts.rollups]
@@ -109,7 +125,7 @@ def run_queries(opts, db: Path, env: dict, work: Path) -> dict:
             worker(["queries", "--db", str(db), "--calls", str(calls), "--page", page,
                     "--runs", str(opts.runs), "--out", str(q_json),
                     "--answers-out", str(work / f"a-{page}-{label}.pkl")],
-                   {**env, "PEAKEND_ROLLUPS": mode}, opts.timeout)
+                   {**env, "PEAKEND_ROLLUPS": mode}, opts.timeout, root)
             out["pages"][page][label] = json.loads(q_json.read_text())
         print(f"  {page}: " + report.page_line(out["pages"][page], rendered["pages"][page]), flush=True)
     out["calls_file"] = str(calls)
@@ -200,6 +216,8 @@ def main(argv=None) -> int:
     p.add_argument("--session-seconds", type=float, default=120, help="concurrency part: time bound")
     p.add_argument("--timeout", type=float, default=7200, help="seconds any one worker may take")
     p.add_argument("--out", default=str(RESULTS))
+    p.add_argument("--baseline", default=None, metavar="REV",
+                   help="also measure the pages of commit REV on the same databases, in the same run")
     opts = p.parse_args(argv)
     sizes = [parse_size(s) for s in opts.sizes.split(",")]
     parts = [x.strip() for x in opts.parts.split(",") if x.strip()]
@@ -230,6 +248,13 @@ def main(argv=None) -> int:
         work = Path(opts.data_dir) / "work" / f"{stamp}-{size}"
         work.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
+        if "queries" in parts and opts.baseline:
+            print(f"  baseline {opts.baseline}:", flush=True)
+            base_work = work / "baseline"
+            base_work.mkdir(exist_ok=True)
+            res["baseline"] = {"rev": opts.baseline,
+                               "queries": run_queries(opts, db, env, base_work, baseline_checkout(opts, opts.baseline))}
+            print("  this checkout:", flush=True)
         if "queries" in parts:
             res["queries"] = run_queries(opts, db, env, work)
         if "pandas" in parts:

@@ -18,7 +18,7 @@ from peakend.core.safe_text import md
 from peakend.regional import logic as regional
 from peakend.ui import url_state
 from peakend.ui.answers import run
-from peakend.ui.navigation import PAGES
+from peakend.ui.navigation import PAGES, ROOT
 
 DETAILS = ("rank", "change", "n")
 DEFAULT_DETAILS = ("rank",)
@@ -40,7 +40,8 @@ SCREEN_ORDER = (
     "peak_phone_purchase_mean",
     "nps",
 )
-HALL_PAGE = next((spec.file for spec in PAGES if spec.key == "hall"), None)
+# the absolute path, as build_pages registers it (app.py may run from elsewhere: the bench)
+HALL_PAGE = next((str(ROOT / spec.file) for spec in PAGES if spec.key == "hall"), None)
 
 
 # -- controls -------------------------------------------------------------------------------

@@ -5,10 +5,12 @@ import streamlit as st
 from peakend.core.i18n import get_language, t
 from peakend.hall.themes import warm_up
 from peakend.ui.account import account_box
+from peakend.ui.answers import start_run
 from peakend.ui.auth import refresh_session, run_page_if_allowed, signin_pages
 from peakend.ui.layout import FAVICON, phone_layout
 from peakend.ui.navigation import build_pages
 from peakend.ui.notices import rollups_notice
+from peakend.ui.routes import routes_expander
 from peakend.ui.session import init_language, language_switch
 
 # A local icon: a :material/…: or emoji icon makes the browser fetch it from a CDN
@@ -16,6 +18,7 @@ from peakend.ui.session import init_language, language_switch
 st.set_page_config(page_title="PeakEnd", page_icon=FAVICON, layout="wide")
 warm_up()  # the comment themes' word list, while the user signs in
 init_language()
+start_run()
 user = refresh_session()
 if user is None:
     # Every URL shows the sign-in form and keeps its path and query for after sign-in.
@@ -33,3 +36,4 @@ else:
         phone_layout(page.url_path, get_language())
     rollups_notice()
     run_page_if_allowed(page, user)
+    routes_expander()  # with ?debug=routes: which query answered what, and why

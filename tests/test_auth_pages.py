@@ -370,3 +370,19 @@ def test_the_page_scan_would_see_another_hall(app):
     """The scan itself: head office's hall picker names all three halls."""
     text = _screen_text(app("hq", page="p/hall.py"))
     assert all(name in text for name in HALL_NAMES.values())
+
+
+def test_debug_routes_names_the_query_that_answered_each_question(app):
+    """?debug=routes lists, under the page, which query answered what and why
+    (Database.explain); without it there is nothing of the kind."""
+    plain = app("hq")
+    assert not [e for e in plain.expander if "computed" in e.label]
+    at = app("hq", debug="routes")
+    [routes] = [e for e in at.expander if e.label.startswith("How these numbers were computed")]
+    shown = " ".join(m.value for m in routes.markdown) + " ".join(c.value for c in routes.caption)
+    # the home page's network headline comes from the network rollups, its summary from hall_rollup
+    assert "metrics_by_group_network" in shown and "dataset_summary_rollup" in shown
+    assert "Why:" in shown and routes.code, "each route says why and shows its SQL"
+    network = next(c.value for c in routes.code if "at the network_days grain" in c.value)
+    # the period is bound, never written in: the fixture's days appear in no SQL
+    assert "$date_from" in network and not any("2026-03-0" in c.value for c in routes.code)

@@ -99,10 +99,41 @@ def _answer(db: Database, scope: Scope, version: int, a: Ask) -> pd.DataFrame:
     )
 
 
+# ?debug=routes: the page lists, under its content, which query answered each of its
+# questions and why (Database.explain), for whoever wonders where a number came from.
+DEBUG_PARAM, DEBUG_ROUTES = "debug", "routes"
+_ASKED = "_peakend_asked_this_run"
+
+
+def routes_wanted() -> bool:
+    return st.query_params.get(DEBUG_PARAM) == DEBUG_ROUTES
+
+
+def start_run() -> None:
+    """Forget the questions of the last script run (app.py calls this first)."""
+    st.session_state[_ASKED] = []
+
+
+def _note(*asks: Ask) -> None:
+    if routes_wanted():
+        st.session_state.setdefault(_ASKED, []).extend(asks)
+
+
+def asked_this_run() -> list[Ask]:
+    return list(st.session_state.get(_ASKED, []))
+
+
+def explain(a: Ask):
+    """Which query answers `a` for the signed-in user, and why (Database.explain)."""
+    return database().explain(a.name, a.filters, current_scope(), **a.params)
+
+
 def run(name: str, filters: VisitFilter | None = None, **params: Any) -> pd.DataFrame:
     """Run queries/NAME.sql for the signed-in user."""
     db = database()
-    return _answer(db, current_scope(), db.data_version(), Ask(name, filters, params))
+    a = Ask(name, filters, params)
+    _note(a)
+    return _answer(db, current_scope(), db.data_version(), a)
 
 
 def fetch(**asks: Ask | None) -> dict[str, pd.DataFrame | None]:
@@ -126,6 +157,7 @@ def fetch(**asks: Ask | None) -> dict[str, pd.DataFrame | None]:
     # the same query asked twice (e.g. a region's numbers that are also the priors) runs
     # once: side by side, both would miss the cache
     wanted = {_key(a): a for a in asks.values() if a is not None}
+    _note(*wanted.values())
     if QUERY_THREADS == 1 or len(wanted) < 2:
         answers = {k: answer(a) for k, a in wanted.items()}
     else:

@@ -206,7 +206,7 @@ def _wait_quantiles(grain: Grain, groups) -> str:
 )"""
     # quantile_cont(q) of the waits: the value at 0-based rank last_rank * q of the sorted
     # waits, between its two nearest ranks; the wait at rank k is the first with up_to > k
-    picks = []
+    picks: list[str] = []
     for key, v in _QUANTILES.items():
         q = repr(v.q)
         lo = f"min(wait_s) filter (where up_to > floor(last_rank * {q}))"

@@ -230,10 +230,10 @@ def parse_view(params: Mapping[str, Sequence[str]], options: FilterOptions) -> t
         else:
             filter_values[name] = value
     for low_name, high_name in RANGE_PAIRS:
-        low, high = filter_values.get(low_name), filter_values.get(high_name)
-        if low is not None and high is not None and low > high:
-            drop(low_name, str(low))
-            drop(high_name, str(high))
+        low_value, high_value = filter_values.get(low_name), filter_values.get(high_name)
+        if low_value is not None and high_value is not None and low_value > high_value:
+            drop(low_name, str(low_value))
+            drop(high_name, str(high_value))
             del filter_values[low_name], filter_values[high_name]
     for name, attr in FLAG_PARAMS.items():
         raw = links.last(params, name)

@@ -199,9 +199,9 @@ def _run(args: argparse.Namespace) -> int:
         elif command == "demo":
             from peakend.auth.demo import create_demo_users
 
-            for u in create_demo_users(db):
-                scope = ",".join(u.halls or u.regions) or "all halls"
-                print(f"{u.username:<16} {u.password:<16} {u.role.value:<18} {scope}")
+            for demo in create_demo_users(db):
+                scope = ",".join(demo.halls or demo.regions) or "all halls"
+                print(f"{demo.username:<16} {demo.password:<16} {demo.role.value:<18} {scope}")
         elif command == "audit":
             for at, who, action, detail in store.audit_entries(db, args.last, args.user):
                 print(f"{at:%Y-%m-%d %H:%M:%S} UTC  {who or '-':<20} {action:<16} {detail or ''}")

@@ -116,6 +116,7 @@ def _attempt(target: Target, name: str, password: str, now: datetime, detail: di
         wait = required_wait(failures)
         return SignInResult(Outcome.WRONG, wait_seconds=_seconds(wait) if wait else 0)
 
+    assert user is not None and stored is not None  # verify() is False without a stored hash
     if not user.active:
         audit(target, user, "sign_in_refused", {**detail, "reason": "disabled"}, now)
         return SignInResult(Outcome.DISABLED)

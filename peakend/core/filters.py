@@ -90,7 +90,7 @@ class VisitFilter:
 
     def previous_period(self) -> VisitFilter:
         """The same filter over the period of equal length just before this one."""
-        if self.days is None:
+        if self.date_from is None or self.date_to is None or self.days is None:
             raise ValueError("a comparison period needs a bounded date range")
         length = timedelta(days=self.days)
         return self.replace(date_from=self.date_from - length, date_to=self.date_to - length)

@@ -74,7 +74,7 @@ def points(value, decimals: int = 0) -> str:
     return sign + number(value, decimals)
 
 
-def day(value: date) -> str:
+def day(value: date | None) -> str:
     if _missing(value):
         return MISSING
     return format_date(value, format="medium", locale=_locale())

@@ -141,7 +141,8 @@ def resolve(
         natural = default_comparison(preset)
         comparison = natural if natural in offered else "previous"
     before = comparison_range(preset, start, end, comparison)
-    return Period(preset, start, end, comparison, *(before or (None, None)), anchor=last_day)
+    compare_start, compare_end = before if before is not None else (None, None)
+    return Period(preset, start, end, comparison, compare_start, compare_end, anchor=last_day)
 
 
 # -- words ----------------------------------------------------------------------------------

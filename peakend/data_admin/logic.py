@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -179,7 +180,7 @@ def build_mapping(
     name: str,
     kind: str,
     choices: dict[str, Choice],
-    skip_rules: list[SkipRule] = (),
+    skip_rules: Sequence[SkipRule] = (),
     new_hall: dict | None = None,
     description: str = "",
 ) -> Mapping:

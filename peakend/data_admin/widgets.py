@@ -12,6 +12,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import cast
 
 import streamlit as st
 
@@ -163,6 +164,7 @@ def show_preview(path: Path, found: FilePreview | None, error: str | None) -> No
             return
         if len(found.sheets) > 1:
             # every sheet listed; the reader's choice (the sheet with the contract's columns) first
+            assert found.sheet is not None  # a workbook's preview names the sheet it read
             st.selectbox(
                 t("data.files.sheet_pick"),
                 found.sheets,
@@ -473,13 +475,16 @@ def mapping_builder(db: Database, path: Path, found: FilePreview, user: User, pr
     """Map the file's columns to the data contract, one contract column a line."""
     _reset_builder((tuple(found.columns), path.name))
     _seed(_B + "kind", found.kind)
-    kind = st.segmented_control(
-        t("data.build.kind"),
-        list(KINDS),
-        key=_B + "kind",
-        required=True,
-        format_func=lambda k: t(f"data.kind.{k}"),
-        persist_state="page",
+    kind = cast(
+        str,  # required=True: never None
+        st.segmented_control(
+            t("data.build.kind"),
+            list(KINDS),
+            key=_B + "kind",
+            required=True,
+            format_func=lambda k: t(f"data.kind.{k}"),
+            persist_state="page",
+        ),
     )
     st.caption(t("data.build.help"))
     head = st.columns(_ROW)

@@ -237,10 +237,12 @@ class Network:
 
 def build_network(rng: np.random.Generator) -> Network:
     rows = []
-    for region, cities in REGIONS.items():
+    for region_name, cities in REGIONS.items():
         for city_zh, city_en, code, lat, lon, halls in cities:
             for i, (zh, en, kind) in enumerate(halls, start=1):
-                rows.append((f"{code}{i:02d}", f"{zh}厅 {en}", region, f"{city_zh} {city_en}", kind, lat, lon, city_en))
+                rows.append(
+                    (f"{code}{i:02d}", f"{zh}厅 {en}", region_name, f"{city_zh} {city_en}", kind, lat, lon, city_en)
+                )
     n = len(rows)
     kind = np.array([r[4] for r in rows])
     region = np.array([r[2] for r in rows])

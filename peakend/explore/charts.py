@@ -146,8 +146,8 @@ def group_chart(chart: ChartData, measure: str, groups: tuple[str, ...]) -> go.F
     if chart.kind == "heatmap":
         rows = data.drop_duplicates("x_order").sort_values("x_order")["x"].tolist()
         cols = data.drop_duplicates("series_order").sort_values("series_order")["series"].tolist()
-        z = [[None] * len(cols) for _ in rows]
-        z_thin = [[None] * len(cols) for _ in rows]
+        z: list[list[float | None]] = [[None] * len(cols) for _ in rows]
+        z_thin: list[list[int | None]] = [[None] * len(cols) for _ in rows]
         text = [[""] * len(cols) for _ in rows]
         for row in data.itertuples(index=False):
             r, c = int(row.x_order), int(row.series_order)

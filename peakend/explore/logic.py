@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
@@ -178,7 +179,7 @@ def parse_view(params: Mapping[str, Sequence[str]], options: FilterOptions) -> t
         text = raw if isinstance(raw, str) else ",".join(raw)
         dropped[name] = f"{dropped[name]},{text}" if name in dropped else text
 
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}  # ExploreView field -> value
 
     # the period: a preset, all time, or a custom from/to
     period = links.last(params, "period")
@@ -194,6 +195,7 @@ def parse_view(params: Mapping[str, Sequence[str]], options: FilterOptions) -> t
         if raw_to is not None and day_to is None:
             drop("to", raw_to)
         if day_from is not None and day_to is not None and day_from > day_to:
+            assert raw_from is not None and raw_to is not None  # the days were decoded from them
             drop("from", raw_from)
             drop("to", raw_to)
             day_from = day_to = None
@@ -208,7 +210,7 @@ def parse_view(params: Mapping[str, Sequence[str]], options: FilterOptions) -> t
         changes["period"] = period
 
     # the filters
-    filter_values: dict[str, object] = {}
+    filter_values: dict[str, Any] = {}  # VisitFilter field -> value
     for name, (attr, source) in LIST_PARAMS.items():
         raws = list(params.get(name, ()))
         if not raws:
@@ -228,10 +230,10 @@ def parse_view(params: Mapping[str, Sequence[str]], options: FilterOptions) -> t
         else:
             filter_values[name] = value
     for low_name, high_name in RANGE_PAIRS:
-        low, high = filter_values.get(low_name), filter_values.get(high_name)
-        if low is not None and high is not None and low > high:
-            drop(low_name, str(low))
-            drop(high_name, str(high))
+        low_value, high_value = filter_values.get(low_name), filter_values.get(high_name)
+        if low_value is not None and high_value is not None and low_value > high_value:
+            drop(low_name, str(low_value))
+            drop(high_name, str(high_value))
             del filter_values[low_name], filter_values[high_name]
     for name, attr in FLAG_PARAMS.items():
         raw = links.last(params, name)
@@ -297,8 +299,9 @@ def parse_view(params: Mapping[str, Sequence[str]], options: FilterOptions) -> t
         if groups and given == ["g1", "g2"][: len(groups)]:
             changes["drill"] = tuple(None if drill_raws[n] == NONE_VALUE else drill_raws[n] for n in given)
         else:
-            for name in given:
-                drop(name, drill_raws[name])
+            for name, raw in drill_raws.items():
+                if raw is not None:
+                    drop(name, raw)
     raw = links.last(params, "page")
     if raw is not None:
         value = links.decode_int(raw, 1, 10_000_000)

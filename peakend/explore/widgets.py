@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -377,6 +378,7 @@ def settle(view: ExploreView, results: pd.DataFrame, filters: VisitFilter, optio
     in `notes`); return the view, the number of visits listed and the open visit's row."""
     total = drill_total(results, view)
     if total is None:
+        assert view.drill is not None  # no total only for a chosen group the result lost
         notes.warning(t("explore.group_gone", group=group_key_label(view, view.drill, options, get_language())))
         clear_drill(keep_visit=True)  # the open visit is checked on its own below
         view = current_view()
@@ -515,7 +517,7 @@ def export_buttons(label: str, write, file_stem: str, key: str, notes: dict | No
         with column:
             st.download_button(
                 t(f"explore.format.{fmt}"),
-                data=explore_export.as_download(lambda path, fmt=fmt: write(fmt, path), fmt),
+                data=explore_export.as_download(functools.partial(write, fmt), fmt),
                 file_name=f"{file_stem}.{fmt}",
                 mime=explore_export.MIME[fmt],
                 key=f"{key}_{fmt}",
@@ -545,7 +547,7 @@ def owner() -> str:
     try:
         from peakend.ui.auth import current_user
     except ImportError:  # sign-in not part of this build
-        current_user = None
+        current_user = None  # type: ignore[assignment]  # an optional import: None without sign-in
     if current_user is not None:
         user = current_user() or user
     return explore_views.owner_name(user)
@@ -602,7 +604,7 @@ def saved_views(view: ExploreView, options: FilterOptions) -> None:
         names = list(views["name"])
         if st.session_state.get("xp_saved_pick") not in names:
             st.session_state.pop("xp_saved_pick", None)
-        first_time = {} if "xp_saved_pick" in st.session_state else {"index": None}
+        first_time: dict[str, Any] = {} if "xp_saved_pick" in st.session_state else {"index": None}
         st.selectbox(
             t("explore.saved_views"),
             names,

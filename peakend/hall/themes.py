@@ -1168,8 +1168,11 @@ def _literal(pattern: str) -> str:
     return re.sub(r"\\[bdws]|\(\?:|[()?*+|\[\]^$\\]|\{[^}]*\}", "", "".join(out))
 
 
+_Compiled = tuple[re.Pattern, list[tuple[str, Cue]]]  # one alternation and the cues it tries
+
+
 @functools.cache
-def _matcher() -> tuple[re.Pattern, list[tuple[str, Cue]]]:
+def _matcher() -> tuple[dict[str, _Compiled], _Compiled | None]:
     entries: list[tuple[str, Cue]] = [(theme.key, cue) for theme in THEMES for cue in theme.cues]
     entries += [(_GENERAL_KEY, cue) for cue in GENERAL]
     entries += [(_SHIELD_KEY, Cue(p)) for p in SHIELDS]
@@ -1191,7 +1194,7 @@ def _matcher() -> tuple[re.Pattern, list[tuple[str, Cue]]]:
             for ch in first:
                 by_char.setdefault(ch, []).append(i)
 
-    def compiled(indices: list[int]) -> tuple[re.Pattern, list[tuple[str, Cue]]]:
+    def compiled(indices: list[int]) -> _Compiled:
         indices = sorted(set(indices))
         chosen = [entries[i] for i in indices]
         return re.compile("|".join(f"({_capture_free(cue.pattern)})" for _, cue in chosen)), chosen
@@ -1202,8 +1205,8 @@ def _matcher() -> tuple[re.Pattern, list[tuple[str, Cue]]]:
 
 def _first_chars(pattern: str) -> frozenset[str] | None:
     """The characters a match of `pattern` can start with; None when that can't be told."""
-    from re import _constants as C  # the stdlib's own regex parser
-    from re import _parser as P
+    from re import _constants as C  # type: ignore[attr-defined]  # the stdlib's own regex parser, private so not in typeshed
+    from re import _parser as P  # type: ignore[attr-defined]  # private, as above
 
     def first(items) -> tuple[set[str] | None, bool]:  # (chars, whether it can match empty)
         out: set[str] = set()
@@ -1416,7 +1419,7 @@ def warm_up() -> None:
 # --- the hall page ----------------------------------------------------------------------------
 def _tagged(comments: pd.DataFrame) -> pd.DataFrame:
     """One row per comment x theme it touches, with that theme's polarity in the comment."""
-    rows = []
+    rows: list[tuple[int, str, str]] = []
     for i, text in enumerate(comments["exit_comment"]):
         found = theme_polarity(mentions_of(text or "")) or {OTHER: NEUTRAL}
         rows.extend((i, theme, polarity) for theme, polarity in found.items())

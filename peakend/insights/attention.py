@@ -102,7 +102,7 @@ def needs_attention(
             value, status, n = _judged(key, row, hall, min_n)
             if kind == "peak" and status is not None:
                 peaks_judged.append(status)
-            if status != "red":
+            if status != "red" or value is None:  # a red status always has a value
                 continue
             before_value, before_status, _ = _judged(key, prev, hall, min_n)
             item.problems.append(
@@ -129,6 +129,7 @@ def needs_attention(
 
 def _diagnosis(item: HallAttention, peaks_judged: list[str]) -> str | None:
     """Where to start, from the problem furthest off target (item.lead)."""
+    assert item.lead is not None  # set before the diagnosis is asked for
     lead = item.lead.kind
     if lead == "queue":
         return "queue_first"

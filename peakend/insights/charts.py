@@ -243,6 +243,7 @@ def tolerance(tol: Tolerance, purpose: str, place: str, peak_target: float, wait
         (wait_target, "#555", "dash", t("insights.chart.tolerance.current", value=formatting.minutes(wait_target, 0)))
     ]
     if advice(tol, wait_target) == "tighten":  # never a line that invites a longer target
+        assert tol.suggested is not None  # no advice without a suggestion
         marks.append(
             (
                 tol.suggested,

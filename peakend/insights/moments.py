@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -172,7 +173,7 @@ def todo_list(
             )
             nps_slope = slope_from_sums(pooled["nps_n"], pooled["nps_sxx"], pooled["nps_sxy"], pooled["nps_syy"])
         target = bench.values.get(moment)
-        common = dict(
+        common: dict[str, Any] = dict(
             moment=moment,
             value=value,
             median=median,
@@ -193,8 +194,10 @@ def todo_list(
             lines.append(Line(status="at_benchmark", gain_index=None, gain_nps=None, **common))
             continue
         gap = target - value  # in the moment's unit: points, or minutes (negative: shorter)
-        gap_se = _float(mine["value_sd"]) / math.sqrt(n) if n > 1 and _float(mine["value_sd"]) else 0.0
+        sd = _float(mine["value_sd"]) if n > 1 else None
+        gap_se = sd / math.sqrt(n) if sd else 0.0
         gain_index = _gain(index_slope, gap, gap_se, share)
+        assert gain_index is not None  # index_slope is measurable here
         # a gain whose interval reaches zero is not a to-do: the hall may already be there
         status = "gain" if gain_index[1] > 0 else "uncertain"
         lines.append(

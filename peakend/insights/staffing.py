@@ -48,6 +48,7 @@ def staffing_table(
         m = metrics.loc[hour] if hour in metrics.index else None
         served = int(m["served_visits"]) if m is not None else 0
         hour_service = _float(m["service_mean_min"]) if m is not None else None
+        service: float | None
         if hour_service is not None and served >= MIN_SERVED_FOR_HOUR:
             service, basis = hour_service, "hour"
         else:

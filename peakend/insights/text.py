@@ -85,6 +85,8 @@ def rule_sentences(verdict: peak_end.Verdict, place: str) -> list[str]:
                 effect=typical[verdict.action],
             )
         )
+    # the rival models are fitted together with the full one
+    assert verdict.moments_model is not None and verdict.wait_model is not None and verdict.visit_model is not None
     out.append(
         t(
             "insights.rule.rivals",
@@ -125,6 +127,7 @@ def effects_frame(verdict: peak_end.Verdict) -> pd.DataFrame:
     difference, with 95% intervals (for the chart and table)."""
     rows = []
     for _model, fit in (("peak_end", verdict.full),):
+        assert fit is not None  # only a fitted verdict has effects to show
         for factor in fit.factors:
             e = fit.effects[factor]
             unit_est, unit_low, unit_high = e.per_unit
@@ -201,6 +204,7 @@ def todo_sentences(lines: list[Line], min_n: int) -> list[str]:
     """The numbered to-do list: lines with an expected gain, largest first."""
     out = []
     for rank, line in enumerate([x for x in lines if x.status == "gain"], start=1):
+        assert line.gain_index is not None  # every "gain" line has one
         gi, gi_low, gi_high = line.gain_index
         key = "gain" if line.gain_nps else "gain_no_nps"
         out.append(
@@ -286,7 +290,7 @@ def gains_frame(lines: list[Line]) -> pd.DataFrame:
             "nps": x.gain_nps[0] if x.gain_nps else math.nan,
         }
         for x in lines
-        if x.status == "gain"
+        if x.status == "gain" and x.gain_index is not None  # every "gain" line has one
     ]
     return pd.DataFrame(rows, columns=["moment", "estimate", "low", "high", "nps"])
 
@@ -358,6 +362,7 @@ def tolerance_sentences(tol: Tolerance, purpose: str, peak_target: float, wait_t
     out = []
     keep = advice(tol, wait_target) == "keep"  # the curve's wait is not shorter than the target
     if tol.kind == "falls_off":
+        assert tol.slope_before is not None and tol.slope_after is not None  # set with the knee
         out.append(
             t(
                 "insights.tolerance.kind_sentence.falls_off" + ("_keep" if keep else ""),
@@ -371,6 +376,7 @@ def tolerance_sentences(tol: Tolerance, purpose: str, peak_target: float, wait_t
             )
         )
     elif tol.kind == "early":
+        assert tol.slope_before is not None and tol.slope_after is not None  # set with the knee
         out.append(
             t(
                 "insights.tolerance.kind_sentence.early",
@@ -381,6 +387,7 @@ def tolerance_sentences(tol: Tolerance, purpose: str, peak_target: float, wait_t
             )
         )
     elif tol.kind == "steady":
+        assert tol.slope_line is not None  # every fitted tolerance has one
         out.append(
             t(
                 "insights.tolerance.kind_sentence.steady",
@@ -390,6 +397,7 @@ def tolerance_sentences(tol: Tolerance, purpose: str, peak_target: float, wait_t
             )
         )
     else:
+        assert tol.slope_line is not None  # every fitted tolerance has one
         out.append(
             t(
                 "insights.tolerance.kind_sentence.flat",

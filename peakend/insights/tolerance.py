@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -118,9 +119,9 @@ def wait_tolerance(bins: pd.DataFrame, purpose: str, peak_target: float) -> Tole
     line = _wls(x, n, ybar, within, None, total - 2)
     low_edge = max(KNOT_FLOOR, _weighted_quantile(x, n, 0.05))
     high_edge = _weighted_quantile(x, n, 0.90)
-    knots = np.arange(math.ceil(low_edge / KNOT_STEP) * KNOT_STEP, high_edge + 1e-9, KNOT_STEP)
+    candidates = np.arange(math.ceil(low_edge / KNOT_STEP) * KNOT_STEP, high_edge + 1e-9, KNOT_STEP)
     # two distinct minutes on each side, or a line is fitted through one point
-    knots = [k for k in knots if (x < k).sum() >= 2 and (x > k).sum() >= 2]
+    knots = [k for k in candidates if (x < k).sum() >= 2 and (x > k).sum() >= 2]
     slope_line = _interval(line, np.array([0.0, 1.0]), 10)
     if not knots:
         kind = "steady" if slope_line[2] < 0 else "flat"
@@ -141,7 +142,7 @@ def wait_tolerance(bins: pd.DataFrame, purpose: str, peak_target: float) -> Tole
     before = _interval(hinge, np.array([0.0, 1.0, 0.0]), 10)
     after = _interval(hinge, np.array([0.0, 0.0, 1.0]), 10)
     change = _interval(hinge, np.array([0.0, -1.0, 1.0]), 10)
-    result = dict(
+    result: dict[str, Any] = dict(
         knee=knee,
         knee_low=knee_low,
         knee_high=knee_high,
@@ -186,6 +187,7 @@ def _finish(tol: Tolerance, fit: _Fit, knot: float | None, x: np.ndarray, peak_t
         crossing, crossing_kind = float(grid[below[0]]), "crosses"
     suggested = basis = None
     if tol.kind == "falls_off":
+        assert tol.knee is not None  # a knee is found for every bent fit
         suggested, basis = float(math.floor(tol.knee)), "knee"
     elif crossing is not None and crossing >= 1 and tol.kind != "flat":
         suggested, basis = float(math.floor(crossing)), "target"

@@ -4,6 +4,7 @@ statistics cover, the staffing what-if) and the columns of its tables."""
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -47,7 +48,7 @@ def level_control(hall, halls: pd.DataFrame) -> str:
         help=t("insights.level.help"),
     )
     url_state.write(level=None if level == "hall" else level)
-    return level
+    return cast(str, level)  # required=True: never None
 
 
 def area_filter(level: str, hall, date_from: date, date_to: date) -> VisitFilter:

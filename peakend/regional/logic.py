@@ -180,7 +180,7 @@ def _league(
             prior = out[prior_column].map(priors[key]) if key in priors else float("nan")
             basis = shrunken_mean(out[key], n, prior)
             out[f"{key}_shrunk"] = basis
-        out[f"{key}_rank"] = rank_best_first(basis, metric.higher_is_better, ~thin)
+        out[f"{key}_rank"] = rank_best_first(basis, bool(metric.higher_is_better), ~thin)  # not None: ranked
     return out
 
 

@@ -4,6 +4,7 @@ hall page and the exports. The rules behind the numbers are in peakend/regional/
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -241,7 +242,7 @@ def table_view(
     data: dict[tuple[str, str], pd.Series] = {}
     css: dict[tuple[str, str], list[str]] = {}
     config: dict[tuple[str, str], dict] = {}
-    shown: dict[tuple[str, str], callable] = {}
+    shown: dict[tuple[str, str], Callable[..., str]] = {}
 
     def add(col, values, fmt=None, styles=None, width="value", **cfg):
         columns.append(col)
@@ -352,7 +353,7 @@ def table_view(
                 pinned=cfg.get("pinned"),
                 width=cfg["width"],
             )
-    event = st.dataframe(
+    event = st.dataframe(  # type: ignore[call-overload]  # Streamlit takes int column positions as keys; its stub says str
         styler,
         hide_index=True,
         column_config=column_config,

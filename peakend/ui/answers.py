@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,7 +161,8 @@ def fetch(**asks: Ask | None) -> dict[str, pd.DataFrame | None]:
     if QUERY_THREADS == 1 or len(wanted) < 2:
         answers = {k: answer(a) for k, a in wanted.items()}
     else:
-        answers, waiting, running = {}, list(wanted.items()), {}
+        answers, waiting = {}, list(wanted.items())
+        running: dict[Future[pd.DataFrame], tuple] = {}  # the query running -> its key
         while waiting or running:
             while waiting and len(running) < QUERY_THREADS:
                 k, a = waiting.pop(0)

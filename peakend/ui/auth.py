@@ -16,6 +16,8 @@ is not verified, or that maps to no active user, is refused.
 
 from __future__ import annotations
 
+from typing import cast
+
 import streamlit as st
 
 from peakend import auth
@@ -60,6 +62,7 @@ def refresh_session() -> User | None:
     if ticket is not None:
         user, ended = auth.check_session(db, ticket, now)
         if user is None:
+            assert ended is not None  # check_session says why when there is no user
             _end_session(ticket, ended)
             return None
         st.session_state[_TICKET] = ticket.seen(now)
@@ -172,7 +175,7 @@ def sso_configured() -> bool:
 
 def _sso_sign_in(now) -> User | None:
     db = database()
-    email = (st.user.get("email") or "").strip().lower()
+    email = (cast("str | None", st.user.get("email")) or "").strip().lower()
     verified = st.user.get("email_verified")
     user = auth.user_by_email(db, email) if email and verified is not False else None
     if user is None or not user.active:
@@ -258,6 +261,7 @@ def _submit_password() -> None:
         return
     result = auth.sign_in(database(), username, password, client=_client())
     if result.outcome is Outcome.SIGNED_IN:
+        assert result.user is not None  # a sign-in names its user
         st.session_state[_TICKET] = auth.open_session(result.user, "password")
     else:
         st.session_state[_RESULT] = (result.outcome.value, result.wait_seconds)

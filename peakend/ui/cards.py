@@ -4,6 +4,7 @@ red/amber/green mark against its target and the evidence (n) behind it."""
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 import streamlit as st
 
@@ -41,7 +42,7 @@ def metric_card(key: str, current, previous=None, targets=None, min_n: int = MIN
         delta = formatting.points(0 if unchanged else shown_change, decimals)
         if metric.kind == "share":
             delta += " " + t("unit.pp")
-    delta_color = (
+    delta_color: Literal["normal", "inverse", "off"] = (
         "off" if metric.higher_is_better is None or unchanged else ("normal" if metric.higher_is_better else "inverse")
     )
     target = _value(targets, metric.target) if metric.target else None

@@ -9,6 +9,7 @@ never raised: a stale or hand-edited link still opens.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 import streamlit as st
 
@@ -16,8 +17,10 @@ from peakend.core import links
 
 _DROPPED = "_url_dropped"
 
+T = TypeVar("T")
 
-def read(name: str, parse: Callable[[str], object], valid: Callable[[object], bool] = lambda v: True):
+
+def read(name: str, parse: Callable[[str], T], valid: Callable[[T], bool] = lambda v: True):
     """The parsed value of ?name=..., or None (a bad value is remembered as dropped)."""
     raw = st.query_params.get(name)
     if raw is None or raw == "":

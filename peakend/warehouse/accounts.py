@@ -240,7 +240,9 @@ def add_user(
             [name, (display_name or name).strip(), role.value, hashed, email, now, now],
         )
         _write_scope(cur, name, halls, regions)
-        return get_user(cur, name)
+        user = get_user(cur, name)
+        assert user is not None  # just inserted
+        return user
 
 
 def _write_scope(cur, name: str, halls: list[str], regions: list[str]) -> None:
@@ -286,11 +288,14 @@ def set_scope(
     with _writing(target) as cur:
         name = _existing(cur, username)
         current = get_user(cur, name)
+        assert current is not None  # _existing checked it
         new_role = Role(role) if role is not None else current.role
         halls, regions = _check_scope(new_role, halls, regions)
         cur.execute("update users set role = ? where username = ?", [new_role.value, name])
         _write_scope(cur, name, halls, regions)
-        return get_user(cur, name)
+        user = get_user(cur, name)
+        assert user is not None  # _existing checked it
+        return user
 
 
 def set_active(target: Target, username: str, active: bool) -> None:

@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import duckdb
 
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.db}: can't open it read-only ({e}); is another process writing to it?", file=sys.stderr)
         return 2
     try:
-        visits = con.execute("select count(*) from visits").fetchone()[0]
+        visits = cast("tuple[Any, ...]", con.execute("select count(*) from visits").fetchone())[0]
         report = rollup_check.audit(con)
     finally:
         con.close()

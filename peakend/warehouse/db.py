@@ -98,7 +98,7 @@ class Database:
         self.read_only = read_only
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._con = duckdb.connect(self.path, read_only=read_only, config=settings_from_env())
+        self._con = duckdb.connect(self.path, read_only=read_only, config=dict(settings_from_env()))
         try:
             ensure_schema(self._con, read_only=read_only)
             if not read_only:

@@ -206,14 +206,14 @@ def _wait_quantiles(grain: Grain, groups) -> str:
 )"""
     # quantile_cont(q) of the waits: the value at 0-based rank last_rank * q of the sorted
     # waits, between its two nearest ranks; the wait at rank k is the first with up_to > k
-    picks = []
+    quantile_picks = []
     for key, v in _QUANTILES.items():
         q = repr(v.q)
         lo = f"min(wait_s) filter (where up_to > floor(last_rank * {q}))"
         hi = f"min(wait_s) filter (where up_to > ceil(last_rank * {q}))"
         frac = f"any_value(last_rank * {q} - floor(last_rank * {q}))"
-        picks.append(f"{_scaled(f'({lo} + {frac} * ({hi} - {lo}))', v)} as {key}")
-    picks_sql = ",\n        ".join(picks)
+        quantile_picks.append(f"{_scaled(f'({lo} + {frac} * ({hi} - {lo}))', v)} as {key}")
+    picks_sql = ",\n        ".join(quantile_picks)
     return f"""wait_counts as (
     select
         {group_cols},

@@ -117,7 +117,9 @@ def compile_query(
     if not frags:
         return _keep_filters(body, used)
     ctes = ",\n".join(f"{f} as (\n{_metric_calls(_query_text('_' + f))}\n)" for f in frags)
-    head = _LEADING_COMMENTS.match(body).end()
+    leading = _LEADING_COMMENTS.match(body)
+    assert leading is not None  # the pattern matches the empty string
+    head = leading.end()
     rest = body[head:]
     if re.match(r"with\s", rest, re.IGNORECASE):
         sql = f"{body[:head]}with {ctes},\n{rest[4:].lstrip()}"

@@ -17,7 +17,7 @@ checks every one against the visits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 
@@ -161,9 +161,12 @@ def _verify_touched(cur: duckdb.DuckDBPyConnection) -> list[TableReport]:
     )
     cur.execute("create temp table rollup_check_halls as select distinct hall_id from rollup_check_hd")
     cur.execute("create temp table rollup_check_days as select distinct day from rollup_check_cd")
-    span = cur.execute(
-        "select min(day), max(day) + 1 from (select day from rollup_check_hd union all select day from rollup_check_cd)"
-    ).fetchone()
+    span = cast(
+        "tuple[Any, ...]",
+        cur.execute(
+            "select min(day), max(day) + 1 from (select day from rollup_check_hd union all select day from rollup_check_cd)"
+        ).fetchone(),
+    )
     try:
         if span[0] is None:
             return []

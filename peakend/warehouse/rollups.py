@@ -50,7 +50,7 @@ quick for one hall or a short period.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 
@@ -299,9 +299,12 @@ def track_touched(cur: duckdb.DuckDBPyConnection) -> None:
 
 def _tracking(cur: duckdb.DuckDBPyConnection) -> bool:
     return (
-        cur.execute(
-            "select count(*) from duckdb_tables() where temporary and table_name = 'rollup_touched_hall_days'"
-        ).fetchone()[0]
+        cast(
+            "tuple[Any, ...]",
+            cur.execute(
+                "select count(*) from duckdb_tables() where temporary and table_name = 'rollup_touched_hall_days'"
+            ).fetchone(),
+        )[0]
         > 0
     )
 
@@ -602,13 +605,16 @@ def behind(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, int]]:
 def scope_is_whole_cities(cur: duckdb.DuckDBPyConnection, scope_halls: list[str] | None) -> bool:
     """The wait histogram is per city: usable when the scope holds every hall of each city
     it touches, and each city lies in one region (so a region is a set of cities)."""
-    row = cur.execute(
-        """select
+    row = cast(
+        "tuple[Any, ...]",
+        cur.execute(
+            """select
                count(*) filter (where not seen and city in (
                    select city from halls where $scope is null or list_contains($scope, hall_id))),
                (select count(*) from (select city from halls group by city
                                       having count(distinct region) > 1)),
            from (select city, ($scope is null or list_contains($scope, hall_id)) as seen from halls)""",
-        {"scope": scope_halls},
-    ).fetchone()
+            {"scope": scope_halls},
+        ).fetchone(),
+    )
     return row[0] == 0 and row[1] == 0

@@ -13,6 +13,7 @@ before the load or after it, never half of it.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
 import duckdb
 
@@ -37,7 +38,7 @@ def start_load(
     mapping: str | None = None,
 ) -> int:
     """Record a new load and return its id (inside the caller's transaction)."""
-    load_id = cur.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchone()[0]
+    load_id = cast("tuple[Any, ...]", cur.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchone())[0]
     cur.execute(
         "insert into loads (load_id, loaded_at, loaded_by, kind, file_name, mapping) values (?, ?, ?, ?, ?, ?)",
         [load_id, datetime.now().replace(microsecond=0), loaded_by, kind, file_name, mapping],
@@ -60,17 +61,22 @@ def insert_visits(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> 
     Returns (rows inserted, rows replaced).
     """
     cols = ", ".join(CONTRACT_VISIT_COLUMNS)
-    replaced = cur.execute(
-        f"""insert into visits_replaced
+    replaced = cast(
+        "tuple[Any, ...]",
+        cur.execute(
+            f"""insert into visits_replaced
             select ? as replaced_by_load, v.* from visits as v
             where v.visit_id in (select visit_id from {source})""",
-        [load_id],
-    ).fetchone()[0]
+            [load_id],
+        ).fetchone(),
+    )[0]
     if replaced:
         rollups.stage_visits(cur, _REPLACED_BY, -1, [load_id])
         cur.execute(f"delete from visits where visit_id in (select visit_id from {source})")
-    inserted = cur.execute(
-        f"""insert into visits
+    inserted = cast(
+        "tuple[Any, ...]",
+        cur.execute(
+            f"""insert into visits
             select {cols},
                 epoch(called_at - arrived_at) as wait_s,
                 coalesce(epoch(called_at - arrived_at),
@@ -79,8 +85,9 @@ def insert_visits(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> 
                 ? as load_id
             from (select {cols} from {source})
             order by {STORAGE_ORDER}""",
-        [load_id],
-    ).fetchone()[0]
+            [load_id],
+        ).fetchone(),
+    )[0]
     # read back what was written before anything is rolled up from it (DuckDB 2.0.0 and
     # 1.5.5 each had a pattern in which inserted rows read back empty)
     stored = _visits_read_back(cur, load_id)
@@ -96,7 +103,9 @@ def insert_visits(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> 
 
 
 def _visits_read_back(cur: duckdb.DuckDBPyConnection, load_id: int) -> int:
-    return cur.execute("select count(visit_id) from visits where load_id = ?", [load_id]).fetchone()[0]
+    return cast(
+        "tuple[Any, ...]", cur.execute("select count(visit_id) from visits where load_id = ?", [load_id]).fetchone()
+    )[0]
 
 
 # The visits of a load, and the ones it replaced, as rollups.stage_visits reads them.
@@ -125,18 +134,24 @@ def insert_halls(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> t
     """Insert or replace halls from the registered relation `source`."""
     cols = ", ".join(CONTRACT_HALL_COLUMNS)
     _remember_cities(cur, f"select hall_id from {source}", [])
-    replaced = cur.execute(
-        f"""insert into halls_replaced
+    replaced = cast(
+        "tuple[Any, ...]",
+        cur.execute(
+            f"""insert into halls_replaced
             select ? as replaced_by_load, h.* from halls as h
             where h.hall_id in (select hall_id from {source})""",
-        [load_id],
-    ).fetchone()[0]
+            [load_id],
+        ).fetchone(),
+    )[0]
     if replaced:
         cur.execute(f"delete from halls where hall_id in (select hall_id from {source})")
-    inserted = cur.execute(
-        f"insert into halls select {cols}, ? as load_id from (select {cols} from {source})",
-        [load_id],
-    ).fetchone()[0]
+    inserted = cast(
+        "tuple[Any, ...]",
+        cur.execute(
+            f"insert into halls select {cols}, ? as load_id from (select {cols} from {source})",
+            [load_id],
+        ).fetchone(),
+    )[0]
     _cities_changed(cur)
     return inserted, replaced
 
@@ -157,14 +172,17 @@ def undo_load(cur: duckdb.DuckDBPyConnection, load_id: int, undone_by: str) -> N
     kind, status = row
     if status == "undone":
         raise UndoError(f"load {load_id} was already undone")
-    later = cur.execute(
-        """select min(r.replaced_by_load) from (
+    later = cast(
+        "tuple[Any, ...]",
+        cur.execute(
+            """select min(r.replaced_by_load) from (
                select replaced_by_load from visits_replaced where load_id = $id
                union all
                select replaced_by_load from halls_replaced where load_id = $id) as r
            join loads as l on l.load_id = r.replaced_by_load and l.status = 'loaded'""",
-        {"id": load_id},
-    ).fetchone()[0]
+            {"id": load_id},
+        ).fetchone(),
+    )[0]
     if later is not None:
         raise UndoError(f"load {load_id} has rows that load {later} replaced; undo load {later} first")
     if kind in ("visits", "demo"):
@@ -201,14 +219,17 @@ def undo_load(cur: duckdb.DuckDBPyConnection, load_id: int, undone_by: str) -> N
 def upsert_purposes(cur: duckdb.DuckDBPyConnection, source: str) -> int:
     """Insert or update purposes (purpose, label_en, label_zh, peak_moment) from `source`;
     a peak moment outside the four known ones is stored as 'other'."""
-    return cur.execute(
-        f"""insert or replace into purposes
+    return cast(
+        "tuple[Any, ...]",
+        cur.execute(
+            f"""insert or replace into purposes
             select purpose, label_en, label_zh,
                 case when peak_moment in ('counter_result', 'data_experience',
                                           'phone_purchase') then peak_moment
                      else 'other' end
             from {source}"""
-    ).fetchone()[0]
+        ).fetchone(),
+    )[0]
 
 
 def set_targets(cur: duckdb.DuckDBPyConnection, hall_id: str, values: dict) -> None:

@@ -143,9 +143,9 @@ def run(args: argparse.Namespace) -> int:
             sheet=args.sheet,
             strict=args.strict,
         )
-        for report in reports:
-            print(report.summary())
-            for line in report.problem_lines():
+        for load_report in reports:
+            print(load_report.summary())
+            for line in load_report.problem_lines():
                 print(f"  {line}")
         return 1 if any(not r.ok for r in reports) else 0
     except ingest.MappingError as e:

@@ -7,6 +7,7 @@ import csv
 import io
 import math
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -39,7 +40,7 @@ def sniff_delimiter(sample: str) -> str:
     return delimiter if delimiter in DELIMITERS else ","
 
 
-def find_header(rows: list[list[object]], expected: set[str] | None = None) -> int:
+def find_header(rows: Sequence[Sequence[object]], expected: set[str] | None = None) -> int:
     """Index of the header among the first rows: the row naming the most expected columns
     (at least two) if any does; else the first row filled at least 60% as wide as the
     widest, since a title row above a table fills one or two cells."""

@@ -324,7 +324,7 @@ def _collect_sources(spec: Any, found: set[str]) -> None:
 
 def _collect_cond_sources(cond: dict, found: set[str]) -> None:
     if "all" in cond or "any" in cond:
-        for c in cond.get("all", cond.get("any")):
+        for c in cond["all"] if "all" in cond else cond["any"]:
             _collect_cond_sources(c, found)
     elif "not" in cond:
         _collect_cond_sources(cond["not"], found)

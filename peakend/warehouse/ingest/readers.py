@@ -10,6 +10,7 @@ which has no header row, the record number from 1.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -101,7 +102,7 @@ def check_readable(path: Path) -> None:
         raise FileRefused(f"{path.name}: the file is empty (0 bytes); there is nothing to load.")
 
 
-def _clean_names(names: list[object]) -> tuple[list[str], list[str]]:
+def _clean_names(names: Sequence[object]) -> tuple[list[str], list[str]]:
     """Header cells as column names: trimmed, empty ones named column_N, a repeated name
     made unique (and reported, so a needed column that is ambiguous can be refused)."""
     out, dupes, seen = [], [], set()

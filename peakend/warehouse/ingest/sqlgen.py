@@ -153,7 +153,8 @@ class _Builder:
         return self._text(target, spec)
 
     def _cases(self, target: str, cases: list[dict]) -> Target:
-        whens, parts, earlier = [], [], []
+        whens, parts = [], []
+        earlier: list[str] = []
         for case in cases:
             cond = self.cond(case["when"])
             part = self.spec(target, {k: v for k, v in case.items() if k != "when"})
@@ -403,7 +404,7 @@ def _row_checks(b: _Builder, present: set[str]) -> list[Problem]:
     if b.kind != "visits":
         return []
     out = []
-    label = b.labels.get
+    label = b.labels.__getitem__  # every column in present has a label
 
     def order(later: str, earlier: str, reason: str) -> None:
         if later in present and earlier in present:

@@ -246,7 +246,7 @@ def _scan(path: Path, size: int, encoding: str, workdir: Path) -> TextScan:
                             f"(byte {data[e.start]:#04x} at offset {bad_at}). Save the file "
                             "as CSV in UTF-8 and load it again."
                         ) from None
-                utf8 = text.encode("utf-8") if transcode else data[: len(data) - len(carry)]
+                utf8 = text.encode("utf-8") if transcode and text is not None else data[: len(data) - len(carry)]
                 if out is not None and utf8:
                     out.write(utf8)
                 newlines = _blank_lines(prev_tail + utf8, len(prev_tail), newlines, blank_lines)

@@ -38,7 +38,7 @@ class Checked:
     skipped: dict[str, int]
     offsets: int = 0  # timestamps that carried an offset or zone, converted
     time_zone: str = ""
-    unknown_columns: list[tuple[str, str | None]] = None  # (file column, contract column it probably meant)
+    unknown_columns: list[tuple[str, str | None]] | None = None  # (file column, contract column it probably meant)
 
     @property
     def kind(self) -> str:
@@ -46,7 +46,7 @@ class Checked:
 
 
 def expected_columns(mapping: Mapping | None) -> set[str]:
-    names = set()
+    names: set[str] = set()
     for kind_fields in FIELDS.values():
         names.update(kind_fields)
     if mapping is not None:

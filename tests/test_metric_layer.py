@@ -6,16 +6,15 @@ import shutil
 
 import duckdb
 import pandas as pd
-import pytest
 
 from bench.compare import same_answer
 from peakend.core import metric_frame
-from peakend.warehouse import metric_sql, rollups
-from peakend.warehouse.db import Database
-from peakend.warehouse.named_queries import compile_query, filters_in_use
 from peakend.core.filters import VisitFilter
 from peakend.core.metrics import METRICS, PARTS, SHOWN_ON, shown_on
 from peakend.core.scope import EVERYTHING, Scope
+from peakend.warehouse import metric_sql, rollup_tables
+from peakend.warehouse.db import Database
+from peakend.warehouse.named_queries import compile_query, filters_in_use
 from peakend.warehouse.schema import SERVICE_LEVEL_RULES
 
 GROUPINGS = [(None, None), ("hall", None), ("region", "day"), ("purpose", "peak_moment"), ("hour", None)]
@@ -115,7 +114,7 @@ def test_a_part_added_since_the_file_was_written_rebuilds_the_rollups(fixture_db
     db = Database(path)  # opened for writing: rebuilt once
     try:
         cur = db.cursor()
-        assert rollups.columns_current(cur)
+        assert rollup_tables.columns_current(cur)
         cur.close()
         assert db.rollups_behind() == []
         rolled = db.query("metrics_by_group", group_1="hall", group_2=None)
@@ -137,4 +136,4 @@ def test_every_metric_has_a_label_and_every_place_shows_known_metrics(subtests):
     for place in SHOWN_ON:
         with subtests.test(place=place):
             assert shown_on(place), f"{place} shows no metric"
-    assert set(PARTS) == set(rollups.VISIT_ROLLUP_COLUMNS) - set(rollups.VISIT_KEY)
+    assert set(PARTS) == set(rollup_tables.VISIT_ROLLUP_COLUMNS) - set(rollup_tables.VISIT_KEY)

@@ -11,13 +11,13 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from peakend.warehouse import rollups
+from peakend.core.filters import VisitFilter
+from peakend.core.scope import EVERYTHING, Scope
+from peakend.demo import generate_demo
+from peakend.warehouse import rollup_tables, rollups
 from peakend.warehouse import store as warehouse
 from peakend.warehouse.db import Database
-from peakend.demo import generate_demo
-from peakend.core.filters import VisitFilter
 from peakend.warehouse.schema import VISIT_COLUMNS
-from peakend.core.scope import EVERYTHING, Scope
 
 DIMS = [None, "region", "city", "purpose", "peak_moment", "day", "week", "month", "weekday"]
 FIXTURE_FILTERS = [
@@ -63,9 +63,9 @@ def assert_same(raw: pd.DataFrame, rolled: pd.DataFrame, what: str) -> None:
 
 
 def _snapshot(db) -> dict[str, pd.DataFrame]:
-    orders = {"visit_rollup": rollups.VISIT_KEY, "wait_rollup": rollups.WAIT_KEY,
-              "value_rollup": rollups.VALUE_KEY, "hall_rollup": ("hall_id",),
-              "network_wait_rollup": rollups.NETWORK_WAIT_KEY, "city_rollup": rollups.CITY_KEY}
+    orders = {"visit_rollup": rollup_tables.VISIT_KEY, "wait_rollup": rollup_tables.WAIT_KEY,
+              "value_rollup": rollup_tables.VALUE_KEY, "hall_rollup": ("hall_id",),
+              "network_wait_rollup": rollup_tables.NETWORK_WAIT_KEY, "city_rollup": rollup_tables.CITY_KEY}
     return {t: _frame(db, f"select * from {t} order by {', '.join(k)}") for t, k in orders.items()}
 
 

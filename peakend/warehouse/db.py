@@ -20,7 +20,7 @@ import pandas as pd
 
 from peakend.core.filters import VisitFilter
 from peakend.core.scope import EVERYTHING, Scope
-from peakend.warehouse import metric_sql, rollup_check, rollups
+from peakend.warehouse import metric_sql, rollup_check, rollup_routes, rollup_tables, rollups
 from peakend.warehouse.named_queries import (
     QueryError,
     bind_values,
@@ -110,13 +110,13 @@ class Database:
         # which database an answer came from, for caches that outlive one: a file opened
         # again (or replaced at the same path) is a new database to them
         self.cache_key = f"{os.path.realpath(self.path) if self.path != ':memory:' else self.path}#{uuid.uuid4().hex}"
-        self._rollups_behind: list | None = None  # rollups.behind, until the next commit
+        self._rollups_behind: list | None = None  # rollup_routes.behind, until the next commit
 
     def _follow_parts(self) -> None:
         """A metric part added since the file was written: its rollups, rebuilt once."""
         cur = self.cursor()
         try:
-            if rollups.columns_current(cur):
+            if rollup_tables.columns_current(cur):
                 return
             cur.execute("begin transaction")
             try:
@@ -167,12 +167,12 @@ class Database:
         self, name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any]
     ) -> tuple[str, VisitFilter | None, str]:
         """(the named query that answers, its filter, why that one)."""
-        if name not in rollups.ROUTES:
+        if name not in rollup_routes.ROUTES:
             return name, filters, "no rollup answers it: the visits"
         current = not self.rollups_behind()
         cur = self.cursor()
         try:
-            return rollups.plan(cur, name, filters, scope.as_param(), params, current)
+            return rollup_routes.plan(cur, name, filters, scope.as_param(), params, current)
         finally:
             cur.close()
 
@@ -187,14 +187,14 @@ class Database:
         return Explanation(name, query, why, grain, tuple(sorted(used)), compile_query(query, used, groups))
 
     def rollups_behind(self) -> list[tuple[str, str, int, int]]:
-        """The rollups that don't add up to their source (peakend.warehouse.rollups.behind), asked
+        """The rollups that don't add up to their source (peakend.warehouse.rollup_routes.behind), asked
         once and again after each commit (only this process writes the file while it has
         it open): while any does, every query reads the visits."""
         known = self._rollups_behind
         if known is None:
             cur = self.cursor()
             try:
-                known = self._rollups_behind = rollups.behind(cur)
+                known = self._rollups_behind = rollup_routes.behind(cur)
             finally:
                 cur.close()
         return known

@@ -21,7 +21,7 @@ from typing import Any, cast
 
 import duckdb
 
-from peakend.warehouse import rollups
+from peakend.warehouse import rollup_tables, rollups
 
 TOUCHED_HALL_DAYS, TOUCHED_CITY_DAYS = rollups.TOUCHED  # marked by peakend/warehouse/rollups.py
 SHOWN_DIFFERENCES = 20  # per table; the count says how many there are in all
@@ -113,7 +113,7 @@ def compare(
     return TableReport(table, differences, rows[0][-1] if rows else 0)
 
 
-_VISIT_SUMS = [c for c in rollups.VISIT_ROLLUP_COLUMNS if c not in rollups.VISIT_KEY]
+_VISIT_SUMS = [c for c in rollup_tables.VISIT_ROLLUP_COLUMNS if c not in rollup_tables.VISIT_KEY]
 
 
 def _city_rows_sql(visit_rows: str) -> str:
@@ -194,7 +194,7 @@ def _verify_touched(cur: duckdb.DuckDBPyConnection) -> list[TableReport]:
             compare(
                 cur,
                 "visit_rollup",
-                rollups.VISIT_KEY,
+                rollup_tables.VISIT_KEY,
                 _VISIT_SUMS,
                 f"select r.* from visit_rollup as r {of_hd}",
                 visit_rows,
@@ -203,7 +203,7 @@ def _verify_touched(cur: duckdb.DuckDBPyConnection) -> list[TableReport]:
             compare(
                 cur,
                 "wait_rollup",
-                rollups.CITY_KEY,
+                rollup_tables.CITY_KEY,
                 ["waits", "wait_seconds"],
                 _wait_totals_sql(f"select r.* from wait_rollup as r {of_cd}"),
                 _wait_totals_sql(rollups._wait_rows_sql(city_visits)),
@@ -213,7 +213,7 @@ def _verify_touched(cur: duckdb.DuckDBPyConnection) -> list[TableReport]:
             compare(
                 cur,
                 "city_rollup",
-                rollups.CITY_KEY,
+                rollup_tables.CITY_KEY,
                 _VISIT_SUMS,
                 f"select r.* from city_rollup as r {of_cd}",
                 f"select r.* from ({_city_rows_sql(touched_city_sums)}) as r {of_cd}",
@@ -221,7 +221,7 @@ def _verify_touched(cur: duckdb.DuckDBPyConnection) -> list[TableReport]:
             compare(
                 cur,
                 "network_wait_rollup",
-                rollups.NETWORK_WAIT_KEY,
+                rollup_tables.NETWORK_WAIT_KEY,
                 ["n"],
                 "select r.* from network_wait_rollup as r semi join rollup_check_days as d on d.day = r.day",
                 _network_wait_rows_sql(
@@ -301,23 +301,23 @@ def audit(cur: duckdb.DuckDBPyConnection) -> AuditReport:
     visit_rows = rollups._visit_rows_sql("visits")
     wait_rows = rollups._wait_rows_sql("visits")
     tables = [
-        compare(cur, "visit_rollup", rollups.VISIT_KEY, _VISIT_SUMS, "select * from visit_rollup", visit_rows),
-        compare(cur, "wait_rollup", rollups.WAIT_KEY, ["n"], "select * from wait_rollup", wait_rows),
+        compare(cur, "visit_rollup", rollup_tables.VISIT_KEY, _VISIT_SUMS, "select * from visit_rollup", visit_rows),
+        compare(cur, "wait_rollup", rollup_tables.WAIT_KEY, ["n"], "select * from wait_rollup", wait_rows),
         compare(
             cur,
             "value_rollup",
-            rollups.VALUE_KEY,
+            rollup_tables.VALUE_KEY,
             ["n"],
             "select * from value_rollup",
             rollups._value_rows_sql("visits"),
         ),
         compare(
-            cur, "city_rollup", rollups.CITY_KEY, _VISIT_SUMS, "select * from city_rollup", _city_rows_sql(visit_rows)
+            cur, "city_rollup", rollup_tables.CITY_KEY, _VISIT_SUMS, "select * from city_rollup", _city_rows_sql(visit_rows)
         ),
         compare(
             cur,
             "network_wait_rollup",
-            rollups.NETWORK_WAIT_KEY,
+            rollup_tables.NETWORK_WAIT_KEY,
             ["n"],
             "select * from network_wait_rollup",
             _network_wait_rows_sql(wait_rows),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import duckdb
 
-from peakend.warehouse import rollups
+from peakend.warehouse import rollup_tables, rollups
 
 # Columns of the visits table in contract order, with their DuckDB types. The loader and
 # the demo generator both write exactly these, so keep one definition.
@@ -231,7 +231,7 @@ MIGRATIONS.append(_ingest_presets_and_sources)
 def _rollups(con: duckdb.DuckDBPyConnection) -> None:
     """Pre-aggregated visits (peakend/warehouse/rollups.py), built from the visits already loaded;
     the warehouse write path keeps them current from then on."""
-    rollups.create_tables(con)
+    rollup_tables.create_tables(con)
     rollups.rebuild(con)
 
 
@@ -240,7 +240,7 @@ MIGRATIONS.append(_rollups)
 
 def _hall_rollup(con: duckdb.DuckDBPyConnection) -> None:
     """Visits, first and last day per hall (peakend/warehouse/rollups.py), from visit_rollup."""
-    rollups.create_hall_rollup(con)
+    rollup_tables.create_hall_rollup(con)
     rollups.rebuild_hall_rollup(con)
 
 
@@ -249,7 +249,7 @@ MIGRATIONS.append(_hall_rollup)
 
 def _network_wait_rollup(con: duckdb.DuckDBPyConnection) -> None:
     """The network's wait histogram per day (peakend/warehouse/rollups.py), from wait_rollup."""
-    rollups.create_network_wait_rollup(con)
+    rollup_tables.create_network_wait_rollup(con)
     rollups.rebuild_network_wait_rollup(con)
 
 
@@ -258,7 +258,7 @@ MIGRATIONS.append(_network_wait_rollup)
 
 def _city_rollup(con: duckdb.DuckDBPyConnection) -> None:
     """The visit sums per day x city x purpose (peakend/warehouse/rollups.py), from visit_rollup."""
-    rollups.create_city_rollup(con)
+    rollup_tables.create_city_rollup(con)
     rollups.refresh_city_rollup(con)
 
 

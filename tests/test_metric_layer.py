@@ -12,7 +12,7 @@ from peakend.core import metric_frame
 from peakend.core.filters import VisitFilter
 from peakend.core.metrics import METRICS, PARTS, SHOWN_ON, shown_on
 from peakend.core.scope import EVERYTHING, Scope
-from peakend.warehouse import metric_sql, rollup_tables
+from peakend.warehouse import metric_sql, rollup_check, rollup_tables
 from peakend.warehouse.db import Database
 from peakend.warehouse.named_queries import compile_query, filters_in_use
 from peakend.warehouse.schema import SERVICE_LEVEL_RULES
@@ -106,6 +106,10 @@ def test_a_part_added_since_the_file_was_written_rebuilds_the_rollups(fixture_db
     read_only = Database(path, read_only=True)
     try:
         assert read_only.rollups_behind(), "a read-only file with old rollups must read the visits"
+        cur = read_only.cursor()
+        report = rollup_check.audit(cur)  # python -m peakend check says why, and what to do
+        cur.close()
+        assert not report.ok and "missing detractors" in report.lines()[0]
         assert read_only.answering_query("metrics_by_group", None, EVERYTHING,
                                          {"group_1": None, "group_2": None}) == "metrics_by_group"
         raw = read_only.query("metrics_by_group", group_1="hall", group_2=None)

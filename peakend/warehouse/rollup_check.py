@@ -285,6 +285,16 @@ def audit(cur: duckdb.DuckDBPyConnection) -> AuditReport:
     schema_problem = None
     if version != SCHEMA_VERSION:
         schema_problem = f"schema: version {version} stored, this PeakEnd expects {SCHEMA_VERSION}"
+    elif not rollup_tables.columns_current(cur):
+        kept = set(rollup_tables.stored_columns(cur, "visit_rollup"))
+        missing = [c for c in rollup_tables.VISIT_ROLLUP_COLUMNS if c not in kept]
+        extra = sorted(kept - set(rollup_tables.VISIT_ROLLUP_COLUMNS))
+        schema_problem = (
+            "rollups: written before this PeakEnd's metric parts"
+            + (f" (missing {', '.join(missing)})" if missing else "")
+            + (f" (no longer used: {', '.join(extra)})" if extra else "")
+            + "; the app answers from the visits until the file is opened for writing, which rebuilds them"
+        )
     if schema_problem is not None:
         # the rollups' definitions (and the macros they count with) are this version's
         return AuditReport(

@@ -166,6 +166,10 @@ def _choose_definition(pg, app_url, option: str, in_use: str) -> None:
     pg.locator("[data-testid='stFormSubmitButton'] button", has_text="Save the definition").click()
     wait_for_app(pg)
     pg.get_by_role("tab", name="Targets").click()
+    try:  # the saved definition is shown once the page has rerun (later on a busy machine)
+        pg.get_by_text(f"In use: {in_use}").first.wait_for(timeout=60_000)
+    except Exception:
+        pass
     assert f"In use: {in_use}" in _main(pg), _main(pg)
 
 

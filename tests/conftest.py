@@ -247,11 +247,21 @@ def sign_in(pg, url: str, username: str = "hq", password: str | None = None) -> 
     """
     pg.goto(url)
     wait_for_app(pg)
+    submit_sign_in(pg, username, password)
+    wait_signed_in(pg)
+
+
+def submit_sign_in(pg, username: str = "hq", password: str | None = None) -> None:
+    """Fill in the sign-in form shown and submit it (without waiting for the page)."""
     pg.locator("[data-testid='stForm'] input[type='text']").first.fill(username)
     pg.locator("[data-testid='stForm'] input[type='password']").fill(
         password if password is not None else fixture_password(username)
     )
     pg.locator("[data-testid='stFormSubmitButton'] button").click()
+
+
+def wait_signed_in(pg) -> None:
+    """Wait for the page asked for to have run after a sign-in."""
     # The page asked for runs right after: heavy pages on a busy machine take a while.
     pg.wait_for_selector(".st-key-_peakend_sign_out", timeout=90_000)
     wait_for_app(pg, timeout=90_000)

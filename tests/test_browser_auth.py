@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import screenshot, sign_in, wait_for_app
+from conftest import screenshot, sign_in, submit_sign_in, wait_for_app, wait_signed_in
 from fixture_db import fixture_password
 from peakend.ui.navigation import PAGES
 
@@ -89,26 +89,32 @@ def test_a_deep_link_survives_sign_in(page, app_url):
 # What each fixture user sees on the home page (tests/fixture: H1 has 7 visits in
 # Harbin, H2 4 in Shenyang, both North; H3 2 in Guangzhou, South). AppTest covers the
 # other fixture users (tests/test_auth_pages.py).
-@pytest.mark.parametrize(
-    ("user", "loaded", "sees"),
-    [
-        ("h1", "1 hall in 1 region and 1 city, 7 visits", "Sees: Alpha Hall"),
-        ("north", "2 halls in 1 region and 2 cities, 11 visits", "Sees: North (2 halls)"),
-        ("hq", "3 halls in 2 regions and 3 cities, 13 visits", "Sees: every hall"),
-    ],
-)
-def test_each_role_sees_exactly_its_halls_then_signs_out(page, app_url, user, loaded, sees):
-    sign_in(page, app_url + "/?lang=en", user)
-    assert f"Loaded: {loaded}" in _main(page)
-    assert sees in page.locator("[data-testid='stSidebar']").inner_text()
-    screenshot(page, f"home_{user}_en")
-    page.locator(".st-key-_peakend_sign_out button").click()
-    page.wait_for_selector(PASSWORD, timeout=60_000)
+ROLES = [
+    ("h1", "1 hall in 1 region and 1 city, 7 visits", "Sees: Alpha Hall"),
+    ("north", "2 halls in 1 region and 2 cities, 11 visits", "Sees: North (2 halls)"),
+    ("hq", "3 halls in 2 regions and 3 cities, 13 visits", "Sees: every hall"),
+]
+
+
+def test_each_role_sees_exactly_its_halls_then_signs_out(page, app_url, subtests):
+    # one after the other on one page, as colleagues sharing a computer would: each signs
+    # in on the form the one before left by signing out
+    page.goto(app_url + "/?lang=en")
     wait_for_app(page)
-    assert "You have signed out." in _main(page)
-    # the sign-in page has no sidebar (its language switch sits above the form); the old
-    # one may linger in the page a moment, so read what is shown
-    page.wait_for_function("() => !document.body.innerText.includes('Sees:')", timeout=30_000)
+    for user, loaded, sees in ROLES:
+        with subtests.test(user=user):
+            submit_sign_in(page, user)
+            wait_signed_in(page)
+            assert f"Loaded: {loaded}" in _main(page)
+            assert sees in page.locator("[data-testid='stSidebar']").inner_text()
+            screenshot(page, f"home_{user}_en")
+            page.locator(".st-key-_peakend_sign_out button").click()
+            page.wait_for_selector(PASSWORD, timeout=60_000)
+            wait_for_app(page)
+            assert "You have signed out." in _main(page)
+            # the sign-in page has no sidebar (its language switch sits above the form); the old
+            # one may linger in the page a moment, so read what is shown
+            page.wait_for_function("() => !document.body.innerText.includes('Sees:')", timeout=30_000)
 
 
 def test_explore_link_and_export_stay_in_scope(page, app_url):

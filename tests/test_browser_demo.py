@@ -17,7 +17,7 @@ import sys
 import duckdb
 import pytest
 
-from conftest import ROOT, screenshot, sign_in, start_server, stop_servers
+from conftest import ROOT, screenshot, sign_in, start_server, stop_servers, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -83,16 +83,28 @@ def test_every_card_of_the_demo_overview_shows_the_visits_numbers(page, demo_ser
     assert _number(shown["NPS"]) == pytest.approx(expected["NPS"], abs=0.51)
 
 
-@pytest.mark.parametrize("user, password", [("head.office", "peakend-hq"), ("hall.manager", "peakend-hall")])
-def test_every_card_of_every_page_has_its_number_on_the_demo(page, demo_server, user, password):
-    """Hall, regional and insights cards for a head office and a store manager: none "–"."""
+def _open_from_menu(pg, page_key: str) -> None:
+    """Open a page through the app's own menu (the same session: no new sign-in)."""
+    pg.locator(f"[data-testid='stSidebarNav'] a[href$='/{page_key}']").click()
+    pg.wait_for_url(f"**/{page_key}*", timeout=90_000)
+    wait_for_app(pg, timeout=90_000)
+
+
+def test_every_card_of_every_page_has_its_number_on_the_demo(page, demo_server, subtests):
+    """Hall, regional and insights cards for a head office and a store manager: none "–".
+
+    Each user signs in once, on the hall page, and goes on to the others through the menu."""
     url, _ = demo_server
-    for path in ("hall", "regional", "insights"):
-        sign_in(page, f"{url}/{path}?lang=en", user, password)
-        cards = page.locator("[data-testid='stMetric']")
-        values = {cards.nth(i).locator("[data-testid='stMetricLabel']").inner_text().strip():
-                  cards.nth(i).locator("[data-testid='stMetricValue']").inner_text().strip()
-                  for i in range(cards.count())}
-        screenshot(page, f"demo_{path}_{user}")
-        assert values or path != "hall", (path, user)  # the regional page has a league, not cards
-        assert not [label for label, value in values.items() if value == "–"], (path, user, values)
+    for user, password in (("head.office", "peakend-hq"), ("hall.manager", "peakend-hall")):
+        sign_in(page, f"{url}/hall?lang=en", user, password)
+        for path in ("hall", "regional", "insights"):
+            with subtests.test(user=user, page=path):
+                if path != "hall":
+                    _open_from_menu(page, path)
+                cards = page.locator("[data-testid='stMetric']")
+                values = {cards.nth(i).locator("[data-testid='stMetricLabel']").inner_text().strip():
+                          cards.nth(i).locator("[data-testid='stMetricValue']").inner_text().strip()
+                          for i in range(cards.count())}
+                screenshot(page, f"demo_{path}_{user}")
+                assert values or path != "hall", (path, user)  # the regional page has a league, not cards
+                assert not [label for label, value in values.items() if value == "–"], (path, user, values)

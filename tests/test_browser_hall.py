@@ -51,7 +51,7 @@ def expected_cards(hall_id: str) -> dict[str, float]:
 
 
 def card_texts(page) -> list[str]:
-    # five tiles, then the other six in "All numbers" (closed at first)
+    # five tiles, then the other seven in "All numbers" (closed at first)
     summary = page.locator("[data-testid='stExpander'] details:not([open]) summary")
     if summary.count():
         summary.first.click()
@@ -77,7 +77,7 @@ def test_hall_cards_match_independent_values_and_language_changes_only_labels(pa
     assert "Alpha Hall: Mar 2, 2026 to Mar 8, 2026" in main.inner_text()
     want = expected_cards("H1")
     en = card_texts(page)
-    assert len(en) == 11, en
+    assert len(en) == 12, en  # five tiles, seven in "All numbers"
     assert f"\n{want['visits']}" in card(en, "Visits")
     assert f"{want['median']:.1f} min" in card(en, "Median wait")
     assert f"{want['p90']:.1f} min" in card(en, "P90 wait")

@@ -28,6 +28,7 @@ def test_language_switch_changes_labels_not_numbers(page, app_url):
     assert "网络概览" in body
     assert "13 人次" in body or "13" in body
     cards = page.locator("[data-testid='stMetric']")
+    cards.first.wait_for(timeout=60_000)  # drawn a moment after the run on a busy machine
     texts = [cards.nth(i).inner_text() for i in range(cards.count())]
     assert any("等候中位数" in x and "7.0 分钟" in x for x in texts), texts
     screenshot(page, "home_zh")

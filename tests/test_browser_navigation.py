@@ -5,28 +5,13 @@ import shutil
 
 import pytest
 
-from conftest import sign_in, start_servers, stop_servers, wait_for_app
+from conftest import start_servers, stop_servers, submit_sign_in, wait_for_app, wait_signed_in
 from peakend.ui.navigation import PAGES
 
 pytestmark = pytest.mark.browser
 
-
-def _menu_on_fresh_server(browser, url, path):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    try:
-        pg = context.new_page()
-        pg.goto(url + path)
-        wait_for_app(pg)
-        # Signed out, every URL shows the sign-in form and no menu at all (not the legacy one).
-        pg.wait_for_selector("[data-testid='stForm'] input[type='password']", timeout=180_000)
-        wait_for_app(pg)
-        assert pg.locator("[data-testid='stSidebarNav'] a").all_inner_texts() == [], f"{path} signed out"
-        sign_in(pg, url + path, "hq")  # head office: every page is offered
-        menu = pg.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
-        main = pg.locator("[data-testid='stMain']").inner_text()
-        return menu, main
-    finally:
-        context.close()
+FORM = "[data-testid='stForm'] input[type='password']"
+MENU = "[data-testid='stSidebarNav'] a"
 
 
 def test_every_page_url_opened_first_shows_the_app_navigation(browser, fixture_db_file, tmp_path):
@@ -36,17 +21,39 @@ def test_every_page_url_opened_first_shows_the_app_navigation(browser, fixture_d
     # one process open a file, and the shared test server may be holding the session's one.
     dbs = [shutil.copy(fixture_db_file, tmp_path / f"navigation_{i}.duckdb") for i in range(len(paths))]
     servers = start_servers(dbs)
+    contexts = []
     try:
-        home_menu, _ = _menu_on_fresh_server(browser, servers[0][1], paths[0])
-        stop_servers(servers[:1])
-        legacy_names = {"app"} | {spec.file.split("/")[-1].removesuffix(".py") for spec in PAGES}
-        for (proc, url), path in zip(servers[1:], paths[1:]):
-            menu, main = _menu_on_fresh_server(browser, url, path)
-            assert menu == home_menu, f"{path} opened first showed {menu}, not {home_menu}"
-            assert "app" not in [m.strip() for m in menu]
-            assert not (set(m.strip() for m in menu) & legacy_names - {t.strip() for t in home_menu})
-            assert "Traceback" not in main
-            # done with it: one server fewer competing for the machine
-            stop_servers([(proc, url)])
+        # Each server has exactly one visitor, who opens its URL first; the visits to the
+        # different servers run side by side (each step below is taken on every page before
+        # the next, so one server's page runs while the others' do).
+        pages = []
+        for (_, url), path in zip(servers, paths):
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            context.set_default_timeout(180_000)
+            contexts.append(context)
+            pg = context.new_page()
+            pg.goto(url + path, wait_until="commit")
+            pages.append((path, pg))
+        for path, pg in pages:
+            wait_for_app(pg, timeout=180_000)
+            # Signed out, every URL shows the sign-in form and no menu at all (not the legacy one).
+            pg.wait_for_selector(FORM, timeout=180_000)
+            wait_for_app(pg, timeout=180_000)
+            assert pg.locator(MENU).all_inner_texts() == [], f"{path} signed out"
+            submit_sign_in(pg, "hq")  # head office: every page is offered
+        shown = {}
+        for path, pg in pages:
+            wait_signed_in(pg)
+            shown[path] = (pg.locator(MENU).all_inner_texts(), pg.locator("[data-testid='stMain']").inner_text())
     finally:
+        for context in contexts:
+            context.close()
         stop_servers(servers)
+    home_menu, _ = shown[paths[0]]
+    legacy_names = {"app"} | {spec.file.split("/")[-1].removesuffix(".py") for spec in PAGES}
+    for path in paths[1:]:
+        menu, main = shown[path]
+        assert menu == home_menu, f"{path} opened first showed {menu}, not {home_menu}"
+        assert "app" not in [m.strip() for m in menu]
+        assert not (set(m.strip() for m in menu) & legacy_names - {t.strip() for t in home_menu})
+        assert "Traceback" not in main

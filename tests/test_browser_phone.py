@@ -47,11 +47,13 @@ def test_on_a_phone_sign_in_switch_language_and_reach_the_worst_hours_comments(p
     english = pg.locator("[data-testid='stMain'] button", has_text="English")
     assert in_view(pg, english)
     assert pg.evaluate("document.documentElement.lang") == "zh-CN"
+    pg.wait_for_selector("button[aria-label='显示密码']", timeout=60_000)  # drawn a moment later on a busy machine
     assert pg.locator("button[aria-label='显示密码']").count() == 1  # not Streamlit's "Show password"
     english.tap()
     pg.wait_for_function("() => document.body.innerText.includes('Sign in to PeakEnd')", timeout=60_000)
     wait_for_app(pg)
     assert pg.evaluate("document.documentElement.lang") == "en"
+    pg.wait_for_selector("button[aria-label='Show password']", timeout=60_000)
     assert pg.locator("button[aria-label='Show password']").count() == 1
     tall_screenshot(pg, "phone_signin_en")
 

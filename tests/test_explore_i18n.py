@@ -4,7 +4,6 @@ builds from values (dimensions, peak moments, weekdays, journey steps, n columns
 import re
 from pathlib import Path
 
-import pytest
 
 from peakend.explore.logic import JOURNEY_STEPS, PERIODS, WEEKDAYS
 from peakend.explore.export import FORMATS
@@ -42,11 +41,12 @@ def literal_keys() -> set[str]:
     return found | {"explore.view_name_empty", "explore.view_name_long"}  # raised, then t()
 
 
-@pytest.mark.parametrize("key", sorted(built_keys() | literal_keys()))
-def test_every_explore_string_is_in_both_languages(key):
-    entry = catalog().get(key)
-    assert entry is not None, f"{key} is missing from peakend/locales"
-    assert all(entry.get(lang, "").strip() for lang in LANGUAGES), key
+def test_every_explore_string_is_in_both_languages(subtests):
+    for key in sorted(built_keys() | literal_keys()):
+        with subtests.test(key=key):
+            entry = catalog().get(key)
+            assert entry is not None, f"{key} is missing from peakend/locales"
+            assert all(entry.get(lang, "").strip() for lang in LANGUAGES), key
 
 
 def test_the_scan_finds_the_pages_strings():

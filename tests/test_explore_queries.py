@@ -93,9 +93,10 @@ FILTER_CASES = [
 ]
 
 
-@pytest.mark.parametrize("filters, expected, why", FILTER_CASES, ids=[c[2] for c in FILTER_CASES])
-def test_every_filter_selects_the_hand_derived_visits(db, filters, expected, why):
-    assert visit_ids(db, filters) == expected
+def test_every_filter_selects_the_hand_derived_visits(db, subtests):
+    for filters, expected, why in FILTER_CASES:
+        with subtests.test(why):
+            assert visit_ids(db, filters) == expected
 
 
 GROUPING_CASES = [
@@ -116,11 +117,12 @@ GROUPING_CASES = [
 ]
 
 
-@pytest.mark.parametrize("dim, expected", GROUPING_CASES, ids=[c[0] for c in GROUPING_CASES])
-def test_every_grouping_counts_the_hand_derived_visits(db, dim, expected):
-    rows = db.query("metrics_by_group", VisitFilter(), group_1=dim, group_2=None)
-    got = {(None if g is None or g != g else g): int(n) for g, n in zip(rows["group_1"], rows["visits"])}
-    assert got == expected
+def test_every_grouping_counts_the_hand_derived_visits(db, subtests):
+    for dim, expected in GROUPING_CASES:
+        with subtests.test(dim=dim):
+            rows = db.query("metrics_by_group", VisitFilter(), group_1=dim, group_2=None)
+            got = {(None if g is None or g != g else g): int(n) for g, n in zip(rows["group_1"], rows["visits"])}
+            assert got == expected
 
 
 def test_grouped_measures_by_region(db):
@@ -235,20 +237,22 @@ INJECTIONS = [
 ]
 
 
-@pytest.mark.parametrize("text", INJECTIONS)
-def test_comment_search_with_sql_in_it_finds_nothing_and_breaks_nothing(db, text):
+def test_comment_search_with_sql_in_it_finds_nothing_and_breaks_nothing(db, subtests):
     # no comment contains any of these strings; a bound parameter is matched literally
-    assert visit_ids(db, VisitFilter(comment_contains=text)) == set()
-    rows = db.query("metrics_by_group", VisitFilter(comment_contains=text), group_1=None, group_2=None)
-    assert rows.empty or int(rows["visits"].sum()) == 0
-    assert db.scalar("select count(*) from visits") == 13
+    for text in INJECTIONS:
+        with subtests.test(text=text):
+            assert visit_ids(db, VisitFilter(comment_contains=text)) == set()
+            rows = db.query("metrics_by_group", VisitFilter(comment_contains=text), group_1=None, group_2=None)
+            assert rows.empty or int(rows["visits"].sum()) == 0
+            assert db.scalar("select count(*) from visits") == 13
 
 
-@pytest.mark.parametrize("field", ["regions", "cities", "halls", "purposes", "peak_moments", "staff", "segments"])
-@pytest.mark.parametrize("text", INJECTIONS[:5])
-def test_list_filters_with_sql_in_them_find_nothing(db, field, text):
+def test_list_filters_with_sql_in_them_find_nothing(db, subtests):
     # the codec drops such values before a query; bound straight in, they match no row
-    assert visit_ids(db, VisitFilter(**{field: (text,)})) == set()
+    for field in ["regions", "cities", "halls", "purposes", "peak_moments", "staff", "segments"]:
+        for text in INJECTIONS[:5]:
+            with subtests.test(field=field, text=text):
+                assert visit_ids(db, VisitFilter(**{field: (text,)})) == set()
 
 
 def test_metrics_grouping_by_an_unknown_dimension_is_refused(db):

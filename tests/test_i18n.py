@@ -4,7 +4,6 @@ import re
 import string
 from pathlib import Path
 
-import pytest
 
 from peakend.core import i18n
 
@@ -15,12 +14,13 @@ def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-@pytest.mark.parametrize("key", sorted(i18n.catalog()))
-def test_both_languages_with_the_same_placeholders(key):
-    entry = i18n.catalog()[key]
-    assert set(entry) == set(i18n.LANGUAGES), f"{key} must have exactly {i18n.LANGUAGES}"
-    assert all(entry[lang].strip() for lang in i18n.LANGUAGES)
-    assert _placeholders(entry["zh"]) == _placeholders(entry["en"]), key
+def test_both_languages_with_the_same_placeholders(subtests):
+    # one subtest per key (a failing key is reported by name; the others still run)
+    for key, entry in sorted(i18n.catalog().items()):
+        with subtests.test(key=key):
+            assert set(entry) == set(i18n.LANGUAGES), f"{key} must have exactly {i18n.LANGUAGES}"
+            assert all(entry[lang].strip() for lang in i18n.LANGUAGES), key
+            assert _placeholders(entry["zh"]) == _placeholders(entry["en"]), key
 
 
 def test_every_literal_key_used_in_code_exists():

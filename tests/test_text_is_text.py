@@ -162,16 +162,25 @@ def _figures(at: AppTest) -> list[str]:
     return [json.dumps(json.loads(e.proto.spec), ensure_ascii=False) for e in at.get("plotly_chart")]
 
 
-@pytest.mark.parametrize(("page", "query"), [
+PAGES = [
     ("pages/regional.py", {}),
     ("pages/hall.py", {"hall": "H9"}),
     ("pages/explore.py", {"hall": "[Session expired](https://evil.example/login)"}),
     ("pages/insights.py", {"hall": "H9"}),
     ("pages/home.py", {}),
-])
-def test_pages_show_the_hostile_hall_as_text(hostile_db, monkeypatch, page, query):
+]
+
+
+def test_pages_show_the_hostile_hall_as_text(hostile_db, monkeypatch, subtests):
+    # one hostile database for every page (each page is a subtest of its own)
     _, path = hostile_db
     monkeypatch.setenv("PEAKEND_DB", str(path))
+    for page, query in PAGES:
+        with subtests.test(page=page):
+            _page_shows_the_hostile_hall_as_text(page, query)
+
+
+def _page_shows_the_hostile_hall_as_text(page, query):
     set_language("zh")
     st.cache_data.clear()
     st.cache_resource.clear()

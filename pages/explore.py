@@ -13,6 +13,7 @@ from peakend.ui.answers import run
 from peakend.ui.auth import current_scope
 from peakend.ui.cards import metric_card
 from peakend.ui.charts import show as show_chart
+from peakend.ui.sections import fragment
 from peakend.ui.session import database
 
 st.title(t("explore.title"))
@@ -45,7 +46,9 @@ st.caption(t("explore.matching", n=formatting.number(int(results["visits"].sum()
 
 with st.expander(t("explore.share_and_save"), icon=":material/link:"):
     st.caption(t("explore.link_help"))
-    st.code(ui.share_link(view), language=None, wrap_lines=True)
+    link_slot = st.empty()  # with a chart, its fragment writes the link (its measure is in it)
+    if not (len(results) and view.groups):
+        link_slot.code(ui.share_link(view), language=None, wrap_lines=True)
     ui.saved_views(view, options)
 
 # The result: a chart that fits the grouping, then the table (a row opens its visits).
@@ -57,13 +60,25 @@ elif not view.groups:
         with column:
             metric_card(key, results.iloc[0], min_n=view.min_n)
 else:
-    if len(view.measures) > 1:
-        ui.chart_measure_picker(view)
+
+    @fragment
+    def chart_section(results) -> None:
+        """The chart's measure redraws the chart alone (and rewrites the link)."""
         view = ui.current_view()
-    chart = explore.chart_data(results, view, options, language)
-    show_chart(group_chart(chart, view.chart_measure, view.groups), width="stretch")
-    if chart.note:
-        st.caption(chart.note)
+        if len(view.measures) > 1:
+            ui.chart_measure_picker(view)
+            view = ui.current_view()
+        if st.session_state.get("_xp_chart_drawn") not in (None, view.chart_measure):
+            ui.publish(view)  # a fragment's rerun doesn't reach the page's publish below
+        st.session_state["_xp_chart_drawn"] = view.chart_measure
+        link_slot.code(ui.share_link(view), language=None, wrap_lines=True)
+        chart = explore.chart_data(results, view, options, language)
+        show_chart(group_chart(chart, view.chart_measure, view.groups), width="stretch")
+        if chart.note:
+            st.caption(chart.note)
+
+    chart_section(results)
+    view = ui.current_view()
 stem = explore.file_stem(view, last_day)
 if len(results):
     table = explore.result_table(results, view, options, language)

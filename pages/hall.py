@@ -17,6 +17,7 @@ from peakend.ui.cards import metric_card
 from peakend.ui.charts import show as show_chart
 from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
 from peakend.ui.layout import TILES_KEY
+from peakend.ui.sections import fragment, lazy_section
 
 st.title(t("hall.title"))
 
@@ -61,23 +62,10 @@ this_hall = hall_row(halls, hall_id)
 period = hall.hall_filter(hall_id, date_from, date_to, chosen_purposes, chosen_moments)
 comparison = period.replace(date_from=chosen.compare_start, date_to=chosen.compare_end) if chosen.compared else None
 grain = hall.trend_grain(date_from, date_to)
-# every section's data at once (the comment search, which waits for its box, comes later)
+# the first screen's data at once; each section below asks for its own when it is opened
 data = fetch(
     current=ask("metrics_by_group", period, group_1=None, group_2=None),
     previous=ask("metrics_by_group", comparison, group_1=None, group_2=None) if comparison else None,
-    trend=ask("metrics_by_group", period, group_1=grain, group_2=None),
-    heatmap=ask("hall_wait_heatmap", period),
-    distribution=ask(
-        "hall_wait_distribution", period, band_min=hall.DISTRIBUTION_BAND_MIN, cap_min=hall.DISTRIBUTION_CAP_MIN
-    ),
-    arrivals=ask("hall_arrivals_by_hour", period),
-    peak_distribution=ask("hall_peak_distribution", period),
-    staff=ask("metrics_by_group", period, group_1="staff", group_2="peak_moment"),
-    tolerance=ask("hall_peak_by_wait_band", period, wait_band_edges=list(hall.WAIT_BAND_EDGES)),
-    exit_distribution=ask("hall_exit_distribution", period),
-    comments=ask("hall_exit_comments", period, limit=None),
-    unhappy=ask("hall_unhappy_exits", period),
-    journey=ask("hall_journey", period, wait_band_edges=list(hall.WAIT_BAND_EDGES)),
     by_hour=ask("metrics_by_group", period, group_1="hour", group_2=None),
 )
 current = first_row(data["current"])
@@ -100,7 +88,6 @@ with st.container(key=TILES_KEY):  # two to a row on a phone
         with column:
             metric_card(key, current, previous, this_hall)
 
-trend = data["trend"]
 wait_target = float(this_hall["wait_target_min"])
 peak_target = float(this_hall["peak_target"])
 exit_target = float(this_hall["exit_target"])
@@ -134,78 +121,96 @@ with st.expander(t("hall.all_numbers")):
                     metric_card(key, current, previous, this_hall)
 st.caption(t("hall.cards_note", min_n=formatting.number(MIN_RATINGS_DEFAULT)))
 
-# --- queue ------------------------------------------------------------------------------------
-st.header(t("hall.queue.title"))
-measure = st.segmented_control(
-    t("hall.queue.heatmap_measure"), ["wait", "arrivals"], key="hall_heatmap_measure", default="wait",
-    format_func=lambda m: t(f"hall.queue.measure.{m}"), required=True,
-)
-show_chart(charts.wait_heatmap(data["heatmap"], measure))
-left, right = st.columns(2)
-with left:
-    distribution = data["distribution"]
-    if distribution.empty:
-        st.info(t("hall.queue.no_waits"))
-    else:
-        show_chart(charts.wait_distribution(
-            distribution, wait_target, hall.DISTRIBUTION_BAND_MIN, hall.DISTRIBUTION_CAP_MIN
+# --- the sections below the first screen: each drawn only while it is open, each a fragment
+# (opening one, or a control inside it, reruns that section alone)
+@fragment
+def heatmap_section(heatmap) -> None:
+    measure = st.segmented_control(
+        t("hall.queue.heatmap_measure"), ["wait", "arrivals"], key="hall_heatmap_measure", default="wait",
+        format_func=lambda m: t(f"hall.queue.measure.{m}"), required=True,
+    )
+    show_chart(charts.wait_heatmap(heatmap, measure))
+
+
+@fragment
+def queue_section() -> None:
+    with lazy_section(t("hall.queue.title"), "hall_open_queue") as box:
+        if not box.open:
+            return
+        data = fetch(
+            trend=ask("metrics_by_group", period, group_1=grain, group_2=None),
+            heatmap=ask("hall_wait_heatmap", period),
+            distribution=ask(
+                "hall_wait_distribution", period, band_min=hall.DISTRIBUTION_BAND_MIN,
+                cap_min=hall.DISTRIBUTION_CAP_MIN,
+            ),
+            arrivals=ask("hall_arrivals_by_hour", period),
+        )
+        heatmap_section(data["heatmap"])
+        trend = data["trend"]
+        left, right = st.columns(2)
+        with left:
+            distribution = data["distribution"]
+            if distribution.empty:
+                st.info(t("hall.queue.no_waits"))
+            else:
+                show_chart(charts.wait_distribution(
+                    distribution, wait_target, hall.DISTRIBUTION_BAND_MIN, hall.DISTRIBUTION_CAP_MIN
+                ))
+        with right:
+            if hall.has_trend(trend):
+                show_chart(charts.wait_trend(trend, wait_target, grain))
+            else:
+                st.info(t("hall.trend_one_period", grain=t(f"hall.grain.{grain}")))
+        show_chart(charts.arrivals_vs_counters(
+            data["arrivals"], this_hall["counters"], float(this_hall["service_level_target"])
         ))
-with right:
-    if hall.has_trend(trend):
-        show_chart(charts.wait_trend(trend, wait_target, grain))
-    else:
-        st.info(t("hall.trend_one_period", grain=t(f"hall.grain.{grain}")))
-show_chart(charts.arrivals_vs_counters(
-    data["arrivals"], this_hall["counters"], float(this_hall["service_level_target"])
-))
-st.caption(t("hall.queue.staffing_note"))
+        st.caption(t("hall.queue.staffing_note"))
 
-# --- peak moments -----------------------------------------------------------------------------
-st.header(t("hall.peak.title"))
-peak_distribution = data["peak_distribution"]
-if peak_distribution.empty:
-    st.info(t("hall.peak.no_ratings"))
-else:
-    left, right = st.columns(2)
-    with left:
-        show_chart(charts.peak_distribution(peak_distribution, current))
-    with right:
-        if hall.has_trend(trend):
-            show_chart(charts.peak_trend(trend, peak_target, grain))
-        else:
-            st.info(t("hall.trend_one_period", grain=t(f"hall.grain.{grain}")))
-    left, right = st.columns(2)
-    with left:
-        staff = hall.staff_peak_scores(data["staff"])
-        if staff.empty:
-            st.info(t("hall.peak.no_staff"))
-        else:
-            show_chart(charts.staff_scores(staff, MIN_RATINGS_DEFAULT))
-    with right:
-        curve = data["tolerance"]
-        show_chart(charts.wait_tolerance(curve, peak_target, MIN_RATINGS_DEFAULT))
-        falloff = hall.tolerance_falloff(curve, peak_target, MIN_RATINGS_DEFAULT)
-        st.markdown("\n".join(f"- {s}" for s in hall.tolerance_sentences(falloff, peak_target, MIN_RATINGS_DEFAULT)))
 
-# --- exit moment ------------------------------------------------------------------------------
-st.header(t("hall.exit.title"))
-exit_distribution = data["exit_distribution"]
-if exit_distribution.empty:
-    st.info(t("hall.exit.no_ratings"))
-else:
-    left, right = st.columns(2)
-    with left:
-        show_chart(charts.exit_distribution(exit_distribution))
-    with right:
-        if hall.has_trend(trend):
-            show_chart(charts.exit_trend(trend, exit_target, grain))
-        else:
-            st.info(t("hall.trend_one_period", grain=t(f"hall.grain.{grain}")))
+@fragment
+def peak_section() -> None:
+    with lazy_section(t("hall.peak.title"), "hall_open_peak") as box:
+        if not box.open:
+            return
+        data = fetch(
+            trend=ask("metrics_by_group", period, group_1=grain, group_2=None),
+            peak_distribution=ask("hall_peak_distribution", period),
+            staff=ask("metrics_by_group", period, group_1="staff", group_2="peak_moment"),
+            tolerance=ask("hall_peak_by_wait_band", period, wait_band_edges=list(hall.WAIT_BAND_EDGES)),
+        )
+        trend = data["trend"]
+        peak_distribution = data["peak_distribution"]
+        if peak_distribution.empty:
+            st.info(t("hall.peak.no_ratings"))
+            return
+        left, right = st.columns(2)
+        with left:
+            show_chart(charts.peak_distribution(peak_distribution, current))
+        with right:
+            if hall.has_trend(trend):
+                show_chart(charts.peak_trend(trend, peak_target, grain))
+            else:
+                st.info(t("hall.trend_one_period", grain=t(f"hall.grain.{grain}")))
+        left, right = st.columns(2)
+        with left:
+            staff = hall.staff_peak_scores(data["staff"])
+            if staff.empty:
+                st.info(t("hall.peak.no_staff"))
+            else:
+                show_chart(charts.staff_scores(staff, MIN_RATINGS_DEFAULT))
+        with right:
+            curve = data["tolerance"]
+            show_chart(charts.wait_tolerance(curve, peak_target, MIN_RATINGS_DEFAULT))
+            falloff = hall.tolerance_falloff(curve, peak_target, MIN_RATINGS_DEFAULT)
+            st.markdown("\n".join(
+                f"- {s}" for s in hall.tolerance_sentences(falloff, peak_target, MIN_RATINGS_DEFAULT)
+            ))
 
-comments = data["comments"]
-if comments.empty:
-    st.info(t("hall.exit.no_comments"))
-else:
+
+@fragment
+def comments_section(comments) -> None:
+    """The comments behind a theme's bar and the search of the feed (reruns alone)."""
     left, right = st.columns(2)
     counts = themes.theme_counts(comments)
     with left:
@@ -231,13 +236,57 @@ else:
         st.dataframe(hall.comment_feed(feed), hide_index=True, column_config=comment_columns(),
                      column_order=COMMENT_ORDER, placeholder="–")
 
-# --- the journey ------------------------------------------------------------------------------
-st.header(t("hall.journey.title"))
-st.markdown(hall.unhappy_exit_statement(first_row(data["unhappy"]), wait_target))
-st.markdown(themes.unhappy_complaints_statement(data["comments"]))
-journey = data["journey"]
-if journey.empty:
-    st.info(t("hall.journey.no_visits"))
-else:
-    show_chart(charts.journey_grid(journey, MIN_RATINGS_DEFAULT))
-    st.caption(t("hall.journey.note", min_n=formatting.number(MIN_RATINGS_DEFAULT)))
+
+@fragment
+def exit_section() -> None:
+    with lazy_section(t("hall.exit.title"), "hall_open_exit") as box:
+        if not box.open:
+            return
+        data = fetch(
+            trend=ask("metrics_by_group", period, group_1=grain, group_2=None),
+            exit_distribution=ask("hall_exit_distribution", period),
+            comments=ask("hall_exit_comments", period, limit=None),
+        )
+        trend = data["trend"]
+        exit_distribution = data["exit_distribution"]
+        if exit_distribution.empty:
+            st.info(t("hall.exit.no_ratings"))
+        else:
+            left, right = st.columns(2)
+            with left:
+                show_chart(charts.exit_distribution(exit_distribution))
+            with right:
+                if hall.has_trend(trend):
+                    show_chart(charts.exit_trend(trend, exit_target, grain))
+                else:
+                    st.info(t("hall.trend_one_period", grain=t(f"hall.grain.{grain}")))
+        if data["comments"].empty:
+            st.info(t("hall.exit.no_comments"))
+        else:
+            comments_section(data["comments"])
+
+
+@fragment
+def journey_section() -> None:
+    with lazy_section(t("hall.journey.title"), "hall_open_journey") as box:
+        if not box.open:
+            return
+        data = fetch(
+            comments=ask("hall_exit_comments", period, limit=None),
+            unhappy=ask("hall_unhappy_exits", period),
+            journey=ask("hall_journey", period, wait_band_edges=list(hall.WAIT_BAND_EDGES)),
+        )
+        st.markdown(hall.unhappy_exit_statement(first_row(data["unhappy"]), wait_target))
+        st.markdown(themes.unhappy_complaints_statement(data["comments"]))
+        journey = data["journey"]
+        if journey.empty:
+            st.info(t("hall.journey.no_visits"))
+        else:
+            show_chart(charts.journey_grid(journey, MIN_RATINGS_DEFAULT))
+            st.caption(t("hall.journey.note", min_n=formatting.number(MIN_RATINGS_DEFAULT)))
+
+
+queue_section()
+peak_section()
+exit_section()
+journey_section()

@@ -14,6 +14,7 @@ from peakend.regional.peer_widgets import peers_section
 from peakend.ui.answers import ask, fetch, run
 from peakend.ui.charts import show as show_chart
 from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
+from peakend.ui.sections import fragment, lazy_section
 
 st.title(t("insights.title"))
 st.caption(t("insights.intro"))
@@ -72,58 +73,79 @@ with st.expander(t("insights.todo.evidence")):
     st.caption(t("insights.method.todo"))
 peers_section(hall_id, date_from, date_to)
 
-# --- 2. staffing what-if ------------------------------------------------------------------------
-st.header(t("insights.staffing.title"))
-weekday, what_if = view.staffing_controls(hall, staffing.busiest_weekday(first_data["weekdays"]))
-day = hall_period.replace(weekdays=(weekday,))
-day_data = fetch(
-    arrivals=ask("hall_arrivals_by_hour", day),
-    hours=ask("metrics_by_group", day, group_1="hour", group_2=None),
-    whole_day=ask("metrics_by_group", day, group_1=None, group_2=None),
-)
-table = staffing.staffing_table(
-    day_data["arrivals"], day_data["hours"], first_row(day_data["whole_day"]), what_if, hall["counters"]
-)
-st.markdown("\n".join(f"- {s}" for s in text.staffing_sentences(
-    table, md(hall["hall_name"]), weekday, what_if.service_level_target, what_if.wait_target_min, hall["counters"])))
-if not table.empty:
-    weekday_name = text.weekday_name(weekday)
-    show_chart(charts.staffing(table, hall["hall_name"], weekday_name, hall["counters"]))
-    st.dataframe(view.staffing_styled(text.staffing_frame(table), table["status"]), hide_index=True,
-                 column_config=view.staffing_columns(), height="content", placeholder="–",
-                 key="insights_staffing_table")
-st.caption(t("insights.staffing.note", min_served=formatting.number(staffing.MIN_SERVED_FOR_HOUR)))
+# --- 2. staffing what-if (its controls rerun this section alone) ---------------------------------
+@fragment
+def staffing_section(hall, hall_period, weekdays) -> None:
+    st.header(t("insights.staffing.title"))
+    weekday, what_if = view.staffing_controls(hall, staffing.busiest_weekday(weekdays))
+    day = hall_period.replace(weekdays=(weekday,))
+    day_data = fetch(
+        arrivals=ask("hall_arrivals_by_hour", day),
+        hours=ask("metrics_by_group", day, group_1="hour", group_2=None),
+        whole_day=ask("metrics_by_group", day, group_1=None, group_2=None),
+    )
+    table = staffing.staffing_table(
+        day_data["arrivals"], day_data["hours"], first_row(day_data["whole_day"]), what_if, hall["counters"]
+    )
+    st.markdown("\n".join(f"- {s}" for s in text.staffing_sentences(
+        table, md(hall["hall_name"]), weekday, what_if.service_level_target, what_if.wait_target_min,
+        hall["counters"])))
+    if not table.empty:
+        weekday_name = text.weekday_name(weekday)
+        show_chart(charts.staffing(table, hall["hall_name"], weekday_name, hall["counters"]))
+        st.dataframe(view.staffing_styled(text.staffing_frame(table), table["status"]), hide_index=True,
+                     column_config=view.staffing_columns(), height="content", placeholder="–",
+                     key="insights_staffing_table")
+    st.caption(t("insights.staffing.note", min_served=formatting.number(staffing.MIN_SERVED_FOR_HOUR)))
 
-# --- 3. does the peak-end rule hold here? ----------------------------------------------------------
-st.header(t("insights.rule.title"))
-level = view.level_control(hall, halls)
-place = view.place_name(level, hall, halls)
-area = view.area_filter(level, hall, date_from, date_to)
-area_data = fetch(
-    covariance=ask("insights_rating_covariance", area),
-    tolerance=ask("insights_wait_tolerance", area, max_wait_min=tolerance.MAX_WAIT_MIN),
-    purposes=ask("purposes"),
-)
-verdict = peak_end.analyse(peak_end.Summary.from_row(area_data["covariance"].iloc[0]))
-st.markdown("\n\n".join(text.rule_sentences(verdict, md(place))))
-if verdict.full is not None:
-    effects = text.effects_frame(verdict)
-    show_chart(charts.effects(effects, place))
-    st.dataframe(effects, hide_index=True, column_config=view.effects_columns(), column_order=view.EFFECTS_ORDER, placeholder="–")
-st.caption(t("insights.rule.basis", place=md(place), first=first, last=last, n=formatting.number(verdict.n)))
-with st.expander(t("insights.method.label")):
-    st.caption(t("insights.method.rule"))
 
-# --- 4. wait tolerance ----------------------------------------------------------------------------
-st.header(t("insights.tolerance.title"))
-peak_target, wait_target = float(hall["peak_target"]), float(hall["wait_target_min"])
-results = tolerance.fit_purposes(area_data["tolerance"], peak_target)
-purposes = area_data["purposes"]
-labels = purpose_labels(purposes)
-st.caption(t("insights.tolerance.about", place=md(place), first=first, last=last, hall=md(hall["hall_name"])))
-if not results:
-    st.info(t("insights.tolerance.no_ratings", place=md(place)))
-else:
+staffing_section(hall, hall_period, first_data["weekdays"])
+
+
+# --- 3. and 4.: the area the statistics cover, then two sections drawn only while open ------------
+# (the area control and opening either section rerun this part alone)
+@fragment
+def area_sections(hall, halls) -> None:
+    level = view.level_control(hall, halls)
+    place = view.place_name(level, hall, halls)
+    area = view.area_filter(level, hall, date_from, date_to)
+
+    # --- 3. does the peak-end rule hold here? ------------------------------------------------------
+    with lazy_section(t("insights.rule.title"), "insights_open_rule") as box:
+        if box.open:
+            covariance = run("insights_rating_covariance", area)
+            verdict = peak_end.analyse(peak_end.Summary.from_row(covariance.iloc[0]))
+            st.markdown("\n\n".join(text.rule_sentences(verdict, md(place))))
+            if verdict.full is not None:
+                effects = text.effects_frame(verdict)
+                show_chart(charts.effects(effects, place))
+                st.dataframe(effects, hide_index=True, column_config=view.effects_columns(),
+                             column_order=view.EFFECTS_ORDER, placeholder="–")
+            st.caption(t("insights.rule.basis", place=md(place), first=first, last=last,
+                         n=formatting.number(verdict.n)))
+            with st.expander(t("insights.method.label")):
+                st.caption(t("insights.method.rule"))
+
+    # --- 4. wait tolerance ----------------------------------------------------------------------------
+    with lazy_section(t("insights.tolerance.title"), "insights_open_tolerance") as box:
+        if box.open:
+            tolerance_section(hall, area, place)
+
+
+@fragment
+def tolerance_section(hall, area, place) -> None:
+    """The purpose picker reruns this section alone."""
+    area_data = fetch(
+        tolerance=ask("insights_wait_tolerance", area, max_wait_min=tolerance.MAX_WAIT_MIN),
+        purposes=ask("purposes"),
+    )
+    peak_target, wait_target = float(hall["peak_target"]), float(hall["wait_target_min"])
+    results = tolerance.fit_purposes(area_data["tolerance"], peak_target)
+    labels = purpose_labels(area_data["purposes"])
+    st.caption(t("insights.tolerance.about", place=md(place), first=first, last=last, hall=md(hall["hall_name"])))
+    if not results:
+        st.info(t("insights.tolerance.no_ratings", place=md(place)))
+        return
     st.dataframe(text.tolerance_frame(results, labels, wait_target), hide_index=True,
                  column_config=view.tolerance_columns(), placeholder="–")
     for note in (text.no_knee_note(results), text.beyond_note(results)):
@@ -136,3 +158,6 @@ else:
         show_chart(charts.tolerance(tol, label, place, peak_target, wait_target))
     with st.expander(t("insights.method.label")):
         st.caption(t("insights.method.tolerance"))
+
+
+area_sections(hall, halls)

@@ -53,6 +53,9 @@ def test_insights_never_relax_a_target_and_compare_with_real_rivals(page, demo_u
     sign_in(page, demo_url + "/insights?hall=CAN01&lang=en", *HQ)
     page.set_viewport_size({"width": 1440, "height": 1000})
     wait_for_app(page)
+    for key in ("insights_open_rule", "insights_open_tolerance"):  # drawn when opened
+        page.locator(f".st-key-{key} summary").click()
+        wait_for_app(page)
     body = _main(page)
     # the peak-end check: rivals that can differ, one verdict to act on
     assert "the wait alone explains" in body and "the visit length alone" in body

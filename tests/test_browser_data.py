@@ -221,6 +221,9 @@ def test_the_bank_log_goes_from_the_raw_file_to_the_hall_page(tall_page, data_ur
     assert "31,125 visits loaded, 0 rejected, 2,219 skipped by the mapping's rules. New halls: BANK-IL." in main.inner_text()
     open_hall_link(pg, "Anonymous Bank call centre")
     assert "hall=BANK-IL" in pg.url and "from=1999-02-01" in pg.url and "to=1999-02-28" in pg.url
+    wait_for_app(pg, 90_000)
+    pg.locator(".st-key-hall_open_queue summary").click()  # the queue's charts, drawn when opened
+    wait_for_app(pg, 90_000)
     pg.wait_for_selector(".js-plotly-plot", timeout=60_000)
     wait_for_app(pg, 90_000)
     screenshot(pg, "data_bank_on_hall_page_en")

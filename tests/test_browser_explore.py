@@ -64,6 +64,8 @@ def test_a_view_built_by_hand_opens_the_same_from_its_link(browser, page, app_ur
     wait_for_link(page, "weekday=1")
     choose(page, "xp_chart", "P90 wait")
     wait_for_link(page, "chart=wait_p90_min")
+    # the chart's measure reruns only the chart's fragment, which rewrites the link to share too
+    assert "chart=wait_p90_min" in page.locator("[data-testid='stCode']").first.text_content()
     click_first_row(page, "xp_result_")  # Alpha Hall: its Monday visits
     wait_for_link(page, "g1=H1")
     click_first_row(page, "xp_visits_")  # the newest of them: V04, who gave up at 10:20

@@ -94,8 +94,13 @@ def test_on_a_phone_sign_in_switch_language_and_reach_the_worst_hours_comments(p
     assert in_view(pg, comments)
     cells = comments.locator("table[role='grid'] tbody tr").first.locator("td").all_inner_texts()
     assert cells[0] == "Waited forever, rude staff", cells
-    assert comments.bounding_box()["y"] < pg.locator("h2", has_text="Queue").bounding_box()["y"]
+    sections = pg.locator("[data-testid='stExpander'] summary")
+    assert comments.bounding_box()["y"] < sections.filter(has_text="Queue").bounding_box()["y"]
 
+    # the sections below the first screen are drawn when opened
+    for label in ("Queue", "Peak moments", "Exit moment", "The journey"):
+        sections.filter(has_text=label).click()
+        wait_for_app(pg)
     # charts: no toolbar, titles whole and at least 11 px, every text readable, a text alternative
     charts = pg.locator("[data-testid='stPlotlyChart']")
     charts.first.scroll_into_view_if_needed()

@@ -85,7 +85,12 @@ def test_page_in_chinese_for_head_office(page, app_url):
     # in rank order on the median wait (Beta 3.0, Alpha 6.0, Gamma 20.0 min)
     everyone = ["Beta Hall", "Alpha Hall", "Gamma Hall"]
     assert halls_shown(page, everyone) == everyone
-    # Four charts: quadrant, wait spread, trend small multiples, regions' quadrant.
+    # Four charts, drawn when their sections are opened: quadrant, wait spread, trend small
+    # multiples, regions' quadrant.
+    expect(page.locator("[data-testid='stPlotlyChart']")).to_have_count(0)
+    for key in ("regional_open_quadrant", "regional_open_trends", "regional_open_regions"):
+        page.locator(f".st-key-{key} summary").click()
+        wait_for_app(page, timeout=60_000)
     expect(page.locator("[data-testid='stPlotlyChart'] .main-svg >> nth=0")).to_be_visible(timeout=15_000)
     expect(page.locator("[data-testid='stPlotlyChart']")).to_have_count(4, timeout=15_000)
     screenshot(page, "regional_fixture_zh")

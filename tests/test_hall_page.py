@@ -48,13 +48,15 @@ def fresh_caches():
 def open_page(db_path, fresh_caches, monkeypatch):
     monkeypatch.setenv("PEAKEND_DB", str(db_path))
 
-    def open_page(user="hq", lang="en", **query):
+    def open_page(user="hq", lang="en", opened=(), **query):
         # AppTest formats widget values in the test's thread with the page's format_func,
         # which reads the language: give this thread the page's language too.
         set_language(lang)
         at = AppTest.from_function(hall_app, default_timeout=90)
         sign_in_apptest(at, user)
         at.session_state["lang"] = lang
+        for key in opened:  # a section below the first screen, opened (drawn only while open)
+            at.session_state[key] = True
         for name, value in query.items():
             at.query_params[name] = value
         at.run()
@@ -148,8 +150,10 @@ def test_the_peak_moment_filter_from_a_link(open_page):
 
 
 def test_every_section_the_heatmap_toggle_and_the_comment_search(open_page):
-    at = open_page(hall="H1")
-    assert texts(at.header) == ["Queue", "Peak moments", "Exit moment", "The journey"]
+    at = open_page(hall="H1")  # the sections below the first screen start closed and undrawn
+    assert [e.label for e in at.expander][1:] == ["Queue", "Peak moments", "Exit moment", "The journey"]
+    assert not at.get("plotly_chart") and len(at.dataframe) == 1  # the worst hour's comments only
+    at = open_page(hall="H1", opened=SECTIONS)
     assert chart_titles(at) == [
         "Median wait by weekday and hour of arrival (min)",
         "Wait distribution (2-minute bars; red: over the target)",
@@ -196,6 +200,7 @@ def test_every_section_the_heatmap_toggle_and_the_comment_search(open_page):
     assert 'No comment contains "nothing like this".' in texts(at.info)
 
 
+SECTIONS = ("hall_open_queue", "hall_open_peak", "hall_open_exit", "hall_open_journey")
 ALL_NUMBERS = ["P90 wait", "Service level", "Peak · counter result", "Peak · data-service demo",
                "Peak · phone purchase", "NPS"]
 
@@ -216,7 +221,7 @@ def test_the_page_opens_on_five_tiles_then_the_worst_hour_and_its_comments(open_
     assert list(worst_comments.value["exit_comment"]) == ["Waited forever, rude staff"]
     # the comment first: on a phone only the first columns are on the screen
     assert list(worst_comments.proto.column_order) == ["exit_comment", "exit_score", "commented_at", "purpose"]
-    assert [e.label for e in at.expander] == ["All numbers (service level, each peak moment, NPS …)"]
+    assert [e.label for e in at.expander][0] == "All numbers (service level, each peak moment, NPS …)"
     more = [m.label for m in at.expander[0].metric]
     assert more == [METRICS[key].label for key in shown_on("hall_more")]  # what metrics.py places there
     assert [label for label in more if label in ALL_NUMBERS] == ALL_NUMBERS
@@ -232,7 +237,7 @@ def test_chinese_labels_same_numbers(open_page):
     assert got["等候中位数"][0] == "6.0 分钟"
     assert got["服务水平"][0] == "50.0%"
     assert got["净推荐值 NPS"][0] == "+20"
-    assert texts(at.header) == ["排队", "峰值时刻", "离店时刻", "完整旅程"]
+    assert [e.label for e in at.expander][1:] == ["排队", "峰值时刻", "离店时刻", "完整旅程"]
 
 
 def test_yesterday_is_the_halls_own_last_day_with_its_date_and_a_note(open_page):

@@ -46,7 +46,7 @@ def open_app(db_path, monkeypatch):
     st.cache_data.clear()
     st.cache_resource.clear()
 
-    def open_app(user="hq", lang="en", page="insights", **query):
+    def open_app(user="hq", lang="en", page="insights", opened=(), **query):
         # AppTest formats widget values in the test's thread: give it the page's language.
         set_language(lang)
         at = AppTest.from_function(page_app, default_timeout=90)
@@ -54,6 +54,8 @@ def open_app(db_path, monkeypatch):
             at.switch_page(str(ROOT / "pages" / f"{page}.py"))
         sign_in_apptest(at, user)
         at.session_state["lang"] = lang
+        for key in opened:  # a section below the first screen, opened (drawn only while open)
+            at.session_state[key] = True
         for name, value in query.items():
             at.query_params[name] = value
         at.run()
@@ -79,11 +81,17 @@ def staffing_summary(at) -> str:
     return next(m.value for m in at.markdown if "Counter-hours" in m.value)
 
 
+OPENED = ("insights_open_rule", "insights_open_tolerance")
+
+
 def test_the_page_reads_top_to_bottom(open_app):
-    at = open_app()
+    at = open_app(opened=OPENED)
     assert [h.value for h in at.header] == [
         "What to fix first: the moments that matter",
         "Staffing (排班): how many counters each hour needs",
+    ]
+    # then two sections drawn when opened
+    assert [e.label for e in at.expander if e.label != "How this is worked out"][-2:] == [
         "Does the peak-end rule hold here?",
         "Wait tolerance: when does the wait start to hurt the peak?",
     ]
@@ -136,7 +144,7 @@ def test_a_hall_manager_sees_only_their_hall(open_app):
 
 
 def test_head_office_can_widen_the_statistics(open_app):
-    at = open_app(level="all")
+    at = open_app(level="all", opened=OPENED)
     # all 13 visits, 9 with the three scores: still too few, said for the whole area
     assert "**Too little data in all 3 halls in your view to say.** 9 served visits" in markdown(at)
     assert at.query_params["level"] == "all"
@@ -193,7 +201,7 @@ def _texts_outside_expanders(node) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["en"])
 def test_it_speaks_a_store_managers_words_with_the_method_one_click_away(open_app, lang):
-    at = open_app(lang=lang, level="all")
+    at = open_app(lang=lang, level="all", opened=OPENED)
     said = "\n".join(_texts_outside_expanders(at.main))
     assert said, "nothing read off the page"
     for word in STATISTICS_WORDS:

@@ -162,6 +162,13 @@ def _figures(at: AppTest) -> list[str]:
     return [json.dumps(json.loads(e.proto.spec), ensure_ascii=False) for e in at.get("plotly_chart")]
 
 
+LAZY_SECTIONS = (
+    "hall_open_queue", "hall_open_peak", "hall_open_exit", "hall_open_journey",
+    "regional_open_quadrant", "regional_open_trends", "regional_open_regions",
+    "insights_open_rule", "insights_open_tolerance",
+)
+
+
 PAGES = [
     ("pages/regional.py", {}),
     ("pages/hall.py", {"hall": "H9"}),
@@ -187,6 +194,8 @@ def _page_shows_the_hostile_hall_as_text(page, query):
     try:
         at = AppTest.from_file(APP, default_timeout=90)
         sign_in_apptest(at, "hq")
+        for key in LAZY_SECTIONS:  # every section drawn only while open: open, so its charts are checked too
+            at.session_state[key] = True
         for name, value in query.items():
             at.query_params[name] = value
         at.switch_page(page)

@@ -46,6 +46,9 @@ HALL_PAGE = next((str(ROOT / spec.file) for spec in PAGES if spec.key == "hall")
 
 
 # -- controls -------------------------------------------------------------------------------
+MIN_N_KEY = "min_n"  # the widget key is the URL parameter (bind="query-params")
+
+
 def region_control(regions: list[str]) -> list[str]:
     """Regions in the user's scope; a first visit opens on the first one. Clearing the
     box means every region, and the URL then names them all, so the link stays exact."""
@@ -90,22 +93,35 @@ def peak_moment_control() -> list[str]:
     return chosen
 
 
+def _valid_min_n(raw: str) -> bool:
+    return raw.isdigit() and 1 <= int(raw) <= 100_000
+
+
 def min_n_control() -> int:
-    url_state.seed(
-        "regional_min_n",
-        url_state.read("min_n", int, lambda v: 1 <= v <= 100_000) or MIN_RATINGS_DEFAULT,
-    )
+    """URL: ?min_n=N (bound to the widget; left out at the default)."""
+    url_state.name_if_invalid(MIN_N_KEY, _valid_min_n)
     value = st.number_input(
         t("regional.controls.min_n"),
         min_value=1,
         max_value=100_000,
+        value=MIN_RATINGS_DEFAULT,
         step=5,
-        key="regional_min_n",
+        key=MIN_N_KEY,
+        bind="query-params",
         help=t("regional.controls.min_n_help"),
     )
-    value = int(value or MIN_RATINGS_DEFAULT)
-    url_state.write(min_n=None if value == MIN_RATINGS_DEFAULT else value)
-    return value
+    return int(value or MIN_RATINGS_DEFAULT)
+
+
+def _seed_details() -> None:
+    raw = url_state.read_list("show", DETAILS + ("none",))
+    url_state.seed("regional_show", list(DEFAULT_DETAILS) if raw is None else [d for d in raw if d != "none"])
+
+
+def detail_value() -> list[str]:
+    """The columns chosen, where the control isn't drawn (the regions' table, further down)."""
+    _seed_details()
+    return list(st.session_state["regional_show"])
 
 
 def detail_control() -> list[str]:
@@ -113,8 +129,7 @@ def detail_control() -> list[str]:
 
     Ranks only at first: eleven metrics with four columns each run far off the screen, and
     the marks and ranks are what name the hall that needs help."""
-    raw = url_state.read_list("show", DETAILS + ("none",))
-    url_state.seed("regional_show", list(DEFAULT_DETAILS) if raw is None else [d for d in raw if d != "none"])
+    _seed_details()
     chosen = st.pills(
         t("regional.league.details"),
         DETAILS,

@@ -67,3 +67,16 @@ def write(**values) -> None:
 def dropped() -> dict[str, str]:
     """URL values dropped on this run (name -> raw value), then forgotten."""
     return st.session_state.pop(_DROPPED, {})
+
+
+def name_if_invalid(name: str, valid: Callable[[str], bool]) -> bool:
+    """For a widget bound to ?name= (bind="query-params"), which drops a value it can't take
+    without a word: name the link's bad value as dropped (like read does) and take it out of
+    the URL before the widget reads it, so the widget starts from its default. Call before
+    drawing the widget. True if the value was bad."""
+    raw = st.query_params.get(name)
+    if raw is None or raw == "" or valid(raw):
+        return False
+    st.session_state.setdefault(_DROPPED, {})[name] = raw
+    del st.query_params[name]
+    return True

@@ -322,7 +322,12 @@ def audit(cur: duckdb.DuckDBPyConnection) -> AuditReport:
             rollups._value_rows_sql("visits"),
         ),
         compare(
-            cur, "city_rollup", rollup_tables.CITY_KEY, _VISIT_SUMS, "select * from city_rollup", _city_rows_sql(visit_rows)
+            cur,
+            "city_rollup",
+            rollup_tables.CITY_KEY,
+            _VISIT_SUMS,
+            "select * from city_rollup",
+            _city_rows_sql(visit_rows),
         ),
         compare(
             cur,

@@ -11,6 +11,7 @@ memory. Queries with no function here are reported as not compared, never guesse
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable
 
 import duckdb
@@ -150,8 +151,10 @@ def dataset_summary(fr, f, scope):
 
 def halls_in_scope(fr, f, scope):
     h = fr.halls if scope.hall_ids is None else fr.halls[fr.halls["hall_id"].isin(list(scope.hall_ids))]
+    days = fr.visits.groupby("hall_id")["visit_date"].agg(first_day="min", last_day="max")
+    h = h.join(days, on="hall_id")
     cols = ["hall_id", "hall_name", "region", "city", "hall_type", "counters", "wait_target_min",
-            "service_level_target", "max_abandonment", "peak_target", "exit_target"]
+            "service_level_target", "max_abandonment", "peak_target", "exit_target", "first_day", "last_day"]
     return h.sort_values(["region", "hall_name"])[cols].reset_index(drop=True)
 
 
@@ -325,8 +328,14 @@ def explore_visits(fr, f, scope, drill_by_1, drill_value_1, drill_by_2, drill_va
 
 
 def _round1(x: pd.Series) -> pd.Series:
-    # SQL's round() takes halves away from zero; numpy's to the even neighbour
-    return np.sign(x) * np.floor(np.abs(x) * 10 + 0.5) / 10
+    # SQL's round() takes halves away from zero, judged on the double's exact value (51 s is
+    # 0.84999... min: 0.8); numpy's goes to the even neighbour, and x * 10 + 0.5 rounds first
+    def one(v):
+        if pd.isna(v):
+            return np.nan
+        return float(Decimal(float(v)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+    return x.map(one).astype(float)
 
 
 def data_purposes(fr, f, scope):

@@ -44,7 +44,7 @@ def test_hand_derived_on_every_route(fixture_db, monkeypatch, subtests):
                     assert rows[KEY].iloc[0] == pytest.approx(4 / 10)
 
 
-def test_shown_on_the_hall_cards_the_league_table_and_in_explore():
+def test_its_label_and_places():
     metric = METRICS[KEY]
     assert "hall_more" in metric.shown_on and KEY in shown_on("hall_more")
     assert KEY in shown_on("league")
@@ -84,3 +84,35 @@ def test_the_hall_page_shows_its_card(fixture_db_file, monkeypatch):
     assert cards["Served within 5 min"] == "28.6%"
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+def _app(fixture_db_file, monkeypatch, page: str) -> AppTest:
+    import streamlit as st
+
+    from conftest import ROOT
+
+    monkeypatch.setenv("PEAKEND_DB", str(fixture_db_file))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    set_language("en")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params["lang"] = "en"
+    sign_in_apptest(at, "hq")
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_league_table_has_its_column(fixture_db_file, monkeypatch):
+    at = _app(fixture_db_file, monkeypatch, "pages/regional.py")
+    league = at.dataframe[0].value
+    assert ("Served within 5 min", "%") in list(league.columns)
+    # the region North is H1 and H2 (tests/fixture/halls.csv): 2 of 7 and 2 of 4 within 5 minutes
+    column = league[("Served within 5 min", "%")].tolist()
+    assert sorted(column) == pytest.approx([2 / 7, 2 / 4])
+
+
+def test_explore_offers_it_as_a_measure(fixture_db_file, monkeypatch):
+    at = _app(fixture_db_file, monkeypatch, "pages/explore.py")
+    assert "Served within 5 min" in at.multiselect(key="xp_m").options

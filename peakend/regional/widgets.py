@@ -27,20 +27,10 @@ DEFAULT_DETAILS = ("rank",)
 # can find a header on the canvas the grid draws.
 WIDTHS = {"hall": 160, "region": 90, "value": 76, "#": 40, "Δ": 76, "n": 56, "trend": 130}
 # The order of the metrics on screen: the queue, then how the visit ended and the peak-end
-# index, so the exit columns are on a 1440 px screen without scrolling; the rest after.
-SCREEN_ORDER = (
-    "visits",
-    "wait_median_min",
-    "abandonment_rate",
-    "exit_mean",
-    "peak_end_index",
-    "service_level",
-    "wait_p90_min",
-    "peak_counter_result_mean",
-    "peak_data_experience_mean",
-    "peak_phone_purchase_mean",
-    "nps",
-)
+# index, so the exit columns are on a 1440 px screen without scrolling; then every other
+# metric metrics.py shows in the league, in its order.
+SCREEN_FIRST = ("visits", "wait_median_min", "abandonment_rate", "exit_mean", "peak_end_index")
+SCREEN_ORDER = SCREEN_FIRST + tuple(k for k in regional.LEAGUE_METRICS if k not in SCREEN_FIRST)
 # the absolute path, as build_pages registers it (app.py may run from elsewhere: the bench)
 HALL_PAGE = next((str(ROOT / spec.file) for spec in PAGES if spec.key == "hall"), None)
 

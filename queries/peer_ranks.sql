@@ -5,21 +5,8 @@
 -- A metric ranked over fewer than $min_group halls has no rank.
 -- peakend/warehouse/db.py (PEER_QUERIES) checks every answer's columns and halls on the server.
 with hall_numbers as (
-    -- the metrics as peakend/core/metrics.py defines them, over each hall's own visits
-    select
-        hall_id,
-        part('visits') as visits,
-        part('wait_n') as wait_n,
-        metric('wait_median_min') as wait_median_min,
-        metric('abandonment_rate') as abandonment_rate,
-        part('peak_end_n') as peak_end_n,
-        metric('peak_end_index') as peak_end_index,
-        part('exit_n') as exit_n,
-        metric('exit_mean') as exit_mean,
-    from visits
-    where ($date_from is null or arrived_at >= $date_from::date)
-        and ($date_to is null or arrived_at < $date_to::date + interval 1 day)
-    group by hall_id
+    -- every hall's numbers (queries/_peer_hall_numbers.sql, or its rollup twin)
+    select *, from peer_hall_numbers
 ),
 
 -- a metric is ranked only where it rests on at least $min_n waits or ratings

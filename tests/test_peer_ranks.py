@@ -143,3 +143,23 @@ def test_a_hall_with_too_few_ratings_of_its_own_is_said_so(network):
         assert group.lines[2] == "Peak-end index: this hall has fewer than 30 in this period, so no rank."
     finally:
         set_language("zh")
+
+
+def test_the_rollup_twin_ranks_exactly_as_the_visits_do(network, monkeypatch, subtests):
+    """With the rollups current (rebuilt after the peers were added), peer_ranks is answered
+    by its twin over visit_rollup, with the same rows as from the visits."""
+    from peakend.warehouse import rollups
+
+    with network.transaction() as cur:
+        rollups.rebuild(cur)
+    assert network.rollups_behind() == []
+    for halls in (None, ["H1"], ["H1", "H2", "H4"]):
+        scope = Scope.halls(halls) if halls is not None else EVERYTHING
+        route = network.explain("peer_ranks", VisitFilter(), scope, min_group=5, min_n=1)
+        with subtests.test(halls=halls):
+            assert route.query == "peer_ranks_rollup"
+            rolled = ask(network, halls)
+            monkeypatch.setenv("PEAKEND_ROLLUPS", "0")
+            raw = ask(network, halls)
+            monkeypatch.delenv("PEAKEND_ROLLUPS")
+            assert rows(rolled) == rows(raw) and len(rows(raw)) > 0

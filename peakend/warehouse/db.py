@@ -52,6 +52,7 @@ PEER_QUERIES: dict[str, frozenset[str]] = {
         }
     ),
 }
+PEER_QUERIES["peer_ranks_rollup"] = PEER_QUERIES["peer_ranks"]  # its twin over the rollups
 
 
 def check_peer_answer(name: str, answer: pd.DataFrame, scope: Scope) -> pd.DataFrame:

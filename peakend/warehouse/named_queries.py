@@ -36,11 +36,19 @@ def _query_text(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+# Rollup twins that are another query over other fragments: the twin's SQL is the query's,
+# with each fragment named on the left read from the one on the right (same columns, same
+# rows, from the rollups). peakend/warehouse/rollup_routes.py says when a twin answers.
+OVER_OTHER_FRAGMENTS: dict[str, tuple[str, dict[str, str]]] = {
+    "peer_ranks_rollup": ("peer_ranks", {"peer_hall_numbers": "peer_hall_numbers_rollup"}),
+}
+
+
 def named_queries() -> list[str]:
-    """Every named query: the files of queries/ and the metric queries written from the
-    metric definitions (warehouse/metric_sql.py)."""
+    """Every named query: the files of queries/, the metric queries written from the
+    metric definitions (warehouse/metric_sql.py) and the twins over other fragments."""
     files = [p.stem for p in QUERY_DIR.glob("*.sql") if not p.stem.startswith("_")]
-    return sorted(files + list(metric_sql.QUERIES))
+    return sorted(files + list(metric_sql.QUERIES) + list(OVER_OTHER_FRAGMENTS))
 
 
 @functools.cache
@@ -63,7 +71,7 @@ FILTER_FIELDS = frozenset(f.name for f in dataclasses.fields(VisitFilter))
 # SQL when the call doesn't set that filter, so DuckDB plans only the predicates in use.
 _FILTER_LINE = re.compile(r"^\s*and \(\$([a-z_]+) is null or .*\)\s*(--.*)?$")
 # metric('name') and part('name') in a named query: written from peakend/core/metrics.py
-_METRIC_CALL = re.compile(r"\b(metric|part)\('([a-z0-9_]+)'\)")
+_METRIC_CALL = re.compile(r"\b(metric|part|summed)\('([a-z0-9_]+)'\)")
 
 
 def filters_in_use(filters: VisitFilter | None) -> frozenset[str]:
@@ -91,6 +99,8 @@ def _metric_calls(sql: str) -> str:
     def write(m: re.Match) -> str:
         if m.group(1) == "metric":
             return metric_sql.metric_over_visits(m.group(2))
+        if m.group(1) == "summed":  # from the summed parts of a subquery `s`
+            return metric_sql.metric_from_sums(m.group(2), sums="s")
         return metric_sql.part_over_visits(metric_sql.PARTS[m.group(2)])
 
     return _METRIC_CALL.sub(write, sql)
@@ -99,6 +109,12 @@ def _metric_calls(sql: str) -> str:
 def _body(name: str, groups: tuple[str | None, str | None]) -> str:
     if name in metric_sql.QUERIES:
         return metric_sql.compose(metric_sql.QUERIES[name], groups)
+    if name in OVER_OTHER_FRAGMENTS:
+        base, swaps = OVER_OTHER_FRAGMENTS[name]
+        body = _query_text(base)
+        for fragment, other in swaps.items():
+            body = re.sub(rf"\b{fragment}\b", other, body)
+        return _metric_calls(body)
     return _metric_calls(_query_text(name))
 
 

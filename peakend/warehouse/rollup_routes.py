@@ -12,6 +12,8 @@ the one the original query gives:
   (sums from visit_rollup, wait percentiles from the visits, reading only the waits);
 - dataset_summary, data_purposes (no filter) and explore_filter_options (no filter):
   their _rollup twins;
+- peer_ranks: its twin peer_ranks_rollup (every hall's sums from visit_rollup, only the
+  median waits from the visits);
 - explore_visits, newest first, one page at a time: the same query with the period
   narrowed to the last days that hold the page (found in visit_rollup), so it reads those
   days instead of the whole period.
@@ -120,6 +122,13 @@ ROUTES = {
     "data_purposes": _unfiltered("data_purposes_rollup"),
     "explore_filter_options": _unfiltered("explore_filter_options_rollup"),
     "explore_visits": _explore_visits,
+    # every hall's sums from visit_rollup, only the medians from the waits; it reads the
+    # period alone, whatever else the page filters
+    "peer_ranks": lambda cur, filters, scope_halls, params: (
+        "peer_ranks_rollup",
+        filters,
+        "every hall's sums from visit_rollup, the median waits from the visits",
+    ),
 }
 
 

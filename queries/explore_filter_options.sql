@@ -6,11 +6,8 @@ halls_seen as (
 ),
 
 visit_values as (
-    select distinct
-        purpose,
-        staff_id,
-        segment,
-    from filtered_visits
+    -- queries/_explore_values.sql, or from the rollups its twin's
+    select *, from explore_values
 ),
 
 purpose_values as (

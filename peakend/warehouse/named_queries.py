@@ -41,6 +41,7 @@ def _query_text(name: str) -> str:
 # rows, from the rollups). peakend/warehouse/rollup_routes.py says when a twin answers.
 OVER_OTHER_FRAGMENTS: dict[str, tuple[str, dict[str, str]]] = {
     "peer_ranks_rollup": ("peer_ranks", {"peer_hall_numbers": "peer_hall_numbers_rollup"}),
+    "explore_filter_options_rollup": ("explore_filter_options", {"explore_values": "explore_values_rollup"}),
 }
 
 

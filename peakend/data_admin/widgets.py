@@ -12,7 +12,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import streamlit as st
 
@@ -699,17 +699,17 @@ def history(db: Database, user: User) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "load_id": st.column_config.NumberColumn(t("data.history.load"), width=50, format="%d"),
-            "loaded_at": st.column_config.DatetimeColumn(t("data.history.when"), width=125, format="YYYY-MM-DD HH:mm"),
-            "loaded_by": st.column_config.TextColumn(t("data.history.who"), width=60),
-            "kind": st.column_config.TextColumn(t("data.history.kind"), width=75),
-            "file_name": st.column_config.TextColumn(t("data.history.file"), width=170),
-            "mapping": st.column_config.TextColumn(t("data.history.mapping"), width=95),
-            "rows_accepted": st.column_config.NumberColumn(t("data.history.accepted"), width=75, format="localized"),
-            "rows_rejected": st.column_config.NumberColumn(t("data.history.rejected"), width=60, format="localized"),
-            "rows_replaced": st.column_config.NumberColumn(t("data.history.replaced"), width=60, format="localized"),
-            "rows_skipped": st.column_config.NumberColumn(t("data.history.skipped"), width=60, format="localized"),
-            "status": st.column_config.TextColumn(t("data.history.status_column"), width=110),
+            "load_id": st.column_config.NumberColumn(t("data.history.load"), width=45, format="%d"),
+            "loaded_at": st.column_config.DatetimeColumn(t("data.history.when"), width=122, format="YYYY-MM-DD HH:mm"),
+            "loaded_by": st.column_config.TextColumn(t("data.history.who"), width=95),
+            "kind": st.column_config.TextColumn(t("data.history.kind"), width=70),
+            "file_name": st.column_config.TextColumn(t("data.history.file"), width=165),
+            "mapping": st.column_config.TextColumn(t("data.history.mapping"), width=70),
+            "rows_accepted": st.column_config.NumberColumn(t("data.history.accepted"), width=92, format="localized"),
+            "rows_rejected": st.column_config.NumberColumn(t("data.history.rejected"), width=68, format="localized"),
+            "rows_replaced": st.column_config.NumberColumn(t("data.history.replaced"), width=70, format="localized"),
+            "rows_skipped": st.column_config.NumberColumn(t("data.history.skipped"), width=62, format="localized"),
+            "status": st.column_config.TextColumn(t("data.history.status_column"), width=80),
         },
         placeholder="–",
     )
@@ -765,13 +765,31 @@ def _table_height(rows: int) -> int:
 
 
 # -- targets (基准值) --------------------------------------------------------------------------
+# What each target column accepts, and how it is shown.
+_PERCENT = "%.1f %%"
+_TARGET_INPUTS: dict[str, dict[str, Any]] = {
+    "wait_target_min": {"min_value": 0.5, "max_value": 240, "step": 0.5, "format": "%.1f"},
+    "service_level_target": {"min_value": 0, "max_value": 100, "step": 1, "format": _PERCENT},
+    "max_abandonment": {"min_value": 0, "max_value": 100, "step": 0.5, "format": _PERCENT},
+    "peak_target": {"min_value": 1, "max_value": 5, "step": 0.1, "format": "%.1f"},
+    "exit_target": {"min_value": 1, "max_value": 5, "step": 0.1, "format": "%.1f"},
+}
+
+
 def targets(db: Database, user: User) -> None:
     """The network default and each hall's overrides; an empty hall cell follows the
     network default."""
     show_notice("targets")
     shown = data_admin.targets_for_editing(run("data_targets"))
     version = st.session_state.get("dm_targets_v", 0)
-    pct = "%.1f %%"
+    columns: dict[str, Any] = {
+        "hall": st.column_config.TextColumn(t("data.targets.hall"), width=215),
+        "region": st.column_config.TextColumn(t("data.targets.region"), width=105),
+    }
+    for column, limits in _TARGET_INPUTS.items():
+        columns[column] = st.column_config.NumberColumn(
+            t(f"data.targets.header.{column}"), help=t(f"data.targets.column.{column}"), width=120, **limits
+        )
     edited = st.data_editor(
         shown,
         key=f"dm_targets_{version}",
@@ -782,30 +800,7 @@ def targets(db: Database, user: User) -> None:
         disabled=["hall_id", "hall", "region"],
         column_order=["hall", "region", *TARGET_COLUMNS],
         placeholder=t("data.targets.inherits"),
-        column_config={
-            "hall": st.column_config.TextColumn(t("data.targets.hall"), width=210),
-            "region": st.column_config.TextColumn(t("data.targets.region"), width=70),
-            "wait_target_min": st.column_config.NumberColumn(
-                t("data.targets.column.wait_target_min"),
-                width=130,
-                min_value=0.5,
-                max_value=240,
-                step=0.5,
-                format="%.1f",
-            ),
-            "service_level_target": st.column_config.NumberColumn(
-                t("data.targets.column.service_level_target"), width=130, min_value=0, max_value=100, step=1, format=pct
-            ),
-            "max_abandonment": st.column_config.NumberColumn(
-                t("data.targets.column.max_abandonment"), width=130, min_value=0, max_value=100, step=0.5, format=pct
-            ),
-            "peak_target": st.column_config.NumberColumn(
-                t("data.targets.column.peak_target"), width=130, min_value=1, max_value=5, step=0.1, format="%.1f"
-            ),
-            "exit_target": st.column_config.NumberColumn(
-                t("data.targets.column.exit_target"), width=130, min_value=1, max_value=5, step=0.1, format="%.1f"
-            ),
-        },
+        column_config=columns,
     )
     changes, problems = data_admin.target_changes(shown, edited)
     for problem in problems:

@@ -16,7 +16,7 @@ from peakend.ui.answers import ask, fetch, run
 from peakend.ui.cards import metric_card
 from peakend.ui.charts import show as show_chart
 from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
-from peakend.ui.layout import TILES_KEY
+from peakend.ui.layout import FLOWING_TILES_KEY, TILES_KEY
 from peakend.ui.sections import fragment, lazy_section
 
 st.title(t("hall.title"))
@@ -114,11 +114,10 @@ else:
                          column_order=COMMENT_ORDER, placeholder="–")
 
 with st.expander(t("hall.all_numbers")):
-    with st.container(key=f"{TILES_KEY}_more"):
-        for row in range(0, len(hall.MORE_TILES), 3):
-            for column, key in zip(st.columns(3), hall.MORE_TILES[row:row + 3]):
-                with column:
-                    metric_card(key, current, previous, this_hall)
+    with st.container(key=FLOWING_TILES_KEY):  # three to a row on a desk, two on a phone
+        for column, key in zip(st.columns(len(hall.MORE_TILES)), hall.MORE_TILES):
+            with column:
+                metric_card(key, current, previous, this_hall)
 st.caption(t("hall.cards_note", min_n=formatting.number(MIN_RATINGS_DEFAULT)))
 
 # --- the sections below the first screen: each drawn only while it is open, each a fragment

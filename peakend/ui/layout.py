@@ -20,12 +20,20 @@ STACKED_BELOW_PX = 640
 SIDEBAR_FLOATS_BELOW_PX = 768
 # st.container(key=TILES_KEY or TILES_KEY + "_…") holds cards that go two to a row on a phone instead of one.
 TILES_KEY = "pe_tiles"
+# st.container(key=FLOWING_TILES_KEY) holds one row of any number of cards that flows three to
+# a row on a desk and two on a phone, with no gap where a row of three would break.
+FLOWING_TILES_KEY = f"{TILES_KEY}_flowing"
 
 CSS = f"""
 <style>
 /* Card and metric labels wrap instead of ending in "…" (e.g. "Peak · data-se…"). */
 [data-testid="stMetricLabel"] div, [data-testid="stMetricLabel"] p {{
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}}
+[class*="st-key-{FLOWING_TILES_KEY}"] [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap !important; gap: 1rem !important; }}
+[class*="st-key-{FLOWING_TILES_KEY}"] [data-testid="stColumn"] {{
+  flex: 1 1 calc(33.3% - 0.7rem) !important; min-width: calc(33.3% - 0.7rem) !important;
+  max-width: calc(33.3% - 0.7rem) !important; width: calc(33.3% - 0.7rem) !important;
 }}
 @media (max-width: {STACKED_BELOW_PX - 0.02}px) {{
   [class*="st-key-{TILES_KEY}"] [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap !important; gap: 0.5rem !important; }}

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from peakend.core.filters import DIMENSIONS
 from peakend.core.metrics import METRICS, PARTS, WITHIN, Part, Quantile, Ratio, Total, count_columns, parts_needed
 
 # The rollup columns the write path keeps: every part, as an exact integer.
@@ -245,9 +244,6 @@ def compose(grain_name: str, groups: tuple[str | None, str | None]) -> str:
     """The SQL of the grain's query grouped by `groups` (each a filters.DIMENSIONS name or
     None), over the fragments it names (prepended by peakend.warehouse.db)."""
     grain = GRAINS[grain_name]
-    for dim in groups:
-        if dim is not None and dim not in DIMENSIONS:
-            raise GroupingError(f"no dimension {dim!r}")
     one_pass = grain.waits_from == grain.sums_from  # the visits: their waits are in the same rows
     over = _part_over_raw if grain.sums_from == "filtered_visits" else _part_over_rollup
     parts = [f"{over(p)} as {p}" for p in parts_needed()]

@@ -30,11 +30,15 @@ import duckdb
 
 from peakend.core.filters import VisitFilter
 from peakend.core.scope import Scope
-from peakend.warehouse.named_queries import bind_values, compile_query
+from peakend.warehouse import metric_sql
+from peakend.warehouse.named_queries import bind_values, compile_query, filters_in_use
 from peakend.warehouse.rollup_tables import VISIT_ROLLUP_COLUMNS, columns_current, stored_columns
 
-# The grouping dimensions and VisitFilter fields the rollups keep.
-ROLLUP_DIMENSIONS = {None, "region", "city", "purpose", "peak_moment", "day", "week", "month", "weekday"}
+# The grouping dimensions each rollup grain of the metric queries can answer (what
+# warehouse/metric_sql.py writes for it), and the VisitFilter fields the rollups keep.
+ROLLUP_DIMENSIONS = {None, *metric_sql.dimensions("metrics_by_group_rollup")}
+HALL_DIMENSIONS = {None, *metric_sql.dimensions("metrics_by_group_sums")}
+PERIOD_DIMENSIONS = {None, *metric_sql.dimensions("metrics_by_group_network")}
 ROLLUP_FILTERS = {"date_from", "date_to", "regions", "cities", "purposes", "peak_moments", "weekdays"}
 
 
@@ -44,19 +48,16 @@ def enabled() -> bool:
     return os.environ.get("PEAKEND_ROLLUPS", "1") != "0"
 
 
-def _used(filters) -> set[str]:
-    return set() if filters is None else {k for k, v in filters.as_params().items() if v is not None}
+def _used(filters) -> frozenset[str]:
+    # the fields set, without VisitFilter.as_params (which tokenises a comment search)
+    return filters_in_use(filters)
 
 
 def _groups_kept(params: dict[str, Any], dims: set) -> bool:
     return params.get("group_1") in dims and params.get("group_2") in dims
 
 
-HALL_DIMENSIONS = ROLLUP_DIMENSIONS | {"hall"}
 HALL_FILTERS = ROLLUP_FILTERS | {"halls"}
-
-
-PERIOD_DIMENSIONS = {None, "day", "week", "month", "weekday"}
 PERIOD_FILTERS = {"date_from", "date_to", "weekdays"}
 
 

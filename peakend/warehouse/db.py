@@ -100,6 +100,11 @@ class Database:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._con = duckdb.connect(self.path, read_only=read_only, config=dict(settings_from_env()))
+        self._write_lock = threading.Lock()
+        # which database an answer came from, for caches that outlive one: a file opened
+        # again (or replaced at the same path) is a new database to them
+        self.cache_key = f"{os.path.realpath(self.path) if self.path != ':memory:' else self.path}#{uuid.uuid4().hex}"
+        self._rollups_behind: list | None = None  # rollup_routes.behind, until the next commit
         try:
             ensure_schema(self._con, read_only=read_only)
             if not read_only:
@@ -107,27 +112,18 @@ class Database:
         except Exception:
             self._con.close()
             raise
-        self._write_lock = threading.Lock()
-        # which database an answer came from, for caches that outlive one: a file opened
-        # again (or replaced at the same path) is a new database to them
-        self.cache_key = f"{os.path.realpath(self.path) if self.path != ':memory:' else self.path}#{uuid.uuid4().hex}"
-        self._rollups_behind: list | None = None  # rollup_routes.behind, until the next commit
 
     def _follow_parts(self) -> None:
-        """A metric part added since the file was written: its rollups, rebuilt once."""
+        """A metric part added since the file was written: its rollups, rebuilt once, as a
+        write like any other (checked, committed whole, a new data version)."""
         cur = self.cursor()
         try:
-            if rollup_tables.columns_current(cur):
-                return
-            cur.execute("begin transaction")
-            try:
-                rollups.follow_parts(cur)
-                cur.execute("commit")
-            except BaseException:
-                cur.execute("rollback")
-                raise
+            current = rollup_tables.columns_current(cur)
         finally:
             cur.close()
+        if not current:
+            with self.transaction() as cur:
+                rollups.follow_parts(cur)
 
     def close(self) -> None:
         self._con.close()

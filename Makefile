@@ -30,7 +30,7 @@ $(DB): | $(BIN)/.installed
 demo: $(DB)
 
 run: $(BIN)/.installed $(DB)
-	PEAKEND_DB=$(DB) PEAKEND_DUCKDB_MEMORY_LIMIT=$(DUCKDB_MEMORY) $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	PEAKEND_DB=$(DB) PEAKEND_DUCKDB_MEMORY_LIMIT=$(DUCKDB_MEMORY) $(BIN)/python -m peakend serve --port $(PORT)
 
 # The browser tests need Debian's Chromium and CJK fonts (Playwright can't download its own
 # browser here): installed when we run as root, else the one command to run is named.

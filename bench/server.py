@@ -165,15 +165,11 @@ def main(argv=None) -> None:
     if a.load:
         threading.Thread(target=loader, args=(a.db, a.load, Path(a.trigger), recorder),
                          name="bench-loader", daemon=True).start()
-    from streamlit.web import bootstrap
+    import uvicorn
 
-    flags = {  # as `streamlit run` passes them: section_option
-        "server_port": a.port, "server_address": "127.0.0.1", "server_headless": True,
-        "browser_gatherUsageStats": False, "server_fileWatcherType": "none",
-    }
-    bootstrap.load_config_options(flag_options=flags)
-    bootstrap.run(str(ROOT / "app.py"), False, [], flags)
-
+    # Served as make run serves it (peakend/web/asgi.py), with the recorder in this process.
+    os.environ["STREAMLIT_SERVER_FILE_WATCHER_TYPE"] = "none"
+    uvicorn.run("peakend.web.asgi:app", host="127.0.0.1", port=a.port, access_log=False, log_level="warning")
 
 if __name__ == "__main__":
     main()

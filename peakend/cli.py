@@ -18,6 +18,7 @@ COMMANDS = {
         "peakend.warehouse.check_cli",
         "recompute every rollup from the visits and compare (OK or each difference)",
     ),
+    "serve": ("peakend.web.cli", "serve the dashboard and its HTTP routes (/healthz) under uvicorn"),
     "users": ("peakend.auth.cli", "add users, reset passwords, set scopes, list users, show the audit log"),
     "themes": (
         "peakend.hall.themes_cli",

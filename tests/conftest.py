@@ -57,6 +57,7 @@ def fixture_db_file(tmp_path_factory) -> Path:
 import os  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 import urllib.request  # noqa: E402
 
@@ -75,25 +76,28 @@ def _free_port() -> int:
 
 
 def start_server(db_path: Path, extra_env: dict | None = None):
-    """Start `streamlit run app.py` on a free port against db_path; return (process, url)."""
+    """Start `python -m peakend serve` (as make run does) on a free port against db_path; return (process, url)."""
     [(proc, url)] = start_servers([db_path], extra_env)
     return proc, url
 
 
 def start_servers(db_paths: list[Path], extra_env: dict | None = None) -> list[tuple]:
-    """Start one `streamlit run app.py` per database file, all at once (their start-ups
+    """Start one `python -m peakend serve` per database file, all at once (their start-ups
     overlap), and return [(process, url)] once every one of them is healthy."""
     started = []
     try:
         for db_path in db_paths:
             port = _free_port()
-            env = {**os.environ, "PEAKEND_DB": str(db_path), **(extra_env or {})}
+            env = {**os.environ, "PEAKEND_DB": str(db_path), "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+                   **(extra_env or {})}
+            # The server's output goes to a file: a pipe nobody reads fills up (64 KB) and
+            # then blocks the server on its next log line.
+            log = open(Path(tempfile.mkdtemp(prefix="peakend-server-")) / "server.log", "w+b")  # noqa: SIM115
             proc = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-                 "--server.port", str(port), "--server.headless", "true", "--server.fileWatcherType", "none",
-                 "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                [sys.executable, "-m", "peakend", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             )
+            proc.log = log
             started.append((proc, f"http://127.0.0.1:{port}"))
         deadline = time.time() + 60 + 15 * (len(started) - 1)
         for proc, url in started:
@@ -113,7 +117,8 @@ def _wait_healthy(proc, url: str, deadline: float) -> None:
         except OSError:
             time.sleep(0.2)
         if proc.poll() is not None:
-            raise RuntimeError(proc.stdout.read().decode(errors="replace"))
+            proc.log.seek(0)
+            raise RuntimeError(proc.log.read().decode(errors="replace"))
     raise RuntimeError(f"streamlit did not become healthy in time ({url})")
 
 
@@ -127,6 +132,8 @@ def stop_servers(started: list[tuple]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        proc.log.close()
+        Path(proc.log.name).unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ Streamlit closes the sidebar after a menu click only when the browser's user age
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -50,35 +51,10 @@ CSS = f"""
 """
 
 # Also sets <html lang> to the UI language (screen readers, the browser's translate offer
-# and CJK line breaking read it; Streamlit always says "en").
-_SCRIPT = """
-<script>
-(() => {
-  document.documentElement.lang = %s;
-  // Streamlit's own English labels (the password field's eye button) in the UI language
-  const words = %s;
-  const translate = () => document.querySelectorAll("button[aria-label]").forEach((b) => {
-    const said = words[b.getAttribute("aria-label")];
-    if (said) { b.setAttribute("aria-label", said); b.title = said; }
-  });
-  translate();
-  if (window.__peakendWords) window.__peakendWords.disconnect();
-  window.__peakendWords = new MutationObserver(translate);
-  window.__peakendWords.observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ["aria-label"]});
-  const page = %s;
-  const seen = window.__peakendPage;
-  window.__peakendPage = page;
-  if (seen === undefined || seen === page || window.innerWidth >= %d) return;
-  const close = (triesLeft) => {
-    const button = document.querySelector(
-      '[data-testid="stSidebar"][data-collapsed="false"] [data-testid="stSidebarCollapseButton"] button');
-    if (button) button.click();
-    else if (triesLeft > 0) setTimeout(() => close(triesLeft - 1), 100);
-  };
-  close(10);
-})();
-</script>
-"""
+# and CJK line breaking read it; Streamlit always says "en"). The script is a file the app
+# serves (peakend/web/asgi.py), so the CSP needs no inline scripts.
+SCRIPT_FILE = Path(__file__).with_name("layout.js")
+SCRIPT_URL = "/peakend/layout.js"
 
 
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
@@ -97,10 +73,11 @@ def phone_layout(page_key: str, language: str) -> None:
         for said in (english, *(label(key, other) for other in LANGUAGES))
         if said != t(key)
     }
-    script = _SCRIPT % (
-        json.dumps(HTML_LANG[language]),
-        json.dumps(words, ensure_ascii=False),
-        json.dumps(page_key),
-        SIDEBAR_FLOATS_BELOW_PX,
-    )
-    st.html(script, unsafe_allow_javascript=True)
+    settings = {
+        "data-lang": HTML_LANG[language],
+        "data-words": json.dumps(words, ensure_ascii=False),
+        "data-page": page_key,
+        "data-sidebar-floats-below": str(SIDEBAR_FLOATS_BELOW_PX),
+    }
+    attributes = " ".join(f'{name}="{html.escape(value, quote=True)}"' for name, value in settings.items())
+    st.html(f'<script src="{SCRIPT_URL}" {attributes}></script>', unsafe_allow_javascript=True)

@@ -4,6 +4,9 @@ The client's layout has a top-level `pages/` folder, which Streamlit treats as a
 multipage app until app.py has run `st.navigation` once in the process. So a visitor who
 opens a page URL directly (say /hall) on a fresh server would get that page run on its
 own — without app.py's language, sign-in and menu — and see the legacy file-name menu.
+`python -m peakend serve` (make run) switches the mode off before any session exists
+(peakend/web/asgi.py); what follows guards a plain `streamlit run app.py`.
+
 Not only the very first visitor: every run that starts before the first one has gone
 through app.py is such a legacy run (20 managers opening their bookmarks after a restart).
 

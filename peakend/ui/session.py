@@ -23,6 +23,15 @@ def _open_database(path: str) -> Database:
     return Database(path)
 
 
+def process_database() -> Database:
+    """The process's one database, outside a page run too (GET /healthz). Raises when the
+    file is missing or isn't PeakEnd's; a page says so in plain words instead (database())."""
+    path = database_path()
+    if path != ":memory:" and not Path(path).exists():
+        raise FileNotFoundError(i18n.t("app.no_database", path=path))
+    return _open_database(path)
+
+
 def database() -> Database:
     """The process's one database. Stops the page with a plain message if it can't open."""
     path = database_path()

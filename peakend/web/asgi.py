@@ -1,0 +1,40 @@
+"""The ASGI app: `uvicorn peakend.web.asgi:app` (make run), PeakEnd's pages with its own
+HTTP routes beside them.
+
+Serving from here also closes Streamlit's legacy `pages/` trap for good: the flag that
+would run a page URL without app.py is switched off before the first session exists, so
+no visitor after a restart can land in a legacy run (peakend/ui/legacy_pages.py keeps the
+in-run guard for `streamlit run app.py`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse
+from starlette.routing import Route
+from streamlit.runtime.pages_manager import PagesManager
+
+from peakend.ui.layout import SCRIPT_FILE, SCRIPT_URL
+from peakend.web.headers import SecurityHeadersMiddleware
+from peakend.web.health import healthz
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+PagesManager.uses_pages_directory = False  # app.py's st.navigation owns every URL
+
+
+async def layout_script(request: Request) -> FileResponse:
+    return FileResponse(SCRIPT_FILE, media_type="text/javascript")
+
+
+app = st.App(
+    ROOT / "app.py",
+    routes=[
+        Route("/healthz", healthz, methods=["GET"]),
+        Route(SCRIPT_URL, layout_script, methods=["GET"]),
+    ],
+    middleware=[Middleware(SecurityHeadersMiddleware)],
+)

@@ -11,7 +11,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", default=None, help="database file (default: $PEAKEND_DB, else data/demo.duckdb)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8501, help="port (default: 8501)")
-    parser.add_argument("--access-log", action="store_true", help="log every HTTP request (off: a page is ~80 requests)")
+    parser.add_argument(
+        "--access-log", action="store_true", help="log every HTTP request (off: a page is ~80 requests)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 pages, and the security headers on every answer, which the pages must live with."""
 
 import json
+import time
 import urllib.request
 
 import pytest
@@ -59,3 +60,38 @@ def test_the_pages_run_under_the_policy_with_nothing_blocked(browser, app_url):
         assert refused == []
     finally:
         context.close()
+
+
+def test_an_error_no_page_caught_is_said_in_the_users_language(browser, tmp_path, subtests):
+    """Streamlit's own error box is English; the app's handler says it in the UI language."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT, _free_port, _wait_healthy
+
+    port = _free_port()
+    log = open(tmp_path / "server.log", "w+b")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "raises_asgi:app", "--app-dir", str(ROOT / "tests" / "apps"),
+         "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, env={**os.environ, "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}, stdout=log, stderr=subprocess.STDOUT,
+    )
+    proc.log = log
+    context = browser.new_context()
+    try:
+        _wait_healthy(proc, f"http://127.0.0.1:{port}", time.time() + 60)
+        for lang, said in [("zh", "这个页面出错了"), ("en", "Something went wrong on this page")]:
+            with subtests.test(lang=lang):
+                pg = context.new_page()
+                pg.goto(f"http://127.0.0.1:{port}/?lang={lang}")
+                pg.wait_for_selector("[data-testid='stAlert']")
+                text = pg.locator("[data-testid='stMain']").inner_text()
+                assert said in text
+                assert "encountered an error" not in text and "Traceback" not in text and "RuntimeError" not in text
+                pg.close()
+    finally:
+        context.close()
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()

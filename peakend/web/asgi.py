@@ -17,6 +17,7 @@ from starlette.responses import FileResponse
 from starlette.routing import Route
 from streamlit.runtime.pages_manager import PagesManager
 
+from peakend.ui.errors import show_script_error
 from peakend.ui.layout import SCRIPT_FILE, SCRIPT_URL
 from peakend.web.headers import SecurityHeadersMiddleware
 from peakend.web.health import healthz
@@ -37,4 +38,5 @@ app = st.App(
         Route(SCRIPT_URL, layout_script, methods=["GET"]),
     ],
     middleware=[Middleware(SecurityHeadersMiddleware)],
+    on_script_error=show_script_error,  # in the user's language, not Streamlit's English box
 )

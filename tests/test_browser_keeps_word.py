@@ -50,8 +50,9 @@ def _choose(pg, key: str, option_text: str) -> None:
 
 
 def _open_from_menu(pg, page_key: str) -> None:
-    pg.locator(f"[data-testid='stSidebarNav'] a[href$='/{page_key}']").click()
-    pg.wait_for_url(f"**/{page_key}*", timeout=60_000)
+    path = "/" if page_key == "home" else f"/{page_key}"  # the overview is the app's root
+    pg.locator(f"[data-testid='stSidebarNav'] a[href$='{path}']").click()
+    pg.wait_for_url(lambda url: url.split("?")[0].endswith(path), timeout=60_000)
     wait_for_app(pg)
 
 
@@ -84,7 +85,7 @@ def test_the_period_holds_across_page_changes(page, app_url):
     assert _shown(page, "period").startswith("Last 7 days")
     _choose(page, "period", "Last 30 days")
     assert "period=last_30_days" in page.url
-    for page_key in ("regional", "insights", "hall"):
+    for page_key in ("regional", "insights", "home", "hall"):
         _open_from_menu(page, page_key)
         assert page.locator(EXCEPTION).count() == 0
         assert _shown(page, "period") == "Last 30 days · 7 Feb – 8 Mar", page_key
@@ -95,6 +96,12 @@ def test_the_period_holds_across_page_changes(page, app_url):
     assert _shown(page, "period_compare") == "No comparison"
     assert "compare=none" in page.url
     assert "no comparison" in _main(page).lower()
+    # the overview's headline and its "needs attention" follow the user's period too
+    _choose(page, "period", "Yesterday")
+    _open_from_menu(page, "home")
+    assert _shown(page, "period").startswith("Yesterday · Sun 8 Mar")
+    assert "Network headline: Mar 8, 2026 to Mar 8, 2026" in _main(page)
+    assert "Needs attention: Mar 8, 2026 to Mar 8, 2026" in _main(page)
     screenshot(page, "i16_period_kept_regional_en")
 
 

@@ -171,12 +171,15 @@ def test_a_data_admin_may_not_open_it(open_app):
 def test_home_lists_the_halls_that_need_attention(open_app):
     at = open_app(page=None)
     section = [m.value for m in at.markdown]
-    # every fixture hall missed a queue target in its last 7 days (tests/test_insights_attention.py)
+    # every fixture hall missed a queue target (tests/test_insights_attention.py) in the
+    # overview's period: the session's one period, the last 30 days on a first visit
     assert any(v.startswith("**Alpha Hall** · North") and "Queue" in v for v in section)
     assert any(v.startswith("**Gamma Hall** · South") for v in section)
     assert any("Median wait 20.0 min against a target of 10.0 min (n = 2)" in v for v in section)
     subheaders = [s.value for s in at.subheader]
-    assert "Needs attention: Mar 2, 2026 to Mar 8, 2026" in subheaders
+    assert "Needs attention: Feb 7, 2026 to Mar 8, 2026" in subheaders
+    at.selectbox(key="period").select("last_7_days").run()
+    assert "Needs attention: Mar 2, 2026 to Mar 8, 2026" in [s.value for s in at.subheader]
     # a hall manager's list holds their hall only
     mine = [m.value for m in open_app(user="h1", page=None).markdown]
     assert any(v.startswith("**Alpha Hall**") for v in mine)

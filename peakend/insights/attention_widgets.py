@@ -1,15 +1,13 @@
 """The home page's "Needs attention" section: halls in the user's scope that missed a
-target in the last 7 days of data, with the kind of problem named (peakend.insights.attention).
+target in the user's period, with the kind of problem named (peakend.insights.attention).
 """
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
 from peakend.core import formatting, links
-from peakend.core.filters import VisitFilter, period_preset
+from peakend.core.filters import VisitFilter
 from peakend.core.i18n import t
 from peakend.core.metrics import MIN_RATINGS_DEFAULT
 from peakend.core.safe_text import md
@@ -26,16 +24,15 @@ _BADGE = {"queue": "blue", "peak": "orange", "end": "violet"}
 _PAGE = {spec.key: spec for spec in PAGES}
 
 
-def needs_attention_section(last_day: date, min_n: int = MIN_RATINGS_DEFAULT) -> None:
-    """Draw the section for the 7 days that end on the data's last day."""
-    first, last = period_preset("last_7_days", last_day)
-    week = VisitFilter(date_from=first, date_to=last)
+def needs_attention_section(period: VisitFilter, before: VisitFilter, min_n: int = MIN_RATINGS_DEFAULT) -> None:
+    """Draw the section for the user's period; a problem the period `before` didn't have is new."""
     data = fetch(
         halls=ask("halls_in_scope"),
-        week=ask("metrics_by_group", week, group_1="hall", group_2=None),
-        week_before=ask("metrics_by_group", week.previous_period(), group_1="hall", group_2=None),
+        now=ask("metrics_by_group", period, group_1="hall", group_2=None),
+        before=ask("metrics_by_group", before, group_1="hall", group_2=None),
     )
-    items = needs_attention(data["halls"], data["week"], data["week_before"], min_n)
+    items = needs_attention(data["halls"], data["now"], data["before"], min_n)
+    first, last = period.date_from, period.date_to
     st.subheader(t("insights.attention.title", first=formatting.day(first), last=formatting.day(last)))
     st.caption(t("insights.attention.note", min_n=formatting.number(min_n)))
     if not items:

@@ -57,13 +57,16 @@ def period_control(
     def preset_changed() -> None:  # a new preset starts from its natural comparison
         st.session_state[compare_key] = periods.default_comparison(st.session_state[key])
 
+    # labels made now, in this run's language (a format_func called later, as AppTest does,
+    # would not know the run's language)
+    preset_labels = {p: periods.preset_label(p, last_day, year=with_year) for p in options}
     choice = st.selectbox(
         t("controls.period"),
         options,
         key=key,
         persist_state="session",
         on_change=preset_changed,
-        format_func=lambda p: periods.preset_label(p, last_day, year=with_year),
+        format_func=preset_labels.__getitem__,
     )
     custom = None
     if choice == CUSTOM:
@@ -87,12 +90,13 @@ def period_control(
     if compare:
         offered = periods.comparisons_offered(period.preset, period.start, period.end, first_day)
         st.session_state[compare_key] = period.comparison  # a kind the data doesn't reach falls back
+        compare_labels = {kind: periods.comparison_label(kind, period, year=with_year) for kind in offered}
         st.selectbox(
             t("controls.comparison"),
             offered,
             key=compare_key,
             persist_state="session",
-            format_func=lambda kind: periods.comparison_label(kind, period, year=with_year),
+            format_func=compare_labels.__getitem__,
         )
     natural = periods.resolve(period.preset, last_day, first_day, None, custom).comparison
     if choice == CUSTOM:

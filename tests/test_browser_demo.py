@@ -17,7 +17,7 @@ import sys
 import duckdb
 import pytest
 
-from conftest import ROOT, screenshot, sign_in, start_server, stop_servers, wait_for_app
+from conftest import ARTIFACTS, ROOT, screenshot, sign_in, start_server, stop_servers, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -108,3 +108,67 @@ def test_every_card_of_every_page_has_its_number_on_the_demo(page, demo_server, 
                 screenshot(page, f"demo_{path}_{user}")
                 assert values or path != "hall", (path, user)  # the regional page has a league, not cards
                 assert not [label for label, value in values.items() if value == "–"], (path, user, values)
+
+
+# -- every page, every role, at 390 px (a phone, touch) and at 1440 px ----------------------
+ROLES = (("head.office", "peakend-hq"), ("region.manager", "peakend-region"),
+         ("hall.manager", "peakend-hall"), ("data.admin", "peakend-admin"))
+# nothing wider than the screen, no toolbar, no chart text under 11 px, no "–" on a card
+_PAGE_CHECK = """() => {
+  const main = document.querySelector('[data-testid=stMain]');
+  const wide = [...main.querySelectorAll('[data-testid=stMetric], [data-testid=stPlotlyChart], h1, h2, h3, p')]
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.textContent.slice(0, 40));
+  const small = [...main.querySelectorAll('[data-testid=stPlotlyChart] svg text')]
+    .filter(e => e.textContent.trim() && parseFloat(getComputedStyle(e).fontSize) < 11).map(e => e.textContent);
+  const dashes = [...main.querySelectorAll('[data-testid=stMetricValue]')].filter(e => e.textContent.trim() === '–').length;
+  return {wide, small, dashes, toolbar: main.querySelectorAll('.modebar-btn').length,
+          errors: main.querySelectorAll('[data-testid=stException]').length};
+}"""
+
+
+def _page_urls(pg) -> list[str]:
+    return pg.evaluate("() => [...document.querySelectorAll('[data-testid=stSidebarNav] a')].map(a => a.getAttribute('href'))")
+
+
+def _tall_screenshot(pg, name: str, width: int) -> None:
+    """The whole page (Streamlit scrolls inside it: grow the window to fit), in test-artifacts/pages/."""
+    folder = ARTIFACTS / "pages"
+    folder.mkdir(parents=True, exist_ok=True)
+    height = pg.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    size = pg.viewport_size
+    pg.set_viewport_size({"width": width, "height": min(height + 40, 12000)})
+    pg.wait_for_timeout(800)
+    pg.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    pg.set_viewport_size(size)
+
+
+def test_every_page_for_every_role_on_a_phone_and_a_desk(browser, demo_server, subtests):
+    """Every page each role may open, through the menu of one session: on a phone in
+    Chinese for every role, on a 1440 px desk in English for the head office. Each page is
+    drawn whole, its screenshot kept (test-artifacts/pages/), and checked for what a
+    person would see at once: an error, a card saying "–", something wider than the
+    screen, a chart toolbar or chart text too small to read."""
+    url, _ = demo_server
+    runs = [(user, password, "zh", 390) for user, password in ROLES] + [("head.office", "peakend-hq", "en", 1440)]
+    for user, password, lang, width in runs:
+        phone = width < 600
+        context = browser.new_context(viewport={"width": width, "height": 844 if phone else 1000},
+                                      is_mobile=phone, has_touch=phone, device_scale_factor=1)
+        pg = context.new_page()
+        try:
+            sign_in(pg, f"{url}/?lang={lang}", user, password)
+            for href in _page_urls(pg):
+                name = href.rstrip("/").rsplit("/", 1)[-1] if href.rstrip("/") != url else "home"
+                with subtests.test(user=user, width=width, page=name):
+                    link = pg.locator(f"[data-testid='stSidebarNav'] a[href='{href}']")
+                    link.dispatch_event("click")  # on a phone the menu is closed: the link as a tap would reach it
+                    pg.wait_for_url(lambda u, href=href: u.split("?")[0].rstrip("/") == href.rstrip("/"), timeout=90_000)
+                    wait_for_app(pg, timeout=120_000)
+                    pg.wait_for_timeout(1000)  # charts draw a moment after the run
+                    _tall_screenshot(pg, f"{user}_{name}_{width}_{lang}", width)
+                    seen = pg.evaluate(_PAGE_CHECK)
+                    assert seen["errors"] == 0 and seen["dashes"] == 0 and seen["toolbar"] == 0, seen
+                    assert seen["wide"] == [], seen["wide"]
+                    assert seen["small"] == [], seen["small"]
+        finally:
+            context.close()

@@ -1,61 +1,7 @@
 -- one row per key moment (wait, the three peak moments, exit) for each hall, and for all the halls in the filter together (hall_id null): visits through it, its ratings or waits with their mean and spread, the wait's median (waits are skewed; of the hall $median_hall only, or of every hall and all together when it is null), and the simple regressions of a visit's peak-end index and NPS points on it
-with scored as (
-    -- read three times below: only the columns they need
-    select
-        hall_id, abandoned, called_at, wait_s, peak_moment, peak_score, exit_score, peak_end,
-        -- a visit's share of the NPS: promoters count +100, detractors -100, the rest 0
-        case
-            when overall_score >= 9 then 100.0
-            when overall_score <= 6 then -100.0
-            when overall_score is not null then 0.0
-        end as nps_points,
-    from filtered_visits
-),
-
-visit_moments as (
-    select hall_id, 'wait' as moment, wait_s / 60 as value, peak_end, nps_points,
-    from scored
-    where not abandoned
-        and called_at is not null
-    union all
-    select hall_id, peak_moment as moment, peak_score::double as value, peak_end, nps_points,
-    from scored
-    where not abandoned
-        and peak_moment in ('counter_result', 'data_experience', 'phone_purchase')
-    union all
-    -- every visit ends, served or not: the exit score as the headline counts it
-    select hall_id, 'exit' as moment, exit_score::double as value, peak_end, nps_points,
-    from scored
-),
-
-sums as (
-    -- plain sums per hall and moment, which add up to the all-halls line without a second
-    -- pass over the visits; each regression counts a visit only where both values are known
-    select
-        hall_id,
-        moment,
-        count(*) as visits,
-        count(value) as n,
-        sum(value) as x,
-        sum(value * value) as xx,
-        count(value + peak_end) as i_n,
-        sum(value) filter (where peak_end is not null) as i_x,
-        sum(peak_end) filter (where value is not null) as i_y,
-        sum(value * value) filter (where peak_end is not null) as i_xx,
-        sum(value * peak_end) as i_xy,
-        sum(peak_end * peak_end) filter (where value is not null) as i_yy,
-        count(value + nps_points) as p_n,
-        sum(value) filter (where nps_points is not null) as p_x,
-        sum(nps_points) filter (where value is not null) as p_y,
-        sum(value * value) filter (where nps_points is not null) as p_xx,
-        sum(value * nps_points) as p_xy,
-        sum(nps_points * nps_points) filter (where value is not null) as p_yy,
-    from visit_moments
-    group by all
-),
-
-lines as (
-    select *, from sums
+with lines as (
+    -- the sums of queries/_moment_sums.sql (or its rollup twin), then all the halls together
+    select *, from moment_sums
     union all
     select
         null as hall_id,
@@ -76,19 +22,20 @@ lines as (
         sum(p_xx) as p_xx,
         sum(p_xy) as p_xy,
         sum(p_yy) as p_yy,
-    from sums
+    from moment_sums
     group by moment
 ),
 
 wait_medians as (
+    -- not additive: from the served visits' own waits (of the one hall only, when asked so)
     select hall_id, median(value) as value_median,
-    from visit_moments
+    from moment_visits
     where moment = 'wait'
         and ($median_hall is null or hall_id = $median_hall)
     group by grouping sets ((hall_id), ())
 ),
 
-centred as (
+about_means as (
     -- sums of squares and products about the means, as regr_sxx / regr_sxy / regr_syy give them
     select
         *,
@@ -100,6 +47,23 @@ centred as (
         p_xy - p_x * p_y / nullif(p_n, 0) as p_sxy,
         p_yy - p_y * p_y / nullif(p_n, 0) as p_syy,
     from lines
+),
+
+centred as (
+    -- a spread under 1e-10 of its sum of squares is rounding, not spread (one visit, or
+    -- equal values): none, and no product with it, however the sums were added up (the
+    -- rollup twin adds them in another order, and a slope of rounding is no slope)
+    select
+        * replace (
+            case when ss > 1e-10 * xx then ss else 0 end as ss,
+            case when i_sxx > 1e-10 * i_xx then i_sxx else 0 end as i_sxx,
+            case when i_syy > 1e-10 * i_yy then i_syy else 0 end as i_syy,
+            case when i_sxx > 1e-10 * i_xx and i_syy > 1e-10 * i_yy then i_sxy else 0 end as i_sxy,
+            case when p_sxx > 1e-10 * p_xx then p_sxx else 0 end as p_sxx,
+            case when p_syy > 1e-10 * p_yy then p_syy else 0 end as p_syy,
+            case when p_sxx > 1e-10 * p_xx and p_syy > 1e-10 * p_yy then p_sxy else 0 end as p_sxy
+        ),
+    from about_means
 )
 
 select

@@ -200,6 +200,136 @@ PARTS: dict[str, Part] = {
     ]
 }
 
+
+# -- the sums behind the key moments of the Insights page ------------------------------------
+@dataclass(frozen=True)
+class MomentSums:
+    """A key moment of queries/insights_moments.sql as additive parts: which visits pass
+    through it, its value per visit as an integer (`per` of them make one unit of the value),
+    and the sums of its mean, spread and simple regressions of the visit's peak-end index
+    and NPS points on it, each regression counting a visit only where both are known.
+
+    `parts()` are ordinary Parts (so visit_rollup keeps them, hall x day x purpose, and the
+    write check verifies them); insights_moments_rollup adds them up (metric_sql.moment_sums)
+    into the very columns the raw query sums over the visits. "peak" is the three peak
+    moments at once: a visit's peak moment is a function of its purpose, which the rollups
+    keep.
+    """
+
+    name: str
+    through: str  # SQL over a visit: it passes through the moment
+    value: str  # SQL: its value, an integer (null: not known)
+    per: float  # value / per is the moment's value (milliseconds -> minutes: 60000)
+    through_pd: Callable[[pd.DataFrame], pd.Series]
+    value_pd: Callable[[pd.DataFrame], pd.Series]
+
+    def part(self, stat: str) -> str:
+        return f"m_{self.name}_{stat}"
+
+    def parts(self) -> list[Part]:
+        c, v = f"({self.through})", f"({self.value})"
+        x_pd, through_pd = self.value_pd, self.through_pd
+
+        def known(d: pd.DataFrame) -> pd.Series:
+            return through_pd(d) & x_pd(d).notna()
+
+        out = [
+            Part(self.part("visits"), through_pd, count_where=self.through),
+            Part(self.part("n"), known, count_where=f"{c} and {v} is not null"),
+            Part(self.part("x"), _summed(x_pd, known), sum_of=f"case when {c} then {v} end"),
+            Part(self.part("xx"), _summed(_square(x_pd), known), sum_of=f"case when {c} then {v} * {v} end"),
+        ]
+        for r, (y, y_pd) in MOMENT_REGRESSIONS.items():
+            both = f"{c} and {v} is not null and ({y}) is not null"
+            known_both = _both_known(known, y_pd)
+            out += [
+                Part(self.part(f"{r}_n"), known_both, count_where=both),
+                Part(self.part(f"{r}_x"), _summed(x_pd, known_both), sum_of=f"case when {both} then {v} end"),
+                Part(self.part(f"{r}_y"), _summed(y_pd, known_both), sum_of=f"case when {both} then {y} end"),
+                Part(
+                    self.part(f"{r}_xx"),
+                    _summed(_square(x_pd), known_both),
+                    sum_of=f"case when {both} then {v} * {v} end",
+                ),
+                Part(
+                    self.part(f"{r}_xy"),
+                    _summed(_product(x_pd, y_pd), known_both),
+                    sum_of=f"case when {both} then {v} * ({y}) end",
+                ),
+                Part(
+                    self.part(f"{r}_yy"),
+                    _summed(_square(y_pd), known_both),
+                    sum_of=f"case when {both} then ({y}) * ({y}) end",
+                ),
+            ]
+        return out
+
+
+PerVisit = Callable[[pd.DataFrame], pd.Series]
+
+
+def _summed(f: PerVisit, known: PerVisit) -> PerVisit:
+    return lambda d: f(d).astype(float).where(known(d), 0.0).fillna(0.0)
+
+
+def _square(f: PerVisit) -> PerVisit:
+    return lambda d: f(d).astype(float) ** 2
+
+
+def _product(f: PerVisit, g: PerVisit) -> PerVisit:
+    return lambda d: f(d).astype(float) * g(d).astype(float)
+
+
+def _both_known(known: PerVisit, y: PerVisit) -> PerVisit:
+    return lambda d: known(d) & y(d).notna()
+
+
+def _nps_sign(v: pd.DataFrame) -> pd.Series:
+    o = v["overall_score"].astype(float)
+    return ((o >= 9).astype(float) - (o <= 6).astype(float)).where(o.notna())
+
+
+# What each moment is regressed on, as an integer per visit, and how many of it make one:
+# the peak-end index (peak + exit, halved) and the NPS points (+100 promoter, -100 detractor).
+MOMENT_REGRESSIONS: dict[str, tuple[str, Callable[[pd.DataFrame], pd.Series]]] = {
+    "i": ("peak_score::bigint + exit_score::bigint", lambda v: v["peak_score"] + v["exit_score"]),
+    "p": (
+        "case when overall_score >= 9 then 1 when overall_score <= 6 then -1 "
+        "when overall_score is not null then 0 end::bigint",
+        _nps_sign,
+    ),
+}
+MOMENT_Y_PER = {"i": 2.0, "p": 0.01}
+
+MOMENT_SUMS: dict[str, MomentSums] = {
+    m.name: m
+    for m in [
+        # served visits' waits, to the millisecond (waits are whole seconds as queue systems
+        # record them; a finer wait is rounded to the millisecond)
+        MomentSums(
+            "wait",
+            "not abandoned and called_at is not null",
+            "round(wait_s * 1000)::bigint",
+            60_000.0,
+            _served,
+            lambda v: (v["wait_s"] * 1000).round(),
+        ),
+        MomentSums(
+            "peak", "not abandoned", "peak_score::bigint", 1.0, lambda v: ~v["abandoned"], lambda v: v["peak_score"]
+        ),
+        # every visit ends, served or not
+        MomentSums(
+            "exit",
+            "true",
+            "exit_score::bigint",
+            1.0,
+            lambda v: pd.Series(True, index=v.index),
+            lambda v: v["exit_score"],
+        ),
+    ]
+}
+PARTS.update((p.name, p) for m in MOMENT_SUMS.values() for p in m.parts())
+
 WITHIN: dict[str, Within] = {
     w.name: w
     for moment in PEAK_MOMENTS

@@ -20,7 +20,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from peakend.core.metrics import METRICS, PARTS, WITHIN, Part, Quantile, Ratio, Total, count_columns, parts_needed
+from peakend.core.metrics import (
+    METRICS,
+    MOMENT_SUMS,
+    MOMENT_Y_PER,
+    PARTS,
+    WITHIN,
+    Part,
+    Quantile,
+    Ratio,
+    Total,
+    count_columns,
+    parts_needed,
+)
 
 # The rollup columns the write path keeps: every part, as an exact integer.
 PART_COLUMNS = tuple(PARTS)
@@ -134,6 +146,21 @@ def _part_over_raw(name: str) -> str:
         w = WITHIN[name]
         return part_over_visits(PARTS[w.part], w.peak_moment)
     return part_over_visits(PARTS[name])
+
+
+def moment_sums(name: str) -> str:
+    """The columns of queries/_moment_sums.sql (visits, n, x, xx, then i_* and p_*: the
+    regressions on the peak-end index and the NPS points) for the key moment `name` of
+    peakend.core.metrics.MOMENT_SUMS, added up over rollup rows: counts as bigint, sums
+    back in the moment's own units."""
+    m = MOMENT_SUMS[name]
+    cols = [f"sum({m.part('visits')})::bigint as visits", f"sum({m.part('n')})::bigint as n"]
+    cols += [f"sum({m.part('x')}) / {_num(m.per)} as x", f"sum({m.part('xx')}) / {_num(m.per * m.per)} as xx"]
+    for r, y_per in MOMENT_Y_PER.items():
+        scales = {"x": m.per, "y": y_per, "xx": m.per * m.per, "xy": m.per * y_per, "yy": y_per * y_per}
+        cols.append(f"sum({m.part(f'{r}_n')})::bigint as {r}_n")
+        cols += [f"sum({m.part(f'{r}_{s}')}) / {_num(per)} as {r}_{s}" for s, per in scales.items()]
+    return ",\n    ".join(cols)
 
 
 # -- one metric, from the sums of its group ---------------------------------------------------

@@ -41,6 +41,10 @@ def _query_text(name: str) -> str:
 # rows, from the rollups). peakend/warehouse/rollup_routes.py says when a twin answers.
 OVER_OTHER_FRAGMENTS: dict[str, tuple[str, dict[str, str]]] = {
     "peer_ranks_rollup": ("peer_ranks", {"peer_hall_numbers": "peer_hall_numbers_rollup"}),
+    "insights_moments_rollup": (
+        "insights_moments",
+        {"moment_sums": "moment_sums_rollup", "moment_visits": "moment_waits"},
+    ),
     "explore_filter_options_rollup": ("explore_filter_options", {"explore_values": "explore_values_rollup"}),
 }
 
@@ -72,7 +76,7 @@ FILTER_FIELDS = frozenset(f.name for f in dataclasses.fields(VisitFilter))
 # SQL when the call doesn't set that filter, so DuckDB plans only the predicates in use.
 _FILTER_LINE = re.compile(r"^\s*and \(\$([a-z_]+) is null or .*\)\s*(--.*)?$")
 # metric('name') and part('name') in a named query: written from peakend/core/metrics.py
-_METRIC_CALL = re.compile(r"\b(metric|part|summed)\('([a-z0-9_]+)'\)")
+_METRIC_CALL = re.compile(r"\b(metric|part|summed|rolled_moment)\('([a-z0-9_]+)'\)")
 
 
 def filters_in_use(filters: VisitFilter | None) -> frozenset[str]:
@@ -100,6 +104,8 @@ def _metric_calls(sql: str) -> str:
     def write(m: re.Match) -> str:
         if m.group(1) == "metric":
             return metric_sql.metric_over_visits(m.group(2))
+        if m.group(1) == "rolled_moment":  # a key moment's sums over rollup rows
+            return metric_sql.moment_sums(m.group(2))
         if m.group(1) == "summed":  # from the summed parts of a subquery `s`
             return metric_sql.metric_from_sums(m.group(2), sums="s")
         return metric_sql.part_over_visits(metric_sql.PARTS[m.group(2)])

@@ -14,6 +14,9 @@ the one the original query gives:
   their _rollup twins;
 - peer_ranks: its twin peer_ranks_rollup (every hall's sums from visit_rollup, only the
   median waits from the visits);
+- insights_moments with one hall's wait median and filters visit_rollup keeps (those of
+  the rollups, and halls): insights_moments_rollup (each hall's sums per key moment from
+  the moment parts of visit_rollup, the median from that hall's waits);
 - explore_visits, newest first, one page at a time: the same query with the period
   narrowed to the last days that hold the page (found in visit_rollup), so it reads those
   days instead of the whole period.
@@ -111,6 +114,22 @@ def _explore_visits(cur, filters, scope_halls, params):
     return "explore_visits", filters.replace(date_from=first), f"the page's visits lie on or after {first}"
 
 
+def _moments(cur, filters, scope_halls, params):
+    """insights_moments: every sum per hall and moment from visit_rollup's moment parts, only
+    the wait median of the one hall asked for from its visits (the storage order keeps one
+    hall quick to read); every hall's median would read every wait, so that asks the visits."""
+    if params.get("median_hall") is None:
+        return None, "every hall's wait median: only the visits give it"
+    kept = _used(filters) - HALL_FILTERS
+    if kept:
+        return None, f"filtered by {', '.join(sorted(kept))}, which visit_rollup doesn't keep"
+    return (
+        "insights_moments_rollup",
+        filters,
+        "sums per hall and moment from visit_rollup, the one hall's wait median from its visits",
+    )
+
+
 # named query -> plan(cursor, filters, scope hall ids, params): (query, filters, why), or
 # (None, why not) when the original query over the visits should answer
 ROUTES = {
@@ -130,6 +149,7 @@ ROUTES = {
         filters,
         "every hall's sums from visit_rollup, the median waits from the visits",
     ),
+    "insights_moments": _moments,
 }
 
 

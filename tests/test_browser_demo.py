@@ -113,15 +113,22 @@ def test_every_card_of_every_page_has_its_number_on_the_demo(page, demo_server, 
 # -- every page, every role, at 390 px (a phone, touch) and at 1440 px ----------------------
 ROLES = (("head.office", "peakend-hq"), ("region.manager", "peakend-region"),
          ("hall.manager", "peakend-hall"), ("data.admin", "peakend-admin"))
-# nothing wider than the screen, no toolbar, no chart text under 11 px, no "–" on a card
+# nothing wider than the screen, no toolbar, no chart text under 11 px or cut off at the
+# chart's edge, no "–" on a card
 _PAGE_CHECK = """() => {
   const main = document.querySelector('[data-testid=stMain]');
   const wide = [...main.querySelectorAll('[data-testid=stMetric], [data-testid=stPlotlyChart], h1, h2, h3, p')]
     .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.textContent.slice(0, 40));
   const small = [...main.querySelectorAll('[data-testid=stPlotlyChart] svg text')]
     .filter(e => e.textContent.trim() && parseFloat(getComputedStyle(e).fontSize) < 11).map(e => e.textContent);
+  const cut = [...main.querySelectorAll('[data-testid=stPlotlyChart]')].flatMap(chart => {
+    const box = chart.getBoundingClientRect();
+    return [...chart.querySelectorAll('svg text')].filter(e => e.textContent.trim()).filter(e => {
+      const r = e.getBoundingClientRect();
+      return r.width > 0 && (r.right > box.right + 1 || r.left < box.left - 1);
+    }).map(e => e.textContent); });
   const dashes = [...main.querySelectorAll('[data-testid=stMetricValue]')].filter(e => e.textContent.trim() === '–').length;
-  return {wide, small, dashes, toolbar: main.querySelectorAll('.modebar-btn').length,
+  return {wide, small, cut, dashes, toolbar: main.querySelectorAll('.modebar-btn').length,
           errors: main.querySelectorAll('[data-testid=stException]').length};
 }"""
 
@@ -170,5 +177,6 @@ def test_every_page_for_every_role_on_a_phone_and_a_desk(browser, demo_server, s
                     assert seen["errors"] == 0 and seen["dashes"] == 0 and seen["toolbar"] == 0, seen
                     assert seen["wide"] == [], seen["wide"]
                     assert seen["small"] == [], seen["small"]
+                    assert seen["cut"] == [], seen["cut"]  # chart text running off the chart
         finally:
             context.close()

@@ -29,18 +29,20 @@ def _legend_below(fig: go.Figure) -> go.Figure:
     return fig
 
 
-def _labels_beyond(fig: go.Figure, frame: pd.DataFrame, texts: list[str]) -> None:
-    """Each bar's value just past the far end of its interval, where no whisker hides it."""
+def _labels_beyond(fig: go.Figure, frame: pd.DataFrame, texts: list[str], under: bool = False) -> None:
+    """Each bar's value just past the far end of its interval, where no whisker hides it;
+    `under`: below the bar from its base instead, for labels too long to fit beside the
+    longest bar on a phone."""
     for y, low, high, estimate, label in zip(frame["y"], frame["low"], frame["high"], frame["estimate"], texts):
         right = estimate >= 0
+        beside = {"x": high if right else low, "xshift": 6 if right else -6, "xanchor": "left" if right else "right"}
+        below = {"x": 0, "yshift": -19, "xanchor": "left" if right else "right"}
         fig.add_annotation(
-            x=high if right else low,
             y=y,
             text=label,
             showarrow=False,
-            xanchor="left" if right else "right",
-            xshift=6 if right else -6,
             font={"size": 12, "color": "#333"},
+            **(below if under else beside),
         )
 
 
@@ -108,15 +110,16 @@ def moment_gains(frame: pd.DataFrame, hall_name: str) -> go.Figure:
         else formatting.points(e, 2)
         for e, n in zip(frame["estimate"], frame["nps"])
     ]
-    _labels_beyond(fig, frame, labels)
+    _labels_beyond(fig, frame, labels, under=True)
+    fig.update_traces(width=0.45)  # room under each bar for its label
     top = max(frame["high"].max(), 0.01)
-    fig.update_xaxes(range=[min(frame["low"].min(), 0), top * 1.45], rangemode="tozero")
+    fig.update_xaxes(range=[min(frame["low"].min(), 0), top * 1.08], rangemode="tozero")
     return finish(
         fig,
         t("insights.chart.gains.title", hall=hall_name),
         t("insights.chart.gains.x"),
         None,
-        height=120 + 48 * len(frame),
+        height=120 + 56 * len(frame),
     )
 
 

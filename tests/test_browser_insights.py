@@ -44,7 +44,7 @@ def test_staffing_view_recomputes_when_the_target_changes(page, app_url):
 
 
 def test_needs_attention_leads_to_what_to_fix_first(page, app_url):
-    sign_in(page, app_url + "/?lang=en", "hq")
+    sign_in(page, app_url + "/?lang=en&period=last_7_days", "hq")  # a link's period counts
     text = main_text(page)
     assert "Needs attention: Mar 2, 2026 to Mar 8, 2026" in text
     assert "Median wait 20.0 min against a target of 10.0 min (n = 2)" in text  # Gamma Hall

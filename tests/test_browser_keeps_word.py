@@ -105,6 +105,18 @@ def test_the_period_holds_across_page_changes(page, app_url):
     screenshot(page, "i16_period_kept_regional_en")
 
 
+def test_the_overviews_period_holds_without_being_touched(page, app_url):
+    """Signed in on the overview, nothing chosen: its period (the last 30 days) is the
+    session's on every page. Streamlit's own widget persistence once dropped it to
+    "Yesterday" on the way to the regional page."""
+    sign_in(page, app_url + "/?lang=en", "hq")
+    assert _shown(page, "period").startswith("Last 30 days")
+    for page_key in ("regional", "hall", "insights", "regional"):
+        _open_from_menu(page, page_key)
+        assert _shown(page, "period") == "Last 30 days · 7 Feb – 8 Mar", page_key
+        assert "period=last_30_days" in page.url, (page_key, page.url)
+
+
 # -- 3. "Yesterday" is the data's last day, with its date -------------------------------------
 def test_yesterday_is_the_datas_last_day_with_its_date(page, app_url):
     sign_in(page, app_url + "/regional?lang=en&period=yesterday", "hq")

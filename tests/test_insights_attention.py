@@ -96,7 +96,7 @@ def test_exit_falling_while_the_peak_holds_is_trouble_after_the_counter():
         assert text.diagnosis_text(hall) == (
             "Start after the counter: Exit score at 3.80 against 4.20 is the furthest from its target "
             "while the peak holds (peak score 4.50, n = 300).")
-        assert text.problem_text(p) == "Exit score 3.80 against a target of 4.20 (n = 250); the 7 days before: 4.40"
+        assert text.problem_text(p) == "Exit score 3.80 against a target of 4.20 (n = 250); in the period compared: 4.40"
     finally:
         set_language("zh")
 

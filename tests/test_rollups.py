@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
+from bench.rollup_cases import CASES, network_of, params_of
 from peakend.core.filters import VisitFilter
 from peakend.core.scope import EVERYTHING, Scope
 from peakend.demo import generate_demo
@@ -345,34 +346,24 @@ def network():
     db.close()
 
 
-def test_rollups_equal_visits_on_a_generated_network(network, monkeypatch):
+def test_rollups_equal_visits_on_a_generated_network(network, monkeypatch, subtests):
+    """The sweep the bench runs at size (bench/rollup_cases.py): each case answered by the
+    twin it names, with the visits' own answer."""
     assert_rollups_current(network)
-    cur = network.cursor()
-    region, city = cur.execute("select region, city from halls order by hall_id limit 1").fetchone()
-    halls_of_region = [r[0] for r in cur.execute("select hall_id from halls where region = ?", [region]).fetchall()]
-    cur.close()
-    last_week = VisitFilter(date_from=END - timedelta(days=6), date_to=END)
-    filters = [
-        VisitFilter(),
-        last_week,
-        VisitFilter(date_from=END - timedelta(days=29), date_to=END),
-        last_week.replace(regions=(region,), purposes=("bill_payment", "data_demo")),
-        VisitFilter(cities=(city,), peak_moments=("phone_purchase",), weekdays=(6, 7)),
-    ]
-    for scope in (EVERYTHING, Scope.halls(halls_of_region)):
-        for f in filters if scope.sees_everything else filters[1:2]:
-            for g1, g2 in [(None, None), ("city", None), ("week", "peak_moment"), ("region", "day"), ("hall", None)]:
-                raw, rolled, by = _both(network, monkeypatch, "metrics_by_group", f, scope, group_1=g1, group_2=g2)
-                assert by == expected_twin(f, scope, g1, g2)
-                assert_same(raw, rolled, f"{f} {g1} {g2} {scope.cache_key()[:20]}")
-        for name, f in (("dataset_summary", None), ("explore_filter_options", VisitFilter()),
-                        ("data_purposes", VisitFilter())):
-            raw, rolled, _ = _both(network, monkeypatch, name, f, scope)
-            assert_same(raw, rolled, name)
-        for offset in (0, 150, 2000):
-            raw, rolled, _ = _both(network, monkeypatch, "explore_visits", last_week, scope,
-                                   **NO_DRILL, limit=50, offset=offset)
-            assert_same(raw, rolled, f"newest visits from {offset}")
+    net = network_of(network)
+    for case in CASES:
+        with subtests.test(case=case.label):
+            params = params_of(case, net)
+            raw, rolled, by = _both(network, monkeypatch, case.query, case.filters(net), case.scope(net), **params)
+            assert by == case.twin
+            assert len(raw), "a case that answers nothing proves nothing"
+            assert_same(raw, rolled, case.label)
+    # the newest visits further down the list read fewer days too
+    last_week = CASES[-1].filters(net)
+    for offset in (150, 2000):
+        raw, rolled, _ = _both(network, monkeypatch, "explore_visits", last_week, EVERYTHING,
+                               **NO_DRILL, limit=50, offset=offset)
+        assert_same(raw, rolled, f"newest visits from {offset}")
 
 
 def test_generated_waits_are_whole_seconds(network):

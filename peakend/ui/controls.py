@@ -17,6 +17,15 @@ from peakend.core.safe_text import md
 from peakend.ui import url_state
 
 
+_KEPT = "_kept_"  # prefix of the plain session values that keep the period's widgets' choice
+
+
+def _keep(*keys: str) -> None:
+    for k in keys:
+        if k in st.session_state:
+            st.session_state[_KEPT + k] = st.session_state[k]
+
+
 def period_control(
     last_day: date,
     first_day: date,
@@ -41,6 +50,13 @@ def period_control(
     with_year = last_day.year != date.today().year
     options = list(periods.PRESETS) + [CUSTOM]
     range_key, compare_key = f"{key}_range", f"{key}_compare"
+    # The session's choice also lives in plain session values, put back before the widgets
+    # are drawn: Streamlit's own keeping of a widget's value across pages (persist_state)
+    # fell back to the first option ("Yesterday") on a switch from the overview to the
+    # regional page.
+    for k in (key, range_key, compare_key):
+        if st.session_state.get(_KEPT + k) is not None:
+            st.session_state[k] = st.session_state[_KEPT + k]
     url_from = url_state.read(links.DATE_FROM, date.fromisoformat)
     url_to = url_state.read(links.DATE_TO, date.fromisoformat)
     url_preset = url_state.read(links.PERIOD, str, lambda v: v in options)
@@ -56,6 +72,7 @@ def period_control(
 
     def preset_changed() -> None:  # a new preset starts from its natural comparison
         st.session_state[compare_key] = periods.default_comparison(st.session_state[key])
+        _keep(key, compare_key)
 
     # labels made now, in this run's language (a format_func called later, as AppTest does,
     # would not know the run's language)
@@ -77,6 +94,8 @@ def period_control(
             t("controls.custom_range"),
             key=range_key,
             persist_state="session",
+            on_change=_keep,
+            args=(range_key,),
             min_value=first_day,
             max_value=last_day,
             format="YYYY-MM-DD",
@@ -96,8 +115,11 @@ def period_control(
             offered,
             key=compare_key,
             persist_state="session",
+            on_change=_keep,
+            args=(compare_key,),
             format_func=compare_labels.__getitem__,
         )
+    _keep(key, range_key, compare_key)
     natural = periods.resolve(period.preset, last_day, first_day, None, custom).comparison
     if choice == CUSTOM:
         url_state.write(**{links.PERIOD: None, links.DATE_FROM: period.start, links.DATE_TO: period.end})

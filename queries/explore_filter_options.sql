@@ -53,4 +53,5 @@ union all
 select distinct 'segment' as field, segment as value, segment as label_en, segment as label_zh,
 from visit_values
 where segment is not null
-order by field, label_en
+-- staff in id order (a hall's people together, as the hall page lists them), the rest by label
+order by field, case when field = 'staff' then value else label_en end

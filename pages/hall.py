@@ -176,6 +176,7 @@ def peak_section() -> None:
             trend=ask("metrics_by_group", period, group_1=grain, group_2=None),
             peak_distribution=ask("hall_peak_distribution", period),
             staff=ask("metrics_by_group", period, group_1="staff", group_2="peak_moment"),
+            staff_labels=ask("staff_labels", period),
             tolerance=ask("hall_peak_by_wait_band", period, wait_band_edges=list(hall.WAIT_BAND_EDGES)),
         )
         trend = data["trend"]
@@ -193,7 +194,7 @@ def peak_section() -> None:
                 st.info(t("hall.trend_one_period", grain=t(f"hall.grain.{grain}")))
         left, right = st.columns(2)
         with left:
-            staff = hall.staff_peak_scores(data["staff"])
+            staff = hall.staff_peak_scores(data["staff"], data["staff_labels"])
             if staff.empty:
                 st.info(t("hall.peak.no_staff"))
             else:

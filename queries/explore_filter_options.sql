@@ -10,6 +10,12 @@ visit_values as (
     select *, from explore_values
 ),
 
+staff_values as (
+    select distinct staff_id,
+    from visit_values
+    where staff_id is not null
+),
+
 purpose_values as (
     select distinct purpose, from visit_values
     union
@@ -37,11 +43,15 @@ select
 from purpose_values as v
 left join purposes as p on v.purpose = p.purpose
 union all
-select distinct 'staff' as field, staff_id as value, staff_id as label_en, staff_id as label_zh,
-from visit_values
-where staff_id is not null
+select
+    'staff' as field, v.staff_id as value,
+    staff_label(v.staff_id, s.staff_name) as label_en,
+    staff_label(v.staff_id, s.staff_name) as label_zh,
+from staff_values as v
+left join staff as s on v.staff_id = s.staff_id
 union all
 select distinct 'segment' as field, segment as value, segment as label_en, segment as label_zh,
 from visit_values
 where segment is not null
-order by field, label_en
+-- staff in id order (a hall's people together, as the hall page lists them), the rest by label
+order by field, case when field = 'staff' then value else label_en end

@@ -1,4 +1,11 @@
--- one row per visit that passes every filter (and, when chosen, lies in one group of the result), newest first; $limit null = every visit
+-- one row per visit that passes every filter (and, when chosen, lies in one group of the result), newest first, with the staff member's name from the roster; $limit null = every visit
+with roster as (
+    select
+        staff_id as roster_staff_id,
+        staff_name,
+    from staff
+)
+
 select
     visit_id,
     arrived_at,
@@ -9,6 +16,7 @@ select
     purpose,
     peak_moment,
     staff_id,
+    staff_name,
     counter_id,
     segment,
     abandoned,
@@ -24,6 +32,7 @@ select
     service_ended_at,
     left_at,
 from filtered_visits
+left join roster on staff_id = roster_staff_id
 where (
     $drill_by_1 is null
     or dimension_value($drill_by_1, region, city, hall_id, purpose, peak_moment, staff_id, segment, arrived_at)

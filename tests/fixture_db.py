@@ -33,6 +33,10 @@ def build_fixture_db(path: str | Path = ":memory:") -> Database:
     [report] = load_files(db, [FIXTURE / "visits.csv"], "fixture")
     if report.status != "loaded" or report.rows_rejected:
         raise RuntimeError(f"the fixture visits did not load cleanly: {report.summary()}")
+    # the staff roster (load 3): S1-S3 and S5 by name; S4 (of V10) is not in it
+    [report] = load_files(db, [FIXTURE / "staff.csv"], "fixture")
+    if report.status != "loaded" or report.rows_rejected:
+        raise RuntimeError(f"the fixture staff did not load cleanly: {report.summary()}")
     return db
 
 

@@ -3,7 +3,7 @@
 from the history, and the target and purpose edits; each write audited with the user.
 
 Each test runs on its own copy of the fixture database (tests/fixture: halls H1-H3, load 1
-the halls, load 2 the 13 visits)."""
+the halls, load 2 the 13 visits, load 3 the staff roster)."""
 
 from __future__ import annotations
 
@@ -154,14 +154,14 @@ def test_a_bank_log_is_read_with_the_preset_it_fits(open_page, db_path):
     assert skipped["rows"].tolist() == [1, 1] and skipped["reason"].iloc[0].startswith("PHANTOM")
     run(at.button(key="dm_load").click())
     assert texts(at.success) == [
-        "bank_head.tsv: load 4, 4 visits loaded, 0 rejected, 2 skipped by the mapping's rules. New halls: BANK-IL."]
+        "bank_head.tsv: load 5, 4 visits loaded, 0 rejected, 2 skipped by the mapping's rules. New halls: BANK-IL."]
     [link] = at.get("page_link")
     assert link.proto.label == "Open Anonymous Bank call centre on the hall page: 4 visits, Feb 1, 1999 to Feb 1, 1999"
     assert (link.proto.page, link.proto.query_string) == ("hall", "hall=BANK-IL&from=1999-02-01&to=1999-02-01")
     assert stored(db_path, "select count(*), count(*) filter (where abandoned) from visits where hall_id = 'BANK-IL'") == [(4, 1)]
-    assert stored(db_path, "select load_id, loaded_by, kind, file_name, mapping from loads where load_id >= 3 order by load_id") == [
-        (3, "admin", "halls", "mapping anonymous_bank", "anonymous_bank"),
-        (4, "admin", "visits", "bank_head.tsv", "anonymous_bank"),
+    assert stored(db_path, "select load_id, loaded_by, kind, file_name, mapping from loads where load_id >= 4 order by load_id") == [
+        (4, "admin", "halls", "mapping anonymous_bank", "anonymous_bank"),
+        (5, "admin", "visits", "bank_head.tsv", "anonymous_bank"),
     ]
     assert audit_actions(db_path)[-1] == ("admin", "load")
     # the check is spent: loading again needs a new check
@@ -192,14 +192,14 @@ def test_a_contract_file_reports_its_rejects_by_reason_and_loads_the_good_rows(o
     assert [b.label for b in at.get("download_button")] == [
         "Download the rejected rows (CSV)", "Download the load history (CSV)"]
     run(at.button(key="dm_load").click())
-    assert texts(at.warning) == ["visits_0309.csv: load 3, 2 visits loaded, 2 rejected, 0 skipped by the mapping's rules."]
+    assert texts(at.warning) == ["visits_0309.csv: load 4, 2 visits loaded, 2 rejected, 0 skipped by the mapping's rules."]
     assert [b.label for b in at.get("download_button")] == [
         "Download the rows of visits_0309.csv that were rejected, with their original values (CSV)",
         "Download the load history (CSV)",
         "Download this load's 2 rejected rows (CSV)",  # the history, open on the newest load
     ]
-    assert stored(db_path, "select visit_id from visits where load_id = 3 order by visit_id") == [("V40",), ("V41",)]
-    assert stored(db_path, "select row_number, column_name from rejects where load_id = 3 order by 1, 2") == [
+    assert stored(db_path, "select visit_id from visits where load_id = 4 order by visit_id") == [("V40",), ("V41",)]
+    assert stored(db_path, "select row_number, column_name from rejects where load_id = 4 order by 1, 2") == [
         (4, "hall_id"), (5, "called_at"), (5, "exit_score")]
 
 
@@ -258,7 +258,7 @@ def test_an_export_is_mapped_on_the_page_checked_loaded_and_saved_as_a_preset(op
         ["日期", 1, "row 7: 2026/03/5x"]]  # the file column the bad date is in
     run(at.button(key="dm_load").click())
     assert texts(at.warning) == [
-        f"{EXPORT_NAME}: load 4, 5 visits loaded, 1 rejected, 1 skipped by the mapping's rules. New halls: H9."]
+        f"{EXPORT_NAME}: load 5, 5 visits loaded, 1 rejected, 1 skipped by the mapping's rules. New halls: H9."]
     assert stored(db_path, "select hall_name, region, city from halls where hall_id = 'H9'") == [("Delta Hall", "East", "Nanjing")]
     assert stored(db_path, "select count(*), sum(wait_s), count(*) filter (where abandoned) from visits where hall_id = 'H9'") == [
         (5, 1080.0, 1)]  # waits 120 + 900 + 60 + 0 s; A003 abandoned
@@ -302,8 +302,11 @@ def test_a_mapping_written_as_json_is_checked_before_use(open_page):
 def test_any_load_can_be_undone_from_the_history(open_page, db_path):
     at = open_page()
     history = at.dataframe[0].value
-    assert history["load_id"].tolist() == [2, 1] and history["status"].tolist() == ["in force", "in force"]
-    assert at.selectbox(key="dm_history_pick_2").value == 2
+    assert history["load_id"].tolist() == [3, 2, 1] and history["status"].tolist() == ["in force"] * 3
+    assert history["kind"].tolist() == ["staff", "visits", "halls"]
+    assert at.selectbox(key="dm_history_pick_3").value == 3  # the newest: the staff roster
+    at.selectbox(key="dm_history_pick_3").set_value(2)
+    run(at)
     # undo needs the confirmation first
     assert at.button(key="dm_undo").disabled
     at.checkbox(key="dm_undo_sure_2").check()
@@ -313,12 +316,13 @@ def test_any_load_can_be_undone_from_the_history(open_page, db_path):
     assert stored(db_path, "select count(*) from visits") == [(0,)]
     assert stored(db_path, "select status, undone_by from loads where load_id = 2") == [("undone", "admin")]
     assert audit_actions(db_path)[-1] == ("admin", "undo")
-    assert at.dataframe[0].value["status"].iloc[0].startswith("undone by admin at ")
+    history = at.dataframe[0].value  # newest first: load 3 (the roster) stays in force
+    assert history["status"].iloc[0] == "in force" and history["status"].iloc[1].startswith("undone by admin at ")
 
 
 def test_an_undo_that_would_orphan_visits_is_refused_with_the_reason(open_page, db_path):
     at = open_page()
-    at.selectbox(key="dm_history_pick_2").set_value(1)  # the halls the fixture's visits belong to
+    at.selectbox(key="dm_history_pick_3").set_value(1)  # the halls the fixture's visits belong to
     run(at)
     run(at.checkbox(key="dm_undo_sure_1").check())
     run(at.button(key="dm_undo").click())

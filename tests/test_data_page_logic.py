@@ -325,8 +325,11 @@ def test_history_reads_in_the_users_words(fixture_db):
 
     undo(fixture_db, 2, "admin")
     table = data_admin.history_table(load_history(fixture_db))
-    assert table["file_name"].tolist() == ["visits.csv", "halls.csv"]
-    assert table.loc[0, "status"].startswith("undone by admin at ")
-    assert table.loc[1, "status"] == "in force" and table.loc[1, "kind"] == "halls"
+    # newest first: the staff roster (load 3), the visits (2, undone), the halls (1)
+    assert table["file_name"].tolist() == ["staff.csv", "visits.csv", "halls.csv"]
+    assert table.loc[1, "status"].startswith("undone by admin at ")
+    assert table.loc[2, "status"] == "in force" and table.loc[2, "kind"] == "halls"
+    assert table.loc[0, "kind"] == "staff"
     set_language("zh")
-    assert data_admin.history_table(load_history(fixture_db)).loc[1, "status"] == "有效"
+    zh = data_admin.history_table(load_history(fixture_db))
+    assert zh.loc[2, "status"] == "有效" and zh.loc[0, "kind"] == "员工名单"

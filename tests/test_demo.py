@@ -58,6 +58,7 @@ def _frames(data) -> dict[str, pd.DataFrame]:
         "visits": data.visits.to_pandas(),
         "halls": data.halls.to_pandas(),
         "purposes": data.purposes,
+        "staff": data.staff.to_pandas(),
         "targets": pd.DataFrame([data.network_targets, *data.hall_targets.values()],
                                 index=["*", *data.hall_targets]),
     }
@@ -70,10 +71,25 @@ def test_same_seed_same_data_other_seed_other_data():
     for name in first:
         pd.testing.assert_frame_equal(first[name], again[name])
     assert not first["visits"].equals(other["visits"])
+    assert not first["staff"]["staff_name"].equals(other["staff"]["staff_name"])
     # the end date is part of the recipe too
     other_end = simulate_demo(visits=4_000, seed=5, end_date=date(2026, 4, 30), months=2)
     assert other_end.first_day == date(2026, 3, 1)
     assert not other_end.visits.equals(simulate_demo(4_000, 5, END, 2).visits)
+
+
+def test_every_staff_id_has_a_chinese_name_in_its_hall(demo_db, visits):
+    from peakend.demo.names import GIVEN_CHARACTERS, SURNAMES
+
+    staff = frame(demo_db, "select * from staff")
+    assert set(visits.staff_id.dropna()) <= set(staff.staff_id)  # every id a visit names
+    assert staff.staff_id.is_unique
+    assert (staff.staff_id.str.split("-S").str[0] == staff.hall_id).all()
+    for name in staff.staff_name:
+        assert name[0] in SURNAMES and 2 <= len(name) <= 3 and set(name[1:]) <= set(GIVEN_CHARACTERS), name
+    assert not staff.duplicated(["hall_id", "staff_name"]).any()  # no two alike in one hall
+    labels = frame(demo_db, "select staff_label(staff_id, staff_name) as label, staff_name, staff_id from staff")
+    assert (labels.label == labels.staff_name + " · " + labels.staff_id).all()
 
 
 def test_network_shape(demo_db):

@@ -190,3 +190,20 @@ def test_no_grouping_shows_the_measures_as_cards(open_page):
     at = open_page({"by": "none", "m": ["wait_median_min", "nps"]})
     assert [m.value for m in at.metric] == ["7.0 分钟", "+11"]
     assert list(result(at)["到访人次"]) == [13]
+
+
+EXPLORE_STAFF = {
+    # user: the staff filter's options as shown, and the first column of the table by staff
+    # (names from tests/fixture/staff.csv; S4 is not in the roster; （未记录）: no staff, first)
+    "hq": (["王芳 · S1", "李娜 · S2", "张伟 · S3", "S4", "陈静 · S5"],
+           ["（未记录）", "王芳 · S1", "李娜 · S2", "张伟 · S3", "S4", "陈静 · S5"]),
+    "h1": (["王芳 · S1", "李娜 · S2"], ["（未记录）", "王芳 · S1", "李娜 · S2"]),  # only H1's staff
+}
+
+
+def test_staff_are_filtered_and_grouped_by_name_within_the_scope(open_page, subtests):
+    for user, (options, groups) in EXPLORE_STAFF.items():
+        with subtests.test(user):
+            at = open_page({"period": "all", "by": "staff"}, user=user)
+            assert at.multiselect(key="xp_staff").options == options
+            assert list(result(at).iloc[:, 0]) == groups

@@ -217,6 +217,9 @@ def test_filter_options_for_everyone_and_for_one_hall(db):
     assert hall_label["label_en"] == "Alpha Hall · Harbin"
     purpose = rows[(rows["field"] == "purpose") & (rows["value"] == "phone_purchase")].iloc[0]
     assert (purpose["label_en"], purpose["label_zh"]) == ("Phone purchase", "购机")
+    # staff by name and id in both languages (tests/fixture/staff.csv); S4 is not in the roster
+    staff = rows[rows["field"] == "staff"].sort_values("value")
+    assert list(staff["label_en"]) == list(staff["label_zh"]) == ["王芳 · S1", "李娜 · S2", "张伟 · S3", "S4", "陈静 · S5"]
     # a manager of H1 sees only H1's values: its staff S1, S2; its segments
     mine = db.query("explore_filter_options", VisitFilter(), Scope.halls(["H1"]))
     mine = mine.groupby("field")["value"].apply(set).to_dict()

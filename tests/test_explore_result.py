@@ -63,7 +63,8 @@ def test_labels_of_every_kind_of_group(db, options):
         ("hour", ["09:00", "10:00", "11:00", "12:00", "14:00", "15:00", "17:00"]),
         ("purpose", ["Bill payment", "Data-service demo", "Enquiry", "Phone purchase", "SIM / plan change"]),
         ("peak_moment", ["Counter result", "Data-service demo", "Other", "Phone purchase"]),
-        ("staff", ["(not recorded)", "S1", "S2", "S3", "S4", "S5"]),
+        # by name and id (tests/fixture/staff.csv); S4 is not in the roster: its id alone
+        ("staff", ["(not recorded)", "王芳 · S1", "李娜 · S2", "张伟 · S3", "S4", "陈静 · S5"]),
     ]:
         view = ExploreView(group_1=dim, measures=("visits",))
         table = result_table(grouped(db, view), view, options, "en").table

@@ -256,3 +256,21 @@ def test_yesterday_is_the_halls_own_last_day_with_its_date_and_a_note(open_page)
     assert at.selectbox(key="period").format_func("yesterday").startswith("Yesterday · Sun 8 Mar")
     assert not any("data ends on" in c for c in texts(at.caption))
     assert cards(at)["Visits"][0] == "2"  # V06, V07
+
+
+STAFF_HEATMAP = {
+    # language: (the chart's title, its y axis, its rows) — names from tests/fixture/staff.csv
+    "en": ("Peak score by staff member (grey: fewer than 30 ratings)", "Staff member (name · ID)",
+           ["王芳 · S1", "李娜 · S2"]),
+    "zh": ("员工峰值评分（灰色：少于 30 条评价）", "员工（姓名 · 工号）", ["王芳 · S1", "李娜 · S2"]),
+}
+
+
+def test_the_staff_heatmap_shows_each_member_by_name_and_id(open_page, subtests):
+    for lang, (title, axis, rows) in STAFF_HEATMAP.items():
+        with subtests.test(lang):
+            at = open_page(user="h1", lang=lang, hall="H1", opened=("hall_open_peak",))
+            specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+            [staff] = [s for s in specs if unwrap_title(s["layout"]["title"]["text"]) == title]
+            assert unwrap_title(staff["layout"]["yaxis"]["title"]["text"]) == axis
+            assert staff["data"][0]["y"] == rows

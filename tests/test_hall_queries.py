@@ -160,12 +160,53 @@ def test_peak_by_wait_band(fixture_db):
 def test_staff_scores_by_peak_moment(fixture_db):
     from peakend.hall.logic import staff_peak_scores
 
-    got = staff_peak_scores(fixture_db.query("metrics_by_group", H1, group_1="staff", group_2="peak_moment"))
+    got = staff_peak_scores(
+        fixture_db.query("metrics_by_group", H1, group_1="staff", group_2="peak_moment"),
+        fixture_db.query("staff_labels", H1),
+    )
     # S1: V01 counter 5, V06 counter 2 -> 3.5 (n 2); V03 data 4. S2: V02 counter 3; V05 phone 5.
+    # Names from tests/fixture/staff.csv (S1 王芳, S2 李娜).
     assert rows(got) == [
-        ("S1", "counter_result", 2, 3.5), ("S1", "data_experience", 1, 4.0),
-        ("S2", "counter_result", 1, 3.0), ("S2", "phone_purchase", 1, 5.0),
+        ("S1", "王芳 · S1", "counter_result", 2, 3.5), ("S1", "王芳 · S1", "data_experience", 1, 4.0),
+        ("S2", "李娜 · S2", "counter_result", 1, 3.0), ("S2", "李娜 · S2", "phone_purchase", 1, 5.0),
     ]
+
+
+# tests/fixture/staff.csv names S1, S2, S3 and S5; S4 (V10, hall H2) is not in it.
+STAFF_LABEL_CASES = {
+    "H1: both named": (("H1",), [("S1", "王芳", "王芳 · S1"), ("S2", "李娜", "李娜 · S2")]),
+    "H2: one named, one only by id": (("H2",), [("S3", "张伟", "张伟 · S3"), ("S4", None, "S4")]),
+    "H3": (("H3",), [("S5", "陈静", "陈静 · S5")]),
+}
+
+
+def test_staff_labels_name_each_member_with_the_id(fixture_db, subtests):
+    for case, (halls, expected) in STAFF_LABEL_CASES.items():
+        with subtests.test(case):
+            got = fixture_db.query("staff_labels", VisitFilter(halls=halls))
+            assert [(r.staff_id, None if r.staff_name is None or r.staff_name != r.staff_name else r.staff_name,
+                     r.label) for r in got.itertuples()] == expected
+
+
+HEATMAP_CASES = {
+    "the roster names both": (None, ["王芳 · S1", "李娜 · S2"]),
+    "the roster lacks S2": ("S2", ["王芳 · S1", "S2"]),
+}
+
+
+def test_staff_heatmap_rows_read_by_name(fixture_db, subtests):
+    """The chart's rows are the names with the ids, in id order; an id the roster lacks
+    stays an id."""
+    from peakend.hall import charts
+    from peakend.hall.logic import staff_peak_scores
+
+    scores_by_staff = fixture_db.query("metrics_by_group", H1, group_1="staff", group_2="peak_moment")
+    labels = fixture_db.query("staff_labels", H1)
+    for case, (unnamed, expected) in HEATMAP_CASES.items():
+        with subtests.test(case):
+            known = labels[labels["staff_id"] != unnamed]
+            fig = charts.staff_scores(staff_peak_scores(scores_by_staff, known), 1)
+            assert list(fig.data[0].y) == expected
 
 
 def test_exit_distribution(fixture_db):

@@ -71,3 +71,22 @@ def test_failed_upgrade_leaves_the_file_as_it_was(tmp_path, monkeypatch):
     assert "half_done" not in tables
     assert con.execute("select value from meta where key = 'schema_version'").fetchone()[0] == "1"
     con.close()
+
+
+def test_a_database_from_before_the_staff_roster_gains_it_with_its_visits_kept(tmp_path, monkeypatch):
+    path = tmp_path / "before_staff.duckdb"
+    before = schema.MIGRATIONS.index(schema._staff)
+    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:before])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", before)
+    db = Database(path)
+    with db.transaction() as cur:
+        cur.execute("insert into halls (hall_id, hall_name, region, city) values ('H1', 'Alpha', 'North', 'Harbin')")
+    db.close()
+    monkeypatch.undo()
+    db = Database(path)
+    try:
+        assert db.scalar("select value from meta where key = 'schema_version'") == str(SCHEMA_VERSION)
+        assert db.scalar("select count(*) from staff") == 0 and db.scalar("select count(*) from halls") == 1
+        assert db.scalar("select staff_label('S012', '王芳') || ' / ' || staff_label('S013', null)") == "王芳 · S012 / S013"
+    finally:
+        db.close()

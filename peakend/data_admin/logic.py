@@ -255,7 +255,7 @@ def suggest_preset(presets: list[Mapping], file_columns: list[str]) -> str | Non
     return None
 
 
-LOAD_ORDER = {"halls": 0, "purposes": 1, "visits": 2}
+LOAD_ORDER = {"halls": 0, "purposes": 1, "staff": 1, "visits": 2}
 
 
 def load_order(files: list[tuple[Path, str]]) -> list[Path]:

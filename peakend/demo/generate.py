@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from peakend.auth import create_demo_users
-from peakend.demo import arrivals, comments, network, queue_sim, ratings, staffing, targets
+from peakend.demo import arrivals, comments, names, network, queue_sim, ratings, staffing, targets
 from peakend.demo.network import PURPOSE_CODES, SEGMENTS
 from peakend.warehouse import store as warehouse
 from peakend.warehouse.db import Database
@@ -27,7 +27,8 @@ Progress = Callable[[float, str], None]
 DEFAULT_VISITS = 1_000_000
 DEFAULT_MONTHS = 6
 LOADED_BY = "demo generator"
-_STREAMS = ("network", "arrivals", "customers", "staffing", "staff", "queue", "ratings", "comments")
+# Appended streams leave the earlier ones as they were (SeedSequence.spawn is by position).
+_STREAMS = ("network", "arrivals", "customers", "staffing", "staff", "queue", "ratings", "comments", "names")
 
 
 @dataclass
@@ -39,6 +40,7 @@ class DemoData:
     hall_targets: dict[str, dict]
     first_day: date
     last_day: date
+    staff: pa.Table  # the roster, contract staff columns: every staff id the visits use
 
 
 def default_end_date() -> date:
@@ -197,6 +199,13 @@ def simulate_demo(
         hall_targets,
         cal.days[0].astype(object),
         cal.days[-1].astype(object),
+        pa.table(
+            {
+                "staff_id": pa.array(staff.staff_id.tolist(), pa.string()),
+                "staff_name": pa.array(names.staff_names(rngs["names"], staff.hall), pa.string()),
+                "hall_id": pa.array(np.asarray(hall_ids)[staff.hall].tolist(), pa.string()),
+            }
+        ),
     )
 
 
@@ -219,8 +228,10 @@ def write_demo(db: Database, data: DemoData, description: str, progress: Progres
         cur.register("demo_halls", data.halls)
         cur.register("demo_visits_raw", data.visits)
         cur.register("demo_purposes", data.purposes)
+        cur.register("demo_staff", data.staff)
         progress(0.84, "writing halls")
         warehouse.insert_halls(cur, "demo_halls", load_id)
+        warehouse.insert_staff(cur, "demo_staff", load_id)
         warehouse.upsert_purposes(cur, "demo_purposes")
         progress(0.86, "writing visits")
         # a ticket id as a queue system prints it: hall, day, ticket number
@@ -240,7 +251,7 @@ def write_demo(db: Database, data: DemoData, description: str, progress: Progres
         create_demo_users(cur)  # one sign-in per role (README), committed with the data
         # On failure the rollback and the closing cursor take these with them.
         cur.execute("drop view demo_visits")
-        for name in ("demo_halls", "demo_visits_raw", "demo_purposes"):
+        for name in ("demo_halls", "demo_visits_raw", "demo_purposes", "demo_staff"):
             cur.unregister(name)
     progress(1.0, "done")
     return DemoSummary(

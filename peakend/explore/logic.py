@@ -401,6 +401,8 @@ def value_label(dim: str, value, options: FilterOptions, language: str) -> str:
         return options.label("hall", value, language)
     if dim == "purpose":
         return options.label("purpose", value, language)
+    if dim == "staff":  # "王芳 · S012" (queries/explore_filter_options.sql), the id when unnamed
+        return options.label("staff", value, language)
     if dim == "peak_moment":
         return t(f"explore.moment.{value}")
     if dim == "weekday":
@@ -644,7 +646,7 @@ VISIT_LIST_COLUMNS = (
     "arrived_at",
     "hall",
     "purpose",
-    "staff_id",
+    "staff",
     "abandoned",
     "wait_min",
     "peak_score",
@@ -655,10 +657,11 @@ VISIT_LIST_COLUMNS = (
 
 
 def visit_list(visits: pd.DataFrame, options: FilterOptions, language: str) -> pd.DataFrame:
-    """One page of visits as the list shows them: hall and purpose by name."""
+    """One page of visits as the list shows them: hall, purpose and staff member by name."""
     out = visits.assign(
         hall=[options.label("hall", h, language) for h in visits["hall_id"]],
         purpose=[options.label("purpose", p, language) for p in visits["purpose"]],
+        staff=[None if s is None or s != s else options.label("staff", s, language) for s in visits["staff_id"]],
     )
     return out[list(VISIT_LIST_COLUMNS)]
 

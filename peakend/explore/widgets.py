@@ -200,7 +200,13 @@ def filter_controls(options: FilterOptions, first_day: date, last_day: date) -> 
         selection_mode="multi",
         format_func=lambda d: t(f"explore.weekday_short.{d}"),
     )
-    st.multiselect(t("explore.dim.staff"), options.valid("staff"), key="xp_staff", placeholder=t("explore.any"))
+    st.multiselect(
+        t("explore.dim.staff"),
+        options.valid("staff"),
+        key="xp_staff",
+        placeholder=t("explore.any"),
+        format_func=lambda s: options.label("staff", s, language),
+    )
     st.multiselect(t("explore.dim.segment"), options.valid("segment"), key="xp_segment", placeholder=t("explore.any"))
     st.slider(t("explore.peak_range"), 1, 5, key="xp_peak", help=t("explore.score_range_help"))
     st.slider(t("explore.exit_range"), 1, 5, key="xp_exit", help=t("explore.score_range_help"))
@@ -438,7 +444,7 @@ def visit_dataframe(table: pd.DataFrame, view: ExploreView) -> None:
             "arrived_at": st.column_config.DatetimeColumn(t("explore.col.arrived_at"), format="YYYY-MM-DD HH:mm"),
             "hall": st.column_config.TextColumn(t("explore.dim.hall")),
             "purpose": st.column_config.TextColumn(t("explore.dim.purpose")),
-            "staff_id": st.column_config.TextColumn(t("explore.dim.staff")),
+            "staff": st.column_config.TextColumn(t("explore.dim.staff")),
             "abandoned": st.column_config.CheckboxColumn(t("explore.col.abandoned")),
             "wait_min": st.column_config.NumberColumn(f"{t('explore.col.wait')} ({minutes})", format="%.1f"),
             "peak_score": st.column_config.NumberColumn(t("explore.col.peak_score"), format="%d"),

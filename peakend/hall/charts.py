@@ -357,10 +357,14 @@ def _grid_cells(frame, rows, columns, value, count, row_order, column_order, min
 
 
 def staff_scores(scores: pd.DataFrame, min_n: int) -> go.Figure:
-    """Mean peak score per staff member and moment, with n; grey under min_n ratings."""
-    staff = sorted(scores["staff_id"].unique())
+    """Mean peak score per staff member (by name and id) and moment, with n; grey under
+    min_n ratings."""
+    # in staff_id order, each row named as hall.logic.staff_peak_scores labels it
+    names = dict(zip(scores["staff_id"], scores["staff"])) if "staff" in scores else {}
+    ids = sorted(scores["staff_id"].unique())
     moments = [m for m in PEAK_MOMENTS]
-    z, text, thin = _grid_cells(scores, "staff_id", "peak_moment", "peak_mean", "ratings", staff, moments, min_n)
+    z, text, thin = _grid_cells(scores, "staff_id", "peak_moment", "peak_mean", "ratings", ids, moments, min_n)
+    staff = [names.get(s, s) for s in ids]
     fig = go.Figure()
     _score_grid(
         fig, z, text, [_wrap(t(f"hall.moment.{m}")) for m in moments], staff, thin, t("hall.axis.mean_score_short")

@@ -60,14 +60,17 @@ def wait_band_labels(edges=WAIT_BAND_EDGES) -> list[str]:
     return [wait_band_label(k, edges) for k in range(1, len(edges) + 1)]
 
 
-def staff_peak_scores(by_staff_and_moment: pd.DataFrame) -> pd.DataFrame:
+def staff_peak_scores(by_staff_and_moment: pd.DataFrame, labels: pd.DataFrame | None = None) -> pd.DataFrame:
     """Rows of metrics_by_group(staff, peak_moment) for the three peak moments and visits
-    served by a known staff member, as staff_id, peak_moment, ratings, peak_mean."""
+    served by a known staff member, as staff_id, staff (how the member reads: the label of
+    queries/staff_labels.sql, "王芳 · S012", or the id alone when `labels` lacks it),
+    peak_moment, ratings, peak_mean."""
     rows = by_staff_and_moment
     rows = rows[rows["group_1"].notna() & rows["group_2"].isin(PEAK_MOMENTS) & (rows["peak_n"] > 0)]
-    return rows.rename(columns={"group_1": "staff_id", "group_2": "peak_moment", "peak_n": "ratings"})[
-        ["staff_id", "peak_moment", "ratings", "peak_mean"]
-    ].reset_index(drop=True)
+    rows = rows.rename(columns={"group_1": "staff_id", "group_2": "peak_moment", "peak_n": "ratings"})
+    named = {} if labels is None else dict(zip(labels["staff_id"], labels["label"]))
+    rows = rows.assign(staff=[named.get(s, s) for s in rows["staff_id"]])
+    return rows[["staff_id", "staff", "peak_moment", "ratings", "peak_mean"]].reset_index(drop=True)
 
 
 def tolerance_falloff(curve: pd.DataFrame, target: float, min_n: int) -> dict[str, tuple[str, int | None]]:

@@ -54,6 +54,14 @@ HALL_COLUMNS: dict[str, str] = {
     "load_id": "integer",
 }
 
+# The staff roster: who a staff_id on a visit is. `hall_id` (optional) is where they work.
+STAFF_COLUMNS: dict[str, str] = {
+    "staff_id": "varchar not null",
+    "staff_name": "varchar not null",
+    "hall_id": "varchar",
+    "load_id": "integer",
+}
+
 TARGET_COLUMNS = (
     "wait_target_min",
     "service_level_target",
@@ -284,6 +292,19 @@ def _service_level_rule(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS.append(_service_level_rule)
+
+
+def _staff(con: duckdb.DuckDBPyConnection) -> None:
+    """The staff roster (a "staff" file: staff_id, staff_name, optional hall_id), so pages
+    show a staff member by name; a re-sent staff_id replaces the row, the old one kept in
+    staff_replaced for undo (as halls are)."""
+    con.execute(f"create table if not exists staff (\n  {_columns_sql(STAFF_COLUMNS)},\n  primary key (staff_id))")
+    con.execute(
+        f"create table if not exists staff_replaced (\n  replaced_by_load integer not null,\n  {_columns_sql(STAFF_COLUMNS)})"
+    )
+
+
+MIGRATIONS.append(_staff)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -365,6 +386,9 @@ MACROS = [
              else coalesce(queue_s, 0) > target_s
            end)""",
     # peak-end index of one visit: mean of its peak and exit scores when both exist.
+    # How a staff member reads on every page: "王芳 · S012", the id alone when the roster
+    # has no name for it.
+    "create or replace macro staff_label(staff_id, staff_name) as coalesce(staff_name || ' · ' || staff_id, staff_id)",
     "create or replace macro visit_peak_end(peak, exit_) as case when peak is not null and exit_ is not null then (peak + exit_) / 2.0 end",
     # The value of one grouping dimension (see filters.DIMENSIONS) for a visit; a null
     # dimension puts every visit in one group. Chosen by a bound parameter, so grouping

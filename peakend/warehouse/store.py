@@ -18,10 +18,11 @@ from typing import Any, cast
 import duckdb
 
 from peakend.warehouse import rollups
-from peakend.warehouse.schema import HALL_COLUMNS, VISIT_COLUMNS
+from peakend.warehouse.schema import HALL_COLUMNS, STAFF_COLUMNS, VISIT_COLUMNS
 
 CONTRACT_VISIT_COLUMNS = [c for c in VISIT_COLUMNS if c not in ("wait_s", "queue_s", "service_s", "load_id")]
 CONTRACT_HALL_COLUMNS = [c for c in HALL_COLUMNS if c != "load_id"]
+CONTRACT_STAFF_COLUMNS = [c for c in STAFF_COLUMNS if c != "load_id"]
 
 # Visits are written in this order (each load's rows sorted by it). DuckDB keeps min/max
 # per column per row group, so a period filter skips every row group outside the period,
@@ -156,6 +157,32 @@ def insert_halls(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> t
     return inserted, replaced
 
 
+def insert_staff(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> tuple[int, int]:
+    """Insert or replace staff members (staff_id, staff_name, hall_id) from the registered
+    relation `source`; a re-sent staff_id replaces the stored row (kept in staff_replaced
+    so an undo can restore it). Returns (rows inserted, rows replaced)."""
+    cols = ", ".join(CONTRACT_STAFF_COLUMNS)
+    replaced = cast(
+        "tuple[Any, ...]",
+        cur.execute(
+            f"""insert into staff_replaced
+            select ? as replaced_by_load, s.* from staff as s
+            where s.staff_id in (select staff_id from {source})""",
+            [load_id],
+        ).fetchone(),
+    )[0]
+    if replaced:
+        cur.execute(f"delete from staff where staff_id in (select staff_id from {source})")
+    inserted = cast(
+        "tuple[Any, ...]",
+        cur.execute(
+            f"insert into staff select {cols}, ? as load_id from (select {cols} from {source})",
+            [load_id],
+        ).fetchone(),
+    )[0]
+    return inserted, replaced
+
+
 class UndoError(RuntimeError):
     pass
 
@@ -178,7 +205,9 @@ def undo_load(cur: duckdb.DuckDBPyConnection, load_id: int, undone_by: str) -> N
             """select min(r.replaced_by_load) from (
                select replaced_by_load from visits_replaced where load_id = $id
                union all
-               select replaced_by_load from halls_replaced where load_id = $id) as r
+               select replaced_by_load from halls_replaced where load_id = $id
+               union all
+               select replaced_by_load from staff_replaced where load_id = $id) as r
            join loads as l on l.load_id = r.replaced_by_load and l.status = 'loaded'""",
             {"id": load_id},
         ).fetchone(),
@@ -210,6 +239,13 @@ def undo_load(cur: duckdb.DuckDBPyConnection, load_id: int, undone_by: str) -> N
         )
         cur.execute("delete from halls_replaced where replaced_by_load = ?", [load_id])
         _cities_changed(cur)
+    if kind in ("staff", "demo"):
+        cur.execute("delete from staff where load_id = ?", [load_id])
+        cur.execute(
+            "insert into staff select * exclude (replaced_by_load) from staff_replaced where replaced_by_load = ?",
+            [load_id],
+        )
+        cur.execute("delete from staff_replaced where replaced_by_load = ?", [load_id])
     cur.execute(
         "update loads set status = 'undone', undone_at = ?, undone_by = ? where load_id = ?",
         [datetime.now().replace(microsecond=0), undone_by, load_id],

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from peakend.core.moments import ALL_PEAK_MOMENTS
 from peakend.warehouse.store import CONTRACT_HALL_COLUMNS, CONTRACT_VISIT_COLUMNS
 
-KINDS = ("visits", "halls", "purposes")
+KINDS = ("visits", "halls", "purposes", "staff")
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,15 @@ FIELDS: dict[str, dict[str, Field]] = {
         "label_zh": Field("label_zh", "text", True),
         "peak_moment": Field("peak_moment", "peak_moment"),
     },
+    "staff": {
+        "staff_id": Field("staff_id", "text", True),
+        "staff_name": Field("staff_name", "text", True),
+        "hall_id": Field("hall_id", "text"),
+    },
 }
 
 # The column that must be unique within a file (and is the key a re-sent row replaces on).
-KEY = {"visits": "visit_id", "halls": "hall_id", "purposes": "purpose"}
+KEY = {"visits": "visit_id", "halls": "hall_id", "purposes": "purpose", "staff": "staff_id"}
 
 
 def required_columns(kind: str) -> list[str]:
@@ -81,6 +86,8 @@ def guess_kind(columns: list[str]) -> str:
     names = {normalise_name(c) for c in columns}
     if "visit_id" in names or "arrived_at" in names:
         return "visits"
+    if "staff_name" in names:
+        return "staff"
     if "hall_name" in names:
         return "halls"
     if "label_en" in names or "label_zh" in names or "peak_moment" in names:

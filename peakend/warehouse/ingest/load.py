@@ -207,7 +207,7 @@ def _earlier_identical(cur, checked: Checked) -> int | None:
     if not rows:
         return None
     earlier = rows[0][0]
-    replaced_table = "visits_replaced" if checked.kind == "visits" else "halls_replaced"
+    replaced_table = {"visits": "visits_replaced", "staff": "staff_replaced"}.get(checked.kind, "halls_replaced")
     touched = cur.execute(
         f"""select count(*) from {replaced_table} as r
             join loads as l on l.load_id = r.replaced_by_load and l.status = 'loaded'
@@ -248,6 +248,8 @@ def _load_in_transaction(cur, path, workdir, mapping, kind, loaded_by, progress,
         inserted, replaced = warehouse.insert_visits(cur, "__clean", load_id)
     elif m.kind == "halls":
         inserted, replaced = warehouse.insert_halls(cur, "__clean", load_id)
+    elif m.kind == "staff":
+        inserted, replaced = warehouse.insert_staff(cur, "__clean", load_id)
     else:
         replaced = cur.execute(
             "select count(*) from __clean where purpose in (select purpose from purposes)"
@@ -354,6 +356,7 @@ def validate_file(
                 "visits": ("visits", "visit_id"),
                 "halls": ("halls", "hall_id"),
                 "purposes": ("purposes", "purpose"),
+                "staff": ("staff", "staff_id"),
             }[m.kind]
             existing = cur.execute(
                 f"select count(*) from __clean where {table[1]} in (select {table[1]} from {table[0]})"

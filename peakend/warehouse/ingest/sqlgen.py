@@ -536,7 +536,7 @@ def compile_mapping(
         problems.extend(t.problems)
     problems.extend(_row_checks(b, set(targets)))
     hall_layer = None
-    if b.kind == "visits" and "hall_id" in targets:
+    if b.kind in ("visits", "staff") and "hall_id" in targets:
         extra = b.p.add(list(extra_halls or []))
         hall_layer = (
             f"(__t_hall_id in (select hall_id from halls) "

@@ -20,7 +20,7 @@ upload_tab, history_tab, targets_tab, purposes_tab = st.tabs(
 
 with upload_tab:
     st.subheader(t("data.files.title"))
-    paths, previews = ui.files_with_previews()
+    paths, previews = ui.files_with_previews(db)
     if paths:
         st.subheader(t("data.mapping.title"))
         mapping, ready = ui.choose_mapping(db, paths, previews, user)

@@ -23,6 +23,7 @@ import openpyxl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script too
 from peakend.warehouse.ingest import records  # noqa: E402
+from peakend.warehouse.ingest.sqlgen import UNKNOWN_ZONE  # noqa: E402
 
 HEADER = ["visit_id", "hall_id", "arrived_at", "purpose", "called_at", "left_at", "exit_score", "exit_comment"]
 START = datetime(2026, 3, 2, 9, 0, 0)
@@ -69,7 +70,10 @@ class Case:
     rejected: set[tuple[int, str]] = field(default_factory=set)  # (row, reason)
     visits: list[dict] = field(default_factory=list)  # the visits stored, as visit() dicts
     options: dict = field(default_factory=dict)  # sheet=, strict=
-    env: dict = field(default_factory=dict)  # settings (environment variables)
+    settings: dict = field(default_factory=dict)  # load settings stored first (ingest.settings names)
+    halls: bytes | None = None  # a halls CSV loaded first (e.g. halls with their own time zone)
+    loaded: int | None = None  # rows loaded, when not visits (else len(visits))
+    dry_message: list[str] = field(default_factory=list)  # substrings of the dry run's summary
 
     def write(self, folder: Path) -> Path:
         path = folder / self.file
@@ -99,6 +103,28 @@ def _sheet_rows(rows: list[dict]) -> list[list]:
             float(r["exit_score"]), r["exit_comment"],
         ])
     return out
+
+
+def _declared_huge(data: bytes) -> bytes:
+    """A zip of one small CSV whose headers say it unpacks to 4 GB (as a zip bomb's do)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("visits.csv", data)
+    raw = bytearray(buf.getvalue())
+    huge = (0xFFFFFFF0).to_bytes(4, "little")
+    local = raw.find(b"PK\x03\x04")
+    raw[local + 22 : local + 26] = huge  # the local header's uncompressed size
+    central = raw.find(b"PK\x01\x02")
+    raw[central + 24 : central + 28] = huge  # the central directory's
+    return bytes(raw)
+
+
+def _zeros_gzip(mb: int) -> bytes:
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9) as z:
+        for _ in range(mb):
+            z.write(bytes(1 << 20))
+    return out.getvalue()
 
 
 def cases() -> list[Case]:
@@ -172,6 +198,33 @@ def cases() -> list[Case]:
                     message=["two.zip: is a zip archive holding 2 CSV/TSV files (a.csv, b.csv)"]))
     out.append(Case("a damaged .gz", "cut.csv.gz", gzip.compress(plain * 50)[:60], status="refused",
                     message=["cut.csv.gz: is gzip-compressed but could not be unpacked"]))
+    # zip bombs and archives in archives: refused before (or while) unpacking, never whole
+    out.append(Case("a zip that says it unpacks to 4 GB", "bomb.zip", _declared_huge(plain), status="refused",
+                    message=["bomb.zip: unpacks to more than 2 GB (it says 4 GB), over the limit for a compressed file set on the Data page"]))
+    out.append(Case("a gzip of 64 MB of zeros over a 10 MB limit", "zeros.csv.gz", _zeros_gzip(64), status="refused",
+                    settings={"max_unpacked_gb": 0.01},
+                    message=["zeros.csv.gz: unpacks to more than 10.2 MB, over the limit for a compressed file set on the Data page"]))
+    zeros_zip = io.BytesIO()
+    with zipfile.ZipFile(zeros_zip, "w", zipfile.ZIP_DEFLATED) as z:
+        with z.open("zeros.csv", "w") as member:
+            for _ in range(64):
+                member.write(bytes(1 << 20))
+    out.append(Case("a zip of 64 MB of zeros over a 10 MB limit", "zeros.zip", zeros_zip.getvalue(), status="refused",
+                    settings={"max_unpacked_gb": 0.01},
+                    message=["zeros.zip: unpacks to more than 10.2 MB (it says 64 MB)"]))
+    nested = io.BytesIO()
+    with zipfile.ZipFile(nested, "w") as z:
+        z.writestr("visits.csv.gz", gzip.compress(plain))
+    out.append(Case("a zip holding a .gz", "nested.zip", nested.getvalue(), status="refused",
+                    message=["nested.zip: holds another archive (visits.csv.gz)"]))
+    out.append(Case("a gzip of a gzip", "twice.csv.gz", gzip.compress(gzip.compress(plain)), status="refused",
+                    message=["twice.csv.gz: holds another archive (twice.csv, itself compressed)"]))
+    extra = io.BytesIO()
+    with zipfile.ZipFile(extra, "w") as z:
+        z.writestr("visits.csv", plain)
+        z.writestr("logo.png", b"\x89PNG\r\n")
+    out.append(Case("a zip holding a CSV and a picture", "extra.zip", extra.getvalue(), status="refused",
+                    message=["extra.zip: is a zip archive holding 2 files (visits.csv, logo.png)"]))
     out.append(Case("one endless line", "one_line.csv", b"a," * (records.MAX_RECORD // 2 + 40_000),
                     status="refused", message=["hold no line break, so this is not a table of rows"]))
 
@@ -187,8 +240,38 @@ def cases() -> list[Case]:
     out.append(Case(
         "an offset converted to a network zone set by the setting", "offsets_tokyo.csv",
         csv_text([visit(1, arrived_at="2026-03-02 00:01:00+00:00")]).encode(),
-        visits=[visit(1)], env={"PEAKEND_TIME_ZONE": "Asia/Tokyo"},
-        message=["converted to Asia/Tokyo"],
+        visits=[visit(1)], settings={"time_zone": "Asia/Tokyo"},
+        message=["converted to Asia/Tokyo"], dry_message=["1 timestamp(s) carried a UTC offset or zone: converted to Asia/Tokyo"],
+    ))
+    # halls with a time zone of their own: an offset converts to the visit's hall's zone,
+    # a naive time stays as it is (it is the hall's local time already)
+    zoned_halls = (
+        "hall_id,hall_name,region,city,time_zone\n"
+        "HT,Tokyo Hall,East,Tokyo,Asia/Tokyo\n"
+        "HL,London Hall,West,London,europe/london\n"
+        "HN,Network Hall,East,Shanghai,\n"
+    ).encode()
+    by_hall = [visit(1, hall_id="HT", arrived_at="2026-03-02 00:01:00+00:00"),   # Tokyo +9: 09:01
+               visit(2, hall_id="HL", arrived_at="2026-03-02T09:02:00Z"),        # London in March +0
+               visit(3, hall_id="HN", arrived_at="2026-03-02 01:03:00+00:00"),   # the network's +8
+               visit(4, hall_id="HT", arrived_at="2026-03-02 10:04:00+01:00",    # Tokyo: 18:04
+                     called_at="2026-03-02 18:08:00", left_at="2026-03-02 18:14:00"),
+               visit(5, hall_id="HT")]                                           # naive: kept
+    out.append(Case(
+        "offsets converted to each hall's own time zone", "offsets_by_hall.csv", csv_text(by_hall).encode(),
+        halls=zoned_halls,
+        visits=[dict(by_hall[0], arrived_at="2026-03-02 09:01:00"), dict(by_hall[1], arrived_at="2026-03-02 09:02:00"),
+                dict(by_hall[2], arrived_at="2026-03-02 09:03:00"),
+                dict(by_hall[3], arrived_at="2026-03-02 18:04:00"),
+                by_hall[4]],
+        message=["4 timestamp(s) carried a UTC offset or zone: converted to Asia/Tokyo 2, Asia/Shanghai 1, Europe/London 1"],
+        dry_message=["4 timestamp(s) carried a UTC offset or zone: converted to Asia/Tokyo 2, Asia/Shanghai 1, Europe/London 1"],
+    ))
+    out.append(Case(
+        "a halls file with an unknown time zone", "halls_zones.csv",
+        b"hall_id,hall_name,region,city,time_zone\nHT,Tokyo Hall,East,Tokyo,Asia/Tokyo\nHM,Mars Hall,East,Tokyo,Mars/Olympus\n",
+        loaded=1, rejected={(3, UNKNOWN_ZONE)},
+        message=["halls_zones.csv row 3, time_zone: is not a time zone name (write an IANA name like Asia/Shanghai"],
     ))
 
     # -- plausibility -------------------------------------------------------------------
@@ -200,11 +283,11 @@ def cases() -> list[Case]:
     out.append(Case(
         "arrivals in 1900 and 2099, a 13-hour wait, a 10,001-character id, a script as purpose",
         "implausible.csv", csv_text(odd).encode(),
-        rejected={(3, "is more than 366 days before the hall's first day of data"),
-                  (4, "is in the future (more than 1 day after now)"),
-                  (5, "makes a wait longer than 12 hours (the longest the checks accept)"),
-                  (5, "makes a visit longer than 12 hours (the longest the checks accept)"),
-                  (6, "is longer than 64 characters (an id or code is at most 64)"),
+        rejected={(3, "is more than 366 days before the hall's first day of data (the limit set on the Data page)"),
+                  (4, "is in the future (more than 1 day after now, the limit set on the Data page)"),
+                  (5, "makes a wait longer than 12 hours (the limit set on the Data page)"),
+                  (5, "makes a visit longer than 12 hours (the limit set on the Data page)"),
+                  (6, "is longer than 64 characters (an id or code is at most 64, the limit set on the Data page)"),
                   (7, "is a new purpose code that is not a plain identifier (letters, digits, _ . - only)")},
         visits=[odd[0], odd[6]],
     ))
@@ -212,7 +295,28 @@ def cases() -> list[Case]:
         "a 13-hour wait with the limit set to 14 hours", "long_wait.csv",
         csv_text([visit(4, called_at="2026-03-02 22:30:00", left_at="2026-03-02 22:31:00")]).encode(),
         visits=[visit(4, called_at="2026-03-02 22:30:00", left_at="2026-03-02 22:31:00")],
-        env={"PEAKEND_MAX_DURATION_HOURS": "14"},
+        settings={"max_duration_hours": 14},
+    ))
+    out.append(Case(
+        "a 3-hour wait with the limit set to 2 hours", "limit_2h.csv",
+        csv_text([visit(1), visit(2, called_at="2026-03-02 12:02:00", left_at="2026-03-02 12:03:00")]).encode(),
+        settings={"max_duration_hours": 2}, visits=[visit(1)],
+        rejected={(3, "makes a wait longer than 2 hours (the limit set on the Data page)"),
+                  (3, "makes a visit longer than 2 hours (the limit set on the Data page)")},
+        message=["row 3, called_at: makes a wait longer than 2 hours (the limit set on the Data page)"],
+    ))
+    out.append(Case(
+        "a 13-character visit_id with the id limit set to 12", "limit_id.csv",
+        csv_text([visit(1), visit(2, visit_id="B000000000002")]).encode(),
+        settings={"max_id_length": 12}, visits=[visit(1)],
+        rejected={(3, "is longer than 12 characters (an id or code is at most 12, the limit set on the Data page)")},
+    ))
+    out.append(Case(
+        "an arrival 40 days before the hall's first day with the limit set to 30 days", "limit_past.csv",
+        csv_text([visit(1), visit(2, arrived_at="2026-01-21 09:02:00", called_at="2026-01-21 09:06:00",
+                                   left_at="2026-01-21 09:12:00")]).encode(),
+        settings={"past_days": 30}, visits=[visit(1)],
+        rejected={(3, "is more than 30 days before the hall's first day of data (the limit set on the Data page)")},
     ))
 
     # -- nothing ignored without a word ---------------------------------------------------

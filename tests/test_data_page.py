@@ -437,3 +437,21 @@ def test_a_workbook_sheet_is_picked_on_the_page(open_page, tmp_path):
     run(picker.set_value("week 2"))
     run(at.button(key="dm_check").click())
     assert metrics(at)["Rows in the file"] == "5"
+
+
+def test_the_load_checks_are_settings_a_data_admin_changes(open_page, db_path):
+    """The network's time zone and the limits of the checks: shown on the Targets tab,
+    saved in the database (audited), and then what a check of a file rejects by."""
+    at = open_page()
+    assert at.selectbox(key="dm_ls_time_zone_0").value == "Asia/Shanghai"
+    assert at.number_input(key="dm_ls_max_duration_hours_0").value == 12.0
+    at.selectbox(key="dm_ls_time_zone_0").set_value("Asia/Tokyo")
+    at.number_input(key="dm_ls_max_duration_hours_0").set_value(2.0)
+    at.number_input(key="dm_ls_max_unpacked_gb_0").set_value(0.5)
+    run(at.button[[b.label for b in at.button].index("Save the settings")].click())
+    assert "Saved: the next check and load use the new settings." in texts(at.success)
+    assert dict(stored(db_path, "select key, value from meta where key like 'load_%'")) == {
+        "load_time_zone": "Asia/Tokyo", "load_max_past_days": "366", "load_max_future_days": "1",
+        "load_max_duration_hours": "2.0", "load_max_id_length": "64", "load_max_unpacked_gb": "0.5"}
+    assert audit_actions(db_path)[-1] == ("admin", "load_settings_changed")
+    assert at.number_input(key="dm_ls_max_duration_hours_1").value == 2.0

@@ -129,18 +129,36 @@ def test_every_write_path_keeps_the_rollups_exact(big, tmp_path, subtests):
         assert_exact(db, "an undo")
 
     with subtests.test("halls load moving every hall to another city"):
-        # every hall's waits move (a delta of twice the wait histogram, several row groups)
+        # every hall's waits move (a delta of twice the wait histogram, several row groups);
+        # every hall gets a time zone of its own (Urumqi, UTC+6 all year)
         waits = db.scalar("select count(wait_s) from visits semi join halls using (hall_id)")
         halls_file = tmp_path / "halls.csv"
         cur = db.cursor()
-        cur.execute(f"copy (select * exclude (load_id) replace (city || ' (new)' as city) from halls) "
-                    f"to '{halls_file}' (header)")
+        cur.execute(f"copy (select * exclude (load_id) replace (city || ' (new)' as city, "
+                    f"'Asia/Urumqi' as time_zone) from halls) to '{halls_file}' (header)")
         cur.close()
         [report] = load_files(db, [halls_file], "admin", kind="halls")
         assert report.status == "loaded", report.message
         assert db.scalar("select sum(n) from wait_rollup where city like '% (new)'") == waits
         assert db.scalar("select count(*) from wait_rollup where city not like '% (new)'") == 0
         assert_exact(db, "a halls load that moved every hall")
+        assert db.scalar("select count(*) from halls where time_zone is distinct from 'Asia/Urumqi'") == 0
+
+    with subtests.test("visits whose arrivals carry a UTC offset, converted to their halls' zone"):
+        # arrivals written as the instant in UTC+6 (+06:00): converted to each hall's zone
+        # (Asia/Urumqi, not the network's Asia/Shanghai) they are the stored local times again
+        zoned = tmp_path / "zoned.csv"
+        cur = db.cursor()
+        cur.execute(f"""copy (select {CONTRACT} replace ('Z-' || visit_id as visit_id,
+                            strftime(arrived_at, '%Y-%m-%dT%H:%M:%S') || '+06:00' as arrived_at)
+                        from visits where visit_id like 'C-%' order by visit_id) to '{zoned}' (header)""")
+        cur.close()
+        [report] = load_files(db, [zoned], "admin")
+        assert (report.status, report.rows_loaded, report.rows_rejected) == ("loaded", ROWS, 0), report.summary()
+        assert (report.offsets, report.time_zone) == (ROWS, "Asia/Urumqi")
+        assert db.scalar("""select count(*) from visits as z join visits as c
+                            on z.visit_id = 'Z-' || c.visit_id and z.arrived_at = c.arrived_at""") == ROWS
+        assert_exact(db, "a load of visits with offsets")
 
     with subtests.test("target change"):
         before = db.scalar("select sum(sl_within) from visit_rollup")

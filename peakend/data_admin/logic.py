@@ -23,6 +23,7 @@ from peakend.core.moments import ALL_PEAK_MOMENTS
 from peakend.warehouse import store as warehouse
 from peakend.warehouse.db import Database
 from peakend.warehouse.ingest import LoadReport, Mapping, MappingError, ValidationReport
+from peakend.warehouse.ingest import settings as load_checks
 from peakend.warehouse.ingest.contract import FIELDS, required_columns
 from peakend.warehouse.ingest.mapping import NAME_PATTERN, resolve_column
 from peakend.warehouse.schema import NETWORK, TARGET_COLUMNS
@@ -300,7 +301,8 @@ _REASONS: list[tuple[re.Pattern, str]] = [
         (r"^makes a service time longer than (?P<hours>\S+) hours", "long_service"),
         (r"^makes a visit longer than (?P<hours>\S+) hours", "long_visit"),
         (r"^is in the future \(more than (?P<days>\d+) day", "future"),
-        (r"^is more than (?P<days>\d+) days before the hall's first day of data$", "too_early"),
+        (r"^is more than (?P<days>\d+) days before the hall's first day of data", "too_early"),
+        (r"^is not a time zone name", "unknown_zone"),
         (r"^is a new purpose code that is not a plain identifier", "purpose_not_plain"),
     ]
 ]
@@ -557,6 +559,37 @@ def save_service_level_rule(db: Database, rule: str, short_abandon_s: float, use
         )
 
 
+# -- the loader's settings (the network's time zone, the limits of the checks) ------------------
+LOAD_SETTINGS = ("time_zone", "max_duration_hours", "past_days", "future_days", "max_id_length", "max_unpacked_gb")
+
+
+def load_settings(db: Database) -> load_checks.Settings:
+    """The settings every check and load uses, as stored in the database."""
+    cur = db.cursor()
+    try:
+        return load_checks.read(cur)
+    finally:
+        cur.close()
+
+
+def save_load_settings(db: Database, values: dict, user) -> load_checks.Settings:
+    """Change the loader's settings with their audit entry, in one transaction. Raises
+    load_checks.SettingError (its message says which value and why) for a value that
+    can't be used; nothing is changed then."""
+    with db.transaction() as cur:
+        before = load_checks.read(cur)
+        after = load_checks.save(cur, values)
+        changed = {k: getattr(after, k) for k in LOAD_SETTINGS if getattr(after, k) != getattr(before, k)}
+        if changed:
+            audit(
+                cur,
+                user,
+                "load_settings_changed",
+                {"before": {k: getattr(before, k) for k in changed}, "after": changed},
+            )
+    return after
+
+
 # -- purposes ----------------------------------------------------------------------------------
 PURPOSE_CODE = re.compile(r"[a-z0-9][a-z0-9_\-.]{0,63}")
 
@@ -630,12 +663,14 @@ __all__ = [
     "hows",
     "load_audit_detail",
     "load_order",
+    "load_settings",
     "load_summary",
     "parse_value_map",
     "problems_table",
     "purpose_changes",
     "reason_text",
     "reasons_table",
+    "save_load_settings",
     "save_purposes",
     "save_service_level_rule",
     "save_targets",

@@ -50,7 +50,7 @@ from peakend.warehouse.ingest.contract import FIELDS, KINDS
 from peakend.warehouse.ingest.uploads import safe_name
 from peakend.warehouse.schema import SERVICE_LEVEL_RULES, TARGET_COLUMNS
 
-UPLOAD_TYPES = ["csv", "tsv", "txt", "tab", "xlsx", "xlsm", "parquet", "pq"]
+UPLOAD_TYPES = ["csv", "tsv", "txt", "tab", "xlsx", "xlsm", "parquet", "pq", "gz", "zip"]
 PREVIEW_ROWS = 10
 CONTRACT, BUILD, JSON = "__contract__", "__build__", "__json__"
 HALL_PAGE = ROOT / next(spec.file for spec in PAGES if spec.key == "hall")
@@ -109,9 +109,11 @@ def uploaded_files() -> list[Path]:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _preview(path: str, size: int, mtime_ns: int, sheet: str | None = None) -> tuple[FilePreview | None, str | None]:
+def _preview(
+    path: str, size: int, mtime_ns: int, sheet: str | None = None, max_unpacked_bytes: int | None = None
+) -> tuple[FilePreview | None, str | None]:
     try:
-        return preview_file(path, rows=PREVIEW_ROWS, sheet=sheet), None
+        return preview_file(path, rows=PREVIEW_ROWS, sheet=sheet, max_unpacked_bytes=max_unpacked_bytes), None
     except FileRefused as e:
         return None, str(e)
 
@@ -129,20 +131,22 @@ def chosen_sheets(paths: list[Path]) -> dict[str, str]:
     return {str(p): s for p in paths if (s := chosen_sheet(p))}
 
 
-def preview(path: Path) -> tuple[FilePreview | None, str | None]:
+def preview(path: Path, max_unpacked_bytes: int | None = None) -> tuple[FilePreview | None, str | None]:
     stat = path.stat()
-    return _preview(str(path), stat.st_size, stat.st_mtime_ns, chosen_sheet(path))
+    return _preview(str(path), stat.st_size, stat.st_mtime_ns, chosen_sheet(path), max_unpacked_bytes)
 
 
-def files_with_previews() -> tuple[list[Path], list[FilePreview]]:
+def files_with_previews(db: Database | None = None) -> tuple[list[Path], list[FilePreview]]:
     """The uploader, then each file's preview; the files that could be read, with their
-    previews (a file that can't be read says why and stays out of the load)."""
+    previews (a file that can't be read says why and stays out of the load). A .gz or
+    .zip is unpacked up to the database's limit."""
     paths = uploaded_files()
     if not paths:
         st.caption(t("data.files.none"))
+    cap = data_admin.load_settings(db).max_unpacked_bytes if db is not None and paths else None
     readable = []
     for path in paths:
-        found, error = preview(path)
+        found, error = preview(path, cap)
         show_preview(path, found, error)
         if found is not None:
             readable.append((path, found))
@@ -853,6 +857,57 @@ def service_level_rule(db: Database, user: User) -> None:
             st.session_state["dm_sl_v"] = version + 1
             _notice("service_level", "success", "data.targets.service_level.saved")
             st.rerun()
+    load_settings(db, user)
+
+
+# What each limit of the checks accepts on the page (the loader checks them again).
+_LIMIT_INPUTS: dict[str, dict[str, Any]] = {
+    "max_duration_hours": {"min_value": 0.5, "max_value": 240.0, "step": 0.5, "format": "%.1f"},
+    "past_days": {"min_value": 1, "max_value": 36_500, "step": 1},
+    "future_days": {"min_value": 0, "max_value": 3_650, "step": 1},
+    "max_id_length": {"min_value": 8, "max_value": 10_000, "step": 1},
+    "max_unpacked_gb": {"min_value": 0.001, "max_value": 1_000.0, "step": 0.5, "format": "%.3g"},
+}
+
+
+def load_settings(db: Database, user: User) -> None:
+    """The loader's settings: the network's time zone (halls without their own) and the
+    limits by which a check rejects a row or refuses a compressed file."""
+    from peakend.warehouse.ingest.settings import SettingError, time_zones
+
+    st.subheader(t("data.targets.load_settings.title"))
+    st.caption(t("data.targets.load_settings.help"))
+    show_notice("load_settings")
+    current = data_admin.load_settings(db)
+    zones = list(time_zones())
+    version = st.session_state.get("dm_ls_v", 0)
+    with st.form(f"dm_ls_{version}", border=True):
+        values: dict[str, Any] = {
+            "time_zone": st.selectbox(
+                t("data.targets.load_settings.time_zone"),
+                zones,
+                index=zones.index(current.time_zone) if current.time_zone in zones else 0,
+                key=f"dm_ls_time_zone_{version}",
+                help=t("data.targets.load_settings.time_zone_help"),
+            )
+        }
+        for name, limits in _LIMIT_INPUTS.items():
+            kind = float if isinstance(limits["min_value"], float) else int
+            values[name] = st.number_input(
+                t(f"data.targets.load_settings.{name}"),
+                value=kind(getattr(current, name)),
+                key=f"dm_ls_{name}_{version}",
+                **limits,
+            )
+        if st.form_submit_button(t("data.targets.load_settings.save"), type="primary", icon=":material/save:"):
+            try:
+                data_admin.save_load_settings(db, values, user)
+            except SettingError as e:
+                st.error(t("data.targets.load_settings.invalid", detail=md(str(e))))
+            else:
+                st.session_state["dm_ls_v"] = version + 1
+                _notice("load_settings", "success", "data.targets.load_settings.saved")
+                st.rerun()
 
 
 # -- purposes ----------------------------------------------------------------------------------

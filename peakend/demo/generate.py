@@ -174,6 +174,7 @@ def simulate_demo(
             "longitude": pa.array(halls.longitude.to_numpy(), pa.float64()),
             "opens_at": minutes(halls.opens_min),
             "closes_at": minutes(halls.closes_min),
+            "time_zone": pa.nulls(len(halls), pa.string()),  # the network's
         }
     )
 

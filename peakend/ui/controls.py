@@ -16,7 +16,6 @@ from peakend.core.periods import CUSTOM, Period
 from peakend.core.safe_text import md
 from peakend.ui import url_state
 
-
 _KEPT = "_kept_"  # prefix of the plain session values that keep the period's widgets' choice
 
 

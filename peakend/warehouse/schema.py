@@ -40,7 +40,8 @@ VISIT_COLUMNS: dict[str, str] = {
     "load_id": "integer not null",
 }
 
-HALL_COLUMNS: dict[str, str] = {
+# The halls table as version 1 made it; later columns are added by migrations at the end.
+_HALL_COLUMNS_V1: dict[str, str] = {
     "hall_id": "varchar not null",
     "hall_name": "varchar not null",
     "region": "varchar not null",
@@ -53,6 +54,8 @@ HALL_COLUMNS: dict[str, str] = {
     "closes_at": "time",
     "load_id": "integer",
 }
+# The halls table now: a hall's IANA time zone (null: the network's, a load setting) came later.
+HALL_COLUMNS: dict[str, str] = {**_HALL_COLUMNS_V1, "time_zone": "varchar"}
 
 # The staff roster: who a staff_id on a visit is. `hall_id` (optional) is where they work.
 STAFF_COLUMNS: dict[str, str] = {
@@ -86,7 +89,7 @@ def _columns_sql(columns: dict[str, str]) -> str:
 
 
 def _v1(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"create table halls (\n  {_columns_sql(HALL_COLUMNS)},\n  primary key (hall_id))")
+    con.execute(f"create table halls (\n  {_columns_sql(_HALL_COLUMNS_V1)},\n  primary key (hall_id))")
     con.execute(
         """create table purposes (
           purpose varchar primary key,
@@ -111,7 +114,9 @@ def _v1(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"create table visits_replaced (\n  replaced_by_load integer not null,\n  {_columns_sql(VISIT_COLUMNS)})"
     )
-    con.execute(f"create table halls_replaced (\n  replaced_by_load integer not null,\n  {_columns_sql(HALL_COLUMNS)})")
+    con.execute(
+        f"create table halls_replaced (\n  replaced_by_load integer not null,\n  {_columns_sql(_HALL_COLUMNS_V1)})"
+    )
     con.execute(
         """create table loads (
           load_id integer primary key,
@@ -305,6 +310,35 @@ def _staff(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS.append(_staff)
+
+
+def _hall_time_zones(con: duckdb.DuckDBPyConnection) -> None:
+    """Each hall's time zone (an IANA name; null: the network's, the load setting
+    `load_time_zone`): a timestamp with an offset is converted to its hall's local time."""
+    for table in ("halls", "halls_replaced"):
+        con.execute(f"alter table {table} add column if not exists time_zone varchar")
+
+
+MIGRATIONS.append(_hall_time_zones)
+
+# The loader's settings (peakend/warehouse/ingest/settings.py), kept in meta like the
+# service-level rule and changed by a data admin on the Data page: key -> default.
+LOAD_SETTING_DEFAULTS: dict[str, str] = {
+    "load_time_zone": "Asia/Shanghai",  # the network's: halls without one of their own
+    "load_max_past_days": "366",  # an arrival this long before the hall's first day is rejected
+    "load_max_future_days": "1",  # an arrival later than now plus this is rejected
+    "load_max_duration_hours": "12",  # the longest wait, service time or visit
+    "load_max_id_length": "64",  # the longest visit_id or code
+    "load_max_unpacked_gb": "2",  # the largest a .gz or .zip may unpack to
+}
+
+
+def _load_settings(con: duckdb.DuckDBPyConnection) -> None:
+    """The loader's settings in meta, at their defaults (they were environment variables)."""
+    con.executemany("insert or ignore into meta values (?, ?)", [list(kv) for kv in LOAD_SETTING_DEFAULTS.items()])
+
+
+MIGRATIONS.append(_load_settings)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

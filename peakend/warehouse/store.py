@@ -132,8 +132,11 @@ def _cities_changed(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 def insert_halls(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> tuple[int, int]:
-    """Insert or replace halls from the registered relation `source`."""
+    """Insert or replace halls from the registered relation `source` (a contract column
+    it lacks, such as time_zone from an older writer, is null)."""
     cols = ", ".join(CONTRACT_HALL_COLUMNS)
+    have = {r[0] for r in cur.execute(f"select * from {source} limit 0").description}
+    values = ", ".join(c if c in have else f"null as {c}" for c in CONTRACT_HALL_COLUMNS)
     _remember_cities(cur, f"select hall_id from {source}", [])
     replaced = cast(
         "tuple[Any, ...]",
@@ -149,7 +152,7 @@ def insert_halls(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> t
     inserted = cast(
         "tuple[Any, ...]",
         cur.execute(
-            f"insert into halls select {cols}, ? as load_id from (select {cols} from {source})",
+            f"insert into halls ({cols}, load_id) select {cols}, ? as load_id from (select {values} from {source})",
             [load_id],
         ).fetchone(),
     )[0]

@@ -17,7 +17,7 @@ KINDS = ("visits", "halls", "purposes", "staff")
 @dataclass(frozen=True)
 class Field:
     name: str
-    type: str  # text | timestamp | score | bool | count | float | time | peak_moment
+    type: str  # text | timestamp | score | bool | count | float | time | peak_moment | time_zone
     required: bool = False
     low: float | None = None  # inclusive range for numbers
     high: float | None = None
@@ -47,6 +47,8 @@ def _hall_field(name: str) -> Field:
         return Field(name, "float", required, -180, 180, "double")
     if name in ("opens_at", "closes_at"):
         return Field(name, "time", required, sql_type="time")
+    if name == "time_zone":
+        return Field(name, "time_zone", required)
     return Field(name, "text", required)
 
 

@@ -26,6 +26,7 @@ from peakend.warehouse.ingest import presets
 from peakend.warehouse.ingest.errors import FileRefused, MappingError
 from peakend.warehouse.ingest.mapping import Mapping
 from peakend.warehouse.ingest.reports import LoadReport, ValidationReport
+from peakend.warehouse.ingest.settings import canonical_zone
 from peakend.warehouse.ingest.validate import (
     Checked,
     check_file,
@@ -173,7 +174,7 @@ def _prepare_mapping_rows(cur, mapping: Mapping | None, loaded_by: str, write: b
         cur.execute("create or replace temp table __mapping_halls (" + ", ".join(f"{c} {types[c]}" for c in cols) + ")")
         cur.executemany(
             f"insert into __mapping_halls values ({', '.join('?' for _ in cols)})",
-            [[h.get(c) for c in cols] for h in new_halls],
+            [[_hall_value(h, c) for c in cols] for h in new_halls],
         )
         load_id = warehouse.start_load(cur, "halls", loaded_by, f"mapping {mapping.name}", mapping.name)
         inserted, replaced = warehouse.insert_halls(cur, "__mapping_halls", load_id)
@@ -189,6 +190,13 @@ def _prepare_mapping_rows(cur, mapping: Mapping | None, loaded_by: str, write: b
         )
         warehouse.upsert_purposes(cur, "__mapping_purposes")
     return hall_ids, [h["hall_id"] for h in new_halls]
+
+
+def _hall_value(hall: dict, column: str):
+    """A value of a hall a mapping brings, as stored (a time zone by its canonical name)."""
+    if column == "time_zone":
+        return canonical_zone(str(hall.get("time_zone") or "")) or None
+    return hall.get(column)
 
 
 def _earlier_identical(cur, checked: Checked) -> int | None:

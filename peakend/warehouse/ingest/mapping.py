@@ -50,6 +50,7 @@ from typing import Any
 from peakend.core.moments import ALL_PEAK_MOMENTS
 from peakend.warehouse.ingest.contract import FIELDS, KINDS, normalise_name
 from peakend.warehouse.ingest.errors import MappingError
+from peakend.warehouse.ingest.settings import canonical_zone
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 _SPEC_KEYS = {
@@ -169,6 +170,10 @@ class Mapping:
             for need in ("hall_id", "hall_name", "region", "city"):
                 if not str(hall.get(need) or "").strip():
                     raise MappingError(f"{where}.{need}: required")
+            if hall.get("time_zone") and canonical_zone(str(hall["time_zone"])) is None:
+                raise MappingError(
+                    f"{where}.time_zone: {hall['time_zone']!r} is not a time zone name (write it like Asia/Shanghai)"
+                )
         for i, purpose in enumerate(self.purposes):
             where = f"purposes[{i}]"
             if not isinstance(purpose, dict) or set(purpose) - _PURPOSE_KEYS:

@@ -63,10 +63,15 @@ def _infer(con: duckdb.DuckDBPyConnection, table: str, column: str) -> str:
 
 
 def preview_file(
-    path: str | Path, rows: int = 20, mapping: Mapping | None = None, sheet: str | None = None
+    path: str | Path,
+    rows: int = 20,
+    mapping: Mapping | None = None,
+    sheet: str | None = None,
+    max_unpacked_bytes: int | None = None,
 ) -> FilePreview:
     """The first `rows` rows of `path` and how it reads. Raises FileRefused when the file
-    can't be read at all (the message says why)."""
+    can't be read at all (the message says why). A .gz or .zip is unpacked up to
+    `max_unpacked_bytes` (the database's setting; its default when None)."""
     path = Path(path)
     con = duckdb.connect()
     try:
@@ -78,6 +83,7 @@ def preview_file(
                 expected_columns(mapping),
                 sheet=sheet or (mapping.sheet if mapping else None),
                 limit=max(rows, TYPE_SAMPLE),
+                max_unpacked_bytes=max_unpacked_bytes or readers.DEFAULT_MAX_UNPACKED,
             )
             shown = con.execute(
                 f"select __row as row, * exclude (__row) from {staged.table} order by __row limit {int(rows)}"

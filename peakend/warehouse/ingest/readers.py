@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import cast
 
 import duckdb
 import pyarrow as pa
@@ -71,6 +72,57 @@ def quote_ident(name: str) -> str:
 
 
 COMPRESSED_SUFFIXES = {".gz", ".zip"}
+# an archive inside an archive is refused (by its name, or its first bytes)
+ARCHIVE_SUFFIXES = {".gz", ".zip", ".7z", ".rar", ".tar", ".tgz", ".bz2", ".xz", ".zst", ".lz4"}
+ARCHIVE_MAGIC = (b"\x1f\x8b", b"PK\x03\x04", b"7z\xbc\xaf", b"Rar!\x1a", b"\xfd7zXZ", b"\x28\xb5\x2f\xfd")
+DEFAULT_MAX_UNPACKED = 2 * 1024**3  # the setting load_max_unpacked_gb's default
+COPY_CHUNK = 4 * 1024 * 1024
+
+
+def _size_text(n: float) -> str:
+    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n >= size:
+            return f"{n / size:,.3g} {unit}"
+    return f"{int(n):,} bytes"
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _copy_capped(src, target: Path, cap: int) -> None:
+    """Copy the stream `src` into `target`, stopping (and removing what was written) as
+    soon as it passes `cap` bytes: an archive that unpacks to more is never unpacked whole."""
+    written = 0
+    try:
+        with target.open("wb") as out:
+            while True:
+                chunk = src.read(COPY_CHUNK)
+                if not chunk:
+                    break
+                written += len(chunk)
+                if written > cap:
+                    raise _TooBig
+                out.write(chunk)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+
+
+def _too_big(path: Path, cap: int, declared: int | None = None) -> FileRefused:
+    size = f" (it says {_size_text(declared)})" if declared else ""
+    return FileRefused(
+        f"{path.name}: unpacks to more than {_size_text(cap)}{size}, over the limit for a "
+        "compressed file set on the Data page; it was not unpacked. Load the CSV itself, "
+        "split it, or raise the limit."
+    )
+
+
+def _nested(path: Path, inner: str) -> FileRefused:
+    return FileRefused(
+        f"{path.name}: holds another archive ({inner}); PeakEnd reads a .gz or .zip that "
+        "holds a CSV itself. Unpack the inner archive and load its CSV."
+    )
 
 
 def file_format(path: Path) -> str:
@@ -140,17 +192,19 @@ def stage(
     table: str = "__src",
     sheet: str | None = None,
     limit: int | None = None,
+    max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED,
 ) -> Staged:
     """Read `path` into the view `table` (file columns as text, plus `__row`). `expected`
     names the columns the caller looks for, to find the header below title rows. `limit`
-    reads only the first rows (previews). Raises FileRefused for a file that can't be read
-    at all."""
+    reads only the first rows (previews). A .gz or .zip that would unpack to more than
+    `max_unpacked_bytes` is refused. Raises FileRefused for a file that can't be read at
+    all."""
     path = Path(path)
     check_readable(path)
     kind = file_format(path)
     source, compression = (path, None)
     if kind == "csv":
-        source, compression = _unpack(path, workdir)
+        source, compression = _unpack(path, workdir, max_unpacked_bytes)
     if compression is not None:
         check_readable(source)
     if kind == "csv":
@@ -168,15 +222,17 @@ def stage(
     return staged
 
 
-def _unpack(path: Path, workdir: Path) -> tuple[Path, str | None]:
+def _unpack(path: Path, workdir: Path, cap: int = DEFAULT_MAX_UNPACKED) -> tuple[Path, str | None]:
     """A gzip file (whatever its name) or a zip archive holding one CSV (or a workbook
-    named .zip or .csv) unpacked into `workdir`: (the file to read, how it was packed)."""
+    named .zip or .csv) unpacked into `workdir`: (the file to read, how it was packed).
+    Unpacking stops, and the file is refused, past `cap` bytes; a zip whose member says it
+    is larger is refused before unpacking anything, and so is an archive in an archive or
+    a zip of several files."""
     with path.open("rb") as f:
         magic = f.read(4)
     folder = workdir / "unpacked"
     if magic[:2] == b"\x1f\x8b":
         import gzip
-        import shutil
         import zlib
 
         inner = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
@@ -185,8 +241,12 @@ def _unpack(path: Path, workdir: Path) -> tuple[Path, str | None]:
         folder.mkdir(exist_ok=True)
         target = folder / inner
         try:
-            with gzip.open(path, "rb") as src, target.open("wb") as out:
-                shutil.copyfileobj(src, out, 16 * 1024 * 1024)
+            with gzip.open(path, "rb") as src:
+                if src.peek(8).startswith(ARCHIVE_MAGIC):
+                    raise _nested(path, f"{inner}, itself compressed")
+                _copy_capped(src, target, cap)
+        except _TooBig:
+            raise _too_big(path, cap) from None
         except (OSError, EOFError, zlib.error) as e:
             raise FileRefused(
                 f"{path.name}: is gzip-compressed but could not be unpacked ({e}); the file "
@@ -204,7 +264,16 @@ def _unpack(path: Path, workdir: Path) -> tuple[Path, str | None]:
                         f"{path.name}: this is an .xlsx workbook, not a CSV/TSV text file; "
                         "give it the .xlsx extension and load it again."
                     )
+                archives = [i for i in members if Path(i.filename).suffix.lower() in ARCHIVE_SUFFIXES]
+                if archives:
+                    raise _nested(path, archives[0].filename)
                 texts = [i for i in members if Path(i.filename).suffix.lower() in TEXT_SUFFIXES]
+                if len(members) > 1 and len(texts) == 1:
+                    listed = ", ".join(i.filename for i in members[:10])
+                    raise FileRefused(
+                        f"{path.name}: is a zip archive holding {len(members)} files ({listed}); PeakEnd "
+                        "reads a zip that holds exactly one CSV and nothing else. Unpack it and load the CSV."
+                    )
                 if len(texts) != 1:
                     listed = ", ".join(i.filename for i in members[:10]) or "nothing"
                     what = "no CSV/TSV file" if not texts else f"{len(texts)} CSV/TSV files"
@@ -212,13 +281,17 @@ def _unpack(path: Path, workdir: Path) -> tuple[Path, str | None]:
                         f"{path.name}: is a zip archive holding {what} ({listed}); PeakEnd "
                         "reads a zip that holds exactly one. Unpack it and load the files one by one."
                     )
+                if texts[0].file_size > cap:
+                    raise _too_big(path, cap, texts[0].file_size)
                 folder.mkdir(exist_ok=True)
                 target = folder / Path(texts[0].filename).name
-                with z.open(texts[0]) as src, target.open("wb") as out:
-                    import shutil
-
-                    shutil.copyfileobj(src, out, 16 * 1024 * 1024)
+                with z.open(texts[0]) as src:
+                    if cast("zipfile.ZipExtFile", src).peek(8).startswith(ARCHIVE_MAGIC):
+                        raise _nested(path, f"{texts[0].filename}, itself compressed")
+                    _copy_capped(src, target, cap)  # the size it says may be a lie
                 return target, "zip"
+        except _TooBig:
+            raise _too_big(path, cap) from None
         except (zipfile.BadZipFile, OSError, EOFError) as e:
             raise FileRefused(f"{path.name}: is a zip archive that could not be opened ({e}).") from None
     if path.suffix.lower() in COMPRESSED_SUFFIXES:

@@ -183,7 +183,7 @@ NOTES = {
     "other_sheet": "sheet {sheet!r} also has the contract's columns and was not read: load it with --sheet {sheet!r} (or pick it on the Data page)",
     "formulas": "{n} formula cell(s) on sheet {sheet!r} have no saved value ({cells}), so they read as empty: open the workbook in Excel, save it, and load it again",
     "unknown": "{n} column(s) not in the contract, not loaded: {columns}",
-    "offsets": "{n} timestamp(s) carried a UTC offset or zone: converted to {zone} (the halls' local time)",
+    "offsets": "{n} timestamp(s) carried a UTC offset or zone: converted to {zone} (the local time of each visit's hall)",
 }
 
 

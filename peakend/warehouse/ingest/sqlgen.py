@@ -22,7 +22,7 @@ from peakend.warehouse.ingest.mapping import (
     text_value,
 )
 from peakend.warehouse.ingest.readers import quote_ident
-from peakend.warehouse.ingest.settings import Settings
+from peakend.warehouse.ingest.settings import SET_ON, Settings, time_zones
 
 # Date-time layouts read without a mapping, besides ISO 8601 (which a cast reads).
 TIMESTAMP_FORMATS = [
@@ -83,12 +83,23 @@ class Compiled:
     used_columns: list[str]  # file columns read
     ignored_columns: list[str]  # file columns no target reads
     offsets_sql: str = "0"  # per row: how many of its timestamps carried an offset or zone
+    zone_sql: str = "null::varchar"  # per row: the time zone its offsets were converted to
 
 
 class _Builder:
-    def __init__(self, mapping: Mapping, file_columns: list[str], settings: Settings | None = None):
+    def __init__(
+        self,
+        mapping: Mapping,
+        file_columns: list[str],
+        settings: Settings | None = None,
+        hall_zones: dict[str, str] | None = None,
+    ):
         self.settings = settings or Settings()
         self.offset_terms: list[str] = []
+        # halls whose time zone is not the network's: hall_id -> zone
+        self.hall_zones = {h: z for h, z in (hall_zones or {}).items() if z and z != self.settings.time_zone}
+        self.by_hall = False  # whether the rows' hall_id is known (as __x_hall_id) to pick a zone by
+        self._zone_sql: str | None = None
         self.m = mapping
         self.kind = mapping.kind
         self.fields = FIELDS[mapping.kind]
@@ -97,6 +108,18 @@ class _Builder:
         self.missing: list[str] = []
         self.used: set[str] = set()
         self.labels: dict[str, str] = {}
+
+    def zone_sql(self) -> str:
+        """SQL: the time zone a timestamp of the row with an offset is converted to, its
+        hall's, else the network's (parameters added on first use: each must be used)."""
+        if self._zone_sql is None:
+            network = self.p.add(self.settings.time_zone)
+            self._zone_sql = network
+            if self.by_hall and self.hall_zones:
+                keys, values = self.p.add(list(self.hall_zones)), self.p.add(list(self.hall_zones.values()))
+                found = f"list_extract({values}::varchar[], list_position({keys}::varchar[], __x_hall_id))"
+                self._zone_sql = f"coalesce({found}, {network})"
+        return self._zone_sql
 
     # -- file columns -------------------------------------------------------------------
     def col(self, name: str) -> str:
@@ -339,17 +362,27 @@ def _parse(b: _Builder, f: Field, t: Target, x: str, name: str) -> tuple[str | N
                         f"(length({x}) > {int(limit)})",
                         label,
                         f"left({x}, 80) || (case when length({x}) > 80 then '…' else '' end)",
-                        f"is longer than {int(limit)} characters (an id or code is at most {int(limit)})",
+                        f"is longer than {int(limit)} characters (an id or code is at most {int(limit)}, {SET_ON})",
                     )
                 ],
             )
         return None, x, []
+    if f.type == "time_zone":
+        zones = p.add(list(time_zones()))
+        lowered = p.add([z.lower() for z in time_zones()])
+        typed = f"list_extract({zones}::varchar[], list_position({lowered}::varchar[], lower({x})))"
+        return (
+            None,
+            typed,
+            [Problem(f"({x} is not null and {typed_col} is null)", label, x, UNKNOWN_ZONE)],
+        )
     if f.type == "timestamp":
         # DuckDB's cast to timestamp drops an offset; read it as an instant and convert it
-        # to the network's time zone, the halls' local time (the report counts them)
+        # to the local time of the visit's hall (its own zone, else the network's; the
+        # report counts them, by zone)
         offset = f"coalesce(regexp_matches({x}, {p.add(OFFSET_PATTERN)}), false)"
         b.offset_terms.append(f"cast({offset} and __p_{name} is not null as integer)")
-        zoned = f"timezone({p.add(b.settings.time_zone)}, try_cast({x} as timestamptz))"
+        zoned = f"timezone({b.zone_sql()}, try_cast({x} as timestamptz))"
         pre = (
             f"(case when {offset} then {zoned} else coalesce(try_cast({x} as timestamp), "
             f"try_strptime({x}, {p.add(TIMESTAMP_FORMATS)}::varchar[])) end)"
@@ -434,7 +467,7 @@ def _row_checks(b: _Builder, present: set[str]) -> list[Problem]:
                     f"(epoch(__t_{later} - __t_{earlier}) > {seconds!r})",
                     label(later),
                     f"{_stamp('__t_' + later)} || ' ({earlier} ' || {_stamp('__t_' + earlier)} || ')'",
-                    f"makes a {what} longer than {hours:g} hours (the longest the checks accept)",
+                    f"makes a {what} longer than {hours:g} hours ({SET_ON})",
                 )
             )
 
@@ -447,7 +480,7 @@ def _row_checks(b: _Builder, present: set[str]) -> list[Problem]:
                 f"(__t_arrived_at > {b.p.add(_now(b.settings.time_zone))}::timestamp + to_days({int(b.settings.future_days)}))",
                 label("arrived_at"),
                 _stamp("__t_arrived_at"),
-                f"is in the future (more than {int(b.settings.future_days)} day after now)",
+                f"is in the future (more than {int(b.settings.future_days)} day after now, {SET_ON})",
             )
         )
     if "abandoned" in present and "called_at" in present:
@@ -463,6 +496,7 @@ def _row_checks(b: _Builder, present: set[str]) -> list[Problem]:
 
 
 UNKNOWN_HALL = "is not a known hall (add it with a halls file first)"
+UNKNOWN_ZONE = "is not a time zone name (write an IANA name like Asia/Shanghai, or leave it empty for the network's)"
 
 
 def _now(time_zone: str):
@@ -480,13 +514,16 @@ def compile_mapping(
     file_name: str,
     extra_halls: list[str] | None = None,
     settings: Settings | None = None,
+    hall_zones: dict[str, str] | None = None,
 ) -> Compiled:
     """The checking pass over `source` (the file's columns as text, and `__row`) for
     `mapping`: per row `__row`, `__skip` (the skip rule that applies), the contract columns
     typed, and `__problems`. Visits of a hall neither in the database nor in `extra_halls`
-    are a problem. Raises FileRefused when the file lacks a column the mapping reads or a
+    are a problem. `hall_zones` (hall_id -> IANA name) are the halls' own time zones, for
+    timestamps with an offset; other halls are in the settings' zone. Raises FileRefused
+    when the file lacks a column the mapping reads or a
     required contract column."""
-    b = _Builder(mapping, file_columns, settings)
+    b = _Builder(mapping, file_columns, settings, hall_zones)
     specs: dict[str, Any] = {}
     for name in b.fields:
         if name in mapping.columns:
@@ -502,6 +539,7 @@ def compile_mapping(
     if absent or b.missing:
         _refuse_missing(file_name, mapping, absent, b.missing, file_columns)
     b.labels = {name: t.label for name, t in targets.items()}
+    b.by_hall = b.kind == "visits" and "hall_id" in targets and not targets["hall_id"].typed
 
     # One pass, written as stacked projections so that each value is computed once and
     # referred to by name: the texts, then pre-steps, then typed values in dependency order
@@ -574,7 +612,10 @@ def compile_mapping(
         f"else [] end as __problems from ({layers[-1]})"
     )
     offsets = " + ".join(b.offset_terms) or "0"
-    select = select.replace(" as __problems from (", f" as __problems, {offsets} as __offsets from (", 1)
+    zone = b.zone_sql() if b.offset_terms else "null::varchar"
+    select = select.replace(
+        " as __problems from (", f" as __problems, {offsets} as __offsets, {zone} as __zone from (", 1
+    )
     used = sorted(b.used, key=file_columns.index)
     return Compiled(
         select,
@@ -584,6 +625,7 @@ def compile_mapping(
         used,
         [c for c in file_columns if c not in b.used],
         offsets,
+        zone,
     )
 
 

@@ -20,6 +20,7 @@ from peakend.warehouse.ingest.contract import FIELDS, KEY, guess_kind
 from peakend.warehouse.ingest.errors import FileRefused
 from peakend.warehouse.ingest.mapping import Mapping, identity, resolve_column
 from peakend.warehouse.ingest.readers import Staged
+from peakend.warehouse.ingest.settings import SET_ON
 from peakend.warehouse.ingest.sqlgen import PLAIN_CODE, Compiled, compile_mapping
 
 DUPLICATE = "repeats an id that an earlier row of this file has"
@@ -93,13 +94,20 @@ def check_file(
     mapping will create). `sheet` names a workbook's sheet (else the mapping's, else the
     one with the contract's columns). `strict` refuses a file with columns the load would
     not read. Raises FileRefused for a file that can't be loaded at all."""
+    config = ingest_settings.read(cur)
     staged = readers.stage(
-        cur, path, workdir, expected_columns(mapping), sheet=sheet or (mapping.sheet if mapping else None)
+        cur,
+        path,
+        workdir,
+        expected_columns(mapping),
+        sheet=sheet or (mapping.sheet if mapping else None),
+        max_unpacked_bytes=config.max_unpacked_bytes,
     )
     if mapping is None:
         mapping = identity(kind or guess_kind(staged.columns))
-    config = ingest_settings.current()
-    compiled = compile_mapping(mapping, staged.columns, staged.table, path.name, extra_halls, config)
+    compiled = compile_mapping(
+        mapping, staged.columns, staged.table, path.name, extra_halls, config, hall_zones(cur, mapping)
+    )
     unknown = unknown_columns(mapping, compiled)
     if strict and unknown:
         from peakend.warehouse.ingest.reports import unknown_text
@@ -163,7 +171,11 @@ def check_file(
     ).fetchall()
     skipped = {compiled.skip_reasons[i]: n for i, n in skipped_counts}
     ok = cur.execute("select count(*) from __clean").fetchall()[0][0]
-    offsets = cur.execute("select coalesce(sum(__offsets), 0) from __staged where __skip is null").fetchall()[0][0]
+    by_zone = cur.execute(
+        """select __zone, sum(__offsets) as n from __staged
+           where __skip is null and __offsets > 0 group by __zone order by n desc, __zone"""
+    ).fetchall()
+    offsets = sum(int(n) for _, n in by_zone)
     if staged.spans:
         cur.execute("create or replace temp table __spans (row bigint, first_line bigint, last_line bigint)")
         cur.executemany("insert into __spans values (?, ?, ?)", [list(r) for r in staged.spans])
@@ -178,9 +190,29 @@ def check_file(
         rejected,
         skipped,
         int(offsets),
-        config.time_zone,
+        zones_text(by_zone, config.time_zone),
         unknown,
     )
+
+
+def hall_zones(cur: duckdb.DuckDBPyConnection, mapping: Mapping | None) -> dict[str, str]:
+    """The halls with a time zone of their own: stored ones, and those a mapping brings."""
+    zones = dict(cur.execute("select hall_id, time_zone from halls where time_zone is not null").fetchall())
+    for hall in mapping.halls if mapping else []:
+        zone = ingest_settings.canonical_zone(str(hall.get("time_zone") or ""))
+        if zone and hall["hall_id"] not in zones:
+            zones[hall["hall_id"]] = zone
+    return zones
+
+
+def zones_text(by_zone: list[tuple[str, int]], network: str) -> str:
+    """Which zone(s) the offsets were converted to: "Asia/Tokyo", or with counts when
+    several ("Asia/Tokyo 2, Asia/Shanghai 1")."""
+    if not by_zone:
+        return network
+    if len(by_zone) == 1:
+        return str(by_zone[0][0])
+    return ", ".join(f"{zone} {int(n):,}" for zone, n in by_zone)
 
 
 def reader_notes(staged: Staged) -> list[tuple[str, dict]]:
@@ -218,7 +250,7 @@ def _plausibility(cur, compiled: Compiled, mapping: Mapping, config) -> None:
             {
                 "label": compiled.labels["arrived_at"],
                 "days": int(config.past_days),
-                "reason": f"is more than {int(config.past_days)} days before the hall's first day of data",
+                "reason": f"is more than {int(config.past_days)} days before the hall's first day of data ({SET_ON})",
             },
         )
     if "purpose" in compiled.labels:

@@ -77,6 +77,14 @@ def _bad(*patterns: str, **kw) -> tuple[Cue, ...]:
     return tuple(Cue(p, -1, **kw) for p in patterns)
 
 
+NUM = "(?:[0-9]+|[一二两三四五六七八九十几半俩]+)"
+PROCESS_CONTEXT = r"手续|流程|材料|资料|证件|填表|系统|办理|业务|操作|预约"
+EN_PROCESS_CONTEXT = r"process|paperwork|form|document|system|procedure|sign|id\b"
+NOT_PROCESS = r"停车|车位|交通|地铁|公交|位置|离家|parking|location|transport|to get to"
+# R-short: a short comment (an exit comment of a few words) is about the visit itself, so a bare
+# speed word or 顺利 / easy in it needs no queue or paperwork beside it (又慢又差, 不慢，十分钟搞定,
+# quick n easy); its other clauses count as context (有点慢，不过态度很好 stays about the wait)
+SHORT_COMMENT = 24
 # Degree words: they sit between a negator and an opinion, and inside opinions.
 DEG = "(?:太|很|好|非常|特别|比较|有点|有些|有一点|稍微|稍|略|超|超级|挺|蛮|相当|极其|十分|真|真的|巨|贼|忒|还|也|都|更|最)"
 EN_DEG = r"(?:so |very |too |really |super |pretty |quite |a bit |a little |extremely |incredibly |rather )"
@@ -84,14 +92,24 @@ EN_DEG = r"(?:so |very |too |really |super |pretty |quite |a bit |a little |extr
 NOT_HALL_SPEED = (
     r"网速|网络|上网|wifi|wi-fi|信号|下载|流量|宽带|4g|5g|地铁|公交|交通|开车|打车|步行|走路|"
     r"电梯|快递|物流|外卖|送货|internet|connection|signal|network|download|broadband|data speed|"
-    r"traffic|bus|train|taxi|drive|delivery|walk"
+    r"traffic|bus|train|taxi|drive|delivery|walk|"
+    # R-eat: the customer's own eating speed (我吃饭速度又慢)
+    r"吃饭速度|吃饭(?:很|太|比较)?(?:快|慢)|吃得(?:很|太|比较)?(?:快|慢)|吃的(?:很|太|比较)?(?:快|慢)|"
+    # R-staff-response: how fast staff come when called (按铃后服务员来的挺快, 反应速度太慢) is staff attitude
+    r"按铃|召唤|呼叫|叫服务员|喊服务员|反应|动作|手脚"
 )
 WAIT_TOPIC = (
     r"排队|排了|排到|排号|取号|叫号|等位|等座|等号|等候|等待|等了|等到|等很|等太|等好|等半|等一|等个|"
-    r"候位|轮到|队伍|上菜|出菜|出餐|\bwait(?:ed|ing|s)?\b|\bqueue|\bin line\b|\bthe line\b"
+    r"候位|轮到|队伍|上菜|上个菜|出菜|出餐|走菜|排的|干等|在等|要等|插队|过号|"
+    r"\bwait(?:ed|ing|s)?\b|\bqueue|\bin line\b|\bthe line\b"
 )
-WAIT_CONTEXT = WAIT_TOPIC + r"|办|叫|服务|处理|速度|效率|响应|回复|柜台|窗口"
-NUM = "(?:[0-9]+|[一二两三四五六七八九十几半]+)"
+DURATION = rf"{NUM}(?:个)?(?:多)?(?:分钟|小时|钟头|个钟)|\b(?:\d+|a|an|one|two|three|four|five|ten|twenty|thirty|few|couple of) (?:minutes?|mins?|hours?)\b"
+# R-ctx: a duration or a job done (搞定, 到我, 上齐) is a waiting context as much as a queue is
+WAIT_CONTEXT = (
+    WAIT_TOPIC
+    + r"|办|叫|服务|处理|速度|效率|响应|回复|柜台|窗口|搞定|弄好|到我|上齐|上来|端上|走菜|\bdone\b|\bserved\b|"
+    + DURATION
+)
 
 THEMES: tuple[Theme, ...] = (
     Theme(
@@ -235,6 +253,67 @@ THEMES: tuple[Theme, ...] = (
             *_bad(rf"\b{EN_DEG}?long\b", needs=WAIT_TOPIC),
             *_good("没多久", "不久", "没一会", "没几分钟", f"不到{NUM}分钟", needs=WAIT_TOPIC),
             *_bad(f"效率{DEG}?(?:低|差)", f"速度{DEG}?慢", unless=NOT_HALL_SPEED),
+            # R-wait-words: how customers say a wait was long without 久 (等候时间太长, 排队的人有点多,
+            # 排到门外, 还要现场排队, 催了也不快, 干等, 插队, 4ever, the queue barely moved)
+            *_bad(
+                f"时间{DEG}?(?:长|久)",
+                f"人{DEG}?多",
+                r"\b(?:insane|mental|crazy|massive|huge|ridiculous)\b",
+                r"\b(?:barely|hardly|never|didn'?t|did not|wasn'?t|not) mov(?:e|ed|ing)\b",
+                r"\bapologi[sz]ed for the wait\b",
+                r"\bsorry for the wait\b",
+                needs=WAIT_TOPIC,
+            ),
+            *_bad(
+                "排到(?:了)?(?:门外|门口|外面|马路|街上)",
+                "排出(?:了)?门",
+                f"(?:还|又)(?:要|得)(?:现场|重新|再)?排",
+                "催(?:了|菜|单|过|促|几次|好几)",
+                f"(?:怎么)?还(?:没|不)上(?:菜)?(?=.*菜)",
+                "半天没(?:反应|人理|人接|人管|人来)",
+                "干等",
+                "插队",
+                "4ever",
+                r"\bout the door\b",
+                r"\bline (?:was )?(?:out|round|around) the (?:door|block)\b",
+            ),
+            # R-understaffed: too few people at work means a queue (人手不够, 忙不过来, 其他窗口都空着)
+            *_bad(
+                "人手不够",
+                "人手不足",
+                "人手少",
+                "忙不过来",
+                "忙不赢",
+                f"(?:只有|只|就)(?:一|两|1|2)个(?:人|窗口|柜台)(?:在)?(?:忙|办|开|服务|上班)",
+                "窗口(?:都)?空着",
+                r"\bshort-?staffed\b",
+                r"\bunderstaffed\b",
+                r"\bonly (?:one|two|1|2) (?:counters?|windows?|desks?|tellers?|people|person|staff)\b",
+            ),
+            *_bad("只有一个人", "就一个人", needs=r"柜台|窗口|工作人员|员工|服务员|营业员|店员|柜员|在忙|staff"),
+            # R-quick-words: 飞快, 当场就换了, 没等，直接办, 省了不少时间, 没人排队, short queue
+            *_good("飞快", "片刻", needs=WAIT_CONTEXT, unless=NOT_HALL_SPEED),
+            *_good(
+                "当场(?:就)?(?:办|换|拿|给|解决|修|处理)",
+                "没等(?![到着])",
+                f"直接(?:办|到号|叫到|轮到)",
+                "省了(?:不少|很多|好多|一些)?时间",
+                "没(?:什么|啥)?人排队",
+                "没怎么排",
+                "稍等片刻",
+                "on the spot",
+            ),
+            *_good(f"时间{DEG}?短", r"\bshort\b", r"\bmoved (?:fast|quickly|quick)\b", needs=WAIT_TOPIC),
+            # R-duration: a time given for the job is a waiting mention (十分钟搞定, 花了一上午, 站了四十分钟,
+            # took two minutes); its polarity comes from the length (_wait_length_polarity)
+            *_topics(
+                f"{NUM}(?:个)?(?:多)?(?:分钟|小时|钟头)(?:左右)?(?=(?:就)?(?:搞定|办完|办好|就好|弄好|完事|好了|上齐|到我))",
+                f"(?:花了|用了|耗了|站了|坐了|耽误了)(?:我)?(?:整整)?(?:{NUM}(?:个)?(?:多)?(?:分钟|小时|钟头)|一上午|一下午|一整天|半天)",
+                r"\b(?:took|in|within|for) (?:just |only |about |over |nearly )?(?:\d+|a|an|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|a few|few|couple of) (?:minutes?|mins?|hours?)\b",
+                r"\bcalled my number\b",
+                r"\bmy number (?:was )?called\b",
+                r"\ba new ticket\b",
+            ),
         ),
     ),
     Theme(
@@ -313,6 +392,8 @@ THEMES: tuple[Theme, ...] = (
                 "主动问",
                 "主动询问",
                 "主动介绍",
+                # R-staff-response (see NOT_HALL_SPEED): staff who come quickly when called
+                f"(?:来得|来的|响应|反应|动作|手脚){DEG}?(?:快|迅速|及时|麻利|利索)",
                 r"\bfriendl(?:y|ier|iest)\b",
                 r"\bpolite(?:ly)?\b",
                 r"\bcourteous\b",
@@ -365,6 +446,7 @@ THEMES: tuple[Theme, ...] = (
                 "不礼貌",
                 "横",
                 "不客气",
+                f"(?:响应|反应|动作|手脚){DEG}?(?:慢|迟钝|迟缓)",
                 r"\brude(?:ly|ness)?\b",
                 r"\bimpolite\b",
                 r"\bunfriendly\b",
@@ -425,6 +507,11 @@ THEMES: tuple[Theme, ...] = (
                 "在行",
                 "靠谱",
                 r"\bexpert(?:ly|ise)?\b",
+                r"\bprofessional(?:ly|ism)?\b",
+                "一步一步教",
+                "手把手",
+                "一次性告知",
+                "一次性说清",
                 r"\bknowledgeable\b",
                 r"\bknew (?:exactly|what|their)\b",
                 r"\bcompetent\b",
@@ -462,6 +549,18 @@ THEMES: tuple[Theme, ...] = (
                 "新手",
                 "外行",
                 r"\bclueless\b",
+                r"\bunprofessional\b",
+                r"\bupsold\b",
+                r"\b(?:couldn'?t|could not|can'?t) (?:help|do anything)\b",
+                r"\bnobody (?:here )?could help\b",
+                # R-not-done: 没给解决, 没处理好, 说不知道, 改天再来: the job was not done
+                "说不知道",
+                "没给(?:我)?(?:解决|处理|办)",
+                "没(?:处理|修|弄|办)好",
+                "改天再来",
+                "下次再来",
+                "每次都说",
+                "没提前说",
                 r"\bincompetent\b",
                 r"\bunclear\b",
                 r"\bunresolved\b",
@@ -502,6 +601,12 @@ THEMES: tuple[Theme, ...] = (
                 "场地",
                 "厅里",
                 "店里面",
+                # R-waiting-area: the waiting area is a place, not a wait (等候区座位很多)
+                "等候区",
+                "等待区",
+                "等位区",
+                "候客区",
+                r"\bwaiting (?:area|room|hall)\b",
                 r"\benvironment\b",
                 r"\bseat(?:s|ing)?\b",
                 r"\bchairs?\b",
@@ -730,6 +835,8 @@ THEMES: tuple[Theme, ...] = (
                 "小米",
                 "内存",
                 "颜色",
+                "新手机",  # R-new-phone: not 新手 (a beginner)
+                "备用机",
                 "货",
                 r"\bphones?\b(?! (?:number|call))",
                 r"\bhandsets?\b",
@@ -755,17 +862,24 @@ THEMES: tuple[Theme, ...] = (
                 "要等货",
                 "调货",
                 "没到货",
-                "故障",
-                "坏了",
                 "质量差",
                 r"\bout of stock\b",
                 r"\bsold out\b",
                 r"\bunavailable\b",
                 r"\bnot (?:in stock|available)\b",
                 r"\bnone (?:left|in stock)\b",
+            ),
+            # R-broken-device: broken is about a device only beside one (not the AC, the ticket machine)
+            *_bad(
+                "故障",
+                "坏了",
+                "没修好",
+                "修不好",
                 r"\bbroken\b",
                 r"\bfaulty\b",
                 r"\bdefective\b",
+                r"\bdied\b",
+                needs=r"手机|机型|新机|终端|iphone|华为|小米|耳机|配件|平板|电脑|\bphones?\b|\bhandsets?\b|\bdevices?\b|\btablet|\blaptop",
             ),
             *_good(
                 "有货",
@@ -801,6 +915,21 @@ THEMES: tuple[Theme, ...] = (
                 "规定",
                 "预约",
                 "实名",
+                # R-machines: the ticket machine, self-service kiosks and ATMs are part of the process
+                "排号机",
+                "叫号机",
+                "取号机",
+                "叫号系统",
+                "排队系统",
+                "自助机",
+                "机器",
+                "atm",
+                "退换货",
+                "退货",
+                "换货",
+                r"\bcontracts?\b",
+                r"\bsign(?:ing|ed)?\b",
+                r"\bkiosks?\b",
                 r"\bpaperwork\b",
                 r"\bforms?\b",
                 r"\bdocuments?\b",
@@ -822,6 +951,18 @@ THEMES: tuple[Theme, ...] = (
                 f"跑{NUM}(?:次|趟)",
                 "死机",
                 "系统故障",
+                "吞卡",
+                "打不通",
+                "没人接",
+                "过号",
+                "系统升级",
+                "死板",
+                "被退回",
+                "不全",
+                "重新(?:来|办|排|填|交)",
+                f"(?:手续|材料|表格|表|证明){DEG}?多",
+                "只能人工",
+                "排人工",
                 "系统崩",
                 "系统坏",
                 "系统出问题",
@@ -841,7 +982,9 @@ THEMES: tuple[Theme, ...] = (
                 r"\bred tape\b",
                 r"\bendless forms\b",
                 r"\bback and forth\b",
+                r"\bforms and more forms\b",
             ),
+            *_bad("故障", "坏了", "坏了一台", needs=r"机器|自助机|atm|排号机|叫号机|取号机|系统|机子|\bkiosk|\bmachine"),
             *_good(
                 "简单",
                 "简便",
@@ -849,7 +992,8 @@ THEMES: tuple[Theme, ...] = (
                 "方便",
                 "顺利",
                 "流程清晰",
-                needs=r"手续|流程|材料|资料|证件|填表|系统|办理|业务|操作|预约",
+                needs=PROCESS_CONTEXT,
+                unless=NOT_PROCESS,
             ),
             *_good(
                 r"\bsimple\b",
@@ -857,7 +1001,8 @@ THEMES: tuple[Theme, ...] = (
                 r"\bsmooth(?:ly)?\b",
                 r"\bstraightforward\b",
                 r"\bpainless\b",
-                needs=r"process|paperwork|form|document|system|procedure|sign|id\b",
+                needs=EN_PROCESS_CONTEXT,
+                unless=NOT_PROCESS,
             ),
         ),
     ),
@@ -1045,6 +1190,29 @@ SHIELDS = (
     "快捷",
     "加快",
     "飞快地",
+    # R-not-a-wait: eating speed, a frequency, staff standing by, the waiting area as a place
+    "吃饭速度",
+    "吃得快",
+    "吃得慢",
+    "吃的快",
+    "吃的慢",
+    "每隔一会儿",
+    "每隔一会",
+    "隔一会儿",
+    "随时等待",
+    "随时等候",
+    # R-pai: 排 in 安排, 排名, 牛排 is no queue (安排了 held 排了)
+    "安排",
+    "编排",
+    "彩排",
+    "排练",
+    "排名",
+    "排行",
+    "排骨",
+    "牛排",
+    "羊排",
+    "猪排",
+    "鸡排",
     "很快乐",
     "好久没",
     "很久没",
@@ -1110,7 +1278,6 @@ SHIELDS = (
     r"\bline manager\b",
     r"\bbreakfast\b",
     r"\bfast food\b",
-    r"\bshort-?staffed\b",
 )
 
 _NEGATOR = re.compile(
@@ -1120,11 +1287,23 @@ _NEGATOR = re.compile(
 )
 _CONTRAST = re.compile(r"但是|但|不过(?!瘾)|可是|然而|可惜|\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\byet\b")
 _CLAUSE_END = re.compile(r"[，,。.！!？?；;：:~～…\n\r\t()（）【】\[\]“”\"]+")
+# R-space: many reviewers write Chinese with spaces for commas; a space between two Chinese
+# characters ends a clause (English keeps its spaces)
+_CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])[ \u3000]+(?=[\u4e00-\u9fff])")
 _LONG_WAIT = re.compile(
     rf"{NUM}(?:个)?(?:多)?(?:小时|钟头|个钟)|大?半个?(?:钟|小时)|半天|一上午|一下午|一整天|一整个|大半天"
     r"|\b(?:\d+|an?|one|two|three|several|many|couple of) (?:\w+ )?(?:hours?|hrs?)\b|\bhalf an hour\b"
 )
-_MINUTES = re.compile(r"([0-9]+|[一二两三四五六七八九十]+)\s*(?:多)?(?:分钟|min(?:ute)?s?\b)")
+_MINUTES = re.compile(
+    r"([0-9]+|[一二两三四五六七八九十]+|\b(?:a|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|forty"
+    r"|fifty|sixty|a few|few|couple of)\b)\s*(?:多)?(?:分钟|min(?:ute)?s?\b)"
+)
+_EN_NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+               "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+               "sixty": 60, "a few": 3, "few": 3, "couple of": 2}
+# R-short-wait: a few minutes and the job done (五分钟就轮到我了, 十分钟搞定, took two minutes) is praise
+_DONE_SOON = re.compile(r"就|搞定|办完|办好|弄好|完事|只用|只要|才用|\btook\b|\bin\b|\bwithin\b|\bonly\b|\bjust\b")
+SHORT_WAIT_MIN = 10
 _ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 LONG_WAIT_MIN = 20  # a wait a customer mentions in minutes reads as a complaint from here on
 
@@ -1276,6 +1455,8 @@ def clauses(text: str) -> list[tuple[int, int]]:
     cuts = {0, len(text)}
     for m in _CLAUSE_END.finditer(text):
         cuts.update((m.start(), m.end()))
+    for m in _CJK_SPACE.finditer(text):
+        cuts.update((m.start(), m.end()))
     for m in _CONTRAST.finditer(text):
         cuts.add(m.start())
     bounds = sorted(cuts)
@@ -1294,6 +1475,8 @@ def _negated(before: str) -> bool:
 def _minutes(value: str) -> int:
     if value.isdigit():
         return int(value)
+    if value in _EN_NUMBERS:
+        return _EN_NUMBERS[value]
     if value == "十":
         return 10
     if "十" in value:
@@ -1306,7 +1489,11 @@ def _wait_length_polarity(clause: str) -> int:
     if _LONG_WAIT.search(clause):
         return -1
     lengths = [_minutes(m.group(1)) for m in _MINUTES.finditer(clause)]
-    return -1 if lengths and max(lengths) >= LONG_WAIT_MIN else 0
+    if lengths and max(lengths) >= LONG_WAIT_MIN:
+        return -1
+    if lengths and max(lengths) <= SHORT_WAIT_MIN and _DONE_SOON.search(clause):
+        return +1
+    return 0
 
 
 def _cues_in(clause: str, table, anywhere):
@@ -1323,16 +1510,24 @@ def _cues_in(clause: str, table, anywhere):
         i = m.end()
 
 
+def _bare_in_short(cue: Cue, comment: str) -> bool:
+    """Whether a cue that needs context counts in a short comment without it (R-short)."""
+    if cue.needs in (WAIT_CONTEXT, PROCESS_CONTEXT, EN_PROCESS_CONTEXT):
+        return not re.search(r"吃|喝|饭|菜|肉|鱼|烤|煮|炖|炒|煎|汤|\beat|\bfood|\bcook", comment)
+    return bool(re.search(cue.needs or "", comment))
+
+
 def _clause_mentions(text: str, start: int, end: int, original: str) -> list[Mention]:
     table, anywhere = _matcher()
     clause = text[start:end]
+    short = len(text.strip()) <= SHORT_COMMENT
     hits: dict[str, list[tuple[int, int]]] = {}  # theme -> [(position, polarity)]
     topics_needing_opinion: dict[str, list[int]] = {}
     general: list[tuple[int, int]] = []
     for m, key, cue in _cues_in(clause, table, anywhere):
         if key == _SHIELD_KEY:
             continue
-        if cue.needs and not re.search(cue.needs, clause):
+        if cue.needs and not re.search(cue.needs, clause) and not (short and _bare_in_short(cue, text)):
             continue
         if cue.unless and re.search(cue.unless, clause):
             continue

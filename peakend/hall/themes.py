@@ -267,9 +267,9 @@ THEMES: tuple[Theme, ...] = (
             *_bad(
                 "排到(?:了)?(?:门外|门口|外面|马路|街上)",
                 "排出(?:了)?门",
-                f"(?:还|又)(?:要|得)(?:现场|重新|再)?排",
+                "(?:还|又)(?:要|得)(?:现场|重新|再)?排",
                 "催(?:了|菜|单|过|促|几次|好几)",
-                f"(?:怎么)?还(?:没|不)上(?:菜)?(?=.*菜)",
+                "(?:怎么)?还(?:没|不)上(?:菜)?(?=.*菜)",
                 "半天没(?:反应|人理|人接|人管|人来)",
                 "干等",
                 "插队",
@@ -284,7 +284,7 @@ THEMES: tuple[Theme, ...] = (
                 "人手少",
                 "忙不过来",
                 "忙不赢",
-                f"(?:只有|只|就)(?:一|两|1|2)个(?:人|窗口|柜台)(?:在)?(?:忙|办|开|服务|上班)",
+                "(?:只有|只|就)(?:一|两|1|2)个(?:人|窗口|柜台)(?:在)?(?:忙|办|开|服务|上班)",
                 "窗口(?:都)?空着",
                 r"\bshort-?staffed\b",
                 r"\bunderstaffed\b",
@@ -296,7 +296,7 @@ THEMES: tuple[Theme, ...] = (
             *_good(
                 "当场(?:就)?(?:办|换|拿|给|解决|修|处理)",
                 "没等(?![到着])",
-                f"直接(?:办|到号|叫到|轮到)",
+                "直接(?:办|到号|叫到|轮到)",
                 "省了(?:不少|很多|好多|一些)?时间",
                 "没(?:什么|啥)?人排队",
                 "没怎么排",
@@ -984,7 +984,9 @@ THEMES: tuple[Theme, ...] = (
                 r"\bback and forth\b",
                 r"\bforms and more forms\b",
             ),
-            *_bad("故障", "坏了", "坏了一台", needs=r"机器|自助机|atm|排号机|叫号机|取号机|系统|机子|\bkiosk|\bmachine"),
+            *_bad(
+                "故障", "坏了", "坏了一台", needs=r"机器|自助机|atm|排号机|叫号机|取号机|系统|机子|\bkiosk|\bmachine"
+            ),
             *_good(
                 "简单",
                 "简便",
@@ -1298,9 +1300,28 @@ _MINUTES = re.compile(
     r"([0-9]+|[一二两三四五六七八九十]+|\b(?:a|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|forty"
     r"|fifty|sixty|a few|few|couple of)\b)\s*(?:多)?(?:分钟|min(?:ute)?s?\b)"
 )
-_EN_NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-               "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-               "sixty": 60, "a few": 3, "few": 3, "couple of": 2}
+_EN_NUMBERS = {
+    "a": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "a few": 3,
+    "few": 3,
+    "couple of": 2,
+}
 # R-short-wait: a few minutes and the job done (五分钟就轮到我了, 十分钟搞定, took two minutes) is praise
 _DONE_SOON = re.compile(r"就|搞定|办完|办好|弄好|完事|只用|只要|才用|\btook\b|\bin\b|\bwithin\b|\bonly\b|\bjust\b")
 SHORT_WAIT_MIN = 10

@@ -13,8 +13,16 @@ from peakend.hall import themes_cli
 from peakend.core.comment_search import search_patterns, search_terms
 from peakend.core.filters import VisitFilter
 
-W, S, E, V, P, D, R, N = ("waiting", "staff_attitude", "expertise", "environment", "price_deal",
-                          "device_stock", "process", "network")
+W, S, E, V, P, D, R, N = (
+    "waiting",
+    "staff_attitude",
+    "expertise",
+    "environment",
+    "price_deal",
+    "device_stock",
+    "process",
+    "network",
+)
 NEG, POS, NEU = "negative", "positive", "neutral"
 
 # comment -> {theme: polarity} (the comment-level verdict per theme); {} means no theme
@@ -74,6 +82,104 @@ CASES = {
     "traditional characters": [
         ("排隊排了好久", {W: NEG}),
         ("服務態度很差", {S: NEG}),
+    ],
+    # one group per rule added for the accuracy targets (R-... in peakend/hall/themes.py)
+    "context: durations and jobs done (R-ctx, R-duration, R-short-wait)": [
+        ("打印流水很快，一分钟", {W: POS}),
+        ("前面只有一个人，很快就到我了", {W: POS}),
+        ("取号后五分钟就轮到我了", {W: POS}),
+        ("开户花了一上午", {W: NEG}),
+        ("没座位，站了四十分钟", {W: NEG, V: NEG}),
+        ("ID check took two minutes", {W: POS, R: NEU}),
+        ("Waited for over an hour at the counter", {W: NEG}),
+    ],
+    "wait words without 久 (R-wait-words)": [
+        ("等候时间太长了", {W: NEG}),
+        ("排队的人有点多", {W: NEG}),
+        ("办社保卡的队伍排到门外了", {W: NEG}),
+        ("网上预约了还要现场排队", {W: NEG, R: NEU}),
+        ("催了三次还没好", {W: NEG}),
+        ("机器坏了一台，其他人只能干等", {W: NEG, R: NEG}),
+        ("插队的人很多，保安也不管", {W: NEG, S: NEU}),
+        ("排了俩小时", {W: NEG}),
+        ("waited 4ever lol", {W: NEG}),
+        ("The queue barely moved", {W: NEG}),
+        ("Queue was short today", {W: POS}),
+        ("queue out the door", {W: NEG}),
+        ("The manager apologised for the wait", {W: NEG, S: NEU}),
+    ],
+    "quick words (R-quick-words)": [
+        ("yyds，办得飞快", {W: POS}),
+        ("没等，直接办", {W: POS}),
+        ("预约后直接到号办理，省了不少时间", {W: POS, R: NEU}),
+        ("没人排队", {W: POS}),
+        ("等了一个台就到我们了", {W: POS}),
+        ("稍等片刻汉堡就好了", {W: POS}),
+    ],
+    "understaffing is a wait (R-understaffed)": [
+        ("工作人员不够，只有一个人在忙", {W: NEG, S: NEU}),
+        ("柜台只有一个人，其他窗口都空着", {W: NEG}),
+        ("人手不够，忙不过来", {W: NEG}),
+        ("Understaffed on a Saturday", {W: NEG}),
+    ],
+    "short comments are about the visit (R-short)": [
+        ("又慢又差", {W: NEG}),
+        ("有点慢，不过态度很好", {W: NEG, S: POS}),
+        ("挺快的，五分钟", {W: POS}),
+        ("挺顺利", {R: POS}),
+        ("quick n easy, 10/10", {W: POS, R: POS}),
+        ("牛肉烤太久了", {}),
+        ("停车很方便", {}),
+    ],
+    "not a wait (R-not-a-wait, R-pai, R-eat, R-staff-response, R-waiting-area)": [
+        ("我吃饭速度又慢", {}),
+        ("公司安排了周六体检", {}),
+        ("点了牛排", {}),
+        ("服务员每隔一会儿就来问", {S: NEU}),
+        ("按铃后服务员来的挺快的", {S: POS}),
+        ("服务员反应速度太慢了", {S: NEG}),
+        ("等候区座位很多", {V: NEU}),
+        ("Waiting area smelt awful", {V: NEG}),
+    ],
+    "clauses: a space between Chinese characters ends one (R-space)": [
+        ("排队两个小时 菜很好吃", {W: NEG}),
+    ],
+    "devices and machines (R-broken-device, R-machines, R-new-phone)": [
+        ("手机坏了拿来修", {D: NEG}),
+        ("Branch was dirty and the AC was broken", {V: NEG}),
+        ("排号机坏了，只能人工登记", {R: NEG}),
+        ("自助机器老是出故障", {R: NEG}),
+        ("ATM吞卡了", {R: NEG}),
+        ("退换货流程折腾人", {R: NEG}),
+        ("新手机贴膜免费", {D: NEU, P: POS}),
+    ],
+    "the job not done, and done well (expertise, process)": [
+        ("Very professional and courteous", {E: POS, S: POS}),
+        ("Upsold me a plan I didn't need", {E: NEG, P: NEU}),
+        ("问什么都说不知道", {E: NEG}),
+        ("来问了也没给解决", {E: NEG}),
+        ("问题没处理好", {E: NEG}),
+        ("工作人员说系统升级，让改天再来", {S: NEU, R: NEG, E: NEG}),
+        ("店员对老人家一步一步教", {E: POS, S: NEU}),
+        ("规定太死板", {R: NEG}),
+        ("就是手续太多", {R: NEG}),
+        ("材料不全被退回", {R: NEG}),
+        ("没有想象中麻烦", {R: POS}),
+        ("客服电话打不通", {R: NEG, S: NEU}),
+    ],
+    "polarity words (R-neg, R-fair-price, R-litotes, R-missing-supplies)": [
+        ("服务员没什么笑脸", {S: NEG}),
+        ("服务员也不是特别的热情", {S: NEG}),
+        ("不得不说性价比相当高", {P: POS}),
+        ("价格适中", {P: POS}),
+        ("货真价实", {P: POS}),
+        ("人均消费蛮高的", {P: NEG}),
+        ("菜价也上去了", {P: NEG}),
+        ("晒朋友圈能打9折", {P: POS}),
+        ("等位这件事就不说了", {W: NEG}),
+        ("卫生间没有纸巾", {V: NEG}),
+        ("服务员还好心的提醒我们", {S: POS}),
+        ("排了好多人", {W: NEG}),
     ],
 }
 

@@ -449,7 +449,7 @@ THEMES: tuple[Theme, ...] = (
                 "不礼貌",
                 "横",
                 "不客气",
-                f"(?:响应|反应|动作|手脚){DEG}?(?:慢|迟钝|迟缓)",
+                f"(?:响应|反应|动作|手脚)(?:速度)?{DEG}?(?:慢|迟钝|迟缓)",
                 r"\brude(?:ly|ness)?\b",
                 r"\bimpolite\b",
                 r"\bunfriendly\b",
@@ -800,6 +800,7 @@ THEMES: tuple[Theme, ...] = (
                 r"\boffers?\b",
                 r"\bpromo\w*",
                 r"\bfree\b",
+                "免费",
             ),
             *_bad(
                 "贵(?!宾|州|阳|姓|重|族)",
@@ -886,18 +887,6 @@ THEMES: tuple[Theme, ...] = (
                 r"\bunavailable\b",
                 r"\bnot (?:in stock|available)\b",
                 r"\bnone (?:left|in stock)\b",
-            ),
-            # R-broken-device: broken is about a device only beside one (not the AC, the ticket machine)
-            *_bad(
-                "故障",
-                "坏了",
-                "没修好",
-                "修不好",
-                r"\bbroken\b",
-                r"\bfaulty\b",
-                r"\bdefective\b",
-                r"\bdied\b",
-                needs=r"手机|机型|新机|终端|iphone|华为|小米|耳机|配件|平板|电脑|\bphones?\b|\bhandsets?\b|\bdevices?\b|\btablet|\blaptop",
             ),
             *_good(
                 "有货",
@@ -1001,9 +990,6 @@ THEMES: tuple[Theme, ...] = (
                 r"\bendless forms\b",
                 r"\bback and forth\b",
                 r"\bforms and more forms\b",
-            ),
-            *_bad(
-                "故障", "坏了", "坏了一台", needs=r"机器|自助机|atm|排号机|叫号机|取号机|系统|机子|\bkiosk|\bmachine"
             ),
             *_good(
                 "简单",
@@ -1157,6 +1143,17 @@ GENERAL = (
         "辣鸡",
         "呵呵",
         "气死",
+        # R-broken: broken is an opinion on whatever it is next to (手机坏了: the device; the AC was
+        # broken: the hall; 排号机坏了: the process), not a device theme of its own
+        "故障",
+        "坏了",
+        "坏掉",
+        "没修好",
+        "修不好",
+        r"\bbroken\b",
+        r"\bfaulty\b",
+        r"\bdefective\b",
+        r"\bdied\b",
         # R-litotes: X就不说了 / 就不提了 (not worth a word) and 奇怪 are complaints
         "就不说了",
         "就不提了",
@@ -1186,7 +1183,7 @@ GENERAL = (
     ),
     *_topics(
         "一般",
-        "还好",
+        "还好(?!心|喝|看|玩|用)",
         "凑合",
         "普通",
         "中规中矩",

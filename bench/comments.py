@@ -134,9 +134,12 @@ def _f(x: float | None) -> str:
 
 
 def report(title: str, scores: dict[str, Score], n: int) -> list[str]:
-    lines = [f"## {title} ({n} comments)", "",
-             "| theme | precision [95% CI] | recall [95% CI] | polarity acc. (n) | TP | FP | FN | TN |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"## {title} ({n} comments)",
+        "",
+        "| theme | precision [95% CI] | recall [95% CI] | polarity acc. (n) | TP | FP | FN | TN |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for theme, s in scores.items():
         lines.append(
             f"| {theme} | {_f(s.precision)} {_wilson(s.tp, s.tp + s.fp)} | {_f(s.recall)} {_wilson(s.tp, s.tp + s.fn)} "
@@ -144,8 +147,12 @@ def report(title: str, scores: dict[str, Score], n: int) -> list[str]:
         )
     right = sum(s.polarity_right for s in scores.values())
     found = sum(s.tp for s in scores.values())
-    lines += ["", f"Polarity accuracy over every mention found by both: {_f(right / found if found else None)} "
-              f"({right} of {found}) {_wilson(right, found)}", ""]
+    lines += [
+        "",
+        f"Polarity accuracy over every mention found by both: {_f(right / found if found else None)} "
+        f"({right} of {found}) {_wilson(right, found)}",
+        "",
+    ]
     lines.append("Polarity confusion (label → predicted: mentions):")
     for theme, s in scores.items():
         cells = ", ".join(f"{g}→{p}: {c}" for (g, p), c in sorted(s.confusion.items()))
@@ -157,7 +164,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.comments", description=__doc__.splitlines()[0])
     parser.add_argument("--asap", type=Path, default=ASAP, help="ASAP samples CSV (default: %(default)s)")
     parser.add_argument("--hall", type=Path, default=HALL, help="service-hall labelled CSV (default: %(default)s)")
-    parser.add_argument("--errors", metavar="THEME", help="also list the ASAP comments this theme gets wrong")
+    parser.add_argument(
+        "--errors",
+        metavar="THEME",
+        help="also list the comments this theme gets wrong (ASAP: the tuning part only; and the service-hall set)",
+    )
     args = parser.parse_args(argv)
     out: list[str] = []
     if args.asap.is_file():
@@ -168,24 +179,37 @@ def main(argv: list[str] | None = None) -> int:
         held = asap[ASAP_TUNING_ROWS:]
         out += report("ASAP, held out (dev_sample + test_sample)", score(held, themes), len(held))
         if args.errors:
-            for i, item in enumerate(asap[:ASAP_TUNING_ROWS]):
-                ms = [m for m in mentions_of(item.text) if m.theme == args.errors]
-                said = theme_polarity(ms).get(args.errors)
-                gold = item.labels.get(args.errors)
-                if (said is None) != (gold is None) or (gold and said not in gold):
-                    out.append(f"- row {i}: label {sorted(gold) if gold else None}, said {said}: "
-                               + " | ".join(f"{m.polarity}: {m.evidence}" for m in ms)
-                               + ("" if ms else f" <<{item.text[:300]}>>"))
+            out += errors(asap[:ASAP_TUNING_ROWS], args.errors)
     else:
         out.append(f"(no ASAP file at {args.asap})")
     if args.hall.is_file():
         hall = read_hall(args.hall)
         themes = sorted({t for item in hall for t in item.labels}, key=list_order)
         out += report("Service-hall comments (tests/comments_labelled.csv)", score(hall, themes), len(hall))
+        if args.errors:
+            out += errors(hall, args.errors)
     else:
         out.append(f"(no service-hall set at {args.hall})")
     sys.stdout.write("\n".join(out) + "\n")
     return 0
+
+
+def errors(items: list[Item], theme: str) -> list[str]:
+    """The comments a theme gets wrong: missed, found where the label has none, or read with
+    the wrong polarity; with each mention's polarity and clause."""
+    out = []
+    for i, item in enumerate(items):
+        ms = [m for m in mentions_of(item.text) if m.theme == theme]
+        said = theme_polarity(ms).get(theme)
+        gold = item.labels.get(theme)
+        if (said is None) != (gold is None) or (gold and said not in gold):
+            kind = "missed" if said is None else "not labelled" if gold is None else "polarity"
+            out.append(
+                f"- row {i} ({kind}): label {sorted(gold) if gold else None}, said {said}: "
+                + " | ".join(f"{m.polarity}: {m.evidence}" for m in ms)
+                + ("" if ms else f" <<{item.text[:300]}>>")
+            )
+    return out + [""]
 
 
 def list_order(theme: str) -> int:

@@ -114,6 +114,7 @@ CASES = {
         ("预约后直接到号办理，省了不少时间", {W: POS, R: NEU}),
         ("没人排队", {W: POS}),
         ("等了一个台就到我们了", {W: POS}),
+        ("叶子就到我们的菜里了", {}),  # 就到我们 only as the end of a wait
         ("稍等片刻汉堡就好了", {W: POS}),
     ],
     "understaffing is a wait (R-understaffed)": [
@@ -137,6 +138,7 @@ CASES = {
         ("点了牛排", {}),
         ("服务员每隔一会儿就来问", {S: NEU}),
         ("按铃后服务员来的挺快的", {S: POS}),
+        ("按了半天没人理", {S: NEG}),
         ("服务员反应速度太慢了", {S: NEG}),
         ("等候区座位很多", {V: NEU}),
         ("Waiting area smelt awful", {V: NEG}),

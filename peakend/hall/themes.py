@@ -769,8 +769,8 @@ THEMES: tuple[Theme, ...] = (
                 "物有所值",
                 f"性价比{DEG}?高",
                 "良心价",
-                # R-fair-price: a fair price is praise (价格适中, 货真价实, 半价, 打97折)
-                "适中",
+                # R-fair-price: a fair price is praise (合理, 货真价实, 半价, 打97折); 适中 (moderate) is
+                # no verdict
                 "合理",
                 "公道",
                 "亲民",
@@ -803,7 +803,7 @@ THEMES: tuple[Theme, ...] = (
                 "免费",
             ),
             *_bad(
-                "贵(?!宾|州|阳|姓|重|族)",
+                "贵(?!宾|州|阳|姓|重|族|店|司|方|行|处)",  # R-gui: 贵店 / 贵司 is "your shop", polite
                 "昂贵",
                 "不便宜",
                 "宰客",
@@ -1304,7 +1304,8 @@ SHIELDS = (
 _NEGATOR = re.compile(
     # R-neg: 没什么笑脸, 就没个笑脸, 没有想象中那么久, 不是特别的热情; 不得不说 negates nothing
     rf"(?:不至于|(?<!得)不|没有想象中(?:的)?|没有|没|未|无|(?<![特区分级类个告])别|毫不|并不|并没有|不是|从不|从没|绝不)"
-    rf"(?:是)?(?:任何|什么|啥|个|一点|半点)?{DEG}?(?:的|地)?(?:那么|怎么|算|够|大)?"
+    # R-modal: 不能给优惠, 不肯退, 没给解决: a modal or 给 between the negator and the opinion
+    rf"(?:是)?(?:能|会|肯|愿意|想)?(?:给)?(?:任何|什么|啥|个|一点|半点)?{DEG}?(?:的|地)?(?:那么|怎么|算|够|大)?"
     r"(?:洗|刷|擦|弄|打扫|收拾|搞|做|讲|说|办|处理|听)?$"
     r"|(?:\bnot|\bno|\bnever|n't|\bhardly|\bbarely|\bwithout|\bnothing|\bnor)(?:\s+\w+){0,2}\s*$"
 )

@@ -89,7 +89,11 @@ class SignInResult:
 def _keys(name: str, ip: str, known_device: str | None) -> list[tuple[str, str]]:
     if known_device:
         return [("device", f"device:{known_device}|{name}")]
-    return [("account_address", f"account:{name}|address:{ip}"), ("address", f"address:{ip}"), ("account", f"account:{name}")]
+    return [
+        ("account_address", f"account:{name}|address:{ip}"),
+        ("address", f"address:{ip}"),
+        ("account", f"account:{name}"),
+    ]
 
 
 def _counts(cur, keys: list[tuple[str, str]], now: datetime) -> list[tuple[str, str, int, datetime | None]]:
@@ -137,9 +141,7 @@ def sign_in(
 _NAME_LOCKS = [threading.Lock() for _ in range(64)]
 
 
-def _attempt(
-    target: Target, name: str, password: str, now: datetime, detail: dict, device: str | None
-) -> SignInResult:
+def _attempt(target: Target, name: str, password: str, now: datetime, detail: dict, device: str | None) -> SignInResult:
     ip = str(detail.get("ip") or "-")
     known = device if name and sessions.is_known_device(target, device, name) else None
     if known:
@@ -166,9 +168,7 @@ def _attempt(
                 cur.execute("insert or replace into sign_in_throttle values (?, ?, ?)", [key, failures + 1, now])
         failures = counts[0][2] + 1
         audit(target, name, "sign_in_failed", {**detail, "failures": failures}, now)
-        wait, kind = max(
-            ((required_wait(f + 1, LIMITS[k].free), k) for k, _, f, _ in counts), key=lambda w: w[0]
-        )
+        wait, kind = max(((required_wait(f + 1, LIMITS[k].free), k) for k, _, f, _ in counts), key=lambda w: w[0])
         if not wait:
             return SignInResult(Outcome.WRONG)
         return SignInResult(Outcome.WRONG, wait_seconds=_seconds(wait), slowed_by=LIMITS[kind].says)

@@ -17,8 +17,8 @@ from starlette.responses import FileResponse
 from starlette.routing import Route
 from streamlit.runtime.pages_manager import PagesManager
 
-from peakend.ui.errors import show_script_error
 from peakend.ui.auth import SESSION_SCRIPT_FILE, SESSION_SCRIPT_URL
+from peakend.ui.errors import show_script_error
 from peakend.ui.layout import SCRIPT_FILE, SCRIPT_URL
 from peakend.web.headers import SecurityHeadersMiddleware
 from peakend.web.health import healthz

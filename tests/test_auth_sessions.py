@@ -172,3 +172,27 @@ def test_a_new_password_clears_the_accounts_counts_not_the_addresses(fixture_db)
     auth.set_password(fixture_db, "h1", "a-new-password-1", now=now)
     keys = {k for (k,) in fixture_db.cursor().execute("select key from sign_in_throttle").fetchall()}
     assert keys == {"address:203.0.113.66"}
+
+
+def test_cli_lists_and_revokes_a_users_sessions(tmp_path, fixture_db_file, capsys, monkeypatch):
+    import shutil
+
+    from peakend.warehouse.db import Database
+    from test_auth_core import _cli
+
+    path = tmp_path / "users.duckdb"
+    shutil.copy(fixture_db_file, path)
+    db = Database(path)
+    digest = sessions.token_hash(_open(db, now=_now(db)))
+    db.close()
+    code, out, _ = _cli(path, capsys, monkeypatch, "sessions", "h1")
+    assert code == 0 and "10.0.0.7" in out and "UA" in out
+    code, out, _ = _cli(path, capsys, monkeypatch, "sessions", "h1", "--revoke")
+    assert out.endswith("1 session(s) of h1 ended\n")
+    assert _cli(path, capsys, monkeypatch, "sessions", "h1")[1] == "h1 has no open session\n"
+    assert _cli(path, capsys, monkeypatch, "sessions", "ghost")[0] == 2
+    db = Database(path)
+    try:
+        assert sessions.check(db, digest)[1] is Ended.SIGNED_OUT
+    finally:
+        db.close()

@@ -205,17 +205,17 @@ def _run(args: argparse.Namespace) -> int:
             name = store.normalize_username(args.username)
             if store.get_user(db, name) is None:
                 raise store.UserError(f"there is no user {name!r}")
-            rows = sessions.open_sessions(db, name)
-            for created, seen, agent, ip in rows:
+            open_ = sessions.open_sessions(db, name)
+            for created, seen, agent, ip in open_:
                 print(
                     f"signed in {created:%Y-%m-%d %H:%M} UTC  last seen {seen:%Y-%m-%d %H:%M}  {ip or '-':<15} {agent or ''}"
                 )
             if args.revoke:
                 with store._writing(db) as cur:
                     sessions.revoke_user(cur, name, "signed_out", store.utcnow())
-                store.audit(db, actor, "sessions_revoked", {"user": name, "sessions": len(rows)})
-                print(f"{len(rows)} session(s) of {name} ended")
-            elif not rows:
+                store.audit(db, actor, "sessions_revoked", {"user": name, "sessions": len(open_)})
+                print(f"{len(open_)} session(s) of {name} ended")
+            elif not open_:
                 print(f"{name} has no open session")
         elif command == "demo":
             from peakend.auth.demo import create_demo_users

@@ -196,3 +196,17 @@ def test_cli_lists_and_revokes_a_users_sessions(tmp_path, fixture_db_file, capsy
         assert sessions.check(db, digest)[1] is Ended.SIGNED_OUT
     finally:
         db.close()
+
+
+def test_the_cookie_is_secure_when_a_setting_says_https(monkeypatch):
+    from starlette.responses import Response
+
+    from peakend.web.sessions import _cookie
+
+    for secure in ("", "1"):
+        monkeypatch.setenv("PEAKEND_COOKIE_SECURE", secure)
+        response = Response()
+        _cookie(response, sessions.SESSION_COOKIE, "token", 3600)
+        header = response.headers["set-cookie"]
+        assert "HttpOnly" in header and "SameSite=lax" in header and "Path=/" in header and "Max-Age=3600" in header
+        assert ("Secure" in header) == bool(secure)

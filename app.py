@@ -6,7 +6,7 @@ from peakend.core.i18n import get_language, t
 from peakend.hall.themes import warm_up
 from peakend.ui.account import account_box
 from peakend.ui.answers import start_run
-from peakend.ui.auth import refresh_session, run_page_if_allowed, signin_pages
+from peakend.ui.auth import refresh_session, run_page_if_allowed, session_cookie_script, signin_pages
 from peakend.ui.layout import FAVICON, phone_layout
 from peakend.ui.navigation import build_pages
 from peakend.ui.notices import rollups_notice
@@ -26,6 +26,7 @@ if user is None:
     # could not be reached. pages/signin.py draws the switch above the form.
     page = st.navigation(signin_pages(), position="hidden")
     phone_layout(page.url_path, get_language())
+    session_cookie_script()  # a sign-out's cookie cleared
     page.run()
 else:
     page = st.navigation(build_pages(user.role))
@@ -34,6 +35,7 @@ else:
         account_box(user)
         st.caption(t("app.tagline"))
         phone_layout(page.url_path, get_language())
+        session_cookie_script()  # a sign-in's cookie set
     rollups_notice()
     run_page_if_allowed(page, user)
     routes_expander()  # with ?debug=routes: which query answered what, and why

@@ -9,6 +9,10 @@ argon2id hashes.
 The scope is decided here on the server from the signed-in user (`scope_of`), and the
 query layer binds it into every named query; no widget, URL or saved view can widen it.
 
+A sign-in lasts through reloads and new tabs as a session cookie (peakend.auth.sessions):
+a random token the server keeps only as a SHA-256 hash, revoked by a sign-out, a new
+password or a disabled account.
+
 No Streamlit in this package; peakend/ui/auth.py keeps the signed-in session and
 draws the sign-in form. Administration is on the command line:
 
@@ -18,6 +22,7 @@ draws the sign-in form. Administration is on the command line:
     python -m peakend users list
 """
 
+from peakend.auth import sessions
 from peakend.auth.demo import DemoUser, create_demo_users
 from peakend.auth.roles import ROLES, Permission, PermissionDenied, Role, role_may
 from peakend.auth.signin import (
@@ -73,6 +78,7 @@ __all__ = [
     "required_wait",
     "role_may",
     "scope_of",
+    "sessions",
     "set_active",
     "set_email",
     "set_password",

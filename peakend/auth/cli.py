@@ -73,6 +73,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         p.add_argument("username")
 
     sub.add_parser("list", help="list users with their role and scope")
+    p = sub.add_parser("sessions", help="list a user's open sessions (browsers holding a session cookie)")
+    p.add_argument("username")
+    p.add_argument("--revoke", action="store_true", help="end them all (every browser signs in again)")
     sub.add_parser("demo", help="add the four demo users (one per role, passwords in the README)")
 
     p = sub.add_parser("audit", help="show the latest audit entries")
@@ -196,6 +199,24 @@ def _run(args: argparse.Namespace) -> int:
             widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
             for r in rows:
                 print("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
+        elif command == "sessions":
+            from peakend.auth import sessions
+
+            name = store.normalize_username(args.username)
+            if store.get_user(db, name) is None:
+                raise store.UserError(f"there is no user {name!r}")
+            open_ = sessions.open_sessions(db, name)
+            for created, seen, agent, ip in open_:
+                print(
+                    f"signed in {created:%Y-%m-%d %H:%M} UTC  last seen {seen:%Y-%m-%d %H:%M}  {ip or '-':<15} {agent or ''}"
+                )
+            if args.revoke:
+                with store._writing(db) as cur:
+                    sessions.revoke_user(cur, name, "signed_out", store.utcnow())
+                store.audit(db, actor, "sessions_revoked", {"user": name, "sessions": len(open_)})
+                print(f"{len(open_)} session(s) of {name} ended")
+            elif not open_:
+                print(f"{name} has no open session")
         elif command == "demo":
             from peakend.auth.demo import create_demo_users
 

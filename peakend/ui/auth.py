@@ -1,8 +1,12 @@
 """The signed-in session in Streamlit: sign-in form, single sign-on, sign-out, expiry,
 the account box, and pages a role may not open.
 
-The session remembers a `Ticket` in its server-side session state (no widget has that
-key, so a browser can't set it). app.py calls `refresh_session()` at the top of every
+A password sign-in lasts as a session cookie (peakend/auth/sessions.py): the form's run
+opens a server-side session and hands the browser a one-time nonce that /peakend/session.js
+swaps for an HttpOnly cookie (peakend/web/sessions.py). A reload, a new tab or a shared
+link sends the cookie, and the run is signed in while its session is open on the server.
+Single sign-on (and AppTest) keep a `Ticket` in the server-side session state instead (no
+widget has that key, so a browser can't set it). app.py calls `refresh_session()` at the top of every
 run: the user is re-read from the database each time, so a disabled account, a new
 password or a new scope takes effect at the next click, and the scope is resolved again
 (a hall loaded into a region reaches its regional manager).
@@ -16,12 +20,14 @@ is not verified, or that maps to no active user, is refused.
 
 from __future__ import annotations
 
+import html
+from pathlib import Path
 from typing import cast
 
 import streamlit as st
 
 from peakend import auth
-from peakend.auth import Ended, Outcome, Permission, Ticket, User
+from peakend.auth import Ended, Outcome, Permission, Ticket, User, sessions
 from peakend.core.i18n import t
 from peakend.core.scope import Scope
 from peakend.ui import navigation
@@ -41,6 +47,15 @@ _NAME_KEY = "_peakend_signin_name"
 _PASSWORD_KEY = "_peakend_signin_password"
 _RESULT = "_peakend_signin_result"
 _KEEP_ON_SIGN_OUT = ("lang",)
+# The cookie session (peakend/auth/sessions.py) this Streamlit session runs on: the SHA-256
+# of its token, set at sign-in or taken from the cookie the browser sent.
+_WEB = "_peakend_web_session"
+_DEAD = "_peakend_dead_cookie"  # the hash of a cookie known to have ended: not taken again
+_NONCE = "_peakend_cookie_nonce"  # a sign-in's one-time nonce for /peakend/session.js
+_FORGET = "_peakend_forget_cookie"  # ask the browser to clear its session cookie
+
+SESSION_SCRIPT_FILE = Path(__file__).with_name("session.js")
+SESSION_SCRIPT_URL = "/peakend/session.js"
 
 
 # -- the session ---------------------------------------------------------------------------
@@ -49,17 +64,54 @@ def _client() -> dict:
         ip = st.context.ip_address
     except Exception:  # not available outside a browser session
         ip = None
-    return {"ip": ip} if ip else {}
+    return {"ip": ip} if isinstance(ip, str) and ip else {}  # AppTest's context is a stand-in
+
+
+def _user_agent() -> str | None:
+    try:
+        value = st.context.headers.get("User-Agent")
+    except Exception:  # not available outside a browser session
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _cookie(name: str) -> str | None:
+    try:
+        value = st.context.cookies.get(name)
+    except Exception:  # not available outside a browser session
+        return None
+    return value if isinstance(value, str) and value else None  # AppTest's context is a stand-in
+
+
+def _device() -> str | None:
+    """The SHA-256 of this browser's device cookie, if it sent one."""
+    device = _cookie(sessions.DEVICE_COOKIE)
+    return sessions.token_hash(device) if device else None
 
 
 def refresh_session() -> User | None:
-    """Check this session's sign-in once per run (app.py) and return the user, or None."""
+    """Check this session's sign-in once per run (app.py) and return the user, or None.
+
+    A session cookie (a reload, a new tab, a shared link) signs the run in while its
+    session is open on the server; else the session's own ticket (AppTest, single sign-on)."""
     st.session_state.pop(_SIGNED_IN, None)
     db = database()
     now = utcnow()
+    digest: str | None = st.session_state.get(_WEB)
+    taken_from_cookie = False
+    if digest is None:
+        token = _cookie(sessions.SESSION_COOKIE)
+        if token and sessions.token_hash(token) != st.session_state.get(_DEAD):
+            digest, taken_from_cookie = sessions.token_hash(token), True
     ticket: Ticket | None = st.session_state.get(_TICKET)
     user = None
-    if ticket is not None:
+    if digest is not None:
+        user, ended = sessions.check(db, digest, now)
+        if user is None:
+            _end_cookie_session(digest, ended, taken_from_cookie)
+            return None
+        st.session_state[_WEB] = digest
+    elif ticket is not None:
         user, ended = auth.check_session(db, ticket, now)
         if user is None:
             assert ended is not None  # check_session says why when there is no user
@@ -78,7 +130,7 @@ def _signed_in() -> tuple[User, Scope] | None:
     # once on a fresh server) reruns through app.py before it shows anything.
     enforce_app_navigation()
     got = st.session_state.get(_SIGNED_IN)
-    if got is None and _TICKET in st.session_state:
+    if got is None and (_TICKET in st.session_state or _WEB in st.session_state):
         refresh_session()  # a page run without app.py (AppTest on a page file)
         got = st.session_state.get(_SIGNED_IN)
     return got
@@ -112,6 +164,33 @@ def _end_session(ticket: Ticket, ended: Ended) -> None:
         st.logout()  # else the identity cookie would sign the session straight back in
 
 
+def _end_cookie_session(digest: str, ended: Ended | None, taken_from_cookie: bool) -> None:
+    """The cookie's session is over: sign this run out, say why (once), and have the
+    browser drop the cookie. A cookie left over from a sign-out says nothing."""
+    _clear_session_state()
+    st.session_state[_DEAD] = digest
+    st.session_state[_FORGET] = True
+    if ended is None or (taken_from_cookie and ended is Ended.SIGNED_OUT):
+        return
+    if not taken_from_cookie:  # this session was signed in: its end is news
+        auth.audit(database(), sessions.session_user(database(), digest), "session_ended", {"reason": ended.value})
+    st.session_state[_NOTICE] = f"ended_{ended.value}"
+
+
+def session_cookie_script() -> None:
+    """Put /peakend/session.js on the page when the browser's cookie has to change: after a
+    sign-in (swap the nonce for the cookie) or a sign-out (clear it). Call once per run."""
+    orders = {}
+    nonce = st.session_state.pop(_NONCE, None)
+    if nonce:
+        orders["data-nonce"] = nonce
+    if st.session_state.pop(_FORGET, False):
+        orders["data-forget"] = "1"
+    if orders:
+        attributes = " ".join(f'{k}="{html.escape(v, quote=True)}"' for k, v in orders.items())
+        st.html(f'<script src="{SESSION_SCRIPT_URL}" {attributes}></script>', unsafe_allow_javascript=True)
+
+
 def _clear_session_state() -> None:
     """Forget everything of the session but the language, so the next person to sign in
     at this browser starts clean."""
@@ -121,11 +200,20 @@ def _clear_session_state() -> None:
 
 
 def sign_out() -> None:
+    """Sign out: the cookie's session is revoked on the server (every tab holding it is
+    signed out at its next click) and the browser is asked to drop the cookie."""
     ticket: Ticket | None = st.session_state.get(_TICKET)
-    if ticket is not None:
+    digest: str | None = st.session_state.get(_WEB)
+    if digest is not None:
+        sessions.revoke(database(), digest, "signed_out")
+        auth.audit(database(), sessions.session_user(database(), digest), "sign_out", _client())
+    elif ticket is not None:
         auth.audit(database(), ticket.username, "sign_out", _client())
     _clear_session_state()
     st.session_state[_NOTICE] = "signed_out"
+    if digest is not None:
+        st.session_state[_DEAD] = digest
+        st.session_state[_FORGET] = True
     if ticket is not None and ticket.method == "sso" and sso_configured():
         st.logout()
     else:
@@ -257,14 +345,19 @@ def _submit_password() -> None:
     password = st.session_state.get(_PASSWORD_KEY, "") or ""
     st.session_state[_PASSWORD_KEY] = ""  # never kept in the session
     if not username.strip() or not password:
-        st.session_state[_RESULT] = ("missing", 0)
+        st.session_state[_RESULT] = ("missing", 0, "account")
         return
-    result = auth.sign_in(database(), username, password, client=_client())
+    client = _client()
+    result = auth.sign_in(database(), username, password, client=client, device=_device())
     if result.outcome is Outcome.SIGNED_IN:
         assert result.user is not None  # a sign-in names its user
-        st.session_state[_TICKET] = auth.open_session(result.user, "password")
+        agent = _user_agent()
+        token = sessions.create(database(), result.user, "password", user_agent=agent, ip=client.get("ip"))
+        st.session_state.pop(_TICKET, None)
+        st.session_state[_WEB] = sessions.token_hash(token)
+        st.session_state[_NONCE] = sessions.hand_off(token, agent)  # session_cookie_script()
     else:
-        st.session_state[_RESULT] = (result.outcome.value, result.wait_seconds)
+        st.session_state[_RESULT] = (result.outcome.value, result.wait_seconds, result.slowed_by)
 
 
 def password_form() -> None:
@@ -276,15 +369,16 @@ def password_form() -> None:
             t("auth.password"), key=_PASSWORD_KEY, type="password", autocomplete="current-password", max_chars=256
         )
         st.form_submit_button(t("auth.sign_in"), type="primary", width="stretch", on_click=_submit_password)
-    outcome, wait = st.session_state.pop(_RESULT, (None, 0))
+    outcome, wait, slowed_by = st.session_state.pop(_RESULT, (None, 0, "account"))
+    slowed = "auth.slowed_address" if slowed_by == "address" else "auth.slowed"
     if outcome == "missing":
         st.error(t("auth.missing"))
     elif outcome == Outcome.WRONG:
         st.error(t("auth.wrong"))
         if wait:
-            st.warning(t("auth.slowed", seconds=wait))
+            st.warning(t(slowed, seconds=wait))
     elif outcome == Outcome.SLOWED:
-        st.error(t("auth.slowed", seconds=wait))
+        st.error(t(slowed, seconds=wait))
     elif outcome == Outcome.DISABLED:
         st.error(t("auth.disabled"))
 
@@ -318,6 +412,7 @@ __all__ = [
     "require_permission",
     "role_label",
     "run_page_if_allowed",
+    "session_cookie_script",
     "show_notice",
     "sign_out",
     "signed_in_scope",

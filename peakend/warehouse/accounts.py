@@ -15,13 +15,14 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import duckdb
 
 from peakend.auth.passwords import hash_password
 from peakend.auth.roles import SCOPE_KIND, Permission, Role, role_may
+from peakend.core import clock
 from peakend.core.scope import EVERYTHING, Scope
 from peakend.warehouse.db import Database
 
@@ -38,7 +39,8 @@ class UserError(ValueError):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Now in UTC (the injectable clock of peakend/core/clock.py)."""
+    return clock.utcnow()
 
 
 @dataclass(frozen=True)
@@ -259,16 +261,32 @@ def _existing(cur, username: str) -> str:
     return name
 
 
+def _revoke_sessions(cur, name: str, why: str, now: datetime) -> None:
+    """End every open session cookie of a user (peakend/auth/sessions.py): a browser
+    holding one is signed out at its next click or reload."""
+    cur.execute(
+        "update web_sessions set revoked_at = ?, revoked_why = ? where username = ? and revoked_at is null",
+        [now, why, name],
+    )
+
+
 def set_password(target: Target, username: str, password: str, now: datetime | None = None) -> None:
-    """Set a new password. Sessions opened before now end at their next click."""
+    """Set a new password. Every session opened before now ends (its cookie is revoked)."""
     hashed = hash_password(password)
+    now = now or utcnow()
     with _writing(target) as cur:
         name = _existing(cur, username)
         cur.execute(
             "update users set password_hash = ?, password_changed_at = ? where username = ?",
-            [hashed, now or utcnow(), name],
+            [hashed, now, name],
         )
-        cur.execute("delete from sign_in_failures where username = ?", [name])
+        _revoke_sessions(cur, name, "password_changed", now)
+        # the slowdown's counts for this account start again (the address counts stay)
+        cur.execute(
+            "delete from sign_in_throttle where key = $account or starts_with(key, $account || '|') "
+            "or (starts_with(key, 'device:') and ends_with(key, '|' || $name))",
+            {"account": f"account:{name}", "name": name},
+        )
 
 
 def rehash_password(target: Target, username: str, hashed: str) -> None:
@@ -299,10 +317,13 @@ def set_scope(
 
 
 def set_active(target: Target, username: str, active: bool) -> None:
-    """Disable (or re-enable) a user; a disabled user's sessions end at their next click."""
+    """Disable (or re-enable) a user; disabling revokes their session cookies, and any
+    session of theirs ends at its next click."""
     with _writing(target) as cur:
         name = _existing(cur, username)
         cur.execute("update users set active = ? where username = ?", [active, name])
+        if not active:
+            _revoke_sessions(cur, name, "disabled", utcnow())
 
 
 def set_email(target: Target, username: str, email: str | None) -> None:

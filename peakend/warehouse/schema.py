@@ -339,6 +339,45 @@ def _load_settings(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS.append(_load_settings)
+
+
+def _web_sessions(con: duckdb.DuckDBPyConnection) -> None:
+    """Sign-in that lasts (peakend/auth/sessions.py): a browser's session cookie holds a
+    random token of which only the SHA-256 is kept here, with its user, times, user agent
+    and address; the devices that signed in before (a device cookie, hashed too), which a
+    stranger's failures can't lock out; and the failure counters of the brute-force
+    slowdown, per account and address, per address, per account and per known device."""
+    con.execute(
+        """create table if not exists web_sessions (
+          token_sha256 varchar primary key,  -- hex SHA-256 of the cookie's token
+          username varchar not null,
+          method varchar not null,           -- password | sso
+          created_at timestamp not null,     -- UTC
+          last_seen_at timestamp not null,   -- UTC, the last click (to the minute)
+          user_agent varchar,
+          ip varchar,
+          revoked_at timestamp,              -- UTC; null: not revoked
+          revoked_why varchar)               -- signed_out | password_changed | disabled"""
+    )
+    con.execute(
+        """create table if not exists known_devices (
+          device_sha256 varchar not null,    -- hex SHA-256 of the device cookie
+          username varchar not null,
+          first_seen_at timestamp not null,
+          last_seen_at timestamp not null,
+          primary key (device_sha256, username))"""
+    )
+    con.execute(
+        """create table if not exists sign_in_throttle (
+          key varchar primary key,           -- account|address, address, account, device|account
+          failures integer not null,
+          last_failed_at timestamp not null)"""
+    )
+    # the counters keyed on the user name alone, which let a stranger lock a user out
+    con.execute("drop table if exists sign_in_failures")
+
+
+MIGRATIONS.append(_web_sessions)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -17,10 +17,12 @@ from starlette.responses import FileResponse
 from starlette.routing import Route
 from streamlit.runtime.pages_manager import PagesManager
 
+from peakend.ui.auth import SESSION_SCRIPT_FILE, SESSION_SCRIPT_URL
 from peakend.ui.errors import show_script_error
 from peakend.ui.layout import SCRIPT_FILE, SCRIPT_URL
 from peakend.web.headers import SecurityHeadersMiddleware
 from peakend.web.health import healthz
+from peakend.web.sessions import create_session, end_session
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -31,11 +33,18 @@ async def layout_script(request: Request) -> FileResponse:
     return FileResponse(SCRIPT_FILE, media_type="text/javascript")
 
 
+async def session_script(request: Request) -> FileResponse:
+    return FileResponse(SESSION_SCRIPT_FILE, media_type="text/javascript")
+
+
 app = st.App(
     ROOT / "app.py",
     routes=[
         Route("/healthz", healthz, methods=["GET"]),
         Route(SCRIPT_URL, layout_script, methods=["GET"]),
+        Route(SESSION_SCRIPT_URL, session_script, methods=["GET"]),
+        Route("/auth/session", create_session, methods=["POST"]),
+        Route("/auth/signout", end_session, methods=["POST"]),
     ],
     middleware=[Middleware(SecurityHeadersMiddleware)],
     on_script_error=show_script_error,  # in the user's language, not Streamlit's English box

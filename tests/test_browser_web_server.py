@@ -54,7 +54,7 @@ def test_the_pages_run_under_the_policy_with_nothing_blocked(browser, app_url):
         wait_signed_in(pg)
         for page in ["regional", "insights"]:
             pg.locator(f"[data-testid='stSidebarNav'] a[href$='/{page}']").first.dispatch_event("click")
-            pg.wait_for_url(f"**/{page}**")
+            pg.wait_for_url(f"**/{page}**", timeout=90_000)  # a busy machine
             wait_for_app(pg, timeout=120_000)
         assert pg.evaluate("document.documentElement.lang") == "zh-CN"
         assert refused == []

@@ -131,6 +131,32 @@ def _cities_changed(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute("drop table halls_before_change")
 
 
+def _replace_by_key(
+    cur: duckdb.DuckDBPyConnection, table: str, key: str, source: str, load_id: int, cols: str, values: str
+) -> tuple[int, int]:
+    """Insert the rows of `source` into `table`; a row whose `key` is already stored
+    replaces it, the old row kept in `table`_replaced for an undo. Returns (inserted, replaced)."""
+    replaced = cast(
+        "tuple[Any, ...]",
+        cur.execute(
+            f"""insert into {table}_replaced
+            select ? as replaced_by_load, t.* from {table} as t
+            where t.{key} in (select {key} from {source})""",
+            [load_id],
+        ).fetchone(),
+    )[0]
+    if replaced:
+        cur.execute(f"delete from {table} where {key} in (select {key} from {source})")
+    inserted = cast(
+        "tuple[Any, ...]",
+        cur.execute(
+            f"insert into {table} ({cols}, load_id) select {cols}, ? as load_id from (select {values} from {source})",
+            [load_id],
+        ).fetchone(),
+    )[0]
+    return inserted, replaced
+
+
 def insert_halls(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> tuple[int, int]:
     """Insert or replace halls from the registered relation `source` (a contract column
     it lacks, such as time_zone from an older writer, is null)."""
@@ -138,24 +164,7 @@ def insert_halls(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> t
     have = {r[0] for r in cur.execute(f"select * from {source} limit 0").description}
     values = ", ".join(c if c in have else f"null as {c}" for c in CONTRACT_HALL_COLUMNS)
     _remember_cities(cur, f"select hall_id from {source}", [])
-    replaced = cast(
-        "tuple[Any, ...]",
-        cur.execute(
-            f"""insert into halls_replaced
-            select ? as replaced_by_load, h.* from halls as h
-            where h.hall_id in (select hall_id from {source})""",
-            [load_id],
-        ).fetchone(),
-    )[0]
-    if replaced:
-        cur.execute(f"delete from halls where hall_id in (select hall_id from {source})")
-    inserted = cast(
-        "tuple[Any, ...]",
-        cur.execute(
-            f"insert into halls ({cols}, load_id) select {cols}, ? as load_id from (select {values} from {source})",
-            [load_id],
-        ).fetchone(),
-    )[0]
+    inserted, replaced = _replace_by_key(cur, "halls", "hall_id", source, load_id, cols, values)
     _cities_changed(cur)
     return inserted, replaced
 
@@ -165,25 +174,7 @@ def insert_staff(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> t
     relation `source`; a re-sent staff_id replaces the stored row (kept in staff_replaced
     so an undo can restore it). Returns (rows inserted, rows replaced)."""
     cols = ", ".join(CONTRACT_STAFF_COLUMNS)
-    replaced = cast(
-        "tuple[Any, ...]",
-        cur.execute(
-            f"""insert into staff_replaced
-            select ? as replaced_by_load, s.* from staff as s
-            where s.staff_id in (select staff_id from {source})""",
-            [load_id],
-        ).fetchone(),
-    )[0]
-    if replaced:
-        cur.execute(f"delete from staff where staff_id in (select staff_id from {source})")
-    inserted = cast(
-        "tuple[Any, ...]",
-        cur.execute(
-            f"insert into staff select {cols}, ? as load_id from (select {cols} from {source})",
-            [load_id],
-        ).fetchone(),
-    )[0]
-    return inserted, replaced
+    return _replace_by_key(cur, "staff", "staff_id", source, load_id, cols, cols)
 
 
 class UndoError(RuntimeError):

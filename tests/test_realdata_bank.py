@@ -123,3 +123,65 @@ def test_the_dry_run_agrees_with_the_load(loaded, tmp_path):
     finally:
         fresh.close()
     assert (dry.rows_ok, dry.rows_rejected, dry.rows_skipped) == (report.rows_loaded, 0, report.rows_skipped)
+
+
+def agents_by_weekday_at(raw: pd.DataFrame, hour: int) -> dict[int, float]:
+    """From the raw log: distinct agents with a service record overlapping hour..hour+1 on
+    each day, averaged over the days of each ISO weekday that had arrivals."""
+    served = raw[(raw["outcome"] == "AGENT") & (raw["ser_start"] != "0:00:00") & (raw["server"] != "NO_SERVER")]
+    start = pd.to_datetime(served["date"] + " " + served["ser_start"], format="%y%m%d %H:%M:%S")
+    end = start + pd.to_timedelta(served["ser_time"], unit="s")
+    day = start.dt.normalize()
+    h0, h1 = day + pd.Timedelta(hours=hour), day + pd.Timedelta(hours=hour + 1)
+    # a service overlaps the hour when it starts before its end and ends after its start (one
+    # ending on the hour does not reach into it; one of no length counts where it starts)
+    overlaps = (start < h1) & ((end > h0) | (start >= h0))
+    busy = pd.DataFrame({"day": day[overlaps], "agent": served.loc[overlaps, "server"]}).drop_duplicates()
+    per_day = busy.groupby("day").size()
+    days = raw["arrived"].dt.normalize().drop_duplicates()
+    out = {}
+    for weekday in range(1, 8):
+        these = days[days.dt.isocalendar().day == weekday]
+        if len(these):
+            out[weekday] = float(per_day.reindex(these, fill_value=0).sum() / len(these))
+    return out
+
+
+def test_agents_in_use_at_10_match_the_raw_log(loaded, raw):
+    """Issue 14: counters in use come from whoever served. The log has no counter, only the
+    agent (staff_id): the staffing table at 10:00 counts the agents busy then, 8-9 on weekdays
+    (Sunday to Thursday in Israel)."""
+    from peakend.insights import staffing
+    from peakend.core.halls import first_row
+
+    db, _ = loaded
+    expected = agents_by_weekday_at(raw, 10)
+    shown = {}
+    for weekday, agents in expected.items():
+        day = VisitFilter(halls=("BANK-IL",), weekdays=(weekday,))
+        arrivals = db.query("hall_arrivals_by_hour", day)
+        assert staffing.position_basis(arrivals) == "staff"
+        what_if = staffing.WhatIf.seconds(0.8, 20)
+        table = staffing.staffing_table(
+            arrivals,
+            db.query("metrics_by_group", day, group_1="hour", group_2=None),
+            first_row(db.query("metrics_by_group", day, group_1=None, group_2=None)),
+            what_if, None,
+            db.query("hall_service_level_by_hour", day, wait_target_s=what_if.wait_target_s),
+        )
+        if 10 not in set(table["hour"]):  # a weekday with no call and no service at 10:00
+            assert agents == 0, weekday
+            shown[weekday] = 0.0
+            continue
+        row = table.set_index("hour").loc[10]
+        shown[weekday] = row["in_use"]
+        assert row["in_use"] == pytest.approx(agents), weekday
+        assert 0 < row["busy"] < row["in_use"]
+        # no hour that met "80% within 20 s" is called understaffed
+        met = table["observed_service_level"] >= 0.8
+        assert not (met & (table["status"] == "under")).any(), weekday
+        assert not (table["status"] == "unknown").any()
+    for weekday in (7, 1, 2, 3, 4):  # Sunday to Thursday
+        assert 8 <= expected[weekday] <= 9, (weekday, expected[weekday])
+    print(f"\nagents busy at 10:00 by ISO weekday, raw log: { {k: round(v, 2) for k, v in expected.items()} }; "
+          f"staffing table: { {k: round(v, 2) for k, v in shown.items()} }")

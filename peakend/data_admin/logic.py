@@ -469,7 +469,7 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
 # Service level and abandonment are stored as shares (0.8) and edited as percentages (80).
 PERCENT_TARGETS = ("service_level_target", "max_abandonment")
 TARGET_RANGES = {
-    "wait_target_min": (0.5, 240.0),
+    "wait_target_min": (0.1, 240.0),  # in minutes; WAIT_RANGES has both units
     "service_level_target": (0.0, 100.0),
     "max_abandonment": (0.0, 100.0),
     "peak_target": (1.0, 5.0),
@@ -477,9 +477,21 @@ TARGET_RANGES = {
 }
 
 
-def targets_for_editing(rows: pd.DataFrame) -> pd.DataFrame:
+# The wait target is stored in minutes and edited in seconds or minutes, as the data admin
+# chooses (a call centre's "80% within 20 s"; a hall's "80% within 10 min").
+WAIT_UNITS = ("s", "min")
+WAIT_RANGES = {"s": (1.0, 14_400.0), "min": (0.1, 240.0)}
+
+
+def default_wait_unit(rows: pd.DataFrame) -> str:
+    """Seconds when some wait target is under two minutes (a call centre), else minutes."""
+    waits = pd.to_numeric(rows["wait_target_min"], errors="coerce").dropna()
+    return "s" if (waits < 2).any() else "min"
+
+
+def targets_for_editing(rows: pd.DataFrame, wait_unit: str = "min") -> pd.DataFrame:
     """queries/data_targets.sql's rows as the editor shows them: one line per hall named
-    in the user's words, percentages as percentages."""
+    in the user's words, percentages as percentages, the wait target in `wait_unit`."""
     out = pd.DataFrame(
         {
             "hall_id": rows["hall_id"],
@@ -492,33 +504,46 @@ def targets_for_editing(rows: pd.DataFrame) -> pd.DataFrame:
     )
     for column in TARGET_COLUMNS:
         values = pd.to_numeric(rows[column], errors="coerce").astype("float64")
-        out[column] = (values * 100).round(6) if column in PERCENT_TARGETS else values
+        if column in PERCENT_TARGETS:
+            values = (values * 100).round(6)
+        elif column == "wait_target_min" and wait_unit == "s":
+            values = (values * 60).round(6)
+        out[column] = values
     return out
 
 
-def _stored(column: str, shown) -> float | None:
+def _stored(column: str, shown, wait_unit: str = "min") -> float | None:
     if shown is None or pd.isna(shown):
         return None
     value = float(shown)
-    return round(value / 100, 8) if column in PERCENT_TARGETS else value
+    if column in PERCENT_TARGETS:
+        return round(value / 100, 8)
+    if column == "wait_target_min" and wait_unit == "s":
+        return round(value / 60, 10)
+    return value
 
 
-def target_changes(before: pd.DataFrame, after: pd.DataFrame) -> tuple[dict[str, dict], list[str]]:
+def target_changes(
+    before: pd.DataFrame, after: pd.DataFrame, wait_unit: str = "min"
+) -> tuple[dict[str, dict], list[str]]:
     """The rows an edit changed, as {hall_id: {target column: stored value or None}}, and
-    the problems that stop it being saved (in the user's words)."""
+    the problems that stop it being saved (in the user's words). Both frames show the
+    wait target in `wait_unit`."""
     changes, problems = {}, []
     old = before.set_index("hall_id")
     for _, row in after.iterrows():
         hall_id = row["hall_id"]
-        values = {c: _stored(c, row[c]) for c in TARGET_COLUMNS}
+        values = {c: _stored(c, row[c], wait_unit) for c in TARGET_COLUMNS}
         for column, value in values.items():
             label = t(f"data.targets.column.{column}")
+            if column == "wait_target_min":
+                label = t(f"data.targets.column.wait_target_{wait_unit}")
             shown = row[column]
             if value is None:
                 if hall_id == NETWORK:
                     problems.append(t("data.targets.network_needs", column=label))
                 continue
-            low, high = TARGET_RANGES[column]
+            low, high = WAIT_RANGES[wait_unit] if column == "wait_target_min" else TARGET_RANGES[column]
             if not low <= float(shown) <= high or (column == "wait_target_min" and float(shown) <= 0):
                 problems.append(
                     t(
@@ -529,7 +554,7 @@ def target_changes(before: pd.DataFrame, after: pd.DataFrame) -> tuple[dict[str,
                         high=formatting.number(high, 0),
                     )
                 )
-        previous = {c: _stored(c, old.loc[hall_id, c]) for c in TARGET_COLUMNS}
+        previous = {c: _stored(c, old.loc[hall_id, c], wait_unit) for c in TARGET_COLUMNS}
         if values != previous:
             changes[hall_id] = values
     return changes, problems

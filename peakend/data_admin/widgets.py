@@ -772,7 +772,7 @@ def _table_height(rows: int) -> int:
 # What each target column accepts, and how it is shown.
 _PERCENT = "%.1f %%"
 _TARGET_INPUTS: dict[str, dict[str, Any]] = {
-    "wait_target_min": {"min_value": 0.5, "max_value": 240, "step": 0.5, "format": "%.1f"},
+    "wait_target_min": {"min_value": 0.1, "max_value": 240, "step": 0.5, "format": "%.1f"},
     "service_level_target": {"min_value": 0, "max_value": 100, "step": 1, "format": _PERCENT},
     "max_abandonment": {"min_value": 0, "max_value": 100, "step": 0.5, "format": _PERCENT},
     "peak_target": {"min_value": 1, "max_value": 5, "step": 0.1, "format": "%.1f"},
@@ -784,19 +784,35 @@ def targets(db: Database, user: User) -> None:
     """The network default and each hall's overrides; an empty hall cell follows the
     network default."""
     show_notice("targets")
-    shown = data_admin.targets_for_editing(run("data_targets"))
+    rows = run("data_targets")
     version = st.session_state.get("dm_targets_v", 0)
+    units = data_admin.WAIT_UNITS
+    wait_unit = st.radio(
+        t("data.targets.wait_unit"),
+        units,
+        index=units.index(data_admin.default_wait_unit(rows)),
+        format_func=lambda u: t(f"data.targets.unit.{u}"),
+        horizontal=True,
+        key="dm_targets_wait_unit",
+        help=t("data.targets.wait_unit_help"),
+    )
+    shown = data_admin.targets_for_editing(rows, wait_unit)
     columns: dict[str, Any] = {
         "hall": st.column_config.TextColumn(t("data.targets.hall"), width=215),
         "region": st.column_config.TextColumn(t("data.targets.region"), width=105),
     }
     for column, limits in _TARGET_INPUTS.items():
+        name = column
+        if column == "wait_target_min":
+            name = f"wait_target_{wait_unit}"
+            if wait_unit == "s":
+                limits = {"min_value": 1, "max_value": 14_400, "step": 1, "format": "%.0f"}
         columns[column] = st.column_config.NumberColumn(
-            t(f"data.targets.header.{column}"), help=t(f"data.targets.column.{column}"), width=120, **limits
+            t(f"data.targets.header.{name}"), help=t(f"data.targets.column.{name}"), width=120, **limits
         )
     edited = st.data_editor(
         shown,
-        key=f"dm_targets_{version}",
+        key=f"dm_targets_{version}_{wait_unit}",
         hide_index=True,
         num_rows="fixed",
         width="stretch",
@@ -806,7 +822,7 @@ def targets(db: Database, user: User) -> None:
         placeholder=t("data.targets.inherits"),
         column_config=columns,
     )
-    changes, problems = data_admin.target_changes(shown, edited)
+    changes, problems = data_admin.target_changes(shown, edited, wait_unit)
     for problem in problems:
         st.error(problem)
     if st.button(

@@ -16,6 +16,9 @@ _STAFFING_COLORS = {
     "under": STATUS_COLORS["red"],
     "over": STATUS_COLORS["amber"],
     "ok": STATUS_COLORS["green"],
+    "met_under": STATUS_COLORS["green"],
+    "over_missed": STATUS_COLORS["red"],
+    "unknown": GREYED,
     "no_arrivals": GREYED,
 }
 _BAND = "rgba(31, 95, 168, 0.18)"  # SERIES[0] with transparency: the confidence band

@@ -351,6 +351,34 @@ def test_targets_are_edited_and_saved_in_one_transaction(open_page, db_path):
     assert at.data_editor(key="dm_targets_1").value["service_level_target"].iloc[0] == 85.0
 
 
+def test_a_call_centre_sets_80_percent_within_20_seconds(open_page, db_path):
+    """Issue 14: the wait target in seconds: "80% within 20 s" is entered and shown as such."""
+    at = open_page()
+    assert at.radio(key="dm_targets_wait_unit").value == "min"
+    run(at.radio(key="dm_targets_wait_unit").set_value("s"))
+    editor = at.data_editor(key="dm_targets_1")  # a fresh editor in the other unit
+    # the network's 10 min and H2's 5 min, in seconds
+    assert (editor.value["wait_target_min"].iloc[0], editor.value["wait_target_min"].iloc[2]) == (600.0, 300.0)
+    at.session_state["dm_targets_1"] = {"edited_rows": {1: {"wait_target_min": 20.0, "service_level_target": 80.0}},
+                                        "added_rows": [], "deleted_rows": []}
+    run(at)
+    assert not texts(at.error)
+    run(at.button(key="dm_targets_save").click())
+    assert stored(db_path, "select wait_target_min from targets where hall_id = 'H1'")[0][0] == pytest.approx(1 / 3)
+    # shown back in seconds: 20, not 19.99 nor 0.3
+    assert at.radio(key="dm_targets_wait_unit").value == "s"
+    assert at.data_editor(key="dm_targets_2").value["wait_target_min"].iloc[1] == 20.0
+    # a fresh page proposes seconds now that a target is under two minutes
+    again = open_page()
+    assert again.radio(key="dm_targets_wait_unit").value == "s"
+    assert again.data_editor(key="dm_targets_0").value["wait_target_min"].iloc[1] == 20.0
+    # below one second is refused, in the unit chosen
+    again.session_state["dm_targets_0"] = {"edited_rows": {1: {"wait_target_min": 0.5}}, "added_rows": [],
+                                           "deleted_rows": []}
+    run(again)
+    assert texts(again.error) == ["Alpha Hall (H1): “Wait target (s)” must be from 1 to 14,400."]
+
+
 def test_targets_out_of_range_are_not_saved(open_page, db_path):
     at = open_page()
     at.session_state["dm_targets_0"] = {"edited_rows": {3: {"peak_target": 6.0}}, "added_rows": [], "deleted_rows": []}

@@ -780,6 +780,10 @@ _TARGET_INPUTS: dict[str, dict[str, Any]] = {
 }
 
 
+def _fresh_targets_editor() -> None:
+    st.session_state["dm_targets_v"] = st.session_state.get("dm_targets_v", 0) + 1
+
+
 def targets(db: Database, user: User) -> None:
     """The network default and each hall's overrides; an empty hall cell follows the
     network default."""
@@ -795,6 +799,7 @@ def targets(db: Database, user: User) -> None:
         horizontal=True,
         key="dm_targets_wait_unit",
         help=t("data.targets.wait_unit_help"),
+        on_change=_fresh_targets_editor,  # the editor's cells are in the other unit now
     )
     shown = data_admin.targets_for_editing(rows, wait_unit)
     columns: dict[str, Any] = {
@@ -812,7 +817,7 @@ def targets(db: Database, user: User) -> None:
         )
     edited = st.data_editor(
         shown,
-        key=f"dm_targets_{version}_{wait_unit}",
+        key=f"dm_targets_{version}",
         hide_index=True,
         num_rows="fixed",
         width="stretch",

@@ -327,6 +327,18 @@ def note_texts(report) -> list[str]:
     ]
 
 
+def duration_texts(report: ValidationReport) -> tuple[list[str], list[str]]:
+    """The dry run's median wait and service time, and its warnings about them (a median
+    under 30 s, over 4 h or 10x away from the halls already loaded), in the current language."""
+    said = [
+        t(f"data.note.{key}", **{k: safe_text.md(v) for k, v in values.items()})
+        for key, values in report.durations
+    ]
+    warn = {k for k, _ in report.duration_warnings}
+    keys = [k for k, _ in report.durations]
+    return [s for s, k in zip(said, keys) if k not in warn], [s for s, k in zip(said, keys) if k in warn]
+
+
 def _examples(examples) -> str:
     items = list(examples) if examples is not None else []
     return t("data.list_sep").join(

@@ -563,6 +563,11 @@ def show_check(report: ValidationReport) -> None:
         st.caption(data_admin.check_summary(report))
         for note in data_admin.note_texts(report):
             st.warning(note, icon=":material/info:")
+        medians, implausible = data_admin.duration_texts(report)
+        if medians:
+            st.caption(t("data.list_sep").join(medians))
+        for warning in implausible:
+            st.warning(warning, icon=":material/timer:")
         read, ok, existing, rejected, skipped = st.columns(5)
         _rows_metric(read, t("data.check.rows_read"), report.rows_read)
         _rows_metric(ok, t("data.check.rows_ok"), report.rows_ok)

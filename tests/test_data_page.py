@@ -239,6 +239,27 @@ def _build_export_mapping(at: AppTest) -> AppTest:
     return run(at)
 
 
+def test_the_builder_gives_a_duration_its_unit_and_the_check_says_the_medians(open_page):
+    """Issue 14: a duration in minutes is said to be in minutes on the builder; the check
+    then says the median wait and service time the load would store."""
+    at = open_page()
+    at.file_uploader(key="dm_upload").set_value((EXPORT_NAME, export_bytes(), "text/csv"))
+    run(at)
+    _build_export_mapping(at)
+    assert at.selectbox(key="dm_b_visits_called_at_unit").value == "seconds"
+    run(at.button(key="dm_check").click())
+    # waits 120, 900, 60 and 0 s; services 300, 240, 180 and 420 s
+    assert "median wait 0:01:30 (H:MM:SS, over 4 called visits), median service time 0:04:30 (H:MM:SS, over 4 visits with a service)" in texts(at.caption)
+    # the same export, its waits said to be minutes: A002's 900 min is over the 12-hour limit;
+    # the rest wait 120, 60 and 0 min
+    run(at.selectbox(key="dm_b_visits_called_at_unit").set_value("minutes"))
+    run(at.button(key="dm_check").click())
+    assert metrics(at)["Will be rejected"] == "2"
+    assert "median wait 1:00:00 (H:MM:SS, over 3 called visits), median service time 0:05:00 (H:MM:SS, over 3 visits with a service)" in texts(at.caption)
+    # the mapping's JSON says so
+    assert any('"plus": "等候秒数",\n      "unit": "minutes"' in c.value for c in at.code)
+
+
 def test_an_export_is_mapped_on_the_page_checked_loaded_and_saved_as_a_preset(open_page, db_path):
     at = open_page()
     at.file_uploader(key="dm_upload").set_value((EXPORT_NAME, export_bytes(), "text/csv"))

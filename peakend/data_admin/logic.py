@@ -71,7 +71,8 @@ class Choice:
     value: str = ""  # a constant
     value_map: str = ""  # "code=value; code=value"
     start: str | None = None  # AFTER: the contract column it starts from
-    seconds: str | None = None  # AFTER: the column of seconds added (optional)
+    seconds: str | None = None  # AFTER: the duration column added (optional)
+    unit: str = "seconds"  # AFTER: the duration column's unit (mapping.DURATION_UNITS)
 
 
 @dataclass
@@ -164,7 +165,10 @@ def _spec(kind: str, target: str, c: Choice) -> object | None:
             raise need("start")
         spec = {"from": c.start}
         if c.seconds:
-            spec["plus_seconds"] = c.seconds
+            if c.unit == "seconds":
+                spec["plus_seconds"] = c.seconds
+            else:
+                spec["plus"], spec["unit"] = c.seconds, c.unit
         return spec
     raise ValueError(c.how)
 
@@ -278,6 +282,9 @@ _REASONS: list[tuple[re.Pattern, str]] = [
         (r"^is not a time of day like (?P<example>.+)$", "not_time"),
         (r"^is not a date like (?P<example>.+)$", "not_date"),
         (r"^is not a number of seconds$", "not_seconds"),
+        (r"^is not a number of minutes$", "not_minutes"),
+        (r"^is not a number of hours$", "not_hours"),
+        (r"^is not a duration like 0:05:30", "not_clock_duration"),
         (r"^is a negative duration$", "negative_duration"),
         (r"^is not a whole number from (?P<low>\S+) to (?P<high>\S+)$", "not_whole"),
         (r"^is not a number from (?P<low>\S+) to (?P<high>\S+)$", "not_number"),

@@ -24,6 +24,7 @@ from peakend.core.metrics import service_level_definition
 from peakend.core.moments import ALL_PEAK_MOMENTS
 from peakend.core.safe_text import md
 from peakend.data_admin import logic as data_admin
+from peakend.warehouse.ingest.mapping import DURATION_UNITS
 from peakend.data_admin.logic import AFTER, CLOCK, COLUMN, CONCAT, CONSTANT, DATE_TIME, BuildError, Choice, SkipRule
 from peakend.ui.answers import run
 from peakend.ui.navigation import PAGES, ROOT
@@ -404,7 +405,19 @@ def _choice_row(kind: str, target: str, columns: list[str], default: Choice) -> 
             persist_state="page",
         )
         c.seconds = _column_box(second, k + "seconds", columns, t("data.build.pick_seconds"))
+        c.unit = second.selectbox(
+            t("data.build.unit_label"),
+            tuple(DURATION_UNITS),
+            key=k + "unit",
+            format_func=lambda u: t(f"data.build.unit.{_UNIT_KEYS[u]}"),
+            help=t("data.build.unit_help"),
+            persist_state="page",
+        )
     return c
+
+
+# the locale key of each duration unit (a TOML key can't hold the ':' of hh:mm:ss plainly)
+_UNIT_KEYS = {"seconds": "seconds", "minutes": "minutes", "hours": "hours", "hh:mm:ss": "clock"}
 
 
 def _skip_rules(columns: list[str]) -> list[SkipRule]:

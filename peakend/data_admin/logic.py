@@ -338,8 +338,7 @@ def duration_texts(report: ValidationReport) -> tuple[list[str], list[str]]:
     """The dry run's median wait and service time, and its warnings about them (a median
     under 30 s, over 4 h or 10x away from the halls already loaded), in the current language."""
     said = [
-        t(f"data.note.{key}", **{k: safe_text.md(v) for k, v in values.items()})
-        for key, values in report.durations
+        t(f"data.note.{key}", **{k: safe_text.md(v) for k, v in values.items()}) for key, values in report.durations
     ]
     warn = {k for k, _ in report.duration_warnings}
     keys = [k for k, _ in report.durations]

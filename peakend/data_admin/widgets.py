@@ -24,7 +24,6 @@ from peakend.core.metrics import service_level_definition
 from peakend.core.moments import ALL_PEAK_MOMENTS
 from peakend.core.safe_text import md
 from peakend.data_admin import logic as data_admin
-from peakend.warehouse.ingest.mapping import DURATION_UNITS
 from peakend.data_admin.logic import AFTER, CLOCK, COLUMN, CONCAT, CONSTANT, DATE_TIME, BuildError, Choice, SkipRule
 from peakend.ui.answers import run
 from peakend.ui.navigation import PAGES, ROOT
@@ -48,6 +47,7 @@ from peakend.warehouse.ingest import (
     validate_file,
 )
 from peakend.warehouse.ingest.contract import FIELDS, KINDS
+from peakend.warehouse.ingest.mapping import DURATION_UNITS
 from peakend.warehouse.ingest.uploads import safe_name
 from peakend.warehouse.schema import SERVICE_LEVEL_RULES, TARGET_COLUMNS
 

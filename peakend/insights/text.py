@@ -323,15 +323,23 @@ def staffing_sentences(
         hours = table.loc[table["status"] == status, "hour"].tolist()
         if hours:
             out.append(
-                t(f"insights.staffing.{status}_hours", hours=hours_list(hours), level=formatting.percent(level, 0),
-                  wait=formatting.wait_target(wait_min))
+                t(
+                    f"insights.staffing.{status}_hours",
+                    hours=hours_list(hours),
+                    level=formatting.percent(level, 0),
+                    wait=formatting.wait_target(wait_min),
+                )
             )
-    missed = table.loc[
-        (table["status"] == "ok") & (table["observed_service_level"] < level - 1e-9), "hour"
-    ].tolist()
+    missed = table.loc[(table["status"] == "ok") & (table["observed_service_level"] < level - 1e-9), "hour"].tolist()
     if missed:
-        out.append(t("insights.staffing.ok_missed_hours", hours=hours_list(missed), level=formatting.percent(level, 0),
-                     wait=formatting.wait_target(wait_min)))
+        out.append(
+            t(
+                "insights.staffing.ok_missed_hours",
+                hours=hours_list(missed),
+                level=formatting.percent(level, 0),
+                wait=formatting.wait_target(wait_min),
+            )
+        )
     if not (table["status"].isin(["under", "met_under", "over", "over_missed", "unknown"])).any() and not missed:
         out.append(t("insights.staffing.all_ok"))
     beyond = table.loc[table["beyond_hall"], "hour"].tolist()

@@ -71,6 +71,7 @@ def place_name(level: str, hall, halls: pd.DataFrame) -> str:
 # --- staffing what-if -----------------------------------------------------------------------------
 WAIT_UNITS = ("s", "min")  # the wait target in seconds (a call centre's 20 s) or minutes
 
+
 def staffing_controls(hall, default_weekday: int) -> tuple[int, WhatIf]:
     """Weekday (URL ?weekday=1..7) and the what-if: service-level target, wait target and a
     change in service time. The what-if starts from the hall's own targets; its keys carry

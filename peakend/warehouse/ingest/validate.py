@@ -277,7 +277,7 @@ _NETWORK_SAMPLE = 200_000  # stored visits the network's medians are taken over 
 
 def clock(seconds: float) -> str:
     """A duration as H:MM:SS (the same in both languages): 0:00:08, 1:02:03."""
-    total = int(round(seconds))
+    total = round(seconds)
     sign = "-" if total < 0 else ""
     total = abs(total)
     return f"{sign}{total // 3600}:{total // 60 % 60:02d}:{total % 60:02d}"

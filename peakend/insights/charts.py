@@ -246,7 +246,7 @@ def tolerance(tol: Tolerance, purpose: str, place: str, peak_target: float, wait
         annotation_font={"color": TARGET_LINE, "size": 12},
     )
     marks = [
-        (wait_target, "#555", "dash", t("insights.chart.tolerance.current", value=formatting.minutes(wait_target, 0)))
+        (wait_target, "#555", "dash", t("insights.chart.tolerance.current", value=formatting.wait_target(wait_target)))
     ]
     if advice(tol, wait_target) == "tighten":  # never a line that invites a longer target
         assert tol.suggested is not None  # no advice without a suggestion

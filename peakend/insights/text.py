@@ -390,7 +390,7 @@ def tolerance_sentences(tol: Tolerance, purpose: str, peak_target: float, wait_t
                 after=per_ten(tol.slope_after[0]),
                 before=per_ten(tol.slope_before[0]),
                 suggested=minutes(tol.suggested, 0),
-                current=minutes(wait_target, 0),
+                current=formatting.wait_target(wait_target),
                 **common,
             )
         )
@@ -433,7 +433,7 @@ def tolerance_sentences(tol: Tolerance, purpose: str, peak_target: float, wait_t
                 target=formatting.score(peak_target),
                 wait=minutes(tol.crossing),
                 suggested=minutes(tol.suggested, 0) if tol.suggested else "",
-                current=minutes(wait_target, 0),
+                current=formatting.wait_target(wait_target),
             )
         )
     return out
@@ -460,12 +460,12 @@ def tolerance_frame(results: list[Tolerance], labels: dict[str, str], wait_targe
                 "suggested": (
                     minutes(tol.suggested, 0)
                     if says == "tighten"
-                    else t("insights.tolerance.keep", current=minutes(wait_target, 0))
+                    else t("insights.tolerance.keep", current=formatting.wait_target(wait_target))
                     if says == "keep"
                     else formatting.MISSING
                 ),
                 "basis": t(f"insights.tolerance.basis.{tol.suggestion_basis}") if says else "",
-                "current": minutes(wait_target, 0),
+                "current": formatting.wait_target(wait_target),
             }
         )
     frame = pd.DataFrame(rows)

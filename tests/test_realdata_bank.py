@@ -185,3 +185,53 @@ def test_agents_in_use_at_10_match_the_raw_log(loaded, raw):
         assert 8 <= expected[weekday] <= 9, (weekday, expected[weekday])
     print(f"\nagents busy at 10:00 by ISO weekday, raw log: { {k: round(v, 2) for k, v in expected.items()} }; "
           f"staffing table: { {k: round(v, 2) for k, v in shown.items()} }")
+
+
+def test_the_insights_page_says_the_agents_at_10_and_takes_20_seconds(raw, tmp_path, monkeypatch):
+    """The same through the page (AppTest): the bank log's Insights staffing on Mondays says
+    it counted the agents, shows the raw log's agents at 10:00, takes "80% within 20 s" and
+    calls no hour understaffed that met it."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import sign_in_apptest
+    from fixture_db import build_fixture_db
+    from peakend.core.i18n import set_language
+    from test_insights_page import ROOT as APP_ROOT
+    from test_insights_page import page_app
+
+    db_path = tmp_path / "bank.duckdb"
+    db = build_fixture_db(db_path)  # its users (hq sees every hall), then the bank log
+    path = tmp_path / RAW.name
+    shutil.copy(RAW, path)
+    load_files(db, [path], "tester", mapping="anonymous_bank")
+    db.close()
+    monkeypatch.setenv("PEAKEND_DB", str(db_path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    set_language("en")
+    try:
+        at = AppTest.from_function(page_app, default_timeout=120)
+        at.switch_page(str(APP_ROOT / "pages" / "insights.py"))
+        sign_in_apptest(at, "hq")
+        at.session_state["lang"] = "en"
+        at.query_params["hall"] = "BANK-IL"
+        at.query_params["weekday"] = "1"
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        at.selectbox(key="insights_wait_unit_BANK-IL").set_value("s").run()
+        at.number_input(key="insights_wait_target_s_BANK-IL").set_value(20).run()
+        said = "\n".join(m.value for m in at.markdown)
+        assert "within 20 s, by the Erlang C model" in said
+        assert "this counts the staff who served (staff_id" in said
+        [table] = [d.value for d in at.dataframe if "in_use" in d.value.columns]
+        row = table.set_index("hour").loc["10:00"]
+        assert row["in_use"] == pytest.approx(agents_by_weekday_at(raw, 10)[1])  # 8.75
+        met = table["observed_service_level"] >= 80
+        assert not (met & (table["status"] == "Understaffed")).any()
+        print(f"\nInsights page, BANK-IL Mondays, 80% within 20 s: {row['in_use']:.2f} agents in use at 10:00, "
+              f"{row['busy']:.2f} busy, {row['needed']} needed, observed {row['observed_service_level']:.0f}%")
+    finally:
+        set_language("zh")
+        st.cache_data.clear()
+        st.cache_resource.clear()

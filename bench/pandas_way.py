@@ -189,24 +189,43 @@ def hall_arrivals_by_hour(fr, f, scope):
     arrivals = pd.DataFrame({"arrivals": g.size(), "wait_n": g["wait_s"].count(),
                              "wait_median_min": g["wait_s"].median() / 60,
                              "service_level": g["sl_num"].sum() / g["sl_den"].sum().replace(0, np.nan)})
-    s = df[df["counter_id"].notna() & df["service_started_at"].notna() & df["service_ended_at"].notna()]
-    first = s["service_started_at"].dt.hour
-    last = np.maximum(first, (s["service_ended_at"] - pd.Timedelta(seconds=1)).dt.hour)
-    span = (last - first + 1).to_numpy()
+    # a serving position: the counter, or the staff member where the visit has no counter
+    position = df["counter_id"].where(df["counter_id"].notna(), df["staff_id"])
+    keep = position.notna() & df["service_started_at"].notna() & df["service_ended_at"].notna()
+    keep &= df["service_ended_at"] >= df["service_started_at"]
+    s = df[keep].assign(position=position[keep], by_counter=df.loc[keep, "counter_id"].notna())
+    first = s["service_started_at"].dt.floor("h")
+    last = np.maximum(first, (s["service_ended_at"] - pd.Timedelta(seconds=1)).dt.floor("h"))
+    span = ((last - first) // pd.Timedelta(hours=1) + 1).to_numpy().astype(int)
+    clock = pd.to_datetime(np.repeat(first.to_numpy(), span)) + pd.to_timedelta(
+        np.arange(span.sum()) - np.repeat(np.cumsum(span) - span, span), unit="h")
+    start = np.repeat(s["service_started_at"].to_numpy(), span)
+    end = np.repeat(s["service_ended_at"].to_numpy(), span)
+    hour_end = clock + pd.Timedelta(hours=1)
+    busy = (np.minimum(end, hour_end.to_numpy()) - np.maximum(start, clock.to_numpy())) / np.timedelta64(1, "s")
     hours = pd.DataFrame({
         "hall_id": np.repeat(s["hall_id"].to_numpy(), span),
-        "counter_id": np.repeat(s["counter_id"].to_numpy(), span),
-        "day": np.repeat(s["service_started_at"].dt.normalize().to_numpy(), span),
-        "hour": np.repeat(first.to_numpy(), span) + (np.arange(span.sum()) - np.repeat(np.cumsum(span) - span, span)),
-    }).drop_duplicates()
-    counters = hours.groupby("hour").size().rename("counter_hours")
+        "position": np.repeat(s["position"].to_numpy(), span),
+        "by_counter": np.repeat(s["by_counter"].to_numpy(), span),
+        "clock": clock,
+        "busy_s": busy,
+    })
+    per = hours.groupby(["hall_id", "position", "clock"]).agg(by_counter=("by_counter", "any"),
+                                                             busy_s=("busy_s", "sum")).reset_index()
+    per["hour"] = per["clock"].dt.hour
+    g2 = per.groupby("hour")
+    counters = pd.DataFrame({"position_hours": g2.size(), "counter_hours": g2["by_counter"].sum(),
+                             "staff_hours": g2.size() - g2["by_counter"].sum(), "busy_hours": g2["busy_s"].sum() / 3600})
     out = arrivals.join(counters, how="outer")
     out.index.name = "hour"
     out = out.reset_index()
     return pd.DataFrame({
         "hour": out["hour"],
         "arrivals_per_day": out["arrivals"].fillna(0) / days,
-        "counters_in_use": out["counter_hours"].fillna(0) / days,
+        "counters_in_use": out["position_hours"].fillna(0) / days,
+        "busy_in_use": out["busy_hours"].fillna(0) / days,
+        "counter_hours": out["counter_hours"].fillna(0),
+        "staff_hours": out["staff_hours"].fillna(0),
         "wait_n": out["wait_n"].fillna(0),
         "wait_median_min": out["wait_median_min"],
         "service_level": out["service_level"],

@@ -83,13 +83,15 @@ def staffing_section(hall, hall_period, weekdays) -> None:
         arrivals=ask("hall_arrivals_by_hour", day),
         hours=ask("metrics_by_group", day, group_1="hour", group_2=None),
         whole_day=ask("metrics_by_group", day, group_1=None, group_2=None),
+        observed=ask("hall_service_level_by_hour", day, wait_target_s=what_if.wait_target_s),
     )
     table = staffing.staffing_table(
-        day_data["arrivals"], day_data["hours"], first_row(day_data["whole_day"]), what_if, hall["counters"]
+        day_data["arrivals"], day_data["hours"], first_row(day_data["whole_day"]), what_if, hall["counters"],
+        day_data["observed"],
     )
     st.markdown("\n".join(f"- {s}" for s in text.staffing_sentences(
         table, md(hall["hall_name"]), weekday, what_if.service_level_target, what_if.wait_target_min,
-        hall["counters"])))
+        hall["counters"], staffing.position_basis(day_data["arrivals"]))))
     if not table.empty:
         weekday_name = text.weekday_name(weekday)
         show_chart(charts.staffing(table, hall["hall_name"], weekday_name, hall["counters"]))

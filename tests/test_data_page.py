@@ -239,6 +239,27 @@ def _build_export_mapping(at: AppTest) -> AppTest:
     return run(at)
 
 
+def test_the_builder_gives_a_duration_its_unit_and_the_check_says_the_medians(open_page):
+    """Issue 14: a duration in minutes is said to be in minutes on the builder; the check
+    then says the median wait and service time the load would store."""
+    at = open_page()
+    at.file_uploader(key="dm_upload").set_value((EXPORT_NAME, export_bytes(), "text/csv"))
+    run(at)
+    _build_export_mapping(at)
+    assert at.selectbox(key="dm_b_visits_called_at_unit").value == "seconds"
+    run(at.button(key="dm_check").click())
+    # waits 120, 900, 60 and 0 s; services 300, 240, 180 and 420 s
+    assert "median wait 0:01:30 (H:MM:SS, over 4 called visits), median service time 0:04:30 (H:MM:SS, over 4 visits with a service)" in texts(at.caption)
+    # the same export, its waits said to be minutes: A002's 900 min is over the 12-hour limit;
+    # the rest wait 120, 60 and 0 min
+    run(at.selectbox(key="dm_b_visits_called_at_unit").set_value("minutes"))
+    run(at.button(key="dm_check").click())
+    assert metrics(at)["Will be rejected"] == "2"
+    assert "median wait 1:00:00 (H:MM:SS, over 3 called visits), median service time 0:05:00 (H:MM:SS, over 3 visits with a service)" in texts(at.caption)
+    # the mapping's JSON says so
+    assert any('"plus": "等候秒数",\n      "unit": "minutes"' in c.value for c in at.code)
+
+
 def test_an_export_is_mapped_on_the_page_checked_loaded_and_saved_as_a_preset(open_page, db_path):
     at = open_page()
     at.file_uploader(key="dm_upload").set_value((EXPORT_NAME, export_bytes(), "text/csv"))
@@ -349,6 +370,34 @@ def test_targets_are_edited_and_saved_in_one_transaction(open_page, db_path):
     assert stored(db_path, "select value::int from meta where key = 'data_version'")[0][0] == version + 1
     assert audit_actions(db_path)[-1] == ("admin", "targets_changed")
     assert at.data_editor(key="dm_targets_1").value["service_level_target"].iloc[0] == 85.0
+
+
+def test_a_call_centre_sets_80_percent_within_20_seconds(open_page, db_path):
+    """Issue 14: the wait target in seconds: "80% within 20 s" is entered and shown as such."""
+    at = open_page()
+    assert at.radio(key="dm_targets_wait_unit").value == "min"
+    run(at.radio(key="dm_targets_wait_unit").set_value("s"))
+    editor = at.data_editor(key="dm_targets_1")  # a fresh editor in the other unit
+    # the network's 10 min and H2's 5 min, in seconds
+    assert (editor.value["wait_target_min"].iloc[0], editor.value["wait_target_min"].iloc[2]) == (600.0, 300.0)
+    at.session_state["dm_targets_1"] = {"edited_rows": {1: {"wait_target_min": 20.0, "service_level_target": 80.0}},
+                                        "added_rows": [], "deleted_rows": []}
+    run(at)
+    assert not texts(at.error)
+    run(at.button(key="dm_targets_save").click())
+    assert stored(db_path, "select wait_target_min from targets where hall_id = 'H1'")[0][0] == pytest.approx(1 / 3)
+    # shown back in seconds: 20, not 19.99 nor 0.3
+    assert at.radio(key="dm_targets_wait_unit").value == "s"
+    assert at.data_editor(key="dm_targets_2").value["wait_target_min"].iloc[1] == 20.0
+    # a fresh page proposes seconds now that a target is under two minutes
+    again = open_page()
+    assert again.radio(key="dm_targets_wait_unit").value == "s"
+    assert again.data_editor(key="dm_targets_0").value["wait_target_min"].iloc[1] == 20.0
+    # below one second is refused, in the unit chosen
+    again.session_state["dm_targets_0"] = {"edited_rows": {1: {"wait_target_min": 0.5}}, "added_rows": [],
+                                           "deleted_rows": []}
+    run(again)
+    assert texts(again.error) == ["Alpha Hall (H1): “Wait target (s)” must be from 1 to 14,400."]
 
 
 def test_targets_out_of_range_are_not_saved(open_page, db_path):

@@ -66,6 +66,22 @@ def export_choices() -> dict[str, Choice]:
 EXPORT_SKIP = [SkipRule("业务", "equals", "TEST", "system test ticket")]
 
 
+def test_a_duration_in_minutes_is_written_with_its_unit():
+    choices = export_choices()
+    choices["called_at"] = Choice(AFTER, start="arrived_at", seconds="等候秒数", unit="minutes")
+    mapping = data_admin.build_mapping("in_minutes", "visits", choices, EXPORT_SKIP, NEW_HALL)
+    assert mapping.columns["called_at"] == {"from": "arrived_at", "plus": "等候秒数", "unit": "minutes"}
+    assert mapping.columns["service_ended_at"] == {"from": "service_started_at", "plus_seconds": "办理秒数"}
+    set_language("en")
+    try:
+        assert data_admin.reason_text("is not a number of minutes") == "is not a number of minutes"
+        assert data_admin.reason_text("is not a duration like 0:05:30 (hours:minutes:seconds)").startswith(
+            "is not a duration like 0:05:30")
+    finally:
+        set_language("zh")
+    assert data_admin.reason_text("is not a number of minutes") == "不是分钟数"
+
+
 def test_the_choices_become_a_mapping_that_loads_the_export(fixture_db, tmp_path):
     path = tmp_path / EXPORT_NAME
     path.write_bytes(export_bytes())

@@ -249,3 +249,44 @@ def test_an_upload_is_saved_under_its_own_safe_name_and_loads(fixture_db, tmp_pa
     assert report.rows_loaded == 1
     assert fixture_db.scalar("select file_name from loads where load_id = ?", [report.load_id]) == "外呼 March (v2).csv"
     assert save_upload(b"x", "..", tmp_path).name == "upload.csv"
+
+
+def test_cli_takes_a_mapping_json_file_and_a_unit(tmp_path, capsys):
+    """Issue 14: `load --mapping FILE.json` as well as a preset's name, and --unit COLUMN=UNIT."""
+    import json
+
+    from test_ingest_mapping import UNIT_FILE, _units_mapping
+
+    db_path = tmp_path / "cli.duckdb"
+    assert cli_main(["load", "--halls", str(FIXTURE / "halls.csv"), str(FIXTURE / "purposes.csv"),
+                     "--db", str(db_path), "--user", "ops"]) == 0
+    capsys.readouterr()
+    data = tmp_path / "units.csv"
+    data.write_text(UNIT_FILE, encoding="utf-8")
+    mapping_file = tmp_path / "my_mapping.json"
+    mapping_file.write_text(json.dumps(_units_mapping("by_hand", "Wait min", "seconds")), encoding="utf-8")
+    # the minutes read as seconds: the dry run warns
+    assert cli_main(["load", str(data), "--mapping", str(mapping_file), "--db", str(db_path), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "3 rows would load, 0 would be rejected" in out
+    assert "WARNING: the median wait 0:00:12 is under 0:00:30" in out
+    # --unit puts it right, and the load stores the waits in seconds
+    assert cli_main(["load", str(data), "--mapping", str(mapping_file), "--unit", "Wait min=minutes",
+                     "--db", str(db_path), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "median wait 0:12:30" in out and "WARNING" not in out
+    assert cli_main(["load", str(data), "--mapping", str(mapping_file), "--unit", "Wait min=minutes",
+                     "--db", str(db_path), "--user", "ops"]) == 0
+    assert "3 rows visits loaded, 0 rejected" in capsys.readouterr().out
+    db = Database(str(db_path))
+    try:
+        assert db.scalar("select median(epoch(called_at - arrived_at)) from visits where visit_id like 'by_hand-%'") == 750
+        assert db.scalar("select mapping from loads order by load_id desc limit 1") == "by_hand"
+    finally:
+        db.close()
+    # a file that isn't there, or isn't a mapping, is said in one line
+    assert cli_main(["load", str(data), "--mapping", str(tmp_path / "none.json"), "--db", str(db_path)]) == 1
+    assert "cannot read the mapping file" in capsys.readouterr().err
+    assert cli_main(["load", str(data), "--mapping", str(mapping_file), "--unit", "Wait min=weeks",
+                     "--db", str(db_path)]) == 1
+    assert "the unit is one of seconds, minutes, hours, hh:mm:ss" in capsys.readouterr().err

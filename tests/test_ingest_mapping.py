@@ -224,3 +224,121 @@ def test_values_from_a_mapping_are_bound_not_spliced(fixture_db, tmp_path):
     [report] = load_files(fixture_db, [path], "tester", mapping=mapping)
     assert report.rows_loaded == 1
     assert fixture_db.scalar("select segment from visits where visit_id = ?", ["'; drop table visits; --x1"]) == "it's \"quoted\""
+
+
+# -- units of duration columns (issue 14, point 3) ------------------------------------------
+UNIT_FILE = (
+    "Ticket,Arrived,Wait min,Wait s,Wait clock,Service min\n"
+    "U1,2026-03-09 09:00:00,12.5,750,0:12:30,4\n"
+    "U2,2026-03-09 09:10:00,30,1800,0:30:00,6.5\n"
+    "U3,2026-03-09 09:20:00,1,60,0:01:00,3\n"
+)
+
+
+def _units_mapping(name, wait, unit, service_unit="minutes"):
+    return {
+        "name": name,
+        "kind": "visits",
+        "columns": {
+            "visit_id": {"column": "Ticket", "prefix": f"{name}-"},
+            "hall_id": {"value": "H1"},
+            "purpose": {"value": "enquiry"},
+            "arrived_at": "Arrived",
+            "called_at": {"from": "arrived_at", "plus": wait, "unit": unit},
+            "service_started_at": {"from": "called_at"},
+            "service_ended_at": {"from": "service_started_at", "plus": "Service min", "unit": service_unit},
+        },
+    }
+
+
+def _stored_waits(db, prefix):
+    cur = db.cursor()
+    try:
+        return cur.execute(
+            """select substr(visit_id, length(?) + 2), epoch(called_at - arrived_at),
+                      epoch(service_ended_at - service_started_at)
+               from visits where visit_id like ? || '-%' order by visit_id""",
+            [prefix, prefix],
+        ).fetchall()
+    finally:
+        cur.close()
+
+
+def test_a_wait_in_minutes_and_one_in_seconds_store_the_same_waits(fixture_db, tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_text(UNIT_FILE, encoding="utf-8")
+    for name, column, unit in (("in_min", "Wait min", "minutes"), ("in_s", "Wait s", "seconds"),
+                               ("in_clock", "Wait clock", "hh:mm:ss")):
+        [report] = load_files(fixture_db, [path], "tester", mapping=Mapping.from_dict(_units_mapping(name, column, unit)))
+        assert (report.status, report.rows_loaded, report.rows_rejected) == ("loaded", 3, 0), report.message
+    expected = [("U1", 750.0, 240.0), ("U2", 1800.0, 390.0), ("U3", 60.0, 180.0)]
+    assert _stored_waits(fixture_db, "in_min") == expected
+    assert _stored_waits(fixture_db, "in_s") == expected
+    assert _stored_waits(fixture_db, "in_clock") == expected
+    # plus_seconds is the same as plus with unit seconds
+    legacy = _units_mapping("legacy", "Wait s", "seconds")
+    legacy["columns"]["called_at"] = {"from": "arrived_at", "plus_seconds": "Wait s"}
+    load_files(fixture_db, [path], "tester", mapping=Mapping.from_dict(legacy))
+    assert _stored_waits(fixture_db, "legacy") == expected
+
+
+def test_a_unit_is_checked(tmp_path):
+    bad = _units_mapping("bad", "Wait min", "fortnights")
+    with pytest.raises(MappingError, match="unit: one of seconds, minutes, hours, hh:mm:ss"):
+        Mapping.from_dict(bad)
+    no_unit = _units_mapping("no_unit", "Wait min", "minutes")
+    del no_unit["columns"]["called_at"]["unit"]
+    with pytest.raises(MappingError, match="plus: needs a unit"):
+        Mapping.from_dict(no_unit)
+    both = _units_mapping("both", "Wait min", "minutes")
+    both["columns"]["called_at"]["plus_seconds"] = "Wait s"
+    with pytest.raises(MappingError, match="not both"):
+        Mapping.from_dict(both)
+
+
+def test_a_value_not_in_the_unit_is_rejected_with_its_reason(fixture_db, tmp_path):
+    path = tmp_path / "clock.csv"
+    path.write_text(UNIT_FILE.replace("0:12:30", "12 min"), encoding="utf-8")
+    report = validate_file(fixture_db, path, mapping=Mapping.from_dict(_units_mapping("clock", "Wait clock", "hh:mm:ss")))
+    assert report.rows_rejected == 1
+    assert ("Wait clock", "is not a duration like 0:05:30 (hours:minutes:seconds)") in set(
+        zip(report.rejects["column"], report.rejects["reason"]))
+
+
+def test_the_dry_run_says_the_medians_and_warns_of_a_wait_in_minutes_read_as_seconds(fixture_db, tmp_path):
+    # the DMV case: a posted wait in minutes mapped as seconds loads 60x too short with no
+    # row rejected; the dry run says the medians and warns
+    path = tmp_path / "dmv_like.csv"
+    path.write_text(UNIT_FILE, encoding="utf-8")
+    right = validate_file(fixture_db, path, mapping=Mapping.from_dict(_units_mapping("right", "Wait min", "minutes")))
+    assert right.durations[:2] == [("median_wait", {"median": "0:12:30", "n": "3"}),
+                                   ("median_service", {"median": "0:04:00", "n": "3"})]
+    assert right.duration_warnings == []
+    wrong = validate_file(fixture_db, path, mapping=Mapping.from_dict(
+        _units_mapping("wrong", "Wait min", "seconds", service_unit="seconds")))
+    assert (wrong.rows_ok, wrong.rows_rejected) == (3, 0)  # nothing rejected: only the medians tell
+    keys = [k for k, _ in wrong.duration_warnings]
+    assert keys[:2] == ["wait_too_short", "wait_unlike_network"] and "service_too_short" in keys
+    assert "median wait 0:00:12 (H:MM:SS, over 3 called visits)" in wrong.summary()
+    assert "WARNING: the median wait 0:00:12 is under 0:00:30" in wrong.summary()
+    # the fixture's other halls: median wait 8 min -> 12.5 s is 38x shorter
+    network = dict(wrong.duration_warnings)["wait_unlike_network"]
+    assert int(network["times"]) > 10
+    # a wait in minutes read as hours: 5, 6 and 7 "hours", a median over 4 h (each under the
+    # 12-hour limit, so none is rejected)
+    long_path = tmp_path / "long.csv"
+    long_path.write_text(UNIT_FILE.replace(",12.5,", ",5,").replace(",30,", ",6,").replace(",1,", ",7,"),
+                         encoding="utf-8")
+    hours = validate_file(fixture_db, long_path, mapping=Mapping.from_dict(_units_mapping("hours", "Wait min", "hours")))
+    assert hours.rows_ok == 3
+    assert ("wait_too_long", {"median": "6:00:00", "limit": "4:00:00"}) in hours.duration_warnings
+
+
+def test_with_unit_sets_the_unit_of_a_duration_column():
+    from peakend.warehouse.ingest.mapping import with_unit
+
+    m = Mapping.from_dict(_units_mapping("m", "Wait min", "seconds"))
+    fixed = with_unit(m, "Wait min", "minutes")
+    assert fixed.columns["called_at"] == {"from": "arrived_at", "plus": "Wait min", "unit": "minutes"}
+    with pytest.raises(MappingError, match="adds no duration from column 'nope'"):
+        with_unit(m, "nope", "minutes")

@@ -121,8 +121,30 @@ def test_staffing_what_if_changes_the_need_at_once(open_app):
     at.slider(key="insights_level_target_H1").set_value(80)
     at.select_slider(key="insights_service_change_H1").set_value(-50).run()
     assert "by the Erlang C model: 2 needed" in staffing_summary(at)
-    assert "**Overstaffed** hours: 09:00." in markdown(at)
+    # 09:00: 2 in use, 1 needed, but only 1/2 called within 10 min: not "overstaffed"
+    assert "**the target was missed**, so they are not called overstaffed: 09:00." in markdown(at)
+    assert "**Overstaffed**" not in markdown(at)
     assert at.query_params["weekday"] == "1"
+
+
+def test_a_call_centre_target_of_80_percent_in_20_seconds(open_app):
+    """Issue 14: "80% within 20 s" can be entered and is shown as such, and Erlang C uses 20 s."""
+    from peakend.insights.erlang import Queue, counters_needed
+
+    at = open_app()
+    at.selectbox(key="insights_wait_unit_H1").set_value("s").run()
+    assert at.number_input(key="insights_wait_target_s_H1").value == 600  # the hall's 10 min, in seconds
+    at.number_input(key="insights_wait_target_s_H1").set_value(20).run()
+    assert "to call 80% of visits within 20 s, by the Erlang C model" in staffing_summary(at)
+    # Monday at H1: 2 arrivals an hour, 16 min service (960 s)
+    needed = counters_needed(2, 960, 20, 0.8)
+    table = at.dataframe[1].value
+    assert table["needed"].tolist() == [needed, needed]
+    assert table["expected_level"].tolist() == pytest.approx([Queue(2, 960, needed).service_level(20) * 100] * 2)
+    # 2 counters: 1 - 0.1123 exp(-(2 - 0.5333) x 20 / 960) = 0.891 (at 20 min it would be 0.9999)
+    assert needed == 2 and table["expected_level"].tolist() == pytest.approx([89.11] * 2, abs=0.01)
+    # the observed service level is at 20 s too: nobody on Monday was called that fast
+    assert table["observed_service_level"].tolist() == [0.0, 0.0]
 
 
 def test_a_link_opens_a_hall_and_a_weekday(open_app):

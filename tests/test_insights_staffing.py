@@ -68,7 +68,9 @@ def test_the_what_if_changes_the_need_at_once(fixture_db):
     assert faster["service_min"].tolist() == [16.0, 16.0]  # observed, kept for reference
     assert faster["handling_min"].tolist() == [8.0, 8.0]
     assert faster["needed"].tolist() == [1, 1]
-    assert faster["status"].tolist() == ["over", "ok"]  # 2 in use >= 1 needed + 1
+    # 09:00: 2 in use >= 1 needed + 1, but only 1/2 was called within 10 min (< 80%): more than
+    # modelled, target missed, not "overstaffed"
+    assert faster["status"].tolist() == ["over_missed", "ok"]
     # a 99% target: two counters give 0.9551, three 0.9961
     stricter = table(fixture_db, WhatIf(0.99, 10.0))
     assert stricter["needed"].tolist() == [3, 3]
@@ -91,7 +93,8 @@ def test_sentences_and_table_in_words(fixture_db):
         set_language("zh")
     assert said[0] == ("Alpha Hall, Mondays in this period (days with visits: 1). Counter-hours over the day "
                        "to call 80% of visits within 10 min, by the Erlang C model: 4 needed; 3.0 were in use.")
-    assert said[1] == "**Understaffed** hours: 10:00."
+    assert said[1] == "In use: counted from the counters that served (counter_id)."
+    assert said[2] == "**Understaffed** hours: 10:00."
     assert shown["hour"].tolist() == ["09:00", "10:00"]
     assert shown["status"].tolist() == ["About right", "Understaffed"]
     assert shown["observed_service_level"].tolist() == [50.0, 50.0]
@@ -117,3 +120,78 @@ def test_hours_without_arrivals_are_not_judged(fixture_db):
     assert got["hour"].tolist() == [17, 18]
     assert got["status"].tolist()[1] == "no_arrivals" and got["needed"].tolist()[1] == 0
     assert math.isnan(got["expected_level"].tolist()[1])
+
+
+def observed_at(db, wait_target_s):
+    return db.query("hall_service_level_by_hour", MONDAY, wait_target_s=wait_target_s)
+
+
+def test_an_hour_that_met_its_target_is_never_understaffed(fixture_db):
+    # 10:00 on Monday: 1 counter in use. "80% within 25 min": one counter gives (M/M/1)
+    # 1 - 0.5333 exp(-0.4667 x 1500 / 960) = 0.743 < 0.8, so 2 are needed; observed: V03 called
+    # after 6 min, V04 gave up after 15 (before the target: not counted) -> 1/1, target met.
+    # Fewer than modelled, not understaffed
+    got = staffing_table(
+        fixture_db.query("hall_arrivals_by_hour", MONDAY),
+        fixture_db.query("metrics_by_group", MONDAY, group_1="hour", group_2=None),
+        first_row(fixture_db.query("metrics_by_group", MONDAY, group_1=None, group_2=None)),
+        WhatIf(0.8, 25.0), 3, observed_at(fixture_db, 1500),
+    )
+    assert got.loc[got["hour"] == 10, "observed_service_level"].item() == 1.0
+    assert got.loc[got["hour"] == 10, "needed"].item() == 2
+    assert got.loc[got["hour"] == 10, "status"].item() == "met_under"
+    set_language("en")
+    try:
+        said = text.staffing_sentences(got, "Alpha Hall", 1, 0.8, 25.0, 3)
+    finally:
+        set_language("zh")
+    assert not any("Understaffed" in s for s in said)
+    assert any("the target was met" in s and "10:00" in s for s in said)
+
+
+def test_observed_level_is_taken_at_the_what_ifs_wait_target(fixture_db):
+    # a 5-minute target: V01 waited 4 min (in), V02 12 and V03 6 (out), V04 gave up after 15
+    # (after the target: missed) -> 09:00 1/2, 10:00 0/2
+    got = observed_at(fixture_db, 300)
+    assert dict(zip(got["hour"], got["service_level"])) == {9: 0.5, 10: 0.0}
+    # with 20 s nobody was
+    got = observed_at(fixture_db, 20)
+    assert dict(zip(got["hour"], got["service_level"])) == {9: 0.0, 10: 0.0}
+
+
+def test_a_target_in_seconds_reaches_erlang_c_as_seconds(fixture_db, monkeypatch):
+    # "80% within 20 s": the Erlang C gets 20 s exactly, not 20 min nor 0.33 s
+    seen = []
+    real = staffing.counters_needed
+
+    def spy(arrivals, handling_s, target_s, level):
+        seen.append(target_s)
+        return real(arrivals, handling_s, target_s, level)
+
+    monkeypatch.setattr(staffing, "counters_needed", spy)
+    what_if = WhatIf.seconds(0.8, 20)
+    assert what_if.wait_target_s == 20.0 and what_if.wait_target_min == pytest.approx(1 / 3)
+    got = table(fixture_db, what_if)
+    assert seen and set(seen) == {20.0}
+    # 2 an hour x 960 s: with 20 s, two counters give 1 - 0.1123 exp(-(2 - 0.5333) x 20 / 960)
+    expected = Queue(2, 960, int(got["needed"].iloc[0])).service_level(20)
+    assert got["expected_level"].iloc[0] == pytest.approx(expected)
+    assert got["expected_level"].iloc[0] >= 0.8
+    set_language("en")
+    try:
+        said = text.staffing_sentences(got, "Alpha Hall", 1, 0.8, what_if.wait_target_min, 3)
+    finally:
+        set_language("zh")
+    assert "within 20 s" in said[0]
+
+
+def test_an_hour_without_counters_or_staff_gets_no_verdict():
+    import pandas as pd
+
+    arrivals = pd.DataFrame({"hour": [10], "arrivals_per_day": [20.0], "counters_in_use": [0.0],
+                             "busy_in_use": [0.0], "counter_hours": [0], "staff_hours": [0], "open_days": [1]})
+    by_hour = pd.DataFrame({"group_1": ["10"], "served_visits": [20], "service_mean_min": [5.0],
+                            "service_level": [0.9], "wait_median_min": [1.0]})
+    got = staffing_table(arrivals, by_hour, None, WhatIf(0.8, 10.0), None)
+    assert got["status"].tolist() == ["unknown"]
+    assert staffing.position_basis(arrivals) == "none"

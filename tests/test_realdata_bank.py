@@ -123,3 +123,115 @@ def test_the_dry_run_agrees_with_the_load(loaded, tmp_path):
     finally:
         fresh.close()
     assert (dry.rows_ok, dry.rows_rejected, dry.rows_skipped) == (report.rows_loaded, 0, report.rows_skipped)
+
+
+def agents_by_weekday_at(raw: pd.DataFrame, hour: int) -> dict[int, float]:
+    """From the raw log: distinct agents with a service record overlapping hour..hour+1 on
+    each day, averaged over the days of each ISO weekday that had arrivals."""
+    served = raw[(raw["outcome"] == "AGENT") & (raw["ser_start"] != "0:00:00") & (raw["server"] != "NO_SERVER")]
+    start = pd.to_datetime(served["date"] + " " + served["ser_start"], format="%y%m%d %H:%M:%S")
+    end = start + pd.to_timedelta(served["ser_time"], unit="s")
+    day = start.dt.normalize()
+    h0, h1 = day + pd.Timedelta(hours=hour), day + pd.Timedelta(hours=hour + 1)
+    # a service overlaps the hour when it starts before its end and ends after its start (one
+    # ending on the hour does not reach into it; one of no length counts where it starts)
+    overlaps = (start < h1) & ((end > h0) | (start >= h0))
+    busy = pd.DataFrame({"day": day[overlaps], "agent": served.loc[overlaps, "server"]}).drop_duplicates()
+    per_day = busy.groupby("day").size()
+    days = raw["arrived"].dt.normalize().drop_duplicates()
+    out = {}
+    for weekday in range(1, 8):
+        these = days[days.dt.isocalendar().day == weekday]
+        if len(these):
+            out[weekday] = float(per_day.reindex(these, fill_value=0).sum() / len(these))
+    return out
+
+
+def test_agents_in_use_at_10_match_the_raw_log(loaded, raw):
+    """Issue 14: counters in use come from whoever served. The log has no counter, only the
+    agent (staff_id): the staffing table at 10:00 counts the agents busy then, 8-9 on weekdays
+    (Sunday to Thursday in Israel)."""
+    from peakend.insights import staffing
+    from peakend.core.halls import first_row
+
+    db, _ = loaded
+    expected = agents_by_weekday_at(raw, 10)
+    shown = {}
+    for weekday, agents in expected.items():
+        day = VisitFilter(halls=("BANK-IL",), weekdays=(weekday,))
+        arrivals = db.query("hall_arrivals_by_hour", day)
+        assert staffing.position_basis(arrivals) == "staff"
+        what_if = staffing.WhatIf.seconds(0.8, 20)
+        table = staffing.staffing_table(
+            arrivals,
+            db.query("metrics_by_group", day, group_1="hour", group_2=None),
+            first_row(db.query("metrics_by_group", day, group_1=None, group_2=None)),
+            what_if, None,
+            db.query("hall_service_level_by_hour", day, wait_target_s=what_if.wait_target_s),
+        )
+        if 10 not in set(table["hour"]):  # a weekday with no call and no service at 10:00
+            assert agents == 0, weekday
+            shown[weekday] = 0.0
+            continue
+        row = table.set_index("hour").loc[10]
+        shown[weekday] = row["in_use"]
+        assert row["in_use"] == pytest.approx(agents), weekday
+        assert 0 < row["busy"] < row["in_use"]
+        # no hour that met "80% within 20 s" is called understaffed
+        met = table["observed_service_level"] >= 0.8
+        assert not (met & (table["status"] == "under")).any(), weekday
+        assert not (table["status"] == "unknown").any()
+    for weekday in (7, 1, 2, 3, 4):  # Sunday to Thursday
+        assert 8 <= expected[weekday] <= 9, (weekday, expected[weekday])
+    print(f"\nagents busy at 10:00 by ISO weekday, raw log: { {k: round(v, 2) for k, v in expected.items()} }; "
+          f"staffing table: { {k: round(v, 2) for k, v in shown.items()} }")
+
+
+def test_the_insights_page_says_the_agents_at_10_and_takes_20_seconds(raw, tmp_path, monkeypatch):
+    """The same through the page (AppTest): the bank log's Insights staffing on Mondays says
+    it counted the agents, shows the raw log's agents at 10:00, takes "80% within 20 s" and
+    calls no hour understaffed that met it."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import sign_in_apptest
+    from fixture_db import build_fixture_db
+    from peakend.core.i18n import set_language
+    from test_insights_page import ROOT as APP_ROOT
+    from test_insights_page import page_app
+
+    db_path = tmp_path / "bank.duckdb"
+    db = build_fixture_db(db_path)  # its users (hq sees every hall), then the bank log
+    path = tmp_path / RAW.name
+    shutil.copy(RAW, path)
+    load_files(db, [path], "tester", mapping="anonymous_bank")
+    db.close()
+    monkeypatch.setenv("PEAKEND_DB", str(db_path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    set_language("en")
+    try:
+        at = AppTest.from_function(page_app, default_timeout=120)
+        at.switch_page(str(APP_ROOT / "pages" / "insights.py"))
+        sign_in_apptest(at, "hq")
+        at.session_state["lang"] = "en"
+        at.query_params["hall"] = "BANK-IL"
+        at.query_params["weekday"] = "1"
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        at.selectbox(key="insights_wait_unit_BANK-IL").set_value("s").run()
+        at.number_input(key="insights_wait_target_s_BANK-IL").set_value(20).run()
+        said = "\n".join(m.value for m in at.markdown)
+        assert "within 20 s, by the Erlang C model" in said
+        assert "this counts the staff who served (staff_id" in said
+        [table] = [d.value for d in at.dataframe if "in_use" in d.value.columns]
+        row = table.set_index("hour").loc["10:00"]
+        assert row["in_use"] == pytest.approx(agents_by_weekday_at(raw, 10)[1])  # 8.75
+        met = table["observed_service_level"] >= 80
+        assert not (met & (table["status"] == "Understaffed")).any()
+        print(f"\nInsights page, BANK-IL Mondays, 80% within 20 s: {row['in_use']:.2f} agents in use at 10:00, "
+              f"{row['busy']:.2f} busy, {row['needed']} needed, observed {row['observed_service_level']:.0f}%")
+    finally:
+        set_language("zh")
+        st.cache_data.clear()
+        st.cache_resource.clear()

@@ -71,7 +71,8 @@ class Choice:
     value: str = ""  # a constant
     value_map: str = ""  # "code=value; code=value"
     start: str | None = None  # AFTER: the contract column it starts from
-    seconds: str | None = None  # AFTER: the column of seconds added (optional)
+    seconds: str | None = None  # AFTER: the duration column added (optional)
+    unit: str = "seconds"  # AFTER: the duration column's unit (mapping.DURATION_UNITS)
 
 
 @dataclass
@@ -164,7 +165,10 @@ def _spec(kind: str, target: str, c: Choice) -> object | None:
             raise need("start")
         spec = {"from": c.start}
         if c.seconds:
-            spec["plus_seconds"] = c.seconds
+            if c.unit == "seconds":
+                spec["plus_seconds"] = c.seconds
+            else:
+                spec["plus"], spec["unit"] = c.seconds, c.unit
         return spec
     raise ValueError(c.how)
 
@@ -278,6 +282,9 @@ _REASONS: list[tuple[re.Pattern, str]] = [
         (r"^is not a time of day like (?P<example>.+)$", "not_time"),
         (r"^is not a date like (?P<example>.+)$", "not_date"),
         (r"^is not a number of seconds$", "not_seconds"),
+        (r"^is not a number of minutes$", "not_minutes"),
+        (r"^is not a number of hours$", "not_hours"),
+        (r"^is not a duration like 0:05:30", "not_clock_duration"),
         (r"^is a negative duration$", "negative_duration"),
         (r"^is not a whole number from (?P<low>\S+) to (?P<high>\S+)$", "not_whole"),
         (r"^is not a number from (?P<low>\S+) to (?P<high>\S+)$", "not_number"),
@@ -325,6 +332,17 @@ def note_texts(report) -> list[str]:
     return [
         t(f"data.note.{key}", **{k: safe_text.md(v) for k, v in values.items()}) for key, values in note_values(report)
     ]
+
+
+def duration_texts(report: ValidationReport) -> tuple[list[str], list[str]]:
+    """The dry run's median wait and service time, and its warnings about them (a median
+    under 30 s, over 4 h or 10x away from the halls already loaded), in the current language."""
+    said = [
+        t(f"data.note.{key}", **{k: safe_text.md(v) for k, v in values.items()}) for key, values in report.durations
+    ]
+    warn = {k for k, _ in report.duration_warnings}
+    keys = [k for k, _ in report.durations]
+    return [s for s, k in zip(said, keys) if k not in warn], [s for s, k in zip(said, keys) if k in warn]
 
 
 def _examples(examples) -> str:
@@ -469,7 +487,7 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
 # Service level and abandonment are stored as shares (0.8) and edited as percentages (80).
 PERCENT_TARGETS = ("service_level_target", "max_abandonment")
 TARGET_RANGES = {
-    "wait_target_min": (0.5, 240.0),
+    "wait_target_min": (0.1, 240.0),  # in minutes; WAIT_RANGES has both units
     "service_level_target": (0.0, 100.0),
     "max_abandonment": (0.0, 100.0),
     "peak_target": (1.0, 5.0),
@@ -477,9 +495,21 @@ TARGET_RANGES = {
 }
 
 
-def targets_for_editing(rows: pd.DataFrame) -> pd.DataFrame:
+# The wait target is stored in minutes and edited in seconds or minutes, as the data admin
+# chooses (a call centre's "80% within 20 s"; a hall's "80% within 10 min").
+WAIT_UNITS = ("s", "min")
+WAIT_RANGES = {"s": (1.0, 14_400.0), "min": (0.1, 240.0)}
+
+
+def default_wait_unit(rows: pd.DataFrame) -> str:
+    """Seconds when some wait target is under two minutes (a call centre), else minutes."""
+    waits = pd.to_numeric(rows["wait_target_min"], errors="coerce").dropna()
+    return "s" if (waits < 2).any() else "min"
+
+
+def targets_for_editing(rows: pd.DataFrame, wait_unit: str = "min") -> pd.DataFrame:
     """queries/data_targets.sql's rows as the editor shows them: one line per hall named
-    in the user's words, percentages as percentages."""
+    in the user's words, percentages as percentages, the wait target in `wait_unit`."""
     out = pd.DataFrame(
         {
             "hall_id": rows["hall_id"],
@@ -492,33 +522,46 @@ def targets_for_editing(rows: pd.DataFrame) -> pd.DataFrame:
     )
     for column in TARGET_COLUMNS:
         values = pd.to_numeric(rows[column], errors="coerce").astype("float64")
-        out[column] = (values * 100).round(6) if column in PERCENT_TARGETS else values
+        if column in PERCENT_TARGETS:
+            values = (values * 100).round(6)
+        elif column == "wait_target_min" and wait_unit == "s":
+            values = (values * 60).round(6)
+        out[column] = values
     return out
 
 
-def _stored(column: str, shown) -> float | None:
+def _stored(column: str, shown, wait_unit: str = "min") -> float | None:
     if shown is None or pd.isna(shown):
         return None
     value = float(shown)
-    return round(value / 100, 8) if column in PERCENT_TARGETS else value
+    if column in PERCENT_TARGETS:
+        return round(value / 100, 8)
+    if column == "wait_target_min" and wait_unit == "s":
+        return round(value / 60, 10)
+    return value
 
 
-def target_changes(before: pd.DataFrame, after: pd.DataFrame) -> tuple[dict[str, dict], list[str]]:
+def target_changes(
+    before: pd.DataFrame, after: pd.DataFrame, wait_unit: str = "min"
+) -> tuple[dict[str, dict], list[str]]:
     """The rows an edit changed, as {hall_id: {target column: stored value or None}}, and
-    the problems that stop it being saved (in the user's words)."""
+    the problems that stop it being saved (in the user's words). Both frames show the
+    wait target in `wait_unit`."""
     changes, problems = {}, []
     old = before.set_index("hall_id")
     for _, row in after.iterrows():
         hall_id = row["hall_id"]
-        values = {c: _stored(c, row[c]) for c in TARGET_COLUMNS}
+        values = {c: _stored(c, row[c], wait_unit) for c in TARGET_COLUMNS}
         for column, value in values.items():
             label = t(f"data.targets.column.{column}")
+            if column == "wait_target_min":
+                label = t(f"data.targets.column.wait_target_{wait_unit}")
             shown = row[column]
             if value is None:
                 if hall_id == NETWORK:
                     problems.append(t("data.targets.network_needs", column=label))
                 continue
-            low, high = TARGET_RANGES[column]
+            low, high = WAIT_RANGES[wait_unit] if column == "wait_target_min" else TARGET_RANGES[column]
             if not low <= float(shown) <= high or (column == "wait_target_min" and float(shown) <= 0):
                 problems.append(
                     t(
@@ -529,7 +572,7 @@ def target_changes(before: pd.DataFrame, after: pd.DataFrame) -> tuple[dict[str,
                         high=formatting.number(high, 0),
                     )
                 )
-        previous = {c: _stored(c, old.loc[hall_id, c]) for c in TARGET_COLUMNS}
+        previous = {c: _stored(c, old.loc[hall_id, c], wait_unit) for c in TARGET_COLUMNS}
         if values != previous:
             changes[hall_id] = values
     return changes, problems

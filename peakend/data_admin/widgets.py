@@ -47,6 +47,7 @@ from peakend.warehouse.ingest import (
     validate_file,
 )
 from peakend.warehouse.ingest.contract import FIELDS, KINDS
+from peakend.warehouse.ingest.mapping import DURATION_UNITS
 from peakend.warehouse.ingest.uploads import safe_name
 from peakend.warehouse.schema import SERVICE_LEVEL_RULES, TARGET_COLUMNS
 
@@ -404,7 +405,19 @@ def _choice_row(kind: str, target: str, columns: list[str], default: Choice) -> 
             persist_state="page",
         )
         c.seconds = _column_box(second, k + "seconds", columns, t("data.build.pick_seconds"))
+        c.unit = second.selectbox(
+            t("data.build.unit_label"),
+            tuple(DURATION_UNITS),
+            key=k + "unit",
+            format_func=lambda u: t(f"data.build.unit.{_UNIT_KEYS[u]}"),
+            help=t("data.build.unit_help"),
+            persist_state="page",
+        )
     return c
+
+
+# the locale key of each duration unit (a TOML key can't hold the ':' of hh:mm:ss plainly)
+_UNIT_KEYS = {"seconds": "seconds", "minutes": "minutes", "hours": "hours", "hh:mm:ss": "clock"}
 
 
 def _skip_rules(columns: list[str]) -> list[SkipRule]:
@@ -563,6 +576,11 @@ def show_check(report: ValidationReport) -> None:
         st.caption(data_admin.check_summary(report))
         for note in data_admin.note_texts(report):
             st.warning(note, icon=":material/info:")
+        medians, implausible = data_admin.duration_texts(report)
+        if medians:
+            st.caption(t("data.list_sep").join(medians))
+        for warning in implausible:
+            st.warning(warning, icon=":material/timer:")
         read, ok, existing, rejected, skipped = st.columns(5)
         _rows_metric(read, t("data.check.rows_read"), report.rows_read)
         _rows_metric(ok, t("data.check.rows_ok"), report.rows_ok)
@@ -772,7 +790,7 @@ def _table_height(rows: int) -> int:
 # What each target column accepts, and how it is shown.
 _PERCENT = "%.1f %%"
 _TARGET_INPUTS: dict[str, dict[str, Any]] = {
-    "wait_target_min": {"min_value": 0.5, "max_value": 240, "step": 0.5, "format": "%.1f"},
+    "wait_target_min": {"min_value": 0.1, "max_value": 240, "step": 0.5, "format": "%.1f"},
     "service_level_target": {"min_value": 0, "max_value": 100, "step": 1, "format": _PERCENT},
     "max_abandonment": {"min_value": 0, "max_value": 100, "step": 0.5, "format": _PERCENT},
     "peak_target": {"min_value": 1, "max_value": 5, "step": 0.1, "format": "%.1f"},
@@ -780,19 +798,40 @@ _TARGET_INPUTS: dict[str, dict[str, Any]] = {
 }
 
 
+def _fresh_targets_editor() -> None:
+    st.session_state["dm_targets_v"] = st.session_state.get("dm_targets_v", 0) + 1
+
+
 def targets(db: Database, user: User) -> None:
     """The network default and each hall's overrides; an empty hall cell follows the
     network default."""
     show_notice("targets")
-    shown = data_admin.targets_for_editing(run("data_targets"))
+    rows = run("data_targets")
     version = st.session_state.get("dm_targets_v", 0)
+    units = data_admin.WAIT_UNITS
+    wait_unit = st.radio(
+        t("data.targets.wait_unit"),
+        units,
+        index=units.index(data_admin.default_wait_unit(rows)),
+        format_func=lambda u: t(f"data.targets.unit.{u}"),
+        horizontal=True,
+        key="dm_targets_wait_unit",
+        help=t("data.targets.wait_unit_help"),
+        on_change=_fresh_targets_editor,  # the editor's cells are in the other unit now
+    )
+    shown = data_admin.targets_for_editing(rows, wait_unit)
     columns: dict[str, Any] = {
         "hall": st.column_config.TextColumn(t("data.targets.hall"), width=215),
         "region": st.column_config.TextColumn(t("data.targets.region"), width=105),
     }
     for column, limits in _TARGET_INPUTS.items():
+        name = column
+        if column == "wait_target_min":
+            name = f"wait_target_{wait_unit}"
+            if wait_unit == "s":
+                limits = {"min_value": 1, "max_value": 14_400, "step": 1, "format": "%.0f"}
         columns[column] = st.column_config.NumberColumn(
-            t(f"data.targets.header.{column}"), help=t(f"data.targets.column.{column}"), width=120, **limits
+            t(f"data.targets.header.{name}"), help=t(f"data.targets.column.{name}"), width=120, **limits
         )
     edited = st.data_editor(
         shown,
@@ -806,7 +845,7 @@ def targets(db: Database, user: User) -> None:
         placeholder=t("data.targets.inherits"),
         column_config=columns,
     )
-    changes, problems = data_admin.target_changes(shown, edited)
+    changes, problems = data_admin.target_changes(shown, edited, wait_unit)
     for problem in problems:
         st.error(problem)
     if st.button(

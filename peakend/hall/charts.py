@@ -133,7 +133,7 @@ def wait_distribution(bands: pd.DataFrame, target_min: float, band_min: int, cap
         yanchor="bottom",
         xanchor="left",
         showarrow=False,
-        text=t("hall.target_label", value=formatting.minutes(target_min, 0)),
+        text=t("hall.target_label", value=formatting.wait_target(target_min)),
         font={"color": TARGET_LINE},
     )
     fig.update_xaxes(range=[0, max(cap_min, target_min) + band_min + 1])
@@ -155,7 +155,7 @@ def wait_trend(trend: pd.DataFrame, target_min: float, grain: str) -> go.Figure:
                 hovertemplate="%{x|%Y-%m-%d}: %{y:.1f} " + t("hall.unit.minutes") + "<extra>%{fullData.name}</extra>",
             )
         )
-    _target_line(fig, target_min, t("hall.target_label", value=formatting.minutes(target_min, 0)))
+    _target_line(fig, target_min, t("hall.target_label", value=formatting.wait_target(target_min)))
     fig.update_yaxes(rangemode="tozero")
     _date_axis(fig)
     return _legend_below(finish(fig, t("hall.queue.trend_title"), _period_axis_title(grain), t("hall.axis.wait_min")))

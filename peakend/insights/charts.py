@@ -16,6 +16,9 @@ _STAFFING_COLORS = {
     "under": STATUS_COLORS["red"],
     "over": STATUS_COLORS["amber"],
     "ok": STATUS_COLORS["green"],
+    "met_under": STATUS_COLORS["green"],
+    "over_missed": STATUS_COLORS["red"],
+    "unknown": GREYED,
     "no_arrivals": GREYED,
 }
 _BAND = "rgba(31, 95, 168, 0.18)"  # SERIES[0] with transparency: the confidence band
@@ -243,7 +246,7 @@ def tolerance(tol: Tolerance, purpose: str, place: str, peak_target: float, wait
         annotation_font={"color": TARGET_LINE, "size": 12},
     )
     marks = [
-        (wait_target, "#555", "dash", t("insights.chart.tolerance.current", value=formatting.minutes(wait_target, 0)))
+        (wait_target, "#555", "dash", t("insights.chart.tolerance.current", value=formatting.wait_target(wait_target)))
     ]
     if advice(tol, wait_target) == "tighten":  # never a line that invites a longer target
         assert tol.suggested is not None  # no advice without a suggestion

@@ -302,7 +302,7 @@ def hours_list(hours) -> str:
 
 
 def staffing_sentences(
-    table: pd.DataFrame, hall_name: str, weekday: int, level: float, wait_min: float, counters
+    table: pd.DataFrame, hall_name: str, weekday: int, level: float, wait_min: float, counters, basis: str = "counter"
 ) -> list[str]:
     if table.empty or not (table["arrivals_per_day"] > 0).any():
         return [t("insights.staffing.no_visits", hall=hall_name, weekday=weekday_name(weekday))]
@@ -314,15 +314,33 @@ def staffing_sentences(
             days=formatting.number(table["open_days"].max()),
             needed=formatting.number(table["needed"].sum()),
             level=formatting.percent(level, 0),
-            wait=minutes(wait_min, 0),
+            wait=formatting.wait_target(wait_min),
             used=formatting.number(table["in_use"].sum(), 1),
         )
     ]
-    for status in ("under", "over"):
+    out.append(t(f"insights.staffing.basis.{basis}"))
+    for status in ("under", "met_under", "over", "over_missed", "unknown"):
         hours = table.loc[table["status"] == status, "hour"].tolist()
         if hours:
-            out.append(t(f"insights.staffing.{status}_hours", hours=hours_list(hours)))
-    if not (table["status"].isin(["under", "over"])).any():
+            out.append(
+                t(
+                    f"insights.staffing.{status}_hours",
+                    hours=hours_list(hours),
+                    level=formatting.percent(level, 0),
+                    wait=formatting.wait_target(wait_min),
+                )
+            )
+    missed = table.loc[(table["status"] == "ok") & (table["observed_service_level"] < level - 1e-9), "hour"].tolist()
+    if missed:
+        out.append(
+            t(
+                "insights.staffing.ok_missed_hours",
+                hours=hours_list(missed),
+                level=formatting.percent(level, 0),
+                wait=formatting.wait_target(wait_min),
+            )
+        )
+    if not (table["status"].isin(["under", "met_under", "over", "over_missed", "unknown"])).any() and not missed:
         out.append(t("insights.staffing.all_ok"))
     beyond = table.loc[table["beyond_hall"], "hour"].tolist()
     if beyond:
@@ -342,6 +360,7 @@ def staffing_frame(table: pd.DataFrame) -> pd.DataFrame:
             "traffic": table["traffic"],
             "needed": table["needed"],
             "in_use": table["in_use"],
+            "busy": table["busy"],
             "expected_level": table["expected_level"] * 100,
             "observed_service_level": table["observed_service_level"] * 100,
             "wait_median_min": table["wait_median_min"],
@@ -371,7 +390,7 @@ def tolerance_sentences(tol: Tolerance, purpose: str, peak_target: float, wait_t
                 after=per_ten(tol.slope_after[0]),
                 before=per_ten(tol.slope_before[0]),
                 suggested=minutes(tol.suggested, 0),
-                current=minutes(wait_target, 0),
+                current=formatting.wait_target(wait_target),
                 **common,
             )
         )
@@ -414,7 +433,7 @@ def tolerance_sentences(tol: Tolerance, purpose: str, peak_target: float, wait_t
                 target=formatting.score(peak_target),
                 wait=minutes(tol.crossing),
                 suggested=minutes(tol.suggested, 0) if tol.suggested else "",
-                current=minutes(wait_target, 0),
+                current=formatting.wait_target(wait_target),
             )
         )
     return out
@@ -441,12 +460,12 @@ def tolerance_frame(results: list[Tolerance], labels: dict[str, str], wait_targe
                 "suggested": (
                     minutes(tol.suggested, 0)
                     if says == "tighten"
-                    else t("insights.tolerance.keep", current=minutes(wait_target, 0))
+                    else t("insights.tolerance.keep", current=formatting.wait_target(wait_target))
                     if says == "keep"
                     else formatting.MISSING
                 ),
                 "basis": t(f"insights.tolerance.basis.{tol.suggestion_basis}") if says else "",
-                "current": minutes(wait_target, 0),
+                "current": formatting.wait_target(wait_target),
             }
         )
     frame = pd.DataFrame(rows)

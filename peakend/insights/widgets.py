@@ -69,6 +69,9 @@ def place_name(level: str, hall, halls: pd.DataFrame) -> str:
 
 
 # --- staffing what-if -----------------------------------------------------------------------------
+WAIT_UNITS = ("s", "min")  # the wait target in seconds (a call centre's 20 s) or minutes
+
+
 def staffing_controls(hall, default_weekday: int) -> tuple[int, WhatIf]:
     """Weekday (URL ?weekday=1..7) and the what-if: service-level target, wait target and a
     change in service time. The what-if starts from the hall's own targets; its keys carry
@@ -77,7 +80,7 @@ def staffing_controls(hall, default_weekday: int) -> tuple[int, WhatIf]:
     url_state.seed("insights_weekday", url_state.read("weekday", int, lambda v: v in WEEKDAYS))
     if "insights_weekday" not in st.session_state:
         st.session_state["insights_weekday"] = default_weekday
-    c_day, c_level, c_wait, c_service = st.columns([2, 3, 2, 3])
+    c_day, c_level, c_wait, c_unit, c_service = st.columns([2, 3, 2, 1, 3])
     with c_day:
         weekday = st.selectbox(
             t("insights.staffing.weekday"), WEEKDAYS, key="insights_weekday", format_func=weekday_name
@@ -93,17 +96,38 @@ def staffing_controls(hall, default_weekday: int) -> tuple[int, WhatIf]:
             key=f"insights_level_target_{hall_id}",
             help=t("insights.staffing.level_help"),
         )
-    with c_wait:
-        wait = st.number_input(
-            t("insights.staffing.wait"),
-            min_value=0.5,
-            max_value=120.0,
-            value=float(hall["wait_target_min"]),
-            step=0.5,
-            format="%.1f",
-            key=f"insights_wait_target_{hall_id}",
-            help=t("insights.staffing.wait_help"),
+    hall_wait_min = float(hall["wait_target_min"])
+    with c_unit:
+        unit = st.selectbox(
+            t("insights.staffing.wait_unit"),
+            WAIT_UNITS,
+            index=0 if hall_wait_min < 2 else 1,
+            format_func=lambda u: t(f"data.targets.unit.{u}"),
+            key=f"insights_wait_unit_{hall_id}",
         )
+    with c_wait:
+        if unit == "s":
+            wait = st.number_input(
+                t("insights.staffing.wait"),
+                min_value=1.0,
+                max_value=7200.0,
+                value=float(round(hall_wait_min * 60, 1)),
+                step=5.0,
+                format="%.0f",
+                key=f"insights_wait_target_s_{hall_id}",
+                help=t("insights.staffing.wait_help"),
+            )
+        else:
+            wait = st.number_input(
+                t("insights.staffing.wait"),
+                min_value=0.1,
+                max_value=120.0,
+                value=float(hall_wait_min),
+                step=0.5,
+                format="%.1f",
+                key=f"insights_wait_target_{hall_id}",
+                help=t("insights.staffing.wait_help"),
+            )
     with c_service:
         change = st.select_slider(
             t("insights.staffing.service_change"),
@@ -114,6 +138,8 @@ def staffing_controls(hall, default_weekday: int) -> tuple[int, WhatIf]:
             help=t("insights.staffing.service_change_help"),
         )
     url_state.write(weekday=weekday)
+    if unit == "s":
+        return weekday, WhatIf.seconds(level / 100, float(wait), change / 100)
     return weekday, WhatIf(level / 100, float(wait), change / 100)
 
 
@@ -163,6 +189,7 @@ def staffing_columns() -> dict:
         "traffic": cc.NumberColumn(t("insights.staffing.col.traffic"), format="%.2f"),
         "needed": cc.NumberColumn(t("insights.staffing.col.needed"), format="%d"),
         "in_use": cc.NumberColumn(t("insights.staffing.col.in_use"), format="%.1f"),
+        "busy": cc.NumberColumn(t("insights.staffing.col.busy"), format="%.1f"),
         "expected_level": cc.NumberColumn(t("insights.staffing.col.expected_level"), format="%.1f%%"),
         "observed_service_level": cc.NumberColumn(t("insights.staffing.col.observed_level"), format="%.0f%%"),
         "wait_median_min": cc.NumberColumn(t("insights.staffing.col.wait_median"), format="%.1f"),
@@ -170,7 +197,11 @@ def staffing_columns() -> dict:
     }
 
 
-_STATUS_STYLE = {"under": "background-color: #fde0dc", "over": "background-color: #fff3cd"}
+_STATUS_STYLE = {
+    "under": "background-color: #fde0dc",
+    "over_missed": "background-color: #fde0dc",
+    "over": "background-color: #fff3cd",
+}
 
 
 def staffing_styled(frame: pd.DataFrame, statuses: pd.Series):

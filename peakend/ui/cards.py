@@ -56,7 +56,8 @@ def metric_card(key: str, current, previous=None, targets=None, min_n: int = MIN
         definition = service_level_definition(rule["rule"], rule["short_abandon_s"])
         help_lines.append(definition)
     if target is not None:
-        help_lines.append(t("card.target", target=metric.format(target)))
+        shown_target = formatting.wait_target(target) if metric.target == "wait_target_min" else metric.format(target)
+        help_lines.append(t("card.target", target=shown_target))
     if n is not None:
         help_lines.append(t("card.n", n=formatting.number(n)))
     shown = metric.format(value) if value is not None else formatting.MISSING

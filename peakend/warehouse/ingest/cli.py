@@ -1,7 +1,7 @@
 """`python -m peakend load`: load, check, undo and list loads from the command line.
 
-    python -m peakend load FILE... [--halls FILE] [--mapping NAME] [--kind KIND]
-                                   [--sheet NAME] [--strict]
+    python -m peakend load FILE... [--halls FILE] [--mapping NAME|FILE.json] [--kind KIND]
+                                   [--unit COLUMN=UNIT]... [--sheet NAME] [--strict]
                                    [--db PATH] [--user NAME] [--dry-run]
     python -m peakend load --undo LOAD_ID [--db PATH] [--user NAME]
     python -m peakend load --history [--db PATH]
@@ -41,7 +41,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "files", nargs="*", metavar="FILE", help="visit, hall or purpose files (.csv, .tsv, .xlsx, .parquet)"
     )
     parser.add_argument("--halls", metavar="FILE", help="a halls file to load first")
-    parser.add_argument("--mapping", metavar="NAME", help="a saved or shipped column mapping (e.g. anonymous_bank)")
+    parser.add_argument(
+        "--mapping",
+        metavar="NAME|FILE.json",
+        help="a saved or shipped column mapping (e.g. anonymous_bank), or a mapping written as a JSON file",
+    )
+    parser.add_argument(
+        "--unit",
+        action="append",
+        default=[],
+        metavar="COLUMN=UNIT",
+        help="the unit of a duration column the mapping adds (seconds, minutes, hours or hh:mm:ss), "
+        "e.g. --unit wait=minutes; overrides the mapping's",
+    )
     parser.add_argument(
         "--kind", choices=KINDS, help="what the files hold when there is no mapping (default: read from the header)"
     )
@@ -71,6 +83,24 @@ def _options(args: argparse.Namespace, path) -> dict:
     if args.halls and path == args.halls:
         return {}
     return {"sheet": args.sheet, "strict": args.strict}
+
+
+def _mapping(db: Database, args: argparse.Namespace):
+    """--mapping (a preset's name or a JSON file) with the units of --unit applied."""
+    from peakend.warehouse import ingest
+    from peakend.warehouse.ingest.mapping import with_unit
+
+    if not args.mapping:
+        if args.unit:
+            raise ingest.MappingError("--unit needs a --mapping whose durations it sets")
+        return None
+    mapping = ingest.get_mapping(db, args.mapping)
+    for item in args.unit:
+        column, sep, unit = item.partition("=")
+        if not sep or not column.strip():
+            raise ingest.MappingError(f"--unit {item}: write COLUMN=UNIT, e.g. --unit wait=minutes")
+        mapping = with_unit(mapping, column.strip(), unit.strip().lower())
+    return mapping
 
 
 def run(args: argparse.Namespace) -> int:
@@ -123,9 +153,9 @@ def run(args: argparse.Namespace) -> int:
                 return 1
             print(f"load {args.undo} undone")
             return 0
+        mapping = _mapping(db, args)
         if args.dry_run:
             refused = 0
-            mapping = ingest.get_mapping(db, args.mapping) if args.mapping else None
             jobs = ([(args.halls, None, "halls")] if args.halls else []) + [(f, mapping, args.kind) for f in args.files]
             for path, m, kind in jobs:
                 report = ingest.validate_file(db, path, m, kind, **_options(args, path))
@@ -136,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
             db,
             args.files,
             user,
-            mapping=args.mapping,
+            mapping=mapping,
             halls_path=args.halls,
             progress=_progress,
             kind=args.kind,

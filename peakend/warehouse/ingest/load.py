@@ -30,6 +30,7 @@ from peakend.warehouse.ingest.settings import canonical_zone
 from peakend.warehouse.ingest.validate import (
     Checked,
     check_file,
+    duration_notes,
     problems_frame,
     reader_notes,
     reasons_frame,
@@ -398,6 +399,9 @@ def validate_file(
                 ignored_columns=checked.compiled.ignored_columns,
                 sheets=checked.staged.sheets,
                 **_said(checked),
+                # the median wait and service time the load would store, and a warning
+                # when one is implausible
+                durations=duration_notes(cur) if m.kind == "visits" and checked.rows_ok else [],
                 file_format=checked.staged.format,
                 encoding=checked.staged.encoding,
                 delimiter=checked.staged.delimiter,

@@ -25,8 +25,10 @@ SPEC is a file column name, or an object:
     {"time": C, "near": TARGET}         a clock time without a date: on the day that puts
                                         it within 12 hours of TARGET (calls over midnight)
     {"from": TARGET}                    another target's value
-  a date-time spec may add "plus_seconds": C (a duration column, e.g. start + duration
-  instead of an end time; "allow_negative": true accepts durations below zero), and any
+  a date-time spec may add "plus": C with "unit": "seconds" | "minutes" | "hours" |
+  "hh:mm:ss" (a duration column, e.g. start + duration instead of an end time; a wait in
+  minutes is "unit": "minutes", never seconds; "plus_seconds": C is short for "plus": C,
+  "unit": "seconds"; "allow_negative": true accepts durations below zero), and any
   spec may add "when": COND (empty unless COND holds) or be {"cases": [SPEC, ...]}, each
   with its own "when" (the first that holds applies).
 
@@ -71,10 +73,15 @@ _SPEC_KEYS = {
     "near",
     "from",
     "plus_seconds",
+    "plus",
+    "unit",
     "allow_negative",
     "when",
     "cases",
 }
+# The units a duration column can be in: seconds per unit ("hh:mm:ss" is a clock-like text
+# such as 0:05:30, read as hours, minutes and seconds).
+DURATION_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "hh:mm:ss": None}
 _HALL_KEYS = set(FIELDS["halls"])
 _PURPOSE_KEYS = set(FIELDS["purposes"])
 
@@ -276,16 +283,67 @@ def _check_spec(where: str, spec: Any, targets: set[str]) -> None:
     if "null_values" in spec and not isinstance(spec["null_values"], list):
         raise MappingError(f"{where}.null_values: a list of values")
     typed = base in ("date", "time", "from") or "format" in spec
-    if "plus_seconds" in spec:
-        if not typed:
-            raise MappingError(f"{where}.plus_seconds: only on a date-time (date, time, from, format)")
-        if not _is_column_name(spec["plus_seconds"]):
-            raise MappingError(f"{where}.plus_seconds: a column name")
+    if "plus_seconds" in spec and "plus" in spec:
+        raise MappingError(f"{where}: give plus (with a unit) or plus_seconds, not both")
+    for key in ("plus_seconds", "plus"):
+        if key in spec:
+            if not typed:
+                raise MappingError(f"{where}.{key}: only on a date-time (date, time, from, format)")
+            if not _is_column_name(spec[key]):
+                raise MappingError(f"{where}.{key}: a column name")
+    if "unit" in spec:
+        if "plus" not in spec and "plus_seconds" not in spec:
+            raise MappingError(f"{where}.unit: only with plus (the duration column it is the unit of)")
+        if spec["unit"] not in DURATION_UNITS:
+            raise MappingError(f"{where}.unit: one of {', '.join(DURATION_UNITS)}")
+        if "plus_seconds" in spec and spec["unit"] != "seconds":
+            raise MappingError(f"{where}.unit: plus_seconds is in seconds; write plus with unit {spec['unit']!r}")
+    elif "plus" in spec:
+        raise MappingError(f"{where}.plus: needs a unit ({', '.join(DURATION_UNITS)})")
     for key in ("format", "date_format", "time_format", "sep", "prefix", "suffix"):
         if key in spec and not isinstance(spec[key], str):
             raise MappingError(f"{where}.{key}: a text")
     if typed and any(k in spec for k in ("map", "prefix", "suffix", "concat")):
         raise MappingError(f"{where}: a date-time spec can't also map, prefix or concat")
+
+
+def duration(spec: Any) -> tuple[str, str] | None:
+    """(duration column, unit) of a date-time spec that adds one, else None."""
+    if not isinstance(spec, dict):
+        return None
+    if "plus" in spec:
+        return spec["plus"], spec["unit"]
+    if "plus_seconds" in spec:
+        return spec["plus_seconds"], "seconds"
+    return None
+
+
+def with_unit(mapping: Mapping, column: str, unit: str) -> Mapping:
+    """The mapping with every duration read from file column `column` taken in `unit` (the
+    command line's --unit COLUMN=UNIT). MappingError when no spec reads such a duration."""
+    if unit not in DURATION_UNITS:
+        raise MappingError(f"--unit {column}={unit}: the unit is one of {', '.join(DURATION_UNITS)}")
+    found = False
+
+    def change(spec: Any) -> Any:
+        nonlocal found
+        if not isinstance(spec, dict):
+            return spec
+        if "cases" in spec:
+            return {**spec, "cases": [change(c) for c in spec["cases"]]}
+        got = duration(spec)
+        if got is None or got[0] != column:
+            return spec
+        found = True
+        out = {k: v for k, v in spec.items() if k not in ("plus_seconds", "plus", "unit")}
+        return {**out, "plus": column, "unit": unit}
+
+    columns = {target: change(spec) for target, spec in mapping.columns.items()}
+    if not found:
+        raise MappingError(f"--unit {column}={unit}: mapping {mapping.name!r} adds no duration from column {column!r}")
+    data = mapping.to_dict()
+    data["columns"] = columns
+    return Mapping.from_dict(data)
 
 
 def target_refs(spec: Any) -> set[str]:
@@ -319,7 +377,7 @@ def _collect_sources(spec: Any, found: set[str]) -> None:
         for case in spec["cases"]:
             _collect_sources(case, found)
         return
-    for key in ("column", "date", "time", "plus_seconds"):
+    for key in ("column", "date", "time", "plus_seconds", "plus"):
         if key in spec:
             found.add(spec[key])
     found.update(spec.get("concat", []))

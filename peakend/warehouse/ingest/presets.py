@@ -32,8 +32,30 @@ def shipped(name: str) -> Mapping | None:
     return Mapping.from_json(path.read_text(encoding="utf-8"))
 
 
+def from_file(path: str | Path) -> Mapping:
+    """A mapping written as a JSON file (python -m peakend load --mapping FILE.json)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as e:
+        raise MappingError(f"cannot read the mapping file {path}: {e.strerror or e}") from None
+    try:
+        return Mapping.from_json(text)
+    except MappingError as e:
+        raise MappingError(f"{path.name}: {e}") from None
+
+
+def is_mapping_file(name: str) -> bool:
+    """Whether `name` names a JSON file rather than a preset (preset names have no '/' and
+    don't end in .json)."""
+    return name.lower().endswith(".json") or "/" in name or "\\" in name
+
+
 def get_mapping(db: Database, name: str) -> Mapping:
-    """The mapping called `name`: saved in the database, else shipped. MappingError if none."""
+    """The mapping called `name`: a JSON file when `name` is a path to one (FILE.json), else
+    saved in the database, else shipped. MappingError if none."""
+    if is_mapping_file(name) or (Path(name).is_file() and _saved_row(db, name) is None and shipped(name) is None):
+        return from_file(name)
     row = _saved_row(db, name)
     if row is not None:
         return Mapping.from_json(row[0])

@@ -141,10 +141,17 @@ class ValidationReport:
     delimiter: str | None = None
     header_row: int | None = None
     seconds: float = 0.0
+    # the median wait and service time the load would store, then a warning for each that is
+    # implausible: (key, values) of NOTES; a key ending in a median_ is said, any other warns
+    durations: list[tuple[str, dict]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    @property
+    def duration_warnings(self) -> list[tuple[str, dict]]:
+        return [(k, v) for k, v in self.durations if not k.startswith("median_")]
 
     def problem_lines(self, limit: int = 5) -> list[str]:
         return _problem_lines(self.rejects, self.rows_rejected, limit)
@@ -166,6 +173,8 @@ class ValidationReport:
             line += f"\n  {n:,} skipped: {reason}"
         for note in note_lines(self):
             line += f"\n  {note}"
+        for key, values in self.durations:
+            line += f"\n  {NOTES[key].format(**values)}"
         return line
 
 
@@ -184,6 +193,14 @@ NOTES = {
     "formulas": "{n} formula cell(s) on sheet {sheet!r} have no saved value ({cells}), so they read as empty: open the workbook in Excel, save it, and load it again",
     "unknown": "{n} column(s) not in the contract, not loaded: {columns}",
     "offsets": "{n} timestamp(s) carried a UTC offset or zone: converted to {zone} (the local time of each visit's hall)",
+    "median_wait": "median wait {median} (H:MM:SS, over {n} called visits)",
+    "median_service": "median service time {median} (H:MM:SS, over {n} visits with a service)",
+    "wait_too_short": "WARNING: the median wait {median} is under {limit}: implausible for a hall; is a duration in minutes read as seconds? Give the column its unit in the mapping",
+    "wait_too_long": "WARNING: the median wait {median} is over {limit}: implausible for a hall; is a duration in seconds read as minutes or hours? Give the column its unit in the mapping",
+    "service_too_short": "WARNING: the median service time {median} is under {limit}: implausible for a hall; is a duration in minutes read as seconds? Give the column its unit in the mapping",
+    "service_too_long": "WARNING: the median service time {median} is over {limit}: implausible for a hall; is a duration in seconds read as minutes or hours? Give the column its unit in the mapping",
+    "wait_unlike_network": "WARNING: the median wait {median} is {times}x away from the halls already loaded ({network}): check the unit of the wait's duration column",
+    "service_unlike_network": "WARNING: the median service time {median} is {times}x away from the halls already loaded ({network}): check the unit of the service's duration column",
 }
 
 

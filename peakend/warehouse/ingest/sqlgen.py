@@ -14,7 +14,9 @@ from peakend.core.moments import ALL_PEAK_MOMENTS
 from peakend.warehouse.ingest.contract import FIELDS, Field
 from peakend.warehouse.ingest.errors import FileRefused
 from peakend.warehouse.ingest.mapping import (
+    DURATION_UNITS,
     Mapping,
+    duration,
     format_example,
     order_targets,
     resolve_column,
@@ -312,17 +314,32 @@ class _Builder:
                     f"when {base} > {ref} + interval 12 hour then {base} - interval 1 day "
                     f"else {base} end)"
                 )
-        if "plus_seconds" in spec:
-            stext = self.col(spec["plus_seconds"])
-            slabel = self.real_name(spec["plus_seconds"])
+        plus = duration(spec)
+        if plus is not None:
+            dcol, unit = plus
+            stext = self.col(dcol)
+            slabel = self.real_name(dcol)
             sources.append(slabel)
-            seconds = f"try_cast({stext} as double)"
+            if unit == "hh:mm:ss":
+                # [-]H:MM:SS[.fff]: hours, minutes and seconds
+                parts = f"string_split(ltrim({stext}, '-'), ':')"
+                clock = (
+                    f"(case when regexp_full_match({stext}, '-?[0-9]+:[0-5]?[0-9]:[0-5]?[0-9](\\.[0-9]+)?') then "
+                    f"(case when starts_with({stext}, '-') then -1 else 1 end) * ("
+                    f"cast({parts}[1] as double) * 3600 + cast({parts}[2] as double) * 60 "
+                    f"+ cast({parts}[3] as double)) end)"
+                )
+                seconds, what = clock, "is not a duration like 0:05:30 (hours:minutes:seconds)"
+            else:
+                factor = DURATION_UNITS[unit]
+                seconds = f"(try_cast({stext} as double) * {factor})"
+                what = f"is not a number of {unit}"
             problems.append(
                 Problem(
                     f"({stext} is not null and ({seconds} is null or not isfinite({seconds})))",
                     slabel,
                     stext,
-                    "is not a number of seconds",
+                    what,
                 )
             )
             if not spec.get("allow_negative"):

@@ -266,6 +266,68 @@ def _plausibility(cur, compiled: Compiled, mapping: Mapping, config) -> None:
         )
 
 
+# What a dry run and a load say about the durations they would store: the median wait and
+# service time, with a warning when one is implausible (a duration in minutes read as
+# seconds loads 60x too short, with no row rejected).
+IMPLAUSIBLE_SHORT_S = 30
+IMPLAUSIBLE_LONG_S = 4 * 3600
+IMPLAUSIBLE_FACTOR = 10
+_NETWORK_SAMPLE = 200_000  # stored visits the network's medians are taken over (a sample)
+
+
+def clock(seconds: float) -> str:
+    """A duration as H:MM:SS (the same in both languages): 0:00:08, 1:02:03."""
+    total = round(seconds)
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    return f"{sign}{total // 3600}:{total // 60 % 60:02d}:{total % 60:02d}"
+
+
+def duration_notes(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, dict]]:
+    """(key, values) of reports.NOTES for the rows of __clean (visits): their median wait
+    and service time, and a warning for each that is under 30 s, over 4 h, or more than 10x
+    away from the median of the halls already loaded (other halls than this file's)."""
+    here = cur.execute(
+        """select quantile_cont(epoch(called_at - arrived_at), 0.5) filter (where called_at is not null),
+                  count(*) filter (where called_at is not null),
+                  quantile_cont(epoch(service_ended_at - service_started_at), 0.5)
+                      filter (where service_ended_at is not null and service_started_at is not null),
+                  count(*) filter (where service_ended_at is not null and service_started_at is not null)
+           from __clean"""
+    ).fetchall()[0]
+    network = cur.execute(
+        f"""select quantile_cont(wait_s, 0.5), quantile_cont(service_s, 0.5)
+            from (select epoch(called_at - arrived_at) as wait_s,
+                         epoch(service_ended_at - service_started_at) as service_s
+                  from visits
+                  where hall_id not in (select distinct hall_id from __clean where hall_id is not null))
+            using sample reservoir({_NETWORK_SAMPLE} rows) repeatable (7)"""
+    ).fetchall()[0]
+    notes: list[tuple[str, dict]] = []
+    for what, median, n, stored in (("wait", here[0], here[1], network[0]), ("service", here[2], here[3], network[1])):
+        if not n or median is None:
+            continue
+        notes.append((f"median_{what}", {"median": clock(median), "n": f"{int(n):,}"}))
+        if median < IMPLAUSIBLE_SHORT_S:
+            notes.append((f"{what}_too_short", {"median": clock(median), "limit": clock(IMPLAUSIBLE_SHORT_S)}))
+        elif median > IMPLAUSIBLE_LONG_S:
+            notes.append((f"{what}_too_long", {"median": clock(median), "limit": clock(IMPLAUSIBLE_LONG_S)}))
+        if stored is not None and stored > 0 and median > 0:
+            ratio = median / stored
+            if ratio > IMPLAUSIBLE_FACTOR or ratio < 1 / IMPLAUSIBLE_FACTOR:
+                notes.append(
+                    (
+                        f"{what}_unlike_network",
+                        {
+                            "median": clock(median),
+                            "network": clock(stored),
+                            "times": f"{max(ratio, 1 / ratio):.0f}",
+                        },
+                    )
+                )
+    return notes
+
+
 # A report carries at most this many problems in memory; all of them are in the database
 # and in the rejects file whatever their number.
 REPORT_LIMIT = 100_000

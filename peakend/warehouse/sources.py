@@ -80,9 +80,7 @@ def revoke_source(db: Database, name: str, user: str) -> None:
             raise SourceError(f"no source named {name}")
         if rows[0][0] is not None:
             raise SourceError(f"source {name} was revoked already ({rows[0][0]:%Y-%m-%d %H:%M} UTC)")
-        cur.execute(
-            "update ingest_sources set revoked_at = ?, revoked_by = ? where name = ?", [_now(), user, name]
-        )
+        cur.execute("update ingest_sources set revoked_at = ?, revoked_by = ? where name = ?", [_now(), user, name])
         audit(cur, user, "source_revoke", {"source": name})
 
 

@@ -212,9 +212,15 @@ def _load(db: Database, source: sources.Source, body: bytes, fmt: str, mapping: 
             db,
             source.loaded_by,
             "load",
-            {"via": "api", "file": path.name, "status": report.status, "load_id": report.load_id,
-             "same_as_load": report.same_as_load, "rows_loaded": report.rows_loaded,
-             "rows_rejected": report.rows_rejected},
+            {
+                "via": "api",
+                "file": path.name,
+                "status": report.status,
+                "load_id": report.load_id,
+                "same_as_load": report.same_as_load,
+                "rows_loaded": report.rows_loaded,
+                "rows_rejected": report.rows_rejected,
+            },
         )
     answer: dict = {"status": report.status, "file": path.name, "format": fmt, "mapping": mapping}
     if report.status == "refused":

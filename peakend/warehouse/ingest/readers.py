@@ -595,7 +595,9 @@ def _stage_ndjson(cur, path, table, limit) -> Staged:
             continue
         nested = [k for k, v in obj.items() if isinstance(v, (list, dict))]
         if nested:
-            structural.extend((number, str(k), json.dumps(obj[k], ensure_ascii=False)[:200], NESTED_VALUE) for k in nested)
+            structural.extend(
+                (number, str(k), json.dumps(obj[k], ensure_ascii=False)[:200], NESTED_VALUE) for k in nested
+            )
             continue
         row = {str(k).strip(): _json_text(v) for k, v in obj.items()}
         for k in row:

@@ -69,7 +69,11 @@ def day_visits(day: date, halls: list[str] | None, seed: int = DEFAULT_SEED) -> 
             raise ValueError(f"no such demo hall(s): {', '.join(unknown)}")
         v = v[v["hall_id"].isin(halls)]
     v = v.assign(
-        visit_id=v["hall_id"].astype(str) + "-" + v["arrived_at"].dt.strftime("%Y%m%d") + "-" + v["ticket"].astype(str).str.zfill(4)
+        visit_id=v["hall_id"].astype(str)
+        + "-"
+        + v["arrived_at"].dt.strftime("%Y%m%d")
+        + "-"
+        + v["ticket"].astype(str).str.zfill(4)
     )
     return v.drop(columns=["ticket"]).sort_values("arrived_at").reset_index(drop=True)
 

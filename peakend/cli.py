@@ -18,6 +18,14 @@ COMMANDS = {
         "peakend.warehouse.check_cli",
         "recompute every rollup from the visits and compare (OK or each difference)",
     ),
+    "sources": (
+        "peakend.warehouse.sources_cli",
+        "add, revoke and list the ingest API's sources (a bearer token per hall system)",
+    ),
+    "feed": (
+        "peakend.demo.feed",
+        "play a day of the demo network into the ingest API, as the halls' systems would",
+    ),
     "serve": ("peakend.web.cli", "serve the dashboard and its HTTP routes (/healthz) under uvicorn"),
     "users": ("peakend.auth.cli", "add users, reset passwords, set scopes, list users, show the audit log"),
     "themes": (

@@ -378,6 +378,25 @@ def _web_sessions(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS.append(_web_sessions)
+
+
+def _ingest_api_sources(con: duckdb.DuckDBPyConnection) -> None:
+    """The ingest API's sources (peakend/warehouse/sources.py): a hall system that posts
+    visits with a bearer token, of which only the SHA-256 is kept, and the halls it may
+    write. A revoked source stays listed (its loads name it)."""
+    con.execute(
+        """create table if not exists ingest_sources (
+          name varchar primary key,          -- e.g. dlc01-queue
+          token_sha256 varchar not null unique,  -- hex SHA-256 of the bearer token
+          halls varchar[] not null,          -- the halls its rows may name
+          created_at timestamp not null,     -- UTC
+          created_by varchar not null,
+          revoked_at timestamp,              -- UTC; null: in force
+          revoked_by varchar)"""
+    )
+
+
+MIGRATIONS.append(_ingest_api_sources)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -22,6 +22,7 @@ from peakend.ui.errors import show_script_error
 from peakend.ui.layout import SCRIPT_FILE, SCRIPT_URL
 from peakend.web.headers import SecurityHeadersMiddleware
 from peakend.web.health import healthz
+from peakend.web.ingest_api import post_visits
 from peakend.web.sessions import create_session, end_session
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -45,6 +46,7 @@ app = st.App(
         Route(SESSION_SCRIPT_URL, session_script, methods=["GET"]),
         Route("/auth/session", create_session, methods=["POST"]),
         Route("/auth/signout", end_session, methods=["POST"]),
+        Route("/api/v1/visits", post_visits, methods=["POST"]),
     ],
     middleware=[Middleware(SecurityHeadersMiddleware)],
     on_script_error=show_script_error,  # in the user's language, not Streamlit's English box

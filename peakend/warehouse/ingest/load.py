@@ -68,6 +68,7 @@ def load_files(
     kind: str | None = None,
     sheet: str | dict[str, str] | None = None,
     strict: bool = False,
+    writable_halls: list[str] | None = None,
 ) -> list[LoadReport]:
     """Load each file in its own transaction; return one report per file (halls file first).
 
@@ -76,6 +77,7 @@ def load_files(
     purposes) is read from the header unless `kind` says it. `halls_path` is a halls file
     loaded before the others. `progress(fraction, message)` hears how far the whole call is.
     `sheet` picks a workbook's sheet (for every file, or by path as a dict); `strict` refuses a file with unknown columns.
+    `writable_halls` (the ingest API: a source's halls) rejects the rows of any other hall.
     """
     progress = progress or _no_progress
     jobs: list[tuple[Path, Mapping | None, str | None]] = []
@@ -96,13 +98,19 @@ def load_files(
             progress((i + fraction) / len(jobs), message)
 
         picked = sheet.get(str(path)) if isinstance(sheet, dict) else sheet
-        options = {"sheet": picked, "strict": strict} if path != (Path(halls_path) if halls_path else None) else {}
+        options = (
+            {"sheet": picked, "strict": strict, "writable_halls": writable_halls}
+            if path != (Path(halls_path) if halls_path else None)
+            else {}
+        )
         reports.append(_load_one(db, path, job_mapping, job_kind, loaded_by, sub, **options))
     progress(1.0, "done")
     return reports
 
 
-def _load_one(db, path, mapping, kind, loaded_by, progress, sheet=None, strict=False) -> LoadReport:
+def _load_one(
+    db, path, mapping, kind, loaded_by, progress, sheet=None, strict=False, writable_halls=None
+) -> LoadReport:
     started = time.perf_counter()
     progress(0.0, f"reading {path.name}")
     try:
@@ -110,7 +118,7 @@ def _load_one(db, path, mapping, kind, loaded_by, progress, sheet=None, strict=F
             try:
                 with db.transaction() as cur:
                     report, arrow_rejects = _load_in_transaction(
-                        cur, path, Path(workdir), mapping, kind, loaded_by, progress, sheet, strict
+                        cur, path, Path(workdir), mapping, kind, loaded_by, progress, sheet, strict, writable_halls
                     )
             except _Unchanged as u:
                 report = _unchanged_report(db, path, u.load_id, mapping)
@@ -226,11 +234,14 @@ def _earlier_identical(cur, checked: Checked) -> int | None:
     return None if touched else earlier
 
 
-def _load_in_transaction(cur, path, workdir, mapping, kind, loaded_by, progress, sheet=None, strict=False):
+def _load_in_transaction(
+    cur, path, workdir, mapping, kind, loaded_by, progress, sheet=None, strict=False, writable_halls=None
+):
     extra_halls, created_halls = _prepare_mapping_rows(cur, mapping, loaded_by, write=True)
     progress(0.05, f"checking {path.name}")
-    checked = check_file(cur, path, workdir, mapping, kind, extra_halls, sheet, strict)
-    earlier = _earlier_identical(cur, checked)
+    checked = check_file(cur, path, workdir, mapping, kind, extra_halls, sheet, strict, writable_halls)
+    # a source's rows of other halls are rejected now whatever an earlier load of the bytes did
+    earlier = None if writable_halls is not None and checked.rows_rejected else _earlier_identical(cur, checked)
     if earlier is not None:
         raise _Unchanged(earlier)
     progress(0.7, f"writing {path.name}")

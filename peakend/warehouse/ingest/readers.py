@@ -27,6 +27,7 @@ from peakend.warehouse.ingest.errors import FileRefused
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
+NDJSON_SUFFIXES = {".ndjson", ".jsonl"}  # JSON lines: one object per line (the ingest API's format)
 
 # How DuckDB names a line it could not split, in the user's words.
 _STRUCTURE_REASONS = {
@@ -137,11 +138,13 @@ def file_format(path: Path) -> str:
         return "excel"
     if suffix in PARQUET_SUFFIXES:
         return "parquet"
+    if suffix in NDJSON_SUFFIXES:
+        return "ndjson"
     if suffix == ".xls":
         raise FileRefused(f"{path.name}: old .xls workbooks can't be read; save it as .xlsx or CSV.")
     raise FileRefused(
         f"{path.name}: unknown file type {suffix or '(no extension)'}; PeakEnd reads "
-        ".csv, .tsv, .txt, .xlsx and .parquet files (a .csv also as .csv.gz or in a .zip)."
+        ".csv, .tsv, .txt, .xlsx, .parquet and .ndjson (JSON lines) files (a .csv also as .csv.gz or in a .zip)."
     )
 
 
@@ -211,6 +214,8 @@ def stage(
         staged = _stage_text(cur, source, workdir, expected, table, limit)
     elif kind == "parquet":
         staged = _stage_parquet(cur, path, workdir, table, limit)
+    elif kind == "ndjson":
+        staged = _stage_ndjson(cur, path, table, limit)
     else:
         staged = _stage_excel(cur, source, expected, table, sheet, limit)
     if compression is not None:
@@ -538,6 +543,92 @@ def _stage_parquet(cur, path, workdir, table, limit) -> Staged:
     rows = cur.execute(f"select count(*) from {table}_raw").fetchall()[0][0]
     sha256 = textfile.digest(path).sha256 if limit is None else ""
     return Staged(path, "parquet", table, names, rows, sha256, path.stat().st_size, header_row=0)
+
+
+NOT_AN_OBJECT = "the line is not a JSON object ({...}: one visit per line)"
+NOT_JSON = "the line is not valid JSON"
+NESTED_VALUE = "is a list or an object, not a single value"
+
+
+def _json_text(value: object) -> str | None:
+    """A JSON value as the text a CSV cell of it would hold (true/false, numbers as written)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value if value != "" else None
+    return str(value)
+
+
+def _stage_ndjson(cur, path, table, limit) -> Staged:
+    """JSON lines: one object per line, its keys the columns. Rows are numbered by line
+    (the first line is row 1; there is no header). A line that is not a JSON object, or
+    that holds a list or object as a value, is a rejected row like a CSV line that can't
+    be split; a blank line is passed over."""
+    import json
+
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    names: dict[str, None] = {}
+    kept: list[tuple[int, dict[str, str | None]]] = []
+    structural: list[tuple[int, str, str, str]] = []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if limit is not None and len(kept) >= limit:
+            break
+        line = raw.rstrip(b"\r")
+        if not line.strip():
+            continue
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            structural.append((number, "", line[:200].decode("utf-8", "replace"), BAD_TEXT))
+            continue
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            structural.append((number, "", text[:200], NOT_JSON))
+            continue
+        if not isinstance(obj, dict):
+            structural.append((number, "", text[:200], NOT_AN_OBJECT))
+            continue
+        nested = [k for k, v in obj.items() if isinstance(v, (list, dict))]
+        if nested:
+            structural.extend(
+                (number, str(k), json.dumps(obj[k], ensure_ascii=False)[:200], NESTED_VALUE) for k in nested
+            )
+            continue
+        row = {str(k).strip(): _json_text(v) for k, v in obj.items()}
+        for k in row:
+            names.setdefault(k, None)
+        kept.append((number, row))
+    columns = list(names)
+    arrow = pa.table(
+        {
+            **{c: pa.array([r.get(c) for _, r in kept], type=pa.string()) for c in columns},
+            "__row": pa.array([n for n, _ in kept], type=pa.int64()),
+        }
+    )
+    cur.register(f"{table}_arrow", arrow)
+    try:
+        cur.execute(f"create or replace temp table {table}_raw as select * from {table}_arrow")
+    finally:
+        cur.unregister(f"{table}_arrow")
+    cur.execute(f"create or replace temp view {table} as select * from {table}_raw")
+    sha256 = textfile.digest(path).sha256 if limit is None else ""
+    return Staged(
+        path,
+        "ndjson",
+        table,
+        columns,
+        len(kept),
+        sha256,
+        path.stat().st_size,
+        encoding="utf-8",
+        header_row=0,
+        structural=structural,
+    )
 
 
 def excel_text(value: object) -> str | None:

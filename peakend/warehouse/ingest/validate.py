@@ -88,12 +88,14 @@ def check_file(
     extra_halls: list[str] | None = None,
     sheet: str | None = None,
     strict: bool = False,
+    writable_halls: list[str] | None = None,
 ) -> Checked:
     """Stage and check `path`. `mapping` None means contract columns, with the kind from
     `kind` or else guessed from the header. `extra_halls` count as known halls (the ones a
     mapping will create). `sheet` names a workbook's sheet (else the mapping's, else the
     one with the contract's columns). `strict` refuses a file with columns the load would
-    not read. Raises FileRefused for a file that can't be loaded at all."""
+    not read. `writable_halls` (an ingest API source's halls) rejects every row of another
+    hall. Raises FileRefused for a file that can't be loaded at all."""
     config = ingest_settings.read(cur)
     staged = readers.stage(
         cur,
@@ -136,6 +138,8 @@ def check_file(
     )
     if mapping.kind == "visits":
         _plausibility(cur, compiled, mapping, config)
+    if writable_halls is not None and "hall_id" in compiled.labels:
+        _writable_halls(cur, compiled, writable_halls)
     key = KEY[mapping.kind]
     # Among rows otherwise good, the first of a repeated id loads and the later ones are
     # kept aside, each saying where the first one is.
@@ -228,6 +232,21 @@ def reader_notes(staged: Staged) -> list[tuple[str, dict]]:
     if len(staged.sheets) > 1:
         notes.append(("sheets", {"n": len(staged.sheets), "sheets": ", ".join(staged.sheets), "sheet": staged.sheet}))
     return notes
+
+
+def not_writable_reason(halls: list[str]) -> str:
+    return f"is a hall this source may not write (its token is for {', '.join(sorted(halls)) or 'no hall'})"
+
+
+def _writable_halls(cur, compiled: Compiled, halls: list[str]) -> None:
+    """Rows of a hall outside an ingest source's halls are rejected like any bad row."""
+    cur.execute(
+        """insert into __problems
+           select __row, $label, hall_id, $reason from __staged
+           where __skip is null and hall_id is not null
+             and not list_contains($halls::varchar[], hall_id)""",
+        {"label": compiled.labels["hall_id"], "halls": list(halls), "reason": not_writable_reason(halls)},
+    )
 
 
 def _plausibility(cur, compiled: Compiled, mapping: Mapping, config) -> None:

@@ -250,8 +250,10 @@ def sign_in(pg, url: str, username: str = "hq", password: str | None = None) -> 
     """Open `url` in the browser and sign in through the real sign-in form as a fixture
     user. The app keeps the URL's page and query, so the page opens signed in.
 
-    A page.goto() starts a new session: call this instead of page.goto for every URL.
+    A page.goto() keeps the sign-in (the session cookie): to sign in as someone else, this
+    first drops the session cookie, as signing out would (the device cookie stays).
     """
+    pg.context.clear_cookies(name="peakend_session")
     pg.goto(url)
     wait_for_app(pg)
     submit_sign_in(pg, username, password)

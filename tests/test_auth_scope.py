@@ -71,6 +71,7 @@ PARAM_SAMPLES: dict[str, list] = {
     # peer ranks: groups of 2 halls (North) so the fixture answers at all; 1 rating is enough
     "min_group": [5, 2],
     "min_n": [30, 1],
+    "wait_target_s": [600, 20],  # the staffing what-if's target: 10 min, or a call centre's 20 s
 }
 # Answers for the whole network only (peakend/warehouse/rollups.py routes to them when the user sees
 # every hall): a scoped user must get no row at all from them.

@@ -34,13 +34,9 @@ def process_database() -> Database:
 
 def database() -> Database:
     """The process's one database. Stops the page with a plain message if it can't open."""
-    path = database_path()
-    if path != ":memory:" and not Path(path).exists():
-        st.error(i18n.t("app.no_database", path=path))
-        st.stop()
     try:
-        return _open_database(path)
-    except SchemaError as exc:
+        return process_database()
+    except (FileNotFoundError, SchemaError) as exc:
         st.error(str(exc))
         st.stop()
 

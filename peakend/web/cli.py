@@ -21,10 +21,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.db:
         os.environ["PEAKEND_DB"] = args.db
-    print(
-        f"PeakEnd: http://{args.host}:{args.port}  (database {os.environ.get('PEAKEND_DB', 'data/demo.duckdb')})",
-        flush=True,
-    )
+    from peakend.ui.session import database_path  # the same rule the pages open the file by
+
+    print(f"PeakEnd: http://{args.host}:{args.port}  (database {database_path()})", flush=True)
     # Streamlit routes uvicorn's access log through its own logger, whatever uvicorn is told.
     logging.getLogger("uvicorn.access").disabled = not args.access_log
     uvicorn.run("peakend.web.asgi:app", host=args.host, port=args.port, access_log=False, log_config=None)

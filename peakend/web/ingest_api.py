@@ -40,6 +40,7 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from peakend.core.i18n import label
 from peakend.ui.session import process_database
 from peakend.warehouse import sources
 from peakend.warehouse.accounts import audit
@@ -55,47 +56,14 @@ CONTENT_TYPES = {
     "text/csv": "csv",
 }
 
-MESSAGES = {
-    "no_token": (
-        "send the source's token as Authorization: Bearer TOKEN",
-        "请以 Authorization: Bearer TOKEN 发送数据源的令牌",
-    ),
-    "bad_token": ("unknown or revoked token", "令牌无效或已吊销"),
-    "too_fast": (
-        "too many requests from this source; retry after {seconds} s",
-        "该数据源请求过于频繁，请在 {seconds} 秒后重试",
-    ),
-    "too_big": (
-        "the body is over the limit of {limit} MB; send the visits in smaller batches",
-        "请求体超过 {limit} MB 上限，请分批发送",
-    ),
-    "content_type": (
-        "send application/x-ndjson (one JSON object per line) or text/csv, not {got}",
-        "请发送 application/x-ndjson（每行一个 JSON 对象）或 text/csv，而不是 {got}",
-    ),
-    "mapping_kind": (
-        "mapping {name} reads {kind}, not visits; the ingest API takes visits",
-        "映射 {name} 读取的是 {kind}，不是到访记录；接入接口只接收到访记录",
-    ),
-    "bad_mapping": ("{reason}", "映射无法使用：{reason}"),
-    "refused": ("the batch was refused, nothing was written: {reason}", "整批被拒，未写入任何数据：{reason}"),
-    "loaded": (
-        "load {load_id}: {accepted} new, {replaced} replaced, {rejected} rejected",
-        "第 {load_id} 次载入：新增 {accepted}，替换 {replaced}，拒收 {rejected}",
-    ),
-    "unchanged": (
-        "the same batch as load {load_id}, which is in force: nothing changed",
-        "与第 {load_id} 次载入的内容相同且仍然有效：无变化",
-    ),
-}
 
-
-def _lang(request: Request) -> int:
-    return 1 if request.headers.get("accept-language", "").strip().lower().startswith("zh") else 0
+def _lang(request: Request) -> str:
+    return "zh" if request.headers.get("accept-language", "").strip().lower().startswith("zh") else "en"
 
 
 def _say(request: Request, key: str, **values) -> str:
-    return MESSAGES[key][_lang(request)].format(**values)
+    """The answer's message from the label catalog (peakend/locales/api.toml)."""
+    return label(f"api.{key}", _lang(request)).format(**values)
 
 
 def _error(request: Request, status: int, key: str, headers: dict | None = None, **values) -> JSONResponse:

@@ -215,6 +215,17 @@ def wait_for_app(pg, timeout: float = 90_000) -> None:
     pg.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
 
 
+_CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
+  .every(c => c.querySelector('.main-svg') && c.getBoundingClientRect().height > 0)"""
+
+
+def wait_for_charts(pg, timeout: float = 30_000) -> None:
+    """Until every Plotly chart on the page has drawn its SVG, then two frames for the
+    layout to settle (a chart draws a moment after the script run ends)."""
+    pg.wait_for_function(_CHARTS_DRAWN, timeout=timeout)
+    pg.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
 def screenshot(pg, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

@@ -17,7 +17,16 @@ import sys
 import duckdb
 import pytest
 
-from conftest import ARTIFACTS, ROOT, screenshot, sign_in, start_server, stop_servers, wait_for_app
+from conftest import (
+    ARTIFACTS,
+    ROOT,
+    screenshot,
+    sign_in,
+    start_server,
+    stop_servers,
+    wait_for_app,
+    wait_for_charts,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -144,39 +153,42 @@ def _tall_screenshot(pg, name: str, width: int) -> None:
     height = pg.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
     size = pg.viewport_size
     pg.set_viewport_size({"width": width, "height": min(height + 40, 12000)})
-    pg.wait_for_timeout(800)
+    wait_for_charts(pg)
     pg.screenshot(path=str(folder / f"{name}.png"), full_page=True)
     pg.set_viewport_size(size)
 
 
-def test_every_page_for_every_role_on_a_phone_and_a_desk(browser, demo_server, subtests):
+# one session each (the test per run, so the two test workers share them out)
+RUNS = [(user, password, "zh", 390) for user, password in ROLES] + [("head.office", "peakend-hq", "en", 1440)]
+
+
+@pytest.mark.parametrize(("user", "password", "lang", "width"), RUNS, ids=[f"{r[0]}-{r[3]}" for r in RUNS])
+def test_every_page_for_every_role_on_a_phone_and_a_desk(browser, demo_server, subtests, user, password, lang, width):
     """Every page each role may open, through the menu of one session: on a phone in
     Chinese for every role, on a 1440 px desk in English for the head office. Each page is
     drawn whole, its screenshot kept (test-artifacts/pages/), and checked for what a
     person would see at once: an error, a card saying "–", something wider than the
     screen, a chart toolbar or chart text too small to read."""
     url, _ = demo_server
-    runs = [(user, password, "zh", 390) for user, password in ROLES] + [("head.office", "peakend-hq", "en", 1440)]
-    for user, password, lang, width in runs:
-        phone = width < 600
-        context = browser.new_context(viewport={"width": width, "height": 844 if phone else 1000},
-                                      is_mobile=phone, has_touch=phone, device_scale_factor=1)
-        pg = context.new_page()
-        try:
-            sign_in(pg, f"{url}/?lang={lang}", user, password)
-            for href in _page_urls(pg):
-                name = href.rstrip("/").rsplit("/", 1)[-1] if href.rstrip("/") != url else "home"
-                with subtests.test(user=user, width=width, page=name):
-                    link = pg.locator(f"[data-testid='stSidebarNav'] a[href='{href}']")
-                    link.dispatch_event("click")  # on a phone the menu is closed: the link as a tap would reach it
-                    pg.wait_for_url(lambda u, href=href: u.split("?")[0].rstrip("/") == href.rstrip("/"), timeout=90_000)
-                    wait_for_app(pg, timeout=120_000)
-                    pg.wait_for_timeout(1000)  # charts draw a moment after the run
-                    _tall_screenshot(pg, f"{user}_{name}_{width}_{lang}", width)
-                    seen = pg.evaluate(_PAGE_CHECK)
-                    assert seen["errors"] == 0 and seen["dashes"] == 0 and seen["toolbar"] == 0, seen
-                    assert seen["wide"] == [], seen["wide"]
-                    assert seen["small"] == [], seen["small"]
-                    assert seen["cut"] == [], seen["cut"]  # chart text running off the chart
-        finally:
-            context.close()
+    phone = width < 600
+    context = browser.new_context(viewport={"width": width, "height": 844 if phone else 1000},
+                                  is_mobile=phone, has_touch=phone, device_scale_factor=1)
+    pg = context.new_page()
+    try:
+        sign_in(pg, f"{url}/?lang={lang}", user, password)
+        for href in _page_urls(pg):
+            name = href.rstrip("/").rsplit("/", 1)[-1] if href.rstrip("/") != url else "home"
+            with subtests.test(user=user, width=width, page=name):
+                link = pg.locator(f"[data-testid='stSidebarNav'] a[href='{href}']")
+                link.dispatch_event("click")  # on a phone the menu is closed: the link as a tap would reach it
+                pg.wait_for_url(lambda u, href=href: u.split("?")[0].rstrip("/") == href.rstrip("/"), timeout=90_000)
+                wait_for_app(pg, timeout=120_000)
+                wait_for_charts(pg)
+                _tall_screenshot(pg, f"{user}_{name}_{width}_{lang}", width)
+                seen = pg.evaluate(_PAGE_CHECK)
+                assert seen["errors"] == 0 and seen["dashes"] == 0 and seen["toolbar"] == 0, seen
+                assert seen["wide"] == [], seen["wide"]
+                assert seen["small"] == [], seen["small"]
+                assert seen["cut"] == [], seen["cut"]  # chart text running off the chart
+    finally:
+        context.close()

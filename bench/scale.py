@@ -98,12 +98,14 @@ def scaled_database(
     base: Path, out: Path, copies: int, memory_limit: str = "4GB", threads: int = 2,
     progress: Progress = _print, sorted_storage: bool = True, rollups: bool = True,
 ) -> ScaleSummary:
-    """A database of `copies` x the base network at `out` (replaced if it exists)."""
+    """A database of `copies` x the base network at `out` (replaced if it exists). Built
+    beside it and renamed when whole, so a build that fails leaves no file to be reused."""
     started = time.perf_counter()
     out.parent.mkdir(parents=True, exist_ok=True)
-    for p in (out, Path(str(out) + ".wal")):
+    tmp = out.with_suffix(".partial")
+    for p in (out, Path(str(out) + ".wal"), tmp, Path(str(tmp) + ".wal")):
         p.unlink(missing_ok=True)
-    db = Database(out)
+    db = Database(tmp)
     try:
         configure(db, memory_limit, threads, str(out.parent / "duckdb_tmp"))
         cur = db.cursor()
@@ -119,6 +121,7 @@ def scaled_database(
         cur.close()
     finally:
         db.close()
+    tmp.rename(out)
     return ScaleSummary(out, visits, halls, copies, time.perf_counter() - started, out.stat().st_size)
 
 
@@ -145,14 +148,14 @@ def _fill(cur, copies: int, progress: Progress, sorted_storage: bool, rollups: b
            from base.halls as h cross join copies as c"""
     )
     cur.execute(
-        """insert into halls
-           select hall_id,
-                  case when r = 0 then hall_name else hall_name || ' ' || (r + 1)::varchar end,
-                  region, city, counters, hall_type,
+        # by name: the columns later migrations add (time_zone) come along as they are
+        """insert into halls by name
+           select * exclude (source_hall, r, hall_name, latitude, longitude),
+                  case when r = 0 then hall_name else hall_name || ' ' || (r + 1)::varchar end as hall_name,
                   -- a few km from the original, so a map doesn't stack the copies
-                  latitude + ((hash(hall_id) % 1000) / 1000.0 - 0.5) * 0.06,
-                  longitude + ((hash(hall_id || 'x') % 1000) / 1000.0 - 0.5) * 0.06,
-                  opens_at, closes_at, ? as load_id,
+                  latitude + ((hash(hall_id) % 1000) / 1000.0 - 0.5) * 0.06 as latitude,
+                  longitude + ((hash(hall_id || 'x') % 1000) / 1000.0 - 0.5) * 0.06 as longitude,
+                  ? as load_id,
            from hall_copies""",
         [load_id],
     )

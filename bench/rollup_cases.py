@@ -88,6 +88,12 @@ CASES = [
     Case("by hall, 7 days", "metrics_by_group", WEEK, "metrics_by_group_sums", _by("hall")),
     Case("a region's halls, 30 days", "metrics_by_group", MONTH, "metrics_by_group_sums", _by("hall"), True),
     Case("a region by week", "metrics_by_group", MONTH, "metrics_by_group_rollup", _by("week"), True),
+    # the hall page: one hall chosen, its headline and its days
+    Case("one hall, 30 days", "metrics_by_group", lambda net: MONTH(net).replace(halls=(net.hall,)),
+         "metrics_by_group_sums", _by(None)),
+    Case("two halls by day and purpose", "metrics_by_group",
+         lambda net: WEEK(net).replace(halls=net.halls_of_region[:2], purposes=("bill_payment",)),
+         "metrics_by_group_sums", _by("day", "purpose")),
     # what the rollups don't keep: the visits answer
     Case(
         "filtered by hour", "metrics_by_group", lambda net: WEEK(net).replace(hour_from=9, hour_to=12),

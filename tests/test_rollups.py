@@ -135,7 +135,6 @@ def test_summary_and_filter_options_from_rollups_on_fixture(fixture_db, monkeypa
 @pytest.mark.parametrize(
     "filters, params",
     [
-        (VisitFilter(halls=("H1",)), {"group_1": None, "group_2": None}),
         (VisitFilter(hour_from=9), {"group_1": None, "group_2": None}),
         (VisitFilter(staff=("S1",)), {"group_1": None, "group_2": None}),
         (VisitFilter(segments=("business",)), {"group_1": None, "group_2": None}),
@@ -155,6 +154,24 @@ def test_what_the_rollups_do_not_keep_reads_the_visits(fixture_db, filters, para
 def test_metrics_per_hall_from_sums_and_waits_on_fixture(fixture_db, monkeypatch, scope):
     for f in FIXTURE_FILTERS:
         for g1, g2 in (("hall", None), ("hall", "day"), ("purpose", "hall")):
+            raw, rolled, by = _both(fixture_db, monkeypatch, "metrics_by_group", f, scope, group_1=g1, group_2=g2)
+            assert by == "metrics_by_group_sums"
+            assert_same(raw, rolled, f"{f} {g1} {g2} {scope}")
+
+
+HALL_FILTERS = [
+    VisitFilter(halls=("H1",)),
+    VisitFilter(halls=("H1", "H3"), date_from=date(2026, 3, 2), date_to=date(2026, 3, 3)),
+    VisitFilter(halls=("H2",), purposes=("bill_payment",), weekdays=(1, 7)),
+    VisitFilter(halls=("H9",)),  # no such hall: no visits
+]
+
+
+@pytest.mark.parametrize("scope", FIXTURE_SCOPES, ids=lambda s: s.cache_key())
+def test_chosen_halls_from_sums_and_waits_on_fixture(fixture_db, monkeypatch, scope):
+    """The hall page's calls (one hall chosen): visit_rollup's sums, the halls' own waits."""
+    for f in HALL_FILTERS:
+        for g1, g2 in ((None, None), ("day", None), ("purpose", "weekday"), ("region", None)):
             raw, rolled, by = _both(fixture_db, monkeypatch, "metrics_by_group", f, scope, group_1=g1, group_2=g2)
             assert by == "metrics_by_group_sums"
             assert_same(raw, rolled, f"{f} {g1} {g2} {scope}")

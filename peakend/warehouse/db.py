@@ -105,6 +105,7 @@ class Database:
         # again (or replaced at the same path) is a new database to them
         self.cache_key = f"{os.path.realpath(self.path) if self.path != ':memory:' else self.path}#{uuid.uuid4().hex}"
         self._rollups_behind: list | None = None  # rollup_routes.behind, until the next commit
+        self._data_version: int | None = None  # meta.data_version, until the next commit
         try:
             ensure_schema(self._con, read_only=read_only)
             if not read_only:
@@ -208,8 +209,13 @@ class Database:
             cur.close()
 
     def data_version(self) -> int:
-        """Grows with every committed write; part of every cache key."""
-        return int(self.scalar("select value from meta where key = 'data_version'"))
+        """Grows with every committed write; part of every cache key. Asked once and again
+        after each commit: no other process can write the file while this one has it open
+        (DuckDB's file lock), so a query per page query would only cost time."""
+        known = self._data_version
+        if known is None:
+            known = self._data_version = int(self.scalar("select value from meta where key = 'data_version'"))
+        return known
 
     # -- writing -------------------------------------------------------------------------
     @contextmanager
@@ -227,7 +233,7 @@ class Database:
                 rollup_check.verify_touched(cur)
                 cur.execute("update meta set value = (value::bigint + 1)::varchar where key = 'data_version'")
                 cur.execute("commit")
-                self._rollups_behind = None  # ask again after this write
+                self._rollups_behind = self._data_version = None  # ask again after this write
             except BaseException:
                 cur.execute("rollback")
                 raise

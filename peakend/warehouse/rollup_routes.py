@@ -65,21 +65,23 @@ PERIOD_FILTERS = {"date_from", "date_to", "weekdays"}
 
 
 def _metrics(cur, filters, scope_halls, params):
-    kept = _used(filters) - ROLLUP_FILTERS
+    used = _used(filters)
+    kept = used - HALL_FILTERS
     if kept:
         return None, f"filtered by {', '.join(sorted(kept))}, which the rollups don't keep"
     if not _groups_kept(params, HALL_DIMENSIONS):
         return None, "grouped by a dimension the rollups don't keep"
-    if scope_halls is None and _used(filters) <= PERIOD_FILTERS and _groups_kept(params, PERIOD_DIMENSIONS):
+    by_hall = "halls" in used  # only visit_rollup keeps halls apart
+    if not by_hall and scope_halls is None and used <= PERIOD_FILTERS and _groups_kept(params, PERIOD_DIMENSIONS):
         return ("metrics_by_group_network", filters, "the whole network by period: network_wait_rollup and city_rollup")
-    if _groups_kept(params, ROLLUP_DIMENSIONS) and scope_is_whole_cities(cur, scope_halls):
+    if not by_hall and _groups_kept(params, ROLLUP_DIMENSIONS) and scope_is_whole_cities(cur, scope_halls):
         return ("metrics_by_group_rollup", filters, "whole cities: city_rollup and the wait histogram per city")
-    # per hall, or a scope that splits a city: the percentiles need those halls' own waits,
-    # the sums still come rolled up
+    # per hall, chosen halls, or a scope that splits a city: the percentiles need those
+    # halls' own waits, the sums still come rolled up
     return (
         "metrics_by_group_sums",
         filters,
-        "per hall or part of a city: sums from visit_rollup, wait percentiles from the visits",
+        "per hall, chosen halls or part of a city: sums from visit_rollup, wait percentiles from the visits",
     )
 
 

@@ -42,3 +42,5 @@ where true
     and ($abandoned is null or v.abandoned = $abandoned)
     and ($has_comment is null or (coalesce(trim(v.exit_comment), '') <> '') = $has_comment)
     and ($comment_contains is null or list_bool_and(list_transform($comment_contains, lambda p: coalesce(regexp_matches(v.exit_comment, p), false))))
+    -- day notes marked leave_out: one line with its subquery (a filter line is dropped whole when unused)
+    and ($skip_noted is null or not exists (select 1 from day_notes as n where n.leave_out and n.hall_id = v.hall_id and n.day = cast(v.arrived_at as date) and (n.hour_from is null or hour(v.arrived_at) between n.hour_from and n.hour_to)))  -- noqa

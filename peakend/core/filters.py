@@ -59,6 +59,7 @@ class VisitFilter:
     abandoned: bool | None = None  # None: both
     has_comment: bool | None = None  # None: both
     comment_contains: str | None = None  # words the comment must all hold (peakend.core.comment_search)
+    skip_noted: bool | None = None  # True: leave out the hours of day notes marked leave_out
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -67,6 +68,8 @@ class VisitFilter:
                 object.__setattr__(self, f.name, _tuple_or_none(sorted(value)))
         if self.comment_contains is not None and not self.comment_contains.strip():
             object.__setattr__(self, "comment_contains", None)
+        if not self.skip_noted:  # False and None both keep every visit: one cache key
+            object.__setattr__(self, "skip_noted", None)
 
     def replace(self, **changes: Any) -> VisitFilter:
         return dataclasses.replace(self, **changes)

@@ -321,6 +321,7 @@ def _hall_time_zones(con: duckdb.DuckDBPyConnection) -> None:
 
 MIGRATIONS.append(_hall_time_zones)
 
+
 # The loader's settings (peakend/warehouse/ingest/settings.py), kept in meta like the
 # service-level rule and changed by a data admin on the Data page: key -> default.
 LOAD_SETTING_DEFAULTS: dict[str, str] = {
@@ -397,6 +398,31 @@ def _ingest_api_sources(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS.append(_ingest_api_sources)
+
+
+def _day_notes(con: duckdb.DuckDBPyConnection) -> None:
+    """Notes on a day or some hours of a hall ("system outage", "new staff"), by a manager
+    or data admin (peakend/warehouse/day_notes.py): shown on the hall's trends and
+    heatmap; `leave_out` ones can be left out of the numbers (VisitFilter.skip_noted)."""
+    con.execute("create sequence if not exists day_note_ids start 1")
+    con.execute(
+        """create table if not exists day_notes (
+          note_id integer primary key default nextval('day_note_ids'),
+          hall_id varchar not null,
+          day date not null,
+          hour_from tinyint check (hour_from between 0 and 23),
+          hour_to tinyint check (hour_to between 0 and 23),
+          kind varchar not null check (kind in ('outage', 'staffing', 'promotion', 'holiday', 'other')),
+          note varchar not null check (length(note) between 1 and 500),
+          leave_out boolean not null default false,
+          created_by varchar not null,
+          created_at timestamp not null,
+          check ((hour_from is null) = (hour_to is null) and (hour_from is null or hour_from <= hour_to)))"""
+    )
+
+
+MIGRATIONS.append(_day_notes)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -77,9 +77,19 @@ def add_note(
             "values (?, ?, ?, ?, ?, ?, ?, ?, ?) returning note_id",
             [hall_id, day, hour_from, hour_to, kind, note, leave_out, user.username, utcnow()],
         ).fetchone()[0]
-        audit(cur, user, "day_note_add", {"note_id": note_id, "hall": hall_id, "day": day.isoformat(),
-                                          "hours": list(hours) if hours else None, "kind": kind,
-                                          "leave_out": leave_out})
+        audit(
+            cur,
+            user,
+            "day_note_add",
+            {
+                "note_id": note_id,
+                "hall": hall_id,
+                "day": day.isoformat(),
+                "hours": list(hours) if hours else None,
+                "kind": kind,
+                "leave_out": leave_out,
+            },
+        )
     return int(note_id)
 
 

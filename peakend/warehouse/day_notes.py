@@ -69,14 +69,14 @@ def add_note(
     if hours is not None and not (0 <= hours[0] <= hours[1] <= 23):
         raise NoteError(f"hours {hours[0]}-{hours[1]}: from 0 to 23, the first not after the second")
     with db.transaction() as cur:
-        if not cur.execute("select count(*) from halls where hall_id = ?", [hall_id]).fetchone()[0]:
+        if not cur.execute("select count(*) from halls where hall_id = ?", [hall_id]).fetchall()[0][0]:
             raise NoteError(f"unknown hall {hall_id}")
         hour_from, hour_to = hours if hours is not None else (None, None)
         note_id = cur.execute(
             "insert into day_notes (hall_id, day, hour_from, hour_to, kind, note, leave_out, created_by, created_at) "
             "values (?, ?, ?, ?, ?, ?, ?, ?, ?) returning note_id",
             [hall_id, day, hour_from, hour_to, kind, note, leave_out, user.username, utcnow()],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         audit(
             cur,
             user,

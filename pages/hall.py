@@ -10,7 +10,8 @@ from peakend.core.moments import ALL_PEAK_MOMENTS
 from peakend.core.safe_text import md
 from peakend.hall import charts, themes
 from peakend.hall import logic as hall
-from peakend.hall.widgets import COMMENT_ORDER, comment_columns
+from peakend.hall.notes import heatmap_cells, leave_out_count, trend_marks
+from peakend.hall.widgets import COMMENT_ORDER, comment_columns, day_notes_box, leave_out_toggle
 from peakend.ui import url_state
 from peakend.ui.answers import ask, fetch, run
 from peakend.ui.cards import metric_card
@@ -59,7 +60,10 @@ if hall_id is None:
     st.stop()
 
 this_hall = hall_row(halls, hall_id)
-period = hall.hall_filter(hall_id, date_from, date_to, chosen_purposes, chosen_moments)
+notes = run("hall_day_notes", hall.notes_filter(hall_id, date_from, date_to, chosen.compare_start))
+skip_noted = leave_out_toggle(leave_out_count(notes))
+period = hall.hall_filter(hall_id, date_from, date_to, chosen_purposes, chosen_moments, skip_noted)
+period_notes = hall.notes_between(notes, date_from, date_to)
 comparison = period.replace(date_from=chosen.compare_start, date_to=chosen.compare_end) if chosen.compared else None
 grain = hall.trend_grain(date_from, date_to)
 # the first screen's data at once; each section below asks for its own when it is opened
@@ -119,6 +123,7 @@ with st.expander(t("hall.all_numbers")):
             with column:
                 metric_card(key, current, previous, this_hall)
 st.caption(t("hall.cards_note", min_n=formatting.number(MIN_RATINGS_DEFAULT)))
+day_notes_box(period_notes, hall_id, first_day, last_day)
 
 # --- the sections below the first screen: each drawn only while it is open, each a fragment
 # (opening one, or a control inside it, reruns that section alone)
@@ -128,7 +133,10 @@ def heatmap_section(heatmap) -> None:
         t("hall.queue.heatmap_measure"), ["wait", "arrivals"], key="hall_heatmap_measure", default="wait",
         format_func=lambda m: t(f"hall.queue.measure.{m}"), required=True,
     )
-    show_chart(charts.wait_heatmap(heatmap, measure))
+    noted = heatmap_cells(period_notes)
+    show_chart(charts.wait_heatmap(heatmap, measure, noted))
+    if noted:
+        st.caption(t("hall.notes.heatmap_caption"))
 
 
 @fragment
@@ -158,7 +166,7 @@ def queue_section() -> None:
                 ))
         with right:
             if hall.has_trend(trend):
-                show_chart(charts.wait_trend(trend, wait_target, grain))
+                show_chart(charts.wait_trend(trend, wait_target, grain, trend_marks(period_notes, grain)))
             else:
                 st.info(t("hall.trend_one_period", grain=t(f"hall.grain.{grain}")))
         show_chart(charts.arrivals_vs_counters(
@@ -189,7 +197,7 @@ def peak_section() -> None:
             show_chart(charts.peak_distribution(peak_distribution, current))
         with right:
             if hall.has_trend(trend):
-                show_chart(charts.peak_trend(trend, peak_target, grain))
+                show_chart(charts.peak_trend(trend, peak_target, grain, trend_marks(period_notes, grain)))
             else:
                 st.info(t("hall.trend_one_period", grain=t(f"hall.grain.{grain}")))
         left, right = st.columns(2)
@@ -257,7 +265,7 @@ def exit_section() -> None:
                 show_chart(charts.exit_distribution(exit_distribution))
             with right:
                 if hall.has_trend(trend):
-                    show_chart(charts.exit_trend(trend, exit_target, grain))
+                    show_chart(charts.exit_trend(trend, exit_target, grain, trend_marks(period_notes, grain)))
                 else:
                     st.info(t("hall.trend_one_period", grain=t(f"hall.grain.{grain}")))
         if data["comments"].empty:

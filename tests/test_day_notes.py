@@ -85,3 +85,88 @@ def test_who_may_write_and_every_change_audited(fixture_db):
                if action.startswith("day_note")]
     assert actions == [("h1", "day_note_remove"), ("hq", "day_note_add"), ("north", "day_note_add"),
                        ("h1", "day_note_add")]
+
+
+# -- on the hall page (AppTest) --------------------------------------------------------------
+@pytest.fixture()
+def hall_page(tmp_path, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import sign_in_apptest
+    from fixture_db import build_fixture_db
+    from peakend.core.i18n import set_language
+    from test_hall_page import hall_app
+
+    path = tmp_path / "fixture.duckdb"
+    build_fixture_db(path).close()
+    monkeypatch.setenv("PEAKEND_DB", str(path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+    def open_page(user: str, lang: str = "en", **query):
+        set_language(lang)
+        at = AppTest.from_function(hall_app, default_timeout=90)
+        sign_in_apptest(at, user)
+        at.session_state["lang"] = lang
+        for key in ("hall_open_queue", "hall_open_exit"):
+            at.session_state[key] = True
+        for name, value in query.items():
+            at.query_params[name] = value
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    yield open_page
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    set_language("zh")
+
+
+def _visits(at) -> str:
+    return next(m.value for m in at.metric if m.label == "Visits")
+
+
+def _trace(at, title_start: str, name: str):
+    import json
+
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        if spec["layout"]["title"]["text"].replace("<br>", "").startswith(title_start):
+            return next((tr for tr in spec["data"] if tr.get("name") == name), None)
+    raise AssertionError(f"no chart titled {title_start}")
+
+
+def test_a_manager_notes_an_outage_sees_it_on_the_trends_and_leaves_it_out(hall_page):
+    week = {"hall": "H1", "from": "2026-03-01", "to": "2026-03-08"}
+    at = hall_page("h1", **week)
+    assert _visits(at) == "7" and not at.toggle  # no note yet: no switch
+    at.date_input(key="hall_note_day").set_value(date(2026, 3, 8))
+    at.selectbox(key="hall_note_kind").set_value("outage")
+    at.checkbox(key="hall_note_whole").uncheck()
+    at.slider(key="hall_note_hours").set_value((11, 11))
+    at.text_input(key="hall_note_text").input("queue system down <b>11-12</b> [x](https://evil.example)")
+    at.checkbox(key="hall_note_leave_out").check()
+    next(b for b in at.button if b.label == "Save the note").click().run()
+    assert not at.exception, at.exception
+
+    at = hall_page("h1", **week)
+    labels = [e.label for e in at.expander]
+    assert "Day notes (1 in this period)" in labels
+    listed = [m.value for m in at.markdown if "queue system down" in m.value]
+    # the note's text is data: shown as literal text, no bold and no link
+    assert listed and "\\<b\\>" in listed[0] and "\\](https" in listed[0]  # escaped: no bold, no link
+    mark = _trace(at, "Mean exit score over time", "Day note")
+    assert mark["x"][0].startswith("2026-03-08") and "queue system down" in mark["text"][0]
+    assert "&lt;b&gt;" in mark["text"][0] or "<b>" not in mark["text"][0]  # Plotly shows the tag as text
+    assert _trace(at, "Median and P90 wait over time", "Day note") is not None
+    heat = _trace(at, "Median wait by weekday and hour", None)
+    sunday_11 = heat["text"][6][heat["x"].index("11:00")]  # 8 March 2026 is a Sunday
+    assert sunday_11.endswith("*") and sum(cell.endswith("*") for row in heat["text"] for cell in row) == 1
+
+    at.toggle(key="hall_skip_noted").set_value(True).run()
+    assert _visits(at) == "5"  # V06 (11:00) and V07 (11:05) on 8 March left out
+
+    hq = hall_page("hq", lang="zh", **week)
+    assert any("日记事（本时段 1 条）" == e.label for e in hq.expander)
+    assert not hall_page("h2h3", **{**week, "hall": "H3"}).toggle  # H1's note is H1's only

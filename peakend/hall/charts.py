@@ -4,6 +4,8 @@ from theme.py, numbers formatted for the current language."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -73,9 +75,36 @@ def _hour_label(hour: int) -> str:
     return f"{int(hour):02d}:00"
 
 
+NOTE_COLOUR = "#6d4c41"
+
+
+def _note_marks(fig: go.Figure, marks) -> None:
+    """Day notes on a trend (peakend/hall/notes.trend_marks): a dotted line on each noted
+    day or week, and a marker at its top whose hover reads the notes."""
+    if not marks:
+        return
+    xs = [pd.Timestamp(day) for day, _ in marks]
+    for x in xs:
+        fig.add_vline(x=x, line={"color": NOTE_COLOUR, "dash": "dot", "width": 1})
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=[1.0] * len(xs),
+            yaxis="y2",
+            mode="markers",
+            marker={"symbol": "triangle-down", "size": 11, "color": NOTE_COLOUR},
+            name=t("hall.notes.legend"),
+            text=["<br>".join(lines) for _, lines in marks],
+            hovertemplate="%{text}<extra></extra>",
+        )
+    )
+    fig.update_layout(yaxis2={"overlaying": "y", "range": [0, 1.05], "visible": False, "fixedrange": True})
+
+
 # --- queue ----------------------------------------------------------------------------------
-def wait_heatmap(cells: pd.DataFrame, measure: str) -> go.Figure:
-    """Weekday x hour of arrival from hall_wait_heatmap: median wait or arrivals."""
+def wait_heatmap(cells: pd.DataFrame, measure: str, noted: Collection[tuple[int, int]] = frozenset()) -> go.Figure:
+    """Weekday x hour of arrival from hall_wait_heatmap: median wait or arrivals; the cells
+    of hours a day note names (peakend/hall/notes.heatmap_cells) carry a mark."""
     hours = list(range(int(cells["arrival_hour"].min()), int(cells["arrival_hour"].max()) + 1))
     column = "wait_median_min" if measure == "wait" else "arrivals"
     grid = cells.pivot(index="weekday", columns="arrival_hour", values=column).reindex(
@@ -86,8 +115,16 @@ def wait_heatmap(cells: pd.DataFrame, measure: str) -> go.Figure:
     cell = (lambda v: formatting.number(v, 0)) if measure == "wait" else (lambda v: formatting.compact(v, 1000))
     hover = (lambda v: formatting.number(v, 1)) if measure == "wait" else formatting.number
     values = grid.to_numpy()
-    text = [["" if pd.isna(v) else cell(v) for v in row] for row in values]
-    hover_text = [["" if pd.isna(v) else hover(v) for v in row] for row in values]
+    mark = [[(d, h) in noted for h in hours] for d in WEEKDAYS]
+    text = [
+        ["" if pd.isna(v) else cell(v) + ("*" if m else "") for v, m in zip(row, marks)]
+        for row, marks in zip(values, mark)
+    ]
+    noted_text = " · " + t("hall.notes.noted_hour")
+    hover_text = [
+        ["" if pd.isna(v) else hover(v) + (noted_text if m else "") for v, m in zip(row, marks)]
+        for row, marks in zip(values, mark)
+    ]
     unit = t("hall.unit.minutes") if measure == "wait" else t("hall.unit.arrivals")
     fig = go.Figure(
         go.Heatmap(
@@ -141,7 +178,7 @@ def wait_distribution(bands: pd.DataFrame, target_min: float, band_min: int, cap
     return finish(fig, t("hall.queue.distribution_title"), t("hall.axis.wait_min"), t("hall.axis.called_visits"))
 
 
-def wait_trend(trend: pd.DataFrame, target_min: float, grain: str) -> go.Figure:
+def wait_trend(trend: pd.DataFrame, target_min: float, grain: str, notes=()) -> go.Figure:
     """Median and P90 wait per day or week (metrics_by_group by day/week) against the target."""
     fig = go.Figure()
     for column, colour in (("wait_median_min", SERIES[0]), ("wait_p90_min", SERIES[1])):
@@ -157,6 +194,7 @@ def wait_trend(trend: pd.DataFrame, target_min: float, grain: str) -> go.Figure:
         )
     _target_line(fig, target_min, t("hall.target_label", value=formatting.wait_target(target_min)))
     fig.update_yaxes(rangemode="tozero")
+    _note_marks(fig, notes)
     _date_axis(fig)
     return _legend_below(finish(fig, t("hall.queue.trend_title"), _period_axis_title(grain), t("hall.axis.wait_min")))
 
@@ -275,7 +313,7 @@ def peak_distribution(dist: pd.DataFrame, current) -> go.Figure:
     return _legend_below(fig, t("hall.axis.score"))
 
 
-def peak_trend(trend: pd.DataFrame, target: float, grain: str) -> go.Figure:
+def peak_trend(trend: pd.DataFrame, target: float, grain: str, notes=()) -> go.Figure:
     """Mean peak score per moment per day or week (metrics_by_group by day/week)."""
     fig = go.Figure()
     for i, moment in enumerate(PEAK_MOMENTS):
@@ -294,6 +332,7 @@ def peak_trend(trend: pd.DataFrame, target: float, grain: str) -> go.Figure:
         )
     _target_line(fig, target, t("hall.target_label", value=formatting.score(target)))
     fig.update_yaxes(range=[0.8, 5.2], dtick=1)
+    _note_marks(fig, notes)
     _date_axis(fig)
     return _legend_below(finish(fig, t("hall.peak.trend_title"), _period_axis_title(grain), t("hall.axis.mean_score")))
 
@@ -435,7 +474,7 @@ def exit_distribution(dist: pd.DataFrame) -> go.Figure:
     return finish(fig, t("hall.exit.distribution_title"), t("hall.axis.exit_score"), t("hall.axis.exit_ratings"))
 
 
-def exit_trend(trend: pd.DataFrame, target: float, grain: str) -> go.Figure:
+def exit_trend(trend: pd.DataFrame, target: float, grain: str, notes=()) -> go.Figure:
     """Mean exit score per day or week (metrics_by_group by day/week) against the target."""
     rows = trend[trend["exit_n"] > 0]
     fig = go.Figure(
@@ -451,6 +490,7 @@ def exit_trend(trend: pd.DataFrame, target: float, grain: str) -> go.Figure:
     )
     _target_line(fig, target, t("hall.target_label", value=formatting.score(target)))
     fig.update_yaxes(range=[0.8, 5.2], dtick=1)
+    _note_marks(fig, notes)
     _date_axis(fig)
     return finish(fig, t("hall.exit.trend_title"), _period_axis_title(grain), t("hall.axis.mean_score"))
 

@@ -27,14 +27,29 @@ COMMENT_FEED_ROWS = 200
 DAILY_TREND_MAX_DAYS = 62
 
 
-def hall_filter(hall_id: str, date_from: date, date_to: date, purposes=None, peak_moments=None) -> VisitFilter:
+def hall_filter(
+    hall_id: str, date_from: date, date_to: date, purposes=None, peak_moments=None, skip_noted: bool = False
+) -> VisitFilter:
     return VisitFilter(
         date_from=date_from,
         date_to=date_to,
         halls=(hall_id,),
         purposes=purposes or None,
         peak_moments=peak_moments or None,
+        skip_noted=skip_noted,
     )
+
+
+def notes_filter(hall_id: str, date_from: date, date_to: date, compare_from: date | None = None) -> VisitFilter:
+    """The days whose notes the page needs: the period's, and the comparison's before it
+    (a left-out note there changes the comparison too)."""
+    first = min(date_from, compare_from) if compare_from else date_from
+    return VisitFilter(date_from=first, date_to=date_to, halls=(hall_id,))
+
+
+def notes_between(notes: pd.DataFrame, date_from: date, date_to: date) -> pd.DataFrame:
+    days = pd.to_datetime(notes["day"]).dt.date
+    return notes[(days >= date_from) & (days <= date_to)]
 
 
 def trend_grain(date_from: date, date_to: date) -> str:

@@ -71,6 +71,7 @@ with st.expander(t("insights.todo.evidence")):
     st.dataframe(text.evidence_frame(lines), hide_index=True, column_config=view.evidence_columns(), placeholder="–")
     st.caption(t("insights.todo.evidence_note"))
     st.caption(t("insights.method.todo"))
+view.tasks_box(hall_id, [line.moment for line in lines], last_day)
 peers_section(hall_id, date_from, date_to)
 
 # --- 2. staffing what-if (its controls rerun this section alone) ---------------------------------

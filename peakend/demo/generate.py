@@ -8,6 +8,7 @@ random stream spawned from the seed.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +29,12 @@ DEFAULT_VISITS = 1_000_000
 DEFAULT_MONTHS = 6
 LOADED_BY = "demo generator"
 # Appended streams leave the earlier ones as they were (SeedSequence.spawn is by position).
-_STREAMS = ("network", "arrivals", "customers", "staffing", "staff", "queue", "ratings", "comments", "names")
+_STREAMS = ("network", "arrivals", "customers", "staffing", "staff", "queue", "ratings", "comments", "names", "plant")
+# The one real improvement the demo plants, for the task effect check (issue 17): from
+# PLANT_WEEKS_BEFORE_END weeks before the last day, PLANTED_HALL's staff see customers off
+# properly, and its exit scores rise (peakend.demo.ratings.FAREWELL_LIFT_P); its peers' don't.
+PLANTED_HALL = "DLC01"
+PLANT_WEEKS_BEFORE_END = 4
 
 
 @dataclass
@@ -41,6 +47,7 @@ class DemoData:
     first_day: date
     last_day: date
     staff: pa.Table  # the roster, contract staff columns: every staff id the visits use
+    planted: dict | None = None  # the planted improvement: hall, moment, from (a date), size (its true effect)
 
 
 def default_end_date() -> date:
@@ -101,6 +108,9 @@ def simulate_demo(
     wait_min = np.where(served, (called - arrived) / 60, np.nan)
     service_min = np.where(served, (ended - started) / 60, np.nan)
     visit_min = (left - arrived) / 60
+    planted_hall = int(np.flatnonzero(net.halls.hall_id.to_numpy() == PLANTED_HALL)[0])
+    plant_from = np.datetime64(end_date - timedelta(weeks=PLANT_WEEKS_BEFORE_END), "D")
+    lifted = (arr.hall == planted_hall) & (cal.days[arr.day] >= plant_from)
     moments = ratings.rate_visits(
         rngs["ratings"],
         net,
@@ -113,6 +123,8 @@ def simulate_demo(
         service_min,
         visit_min,
         times.patience_s / 60,
+        lifted,
+        rngs["plant"],
     )
     progress(0.78, "writing comments")
     comment = comments.pick_comments(rngs["comments"], moments, arr.purpose, net.english_share[arr.hall])
@@ -192,6 +204,17 @@ def simulate_demo(
     network_targets, hall_targets = targets.choose_targets(
         results, pd.Series(halls.hall_type.to_numpy(), index=halls.hall_id)
     )
+    # the planted lift's true size: the mean rise of the exit ratings it reached
+    rated = lifted & moments.exit_shown & moments.served
+    unlifted = moments.exit_unlifted if moments.exit_unlifted is not None else moments.exit
+    rise = moments.exit[rated].astype(float) - unlifted[rated].astype(float)
+    planted = {
+        "hall": PLANTED_HALL,
+        "moment": "exit",
+        "from": str(plant_from),
+        "size": round(float(rise.mean()), 4) if rated.any() else None,
+        "ratings": int(rated.sum()),
+    }
     return DemoData(
         halls_table,
         visits_table,
@@ -207,6 +230,7 @@ def simulate_demo(
                 "hall_id": pa.array(np.asarray(hall_ids)[staff.hall].tolist(), pa.string()),
             }
         ),
+        planted,
     )
 
 
@@ -250,6 +274,8 @@ def write_demo(db: Database, data: DemoData, description: str, progress: Progres
             warehouse.set_targets(cur, hall_id, values)
         warehouse.finish_load(cur, load_id, inserted, 0, replaced)
         create_demo_users(cur)  # one sign-in per role (README), committed with the data
+        if data.planted is not None:  # what the task effect check should find (issue 17)
+            cur.execute("insert or replace into meta values ('demo_planted_effect', ?)", [json.dumps(data.planted)])
         # On failure the rollback and the closing cursor take these with them.
         cur.execute("drop view demo_visits")
         for name in ("demo_halls", "demo_visits_raw", "demo_purposes", "demo_staff"):

@@ -84,6 +84,10 @@ class Moments:
     exit_shown: np.ndarray
     overall_shown: np.ndarray
     commented: np.ndarray
+    exit_unlifted: np.ndarray | None = None  # the exit scores as they were before the planted farewell lift
+
+
+FAREWELL_LIFT_P = 0.4
 
 
 def _rate(latent: np.ndarray, lo: int, hi: int) -> np.ndarray:
@@ -102,6 +106,8 @@ def rate_visits(
     service_min: np.ndarray,
     visit_min: np.ndarray,
     patience_min: np.ndarray,
+    lifted: np.ndarray | None = None,
+    lift_rng: np.random.Generator | None = None,
 ) -> Moments:
     n = len(hall)
     served = staff_idx >= 0
@@ -163,6 +169,13 @@ def rate_visits(
     exit_ = _rate(np.where(served, latent_exit_served, latent_exit_gave_up) + noise, 1, 5)
     # nobody who gave up leaves delighted
     exit_ = np.where(served, exit_, np.minimum(exit_, 3)).astype(np.int8)
+    # The planted improvement (issue 17): where `lifted`, the staff see every customer off
+    # properly, and a served visit's exit score is one point higher with FAREWELL_LIFT_P.
+    exit_unlifted = None
+    if lifted is not None and lift_rng is not None:
+        exit_unlifted = exit_
+        bump = lifted & served & (lift_rng.random(n) < FAREWELL_LIFT_P)
+        exit_ = np.where(bump, np.minimum(exit_ + 1, 5), exit_).astype(np.int8)
 
     w = OVERALL_SCORE_WEIGHTS
     latent_overall = (
@@ -202,4 +215,5 @@ def rate_visits(
         exit_shown,
         overall_shown,
         commented,
+        exit_unlifted,
     )

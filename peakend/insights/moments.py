@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from peakend.core.moments import PEAK_MOMENTS
+from peakend.core.moments import KEY_MOMENTS, PEAK_MOMENTS
 
-MOMENTS = ("wait", *PEAK_MOMENTS, "exit")
+MOMENTS = KEY_MOMENTS
 LOWER_IS_BETTER = frozenset({"wait"})
 TARGET_COLUMN = {
     "wait": "wait_target_min",

@@ -521,3 +521,22 @@ def diagnosis_text(item: HallAttention) -> str | None:
             **lead,
         )
     return t(f"insights.attention.diagnosis.{item.diagnosis}", **lead)
+
+
+def effect_sentence(e) -> str:
+    """What a closed task's effect check (peakend.insights.effect.Effect) found, in one line."""
+    if e.verdict == "too_little":
+        return t("insights.tasks.effect.too_little", moment=moment_label(e.moment), min_n=formatting.number(30))
+    decimals = 1 if e.moment == "wait" else 2
+    value = minutes if e.moment == "wait" else formatting.score
+    return t(
+        f"insights.tasks.effect.{e.verdict}",
+        moment=moment_label(e.moment),
+        before=value(e.hall_before),
+        after=value(e.hall_after),
+        change=signed(e.hall_change, decimals),
+        peers=formatting.number(e.peers),
+        peers_change=signed(e.peers_change, decimals),
+        estimate=signed(e.estimate, decimals),
+        ci=interval(e.low, e.high, decimals),
+    )

@@ -1,5 +1,5 @@
 """Streamlit pieces of the insights page that are not charts: its controls (the area the
-statistics cover, the staffing what-if) and the columns of its tables."""
+statistics cover, the staffing what-if), the columns of its tables, and the hall's tasks."""
 
 from __future__ import annotations
 
@@ -12,9 +12,16 @@ import streamlit as st
 from peakend.core import formatting
 from peakend.core.filters import VisitFilter
 from peakend.core.i18n import t
+from peakend.core.safe_text import md
+from peakend.insights.effect import effect
 from peakend.insights.staffing import WhatIf
-from peakend.insights.text import weekday_name
+from peakend.insights.text import effect_sentence, moment_label, weekday_name
 from peakend.ui import url_state
+from peakend.ui.answers import run
+from peakend.ui.auth import current_user
+from peakend.ui.session import database
+from peakend.warehouse.day_notes import WRITERS
+from peakend.warehouse.tasks import TaskError, add_task, close_task
 
 LEVELS = ("hall", "region", "all")
 WEEKDAYS = tuple(range(1, 8))  # ISO, Monday first
@@ -234,3 +241,81 @@ def purpose_control(results, labels: dict[str, str]):
     )
     url_state.write(purpose=code)
     return results[codes.index(code)]
+
+
+# --- tasks given to people (任务落实到人) -------------------------------------------------------
+EFFECT_WEEKS = 4
+
+
+def tasks_box(hall_id: str, moments_in_order: list[str], last_day: date) -> None:
+    """The hall's tasks: each open one with its owner and dates, each closed one with whether
+    its fix made a difference; a form that turns a line of the list above into a task."""
+    st.subheader(t("insights.tasks.title"))
+    tasks = run("hall_tasks", VisitFilter(halls=(hall_id,)))
+    if tasks.empty:
+        st.caption(t("insights.tasks.none"))
+    for _, task in tasks.iterrows():
+        line = t(
+            "insights.tasks.line",
+            moment=moment_label(task["moment"]),
+            owner=md(task["owner_label"]),
+            starts=formatting.day(task["starts_on"]),
+            due=formatting.day(task["due_on"]),
+        )
+        if task["note"]:
+            line += f" · {md(task['note'])}"
+        if pd.isna(task["closed_at"]):
+            st.markdown(f"- {t('insights.tasks.open')}: {line}")
+            continue
+        found = effect(
+            run("task_effect", hall_id=hall_id, moment=task["moment"], starts_on=task["starts_on"], weeks=EFFECT_WEEKS),
+            task["moment"],
+        )
+        st.markdown(f"- {t('insights.tasks.closed', by=md(task['closed_by']))}: {line}  \n  {effect_sentence(found)}")
+    user = current_user()
+    if user is None or user.role not in WRITERS:
+        return
+    with st.expander(t("insights.tasks.add")):
+        staff = run("staff_labels", VisitFilter(halls=(hall_id,)))
+        owners = dict(zip(staff["staff_id"], staff["label"]))
+        with st.form("insights_task_form", clear_on_submit=True, border=False):
+            moment = st.selectbox(
+                t("insights.tasks.moment"), moments_in_order, key="task_moment", format_func=moment_label
+            )
+            owner = st.selectbox(
+                t("insights.tasks.owner"),
+                list(staff["staff_id"]),
+                key="task_owner",
+                format_func=lambda staff_id: owners.get(staff_id, staff_id),
+                index=None,
+                placeholder=t("insights.tasks.owner_pick"),
+            )
+            left, right = st.columns(2)
+            starts = left.date_input(t("insights.tasks.starts"), value=last_day, key="task_starts")
+            due = right.date_input(t("insights.tasks.due"), value=last_day + pd.Timedelta(days=14), key="task_due")
+            note = st.text_input(t("insights.tasks.note"), max_chars=500, key="task_note")
+            if st.form_submit_button(t("insights.tasks.save")):
+                if owner is None:
+                    st.error(t("insights.tasks.owner_missing"))
+                    return
+                try:
+                    add_task(database(), user, hall_id, moment, owner, starts, due, note)
+                except TaskError as exc:
+                    st.error(md(str(exc)))
+                    return
+                st.rerun()
+    open_ids = [int(i) for i in tasks.loc[tasks["closed_at"].isna(), "task_id"]]
+    if open_ids:
+        labels = dict(
+            zip(
+                tasks["task_id"].astype(int),
+                tasks["moment"].map(moment_label) + " · " + tasks["owner_label"].astype(str),
+            )
+        )
+        left, right = st.columns([3, 1], vertical_alignment="bottom")
+        chosen: int | None = left.selectbox(
+            t("insights.tasks.close_pick"), open_ids, format_func=lambda i: labels.get(i, str(i)), key="task_close"
+        )
+        if chosen is not None and right.button(t("insights.tasks.close"), key="task_close_go"):
+            close_task(database(), user, chosen)
+            st.rerun()

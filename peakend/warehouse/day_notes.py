@@ -40,7 +40,7 @@ class DayNote:
     created_at: datetime
 
 
-def _may_write(db: Database, user: User, hall_id: str) -> Scope:
+def check_may_write(db: Database, user: User, hall_id: str) -> Scope:
     if user.role not in WRITERS:
         raise NoteError(f"{user.username} may not write day notes")
     scope = scope_of(db, user)
@@ -60,7 +60,7 @@ def add_note(
     leave_out: bool = False,
 ) -> int:
     """Add a note on `day` (or its `hours`, inclusive) of `hall_id`; returns its id."""
-    _may_write(db, user, hall_id)
+    check_may_write(db, user, hall_id)
     note = (note or "").strip()
     if kind not in KINDS:
         raise NoteError(f"kind {kind!r}: one of {', '.join(KINDS)}")
@@ -101,7 +101,7 @@ def remove_note(db: Database, user: User, note_id: int) -> None:
         cur.close()
     if row is None:
         raise NoteError(f"no day note {note_id}")
-    _may_write(db, user, row[0])
+    check_may_write(db, user, row[0])
     with db.transaction() as cur:
         cur.execute("delete from day_notes where note_id = ?", [note_id])
         audit(cur, user, "day_note_remove", {"note_id": note_id, "hall": row[0]})

@@ -53,6 +53,8 @@ PEER_QUERIES: dict[str, frozenset[str]] = {
     ),
 }
 PEER_QUERIES["peer_ranks_rollup"] = PEER_QUERIES["peer_ranks"]  # its twin over the rollups
+# a task's hall against its region's other halls, each only as anonymous sums
+PEER_QUERIES["task_effect"] = frozenset({"hall_id", "side", "peer_no", "phase", "n", "x", "xx", "per"})
 
 
 def check_peer_answer(name: str, answer: pd.DataFrame, scope: Scope) -> pd.DataFrame:

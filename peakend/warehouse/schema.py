@@ -423,6 +423,30 @@ def _day_notes(con: duckdb.DuckDBPyConnection) -> None:
 
 MIGRATIONS.append(_day_notes)
 
+
+def _tasks(con: duckdb.DuckDBPyConnection) -> None:
+    """Tasks given to people (任务落实到人, peakend/warehouse/tasks.py): a hall's key moment
+    to fix, its owner (a staff member of the hall), the day the fix starts and a due date;
+    closed when done, and then checked against the hall's peers (peakend/insights/effect.py)."""
+    con.execute("create sequence if not exists task_ids start 1")
+    con.execute(
+        """create table if not exists tasks (
+          task_id integer primary key default nextval('task_ids'),
+          hall_id varchar not null,
+          moment varchar not null,
+          owner_staff_id varchar not null,
+          starts_on date not null,
+          due_on date not null check (due_on >= starts_on),
+          note varchar not null check (length(note) <= 500),
+          created_by varchar not null,
+          created_at timestamp not null,
+          closed_by varchar,
+          closed_at timestamp)"""
+    )
+
+
+MIGRATIONS.append(_tasks)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -265,13 +265,15 @@ def tasks_box(hall_id: str, moments_in_order: list[str], last_day: date) -> None
         if task["note"]:
             line += f" · {md(task['note'])}"
         if pd.isna(task["closed_at"]):
-            st.markdown(f"- {t('insights.tasks.open')}: {line}")
+            st.markdown(f"- {t('insights.tasks.open', line=line)}")
             continue
         found = effect(
             run("task_effect", hall_id=hall_id, moment=task["moment"], starts_on=task["starts_on"], weeks=EFFECT_WEEKS),
             task["moment"],
         )
-        st.markdown(f"- {t('insights.tasks.closed', by=md(task['closed_by']))}: {line}  \n  {effect_sentence(found)}")
+        st.markdown(
+            f"- {t('insights.tasks.closed', by=md(task['closed_by']), line=line)}  \n  {effect_sentence(found)}"
+        )
     user = current_user()
     if user is None or user.role not in WRITERS:
         return

@@ -19,6 +19,7 @@ from peakend.ui.charts import show as show_chart
 from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
 from peakend.ui.layout import FLOWING_TILES_KEY, TILES_KEY
 from peakend.ui.sections import fragment, lazy_section
+from peakend.ui.subscriptions import subscriptions_box
 
 st.title(t("hall.title"))
 
@@ -124,6 +125,7 @@ with st.expander(t("hall.all_numbers")):
                 metric_card(key, current, previous, this_hall)
 st.caption(t("hall.cards_note", min_n=formatting.number(MIN_RATINGS_DEFAULT)))
 day_notes_box(period_notes, hall_id, first_day, last_day)
+subscriptions_box(hall_id, this_hall["hall_name"])
 
 # --- the sections below the first screen: each drawn only while it is open, each a fragment
 # (opening one, or a control inside it, reruns that section alone)

@@ -447,6 +447,39 @@ def _tasks(con: duckdb.DuckDBPyConnection) -> None:
 
 MIGRATIONS.append(_tasks)
 
+
+def _subscriptions(con: duckdb.DuckDBPyConnection) -> None:
+    """E-mail the morning brief and alerts (peakend/warehouse/subscriptions.py,
+    peakend/notify/): what each user asked for, and every delivery the scheduler made or
+    tried, keyed so that nothing is sent twice (a restart picks up what is due)."""
+    con.execute("create sequence if not exists subscription_ids start 1")
+    con.execute(
+        """create table if not exists subscriptions (
+          subscription_id integer primary key default nextval('subscription_ids'),
+          username varchar not null,
+          kind varchar not null check (kind in ('brief_daily', 'brief_weekly', 'alert_abandonment',
+              'alert_exit')),
+          hall_id varchar not null,
+          send_at varchar not null check (regexp_full_match(send_at, '([01][0-9]|2[0-3]):[0-5][0-9]')),
+          lang varchar not null check (lang in ('zh', 'en')),
+          created_at timestamp not null,
+          unique (username, kind, hall_id))"""
+    )
+    con.execute(
+        """create table if not exists deliveries (
+          delivery_key varchar primary key,  -- subscription id and the day (or week) it is for
+          subscription_id integer not null,
+          recipient varchar not null,
+          subject varchar not null,
+          attempts integer not null,
+          next_try_at timestamp,  -- null: sent, or given up
+          sent_at timestamp,
+          last_error varchar)"""
+    )
+
+
+MIGRATIONS.append(_subscriptions)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

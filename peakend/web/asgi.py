@@ -8,6 +8,8 @@ in-run guard for `streamlit run app.py`)."""
 
 from __future__ import annotations
 
+import logging
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import streamlit as st
@@ -17,9 +19,13 @@ from starlette.responses import FileResponse
 from starlette.routing import Route
 from streamlit.runtime.pages_manager import PagesManager
 
+from peakend.notify.mail import SmtpSettings
+from peakend.notify.scheduler import start_in_background
 from peakend.ui.auth import SESSION_SCRIPT_FILE, SESSION_SCRIPT_URL
 from peakend.ui.errors import show_script_error
 from peakend.ui.layout import SCRIPT_FILE, SCRIPT_URL
+from peakend.ui.session import process_database
+from peakend.warehouse.schema import SchemaError
 from peakend.web.headers import SecurityHeadersMiddleware
 from peakend.web.health import healthz
 from peakend.web.ingest_api import post_visits
@@ -38,6 +44,24 @@ async def session_script(request: Request) -> FileResponse:
     return FileResponse(SESSION_SCRIPT_FILE, media_type="text/javascript")
 
 
+@asynccontextmanager
+async def lifespan(_app):
+    """The mail scheduler, while the server runs, when a mail server is set
+    (peakend/notify/scheduler.py says why it runs here and not as a process of its own)."""
+    settings = SmtpSettings.from_env()
+    stop = None
+    if settings is not None:
+        try:
+            stop = start_in_background(process_database(), settings)
+        except (FileNotFoundError, SchemaError) as exc:  # the pages say it too
+            logging.getLogger("peakend.scheduler").error("no scheduler: %s", exc)
+    try:
+        yield None
+    finally:
+        if stop is not None:
+            stop.set()
+
+
 app = st.App(
     ROOT / "app.py",
     routes=[
@@ -50,4 +74,5 @@ app = st.App(
     ],
     middleware=[Middleware(SecurityHeadersMiddleware)],
     on_script_error=show_script_error,  # in the user's language, not Streamlit's English box
+    lifespan=lifespan,
 )

@@ -72,6 +72,11 @@ PARAM_SAMPLES: dict[str, list] = {
     "min_group": [5, 2],
     "min_n": [30, 1],
     "wait_target_s": [600, 20],  # the staffing what-if's target: 10 min, or a call centre's 20 s
+    # a task's effect check: its hall (in the scope or not), moment, first day and weeks
+    "hall_id": ["H1", "H3"],
+    "moment": ["exit", "wait"],
+    "starts_on": ["2026-03-03"],
+    "weeks": [1],
 }
 # Answers for the whole network only (peakend/warehouse/rollups.py routes to them when the user sees
 # every hall): a scoped user must get no row at all from them.

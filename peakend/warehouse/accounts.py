@@ -20,9 +20,8 @@ from typing import Any
 
 import duckdb
 
-from peakend.auth.passwords import hash_password
-from peakend.auth.roles import SCOPE_KIND, Permission, Role, role_may
 from peakend.core import clock
+from peakend.core.roles import SCOPE_KIND, Permission, Role, role_may
 from peakend.core.scope import EVERYTHING, Scope
 from peakend.warehouse.db import Database
 
@@ -32,6 +31,13 @@ _USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
 # Auth writers in this process take turns (two failed sign-ins for one name at once
 # would otherwise conflict on the same counter row).
 _WRITE_LOCK = threading.Lock()
+
+
+def _hash(password: str) -> str:
+    # here, not at the top: peakend.auth's package imports this module (no cycle on import)
+    from peakend.auth.passwords import hash_password
+
+    return hash_password(password)
 
 
 class UserError(ValueError):
@@ -227,7 +233,7 @@ def add_user(
     role = Role(role)
     halls, regions = _check_scope(role, halls, regions)
     email = _clean_email(email)
-    hashed = hash_password(password) if password is not None else hashed_password
+    hashed = _hash(password) if password is not None else hashed_password
     if hashed is None and email is None:
         raise UserError("a user needs a password, an e-mail for single sign-on, or both")
     now = now or utcnow()
@@ -272,7 +278,7 @@ def _revoke_sessions(cur, name: str, why: str, now: datetime) -> None:
 
 def set_password(target: Target, username: str, password: str, now: datetime | None = None) -> None:
     """Set a new password. Every session opened before now ends (its cookie is revoked)."""
-    hashed = hash_password(password)
+    hashed = _hash(password)
     now = now or utcnow()
     with _writing(target) as cur:
         name = _existing(cur, username)

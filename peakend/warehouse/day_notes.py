@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from peakend.auth.roles import Role
+from peakend.core.roles import Role
 from peakend.core.scope import Scope
 from peakend.warehouse.accounts import User, audit, scope_of, utcnow
 from peakend.warehouse.db import Database

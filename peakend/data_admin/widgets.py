@@ -363,6 +363,16 @@ def _choice_row(kind: str, target: str, columns: list[str], default: Choice) -> 
         c.column = _column_box(first, k + "col", columns, t("data.build.pick_column"))
         if f.type == "timestamp":
             c.fmt = _text_box(second, k + "fmt", t("data.build.format_placeholder"))
+        elif f.type == "minutes":  # a report's duration: in the unit its column is in
+            c.unit = second.selectbox(
+                t("data.build.unit_label"),
+                tuple(DURATION_UNITS),
+                index=tuple(DURATION_UNITS).index("minutes"),
+                key=k + "unit",
+                format_func=lambda u: t(f"data.build.unit.{_UNIT_KEYS[u]}"),
+                help=t("data.build.unit_help_column"),
+                persist_state="page",
+            )
         else:
             c.value_map = _text_box(second, k + "map", t("data.build.map_placeholder"))
     elif how == CONCAT:
@@ -510,7 +520,7 @@ def mapping_builder(db: Database, path: Path, found: FilePreview, user: User, pr
     defaults = data_admin.default_choices(kind, found.columns)
     choices = {target: _choice_row(kind, target, found.columns, defaults[target]) for target in FIELDS[kind]}
     new_hall = None
-    hall_id = data_admin.constant_hall(choices) if kind == "visits" else None
+    hall_id = data_admin.constant_hall(choices) if kind in ("visits", "periods") else None
     if hall_id and hall_id not in set(run("halls_in_scope")["hall_id"]):
         new_hall = _new_hall(hall_id)
     skip = _skip_rules(found.columns)

@@ -90,7 +90,8 @@ class LoadReport:
                 f"{name}: unchanged — the same content was already loaded as load "
                 f"{self.same_as_load} ({_rows(self.rows_loaded)}); nothing written"
             )
-        parts = [f"{name}: load {self.load_id}: {_rows(self.rows_loaded)} {self.kind or ''} loaded".replace("  ", " ")]
+        what = {"periods": "hourly-report"}.get(self.kind or "", self.kind or "")
+        parts = [f"{name}: load {self.load_id}: {_rows(self.rows_loaded)} {what} loaded".replace("  ", " ")]
         if self.rows_replaced:
             parts.append(f"{self.rows_replaced:,} replaced earlier ones")
         parts.append(f"{self.rows_rejected:,} rejected")

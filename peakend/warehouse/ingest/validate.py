@@ -16,7 +16,7 @@ import pandas as pd
 
 from peakend.warehouse.ingest import readers
 from peakend.warehouse.ingest import settings as ingest_settings
-from peakend.warehouse.ingest.contract import FIELDS, KEY, guess_kind
+from peakend.warehouse.ingest.contract import FIELDS, KEY, KEY_SQL, guess_kind
 from peakend.warehouse.ingest.errors import FileRefused
 from peakend.warehouse.ingest.mapping import Mapping, identity, resolve_column
 from peakend.warehouse.ingest.readers import Staged
@@ -25,6 +25,7 @@ from peakend.warehouse.ingest.sqlgen import PLAIN_CODE, Compiled, compile_mappin
 
 DUPLICATE = "repeats an id that an earlier row of this file has"
 NOT_PLAIN = "is a new purpose code that is not a plain identifier (letters, digits, _ . - only)"
+DUPLICATE_PERIOD = "repeats a hall and period start that an earlier row of this file has"
 EXAMPLES = 5
 
 
@@ -141,13 +142,14 @@ def check_file(
     if writable_halls is not None and "hall_id" in compiled.labels:
         _writable_halls(cur, compiled, writable_halls)
     key = KEY[mapping.kind]
+    key_sql = KEY_SQL.get(mapping.kind, key)
     # Among rows otherwise good, the first of a repeated id loads and the later ones are
     # kept aside, each saying where the first one is.
     cur.execute(
         f"""insert into __problems
             with ok as (
-                select __row, {key} as k from __staged
-                where __skip is null and {key} is not null
+                select __row, {key_sql} as k from __staged
+                where __skip is null and ({key_sql}) is not null
                   and __row not in (select row from __problems)),
             repeated as (select k from ok group by k having count(*) > 1)
             select __row, $label, k || ' (first at row ' || first_row || ')', $reason
@@ -155,7 +157,7 @@ def check_file(
                          row_number() over (partition by k order by __row) as n
                   from ok where k in (select k from repeated))
             where n > 1""",
-        {"label": compiled.labels[key], "reason": DUPLICATE},
+        {"label": compiled.labels[key], "reason": DUPLICATE_PERIOD if mapping.kind == "periods" else DUPLICATE},
     )
     columns = list(FIELDS[mapping.kind])
     if mapping.kind == "visits":

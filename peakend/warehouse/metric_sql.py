@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from peakend.core.metrics import (
     METRICS,
     MOMENT_SUMS,
+    PERIOD_METRICS,
     MOMENT_Y_PER,
     PARTS,
     WITHIN,
@@ -316,3 +317,13 @@ select
 {joined}
 order by s.group_1 nulls first, s.group_2 nulls first
 """
+
+
+def period_metric(key: str) -> str:
+    """A measure over the hourly-report rows of a group (peakend.core.metrics.PERIOD_METRICS)."""
+    return f"({PERIOD_METRICS[key].sql})"
+
+
+def period_n(key: str) -> str:
+    """The hourly-report rows of a group that report the measure `key`."""
+    return f"count({PERIOD_METRICS[key].n_of})"

@@ -1,4 +1,4 @@
--- one row per weekday x hour of the day that has hourly-report rows passing the filters: each measure and the rows that report it
+-- one row per weekday x hour of the day that has hourly-report rows passing the filters, and one per hour over every weekday (weekday null): each measure and the rows that report it
 select
     weekday,
     period_hour,
@@ -13,5 +13,5 @@ select
     period_metric('abandonment') as abandonment,
     period_n('abandonment') as n_abandonment,
 from filtered_periods
-group by weekday, period_hour
-order by weekday, period_hour
+group by grouping sets ((weekday, period_hour), (period_hour))
+order by weekday nulls first, period_hour

@@ -40,6 +40,8 @@ PAGES = [
         roles=("hall_manager", "regional_manager", "head_office"),
     ),
     PageSpec("explore", "pages/explore.py", ":material/travel_explore:"),
+    # the second kind of data: hourly reports (hall x period), not visits
+    PageSpec("reports", "pages/reports.py", ":material/schedule:"),
     # loads, undo, targets and purposes: the data admin's work (peakend.auth.roles)
     PageSpec("data", "pages/data.py", ":material/upload_file:", roles=("data_admin",)),
 ]

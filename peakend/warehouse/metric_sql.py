@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from peakend.core.metrics import (
     METRICS,
     MOMENT_SUMS,
-    PERIOD_METRICS,
     MOMENT_Y_PER,
     PARTS,
+    PERIOD_METRICS,
     WITHIN,
     Part,
     Quantile,

@@ -1,0 +1,88 @@
+"""The hourly-reports page's Streamlit parts: the region and hall pickers, the measure
+cards and the league table."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from peakend.core import formatting
+from peakend.core.i18n import t
+from peakend.core.safe_text import md
+from peakend.reports import logic
+
+
+def region_picker(halls: pd.DataFrame) -> str:
+    regions = sorted(set(halls["region"]))
+    return st.selectbox(t("reports.region"), regions, key="reports_region", disabled=len(regions) == 1)
+
+
+def hall_picker(halls: pd.DataFrame, region: str) -> str | None:
+    """One hall of the region, or none: every hall of the region together."""
+    mine = halls[halls["region"] == region]
+    names = dict(zip(mine["hall_id"], mine["hall_name"]))
+    if st.session_state.get("reports_hall") not in names:
+        st.session_state["reports_hall"] = None
+    return st.selectbox(
+        t("reports.hall"),
+        list(names),
+        index=None,
+        key="reports_hall",
+        format_func=lambda h: names.get(h, h),
+        placeholder=t("reports.all_halls", n=formatting.number(len(names))),
+    )
+
+
+def measure_picker(measures: list[str]) -> str:
+    if st.session_state.get("reports_measure") not in measures:
+        st.session_state["reports_measure"] = measures[0]
+    picked = st.segmented_control(
+        t("reports.measure"),
+        measures,
+        key="reports_measure",
+        format_func=lambda k: logic.metric(k).label,
+        required=True,
+    )
+    return picked or measures[0]
+
+
+def cards(summary: pd.Series, measures: list[str]) -> None:
+    """Each measure the reports have over the selection, with the report rows behind it."""
+    for column, key in zip(st.columns(len(measures)), measures):
+        with column:
+            st.metric(
+                logic.metric(key).label,
+                logic.value_text(key, summary[key]),
+                help=logic.metric(key).help,
+            )
+            st.caption(t("reports.card_n", n=formatting.number(summary[f"n_{key}"])))
+
+
+def league(league: pd.DataFrame, key: str) -> None:
+    """Halls side by side on `key`, the highest first, with n; thin ones greyed, unranked."""
+    table = logic.league_table(league, key)
+    shown = pd.DataFrame(
+        {
+            "rank": table["rank"],
+            "hall": [md(h) for h in table["hall"]],
+            "value": [logic.value_text(key, v) for v in table["value"]],
+            "n": table["n"],
+            "kinds": [logic.kinds_text(v) for v in table["visits"]],
+        }
+    )
+    thin = table["thin"].tolist()
+    styled = shown.style.apply(lambda row: ["color: #9e9e9e" if thin[row.name] else "" for _ in row], axis=1)
+    st.dataframe(
+        styled,
+        hide_index=True,
+        key="reports_league",
+        column_config={
+            "rank": st.column_config.NumberColumn(t("reports.league.rank"), width=60),
+            "hall": st.column_config.TextColumn(t("reports.league.hall")),
+            "value": st.column_config.TextColumn(logic.metric(key).label),
+            "n": st.column_config.NumberColumn(t("reports.league.n"), help=t("reports.league.n_help")),
+            "kinds": st.column_config.TextColumn(t("reports.league.kinds")),
+        },
+    )
+    if any(thin):
+        st.caption(t("reports.league.thin", min_n=formatting.number(logic.MIN_PERIODS)))

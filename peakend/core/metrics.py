@@ -546,7 +546,7 @@ PERIOD_METRICS: dict[str, PeriodMetric] = {
             "wait_mean_min",
             "minutes",
         ),
-        PeriodMetric("arrivals", "sum(arrivals)", "arrivals", "count", None),
+        PeriodMetric("arrivals", "cast(sum(arrivals) as bigint)", "arrivals", "count", None),
         PeriodMetric(
             "abandonment",
             "sum(abandoned) filter (where arrivals is not null)"

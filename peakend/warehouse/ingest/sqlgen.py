@@ -433,7 +433,8 @@ def _parse(b: _Builder, f: Field, t: Target, x: str, name: str) -> tuple[str | N
         d = f"try_cast({x} as double)"
         ok = f"({d} = floor({d}) and {d} between {f.low:g} and {f.high:g})"
         typed = f"(case when {ok} then cast({d} as {f.sql_type}) end)"
-        return None, typed, [Problem(bad, label, x, f"is not a whole number from {f.low:g} to {f.high:g}")]
+        whole = f"is not a whole number from {_bound(f.low)} to {_bound(f.high)}"
+        return None, typed, [Problem(bad, label, x, whole)]
     if f.type == "float":
         d = f"try_cast({x} as double)"
         typed = f"(case when {d} between {f.low:g} and {f.high:g} then {d} end)"
@@ -464,6 +465,11 @@ def _parse(b: _Builder, f: Field, t: Target, x: str, name: str) -> tuple[str | N
         typed = f"(case when {x} is null then 'other' when list_contains({moments}::varchar[], lower({x})) then lower({x}) end)"
         return None, typed, [Problem(bad, label, x, f"is not a peak moment ({', '.join(ALL_PEAK_MOMENTS)})")]
     raise AssertionError(f.type)
+
+
+def _bound(x: float | None) -> str:
+    """A range's end as a message says it: 1000000, not 1e+06."""
+    return str(int(x)) if x is not None and float(x).is_integer() else f"{x:g}"
 
 
 def _stamp(sql: str) -> str:

@@ -361,7 +361,7 @@ def problems_frame(cur: duckdb.DuckDBPyConnection, file_name: str) -> pd.DataFra
         """select $file as file, p.row, p.column_name as column, p.value, p.reason,
                   case when s.row is not null then s.first_line || '-' || s.last_line end as lines
            from __problems as p left join __spans as s on s.row = p.row
-           order by p.row, p.column_name limit $limit""",
+           order by p.row, p.column_name, p.reason limit $limit""",
         {"file": file_name, "limit": REPORT_LIMIT},
     ).df()
 

@@ -121,7 +121,7 @@ def test_the_load_undoes_and_then_its_halls(tmp_path):
     halls_load = report.load_id - 1
     from peakend.warehouse.store import UndoError
 
-    with pytest.raises(UndoError, match="hourly reports of load"):
+    with pytest.raises(UndoError, match="the hourly reports of load"):
         undo(db, halls_load, "tester")  # its halls still have reports
     undo(db, report.load_id, "tester")
     assert db.scalar("select count(*) from hall_periods") == 0

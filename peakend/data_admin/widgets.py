@@ -55,6 +55,7 @@ UPLOAD_TYPES = ["csv", "tsv", "txt", "tab", "xlsx", "xlsm", "parquet", "pq", "gz
 PREVIEW_ROWS = 10
 CONTRACT, BUILD, JSON = "__contract__", "__build__", "__json__"
 HALL_PAGE = ROOT / next(spec.file for spec in PAGES if spec.key == "hall")
+REPORTS_PAGE = ROOT / next(spec.file for spec in PAGES if spec.key == "reports")
 _NOTICE = "dm_notice"
 
 
@@ -702,6 +703,8 @@ def show_results() -> None:
                 key=f"dm_load_rejects_{i}",
                 on_click="ignore",
             )
+        if result["load_id"] and result["kind"] == "periods":
+            st.page_link(REPORTS_PAGE, icon=":material/schedule:", label=t("data.load.open_reports"))
         if result["load_id"] and result["kind"] == "visits":
             for hall in run("data_load_halls", load_id=result["load_id"]).itertuples():
                 st.page_link(

@@ -209,3 +209,16 @@ def worst_hour_sentence(row: pd.Series, wait_target_min: float) -> str:
         abandonment=formatting.percent(row["abandonment_rate"]),
         exit=formatting.score(exit_mean) if exit_mean is not None and not pd.isna(exit_mean) else formatting.MISSING,
     )
+
+
+def reports_sentence(reported: pd.DataFrame, hall_id: str | None) -> str | None:
+    """Where a hall's hourly reports are (periods_halls), when it has any: the other kind of
+    data, kept apart from its visits. For no hall, whether any hall in scope has reports."""
+    if reported.empty:
+        return None
+    if hall_id is None:
+        return t("hall.reports.any", halls=formatting.number(len(reported)))
+    row = reported[reported["hall_id"] == hall_id]
+    if row.empty:
+        return None
+    return t("hall.reports.this", rows=formatting.number(row["report_rows"].iloc[0]))

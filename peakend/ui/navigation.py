@@ -47,6 +47,11 @@ PAGES = [
 ]
 
 
+def page_path(key: str) -> Path:
+    """The file of the page `key`, for st.page_link."""
+    return ROOT / next(spec.file for spec in PAGES if spec.key == key)
+
+
 def build_pages(role: str | None = None) -> list:
     """The pages for a signed-in role (None: all offered). Pages the role may not open stay
     registered but hidden, so their URL still resolves and app.py can refuse it plainly."""

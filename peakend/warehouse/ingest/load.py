@@ -452,20 +452,22 @@ def undo(db: Database, load_id: int, user: str) -> None:
             )
         if rows and rows[0][0] == "halls":
             # halls this load added (not replaced) would vanish, and with them every
-            # visit of theirs from every page
-            users = cur.execute(
-                """select distinct v.load_id from (select hall_id, load_id from visits
-                                                   union all select hall_id, load_id from hall_periods) as v
-                   join halls as h on h.hall_id = v.hall_id and h.load_id = $id
-                   where h.hall_id not in (select hall_id from halls_replaced
-                                           where replaced_by_load = $id)
-                   order by v.load_id""",
-                {"id": load_id},
-            ).fetchall()
+            # visit or hourly report of theirs from every page
+            users = []
+            for table, what in (("visits", "the visits"), ("hall_periods", "the hourly reports")):
+                loads = cur.execute(
+                    f"""select distinct v.load_id from {table} as v
+                        join halls as h on h.hall_id = v.hall_id and h.load_id = $id
+                        where h.hall_id not in (select hall_id from halls_replaced
+                                                where replaced_by_load = $id)
+                        order by v.load_id""",
+                    {"id": load_id},
+                ).fetchall()
+                if loads:
+                    users.append(f"{what} of load {', '.join(str(r[0]) for r in loads)}")
             if users:
                 raise warehouse.UndoError(
-                    f"load {load_id} added halls that the visits or hourly reports of load "
-                    f"{', '.join(str(r[0]) for r in users)} belong to; undo those first"
+                    f"load {load_id} added halls that {' and '.join(users)} belong to; undo those first"
                 )
         warehouse.undo_load(cur, load_id, user)
 

@@ -79,7 +79,10 @@ previous = first_row(data["previous"]) if comparison else None
 first, last = formatting.day(date_from), formatting.day(date_to)
 reports_note = hall.reports_sentence(base["reported"], hall_id)
 if current is None:
-    st.info(t("hall.no_visits", hall=md(this_hall["hall_name"]), first=first, last=last))
+    if hall.reports_only(base["reported"], hall_id):
+        st.info(t("hall.reports.only", hall=md(this_hall["hall_name"])))
+    else:
+        st.info(t("hall.no_visits", hall=md(this_hall["hall_name"]), first=first, last=last))
     if reports_note is not None:
         st.page_link(REPORTS_PAGE, label=reports_note, icon=":material/schedule:")
     st.stop()

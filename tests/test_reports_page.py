@@ -89,7 +89,7 @@ def test_a_region_with_reports_says_where_its_numbers_come_from(with_reports, op
     # the measures these rows have, posted wait absent in the North: not offered
     cards = {m.label: m.value for m in at.metric}
     assert cards == {"Mean wait (reported)": "8.2 min", "Arrivals (reported)": "130", "Abandonment (reported)": "12.3%"}
-    assert at.segmented_control(key="reports_measure").options == [
+    assert at.radio(key="reports_measure").options == [
         "Mean wait (reported)", "Arrivals (reported)", "Abandonment (reported)"]
     assert titles(at) == ["Mean wait (reported) by weekday and hour (hourly reports)",
                           "Mean wait (reported) by day (hourly reports)"]
@@ -105,8 +105,8 @@ def test_a_feed_of_posted_waits_is_labelled_as_posted_in_chinese(with_reports, o
     at = open_page(with_reports, lang="zh", **{"from": "2026-03-02", "to": "2026-03-03"})
     at.selectbox(key="reports_region").set_value("South").run()
     assert not at.exception
-    assert {m.label: m.value for m in at.metric} == {"平均公布等候：未预约": "40.0 分钟"}
-    assert titles(at)[0] == "平均公布等候：未预约：按星期和时段（时段报表）"
+    assert {m.label: m.value for m in at.metric} == {"未预约平均公布等候": "40.0 分钟"}
+    assert titles(at)[0] == "未预约平均公布等候：按星期和时段（时段报表）"
     assert at.info[0].value.startswith("时段报表每行是一个营业厅的一个时段，而不是一次到访")
 
 
@@ -121,4 +121,19 @@ def test_one_hall_with_visits_too_says_so(with_reports, open_page):
 def test_the_hall_page_points_to_a_halls_reports(with_reports, open_page):
     at = open_page(with_reports, page="hall", hall="H1", **{"from": "2026-03-02", "to": "2026-03-08"})
     [link] = [p for p in at.get("page_link") if "hourly reports" in p.proto.label]
-    assert link.proto.label.startswith("This hall has 3 rows of hourly reports: they are on the Hourly reports page")
+    assert link.proto.label.startswith("This hall has hourly reports (n = 3 periods): they are on the Hourly reports page")
+
+
+def test_the_hall_page_of_a_hall_with_reports_only_says_why_it_shows_nothing(with_reports, open_page, tmp_path):
+    db = Database(with_reports)
+    halls = write(tmp_path, "halls.csv", ["hall_id,hall_name,region,city", "H4,Delta Office,South,Guangzhou"])
+    reports = write(tmp_path, "h4.csv", ["hall_id,period_start,period_minutes,posted_wait_walkin_min",
+                                         "H4,2026-03-02 10:00,60,25"])
+    assert [r.status for r in load_files(db, [halls, reports], "tester")] == ["loaded", "loaded"]
+    db.close()
+    at = open_page(with_reports, page="hall", hall="H4")
+    assert [i.value for i in at.info] == [
+        "Delta Office has no visit logs, only hourly reports: this page's wait spread, peak moments, exit scores "
+        "and journeys need one record per visit, so they are not shown here."]
+    [link] = at.get("page_link")
+    assert link.proto.label.startswith("This hall has hourly reports (n = 1 periods)")

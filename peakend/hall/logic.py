@@ -222,3 +222,9 @@ def reports_sentence(reported: pd.DataFrame, hall_id: str | None) -> str | None:
     if row.empty:
         return None
     return t("hall.reports.this", rows=formatting.number(row["report_rows"].iloc[0]))
+
+
+def reports_only(reported: pd.DataFrame, hall_id: str) -> bool:
+    """Whether the hall has hourly reports and no visit at all (periods_halls)."""
+    row = reported[reported["hall_id"] == hall_id]
+    return bool(len(row)) and int(row["visits"].iloc[0]) == 0

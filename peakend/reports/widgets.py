@@ -34,14 +34,16 @@ def hall_picker(halls: pd.DataFrame, region: str) -> str | None:
 
 
 def measure_picker(measures: list[str]) -> str:
+    # radio buttons in a row: they wrap on a phone, where a segmented control's long
+    # labels ran off the screen
     if st.session_state.get("reports_measure") not in measures:
         st.session_state["reports_measure"] = measures[0]
-    picked = st.segmented_control(
+    picked = st.radio(
         t("reports.measure"),
         measures,
         key="reports_measure",
         format_func=lambda k: logic.metric(k).label,
-        required=True,
+        horizontal=True,
     )
     return picked or measures[0]
 

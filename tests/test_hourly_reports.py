@@ -224,3 +224,11 @@ def test_a_report_of_300k_rows_loads_resends_undoes_and_check_stays_ok(fixture_d
     assert db.scalar("select count(*) from visits") == 13  # the fixture's visits are untouched
     db.close()
     assert cli_main(["check", "--db", str(path)]) == 0
+
+
+def test_the_command_lines_unit_reaches_a_reports_duration_column():
+    from peakend.warehouse.ingest.mapping import with_unit
+
+    mapping = Mapping.from_dict({"name": "bi", "kind": "periods",
+                                 "columns": {"hall_id": "branch", "wait_mean_min": "avg_wait"}})
+    assert with_unit(mapping, "avg_wait", "seconds").columns["wait_mean_min"] == {"column": "avg_wait", "unit": "seconds"}

@@ -165,6 +165,9 @@ def test_the_data_page_loads_it_with_its_preset_and_the_heatmap_matches_the_file
         assert not at.exception, [e.value for e in at.exception]
         said = [s.value for s in at.success]
         assert any("61,873 hourly reports loaded" in s for s in said), said
+        [link] = at.get("page_link")
+        assert link.proto.label == "Open them on the Hourly reports page: 61,873 rows of 187 halls, Sep 30, 2024 to Dec 2, 2024"
+        assert (link.proto.page, link.proto.query_string) == ("reports", "from=2024-09-30&to=2024-12-02")
 
         at = AppTest.from_function(page_app, default_timeout=180)
         at.switch_page(str(APP_ROOT / "pages" / "reports.py"))

@@ -704,7 +704,20 @@ def show_results() -> None:
                 on_click="ignore",
             )
         if result["load_id"] and result["kind"] == "periods":
-            st.page_link(REPORTS_PAGE, icon=":material/schedule:", label=t("data.load.open_reports"))
+            loaded = run("data_load_periods", load_id=result["load_id"]).iloc[0]
+            if loaded["report_rows"]:
+                st.page_link(
+                    REPORTS_PAGE,
+                    icon=":material/schedule:",
+                    label=t(
+                        "data.load.open_reports",
+                        rows=formatting.number(loaded["report_rows"]),
+                        halls=formatting.number(loaded["halls"]),
+                        first=formatting.day(loaded["first_day"]),
+                        last=formatting.day(loaded["last_day"]),
+                    ),
+                    query_params=links.period_link(loaded["first_day"], loaded["last_day"]),
+                )
         if result["load_id"] and result["kind"] == "visits":
             for hall in run("data_load_halls", load_id=result["load_id"]).itertuples():
                 st.page_link(

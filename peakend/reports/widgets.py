@@ -8,7 +8,6 @@ import streamlit as st
 
 from peakend.core import formatting
 from peakend.core.i18n import t
-from peakend.core.safe_text import md
 from peakend.reports import logic
 
 
@@ -66,7 +65,7 @@ def league(league: pd.DataFrame, key: str) -> None:
     shown = pd.DataFrame(
         {
             "rank": table["rank"],
-            "hall": [md(h) for h in table["hall"]],
+            "hall": table["hall"],  # a table cell is text, not Markdown
             "value": [logic.value_text(key, v) for v in table["value"]],
             "n": table["n"],
             "kinds": [logic.kinds_text(v) for v in table["visits"]],

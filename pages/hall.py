@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from peakend.core import formatting
+from peakend.core import formatting, links
 from peakend.core.halls import data_days, first_row, hall_row
 from peakend.core.i18n import purpose_labels, t
 from peakend.core.metrics import MIN_RATINGS_DEFAULT
@@ -84,13 +84,13 @@ if current is None:
     else:
         st.info(t("hall.no_visits", hall=md(this_hall["hall_name"]), first=first, last=last))
     if reports_note is not None:
-        st.page_link(REPORTS_PAGE, label=reports_note, icon=":material/schedule:")
+        st.page_link(REPORTS_PAGE, label=reports_note, icon=":material/schedule:", query_params=links.hall_link(hall_id))
     st.stop()
 
 # --- headline cards ---------------------------------------------------------------------------
 st.subheader(t("hall.headline", hall=md(this_hall["hall_name"]), first=first, last=last))
 if reports_note is not None:  # a hall with both kinds of data: these numbers are the visits'
-    st.page_link(REPORTS_PAGE, label=reports_note, icon=":material/schedule:")
+    st.page_link(REPORTS_PAGE, label=reports_note, icon=":material/schedule:", query_params=links.hall_link(hall_id))
 if comparison is not None:
     st.caption(
         t("hall.comparison", first=formatting.day(comparison.date_from), last=formatting.day(comparison.date_to))

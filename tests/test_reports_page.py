@@ -136,4 +136,8 @@ def test_the_hall_page_of_a_hall_with_reports_only_says_why_it_shows_nothing(wit
         "Delta Office has no visit logs, only hourly reports: this page's wait spread, peak moments, exit scores "
         "and journeys need one record per visit, so they are not shown here."]
     [link] = at.get("page_link")
-    assert link.proto.label.startswith("This hall has hourly reports (n = 1 periods)")
+    assert link.proto.label == "Open its hourly reports (n = 1 periods)"
+    assert (link.proto.page, link.proto.query_string) == ("reports", "hall=H4")
+    at = open_page(with_reports, hall="H4", **{"from": "2026-03-02", "to": "2026-03-02"})
+    assert (at.selectbox(key="reports_region").value, at.selectbox(key="reports_hall").value) == ("South", "H4")
+    assert {m.label: m.value for m in at.metric} == {"Mean posted wait, walk-in": "25.0 min"}

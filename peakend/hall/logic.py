@@ -221,7 +221,8 @@ def reports_sentence(reported: pd.DataFrame, hall_id: str | None) -> str | None:
     row = reported[reported["hall_id"] == hall_id]
     if row.empty:
         return None
-    return t("hall.reports.this", rows=formatting.number(row["report_rows"].iloc[0]))
+    rows = formatting.number(row["report_rows"].iloc[0])
+    return t("hall.reports.open", rows=rows) if int(row["visits"].iloc[0]) == 0 else t("hall.reports.this", rows=rows)
 
 
 def reports_only(reported: pd.DataFrame, hall_id: str) -> bool:

@@ -6,23 +6,29 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from peakend.core import formatting
+from peakend.core import formatting, links
 from peakend.core.i18n import t
 from peakend.reports import logic
+from peakend.ui import url_state
 
 
 def region_picker(halls: pd.DataFrame) -> str:
+    """The region; a link's ?hall= opens on that hall's region."""
     regions = sorted(set(halls["region"]))
+    linked = url_state.read(links.HALL, str, lambda h: h in set(halls["hall_id"]))
+    if linked is not None:
+        url_state.seed("reports_region", halls.loc[halls["hall_id"] == linked, "region"].iloc[0])
+        url_state.seed("reports_hall", linked)
     return st.selectbox(t("reports.region"), regions, key="reports_region", disabled=len(regions) == 1)
 
 
 def hall_picker(halls: pd.DataFrame, region: str) -> str | None:
-    """One hall of the region, or none: every hall of the region together."""
+    """One hall of the region, or none: every hall of the region together. URL: ?hall=ID."""
     mine = halls[halls["region"] == region]
     names = dict(zip(mine["hall_id"], mine["hall_name"]))
     if st.session_state.get("reports_hall") not in names:
         st.session_state["reports_hall"] = None
-    return st.selectbox(
+    hall_id = st.selectbox(
         t("reports.hall"),
         list(names),
         index=None,
@@ -30,6 +36,8 @@ def hall_picker(halls: pd.DataFrame, region: str) -> str | None:
         format_func=lambda h: names.get(h, h),
         placeholder=t("reports.all_halls", n=formatting.number(len(names))),
     )
+    url_state.write(**{links.HALL: hall_id})
+    return hall_id
 
 
 def measure_picker(measures: list[str]) -> str:

@@ -141,3 +141,28 @@ def test_the_hall_page_of_a_hall_with_reports_only_says_why_it_shows_nothing(wit
     at = open_page(with_reports, hall="H4", **{"from": "2026-03-02", "to": "2026-03-02"})
     assert (at.selectbox(key="reports_region").value, at.selectbox(key="reports_hall").value) == ("South", "H4")
     assert {m.label: m.value for m in at.metric} == {"Mean posted wait, walk-in": "25.0 min"}
+
+
+def test_pages_of_visit_numbers_open_on_visits_and_point_to_the_reports(with_reports, open_page, tmp_path):
+    db = Database(with_reports)
+    halls = write(tmp_path, "halls.csv", ["hall_id,hall_name,region,city", "N1,Carson Office,Nevada DMV,Carson City"])
+    reports = write(tmp_path, "n1.csv", ["hall_id,period_start,period_minutes,posted_wait_walkin_min",
+                                         "N1,2026-03-02 10:00,60,25"])
+    assert [r.status for r in load_files(db, [halls, reports], "tester")] == ["loaded", "loaded"]
+    db.close()
+    elsewhere = ("Hourly reports are loaded for {n} halls ({rows} rows): they are not visits, this page doesn't "
+                 "count them; see the Hourly reports page.")
+    home = open_page(with_reports, page="home")
+    assert home.get("page_link")[0].proto.label == elsewhere.format(n=4, rows=7)  # under "what is loaded"
+    # "Nevada DMV" sorts before "North" but has no visits: the pickers open on visits
+    regional = open_page(with_reports, page="regional")
+    assert regional.multiselect(key="regional_regions").value == ["North"]
+    hall = open_page(with_reports, page="hall")
+    assert hall.selectbox(key="hall").value == "H1"
+    regional = open_page(with_reports, page="regional", region="Nevada DMV")
+    assert regional.info[0].value.startswith("The chosen regions have no matching visits")
+    [link] = regional.get("page_link")
+    assert link.proto.label == elsewhere.format(n=1, rows=1)
+    assert (link.proto.page, link.proto.query_string) == ("reports", "region=Nevada+DMV")
+    reports = open_page(with_reports, region="Nevada DMV")
+    assert reports.selectbox(key="reports_region").value == "Nevada DMV"

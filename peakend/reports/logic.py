@@ -93,3 +93,17 @@ def league_table(league: pd.DataFrame, key: str) -> pd.DataFrame:
 def kinds_text(visits: int) -> str:
     """Which kinds of data a hall has: hourly reports (always, here), and visit logs?"""
     return t("reports.kinds.both", visits=formatting.number(visits)) if visits else t("reports.kinds.reports")
+
+
+def elsewhere_sentence(reported: pd.DataFrame, regions: list[str] | None = None) -> str | None:
+    """For a page of visit numbers: the hourly reports loaded for its halls (periods_halls,
+    within `regions` when given), which it doesn't count and the Hourly reports page shows."""
+    if regions:
+        reported = reported[reported["region"].isin(regions)]
+    if reported.empty:
+        return None
+    return t(
+        "reports.elsewhere",
+        rows=formatting.number(reported["report_rows"].sum()),
+        halls=formatting.number(len(reported)),
+    )

@@ -10,11 +10,13 @@ from peakend.core import formatting, links
 from peakend.core.i18n import t
 from peakend.reports import logic
 from peakend.ui import url_state
+from peakend.ui.navigation import page_path
 
 
 def region_picker(halls: pd.DataFrame) -> str:
     """The region; a link's ?hall= opens on that hall's region."""
     regions = sorted(set(halls["region"]))
+    url_state.seed("reports_region", url_state.read(links.REGION, str, lambda r: r in regions))
     linked = url_state.read(links.HALL, str, lambda h: h in set(halls["hall_id"]))
     if linked is not None:
         url_state.seed("reports_region", halls.loc[halls["hall_id"] == linked, "region"].iloc[0])
@@ -95,3 +97,11 @@ def league(league: pd.DataFrame, key: str) -> None:
     )
     if any(thin):
         st.caption(t("reports.league.thin", min_n=formatting.number(logic.MIN_PERIODS)))
+
+
+def elsewhere(reported: pd.DataFrame, regions: list[str] | None = None) -> None:
+    """On a page of visit numbers: a link to the hourly reports of its halls, when any."""
+    sentence = logic.elsewhere_sentence(reported, regions)
+    if sentence is not None:
+        query = {links.REGION: regions[0]} if regions and len(regions) == 1 else None
+        st.page_link(page_path("reports"), label=sentence, icon=":material/schedule:", query_params=query)

@@ -121,7 +121,7 @@ def test_one_hall_with_visits_too_says_so(with_reports, open_page):
 def test_the_hall_page_points_to_a_halls_reports(with_reports, open_page):
     at = open_page(with_reports, page="hall", hall="H1", **{"from": "2026-03-02", "to": "2026-03-08"})
     [link] = [p for p in at.get("page_link") if "hourly reports" in p.proto.label]
-    assert link.proto.label.startswith("This hall has hourly reports (n = 3 periods): they are on the Hourly reports page")
+    assert link.proto.label.startswith("This hall has hourly reports (3 periods): they are on the Hourly reports page")
 
 
 def test_the_hall_page_of_a_hall_with_reports_only_says_why_it_shows_nothing(with_reports, open_page, tmp_path):
@@ -136,7 +136,7 @@ def test_the_hall_page_of_a_hall_with_reports_only_says_why_it_shows_nothing(wit
         "Delta Office has no visit logs, only hourly reports: this page's wait spread, peak moments, exit scores "
         "and journeys need one record per visit, so they are not shown here."]
     [link] = at.get("page_link")
-    assert link.proto.label == "Open its hourly reports (n = 1 periods)"
+    assert link.proto.label == "Open its hourly reports (1 period)"
     assert (link.proto.page, link.proto.query_string) == ("reports", "hall=H4")
     at = open_page(with_reports, hall="H4", **{"from": "2026-03-02", "to": "2026-03-02"})
     assert (at.selectbox(key="reports_region").value, at.selectbox(key="reports_hall").value) == ("South", "H4")
@@ -150,10 +150,10 @@ def test_pages_of_visit_numbers_open_on_visits_and_point_to_the_reports(with_rep
                                          "N1,2026-03-02 10:00,60,25"])
     assert [r.status for r in load_files(db, [halls, reports], "tester")] == ["loaded", "loaded"]
     db.close()
-    elsewhere = ("Hourly reports are loaded for {n} halls ({rows} rows): they are not visits, this page doesn't "
+    elsewhere = ("Hourly reports are loaded for {halls} ({rows}): they are not visits, this page doesn't "
                  "count them; see the Hourly reports page.")
     home = open_page(with_reports, page="home")
-    assert home.get("page_link")[0].proto.label == elsewhere.format(n=4, rows=7)  # under "what is loaded"
+    assert home.get("page_link")[0].proto.label == elsewhere.format(halls="4 halls", rows="7 rows")  # under "what is loaded"
     # "Nevada DMV" sorts before "North" but has no visits: the pickers open on visits
     regional = open_page(with_reports, page="regional")
     assert regional.multiselect(key="regional_regions").value == ["North"]
@@ -162,7 +162,7 @@ def test_pages_of_visit_numbers_open_on_visits_and_point_to_the_reports(with_rep
     regional = open_page(with_reports, page="regional", region="Nevada DMV")
     assert regional.info[0].value.startswith("The chosen regions have no matching visits")
     [link] = regional.get("page_link")
-    assert link.proto.label == elsewhere.format(n=1, rows=1)
+    assert link.proto.label == elsewhere.format(halls="1 hall", rows="1 row")
     assert (link.proto.page, link.proto.query_string) == ("reports", "region=Nevada+DMV")
     reports = open_page(with_reports, region="Nevada DMV")
     assert reports.selectbox(key="reports_region").value == "Nevada DMV"

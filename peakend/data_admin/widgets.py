@@ -711,8 +711,8 @@ def show_results() -> None:
                     icon=":material/schedule:",
                     label=t(
                         "data.load.open_reports",
-                        rows=formatting.number(loaded["report_rows"]),
-                        halls=formatting.number(loaded["halls"]),
+                        rows=formatting.counted(loaded["report_rows"], "report_row"),
+                        halls=formatting.counted(loaded["halls"], "hall"),
                         first=formatting.day(loaded["first_day"]),
                         last=formatting.day(loaded["last_day"]),
                     ),

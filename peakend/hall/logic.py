@@ -217,12 +217,14 @@ def reports_sentence(reported: pd.DataFrame, hall_id: str | None) -> str | None:
     if reported.empty:
         return None
     if hall_id is None:
-        return t("hall.reports.any", halls=formatting.number(len(reported)))
+        return t("hall.reports.any", halls=formatting.counted(len(reported), "hall"))
     row = reported[reported["hall_id"] == hall_id]
     if row.empty:
         return None
-    rows = formatting.number(row["report_rows"].iloc[0])
-    return t("hall.reports.open", rows=rows) if int(row["visits"].iloc[0]) == 0 else t("hall.reports.this", rows=rows)
+    periods = formatting.counted(int(row["report_rows"].iloc[0]), "period")
+    if int(row["visits"].iloc[0]) == 0:
+        return t("hall.reports.open", periods=periods)
+    return t("hall.reports.this", periods=periods)
 
 
 def reports_only(reported: pd.DataFrame, hall_id: str) -> bool:

@@ -55,8 +55,8 @@ def source_sentence(summary: pd.Series, halls: pd.DataFrame, hall_id: str | None
     )
     text = t(
         "reports.source",
-        rows=formatting.number(summary["report_rows"]),
-        halls=formatting.number(summary["halls"]),
+        rows=formatting.counted(summary["report_rows"], "report_row"),
+        halls=formatting.counted(summary["halls"], "hall"),
         length=length,
         first=formatting.day(summary["first_day"]),
         last=formatting.day(summary["last_day"]),
@@ -104,6 +104,6 @@ def elsewhere_sentence(reported: pd.DataFrame, regions: list[str] | None = None)
         return None
     return t(
         "reports.elsewhere",
-        rows=formatting.number(reported["report_rows"].sum()),
-        halls=formatting.number(len(reported)),
+        rows=formatting.counted(int(reported["report_rows"].sum()), "report_row"),
+        halls=formatting.counted(len(reported), "hall"),
     )

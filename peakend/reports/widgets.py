@@ -66,7 +66,7 @@ def cards(summary: pd.Series, measures: list[str]) -> None:
                 logic.value_text(key, summary[key]),
                 help=logic.metric(key).help,
             )
-            st.caption(t("reports.card_n", n=formatting.number(summary[f"n_{key}"])))
+            st.caption(t("reports.card_n", periods=formatting.counted(summary[f"n_{key}"], "period")))
 
 
 def league(league: pd.DataFrame, key: str) -> None:

@@ -166,3 +166,11 @@ def test_pages_of_visit_numbers_open_on_visits_and_point_to_the_reports(with_rep
     assert (link.proto.page, link.proto.query_string) == ("reports", "region=Nevada+DMV")
     reports = open_page(with_reports, region="Nevada DMV")
     assert reports.selectbox(key="reports_region").value == "Nevada DMV"
+
+
+def test_the_measure_is_in_the_link_and_a_count_says_it_is_a_total(with_reports, open_page):
+    at = open_page(with_reports, measure="arrivals", **{"from": "2026-03-02", "to": "2026-03-03"})
+    assert at.radio(key="reports_measure").value == "arrivals"
+    assert titles(at)[0] == "Arrivals (reported) by weekday and hour, total in the period (hourly reports)"
+    at.radio(key="reports_measure").set_value("wait_mean").run()
+    assert at.query_params["measure"] == "wait_mean"

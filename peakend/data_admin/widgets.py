@@ -187,7 +187,10 @@ def show_preview(path: Path, found: FilePreview | None, error: str | None) -> No
             facts.append(t("data.files.sheet", sheet=found.sheet))
         if found.header_row:
             facts.append(t("data.files.header_row", row=found.header_row))
-        facts.append(t("data.files.looks_like", kind=t(f"data.kind.{found.kind}")))
+        if found.kind == "periods":  # "an hourly report", not "a hourly reports file"
+            facts.append(t("data.files.looks_like_report"))
+        else:
+            facts.append(t("data.files.looks_like", kind=t(f"data.kind.{found.kind}")))
         st.caption(" · ".join(md(f) for f in facts))
         config = {"row": st.column_config.NumberColumn(t("data.files.row"), width=60)}
         for column in found.columns:

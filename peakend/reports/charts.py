@@ -68,7 +68,9 @@ def heatmap(cells: pd.DataFrame, key: str) -> go.Figure:
         )
     )
     fig.update_yaxes(autorange="reversed")
-    title = t("reports.heatmap_title", measure=PERIOD_METRICS[key].label)
+    # a count is added up over the weeks of the period; a mean or a share is not
+    which = "reports.heatmap_total_title" if PERIOD_METRICS[key].kind == "count" else "reports.heatmap_title"
+    title = t(which, measure=PERIOD_METRICS[key].label)
     return finish(fig, title, t("reports.axis.hour"), t("reports.axis.weekday"), height=380)
 
 

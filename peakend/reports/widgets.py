@@ -12,6 +12,8 @@ from peakend.reports import logic
 from peakend.ui import url_state
 from peakend.ui.navigation import page_path
 
+MEASURE = "measure"  # the URL parameter of the measure shown
+
 
 def region_picker(halls: pd.DataFrame) -> str:
     """The region; a link's ?hall= opens on that hall's region."""
@@ -43,8 +45,9 @@ def hall_picker(halls: pd.DataFrame, region: str) -> str | None:
 
 
 def measure_picker(measures: list[str]) -> str:
-    # radio buttons in a row: they wrap on a phone, where a segmented control's long
-    # labels ran off the screen
+    """The measure the charts and the league show (URL: ?measure=KEY). Radio buttons in a
+    row: they wrap on a phone, where a segmented control's long labels ran off the screen."""
+    url_state.seed("reports_measure", url_state.read(MEASURE, str, lambda m: m in measures))
     if st.session_state.get("reports_measure") not in measures:
         st.session_state["reports_measure"] = measures[0]
     picked = st.radio(
@@ -54,6 +57,7 @@ def measure_picker(measures: list[str]) -> str:
         format_func=lambda k: logic.metric(k).label,
         horizontal=True,
     )
+    url_state.write(**{MEASURE: picked})
     return picked or measures[0]
 
 

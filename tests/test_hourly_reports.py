@@ -143,6 +143,7 @@ def test_the_queries_answer_exactly_what_the_rows_say(fixture_db, tmp_path):
     assert summary["wait_mean"] == pytest.approx(8.2)
     assert (summary["report_rows"], summary["halls"], summary["arrivals"], summary["n_wait_mean"]) == (4, 2, 130, 4)
     assert summary["abandonment"] == pytest.approx(16 / 130)
+    assert (summary["wait_max"], summary["service_mean"]) == (40.0, pytest.approx(6.4))  # (7*30+6*50+8*10+5*10)/100
     assert summary["n_posted_wait_walkin"] == 0 and summary["posted_wait_walkin"] != summary["posted_wait_walkin"]
     cells = fixture_db.query("periods_heatmap", north, EVERYTHING)
     got = [(None if pd.isna(w) else int(w), h, a, round(m, 4)) for w, h, a, m in

@@ -88,9 +88,13 @@ def test_a_region_with_reports_says_where_its_numbers_come_from(with_reports, op
             "60 minutes a row, Mar 2, 2026 to Mar 3, 2026.") in said
     # the measures these rows have, posted wait absent in the North: not offered
     cards = {m.label: m.value for m in at.metric}
-    assert cards == {"Mean wait (reported)": "8.2 min", "Arrivals (reported)": "130", "Abandonment (reported)": "12.3%"}
+    # service time weighted by the served: (7*30 + 6*50 + 8*10 + 5*10) / 100 = 6.4
+    assert cards == {"Mean wait (reported)": "8.2 min", "Longest wait (reported)": "40.0 min",
+                     "Arrivals (reported)": "130", "Abandonment (reported)": "12.3%",
+                     "Mean service time (reported)": "6.4 min"}
     assert at.radio(key="reports_measure").options == [
-        "Mean wait (reported)", "Arrivals (reported)", "Abandonment (reported)"]
+        "Mean wait (reported)", "Longest wait (reported)", "Arrivals (reported)", "Abandonment (reported)",
+        "Mean service time (reported)"]
     assert titles(at) == ["Mean wait (reported) by weekday and hour (hourly reports)",
                           "Mean wait (reported) by day (hourly reports)"]
     [league] = at.dataframe

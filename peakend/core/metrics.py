@@ -546,6 +546,16 @@ PERIOD_METRICS: dict[str, PeriodMetric] = {
             "wait_mean_min",
             "minutes",
         ),
+        # the longest of the periods' longest waits is the longest wait (a maximum combines)
+        PeriodMetric("wait_max", "max(wait_max_min)", "wait_max_min", "minutes"),
+        PeriodMetric(
+            "service_mean",
+            "coalesce(sum(service_mean_min * served) / nullif(sum(served) filter (where service_mean_min is not null),"
+            " 0), avg(service_mean_min))",
+            "service_mean_min",
+            "minutes",
+            None,
+        ),
         PeriodMetric("arrivals", "cast(sum(arrivals) as bigint)", "arrivals", "count", None),
         PeriodMetric(
             "abandonment",

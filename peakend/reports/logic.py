@@ -17,7 +17,15 @@ from peakend.core.metrics import PERIOD_METRICS, PeriodMetric
 MIN_PERIODS = 24
 # The measure the page opens on, when the reports have it: the posted walk-in wait (what a
 # customer without an appointment is told), else the reported mean wait.
-PREFERRED = ("posted_wait_walkin", "wait_mean", "posted_wait_appointment", "arrivals", "abandonment")
+PREFERRED = (
+    "posted_wait_walkin",
+    "wait_mean",
+    "posted_wait_appointment",
+    "wait_max",
+    "arrivals",
+    "abandonment",
+    "service_mean",
+)
 
 
 def period_filter(region: str | None, hall_id: str | None, date_from: date, date_to: date) -> VisitFilter:

@@ -28,7 +28,7 @@ with c_region:
 with c_hall:
     hall_id = ui.hall_picker(halls, region)
 with c_period:
-    mine = halls[halls["region"] == region] if hall_id is None else halls[halls["hall_id"] == hall_id]
+    mine = reports.halls_of(halls, region, hall_id)
     chosen = period_control(mine["last_day"].max(), mine["first_day"].min(), default="last_30_days",
                             key="reports_period", compare=False)
 selection = reports.period_filter(region, hall_id, chosen.start, chosen.end)

@@ -37,6 +37,11 @@ def period_filter(region: str | None, hall_id: str | None, date_from: date, date
     )
 
 
+def halls_of(halls: pd.DataFrame, region: str, hall_id: str | None) -> pd.DataFrame:
+    """The halls the page shows (periods_halls rows): the one chosen, else the region's."""
+    return halls[halls["hall_id"] == hall_id] if hall_id is not None else halls[halls["region"] == region]
+
+
 def measures_present(summary: pd.Series) -> list[str]:
     """The measures some report row of the selection has, in the page's order."""
     return [key for key in PREFERRED if int(summary.get(f"n_{key}") or 0) > 0]

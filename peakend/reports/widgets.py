@@ -16,14 +16,17 @@ MEASURE = "measure"  # the URL parameter of the measure shown
 
 
 def region_picker(halls: pd.DataFrame) -> str:
-    """The region; a link's ?hall= opens on that hall's region."""
+    """The region (URL: ?region=, when there is a choice); a link's ?hall= opens on that
+    hall's region."""
     regions = sorted(set(halls["region"]))
     url_state.seed("reports_region", url_state.read(links.REGION, str, lambda r: r in regions))
     linked = url_state.read(links.HALL, str, lambda h: h in set(halls["hall_id"]))
     if linked is not None:
         url_state.seed("reports_region", halls.loc[halls["hall_id"] == linked, "region"].iloc[0])
         url_state.seed("reports_hall", linked)
-    return st.selectbox(t("reports.region"), regions, key="reports_region", disabled=len(regions) == 1)
+    region = st.selectbox(t("reports.region"), regions, key="reports_region", disabled=len(regions) == 1)
+    url_state.write(**{links.REGION: region if len(regions) > 1 else None})
+    return region
 
 
 def hall_picker(halls: pd.DataFrame, region: str) -> str | None:

@@ -233,3 +233,27 @@ def test_the_command_lines_unit_reaches_a_reports_duration_column():
     mapping = Mapping.from_dict({"name": "bi", "kind": "periods",
                                  "columns": {"hall_id": "branch", "wait_mean_min": "avg_wait"}})
     assert with_unit(mapping, "avg_wait", "seconds").columns["wait_mean_min"] == {"column": "avg_wait", "unit": "seconds"}
+
+
+def test_the_check_says_each_durations_median_and_warns_of_a_wrong_unit(fixture_db, tmp_path):
+    # waits in seconds, written in columns the contract reads as minutes (all under 12 hours)
+    path = write(tmp_path, "report.csv", [HEAD.split(",service")[0],
+                                          "H1,2026-03-02 09:00,60,40,30,4,360,300,600,700",
+                                          "H1,2026-03-02 10:00,60,60,50,10,600,500,650,710"])
+    report = validate_file(fixture_db, path)
+    assert report.rows_rejected == 0
+    warning = ("  WARNING: the median {c} {m} is over 4:00:00: implausible for a hall; is a duration in seconds "
+               "read as minutes? Give the column its unit in the mapping")
+    assert report.summary().splitlines()[1:] == [
+        line
+        for c, m in (("wait_mean_min", "8:00:00"), ("wait_median_min", "6:40:00"), ("wait_p90_min", "10:25:00"),
+                     ("wait_max_min", "11:45:00"))
+        for line in (f"  median {c} {m} (H:MM:SS, over 2 report rows)", warning.format(c=c, m=m))
+    ]
+    # the DMV file's posted waits look like minutes: said, not warned about
+    from peakend.data_admin.logic import duration_texts
+
+    fine = write(tmp_path, "posted.csv", ["hall_id,period_start,period_minutes,posted_wait_walkin_min",
+                                          "H1,2026-03-02 09:00,60,22", "H1,2026-03-02 10:00,60,0"])
+    said, warned = duration_texts(validate_file(fixture_db, fine))
+    assert (said, warned) == (["median posted_wait_walkin_min 0:11:00 (H:MM:SS, over 2 report rows)"], [])

@@ -31,6 +31,7 @@ from peakend.warehouse.ingest.validate import (
     Checked,
     check_file,
     duration_notes,
+    period_duration_notes,
     problems_frame,
     reader_notes,
     reasons_frame,
@@ -422,7 +423,13 @@ def validate_file(
                 **_said(checked),
                 # the median wait and service time the load would store, and a warning
                 # when one is implausible
-                durations=duration_notes(cur) if m.kind == "visits" and checked.rows_ok else [],
+                durations=(
+                    duration_notes(cur)
+                    if m.kind == "visits" and checked.rows_ok
+                    else period_duration_notes(cur)
+                    if m.kind == "periods" and checked.rows_ok
+                    else []
+                ),
                 file_format=checked.staged.format,
                 encoding=checked.staged.encoding,
                 delimiter=checked.staged.delimiter,

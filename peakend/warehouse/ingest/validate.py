@@ -349,6 +349,31 @@ def duration_notes(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, dict]]:
     return notes
 
 
+def period_duration_notes(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, dict]]:
+    """(key, values) of reports.NOTES for the rows of __clean (an hourly report): the median
+    of each duration column it has, with a warning when one is over 4 h or above zero but
+    under 30 s (a posted wait of 0, no queue, is plausible): the sign of a wrong unit."""
+    columns = [name for name, f in FIELDS["periods"].items() if f.type == "minutes"]
+    medians = cur.execute(
+        "select " + ", ".join(f"quantile_cont({c}, 0.5) * 60, count({c})" for c in columns) + " from __clean"
+    ).fetchall()[0]
+    notes: list[tuple[str, dict]] = []
+    for i, column in enumerate(columns):
+        median, n = medians[2 * i], medians[2 * i + 1]
+        if not n or median is None:
+            continue
+        notes.append(("median_report", {"what": column, "median": clock(median), "n": f"{int(n):,}"}))
+        if 0 < median < IMPLAUSIBLE_SHORT_S:
+            notes.append(
+                ("report_too_short", {"what": column, "median": clock(median), "limit": clock(IMPLAUSIBLE_SHORT_S)})
+            )
+        elif median > IMPLAUSIBLE_LONG_S:
+            notes.append(
+                ("report_too_long", {"what": column, "median": clock(median), "limit": clock(IMPLAUSIBLE_LONG_S)})
+            )
+    return notes
+
+
 # A report carries at most this many problems in memory; all of them are in the database
 # and in the rejects file whatever their number.
 REPORT_LIMIT = 100_000

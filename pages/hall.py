@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from peakend.core import formatting
+from peakend.core import formatting, links
 from peakend.core.halls import data_days, first_row, hall_row
 from peakend.core.i18n import purpose_labels, t
 from peakend.core.metrics import MIN_RATINGS_DEFAULT
@@ -18,15 +18,21 @@ from peakend.ui.cards import metric_card
 from peakend.ui.charts import show as show_chart
 from peakend.ui.controls import hall_picker, period_control, show_dropped_url_values
 from peakend.ui.layout import FLOWING_TILES_KEY, TILES_KEY
+from peakend.ui.navigation import page_path
 from peakend.ui.sections import fragment, lazy_section
 from peakend.ui.subscriptions import subscriptions_box
 
+REPORTS_PAGE = page_path("reports")
+
 st.title(t("hall.title"))
 
-base = fetch(summary=ask("dataset_summary"), halls=ask("halls_in_scope"), purposes=ask("purposes"))
+base = fetch(summary=ask("dataset_summary"), halls=ask("halls_in_scope"), purposes=ask("purposes"),
+             reported=ask("periods_halls"))
 summary = base["summary"].iloc[0]
 if not summary["visits"]:
     st.info(t("hall.empty_db"))
+    if (note := hall.reports_sentence(base["reported"], None)) is not None:
+        st.page_link(REPORTS_PAGE, label=note, icon=":material/schedule:")
     st.stop()
 
 # --- controls ---------------------------------------------------------------------------------
@@ -76,12 +82,20 @@ data = fetch(
 current = first_row(data["current"])
 previous = first_row(data["previous"]) if comparison else None
 first, last = formatting.day(date_from), formatting.day(date_to)
+reports_note = hall.reports_sentence(base["reported"], hall_id)
 if current is None:
-    st.info(t("hall.no_visits", hall=md(this_hall["hall_name"]), first=first, last=last))
+    if hall.reports_only(base["reported"], hall_id):
+        st.info(t("hall.reports.only", hall=md(this_hall["hall_name"])))
+    else:
+        st.info(t("hall.no_visits", hall=md(this_hall["hall_name"]), first=first, last=last))
+    if reports_note is not None:
+        st.page_link(REPORTS_PAGE, label=reports_note, icon=":material/schedule:", query_params=links.hall_link(hall_id))
     st.stop()
 
 # --- headline cards ---------------------------------------------------------------------------
 st.subheader(t("hall.headline", hall=md(this_hall["hall_name"]), first=first, last=last))
+if reports_note is not None:  # a hall with both kinds of data: these numbers are the visits'
+    st.page_link(REPORTS_PAGE, label=reports_note, icon=":material/schedule:", query_params=links.hall_link(hall_id))
 if comparison is not None:
     st.caption(
         t("hall.comparison", first=formatting.day(comparison.date_from), last=formatting.day(comparison.date_to))

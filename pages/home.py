@@ -7,6 +7,7 @@ from peakend.core.filters import VisitFilter
 from peakend.core.i18n import t
 from peakend.core.metrics import METRICS, shown_on
 from peakend.insights.attention_widgets import needs_attention_section
+from peakend.reports.widgets import elsewhere
 from peakend.ui.answers import ask, fetch, run
 from peakend.ui.cards import metric_card
 from peakend.ui.controls import period_control
@@ -15,8 +16,10 @@ from peakend.ui.layout import TILES_KEY
 st.title(t("home.title"))
 
 summary = run("dataset_summary").iloc[0]
+reported = run("periods_halls")  # the other kind of data, kept apart: a link to its page
 if not summary["visits"]:
     st.info(t("home.empty"))
+    elsewhere(reported)
     st.stop()
 
 st.caption(
@@ -31,6 +34,7 @@ st.caption(
         last_load=summary["last_load_at"].strftime("%Y-%m-%d %H:%M") if summary["last_load_at"] is not None else "–",
     )
 )
+elsewhere(reported)
 
 # the session's one period, as on every page (a first visit starts on the last 30 days)
 with st.columns(2)[0]:  # half the width on a desk; stacked on a phone

@@ -11,6 +11,7 @@ from peakend.regional import charts
 from peakend.regional import logic as regional
 from peakend.regional import widgets as view
 from peakend.regional.peer_widgets import peers_section
+from peakend.reports.widgets import elsewhere
 from peakend.ui.answers import ask, fetch, run
 from peakend.ui.charts import show as show_chart
 from peakend.ui.controls import period_control, show_dropped_url_values
@@ -19,10 +20,12 @@ from peakend.ui.sections import fragment, lazy_section
 st.title(t("regional.title"))
 st.caption(t("regional.intro"))
 
-base = fetch(summary=ask("dataset_summary"), halls=ask("halls_in_scope"), purposes=ask("purposes"))
+base = fetch(summary=ask("dataset_summary"), halls=ask("halls_in_scope"), purposes=ask("purposes"),
+             reported=ask("periods_halls"))
 summary = base["summary"].iloc[0]
 if not summary["visits"]:
     st.info(t("regional.empty"))
+    elsewhere(base["reported"])
     st.stop()
 
 # --- controls ---------------------------------------------------------------------------------
@@ -59,6 +62,7 @@ data = fetch(
 )
 if data["by_hall"].empty:
     st.info(t("regional.no_visits", first=formatting.day(date_from), last=formatting.day(date_to)))
+    elsewhere(base["reported"], regions)
     st.stop()
 league = regional.league_table(halls, data["by_hall"], data["previous"], data["regions"], min_n, regions)
 

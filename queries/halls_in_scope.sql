@@ -16,4 +16,5 @@ select
 from scoped_halls as h
 -- hall_rollup is written in the same transaction as every load and undo (peakend/warehouse/rollups.py)
 left join hall_rollup as r on h.hall_id = r.hall_id
-order by h.region, h.hall_name
+-- halls with visits first: a picker opens on one that has some (a hall with hourly reports only comes after)
+order by r.last_day is null, h.region, h.hall_name

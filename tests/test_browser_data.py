@@ -253,3 +253,45 @@ def test_the_bank_log_goes_from_the_raw_file_to_the_hall_page(tall_page, data_ur
     for hour, value in per_hour.items():
         assert bars[f"{hour:02d}:00"] == pytest.approx(value), hour
     print(f"\nbank log, raw file to hall page: {time.perf_counter() - started:.0f} s")
+
+
+DMV = ROOT.parent / "shared" / "realdata" / "ca_dmv_wait_times" / "wait_times_2024-09-30_to_2024-12-02.csv"
+
+
+@pytest.mark.skipif(not DMV.exists(), reason=f"{DMV} is not here (no ../shared)")
+def test_the_dmv_file_goes_from_the_raw_file_to_the_hourly_reports_heatmap(tall_page, data_url, tmp_path):
+    """Issue 14's done-when, as a new user would do it: upload the DMV posted-wait file,
+    take the preset the page proposes, check, load, follow the link; the Hourly reports
+    page's heatmap of mean walk-in wait, as the browser drew it, is the raw file's."""
+    pg = tall_page
+    sign_in(pg, data_url + "/data?lang=en", "admin")
+    upload(pg, DMV)
+    assert pg.locator(".st-key-dm_source [role='combobox']").input_value() == (
+        "Preset: ca_dmv_wait_times (shipped with PeakEnd)")
+    check_and_wait(pg)
+    got = metrics(pg)
+    assert (got["Rows in the file"], got["Will load"], got["Will be rejected"], got["Skipped by rule"]) == (
+        "77,080", "61,873", "0", "15,207")
+    click(pg, "dm_load", timeout=120_000)
+    pg.get_by_text(re.compile(r"hourly reports loaded")).wait_for(timeout=120_000)
+    wait_for_app(pg, 60_000)
+    pg.get_by_role("link", name=re.compile("Open them on the Hourly reports page")).click()
+    pg.wait_for_url(re.compile(r"/reports\?"), timeout=60_000)
+    wait_for_app(pg, 90_000)
+    pg.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    wait_for_app(pg, 90_000)
+    screenshot(pg, "data_dmv_on_reports_page_en")
+    heatmaps = pg.evaluate(
+        """() => Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap(
+               g => (g._fullData || []).filter(d => d.type === 'heatmap').map(d => ({
+                   x: Array.from(d.x), y: Array.from(d.y), z: Array.from(d.z, r => Array.from(r))})))"""
+    )
+    [heatmap] = heatmaps
+    raw = pd.read_csv(DMV, parse_dates=["captured"])
+    by_hour = raw.groupby(raw["captured"].dt.hour)["no_appt_wait"].mean()
+    rows = dict(zip(heatmap["y"], heatmap["z"]))
+    shown = {int(x[:2]): v for x, v in zip(heatmap["x"], rows["All days"]) if v is not None}
+    assert shown == pytest.approx(by_hour.to_dict(), rel=1e-9)
+    main = pg.locator("[data-testid='stMain']").inner_text()
+    assert "Every number below comes from hourly reports, not from visit logs: 61,873 rows from 187 halls" in main
+    assert "can't show percentiles of customers' waits" in main

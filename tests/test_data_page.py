@@ -44,6 +44,7 @@ def data_app():
     st.navigation([
         st.Page(str(ROOT / "pages" / "data.py"), url_path="data"),
         st.Page(str(ROOT / "pages" / "hall.py"), url_path="hall"),
+        st.Page(str(ROOT / "pages" / "reports.py"), url_path="reports"),
     ], position="hidden").run()
 
 
@@ -350,6 +351,60 @@ def test_an_undo_that_would_orphan_visits_is_refused_with_the_reason(open_page, 
     assert texts(at.error) == [
         "Load 1 can't be undone: load 1 added halls that the visits of load 2 belong to; undo those first"]
     assert stored(db_path, "select count(*) from halls") == [(3,)]
+
+
+# -- an hourly report (the second kind of data) -------------------------------------------------
+BI_EXPORT = "\n".join([
+    "网点,小时,取号,平均等候秒",
+    "H1,2026-03-02 09:00,40,360",
+    "H1,2026-03-02 10:00,60,720",
+    "H2,2026-03-02 09:00,10,abc",
+]) + "\n"
+
+
+def test_an_hourly_report_is_mapped_with_its_unit_loaded_and_undone_on_the_page(open_page, db_path):
+    at = open_page()
+    at.file_uploader(key="dm_upload").set_value(("bi_0302.csv", BI_EXPORT.encode(), "text/csv"))
+    run(at)
+    assert at.selectbox(key="dm_source").value == "__build__"
+    run(at.segmented_control(key="dm_b_kind").set_value("periods"))
+    k = "dm_b_periods_"
+    for target, how in [("hall_id", "column"), ("period_start", "column"), ("period_minutes", "constant"),
+                        ("arrivals", "column"), ("wait_mean_min", "column")]:
+        at.selectbox(key=f"{k}{target}_how").set_value(how)
+    run(at)
+    at.selectbox(key=f"{k}hall_id_col").set_value("网点")
+    at.selectbox(key=f"{k}period_start_col").set_value("小时")
+    at.text_input(key=f"{k}period_minutes_value").input("60")
+    at.selectbox(key=f"{k}arrivals_col").set_value("取号")
+    at.selectbox(key=f"{k}wait_mean_min_col").set_value("平均等候秒")
+    assert at.selectbox(key=f"{k}wait_mean_min_unit").value == "minutes"  # a report's durations: minutes first
+    at.selectbox(key=f"{k}wait_mean_min_unit").set_value("seconds")
+    at.text_input(key="dm_b_name").input("queue_bi")
+    run(at)
+    run(at.button(key="dm_check").click())
+    assert metrics(at) == {"Rows in the file": "3", "Will load": "2", "of which replace stored ones": "0",
+                           "Will be rejected": "1", "Skipped by rule": "0"}
+    reasons = at.dataframe[1].value
+    assert reasons["reason"].tolist() == [
+        "is not a number of seconds from 0 to 12 hours (the limit set on the Data page)"]
+    run(at.button(key="dm_load").click())
+    assert texts(at.warning)[0] == "bi_0302.csv: load 4, 2 hourly reports loaded, 1 rejected, 0 skipped by the mapping's rules."
+    assert stored(db_path, "select hall_id, arrivals, wait_mean_min from hall_periods order by all") == [
+        ("H1", 40, 6.0), ("H1", 60, 12.0)]
+    [link] = at.get("page_link")
+    assert (link.proto.page, link.proto.query_string) == ("reports", "from=2026-03-02&to=2026-03-02")
+    # the history names the kind, and the load undoes like any other
+    history = at.dataframe[-1].value if "load_id" in at.dataframe[-1].value else next(
+        d.value for d in at.dataframe if "load_id" in d.value)
+    assert history["kind"].iloc[0] == "hourly reports"
+    at.selectbox(key="dm_history_pick_4").set_value(4)
+    run(at)
+    run(at.checkbox(key="dm_undo_sure_4").check())
+    run(at.button(key="dm_undo").click())
+    assert "Load 4 (bi_0302.csv) is undone." in texts(at.success)
+    assert stored(db_path, "select count(*) from hall_periods") == [(0,)]
+    assert audit_actions(db_path)[-1] == ("admin", "undo")
 
 
 # -- targets and purposes ----------------------------------------------------------------------

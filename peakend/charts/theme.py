@@ -46,6 +46,9 @@ def text_width(text: str, size: float) -> float:
     return sum(size if ord(c) >= 0x2E80 else 0.56 * size for c in text)
 
 
+_NO_LINE_START = frozenset("）」』】〉》，。、：；！？)")
+
+
 def wrap_title(title: str, size: float = TITLE_SIZE, width_px: float = TITLE_WIDTH_PX) -> str:
     """The title with <br> where a line would run wider than width_px; breaks after a
     space (or between CJK characters), never inside a word. Removing the <br>s gives the
@@ -69,7 +72,8 @@ def wrap_title(title: str, size: float = TITLE_SIZE, width_px: float = TITLE_WID
     if word:
         tokens.append(word)
     for token in tokens:
-        if line.strip() and text_width(line + token.rstrip(), size) > width_px:
+        # a closing bracket or a punctuation mark never starts a line (it stays with its text)
+        if line.strip() and token not in _NO_LINE_START and text_width(line + token.rstrip(), size) > width_px:
             lines.append(line)
             line = token
         else:

@@ -130,3 +130,8 @@ def hall_link_like(hall_id: str, query_params: Mapping[str, str]) -> dict[str, s
 def share_link(base_url: str, params: Mapping[str, Sequence[str]]) -> str:
     """A page's address with its state: what a user copies to share a view."""
     return f"{base_url}?{query_string(params)}"
+
+
+def period_link(first_day, last_day) -> dict[str, str]:
+    """A page's link over the days from first_day to last_day (?from=&to=, YYYY-MM-DD)."""
+    return {DATE_FROM: as_date(first_day).isoformat(), DATE_TO: as_date(last_day).isoformat()}

@@ -498,3 +498,71 @@ def service_level_definition(rule: str, short_abandon_s: float) -> str:
 
 
 MIN_RATINGS_DEFAULT = 30  # below this many ratings a mean is shown greyed and not ranked
+
+
+# -- hourly reports (the second kind of data) ---------------------------------------------------
+@dataclass(frozen=True)
+class PeriodMetric:
+    """A measure over hourly-report rows (hall_periods: one row per hall x period), defined
+    once: its SQL over the rows of a group, the column whose reported rows are its n, its
+    kind (count | minutes | share) and which way is better.
+
+    What a report row can't give is not offered: a percentile of the visitors' waits needs
+    the visits (a mean of hourly medians is not a median), and so do journeys, peak moments
+    and exit scores. Posted waits are snapshots (the wait an office announced when it was
+    read), so their mean is over the periods, each counting once."""
+
+    key: str  # its column in the answers of the periods_* queries (and n_<key>)
+    sql: str
+    n_of: str  # the hall_periods column whose non-null rows count
+    kind: str
+    higher_is_better: bool | None = False
+
+    @property
+    def label(self) -> str:
+        return t(f"metric.period.{self.key}")
+
+    @property
+    def help(self) -> str:
+        return t(f"metric.period_help.{self.key}")
+
+    def format(self, value) -> str:
+        return FORMATTERS[self.kind](value)
+
+
+PERIOD_METRICS: dict[str, PeriodMetric] = {
+    m.key: m
+    for m in (
+        PeriodMetric("posted_wait_walkin", "avg(posted_wait_walkin_min)", "posted_wait_walkin_min", "minutes"),
+        PeriodMetric(
+            "posted_wait_appointment", "avg(posted_wait_appointment_min)", "posted_wait_appointment_min", "minutes"
+        ),
+        # the reported mean waits, each period weighted by the customers it served when the
+        # report says how many (then it is the mean wait of those customers), else equally
+        PeriodMetric(
+            "wait_mean",
+            "coalesce(sum(wait_mean_min * served) / nullif(sum(served) filter (where wait_mean_min is not null), 0),"
+            " avg(wait_mean_min))",
+            "wait_mean_min",
+            "minutes",
+        ),
+        # the longest of the periods' longest waits is the longest wait (a maximum combines)
+        PeriodMetric("wait_max", "max(wait_max_min)", "wait_max_min", "minutes"),
+        PeriodMetric(
+            "service_mean",
+            "coalesce(sum(service_mean_min * served) / nullif(sum(served) filter (where service_mean_min is not null),"
+            " 0), avg(service_mean_min))",
+            "service_mean_min",
+            "minutes",
+            None,
+        ),
+        PeriodMetric("arrivals", "cast(sum(arrivals) as bigint)", "arrivals", "count", None),
+        PeriodMetric(
+            "abandonment",
+            "sum(abandoned) filter (where arrivals is not null)"
+            " / nullif(sum(arrivals) filter (where abandoned is not null), 0)",
+            "abandoned",
+            "share",
+        ),
+    )
+}

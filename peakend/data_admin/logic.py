@@ -130,6 +130,8 @@ def _spec(kind: str, target: str, c: Choice) -> object | None:
         if not c.column:
             raise need("column")
         spec: dict = {"column": c.column}
+        if FIELDS[kind][target].type == "minutes" and c.unit != "minutes":
+            spec["unit"] = c.unit  # a report's duration in another unit than minutes
         if c.fmt.strip():
             spec["format"] = c.fmt.strip()
         if c.value_map.strip():
@@ -260,7 +262,7 @@ def suggest_preset(presets: list[Mapping], file_columns: list[str]) -> str | Non
     return None
 
 
-LOAD_ORDER = {"halls": 0, "purposes": 1, "staff": 1, "visits": 2}
+LOAD_ORDER = {"halls": 0, "purposes": 1, "staff": 1, "visits": 2, "periods": 2}
 
 
 def load_order(files: list[tuple[Path, str]]) -> list[Path]:
@@ -281,6 +283,10 @@ _REASONS: list[tuple[re.Pattern, str]] = [
         (r"^has a date but no time of day$", "date_only"),
         (r"^is not a time of day like (?P<example>.+)$", "not_time"),
         (r"^is not a date like (?P<example>.+)$", "not_date"),
+        (r"^is not a number of (?P<unit>seconds|minutes|hours) from 0 to (?P<hours>\S+) hours", "not_report_duration"),
+        (r"^has none of the measures", "no_measure"),
+        (r"^repeats a hall and period start", "duplicate_period"),
+        (r"^is larger than (?P<other>\S+) of the same row", "stat_order"),
         (r"^is not a number of seconds$", "not_seconds"),
         (r"^is not a number of minutes$", "not_minutes"),
         (r"^is not a number of hours$", "not_hours"),

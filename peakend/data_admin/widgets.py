@@ -55,6 +55,7 @@ UPLOAD_TYPES = ["csv", "tsv", "txt", "tab", "xlsx", "xlsm", "parquet", "pq", "gz
 PREVIEW_ROWS = 10
 CONTRACT, BUILD, JSON = "__contract__", "__build__", "__json__"
 HALL_PAGE = ROOT / next(spec.file for spec in PAGES if spec.key == "hall")
+REPORTS_PAGE = ROOT / next(spec.file for spec in PAGES if spec.key == "reports")
 _NOTICE = "dm_notice"
 
 
@@ -186,7 +187,10 @@ def show_preview(path: Path, found: FilePreview | None, error: str | None) -> No
             facts.append(t("data.files.sheet", sheet=found.sheet))
         if found.header_row:
             facts.append(t("data.files.header_row", row=found.header_row))
-        facts.append(t("data.files.looks_like", kind=t(f"data.kind.{found.kind}")))
+        if found.kind == "periods":  # "an hourly report", not "a hourly reports file"
+            facts.append(t("data.files.looks_like_report"))
+        else:
+            facts.append(t("data.files.looks_like", kind=t(f"data.kind.{found.kind}")))
         st.caption(" · ".join(md(f) for f in facts))
         config = {"row": st.column_config.NumberColumn(t("data.files.row"), width=60)}
         for column in found.columns:
@@ -363,6 +367,16 @@ def _choice_row(kind: str, target: str, columns: list[str], default: Choice) -> 
         c.column = _column_box(first, k + "col", columns, t("data.build.pick_column"))
         if f.type == "timestamp":
             c.fmt = _text_box(second, k + "fmt", t("data.build.format_placeholder"))
+        elif f.type == "minutes":  # a report's duration: in the unit its column is in
+            c.unit = second.selectbox(
+                t("data.build.unit_label"),
+                tuple(DURATION_UNITS),
+                index=tuple(DURATION_UNITS).index("minutes"),
+                key=k + "unit",
+                format_func=lambda u: t(f"data.build.unit.{_UNIT_KEYS[u]}"),
+                help=t("data.build.unit_help_column"),
+                persist_state="page",
+            )
         else:
             c.value_map = _text_box(second, k + "map", t("data.build.map_placeholder"))
     elif how == CONCAT:
@@ -510,7 +524,7 @@ def mapping_builder(db: Database, path: Path, found: FilePreview, user: User, pr
     defaults = data_admin.default_choices(kind, found.columns)
     choices = {target: _choice_row(kind, target, found.columns, defaults[target]) for target in FIELDS[kind]}
     new_hall = None
-    hall_id = data_admin.constant_hall(choices) if kind == "visits" else None
+    hall_id = data_admin.constant_hall(choices) if kind in ("visits", "periods") else None
     if hall_id and hall_id not in set(run("halls_in_scope")["hall_id"]):
         new_hall = _new_hall(hall_id)
     skip = _skip_rules(found.columns)
@@ -692,6 +706,21 @@ def show_results() -> None:
                 key=f"dm_load_rejects_{i}",
                 on_click="ignore",
             )
+        if result["load_id"] and result["kind"] == "periods":
+            loaded = run("data_load_periods", load_id=result["load_id"]).iloc[0]
+            if loaded["report_rows"]:
+                st.page_link(
+                    REPORTS_PAGE,
+                    icon=":material/schedule:",
+                    label=t(
+                        "data.load.open_reports",
+                        rows=formatting.counted(loaded["report_rows"], "report_row"),
+                        halls=formatting.counted(loaded["halls"], "hall"),
+                        first=formatting.day(loaded["first_day"]),
+                        last=formatting.day(loaded["last_day"]),
+                    ),
+                    query_params=links.period_link(loaded["first_day"], loaded["last_day"]),
+                )
         if result["load_id"] and result["kind"] == "visits":
             for hall in run("data_load_halls", load_id=result["load_id"]).itertuples():
                 st.page_link(

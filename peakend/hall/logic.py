@@ -224,3 +224,25 @@ def worst_hour_sentence(row: pd.Series, wait_target_min: float) -> str:
         abandonment=formatting.percent(row["abandonment_rate"]),
         exit=formatting.score(exit_mean) if exit_mean is not None and not pd.isna(exit_mean) else formatting.MISSING,
     )
+
+
+def reports_sentence(reported: pd.DataFrame, hall_id: str | None) -> str | None:
+    """Where a hall's hourly reports are (periods_halls), when it has any: the other kind of
+    data, kept apart from its visits. For no hall, whether any hall in scope has reports."""
+    if reported.empty:
+        return None
+    if hall_id is None:
+        return t("hall.reports.any", halls=formatting.counted(len(reported), "hall"))
+    row = reported[reported["hall_id"] == hall_id]
+    if row.empty:
+        return None
+    periods = formatting.counted(int(row["report_rows"].iloc[0]), "period")
+    if int(row["visits"].iloc[0]) == 0:
+        return t("hall.reports.open", periods=periods)
+    return t("hall.reports.this", periods=periods)
+
+
+def reports_only(reported: pd.DataFrame, hall_id: str) -> bool:
+    """Whether the hall has hourly reports and no visit at all (periods_halls)."""
+    row = reported[reported["hall_id"] == hall_id]
+    return bool(len(row)) and int(row["visits"].iloc[0]) == 0

@@ -93,8 +93,11 @@ def _missing(value) -> bool:
 
 # -- the league table ----------------------------------------------------------------------
 def regions_of(halls: pd.DataFrame) -> list[str]:
-    """The regions the user's halls are in, sorted."""
-    return sorted(halls["region"].dropna().unique().tolist())
+    """The regions the user's halls are in, sorted, those with visits first (a region of
+    halls with hourly reports only comes after, so a first visit opens on visits)."""
+    has_visits = halls["last_day"].notna() if "last_day" in halls else pd.Series(True, index=halls.index)
+    with_visits = set(halls.loc[has_visits, "region"].dropna())
+    return sorted(halls["region"].dropna().unique().tolist(), key=lambda r: (r not in with_visits, r))
 
 
 def league_table(

@@ -40,9 +40,16 @@ PAGES = [
         roles=("hall_manager", "regional_manager", "head_office"),
     ),
     PageSpec("explore", "pages/explore.py", ":material/travel_explore:"),
+    # the second kind of data: hourly reports (hall x period), not visits
+    PageSpec("reports", "pages/reports.py", ":material/schedule:"),
     # loads, undo, targets and purposes: the data admin's work (peakend.auth.roles)
     PageSpec("data", "pages/data.py", ":material/upload_file:", roles=("data_admin",)),
 ]
+
+
+def page_path(key: str) -> Path:
+    """The file of the page `key`, for st.page_link."""
+    return ROOT / next(spec.file for spec in PAGES if spec.key == key)
 
 
 def build_pages(role: str | None = None) -> list:

@@ -25,6 +25,7 @@ from peakend.core.metrics import (
     MOMENT_SUMS,
     MOMENT_Y_PER,
     PARTS,
+    PERIOD_METRICS,
     WITHIN,
     Part,
     Quantile,
@@ -316,3 +317,13 @@ select
 {joined}
 order by s.group_1 nulls first, s.group_2 nulls first
 """
+
+
+def period_metric(key: str) -> str:
+    """A measure over the hourly-report rows of a group (peakend.core.metrics.PERIOD_METRICS)."""
+    return f"({PERIOD_METRICS[key].sql})"
+
+
+def period_n(key: str) -> str:
+    """The hourly-report rows of a group that report the measure `key`."""
+    return f"count({PERIOD_METRICS[key].n_of})"

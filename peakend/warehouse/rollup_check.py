@@ -259,10 +259,20 @@ class AuditReport:
     orphan_visits: int
     orphan_examples: list[tuple[str, int]]  # (hall_id, visits) of halls that don't exist
     tables: list[TableReport]
+    # hourly reports (hall_periods): rows of a hall not in halls, and (hall, period start)
+    # keys stored more than once (the loader replaces a re-sent period)
+    orphan_periods: int = 0
+    repeated_periods: int = 0
 
     @property
     def ok(self) -> bool:
-        return self.schema_problem is None and self.orphan_visits == 0 and all(t.ok for t in self.tables)
+        return (
+            self.schema_problem is None
+            and self.orphan_visits == 0
+            and self.orphan_periods == 0
+            and self.repeated_periods == 0
+            and all(t.ok for t in self.tables)
+        )
 
     def lines(self) -> list[str]:
         out = []
@@ -271,6 +281,10 @@ class AuditReport:
         if self.orphan_visits:
             examples = ", ".join(f"{h} ({n:,})" for h, n in self.orphan_examples)
             out.append(f"visits: {self.orphan_visits:,} visits name a hall that is not in halls: {examples}")
+        if self.orphan_periods:
+            out.append(f"hall_periods: {self.orphan_periods:,} hourly-report rows name a hall that is not in halls")
+        if self.repeated_periods:
+            out.append(f"hall_periods: {self.repeated_periods:,} (hall, period start) keys are stored more than once")
         for t in self.tables:
             out.extend(str(d) for d in t.differences)
             if t.total > len({tuple(d.key.items()) for d in t.differences}):
@@ -348,4 +362,14 @@ def audit(cur: duckdb.DuckDBPyConnection) -> AuditReport:
                    from visits group by hall_id""",
         ),
     ]
-    return AuditReport(schema_problem, sum(n for _, n in orphans), orphans[:10], tables)
+    orphan_periods, repeated_periods = cast(
+        "tuple[Any, ...]",
+        cur.execute(
+            """select (select count(*) from hall_periods as p anti join halls as h on h.hall_id = p.hall_id),
+                      (select count(*) from (select 1 from hall_periods group by hall_id, period_start
+                                             having count(*) > 1))"""
+        ).fetchone(),
+    )
+    return AuditReport(
+        schema_problem, sum(n for _, n in orphans), orphans[:10], tables, int(orphan_periods), int(repeated_periods)
+    )

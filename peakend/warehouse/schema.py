@@ -65,6 +65,29 @@ STAFF_COLUMNS: dict[str, str] = {
     "load_id": "integer",
 }
 
+# Hourly reports (a "periods" file, the second kind of data): one row per hall x period as a
+# queue system or a public office reports it. Every measure is optional (whichever the export
+# has); durations are minutes. (hall_id, period_start) is the key a re-sent row replaces on.
+PERIOD_MEASURES: dict[str, str] = {
+    "arrivals": "integer",
+    "served": "integer",
+    "abandoned": "integer",
+    "wait_mean_min": "double",
+    "wait_median_min": "double",
+    "wait_p90_min": "double",
+    "wait_max_min": "double",
+    "service_mean_min": "double",
+    "posted_wait_walkin_min": "double",
+    "posted_wait_appointment_min": "double",
+}
+PERIOD_COLUMNS: dict[str, str] = {
+    "hall_id": "varchar not null",
+    "period_start": "timestamp not null",  # the hall's local time
+    "period_minutes": "integer not null",
+    **PERIOD_MEASURES,
+    "load_id": "integer not null",
+}
+
 TARGET_COLUMNS = (
     "wait_target_min",
     "service_level_target",
@@ -479,6 +502,21 @@ def _subscriptions(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS.append(_subscriptions)
+
+
+def _hall_periods(con: duckdb.DuckDBPyConnection) -> None:
+    """Hourly reports (issue 14): one row per hall x period (PERIOD_COLUMNS), loaded like
+    visits (a "periods" file, history, undo); a re-sent (hall_id, period_start) replaces the
+    stored row, the old one kept in hall_periods_replaced for undo. Kept apart from the
+    visits and their rollups: a report's mean wait is not a visit's wait."""
+    con.execute(f"create table if not exists hall_periods (\n  {_columns_sql(PERIOD_COLUMNS)})")
+    con.execute(
+        "create table if not exists hall_periods_replaced (\n  replaced_by_load integer not null,\n  "
+        f"{_columns_sql(PERIOD_COLUMNS)})"
+    )
+
+
+MIGRATIONS.append(_hall_periods)
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -18,11 +18,14 @@ from typing import Any, cast
 import duckdb
 
 from peakend.warehouse import rollups
-from peakend.warehouse.schema import HALL_COLUMNS, STAFF_COLUMNS, VISIT_COLUMNS
+from peakend.warehouse.schema import HALL_COLUMNS, PERIOD_COLUMNS, STAFF_COLUMNS, VISIT_COLUMNS
 
 CONTRACT_VISIT_COLUMNS = [c for c in VISIT_COLUMNS if c not in ("wait_s", "queue_s", "service_s", "load_id")]
 CONTRACT_HALL_COLUMNS = [c for c in HALL_COLUMNS if c != "load_id"]
 CONTRACT_STAFF_COLUMNS = [c for c in STAFF_COLUMNS if c != "load_id"]
+CONTRACT_PERIOD_COLUMNS = [c for c in PERIOD_COLUMNS if c != "load_id"]
+# Hourly reports are written like visits, so a period filter skips row groups too.
+PERIOD_STORAGE_ORDER = "cast(period_start as date), hall_id, period_start"
 
 # Visits are written in this order (each load's rows sorted by it). DuckDB keeps min/max
 # per column per row group, so a period filter skips every row group outside the period,
@@ -177,6 +180,46 @@ def insert_staff(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> t
     return _replace_by_key(cur, "staff", "staff_id", source, load_id, cols, cols)
 
 
+def insert_periods(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> tuple[int, int]:
+    """Insert the hourly-report rows of the registered relation `source` (contract columns,
+    validated, (hall_id, period_start) unique within it). A period already stored for the
+    hall is replaced, the old row kept in hall_periods_replaced so an undo can restore it.
+    Reports have no rollups: the pages read hall_periods itself. Returns (inserted, replaced)."""
+    cols = ", ".join(CONTRACT_PERIOD_COLUMNS)
+    same = f"semi join {source} as s on s.hall_id = p.hall_id and s.period_start = p.period_start"
+    replaced = cast(
+        "tuple[Any, ...]",
+        cur.execute(
+            f"insert into hall_periods_replaced select ? as replaced_by_load, p.* from hall_periods as p {same}",
+            [load_id],
+        ).fetchone(),
+    )[0]
+    if replaced:
+        cur.execute(
+            f"""delete from hall_periods as p using {source} as s
+                where s.hall_id = p.hall_id and s.period_start = p.period_start"""
+        )
+    inserted = cast(
+        "tuple[Any, ...]",
+        cur.execute(
+            f"""insert into hall_periods
+                select {cols}, ? as load_id from (select {cols} from {source})
+                order by {PERIOD_STORAGE_ORDER}""",
+            [load_id],
+        ).fetchone(),
+    )[0]
+    stored = cast(
+        "tuple[Any, ...]", cur.execute("select count(*) from hall_periods where load_id = ?", [load_id]).fetchone()
+    )[0]
+    if stored != inserted:
+        from peakend.warehouse.rollup_check import WriteCheckError
+
+        raise WriteCheckError(
+            f"hall_periods: {inserted:,} rows were written but {stored:,} read back, so nothing was written"
+        )
+    return inserted, replaced
+
+
 class UndoError(RuntimeError):
     pass
 
@@ -201,7 +244,9 @@ def undo_load(cur: duckdb.DuckDBPyConnection, load_id: int, undone_by: str) -> N
                union all
                select replaced_by_load from halls_replaced where load_id = $id
                union all
-               select replaced_by_load from staff_replaced where load_id = $id) as r
+               select replaced_by_load from staff_replaced where load_id = $id
+               union all
+               select replaced_by_load from hall_periods_replaced where load_id = $id) as r
            join loads as l on l.load_id = r.replaced_by_load and l.status = 'loaded'""",
             {"id": load_id},
         ).fetchone(),
@@ -240,6 +285,14 @@ def undo_load(cur: duckdb.DuckDBPyConnection, load_id: int, undone_by: str) -> N
             [load_id],
         )
         cur.execute("delete from staff_replaced where replaced_by_load = ?", [load_id])
+    if kind == "periods":
+        cur.execute("delete from hall_periods where load_id = ?", [load_id])
+        cur.execute(
+            "insert into hall_periods select * exclude (replaced_by_load) from hall_periods_replaced "
+            f"where replaced_by_load = ? order by {PERIOD_STORAGE_ORDER}",
+            [load_id],
+        )
+        cur.execute("delete from hall_periods_replaced where replaced_by_load = ?", [load_id])
     cur.execute(
         "update loads set status = 'undone', undone_at = ?, undone_by = ? where load_id = ?",
         [datetime.now().replace(microsecond=0), undone_by, load_id],

@@ -9,15 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from peakend.core.moments import ALL_PEAK_MOMENTS
-from peakend.warehouse.store import CONTRACT_HALL_COLUMNS, CONTRACT_VISIT_COLUMNS
+from peakend.warehouse.schema import PERIOD_MEASURES
+from peakend.warehouse.store import CONTRACT_HALL_COLUMNS, CONTRACT_PERIOD_COLUMNS, CONTRACT_VISIT_COLUMNS
 
-KINDS = ("visits", "halls", "purposes", "staff")
+# "periods": hourly reports, one row per hall x period (the second kind of data)
+KINDS = ("visits", "halls", "purposes", "staff", "periods")
 
 
 @dataclass(frozen=True)
 class Field:
     name: str
-    type: str  # text | timestamp | score | bool | count | float | time | peak_moment | time_zone
+    type: str  # text | timestamp | score | bool | count | float | time | peak_moment | time_zone | minutes
     required: bool = False
     low: float | None = None  # inclusive range for numbers
     high: float | None = None
@@ -52,6 +54,22 @@ def _hall_field(name: str) -> Field:
     return Field(name, "text", required)
 
 
+# the most customers one report row may count (a hall x period)
+MAX_PERIOD_COUNT = 1_000_000
+
+
+def _period_field(name: str) -> Field:
+    if name == "hall_id":
+        return Field(name, "text", True)
+    if name == "period_start":
+        return Field(name, "timestamp", True, sql_type="timestamp")
+    if name == "period_minutes":  # a period of a minute up to a day
+        return Field(name, "count", True, 1, 1440, "integer")
+    if name.endswith("_min"):  # a duration in minutes (a mapping may give another unit)
+        return Field(name, "minutes", sql_type="double")
+    return Field(name, "count", False, 0, MAX_PERIOD_COUNT, "integer")
+
+
 FIELDS: dict[str, dict[str, Field]] = {
     "visits": {c: _visit_field(c) for c in CONTRACT_VISIT_COLUMNS},
     "halls": {c: _hall_field(c) for c in CONTRACT_HALL_COLUMNS},
@@ -66,10 +84,15 @@ FIELDS: dict[str, dict[str, Field]] = {
         "staff_name": Field("staff_name", "text", True),
         "hall_id": Field("hall_id", "text"),
     },
+    "periods": {c: _period_field(c) for c in CONTRACT_PERIOD_COLUMNS},
 }
+# The measures of a report row: a row needs at least one of them.
+PERIOD_MEASURE_COLUMNS = tuple(PERIOD_MEASURES)
 
 # The column that must be unique within a file (and is the key a re-sent row replaces on).
-KEY = {"visits": "visit_id", "halls": "hall_id", "purposes": "purpose", "staff": "staff_id"}
+KEY = {"visits": "visit_id", "halls": "hall_id", "purposes": "purpose", "staff": "staff_id", "periods": "period_start"}
+# An hourly report's key is the hall and the period's start; as one text, for messages.
+KEY_SQL = {"periods": "hall_id || ' ' || strftime(period_start, '%Y-%m-%d %H:%M')"}
 
 
 def required_columns(kind: str) -> list[str]:
@@ -86,6 +109,8 @@ def guess_kind(columns: list[str]) -> str:
     """Which kind of file a header looks like; visits when unsure, so that a wrong file is
     refused with the visit columns it lacks."""
     names = {normalise_name(c) for c in columns}
+    if "period_start" in names:
+        return "periods"
     if "visit_id" in names or "arrived_at" in names:
         return "visits"
     if "staff_name" in names:

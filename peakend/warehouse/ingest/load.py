@@ -31,6 +31,7 @@ from peakend.warehouse.ingest.validate import (
     Checked,
     check_file,
     duration_notes,
+    period_duration_notes,
     problems_frame,
     reader_notes,
     reasons_frame,
@@ -224,7 +225,11 @@ def _earlier_identical(cur, checked: Checked) -> int | None:
     if not rows:
         return None
     earlier = rows[0][0]
-    replaced_table = {"visits": "visits_replaced", "staff": "staff_replaced"}.get(checked.kind, "halls_replaced")
+    replaced_table = {
+        "visits": "visits_replaced",
+        "staff": "staff_replaced",
+        "periods": "hall_periods_replaced",
+    }.get(checked.kind, "halls_replaced")
     touched = cur.execute(
         f"""select count(*) from {replaced_table} as r
             join loads as l on l.load_id = r.replaced_by_load and l.status = 'loaded'
@@ -270,6 +275,8 @@ def _load_in_transaction(
         inserted, replaced = warehouse.insert_halls(cur, "__clean", load_id)
     elif m.kind == "staff":
         inserted, replaced = warehouse.insert_staff(cur, "__clean", load_id)
+    elif m.kind == "periods":
+        inserted, replaced = warehouse.insert_periods(cur, "__clean", load_id)
     else:
         replaced = cur.execute(
             "select count(*) from __clean where purpose in (select purpose from purposes)"
@@ -377,9 +384,13 @@ def validate_file(
                 "halls": ("halls", "hall_id"),
                 "purposes": ("purposes", "purpose"),
                 "staff": ("staff", "staff_id"),
+                "periods": ("hall_periods", "period_start"),
             }[m.kind]
             existing = cur.execute(
-                f"select count(*) from __clean where {table[1]} in (select {table[1]} from {table[0]})"
+                """select count(*) from __clean as c semi join hall_periods as p
+                   on p.hall_id = c.hall_id and p.period_start = c.period_start"""
+                if m.kind == "periods"
+                else f"select count(*) from __clean where {table[1]} in (select {table[1]} from {table[0]})"
             ).fetchall()[0][0]
             new_purposes = []
             if m.kind == "visits":
@@ -412,7 +423,13 @@ def validate_file(
                 **_said(checked),
                 # the median wait and service time the load would store, and a warning
                 # when one is implausible
-                durations=duration_notes(cur) if m.kind == "visits" and checked.rows_ok else [],
+                durations=(
+                    duration_notes(cur)
+                    if m.kind == "visits" and checked.rows_ok
+                    else period_duration_notes(cur)
+                    if m.kind == "periods" and checked.rows_ok
+                    else []
+                ),
                 file_format=checked.staged.format,
                 encoding=checked.staged.encoding,
                 delimiter=checked.staged.delimiter,
@@ -442,19 +459,22 @@ def undo(db: Database, load_id: int, user: str) -> None:
             )
         if rows and rows[0][0] == "halls":
             # halls this load added (not replaced) would vanish, and with them every
-            # visit of theirs from every page
-            users = cur.execute(
-                """select distinct v.load_id from visits as v
-                   join halls as h on h.hall_id = v.hall_id and h.load_id = $id
-                   where h.hall_id not in (select hall_id from halls_replaced
-                                           where replaced_by_load = $id)
-                   order by v.load_id""",
-                {"id": load_id},
-            ).fetchall()
+            # visit or hourly report of theirs from every page
+            users = []
+            for table, what in (("visits", "the visits"), ("hall_periods", "the hourly reports")):
+                loads = cur.execute(
+                    f"""select distinct v.load_id from {table} as v
+                        join halls as h on h.hall_id = v.hall_id and h.load_id = $id
+                        where h.hall_id not in (select hall_id from halls_replaced
+                                                where replaced_by_load = $id)
+                        order by v.load_id""",
+                    {"id": load_id},
+                ).fetchall()
+                if loads:
+                    users.append(f"{what} of load {', '.join(str(r[0]) for r in loads)}")
             if users:
                 raise warehouse.UndoError(
-                    f"load {load_id} added halls that the visits of load "
-                    f"{', '.join(str(r[0]) for r in users)} belong to; undo those first"
+                    f"load {load_id} added halls that {' and '.join(users)} belong to; undo those first"
                 )
         warehouse.undo_load(cur, load_id, user)
 

@@ -163,6 +163,10 @@ class Mapping:
             if target not in fields:
                 raise MappingError(f"columns.{target}: not a {self.kind} column (known: {', '.join(fields)})")
             _check_spec(f"columns.{target}", spec, set(self.columns))
+            if _column_unit(spec) is not None and fields[target].type != "minutes":
+                raise MappingError(
+                    f"columns.{target}.unit: only a duration column (one ending in _min) or a plus has a unit"
+                )
         for i, rule in enumerate(self.skip):
             where = f"skip[{i}]"
             if not isinstance(rule, dict) or set(rule) != {"when", "reason"}:
@@ -292,8 +296,10 @@ def _check_spec(where: str, spec: Any, targets: set[str]) -> None:
             if not _is_column_name(spec[key]):
                 raise MappingError(f"{where}.{key}: a column name")
     if "unit" in spec:
-        if "plus" not in spec and "plus_seconds" not in spec:
-            raise MappingError(f"{where}.unit: only with plus (the duration column it is the unit of)")
+        if "plus" not in spec and "plus_seconds" not in spec and base != "column":
+            raise MappingError(
+                f"{where}.unit: only with plus (the duration column it is the unit of) or on the column of a duration"
+            )
         if spec["unit"] not in DURATION_UNITS:
             raise MappingError(f"{where}.unit: one of {', '.join(DURATION_UNITS)}")
         if "plus_seconds" in spec and spec["unit"] != "seconds":
@@ -305,6 +311,14 @@ def _check_spec(where: str, spec: Any, targets: set[str]) -> None:
             raise MappingError(f"{where}.{key}: a text")
     if typed and any(k in spec for k in ("map", "prefix", "suffix", "concat")):
         raise MappingError(f"{where}: a date-time spec can't also map, prefix or concat")
+
+
+def _column_unit(spec: Any) -> str | None:
+    """The unit a column spec gives its own value (a duration target, e.g. a report's mean
+    wait in seconds), not that of a plus."""
+    if not isinstance(spec, dict) or "plus" in spec or "plus_seconds" in spec:
+        return None
+    return spec.get("unit")
 
 
 def duration(spec: Any) -> tuple[str, str] | None:
@@ -338,7 +352,18 @@ def with_unit(mapping: Mapping, column: str, unit: str) -> Mapping:
         out = {k: v for k, v in spec.items() if k not in ("plus_seconds", "plus", "unit")}
         return {**out, "plus": column, "unit": unit}
 
-    columns = {target: change(spec) for target, spec in mapping.columns.items()}
+    def change_column(target: str, spec: Any) -> Any:
+        # a duration target read straight from the column (a report's wait in seconds)
+        nonlocal found
+        if FIELDS[mapping.kind][target].type != "minutes":
+            return change(spec)
+        source = spec if isinstance(spec, str) else spec.get("column") if isinstance(spec, dict) else None
+        if source != column or (isinstance(spec, dict) and duration(spec) is not None):
+            return change(spec)
+        found = True
+        return {**({"column": spec} if isinstance(spec, str) else spec), "unit": unit}
+
+    columns = {target: change_column(target, spec) for target, spec in mapping.columns.items()}
     if not found:
         raise MappingError(f"--unit {column}={unit}: mapping {mapping.name!r} adds no duration from column {column!r}")
     data = mapping.to_dict()

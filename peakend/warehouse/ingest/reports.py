@@ -90,7 +90,8 @@ class LoadReport:
                 f"{name}: unchanged — the same content was already loaded as load "
                 f"{self.same_as_load} ({_rows(self.rows_loaded)}); nothing written"
             )
-        parts = [f"{name}: load {self.load_id}: {_rows(self.rows_loaded)} {self.kind or ''} loaded".replace("  ", " ")]
+        what = {"periods": "hourly-report"}.get(self.kind or "", self.kind or "")
+        parts = [f"{name}: load {self.load_id}: {_rows(self.rows_loaded)} {what} loaded".replace("  ", " ")]
         if self.rows_replaced:
             parts.append(f"{self.rows_replaced:,} replaced earlier ones")
         parts.append(f"{self.rows_rejected:,} rejected")
@@ -199,6 +200,9 @@ NOTES = {
     "wait_too_long": "WARNING: the median wait {median} is over {limit}: implausible for a hall; is a duration in seconds read as minutes or hours? Give the column its unit in the mapping",
     "service_too_short": "WARNING: the median service time {median} is under {limit}: implausible for a hall; is a duration in minutes read as seconds? Give the column its unit in the mapping",
     "service_too_long": "WARNING: the median service time {median} is over {limit}: implausible for a hall; is a duration in seconds read as minutes or hours? Give the column its unit in the mapping",
+    "median_report": "median {what} {median} (H:MM:SS, over {n} report rows)",
+    "report_too_short": "WARNING: the median {what} {median} is under {limit}: implausible for a hall; is a duration in minutes read as seconds? Give the column its unit in the mapping",
+    "report_too_long": "WARNING: the median {what} {median} is over {limit}: implausible for a hall; is a duration in seconds read as minutes? Give the column its unit in the mapping",
     "wait_unlike_network": "WARNING: the median wait {median} is {times}x away from the halls already loaded ({network}): check the unit of the wait's duration column",
     "service_unlike_network": "WARNING: the median service time {median} is {times}x away from the halls already loaded ({network}): check the unit of the service's duration column",
 }

@@ -72,6 +72,7 @@ class Target:
     typed: bool
     label: str
     problems: list[Problem] = field(default_factory=list)
+    unit: str | None = None  # a duration column's unit (a "minutes" contract column)
 
 
 @dataclass
@@ -213,6 +214,7 @@ class _Builder:
         else:
             sql = self._nulled(spec["column"], spec)
             label = self.real_name(spec["column"])
+        unit = spec.get("unit") if "plus" not in spec and "plus_seconds" not in spec else None
         if "map" in spec:
             keys = self.p.add([str(k) for k in spec["map"]])
             values = self.p.add([None if v is None else text_value(v) for v in spec["map"].values()])
@@ -235,7 +237,7 @@ class _Builder:
             sql = f"({self.p.add(spec['prefix'])} || {sql})"
         if "suffix" in spec:
             sql = f"({sql} || {self.p.add(spec['suffix'])})"
-        return Target(target, sql, False, label, problems)
+        return Target(target, sql, False, label, problems, unit)
 
     def _nulled(self, column: str, spec: dict) -> str:
         sql = self.col(column)
@@ -320,20 +322,12 @@ class _Builder:
             stext = self.col(dcol)
             slabel = self.real_name(dcol)
             sources.append(slabel)
-            if unit == "hh:mm:ss":
-                # [-]H:MM:SS[.fff]: hours, minutes and seconds
-                parts = f"string_split(ltrim({stext}, '-'), ':')"
-                clock = (
-                    f"(case when regexp_full_match({stext}, '-?[0-9]+:[0-5]?[0-9]:[0-5]?[0-9](\\.[0-9]+)?') then "
-                    f"(case when starts_with({stext}, '-') then -1 else 1 end) * ("
-                    f"cast({parts}[1] as double) * 3600 + cast({parts}[2] as double) * 60 "
-                    f"+ cast({parts}[3] as double)) end)"
-                )
-                seconds, what = clock, "is not a duration like 0:05:30 (hours:minutes:seconds)"
-            else:
-                factor = DURATION_UNITS[unit]
-                seconds = f"(try_cast({stext} as double) * {factor})"
-                what = f"is not a number of {unit}"
+            seconds = duration_seconds(stext, unit)
+            what = (
+                "is not a duration like 0:05:30 (hours:minutes:seconds)"
+                if unit == "hh:mm:ss"
+                else f"is not a number of {unit}"
+            )
             problems.append(
                 Problem(
                     f"({stext} is not null and ({seconds} is null or not isfinite({seconds})))",
@@ -359,6 +353,21 @@ class _Builder:
         else:
             label = f"{target} ({' + '.join(sources)})"
         return Target(target, sql, True, label, problems)
+
+
+def duration_seconds(text: str, unit: str) -> str:
+    """SQL: the seconds a duration's text says in `unit` (mapping.DURATION_UNITS; null when
+    it is not one)."""
+    if unit == "hh:mm:ss":
+        # [-]H:MM:SS[.fff]: hours, minutes and seconds
+        parts = f"string_split(ltrim({text}, '-'), ':')"
+        return (
+            f"(case when regexp_full_match({text}, '-?[0-9]+:[0-5]?[0-9]:[0-5]?[0-9](\\.[0-9]+)?') then "
+            f"(case when starts_with({text}, '-') then -1 else 1 end) * ("
+            f"cast({parts}[1] as double) * 3600 + cast({parts}[2] as double) * 60 "
+            f"+ cast({parts}[3] as double)) end)"
+        )
+    return f"(try_cast({text} as double) * {DURATION_UNITS[unit]})"
 
 
 # -- contract parsing -------------------------------------------------------------------
@@ -424,7 +433,8 @@ def _parse(b: _Builder, f: Field, t: Target, x: str, name: str) -> tuple[str | N
         d = f"try_cast({x} as double)"
         ok = f"({d} = floor({d}) and {d} between {f.low:g} and {f.high:g})"
         typed = f"(case when {ok} then cast({d} as {f.sql_type}) end)"
-        return None, typed, [Problem(bad, label, x, f"is not a whole number from {f.low:g} to {f.high:g}")]
+        whole = f"is not a whole number from {_bound(f.low)} to {_bound(f.high)}"
+        return None, typed, [Problem(bad, label, x, whole)]
     if f.type == "float":
         d = f"try_cast({x} as double)"
         typed = f"(case when {d} between {f.low:g} and {f.high:g} then {d} end)"
@@ -436,6 +446,18 @@ def _parse(b: _Builder, f: Field, t: Target, x: str, name: str) -> tuple[str | N
             f"when list_contains({p.add(FALSE_WORDS)}::varchar[], {low}) then false end)"
         )
         return None, typed, [Problem(bad, label, x, "is not true or false (write true/false, 1/0 or yes/no)")]
+    if f.type == "minutes":
+        # a duration of a report (a mean wait, a posted wait), stored in minutes; its file
+        # column is in minutes unless the mapping gives another unit
+        unit = t.unit or "minutes"
+        hours = b.settings.max_duration_hours
+        seconds = duration_seconds(x, unit)
+        typed = f"(case when {seconds} between 0 and {float(hours) * 3600.0!r} then {seconds} / 60.0 end)"
+        if unit == "hh:mm:ss":
+            what = f"is not a duration like 0:05:30 (hours:minutes:seconds) from 0 to {hours:g} hours ({SET_ON})"
+        else:
+            what = f"is not a number of {unit} from 0 to {hours:g} hours ({SET_ON})"
+        return None, typed, [Problem(bad, label, x, what)]
     if f.type == "time":
         return None, f"try_cast({x} as time)", [Problem(bad, label, x, "is not a time of day like 09:00")]
     if f.type == "peak_moment":
@@ -445,12 +467,62 @@ def _parse(b: _Builder, f: Field, t: Target, x: str, name: str) -> tuple[str | N
     raise AssertionError(f.type)
 
 
+def _bound(x: float | None) -> str:
+    """A range's end as a message says it: 1000000, not 1e+06."""
+    return str(int(x)) if x is not None and float(x).is_integer() else f"{x:g}"
+
+
 def _stamp(sql: str) -> str:
     return f"strftime({sql}, '%Y-%m-%d %H:%M:%S')"
 
 
+NO_MEASURE = "has none of the measures (arrivals, served, abandoned, a wait, a service time or a posted wait)"
+
+
+def _period_checks(b: _Builder, present: set[str]) -> list[Problem]:
+    """Checks across columns of one hourly-report row: it reports something, its wait
+    statistics are in order, and it is not in the future. (Served may exceed arrivals in a
+    period: customers who came in the period before are served in it.)"""
+    from peakend.warehouse.ingest.contract import PERIOD_MEASURE_COLUMNS
+
+    out = []
+    measures = [c for c in PERIOD_MEASURE_COLUMNS if c in present]
+    first = b.labels.get("period_start", "period_start")
+    nothing = " and ".join(f"__t_{c} is null" for c in measures) or "true"
+    # a measure that was there but unreadable has its own reason already
+    out.append(Problem(f"({nothing} and __t_period_start is not null)", first, "''", NO_MEASURE))
+
+    def order(small: str, large: str) -> None:
+        if small in present and large in present:
+            out.append(
+                Problem(
+                    f"(__t_{small} > __t_{large})",
+                    b.labels[small],
+                    f"cast(round(__t_{small}, 2) as varchar) || ' ({large} ' || cast(round(__t_{large}, 2) as varchar) || ')'",
+                    f"is larger than {large} of the same row (minutes)",
+                )
+            )
+
+    order("wait_median_min", "wait_p90_min")
+    order("wait_median_min", "wait_max_min")
+    order("wait_p90_min", "wait_max_min")
+    order("wait_mean_min", "wait_max_min")
+    if "period_start" in present:
+        out.append(
+            Problem(
+                f"(__t_period_start > {b.p.add(_now(b.settings.time_zone))}::timestamp + to_days({int(b.settings.future_days)}))",
+                first,
+                _stamp("__t_period_start"),
+                f"is in the future (more than {int(b.settings.future_days)} day after now, {SET_ON})",
+            )
+        )
+    return out
+
+
 def _row_checks(b: _Builder, present: set[str]) -> list[Problem]:
     """Checks across columns of one row (time order) for visits."""
+    if b.kind == "periods":
+        return _period_checks(b, present)
     if b.kind != "visits":
         return []
     out = []
@@ -556,7 +628,7 @@ def compile_mapping(
     if absent or b.missing:
         _refuse_missing(file_name, mapping, absent, b.missing, file_columns)
     b.labels = {name: t.label for name, t in targets.items()}
-    b.by_hall = b.kind == "visits" and "hall_id" in targets and not targets["hall_id"].typed
+    b.by_hall = b.kind in ("visits", "periods") and "hall_id" in targets and not targets["hall_id"].typed
 
     # One pass, written as stacked projections so that each value is computed once and
     # referred to by name: the texts, then pre-steps, then typed values in dependency order
@@ -591,7 +663,7 @@ def compile_mapping(
         problems.extend(t.problems)
     problems.extend(_row_checks(b, set(targets)))
     hall_layer = None
-    if b.kind in ("visits", "staff") and "hall_id" in targets:
+    if b.kind in ("visits", "staff", "periods") and "hall_id" in targets:
         extra = b.p.add(list(extra_halls or []))
         hall_layer = (
             f"(__t_hall_id in (select hall_id from halls) "

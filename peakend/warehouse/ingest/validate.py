@@ -16,7 +16,7 @@ import pandas as pd
 
 from peakend.warehouse.ingest import readers
 from peakend.warehouse.ingest import settings as ingest_settings
-from peakend.warehouse.ingest.contract import FIELDS, KEY, guess_kind
+from peakend.warehouse.ingest.contract import FIELDS, KEY, KEY_SQL, guess_kind
 from peakend.warehouse.ingest.errors import FileRefused
 from peakend.warehouse.ingest.mapping import Mapping, identity, resolve_column
 from peakend.warehouse.ingest.readers import Staged
@@ -25,6 +25,7 @@ from peakend.warehouse.ingest.sqlgen import PLAIN_CODE, Compiled, compile_mappin
 
 DUPLICATE = "repeats an id that an earlier row of this file has"
 NOT_PLAIN = "is a new purpose code that is not a plain identifier (letters, digits, _ . - only)"
+DUPLICATE_PERIOD = "repeats a hall and period start that an earlier row of this file has"
 EXAMPLES = 5
 
 
@@ -141,13 +142,14 @@ def check_file(
     if writable_halls is not None and "hall_id" in compiled.labels:
         _writable_halls(cur, compiled, writable_halls)
     key = KEY[mapping.kind]
+    key_sql = KEY_SQL.get(mapping.kind, key)
     # Among rows otherwise good, the first of a repeated id loads and the later ones are
     # kept aside, each saying where the first one is.
     cur.execute(
         f"""insert into __problems
             with ok as (
-                select __row, {key} as k from __staged
-                where __skip is null and {key} is not null
+                select __row, {key_sql} as k from __staged
+                where __skip is null and ({key_sql}) is not null
                   and __row not in (select row from __problems)),
             repeated as (select k from ok group by k having count(*) > 1)
             select __row, $label, k || ' (first at row ' || first_row || ')', $reason
@@ -155,7 +157,7 @@ def check_file(
                          row_number() over (partition by k order by __row) as n
                   from ok where k in (select k from repeated))
             where n > 1""",
-        {"label": compiled.labels[key], "reason": DUPLICATE},
+        {"label": compiled.labels[key], "reason": DUPLICATE_PERIOD if mapping.kind == "periods" else DUPLICATE},
     )
     columns = list(FIELDS[mapping.kind])
     if mapping.kind == "visits":
@@ -347,6 +349,31 @@ def duration_notes(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, dict]]:
     return notes
 
 
+def period_duration_notes(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, dict]]:
+    """(key, values) of reports.NOTES for the rows of __clean (an hourly report): the median
+    of each duration column it has, with a warning when one is over 4 h or above zero but
+    under 30 s (a posted wait of 0, no queue, is plausible): the sign of a wrong unit."""
+    columns = [name for name, f in FIELDS["periods"].items() if f.type == "minutes"]
+    medians = cur.execute(
+        "select " + ", ".join(f"quantile_cont({c}, 0.5) * 60, count({c})" for c in columns) + " from __clean"
+    ).fetchall()[0]
+    notes: list[tuple[str, dict]] = []
+    for i, column in enumerate(columns):
+        median, n = medians[2 * i], medians[2 * i + 1]
+        if not n or median is None:
+            continue
+        notes.append(("median_report", {"what": column, "median": clock(median), "n": f"{int(n):,}"}))
+        if 0 < median < IMPLAUSIBLE_SHORT_S:
+            notes.append(
+                ("report_too_short", {"what": column, "median": clock(median), "limit": clock(IMPLAUSIBLE_SHORT_S)})
+            )
+        elif median > IMPLAUSIBLE_LONG_S:
+            notes.append(
+                ("report_too_long", {"what": column, "median": clock(median), "limit": clock(IMPLAUSIBLE_LONG_S)})
+            )
+    return notes
+
+
 # A report carries at most this many problems in memory; all of them are in the database
 # and in the rejects file whatever their number.
 REPORT_LIMIT = 100_000
@@ -359,7 +386,7 @@ def problems_frame(cur: duckdb.DuckDBPyConnection, file_name: str) -> pd.DataFra
         """select $file as file, p.row, p.column_name as column, p.value, p.reason,
                   case when s.row is not null then s.first_line || '-' || s.last_line end as lines
            from __problems as p left join __spans as s on s.row = p.row
-           order by p.row, p.column_name limit $limit""",
+           order by p.row, p.column_name, p.reason limit $limit""",
         {"file": file_name, "limit": REPORT_LIMIT},
     ).df()
 

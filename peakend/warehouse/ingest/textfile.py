@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,7 +101,7 @@ def _western_text(data: bytes) -> bool:
     if not _reads_as(data, "cp1252", _western):
         return False
     text = data.decode("cp1252", errors="replace")
-    runs = sum(1 for a, b in zip(text, text[1:]) if ord(a) > 127 and ord(b) > 127)
+    runs = sum(1 for a, b in itertools.pairwise(text) if ord(a) > 127 and ord(b) > 127)
     return runs <= 0.1 * sum(1 for ch in text if ord(ch) > 127)
 
 

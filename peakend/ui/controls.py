@@ -127,7 +127,11 @@ def period_control(
     url_state.write(**{links.COMPARE: None if not compare or period.comparison == natural else period.comparison})
     if network_last_day is not None and last_day < periods.as_date(network_last_day):
         st.caption(
-            t("controls.own_last_day", hall=hall_name or "", day=periods.short_day(last_day, weekday=True, year=True))
+            t(
+                "controls.own_last_day",
+                hall=md(hall_name or ""),
+                day=periods.short_day(last_day, weekday=True, year=True),
+            )
         )
     return period
 

@@ -150,6 +150,9 @@ def test_markdown_escape_leaves_no_link_or_tag():
     shown = safe_text.md(HOSTILE)
     assert "](" not in shown.replace("\\](", "") and "<b>" not in shown and "**" not in shown
     assert safe_text.md("bill_payment H1: visits.csv 10:00") == "bill_payment H1: visits.csv 10:00"
+    # GFM finds autolinks after parsing (an escape doesn't stop them): a word joiner does
+    for autolink in ("https://evil.example/login", "www.evil.example", "ask a@evil.example"):
+        assert not re.search(r"://|www\\?\.|\w@\w", safe_text.md(autolink)), safe_text.md(autolink)
     assert safe_text.plot_markup("<b>x</b> 5.0<br>n = 3") == "&lt;b>x&lt;/b> 5.0<br>n = 3"
     assert safe_text.csv_cell("=1+2") == "'=1+2" and safe_text.csv_cell(-3) == -3
 

@@ -88,7 +88,12 @@ def period_control(
     if choice == CUSTOM:
         kept = st.session_state.get(range_key)
         if not (isinstance(kept, (tuple, list)) and kept and all(first_day <= d <= last_day for d in kept)):
-            st.session_state[range_key] = periods.preset_range(default, last_day)  # another hall's range
+            # another hall's range, or a link's beyond this data: the default preset's days,
+            # kept inside the data (a hall with a few days of data has fewer than the preset's;
+            # a value outside the picker's bounds is an error, not a picker)
+            start, end = periods.preset_range(default, last_day)
+            start, end = max(start, first_day), min(end, last_day)
+            st.session_state[range_key] = (start, end) if start <= end else (first_day, last_day)
         picked = st.date_input(
             t("controls.custom_range"),
             key=range_key,

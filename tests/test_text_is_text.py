@@ -298,3 +298,30 @@ def test_an_upload_with_a_hostile_name_and_content_reads_as_text(hostile_db, tmp
     finally:
         st.cache_resource.clear()
         set_language("zh")
+
+
+def test_a_links_dates_beyond_a_halls_data_are_kept_inside_it_and_named(hostile_db, monkeypatch):
+    """H9's data runs 2026-03-03..08: ?from=2026-03-02 broke the hall and insights pages (a
+    date picker's value under its minimum); the range is kept inside the data, and the
+    date not kept is named in the "ignored" warning."""
+    _, path = hostile_db
+    monkeypatch.setenv("PEAKEND_DB", str(path))
+    for page in ("pages/hall.py", "pages/insights.py"):
+        set_language("en")
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        try:
+            at = AppTest.from_file(APP, default_timeout=90)
+            sign_in_apptest(at, "hq")
+            at.session_state["lang"] = "en"
+            for name, value in {"hall": "H9", "from": "2026-03-02", "to": "2026-03-08"}.items():
+                at.query_params[name] = value
+            at.switch_page(page)
+            at.run()
+            assert not at.exception, [e.value for e in at.exception]
+            assert [w.value for w in at.warning if "from=" in w.value or "to=" in w.value] == [
+                "The link's value from=2026-03-02 is not valid or not in your scope and was ignored."]
+            assert [str(d) for d in at.date_input[0].value] == ["2026-03-03", "2026-03-08"]
+        finally:
+            st.cache_resource.clear()
+            set_language("zh")

@@ -91,7 +91,18 @@ def period_control(
             # another hall's range, or a link's beyond this data: the default preset's days,
             # kept inside the data (a hall with a few days of data has fewer than the preset's;
             # a value outside the picker's bounds is an error, not a picker)
-            start, end = periods.preset_range(default, last_day)
+            if url_from and url_to and isinstance(kept, (tuple, list)) and tuple(kept) == (url_from, url_to):
+                # the link's own dates, partly or wholly beyond this hall's data: kept inside
+                # it, and the dates not kept are named (not swapped in silence)
+                start, end = periods.preset_range(default, last_day)
+                if url_from <= last_day and url_to >= first_day:
+                    start, end = url_from, url_to
+                if start != url_from or start < first_day:
+                    url_state.note_dropped(links.DATE_FROM, url_from.isoformat())
+                if end != url_to or end > last_day:
+                    url_state.note_dropped(links.DATE_TO, url_to.isoformat())
+            else:
+                start, end = periods.preset_range(default, last_day)
             start, end = max(start, first_day), min(end, last_day)
             st.session_state[range_key] = (start, end) if start <= end else (first_day, last_day)
         picked = st.date_input(

@@ -354,6 +354,7 @@ def cases() -> list[Case]:
     out.append(Case(
         "data on two sheets, the second picked", "two_sheets_pick.xlsx", build=lambda p: _book(two_sheets, p),
         visits=second, options={"sheet": "week 2"},
+        message=["sheet 'week 1' also has the contract's columns and was not read"],
     ))
 
     def formula_book(path: Path) -> None:

@@ -83,6 +83,12 @@ def test_every_kind_of_bad_file(share, subtests, fresh_db, tmp_path):
             assert report.status == case.status, said
             for text in case.message:
                 assert text in said, said
+            if case.status == "loaded":  # every case says its counts, and no note it shouldn't
+                n = len(case.visits) if case.loaded is None else case.loaded
+                counted = f"{n:,} row{'' if n == 1 else 's'} {report.kind} loaded, {len({r for r, _ in case.rejected}):,} rejected"
+                assert counted in said, said
+                if not case.message:
+                    assert note_lines(report) == [], said
             for text in case.dry_message:
                 assert text in dry.summary(), dry.summary()
             if case.status == "refused":

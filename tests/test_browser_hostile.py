@@ -21,6 +21,7 @@ PAGES = [
     ("regional", "hq", "from=2026-03-02&to=2026-03-08&min_n=1"),
     ("insights", "hq", "hall=H9&from=2026-03-02&to=2026-03-08"),
     ("explore", "hq", "hall=H9&from=2026-03-02&to=2026-03-08&by=hall&by2=staff"),
+    ("explore", "hq", "from=2026-03-02&to=2026-03-08&by=hall"),
     ("explore", "hq", "hall=" + URL_HOSTILE.replace(" ", "%20") + "&visit=" + URL_HOSTILE.replace(" ", "%20")),
     ("data", "admin", ""),
 ]
@@ -79,6 +80,23 @@ def test_the_hostile_fixture_reads_as_text_on_every_page(browser, hostile_url, s
                     pg.wait_for_timeout(1200)  # charts draw a moment after the script ends
                     screenshot(pg, f"hostile_{page or 'home'}_{i}_{width}")
                     assert pg.evaluate(ACTING) == []
+                    if page == "explore" and "by=hall" in query:
+                        # a bar's or a heatmap cell's hover label names the hall: as text there too
+                        bars = pg.locator(".js-plotly-plot .bars path")
+                        if bars.count() == 0:
+                            bars = pg.locator(".js-plotly-plot .nsewdrag")
+                        assert bars.count() > 0
+                        hovered = []
+                        for k in range(min(bars.count(), 4)):
+                            bars.nth(k).scroll_into_view_if_needed()
+                            box = bars.nth(k).bounding_box()
+                            if box and box["width"] > 2 and box["height"] > 2:
+                                pg.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+                                pg.wait_for_timeout(400)
+                                hovered.append(pg.evaluate(
+                                    "() => Array.from(document.querySelectorAll('.hoverlayer')).map(h => h.textContent).join(' ')"))
+                                assert pg.evaluate(ACTING) == []
+                        assert any("<b>tag</b>" in h for h in hovered), hovered  # the tag as text
                     body = pg.evaluate("document.body.textContent")
                     if "hall=H9" in query:  # (the regional league table is drawn on a canvas)
                         assert "[Session expired - sign in again](https://evil.example/login)" in body  # as typed

@@ -97,6 +97,12 @@ def test_the_hostile_fixture_reads_as_text_on_every_page(browser, hostile_url, s
                                     "() => Array.from(document.querySelectorAll('.hoverlayer')).map(h => h.textContent).join(' ')"))
                                 assert pg.evaluate(ACTING) == []
                         assert any("<b>tag</b>" in h for h in hovered), hovered  # the tag as text
+                    if page == "data":  # each tab: the history (a hostile file's name), targets, purposes
+                        for tab in ("Load history", "Targets", "Purposes"):
+                            pg.get_by_role("tab", name=tab).click()
+                            pg.wait_for_timeout(800)
+                            screenshot(pg, f"hostile_data_{tab.split()[-1].lower()}_{width}")
+                            assert pg.evaluate(ACTING) == []
                     body = pg.evaluate("document.body.textContent")
                     if "hall=H9" in query:  # (the regional league table is drawn on a canvas)
                         assert "[Session expired - sign in again](https://evil.example/login)" in body  # as typed

@@ -23,6 +23,8 @@ import openpyxl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script too
 from peakend.warehouse.ingest import records  # noqa: E402
+from peakend.warehouse.ingest.sqlgen import EXCEL_SERIAL_REASON, NOT_A_TIMESTAMP  # noqa: E402
+from peakend.warehouse.ingest.validate import HEADER_AGAIN  # noqa: E402
 from peakend.warehouse.ingest.sqlgen import UNKNOWN_ZONE  # noqa: E402
 
 HEADER = ["visit_id", "hall_id", "arrived_at", "purpose", "called_at", "left_at", "exit_score", "exit_comment"]
@@ -53,7 +55,9 @@ def csv_text(rows: list[dict], sep: str = ",", eol: str = "\n", header: list[str
 def stored(row: dict) -> tuple:
     """A visit as the load must store it (compared with the database's row)."""
     def stamp(text):
-        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S") if text else None
+        if not text:
+            return None
+        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f" if "." in text else "%Y-%m-%d %H:%M:%S")
     score = int(row["exit_score"]) if row.get("exit_score") else None
     return (row["visit_id"], row["hall_id"], stamp(row["arrived_at"]), row["purpose"],
             stamp(row.get("called_at")), stamp(row.get("left_at")), score, row.get("exit_comment") or None)
@@ -350,6 +354,7 @@ def cases() -> list[Case]:
     out.append(Case(
         "data on two sheets, the second picked", "two_sheets_pick.xlsx", build=lambda p: _book(two_sheets, p),
         visits=second, options={"sheet": "week 2"},
+        message=["sheet 'week 1' also has the contract's columns and was not read"],
     ))
 
     def formula_book(path: Path) -> None:
@@ -397,7 +402,453 @@ def cases() -> list[Case]:
     out.append(Case("a required column missing", "no_purpose.csv",
                     csv_text(good, header=["visit_id", "hall_id", "arrived_at", "purposes", "called_at", "left_at", "exit_score", "exit_comment"]).encode(),
                     status="refused", message=["required visits column purpose is missing"]))
+    out.extend(more_cases(good))
     return out
+
+
+def _quoted(rows: list[dict]) -> str:
+    return (
+        "\n".join([",".join(f'"{h}"' for h in HEADER), *(",".join(f'"{r[c]}"' for c in HEADER) for r in rows)]) + "\n"
+    )
+
+
+def more_cases(good: list[dict]) -> list[Case]:
+    """Kinds a real export holds besides the issue's first 51: awkward layouts, dates and
+    times in other shapes, other encodings, rows that are not visits."""
+    out: list[Case] = []
+    empty = "is empty but required"
+    score = "is not a whole number from 1 to 5"
+
+    # -- the issue's own words, once more ---------------------------------------------------
+    named = [
+        visit(1, arrived_at="2026-03-02 01:01:00 UTC"),
+        visit(2, arrived_at="2026-03-02 10:02:00 Asia/Tokyo"),
+        visit(3, arrived_at="2026-03-02 01:03:00 GMT"),
+        visit(4),
+    ]
+    out.append(
+        Case(
+            "arrivals with a zone name (UTC, GMT, Asia/Tokyo)",
+            "zone_names.csv",
+            csv_text(named).encode(),
+            visits=[visit(1), visit(2), visit(3), visit(4)],
+            message=["3 timestamp(s) carried a UTC offset or zone: converted to Asia/Shanghai"],
+        )
+    )
+    huge = [visit(i) for i in range(1, 21)]
+    huge[14]["exit_comment"] = "y" * (3 * 1024 * 1024)
+    out.append(
+        Case(
+            "a 3 MB comment on row 16",
+            "comment_3mb.csv",
+            csv_text(huge).encode(),
+            rejected={(16, records.TOO_LONG)},
+            visits=huge[:14] + huge[15:],
+            message=["19 rows visits loaded, 1 rejected", "row 16, (whole row): the line is too long"],
+        )
+    )
+
+    # -- layouts ------------------------------------------------------------------------------
+    trailing = "".join(row + ",\n" for row in csv_text(good).splitlines())
+    out.append(
+        Case(
+            "a delimiter at the end of every line, the header's too",
+            "trailing_comma.csv",
+            trailing.encode(),
+            visits=good,
+            message=["1 column(s) not in the contract, not loaded: column_9"],
+        )
+    )
+    body_only = ",".join(HEADER) + "\n" + "".join(line(r) + ",\n" for r in good)
+    out.append(
+        Case(
+            "a delimiter at the end of every data line only", "trailing_comma_body.csv", body_only.encode(), visits=good
+        )
+    )
+    again = csv_text(good[:2]) + csv_text(good[2:])
+    out.append(
+        Case(
+            "the header repeated mid-file (two exports joined)",
+            "header_again.csv",
+            again.encode(),
+            rejected={(4, HEADER_AGAIN)},
+            visits=good,
+            message=["row 4, (whole row): repeats the header row (two exports joined into one file?)"],
+        )
+    )
+    halls_again = (
+        b"hall_id,hall_name,region,city\nH7,Seven,East,Dalian\nhall_id,hall_name,region,city\nH8,Eight,East,Dalian\n"
+    )
+    out.append(
+        Case(
+            "a halls file with its header repeated (was loaded as a hall named hall_name)",
+            "halls_again.csv",
+            halls_again,
+            loaded=2,
+            rejected={(3, HEADER_AGAIN)},
+        )
+    )
+    total = csv_text(good) + "Total,,,,,,15,\n"
+    out.append(
+        Case(
+            "a summary row at the end",
+            "total_row.csv",
+            total.encode(),
+            rejected={(7, empty), (7, score)},
+            visits=good,
+            message=["row 7, hall_id: is empty but required"],
+        )
+    )
+    out.append(
+        Case(
+            "a row of only delimiters at the end",
+            "delimiters_only.csv",
+            (csv_text(good) + ",,,,,,,\n").encode(),
+            rejected={(7, empty)},
+            visits=good,
+        )
+    )
+    out.append(Case("every value quoted", "quoted.csv", _quoted(good).encode(), visits=good))
+    out.append(
+        Case(
+            "a UTF-8 BOM and semicolons",
+            "bom_semicolon.csv",
+            codecs.BOM_UTF8 + csv_text(good, sep=";").encode(),
+            visits=good,
+        )
+    )
+    out.append(Case("pipes as the delimiter", "pipes.csv", csv_text(good, sep="|").encode(), visits=good))
+    out.append(
+        Case("Excel's sep=; first line", "sep_line.csv", b"sep=;\n" + csv_text(good, sep=";").encode(), visits=good)
+    )
+    out.append(
+        Case(
+            "comment lines above the header",
+            "comment_lines.csv",
+            b"# visits of hall H1\n# exported 2026-03-03\n" + csv_text(good).encode(),
+            visits=good,
+        )
+    )
+    padded = [{k: f"  {v} " for k, v in good[0].items()}, good[1]]
+    out.append(Case("spaces around every value", "spaces.csv", csv_text(padded).encode(), visits=good[:2]))
+    out.append(
+        Case(
+            "a file of only spaces and blank lines",
+            "whitespace.csv",
+            b"  \n\n \t \n",
+            status="refused",
+            message=["whitespace.csv: the file has no text (only blank lines); nothing to load."],
+        )
+    )
+    out.append(
+        Case(
+            "the same column twice in the header",
+            "two_scores.csv",
+            csv_text(good, header=[*HEADER[:6], "exit_score", "exit_score"]).encode(),
+            status="refused",
+            message=["the header names exit_score more than once, so it is unclear which column to load"],
+        )
+    )
+    out.append(
+        Case(
+            "a halls file where visits were expected",
+            "halls_not_visits.csv",
+            b"hall_id,hall_name,region,city\nH7,Seven,East,Dalian\n",
+            loaded=1,
+            message=["1 row halls loaded, 0 rejected"],
+        )
+    )
+
+    # -- dates and times in other shapes --------------------------------------------------------
+    out.append(
+        Case(
+            "times without seconds",
+            "no_seconds.csv",
+            csv_text([visit(1, arrived_at="2026-03-02 09:01", called_at="2026-03-02 09:05"), visit(2)]).encode(),
+            visits=[visit(1), visit(2)],
+        )
+    )
+    out.append(
+        Case(
+            "ISO 8601 with the T separator",
+            "iso_t.csv",
+            csv_text([visit(1, arrived_at="2026-03-02T09:01:00", left_at="2026-03-02T09:11:00"), visit(2)]).encode(),
+            visits=[visit(1), visit(2)],
+        )
+    )
+    out.append(
+        Case(
+            "milliseconds and microseconds",
+            "fractions.csv",
+            csv_text(
+                [visit(1, arrived_at="2026-03-02 09:01:00.250", called_at="2026-03-02 09:05:00.999999"), visit(2)]
+            ).encode(),
+            visits=[visit(1, arrived_at="2026-03-02 09:01:00.250", called_at="2026-03-02 09:05:00.999999"), visit(2)],
+        )
+    )
+    out.append(
+        Case(
+            "slashes and Chinese dates",
+            "slashes.csv",
+            csv_text(
+                [
+                    visit(1, arrived_at="2026/03/02 09:01:00", called_at="2026/03/02 09:05"),
+                    visit(2, arrived_at="2026年3月2日 09:02:00", called_at="2026年03月02日 09:06"),
+                    visit(3),
+                ]
+            ).encode(),
+            visits=[visit(1), visit(2), visit(3)],
+        )
+    )
+    # DuckDB's cast reads "09:01 PM" as 09:01 and "12:05 AM" as noon: both were stored so
+    clock12 = [
+        visit(1, arrived_at="2026-03-02 09:01:00 AM", called_at="2026-03-02 9:05 AM", left_at="2026-03-02 09:11 AM"),
+        visit(
+            2, arrived_at="2026-03-02 01:02:00 PM", called_at="2026-03-02 01:06:00 PM", left_at="2026-03-02 01:12 PM"
+        ),
+        visit(3, arrived_at="2026-03-02 12:03:00 PM", called_at="2026-03-02 12:07:00 PM", left_at=""),
+        visit(4, arrived_at="2026-03-02 21:04:00 PM", called_at="", left_at=""),
+    ]
+    out.append(
+        Case(
+            "a 12-hour clock with AM and PM (PM was dropped)",
+            "am_pm.csv",
+            csv_text(clock12).encode(),
+            visits=[
+                visit(1),
+                visit(
+                    2, arrived_at="2026-03-02 13:02:00", called_at="2026-03-02 13:06:00", left_at="2026-03-02 13:12:00"
+                ),
+                visit(3, arrived_at="2026-03-02 12:03:00", called_at="2026-03-02 12:07:00", left_at=""),
+            ],
+            rejected={(5, NOT_A_TIMESTAMP)},
+        )
+    )
+    out.append(
+        Case(
+            "a zone abbreviation the loader can't know (was dropped)",
+            "cst.csv",
+            csv_text([visit(1, arrived_at="2026-03-02 09:01:00 CST"), visit(2)]).encode(),
+            rejected={(2, NOT_A_TIMESTAMP)},
+            visits=[visit(2)],
+            message=[
+                "row 2, arrived_at: is not a date and time (expected e.g. 2026-03-02 09:15:00) (value '2026-03-02 09:01:00 CST')"
+            ],
+        )
+    )
+    dayfirst = [visit(1, arrived_at="02/03/2026 09:01:00", called_at="02/03/2026 09:05:00", left_at=""), visit(2)]
+    out.append(
+        Case(
+            "day-first dates (02/03/2026)",
+            "day_first.csv",
+            csv_text(dayfirst).encode(),
+            rejected={(2, NOT_A_TIMESTAMP)},
+            visits=[visit(2)],
+            message=[
+                "row 2, arrived_at: is not a date and time (expected e.g. 2026-03-02 09:15:00) (value '02/03/2026 09:01:00')"
+            ],
+        )
+    )
+    bare = [visit(1, arrived_at="2026-03-02", called_at="", left_at=""), visit(2)]
+    out.append(
+        Case(
+            "a date without a time (was also counted as carrying an offset)",
+            "date_only.csv",
+            csv_text(bare).encode(),
+            rejected={(2, "has a date but no time of day")},
+            visits=[visit(2)],
+        )
+    )
+    serial = [visit(1, arrived_at="46083.37569", called_at="", left_at=""), visit(2)]
+    out.append(
+        Case(
+            "an Excel date serial in a CSV",
+            "serial.csv",
+            csv_text(serial).encode(),
+            rejected={(2, EXCEL_SERIAL_REASON)},
+            visits=[visit(2)],
+            message=["row 2, arrived_at: is a number, not a date and time (an Excel date serial?"],
+        )
+    )
+
+    def serial_book(path: Path) -> None:
+        rows = _sheet_rows(good)
+        rows[1][2] = 46083.37569  # arrived_at typed as a number: a date cell whose format was lost
+        rows[1][4] = rows[1][5] = None
+        _book({"visits": rows}, path)
+
+    out.append(
+        Case(
+            "a workbook whose arrival is a number cell (a date serial)",
+            "serial.xlsx",
+            build=serial_book,
+            rejected={(2, EXCEL_SERIAL_REASON)},
+            visits=good[1:],
+        )
+    )
+
+    def text_dates_book(path: Path) -> None:
+        rows = _sheet_rows(good)
+        for r in rows[1:]:
+            r[2], r[4], r[5] = (f"{v:%Y-%m-%d %H:%M:%S}" for v in (r[2], r[4], r[5]))
+            r[6] = int(r[6])
+        _book({"visits": rows}, path)
+
+    out.append(
+        Case(
+            "a workbook with dates as text and scores as whole numbers",
+            "text_dates.xlsx",
+            build=text_dates_book,
+            visits=good,
+        )
+    )
+
+    # -- values out of order or range ----------------------------------------------------------
+    order = [visit(1, called_at="2026-03-02 08:59:00"), visit(2, left_at="2026-03-02 09:03:00"), visit(3)]
+    out.append(
+        Case(
+            "called before arriving, left before being called",
+            "out_of_order.csv",
+            csv_text(order).encode(),
+            rejected={
+                (2, "was called before it arrived (called_at is earlier than arrived_at)"),
+                (3, "left before being called (left_at is earlier than called_at)"),
+            },
+            visits=[visit(3)],
+            message=[
+                "row 3, left_at: left before being called (left_at is earlier than called_at) "
+                "(value '2026-03-02 09:03:00 (called_at 2026-03-02 09:06:00)')"
+            ],
+        )
+    )
+    scores = [
+        visit(1, exit_score="0"),
+        visit(2, exit_score="11"),
+        visit(3, exit_score="-1"),
+        visit(4),
+        visit(5, exit_score="５"),
+    ]
+    out.append(
+        Case(
+            "exit scores 0, 11, -1 and a full-width 5",
+            "scores.csv",
+            csv_text(scores).encode(),
+            rejected={(2, score), (3, score), (4, score), (6, score)},
+            visits=[visit(4)],
+            message=["row 3, exit_score: is not a whole number from 1 to 5 (value '11')"],
+        )
+    )
+    decimals = [
+        visit(1, exit_score="4.0"),
+        visit(2, exit_score="4,0"),
+        visit(3, exit_score="4.5"),
+        visit(4, exit_score=" 3 "),
+    ]
+    out.append(
+        Case(
+            "scores written 4.0, 4,0 and 4.5",
+            "decimals.csv",
+            csv_text(decimals, sep=";").encode(),
+            rejected={(3, score), (4, score)},
+            visits=[visit(1, exit_score="4"), visit(4, exit_score="3")],
+            message=["row 3, exit_score: is not a whole number from 1 to 5 (value '4,0')"],
+        )
+    )
+    out.append(
+        Case(
+            "NULL, N/A and - where a score is missing",
+            "nulls.csv",
+            csv_text(
+                [
+                    visit(1, exit_score="NULL"),
+                    visit(2, exit_score="N/A"),
+                    visit(3, exit_score="-"),
+                    visit(4, exit_score=""),
+                ]
+            ).encode(),
+            rejected={(2, score), (3, score), (4, score)},
+            visits=[visit(4, exit_score="")],
+            message=["row 2, exit_score: is not a whole number from 1 to 5 (value 'NULL')"],
+        )
+    )
+    abandoned = (
+        ",".join([*HEADER, "abandoned"])
+        + "\n"
+        + line(visit(1))
+        + ",true\n"
+        + line(visit(2))
+        + ",no\n"
+        + line(visit(3))
+        + ",maybe\n"
+    )
+    out.append(
+        Case(
+            "abandoned yet called, and abandoned 'maybe'",
+            "abandoned.csv",
+            abandoned.encode(),
+            rejected={
+                (2, "is marked abandoned but has a called_at time (an abandoned visit was never called)"),
+                (4, "is not true or false (write true/false, 1/0 or yes/no)"),
+            },
+            visits=[visit(2)],
+        )
+    )
+
+    # -- encodings and formats ----------------------------------------------------------------
+    western = [visit(1, exit_comment="très bien"), visit(2, exit_comment="naïve, café")]
+    out.append(
+        Case(
+            "Windows-1252 text",
+            "cp1252.csv",
+            csv_text(western).encode("cp1252"),
+            status="refused",
+            message=[
+                "cp1252.csv: line 2 has bytes that are neither UTF-8 nor GB18030/GBK",
+                "It looks like Windows-1252 (Western European) text",
+            ],
+        )
+    )
+    # "我們的服務" in Big5 decodes as GBK without an error (into "и狝叭"): it was stored so
+    big5 = [visit(1, exit_comment="我們的服務"), visit(2, exit_comment="等候時間太長了")]
+    out.append(
+        Case(
+            "Big5 text (was read as GBK into nonsense)",
+            "big5.csv",
+            csv_text(big5).encode("big5"),
+            status="refused",
+            message=["It looks like Big5 (traditional Chinese) text. Save the file as CSV in UTF-8"],
+        )
+    )
+    out.append(
+        Case(
+            "an old .xls workbook",
+            "visits.xls",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1024),
+            status="refused",
+            message=["visits.xls: old .xls workbooks can't be read; save it as .xlsx or CSV."],
+        )
+    )
+    out.append(
+        Case(
+            "a workbook named .csv",
+            "book.csv",
+            build=lambda p: _book({"visits": _sheet_rows(good)}, p),
+            status="refused",
+            message=["book.csv: this is an .xlsx workbook, not a CSV/TSV text file"],
+        )
+    )
+    out.append(
+        Case(
+            "a CSV named .xlsx",
+            "text.xlsx",
+            csv_text(good).encode(),
+            status="refused",
+            message=["text.xlsx: is text (a CSV file?), not an .xlsx workbook; give it the .csv extension"],
+        )
+    )
+    return out
+
+
 
 
 if __name__ == "__main__":

@@ -158,7 +158,7 @@ def app_url(fixture_db_file, tmp_path_factory):
 # test is handed out one by one to whichever worker runs low. (--dist loadgroup would do
 # this with xdist_group marks, but with pytest 9.2 it silently stops grouping:
 # pytest-dev/pytest-xdist#1386.)
-BROWSER_OWN_SERVERS = {"test_browser_data", "test_browser_navigation", "test_browser_first_visits"}
+BROWSER_OWN_SERVERS = {"test_browser_data", "test_browser_navigation", "test_browser_first_visits", "test_browser_hostile"}
 # Browser modules on generated networks of their own (hundreds of thousands of visits): a
 # second chain, so the two chains of servers run side by side.
 BROWSER_BIG_NETWORKS = {"test_browser_demo", "test_browser_advice"}

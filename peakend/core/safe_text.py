@@ -25,6 +25,12 @@ _MD_INLINE = re.compile(r"([\\`*\[\]<>~$&]|(?<![^\W_])_|_(?![^\W_]))")
 # Streamlit's :red[...] / :material/x: / :emoji: and autolinks (https://, www.)
 _MD_COLON = re.compile(r":(?=[A-Za-z/])")
 _MD_WWW = re.compile(r"(?i)\b(www)\.")
+# GFM's autolinks (https://..., www...., a@b.example) are found in the text after the
+# Markdown is parsed, so a backslash escape does not stop them (seen in Chromium: an escaped
+# "https\\://evil.example" rendered as a live link): a word joiner (U+2060, invisible)
+# between the marks breaks them
+_WORD_JOINER = "\u2060"
+_MD_AUTOLINK = re.compile(r"(?i)(?<=:)(?=//)|(?<=\bwww)(?=\\?\.)|(?<=[\w.+-])(?=@[\w-]+\.)")
 # a block marker at the start: heading, quote, list, rule
 _MD_LEAD = re.compile(r"^(\s*)([#>+\-=]|\d+(?=[.)]))")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -38,6 +44,7 @@ def md(value) -> str:
     text = _MD_INLINE.sub(r"\\\1", text)
     text = _MD_COLON.sub(r"\\:", text)
     text = _MD_WWW.sub(r"\1\\.", text)
+    text = _MD_AUTOLINK.sub(_WORD_JOINER, text)
     lead = _MD_LEAD.match(text)
     if lead is None:
         return text

@@ -184,7 +184,7 @@ def show_preview(path: Path, found: FilePreview | None, error: str | None) -> No
         if found.delimiter:
             facts.append(t("data.files.delimiter", delimiter=_delimiter_name(found.delimiter)))
         if found.sheet:
-            facts.append(t("data.files.sheet", sheet=found.sheet))
+            facts.append(t("data.files.sheet", sheet=md(found.sheet)))
         if found.header_row:
             facts.append(t("data.files.header_row", row=found.header_row))
         if found.kind == "periods":  # "an hourly report", not "a hourly reports file"
@@ -260,7 +260,7 @@ def choose_mapping(
     if info.description:
         st.caption(info.description)
     if not data_admin.fits(mapping, columns):
-        st.warning(t("data.mapping.preset_does_not_fit", name=source, file=paths[0].name))
+        st.warning(t("data.mapping.preset_does_not_fit", name=md(source), file=md(paths[0].name)))
     with st.expander(t("data.mapping.definition"), icon=":material/data_object:"):
         st.code(mapping.to_json(), language="json", height=360)
         st.button(t("data.mapping.edit_copy"), key="dm_edit_copy", on_click=_edit_copy, args=(mapping,))
@@ -281,9 +281,9 @@ def _save_preset(db: Database, mapping: Mapping, user: User) -> None:
 
 def _save_button(db: Database, mapping: Mapping, user: User, presets: dict) -> None:
     if mapping.name in presets:
-        st.caption(t("data.mapping.overwrites", name=mapping.name))
+        st.caption(t("data.mapping.overwrites", name=md(mapping.name)))
     st.button(
-        t("data.mapping.save", name=mapping.name),
+        t("data.mapping.save", name=md(mapping.name)),
         key="dm_save",
         icon=":material/save:",
         on_click=_save_preset,
@@ -300,7 +300,7 @@ def json_editor(db: Database, path: Path, user: User, presets: dict) -> Mapping 
     try:
         mapping = Mapping.from_json(text)
     except MappingError as e:
-        st.error(t("data.mapping.json_error", message=str(e)))
+        st.error(t("data.mapping.json_error", message=md(str(e))))
         return None
     _save_button(db, mapping, user, presets)
     return mapping
@@ -479,7 +479,7 @@ def _skip_rules(columns: list[str]) -> list[SkipRule]:
 def _new_hall(hall_id: str) -> dict:
     """The hall a constant hall_id names, when the warehouse doesn't know it yet: the
     mapping creates it (as a load of its own, so it can be undone)."""
-    st.info(t("data.build.new_hall", hall=hall_id))
+    st.info(t("data.build.new_hall", hall=md(hall_id)))
     name, region, city, counters = st.columns(4)
 
     def text(cell, key: str, field: str) -> str:
@@ -665,7 +665,8 @@ def load(
         def progress(fraction: float, message: str) -> None:
             i = min(int(fraction * len(order)), len(order) - 1)
             bar.progress(
-                min(max(fraction, 0.0), 1.0), text=t("data.load.progress", file=order[i].name, i=i + 1, n=len(order))
+                min(max(fraction, 0.0), 1.0),
+                text=t("data.load.progress", file=md(order[i].name), i=i + 1, n=len(order)),
             )
 
         loaded = load_files(db, order, user.username, mapping=mapping, progress=progress, sheet=chosen_sheets(order))
@@ -698,7 +699,7 @@ def show_results() -> None:
             st.warning(note, icon=":material/info:")
         if result["rejects"]:
             st.download_button(
-                t("data.load.download_rejects", file=result["file"]),
+                t("data.load.download_rejects", file=md(result["file"])),
                 result["rejects"],
                 file_name=f"{result['file']}.rejects.csv",
                 mime="text/csv",
@@ -803,7 +804,7 @@ def history(db: Database, user: User) -> None:
         try:
             undo(db, chosen, user.username)
         except UndoError as e:
-            st.error(t("data.history.undo_refused", load=chosen, reason=str(e)))
+            st.error(t("data.history.undo_refused", load=chosen, reason=md(str(e))))
             return
         auth.audit(db, user, "undo", {"load_id": chosen, "file": row["file_name"], "kind": row["kind"]})
         _notice("history", "success", "data.history.undone", load=chosen, file=md(row["file_name"] or "–"))

@@ -385,7 +385,7 @@ def settle(view: ExploreView, results: pd.DataFrame, filters: VisitFilter, optio
     total = drill_total(results, view)
     if total is None:
         assert view.drill is not None  # no total only for a chosen group the result lost
-        notes.warning(t("explore.group_gone", group=group_key_label(view, view.drill, options, get_language())))
+        notes.warning(t("explore.group_gone", group=md(group_key_label(view, view.drill, options, get_language()))))
         clear_drill(keep_visit=True)  # the open visit is checked on its own below
         view = current_view()
         total = drill_total(results, view)
@@ -393,7 +393,7 @@ def settle(view: ExploreView, results: pd.DataFrame, filters: VisitFilter, optio
     if view.visit:
         found = run("explore_visit_journey", filters, visit_id=view.visit)
         if found.empty:
-            notes.warning(t("explore.visit_gone", visit=view.visit))
+            notes.warning(t("explore.visit_gone", visit=md(view.visit)))  # from the URL
             st.session_state["xp_visit"] = None
             view = current_view()
         else:
@@ -415,7 +415,7 @@ def drill_caption(view: ExploreView, options: FilterOptions, total: int) -> None
     if view.drill is None:
         st.caption(t("explore.visits_all", n=formatting.number(total)))
         return
-    group = group_key_label(view, view.drill, options, get_language())
+    group = md(group_key_label(view, view.drill, options, get_language()))  # a hall's or staff's name
     left, right = st.columns([5, 1])
     left.markdown(t("explore.visits_of", group=group, n=formatting.number(total)))
     right.button(t("explore.show_all_visits"), on_click=clear_drill, key="xp_clear_drill")
@@ -566,7 +566,7 @@ def _save(view_qs: str) -> None:
     except explore_views.ViewNameError as exc:
         st.session_state["xp_view_msg"] = ("error", t(str(exc), max=explore_views.MAX_NAME))
         return
-    st.session_state["xp_view_msg"] = ("success", t("explore.view_saved", name=saved))
+    st.session_state["xp_view_msg"] = ("success", t("explore.view_saved", name=md(saved)))
     st.session_state["xp_saved_pick"] = saved
 
 
@@ -574,16 +574,16 @@ def _open(options: FilterOptions, views: pd.DataFrame) -> None:
     name = st.session_state.get("xp_saved_pick")
     match = views[views["name"] == name]
     if match.empty:
-        st.session_state["xp_view_msg"] = ("error", t("explore.view_missing", name=name))
+        st.session_state["xp_view_msg"] = ("error", t("explore.view_missing", name=md(name)))
         return
     open_saved(match["query_string"].iloc[0], options)
-    st.session_state["xp_view_msg"] = ("success", t("explore.view_opened", name=name))
+    st.session_state["xp_view_msg"] = ("success", t("explore.view_opened", name=md(name)))
 
 
 def _delete() -> None:
     name = st.session_state.get("xp_saved_pick")
     if name and explore_views.delete_view(database(), owner(), name):
-        st.session_state["xp_view_msg"] = ("success", t("explore.view_deleted", name=name))
+        st.session_state["xp_view_msg"] = ("success", t("explore.view_deleted", name=md(name)))
         st.session_state.pop("xp_saved_pick", None)
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 from peakend.core import formatting
 from peakend.core.i18n import get_language, t
 from peakend.core.metrics import METRICS as METRIC_DEFS
+from peakend.core.safe_text import md
 
 # What the hall is ranked on, in the order said; lower is better for the first two.
 METRICS = ("wait_median_min", "abandonment_rate", "peak_end_index", "exit_mean")
@@ -66,7 +67,8 @@ def peer_groups(answer: pd.DataFrame, hall_id: str, min_n: int, min_group: int =
         halls = int(row["group_halls"])
         if halls < min_group:
             continue
-        title = t(f"peers.title.{row['peer_group']}", halls=formatting.number(halls), name=row["group_name"])
+        # a region's or hall type's name from the data, shown in Markdown: as text
+        title = t(f"peers.title.{row['peer_group']}", halls=formatting.number(halls), name=md(row["group_name"]))
         groups.append(
             PeerGroup(
                 row["peer_group"],

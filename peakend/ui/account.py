@@ -10,6 +10,7 @@ import streamlit as st
 from peakend.auth import User
 from peakend.core import formatting
 from peakend.core.i18n import t
+from peakend.core.safe_text import md
 from peakend.ui.answers import run
 from peakend.ui.auth import role_label, sign_out, signed_in_scope
 
@@ -18,7 +19,7 @@ def account_box(user: User) -> None:
     """Sidebar: who is signed in, as what, over which halls; and the sign-out button."""
     scope = signed_in_scope()
     hall_names = [] if scope.sees_everything else list(run("halls_in_scope")["hall_name"])
-    st.markdown(f"**{user.display_name}** · {role_label(user.role)}")
+    st.markdown(f"**{md(user.display_name)}** · {role_label(user.role)}")
     if scope.sees_everything:
         st.caption(t("auth.scope_all"))
     elif user.regions:

@@ -88,7 +88,23 @@ def period_control(
     if choice == CUSTOM:
         kept = st.session_state.get(range_key)
         if not (isinstance(kept, (tuple, list)) and kept and all(first_day <= d <= last_day for d in kept)):
-            st.session_state[range_key] = periods.preset_range(default, last_day)  # another hall's range
+            # another hall's range, or a link's beyond this data: the default preset's days,
+            # kept inside the data (a hall with a few days of data has fewer than the preset's;
+            # a value outside the picker's bounds is an error, not a picker)
+            if url_from and url_to and isinstance(kept, (tuple, list)) and tuple(kept) == (url_from, url_to):
+                # the link's own dates, partly or wholly beyond this hall's data: kept inside
+                # it, and the dates not kept are named (not swapped in silence)
+                start, end = periods.preset_range(default, last_day)
+                if url_from <= last_day and url_to >= first_day:
+                    start, end = url_from, url_to
+                if start != url_from or start < first_day:
+                    url_state.note_dropped(links.DATE_FROM, url_from.isoformat())
+                if end != url_to or end > last_day:
+                    url_state.note_dropped(links.DATE_TO, url_to.isoformat())
+            else:
+                start, end = periods.preset_range(default, last_day)
+            start, end = max(start, first_day), min(end, last_day)
+            st.session_state[range_key] = (start, end) if start <= end else (first_day, last_day)
         picked = st.date_input(
             t("controls.custom_range"),
             key=range_key,
@@ -127,7 +143,11 @@ def period_control(
     url_state.write(**{links.COMPARE: None if not compare or period.comparison == natural else period.comparison})
     if network_last_day is not None and last_day < periods.as_date(network_last_day):
         st.caption(
-            t("controls.own_last_day", hall=hall_name or "", day=periods.short_day(last_day, weekday=True, year=True))
+            t(
+                "controls.own_last_day",
+                hall=md(hall_name or ""),
+                day=periods.short_day(last_day, weekday=True, year=True),
+            )
         )
     return period
 

@@ -64,6 +64,11 @@ def write(**values) -> None:
             st.query_params[name] = text
 
 
+def note_dropped(name: str, raw: str) -> None:
+    """Name a link's value as ignored though it parsed (e.g. dates beyond the data)."""
+    st.session_state.setdefault(_DROPPED, {})[name] = raw
+
+
 def dropped() -> dict[str, str]:
     """URL values dropped on this run (name -> raw value), then forgotten."""
     return st.session_state.pop(_DROPPED, {})

@@ -655,6 +655,13 @@ def _stage_excel(cur, path, expected, table, sheet, limit) -> Staged:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # a zip, XML or format error: whichever, it can't be read
+        with path.open("rb") as f:
+            first = f.read(4096)
+        if not first.startswith(b"PK") and b"\x00" not in first and any(d in first for d in (b",", b";", b"\t")):
+            raise FileRefused(
+                f"{path.name}: is text (a CSV file?), not an .xlsx workbook; give it the .csv "
+                "extension and load it again."
+            ) from None
         raise FileRefused(f"{path.name}: is not a readable .xlsx workbook ({e}).") from None
     sheetnames = list(book.sheetnames)
     try:

@@ -34,9 +34,25 @@ TIMESTAMP_FORMATS = [
     "%Y.%m.%d %H:%M",
     "%Y年%m月%d日 %H:%M:%S",
     "%Y年%m月%d日 %H:%M",
+    # a 12-hour clock (DuckDB's cast would read "09:01 PM" as 09:01 and "12:05 AM" as noon)
+    "%Y-%m-%d %I:%M:%S %p",
+    "%Y-%m-%d %I:%M %p",
+    "%Y/%m/%d %I:%M:%S %p",
+    "%Y/%m/%d %I:%M %p",
 ]
-# a timestamp that ends in an offset or a zone: Z, +08:00, -0500, UTC, Asia/Tokyo
-OFFSET_PATTERN = r"(Z|[+-]\d{2}(:?\d{2})?|\s+(UTC|GMT|[A-Za-z]+/[A-Za-z_]+(/[A-Za-z_]+)?))$"
+# a timestamp that ends in an offset or a zone: Z, +08:00, -0500, UTC, Asia/Tokyo. It must
+# follow a time of day (":MM" or ":SS"), so a bare date's "-02" is not taken for an offset.
+OFFSET_PATTERN = r":\d{2}(\.\d+)?(Z|[+-]\d{2}(:?\d{2})?|\s+(UTC|GMT|[A-Za-z]+/[A-Za-z_]+(/[A-Za-z_]+)?))$"
+# what DuckDB's cast to timestamp is trusted with: ISO 8601 and nothing after it (the cast
+# ignores trailing text: "09:01:00 PM" would read as 09:01, "09:01:00 CST" as 09:01)
+ISO_TIMESTAMP = r"^\d{4}-\d{1,2}-\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$"
+# a number where a date and time belongs: an Excel date serial (46083.375 is 2026-03-02 09:00)
+EXCEL_SERIAL = r"^\d{5}(\.\d+)?$"
+NOT_A_TIMESTAMP = "is not a date and time (expected e.g. 2026-03-02 09:15:00)"
+EXCEL_SERIAL_REASON = (
+    "is a number, not a date and time (an Excel date serial? Format the column as a date and "
+    "time in Excel, or save the sheet as CSV, and load it again)"
+)
 # a new purpose code must be a plain identifier (it becomes a label and a URL value)
 PLAIN_CODE = r"^[\p{L}\p{N}_][\p{L}\p{N}_.\-]*$"
 # text columns that are ids or codes, held to the settings' length
@@ -409,22 +425,25 @@ def _parse(b: _Builder, f: Field, t: Target, x: str, name: str) -> tuple[str | N
         offset = f"coalesce(regexp_matches({x}, {p.add(OFFSET_PATTERN)}), false)"
         b.offset_terms.append(f"cast({offset} and __p_{name} is not null as integer)")
         zoned = f"timezone({b.zone_sql()}, try_cast({x} as timestamptz))"
+        iso = f"regexp_matches({x}, {p.add(ISO_TIMESTAMP)})"
         pre = (
-            f"(case when {offset} then {zoned} else coalesce(try_cast({x} as timestamp), "
-            f"try_strptime({x}, {p.add(TIMESTAMP_FORMATS)}::varchar[])) end)"
+            f"(case when {offset} then {zoned} when {iso} then try_cast({x} as timestamp) "
+            f"else try_strptime({x}, {p.add(TIMESTAMP_FORMATS)}::varchar[]) end)"
         )
         # a bare date (2026-03-02, 10 characters at most) would read as midnight
         date_only = f"(length({x}) <= 10 and __p_{name} is not null)"
+        serial = f"coalesce(regexp_matches({x}, {p.add(EXCEL_SERIAL)}), false)"
         return (
             pre,
             f"(case when length({x}) > 10 then __p_{name} end)",
             [
                 Problem(date_only, label, x, "has a date but no time of day"),
+                Problem(f"({x} is not null and {typed_col} is null and {serial})", label, x, EXCEL_SERIAL_REASON),
                 Problem(
-                    f"({x} is not null and {typed_col} is null and not {date_only})",
+                    f"({x} is not null and {typed_col} is null and not {date_only} and not {serial})",
                     label,
                     x,
-                    "is not a date and time (expected e.g. 2026-03-02 09:15:00)",
+                    NOT_A_TIMESTAMP,
                 ),
             ],
         )
@@ -546,6 +565,7 @@ def _row_checks(b: _Builder, present: set[str]) -> list[Problem]:
         "service ends before it starts (service_ended_at is earlier than service_started_at)",
     )
     order("left_at", "arrived_at", "left before it arrived (left_at is earlier than arrived_at)")
+    order("left_at", "called_at", "left before being called (left_at is earlier than called_at)")
     hours = b.settings.max_duration_hours
     seconds = float(hours) * 3600.0  # a literal: a bound parameter must be used, and may not be
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,11 +69,49 @@ def _plausible_gb(data: bytes) -> bool:
 
 
 def _gb2312_area(ch: str) -> bool:
+    """GB2312's punctuation and full-width forms (rows 1 and 3) and its hanzi (rows 16-87).
+    Not its kana, Greek, Cyrillic, pinyin and box-drawing rows nor the user-defined ones:
+    that is where Big5 text read as GBK lands (Big5's commonest characters have lead bytes
+    0xA4-0xAF), so Big5 is not taken for GBK in silence."""
     raw = ch.encode("gb18030")
-    return len(raw) == 2 and raw[0] >= 0xA1 and raw[1] >= 0xA1
+    return len(raw) == 2 and raw[1] >= 0xA1 and (raw[0] in (0xA1, 0xA3) or 0xB0 <= raw[0] <= 0xF7)
+
+
+def _reads_as(data: bytes, encoding: str, letters) -> bool:
+    """True when `data` decodes in `encoding` and its non-ASCII characters are `letters`."""
+    try:
+        text, _ = decode_prefix(data, encoding, final=False)
+    except UnicodeDecodeError:
+        return False
+    wide = [ch for ch in text if ord(ch) > 127]
+    return bool(wide) and sum(1 for ch in wide if letters(ch)) / len(wide) >= 0.9
+
+
+def _chinese(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
+
+
+def _western(ch: str) -> bool:
+    return ("\u00c0" <= ch <= "\u017f" and ch.isalpha()) or "\u2010" <= ch <= "\u20ac"
+
+
+def _western_text(data: bytes) -> bool:
+    """Windows-1252 text: accented letters one at a time among plain ones (très, São),
+    where Big5 or GBK read as Windows-1252 gives runs of symbols (§Ú¦Ì)."""
+    if not _reads_as(data, "cp1252", _western):
+        return False
+    text = data.decode("cp1252", errors="replace")
+    runs = sum(1 for a, b in itertools.pairwise(text) if ord(a) > 127 and ord(b) > 127)
+    return runs <= 0.1 * sum(1 for ch in text if ord(ch) > 127)
 
 
 def _guess(data: bytes) -> str | None:
+    # the encodings a hall's export is most often in, named as a user knows them, before
+    # charset_normalizer's guess (which calls Big5 "cp932" and Windows-1252 "cp1250")
+    if _western_text(data):
+        return "Windows-1252 (Western European)"
+    if _reads_as(data, "big5", _chinese):
+        return "Big5 (traditional Chinese)"
     best = charset_normalizer.from_bytes(data).best()
     return best.encoding if best else None
 
@@ -80,7 +119,8 @@ def _guess(data: bytes) -> str | None:
 def _looks_gb(data: bytes) -> bool:
     if _plausible_gb(data):
         return True
-    guess = _guess(data)
+    best = charset_normalizer.from_bytes(data).best()
+    guess = best.encoding if best else None
     if guess and guess.replace("_", "").lower() in _GB_FAMILY:
         try:
             decode_prefix(data, "gb18030", final=False)

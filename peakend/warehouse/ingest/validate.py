@@ -26,6 +26,7 @@ from peakend.warehouse.ingest.sqlgen import PLAIN_CODE, Compiled, compile_mappin
 DUPLICATE = "repeats an id that an earlier row of this file has"
 NOT_PLAIN = "is a new purpose code that is not a plain identifier (letters, digits, _ . - only)"
 DUPLICATE_PERIOD = "repeats a hall and period start that an earlier row of this file has"
+HEADER_AGAIN = "repeats the header row (two exports joined into one file?)"
 EXAMPLES = 5
 
 
@@ -137,11 +138,12 @@ def check_file(
            select __row, p.column, p.value, p.reason
            from (select __row, unnest(__problems) as p from __staged where len(__problems) > 0)"""
     )
+    key = KEY[mapping.kind]
+    _header_again(cur, compiled, key)
     if mapping.kind == "visits":
         _plausibility(cur, compiled, mapping, config)
     if writable_halls is not None and "hall_id" in compiled.labels:
         _writable_halls(cur, compiled, writable_halls)
-    key = KEY[mapping.kind]
     key_sql = KEY_SQL.get(mapping.kind, key)
     # Among rows otherwise good, the first of a repeated id loads and the later ones are
     # kept aside, each saying where the first one is.
@@ -234,6 +236,29 @@ def reader_notes(staged: Staged) -> list[tuple[str, dict]]:
     if len(staged.sheets) > 1:
         notes.append(("sheets", {"n": len(staged.sheets), "sheets": ", ".join(staged.sheets), "sheet": staged.sheet}))
     return notes
+
+
+def _header_again(cur: duckdb.DuckDBPyConnection, compiled: Compiled, key: str) -> None:
+    """A row whose id is the id column's own name is the header again (two exports pasted
+    into one file): one reason for the whole row, not one per column it fails (a halls or
+    staff file's header would otherwise load as a hall or a person)."""
+    label = compiled.labels.get(key)
+    if not label:
+        return
+    rows = [
+        r
+        for (r,) in cur.execute(
+            f"select __row from __staged where __skip is null and lower(trim({key}::varchar)) = lower(trim($label))",
+            {"label": label},
+        ).fetchall()
+    ]
+    if not rows:
+        return
+    cur.execute("delete from __problems where list_contains($rows, row)", {"rows": rows})
+    cur.executemany(
+        "insert into __problems values (?, '(whole row)', ?, ?)",
+        [[r, ",".join(compiled.used_columns), HEADER_AGAIN] for r in rows],
+    )
 
 
 def not_writable_reason(halls: list[str]) -> str:

@@ -60,7 +60,9 @@ def hourly_waits(by_hour: pd.DataFrame, wait_target: float, worst_hour: int | No
     )
     for i, (hour, wait, n) in enumerate(zip(hours, waits, visits)):
         x = LEFT + i * step + (step - bar_w) / 2
-        colour = STATUS_COLORS["red"] if hour == worst_hour else (GREYED if n < min_visits and not all_thin else SERIES[0])
+        colour = (
+            STATUS_COLORS["red"] if hour == worst_hour else (GREYED if n < min_visits and not all_thin else SERIES[0])
+        )
         parts.append(
             f'<rect x="{x:.1f}" y="{y(wait):.1f}" width="{bar_w:.1f}" height="{TOP + plot_h - y(wait):.1f}" '
             f'fill="{colour}"><title>{_esc(f"{hour:02d}:00 · {formatting.minutes(wait)} · n = {n}")}</title></rect>'

@@ -27,5 +27,6 @@ def region_pdf(query: logic.Query, halls: pd.DataFrame, region: str, day: date, 
     period = logic.brief_period(day, kind)
     cover = logic.region_cover(query, halls, region, period)
     briefs = [logic.gather(query, hall_row(halls, h), period) for h in cover.hall_ids]
-    return to_pdf(render.document(render.cover_body(cover) + "".join(render.brief_body(b) for b in briefs),
-                                  render.esc(region)))
+    return to_pdf(
+        render.document(render.cover_body(cover) + "".join(render.brief_body(b) for b in briefs), render.esc(region))
+    )

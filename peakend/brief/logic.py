@@ -207,7 +207,7 @@ def changes(current: pd.Series | None, previous: pd.Series | None, earlier: pd.S
         p_change, p_way = _change(key, now, before)
         e_change, e_way = _change(key, now, long_before)
 
-        def shown(v):
+        def shown(v, metric=metric):
             return metric.format(v) if v is not None else formatting.MISSING
 
         out.append(
@@ -283,8 +283,9 @@ def gather(query: Query, hall: pd.Series, period: BriefPeriod, min_n: int = MIN_
 
     ranks = query(
         "peer_ranks",
-        VisitFilter(date_from=period.ranks[0], date_to=period.ranks[1]) if period.kind == "day" else
-        VisitFilter(date_from=period.start, date_to=period.end),
+        VisitFilter(date_from=period.ranks[0], date_to=period.ranks[1])
+        if period.kind == "day"
+        else VisitFilter(date_from=period.start, date_to=period.end),
         min_group=peer_logic.MIN_GROUP,
         min_n=min_n,
     )
@@ -429,8 +430,15 @@ def region_cover(query: Query, halls: pd.DataFrame, region: str, period: BriefPe
         row = found.iloc[0] if len(found) else None
         tiles = [tile(key, row, hall) for key in COVER_METRICS]
         index = tiles[-1]
-        ranked.append((index.value is None or index.thin, -(index.value or 0), str(hall["hall_name"]),
-                       str(hall["hall_id"]), tiles))
+        ranked.append(
+            (
+                index.value is None or index.thin,
+                -(index.value or 0),
+                str(hall["hall_name"]),
+                str(hall["hall_id"]),
+                tiles,
+            )
+        )
     ranked.sort(key=lambda r: r[:3])
     return RegionCover(
         region,

@@ -7,11 +7,11 @@ from __future__ import annotations
 import html
 
 from peakend.brief.charts import hourly_waits
-from peakend.brief.logic import Brief, WallSheet
+from peakend.brief.logic import COVER_METRICS, Brief, BriefPeriod, RegionCover, WallSheet
 from peakend.charts.theme import STATUS_COLORS
 from peakend.core import formatting
 from peakend.core.i18n import get_language, t
-from peakend.core.metrics import MIN_RATINGS_DEFAULT
+from peakend.core.metrics import METRICS, MIN_RATINGS_DEFAULT
 from peakend.core.periods import short_day
 
 FONT = '"Noto Sans CJK SC", "Noto Sans", "Noto Sans CJK JP", sans-serif'
@@ -134,7 +134,7 @@ def brief_body(brief: Brief) -> str:
     if not brief.peer_groups:
         out.append(f'<p class="pe-note">{esc(t("peers.none", min_group=5))}</p>')
     for group in brief.peer_groups:
-        out.append(f"<p class=\"pe-comment\"><b>{esc(group.title)}</b></p><ul>")
+        out.append(f'<p class="pe-comment"><b>{esc(group.title)}</b></p><ul>')
         out.extend(f"<li>{esc(line)}</li>" for line in group.lines)
         out.append("</ul>")
     out.append(
@@ -242,12 +242,8 @@ def wall_document(sheets: list[WallSheet]) -> str:
     return document("".join(wall_body(s) for s in sheets), t("wall.title", hall=sheets[0].hall_name))
 
 
-def cover_body(cover) -> str:
+def cover_body(cover: RegionCover) -> str:
     """The region's cover: its halls ranked by peak-end index, each number marked."""
-    from peakend.core.metrics import METRICS
-
-    from peakend.brief.logic import COVER_METRICS
-
     p = cover.period
     span = period_title_of(p)
     out = [f'<div class="pe-doc pe-page" lang="{HTML_LANG[get_language()]}">']
@@ -261,13 +257,13 @@ def cover_body(cover) -> str:
             f'<td><span style="color:{STATUS_COLORS[x.status] if x.status else "#333"}">{esc(x.shown)}</span></td>'
             for x in tiles
         )
-        out.append(f"<tr><td>{rank}</td><td style=\"text-align:left\">{esc(name)}</td>{cells}</tr>")
+        out.append(f'<tr><td>{rank}</td><td style="text-align:left">{esc(name)}</td>{cells}</tr>')
     out.append("</table>")
     out.append(f'<p class="pe-note">{esc(t("brief.footer", min_n=MIN_RATINGS_DEFAULT))}</p></div>')
     return "".join(out)
 
 
-def period_title_of(p) -> str:
+def period_title_of(p: BriefPeriod) -> str:
     if p.kind == "day":
         return t("brief.period.day", day=short_day(p.end, weekday=True, year=True))
     return t(

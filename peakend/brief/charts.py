@@ -12,7 +12,8 @@ from peakend.charts.theme import GREYED, SERIES, STATUS_COLORS, TARGET_LINE
 from peakend.core import formatting
 from peakend.core.i18n import t
 
-WIDTH, HEIGHT = 640, 190
+WIDTH, HEIGHT = 640, 190  # on paper; on screen narrower, so a phone's labels stay readable
+SCREEN_WIDTH = 420
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 26, 30
 FONT = "Noto Sans CJK SC, Noto Sans, sans-serif"
 
@@ -21,7 +22,9 @@ def _esc(text: str) -> str:
     return html.escape(str(text), quote=True)
 
 
-def hourly_waits(by_hour: pd.DataFrame, wait_target: float, worst_hour: int | None, min_visits: int) -> str:
+def hourly_waits(
+    by_hour: pd.DataFrame, wait_target: float, worst_hour: int | None, min_visits: int, width: int = WIDTH
+) -> str:
     """metrics_by_group by hour -> an SVG bar chart (a string), or "" without any wait."""
     rows = by_hour[by_hour["group_1"].notna() & by_hour["wait_median_min"].notna()].sort_values("group_1")
     if rows.empty:
@@ -30,7 +33,7 @@ def hourly_waits(by_hour: pd.DataFrame, wait_target: float, worst_hour: int | No
     waits = [float(w) for w in rows["wait_median_min"]]
     visits = [int(v) for v in rows["visits"]]
     top = max(max(waits), wait_target) * 1.15 or 1.0
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_w, plot_h = width - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_w / len(hours)
     bar_w = step * 0.72
     # grey marks the hours with few visits, unless every hour has few (one hall's one day):
@@ -42,14 +45,14 @@ def hourly_waits(by_hour: pd.DataFrame, wait_target: float, worst_hour: int | No
 
     title = t("brief.chart.title")
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {HEIGHT}" width="100%" '
         f'role="img" aria-label="{_esc(title)}" font-family="{FONT}">',
         f'<text x="{LEFT}" y="15" font-size="13" font-weight="bold" fill="#222">{_esc(title)}</text>',
     ]
     # the y axis: 0, the middle and the top, in minutes
     for tick in (0.0, top / 2, top * 0.95):
         ty = y(tick)
-        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}" stroke="#e6e6e6"/>')
+        parts.append(f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}" stroke="#e6e6e6"/>')
         parts.append(
             f'<text x="{LEFT - 5}" y="{ty + 4:.1f}" font-size="11" text-anchor="end" fill="#555">'
             f"{_esc(formatting.number(tick, 0))}</text>"
@@ -73,11 +76,11 @@ def hourly_waits(by_hour: pd.DataFrame, wait_target: float, worst_hour: int | No
         )
     ty = y(wait_target)
     parts.append(
-        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}" stroke="{TARGET_LINE}" '
+        f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}" stroke="{TARGET_LINE}" '
         f'stroke-width="1.5" stroke-dasharray="6 4"/>'
     )
     parts.append(
-        f'<text x="{WIDTH - RIGHT}" y="{ty - 4:.1f}" font-size="11" text-anchor="end" fill="{TARGET_LINE}">'
+        f'<text x="{width - RIGHT}" y="{ty - 4:.1f}" font-size="11" text-anchor="end" fill="{TARGET_LINE}">'
         f"{_esc(t('brief.chart.target', target=formatting.wait_target(wait_target)))}</text>"
     )
     parts.append(

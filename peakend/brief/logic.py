@@ -240,7 +240,9 @@ def top_fixes(lines: list[insight_moments.Line], bench_kind: str) -> tuple[list[
     gains = [line for line in lines if line.status == "gain"][:TOP_FIXES]
     sentences = [fix_sentence(rank, line) for rank, line in enumerate(gains, start=1)]
     if not gains:
-        return sentences, insight_text.nothing_to_rank(lines, bench_kind)
+        if any(line.status in ("at_benchmark", "uncertain") for line in lines):
+            return sentences, t("brief.fix.none_targets" if bench_kind == "targets" else "brief.fix.none")
+        return sentences, t("brief.fix.all_thin")
     if len(gains) < TOP_FIXES:
         return sentences, t("brief.fix.fewer", n=formatting.number(len(gains)))
     return sentences, None

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 
 def _no_fetch(url: str, *args, **kwargs):
+    if url.startswith("data:"):  # the document's own bytes, nothing fetched
+        import weasyprint
+
+        return weasyprint.default_url_fetcher(url, *args, **kwargs)
     raise ValueError(f"the brief fetches nothing: {url}")
 
 

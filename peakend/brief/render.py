@@ -4,9 +4,10 @@ from the data is escaped; every word comes from the locales."""
 
 from __future__ import annotations
 
+import base64
 import html
 
-from peakend.brief.charts import hourly_waits
+from peakend.brief.charts import SCREEN_WIDTH, WIDTH, hourly_waits
 from peakend.brief.logic import COVER_METRICS, Brief, BriefPeriod, RegionCover, WallSheet
 from peakend.charts.theme import STATUS_COLORS
 from peakend.core import formatting
@@ -65,6 +66,8 @@ body { margin: 0; }
 
 SCREEN_CSS = """
 .pe-doc { max-width: 60rem; }
+.pe-doc h1 { font-size: 1.3rem !important; padding: .5rem 0 0 0 !important; line-height: 1.3 !important; }
+.pe-doc h2 { font-size: 1.1rem !important; padding: .6rem 0 .2rem 0 !important; line-height: 1.3 !important; }
 @media (max-width: 639.98px) {
   .pe-doc .pe-tile { flex: 1 1 calc(50% - .4rem); }
   .pe-doc .pe-tile .pe-value { font-size: 1.2rem; }
@@ -85,8 +88,19 @@ def period_title(brief: Brief) -> str:
     return period_title_of(brief.period)
 
 
-def brief_body(brief: Brief) -> str:
-    """The brief's content (no <html>): the page shows it, the PDF wraps it."""
+def _chart(svg: str, inline: bool) -> str:
+    """Inline SVG on paper; on screen an <img> of it (st.html drops inline SVG), vector both."""
+    if inline:
+        return svg
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return (
+        f'<img src="data:image/svg+xml;base64,{data}" alt="{esc(t("brief.chart.title"))}" '
+        'style="width:100%; max-width:40rem">'
+    )
+
+
+def brief_body(brief: Brief, screen: bool = False) -> str:
+    """The brief's content (no <html>): the page shows it (screen=True), the PDF wraps it."""
     p = brief.period
     out = [f'<div class="pe-doc pe-page" lang="{HTML_LANG[get_language()]}">']
     out.append(f"<h1>{esc(t('brief.title', hall=brief.hall_name))}</h1>")
@@ -148,9 +162,15 @@ def brief_body(brief: Brief) -> str:
         out.append(f'<p class="pe-comment">{esc(worst.sentence.replace("**", ""))}</p>')
         if worst.thin:
             out.append(f'<p class="pe-note">{esc(t("hall.worst_hour.thin", min_n=MIN_RATINGS_DEFAULT))}</p>')
-    chart = hourly_waits(brief.hours, brief.wait_target, worst.hour if worst else None, MIN_RATINGS_DEFAULT)
+    chart = hourly_waits(
+        brief.hours,
+        brief.wait_target,
+        worst.hour if worst else None,
+        MIN_RATINGS_DEFAULT,
+        width=SCREEN_WIDTH if screen else WIDTH,
+    )
     if chart:
-        out.append(f'<div class="pe-chart">{chart}</div>')
+        out.append(f'<div class="pe-chart">{_chart(chart, inline=not screen)}</div>')
     if worst is not None:
         if worst.comments:
             out.append(f'<p class="pe-comment"><b>{esc(t("brief.worst.comments"))}</b></p><ul>')

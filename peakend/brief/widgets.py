@@ -37,7 +37,7 @@ def period_controls(first_day: date, last_day: date) -> logic.BriefPeriod:
 
 
 def show(brief: logic.Brief) -> None:
-    st.html(render.screen_html(render.brief_body(brief)))
+    st.html(render.screen_html(render.brief_body(brief, screen=True)))
 
 
 def _in_language(language: str, make):

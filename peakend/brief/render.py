@@ -88,6 +88,16 @@ def period_title(brief: Brief) -> str:
     return period_title_of(brief.period)
 
 
+def _changed(change: str, way: str | None, before: str) -> str:
+    """A change, coloured by which way it went, over the value it is against."""
+    if before == formatting.MISSING:
+        return esc(formatting.MISSING)
+    return (
+        f'<span style="color:{WAY_COLOURS[way]}">{esc(change)}</span>'
+        f'<br><span class="pe-before">{esc(t("brief.changes.was", value=before))}</span>'
+    )
+
+
 def _chart(svg: str, inline: bool) -> str:
     """Inline SVG on paper; on screen an <img> of it (st.html drops inline SVG), vector both."""
     if inline:
@@ -133,10 +143,8 @@ def brief_body(brief: Brief, screen: bool = False) -> str:
     for c in brief.changes:
         out.append(
             f"<tr><td>{esc(c.label)}</td><td>{esc(c.now)}</td>"
-            f'<td><span style="color:{WAY_COLOURS[c.previous_way]}">{esc(c.previous_change)}</span>'
-            f'<br><span class="pe-before">{esc(t("brief.changes.was", value=c.previous))}</span></td>'
-            f'<td><span style="color:{WAY_COLOURS[c.earlier_way]}">{esc(c.earlier_change)}</span>'
-            f'<br><span class="pe-before">{esc(t("brief.changes.was", value=c.earlier))}</span></td></tr>'
+            f"<td>{_changed(c.previous_change, c.previous_way, c.previous)}</td>"
+            f"<td>{_changed(c.earlier_change, c.earlier_way, c.earlier)}</td></tr>"
         )
     out.append("</table>")
     out.append(
@@ -269,7 +277,9 @@ def cover_body(cover: RegionCover) -> str:
     out = [f'<div class="pe-doc pe-page" lang="{HTML_LANG[get_language()]}">']
     out.append(f"<h1>{esc(t('brief.cover.title', region=cover.region, period=span))}</h1>")
     out.append(f'<p class="pe-sub">{esc(t("brief.cover.intro"))}</p>')
-    out.append(f"<table><tr><th>{esc(t('brief.cover.rank'))}</th><th>{esc(t('brief.cover.hall'))}</th>")
+    out.append(
+        f'<table><tr><th>{esc(t("brief.cover.rank"))}</th><th style="text-align:left">{esc(t("brief.cover.hall"))}</th>'
+    )
     out.extend(f"<th>{esc(METRICS[k].label)}</th>" for k in COVER_METRICS)
     out.append("</tr>")
     for rank, name, tiles in cover.rows:

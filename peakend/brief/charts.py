@@ -13,7 +13,7 @@ from peakend.core import formatting
 from peakend.core.i18n import t
 
 WIDTH, HEIGHT = 640, 190  # on paper; on screen narrower, so a phone's labels stay readable
-SCREEN_WIDTH = 420
+SCREEN_WIDTH = 360
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 26, 30
 FONT = "Noto Sans CJK SC, Noto Sans, sans-serif"
 

@@ -2,7 +2,9 @@
 brief of a hall as one A4 page, for cron or a print room (`--region R` instead of a hall:
 a cover ranking the region's halls, then a page per hall).
 
-The brief is computed as the hall's own manager sees it: the query layer's scope is the
+It opens the database read-only, so it runs when no other process writes to the file (DuckDB
+lets one process hold a file for writing): beside a running app, use the brief page's
+download buttons. The brief is computed as the hall's own manager sees it: the query layer's scope is the
 hall asked for (the halls of the region, for --region), so peers stay anonymised ranks."""
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pandas as pd
 from peakend.core.i18n import LANGUAGES, set_language
 from peakend.core.periods import as_date
 from peakend.core.scope import EVERYTHING, Scope
-from peakend.warehouse.db import Database
+from peakend.warehouse.db import Database, DatabaseBusy, open_read_only
 
 DEFAULT_DB = "data/demo.duckdb"
 
@@ -52,7 +54,11 @@ def open_database(path: Path) -> Database | None:
     if not path.exists():
         print(f"{path}: no such database file", file=sys.stderr)
         return None
-    return Database(path, read_only=True)
+    try:
+        return open_read_only(path)
+    except DatabaseBusy as e:
+        print(e, file=sys.stderr)
+        return None
 
 
 def scoped(db: Database, hall_ids) -> tuple[functools.partial, pd.DataFrame]:

@@ -58,6 +58,9 @@ class BriefPeriod:
 
     @property
     def ranks(self) -> tuple[date, date]:
+        """The days the hall is ranked over: the 7 ending on the day, or the week."""
+        if self.kind == "week":
+            return (self.start, self.end)
         return (self.end - timedelta(days=RANK_DAYS - 1), self.end)
 
     @property
@@ -417,12 +420,13 @@ class RegionCover:
 
 
 def region_cover(query: Query, halls: pd.DataFrame, region: str, period: BriefPeriod) -> RegionCover:
-    """The region's halls in the caller's scope ranked by peak-end index over the brief's
-    period (halls under the minimum of ratings last, by name)."""
+    """The region's halls in the caller's scope ranked by peak-end index over the days the
+    briefs rank their halls (period.ranks: a day has too few ratings), halls under the
+    minimum of ratings last, by name."""
     mine = halls[halls["region"] == region]
     by_hall = query(
         "metrics_by_group",
-        VisitFilter(date_from=period.start, date_to=period.end, halls=tuple(mine["hall_id"])),
+        VisitFilter(date_from=period.ranks[0], date_to=period.ranks[1], halls=tuple(mine["hall_id"])),
         group_1="hall",
         group_2=None,
     )

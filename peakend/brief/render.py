@@ -51,6 +51,8 @@ BASE_CSS = f"""
 .pe-doc .pe-note {{ color: #666; font-size: .72rem; margin: .25rem 0; }}
 .pe-doc .pe-chart svg {{ display: block; width: 100%; height: auto; }}
 .pe-doc .pe-comment {{ font-size: .8rem; }}
+.pe-doc td:nth-child(2) {{ white-space: nowrap; }}
+.pe-doc .pe-chart {{ margin: .3rem 0 .4rem 0; }}
 """
 
 PRINT_CSS = """
@@ -105,7 +107,7 @@ def _chart(svg: str, inline: bool) -> str:
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     return (
         f'<img src="data:image/svg+xml;base64,{data}" alt="{esc(t("brief.chart.title"))}" '
-        'style="width:100%; max-width:40rem">'
+        'style="width:100%; max-width:30rem">'
     )
 
 
@@ -152,7 +154,7 @@ def brief_body(brief: Brief, screen: bool = False) -> str:
     )
     out.append("</div><div>")
     out.append(f"<h2>{esc(t('brief.peers.title'))}</h2>")
-    rank_from, rank_to = p.ranks if p.kind == "day" else (p.start, p.end)
+    rank_from, rank_to = p.ranks
     if not brief.peer_groups:
         out.append(f'<p class="pe-note">{esc(t("peers.none", min_group=5))}</p>')
     for group in brief.peer_groups:
@@ -273,7 +275,7 @@ def wall_document(sheets: list[WallSheet]) -> str:
 def cover_body(cover: RegionCover) -> str:
     """The region's cover: its halls ranked by peak-end index, each number marked."""
     p = cover.period
-    span = period_title_of(p)
+    span = t("brief.cover.span", first=short_day(p.ranks[0], year=True), last=short_day(p.ranks[1], year=True))
     out = [f'<div class="pe-doc pe-page" lang="{HTML_LANG[get_language()]}">']
     out.append(f"<h1>{esc(t('brief.cover.title', region=cover.region, period=span))}</h1>")
     out.append(f'<p class="pe-sub">{esc(t("brief.cover.intro"))}</p>')
@@ -284,13 +286,21 @@ def cover_body(cover: RegionCover) -> str:
     out.append("</tr>")
     for rank, name, tiles in cover.rows:
         cells = "".join(
-            f'<td><span style="color:{STATUS_COLORS[x.status] if x.status else "#333"}">{esc(x.shown)}</span></td>'
+            f'<td><span style="color:{"#9e9e9e" if x.thin else STATUS_COLORS[x.status] if x.status else "#333"}">'
+            f"{esc(x.shown)}</span>{_n(x)}</td>"
             for x in tiles
         )
         out.append(f'<tr><td>{rank}</td><td style="text-align:left">{esc(name)}</td>{cells}</tr>')
     out.append("</table>")
     out.append(f'<p class="pe-note">{esc(t("brief.footer", min_n=MIN_RATINGS_DEFAULT))}</p></div>')
     return "".join(out)
+
+
+def _n(tile) -> str:
+    """The count behind a mean, beside it (greyed with its value when under the minimum)."""
+    if tile.n is None or tile.key in ("visits", "abandonment_rate"):
+        return ""
+    return f' <span class="pe-before">n = {esc(formatting.number(tile.n))}</span>'
 
 
 def period_title_of(p: BriefPeriod) -> str:

@@ -22,6 +22,11 @@ def _esc(text: str) -> str:
     return html.escape(str(text), quote=True)
 
 
+def _text_width(text: str, size: float) -> float:
+    """About how wide a label is drawn: a CJK character is a full em, others about 0.6."""
+    return sum(size if ord(ch) >= 0x2E80 else size * 0.6 for ch in html.unescape(text))
+
+
 def hourly_waits(
     by_hour: pd.DataFrame, wait_target: float, worst_hour: int | None, min_visits: int, width: int = WIDTH
 ) -> str:
@@ -79,9 +84,15 @@ def hourly_waits(
         f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}" stroke="{TARGET_LINE}" '
         f'stroke-width="1.5" stroke-dasharray="6 4"/>'
     )
+    # the target's label in the title row, with a sample of its line: never over a bar
+    label = _esc(t("brief.chart.target", target=formatting.wait_target(wait_target)))
     parts.append(
-        f'<text x="{width - RIGHT}" y="{ty - 4:.1f}" font-size="11" text-anchor="end" fill="{TARGET_LINE}">'
-        f"{_esc(t('brief.chart.target', target=formatting.wait_target(wait_target)))}</text>"
+        f'<text x="{width - RIGHT}" y="15" font-size="11" text-anchor="end" fill="{TARGET_LINE}">{label}</text>'
+    )
+    sample_x = width - RIGHT - _text_width(label, 11) - 28
+    parts.append(
+        f'<line x1="{sample_x:.1f}" x2="{sample_x + 22:.1f}" y1="11" y2="11" stroke="{TARGET_LINE}" '
+        f'stroke-width="1.5" stroke-dasharray="6 4"/>'
     )
     parts.append(
         f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 3}" font-size="11" text-anchor="middle" fill="#555">'

@@ -162,7 +162,7 @@ def brief_body(brief: Brief, screen: bool = False) -> str:
         out.extend(f"<li>{esc(line)}</li>" for line in group.lines)
         out.append("</ul>")
     out.append(
-        f'<p class="pe-note">{esc(t("brief.peers.note", first=short_day(rank_from), last=short_day(rank_to)))}</p>'
+        f'<p class="pe-note">{esc(t(f"brief.peers.note.{p.kind}", first=short_day(rank_from), last=short_day(rank_to)))}</p>'
     )
     out.append("</div></div>")
     # --- the worst hour

@@ -206,3 +206,37 @@ def test_a_regions_briefs_start_with_a_cover_that_ranks_its_halls(db, lang, tmp_
     text, pages, _ = pdf_text(documents.region_pdf(query, halls, "North", MONDAY), tmp_path, "region-North")
     assert pages == 3  # the cover, then H1 and H2
     assert "Morning briefs · North" in text and "Gamma Hall" not in text
+
+
+def test_a_hall_outside_the_scope_gets_no_brief(db):
+    query, halls = as_manager_of(db, "H1")
+    with pytest.raises(LookupError):
+        documents.brief_pdf(query, halls, "H3", MONDAY)
+    with pytest.raises(LookupError):
+        documents.wall_pdf(query, halls, "H3", SUNDAY)
+
+
+def line(moment, status, value, benchmark, gain, n=100):
+    from peakend.insights.moments import Line
+
+    return Line(moment=moment, status=status, value=value, median=None, n=n, benchmark=benchmark, share=1.0,
+                index_slope=None, nps_slope=None, gain_index=(gain, gain / 2, gain * 2) if gain else None,
+                gain_nps=None)
+
+
+def test_the_three_to_fix_are_the_insights_lists_first_three_in_a_sentence_each(lang):
+    lang("en")
+    lines = [  # as todo_list orders them: gains first, largest first
+        line("exit", "gain", 3.6, 4.1, 0.2), line("wait", "gain", 12.0, 8.0, 0.1),
+        line("counter_result", "gain", 3.9, 4.2, 0.05), line("phone_purchase", "gain", 4.0, 4.1, 0.01),
+        line("data_experience", "at_benchmark", 4.5, 4.2, None),
+    ]
+    fixes, note = logic.top_fixes(lines, "top_quartile")
+    assert note is None and len(fixes) == 3
+    assert fixes[0].startswith("Exit moment: 3.60 here against 4.10 at the benchmark")
+    assert "+0.20 to the peak-end index" in fixes[0]
+    assert fixes[1].startswith("Wait: mean wait 12.0 min here against 8.0 min at the benchmark")
+    assert all(f.count(". ") == 0 and f.endswith(").") for f in fixes)  # one sentence each
+    fixes, note = logic.top_fixes(lines[:1] + lines[4:], "top_quartile")
+    assert len(fixes) == 1 and note == "Only 1 moment(s) have a measurable gain; the others are at the benchmark or have too little data."
+    assert logic.top_fixes(lines[4:], "targets") == ([], logic.t("brief.fix.none_targets"))

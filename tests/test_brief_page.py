@@ -2,6 +2,8 @@
 sees the brief (the same HTML as the PDF) and the download buttons; a hall outside their
 scope can't be asked for by a link."""
 
+from datetime import date
+
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -77,3 +79,34 @@ def test_a_regional_manager_can_download_the_regions_briefs(open_page):
     html = brief_html(at)
     assert "晨会简报 · Beta Hall" in html
     assert len(at.get("download_button")) == 3
+
+
+def hall_app():
+    import streamlit as st
+
+    from peakend.ui.navigation import ROOT
+    from peakend.ui.session import init_language
+
+    init_language()
+    st.navigation([st.Page(str(ROOT / "pages" / "hall.py"), url_path="hall")], position="hidden").run()
+
+
+def test_the_briefs_tiles_read_as_the_hall_pages_cards_for_the_same_day(open_page, db_path):
+    """The hall page opened on H1 and Mon 2 Mar (a link's from/to) shows the numbers the brief
+    of that day shows (both ask metrics_by_group for the hall and the day)."""
+    at = open_page(hall="H1")
+    at.date_input(key="brief_day").set_value(date(2026, 3, 2)).run()
+    html = brief_html(at)
+    assert "Data of Mon 2 Mar 2026" in html
+    hall = AppTest.from_function(hall_app, default_timeout=90)
+    sign_in_apptest(hall, "h1")
+    hall.session_state["lang"] = "en"
+    hall.query_params["hall"] = "H1"
+    hall.query_params["from"] = "2026-03-02"
+    hall.query_params["to"] = "2026-03-02"
+    hall.run()
+    assert not hall.exception
+    cards = {m.label: m.value for m in hall.metric}
+    for label in ("Median wait", "Abandonment", "Exit score", "Service level"):
+        assert f'<div class="pe-label">{label}</div><div class="pe-value">{cards[label]}</div>' in html, label
+    assert cards["Visits"] == "4" and "4 visits" in html

@@ -9,7 +9,14 @@ import pandas as pd
 
 from peakend.brief import logic, render
 from peakend.brief.pdf import to_pdf
-from peakend.core.halls import hall_row
+from peakend.core.halls import hall_row as _hall_row
+
+
+def hall_row(halls: pd.DataFrame, hall_id: str) -> pd.Series:
+    """The hall's row of the caller's halls_in_scope: a hall outside the scope has none."""
+    if not (halls["hall_id"] == hall_id).any():
+        raise LookupError(f"hall {hall_id!r} is not among the halls this user may see")
+    return _hall_row(halls, hall_id)
 
 
 def brief_pdf(query: logic.Query, halls: pd.DataFrame, hall_id: str, day: date, kind: str | None = None) -> bytes:

@@ -24,9 +24,9 @@ def brief_pdf(query: logic.Query, halls: pd.DataFrame, hall_id: str, day: date, 
     return to_pdf(render.brief_document([brief]))
 
 
-def wall_pdf(query: logic.Query, halls: pd.DataFrame, hall_id: str, last_day: date) -> bytes:
+def wall_pdf(query: logic.Query, halls: pd.DataFrame, hall_id: str, last_day: date, paper: str = "A4") -> bytes:
     sheet = logic.wall_sheet(query, hall_row(halls, hall_id), last_day)
-    return to_pdf(render.wall_document([sheet]))
+    return to_pdf(render.wall_document([sheet], paper))
 
 
 def region_pdf(query: logic.Query, halls: pd.DataFrame, region: str, day: date, kind: str | None = None) -> bytes:

@@ -11,6 +11,7 @@ scope of the halls asked for), so the access scope is always the query layer's.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -355,6 +356,13 @@ class WallSheet:
     moments: list[WallMoment]
 
 
+_SEVERITY = {None: 0, "green": 1, "amber": 2, "red": 3}
+
+
+def worst_status(*statuses: str | None) -> str | None:
+    return max(statuses, key=lambda s: _SEVERITY[s])
+
+
 def wall_period(last_day: date) -> tuple[date, date]:
     last_day = as_date(last_day)
     return last_day - timedelta(days=WALL_DAYS - 1), last_day
@@ -383,6 +391,9 @@ def wall_sheet(query: Query, hall: pd.Series, last_day: date, min_n: int = MIN_R
             detail = t("wall.not_measured")
         elif moment == "wait":
             sl, ab = tile("service_level", row, hall, min_n), tile("abandonment_rate", row, hall, min_n)
+            # the queue is marked by the worst of its three numbers: a short median with many
+            # giving up is not a green queue
+            card = dataclasses.replace(card, status=worst_status(card.status, sl.status, ab.status))
             detail = t(
                 "wall.wait_detail",
                 service_level=sl.shown,

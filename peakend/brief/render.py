@@ -55,10 +55,14 @@ BASE_CSS = f"""
 .pe-doc .pe-chart {{ margin: .3rem 0 .4rem 0; }}
 """
 
+# The paper sizes offered, and the type size that fills each (A3 is A4 scaled by sqrt 2:
+# every size in the CSS is in rem or em, so the layout is the same, only larger).
+PAPER = {"A4": "10pt", "A3": "14.1pt"}
+
 PRINT_CSS = """
-@page { size: A4; margin: 11mm 12mm 12mm 12mm;
+@page { size: %(paper)s; margin: 11mm 12mm 12mm 12mm;
   @bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; color: #777; } }
-html { font-size: 10pt; }
+html { font-size: %(type)s; }
 body { margin: 0; }
 .pe-doc h2 { break-after: avoid; }
 .pe-doc .pe-tile, .pe-doc li, .pe-doc tr { break-inside: avoid; }
@@ -204,11 +208,12 @@ def brief_body(brief: Brief, screen: bool = False) -> str:
     return "".join(out)
 
 
-def document(body: str, title: str) -> str:
-    """A whole HTML document for paper."""
+def document(body: str, title: str, paper: str = "A4") -> str:
+    """A whole HTML document for paper (A4, or A3 for the wall sheet)."""
+    print_css = PRINT_CSS % {"paper": paper, "type": PAPER[paper]}
     return (
         f'<!doctype html><html lang="{HTML_LANG[get_language()]}"><head><meta charset="utf-8">'
-        f"<title>{esc(title)}</title><style>{BASE_CSS}{PRINT_CSS}{WALL_CSS}</style></head>"
+        f"<title>{esc(title)}</title><style>{BASE_CSS}{print_css}{WALL_CSS}</style></head>"
         f"<body>{body}</body></html>"
     )
 
@@ -235,7 +240,7 @@ WALL_CSS = """
 .pe-wall .pe-name { font-size: 1.3em; font-weight: bold; }
 .pe-wall .pe-standard { font-size: .9em; color: #333; }
 .pe-wall .pe-action { font-size: .95em; margin-top: .2em; }
-.pe-wall .pe-number { width: 9.5em; text-align: right; }
+.pe-wall .pe-number { width: 11em; text-align: right; }
 .pe-wall .pe-number .pe-value { font-size: 1.7em; font-weight: bold; }
 .pe-wall .pe-number .pe-detail { font-size: .75em; color: #555; }
 .pe-wall .pe-legend { font-size: .78em; color: #555; margin-top: .3em; }
@@ -268,8 +273,8 @@ def wall_body(sheet: WallSheet) -> str:
     return "".join(out)
 
 
-def wall_document(sheets: list[WallSheet]) -> str:
-    return document("".join(wall_body(s) for s in sheets), t("wall.title", hall=sheets[0].hall_name))
+def wall_document(sheets: list[WallSheet], paper: str = "A4") -> str:
+    return document("".join(wall_body(s) for s in sheets), t("wall.title", hall=sheets[0].hall_name), paper)
 
 
 def cover_body(cover: RegionCover) -> str:

@@ -1,5 +1,5 @@
-"""`python -m peakend wall-sheet HALL [--lang zh|en] --out FILE.pdf`: the hall's service
-blueprint and baselines (上墙) as one A4 poster: every key moment, its target, the hall's
+"""`python -m peakend wall-sheet HALL [--lang zh|en] [--paper A4|A3] --out FILE.pdf`: the hall's
+service blueprint and baselines (上墙) as one A4 (or A3) poster: every key moment, its target, the hall's
 last 4 weeks marked red, amber or green, and the team's one action on it."""
 
 from __future__ import annotations
@@ -8,12 +8,14 @@ import argparse
 import sys
 
 from peakend.brief.cli import add_common, last_day, open_database, scoped
+from peakend.brief.render import PAPER
 from peakend.core.i18n import set_language
 from peakend.core.scope import EVERYTHING
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("hall", help="hall id (e.g. DLC01)")
+    parser.add_argument("--paper", choices=tuple(PAPER), default="A4", help="paper size (default: A4)")
     add_common(parser)
 
 
@@ -33,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     if day is None:
         print("no visits yet: nothing to put on the wall", file=sys.stderr)
         return 1
-    pdf = documents.wall_pdf(query, halls, args.hall, day)
+    pdf = documents.wall_pdf(query, halls, args.hall, day, args.paper)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(pdf)
     print(f"wrote {args.out} ({len(pdf):,} bytes)")

@@ -64,16 +64,18 @@ def downloads(halls: pd.DataFrame, hall_id: str, period: logic.BriefPeriod, regi
         icon=":material/print:",
         on_click="ignore",
     )
-    last_day = as_date(halls.loc[halls["hall_id"] == hall_id, "last_day"].iloc[0])
-    st.download_button(
-        t("brief.page.download_wall"),
-        _in_language(language, lambda: documents.wall_pdf(query, halls, hall_id, last_day)),
-        file_name=f"wall-sheet-{hall_id}-{last_day.isoformat()}-{language}.pdf",
-        mime="application/pdf",
-        key="wall_download",
-        icon=":material/wall_art:",
-        on_click="ignore",
-    )
+    hall_last_day = halls.loc[halls["hall_id"] == hall_id, "last_day"].iloc[0]
+    if not pd.isna(hall_last_day):  # a hall without visits has no 4 weeks to put on the wall
+        last_day = as_date(hall_last_day)
+        st.download_button(
+            t("brief.page.download_wall"),
+            _in_language(language, lambda: documents.wall_pdf(query, halls, hall_id, last_day)),
+            file_name=f"wall-sheet-{hall_id}-{last_day.isoformat()}-{language}.pdf",
+            mime="application/pdf",
+            key="wall_download",
+            icon=":material/wall_art:",
+            on_click="ignore",
+        )
     if region_halls > 1:
         region = str(halls.loc[halls["hall_id"] == hall_id, "region"].iloc[0])
         st.download_button(

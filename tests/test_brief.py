@@ -246,3 +246,21 @@ def test_the_three_to_fix_are_the_insights_lists_first_three_in_a_sentence_each(
     fixes, note = logic.top_fixes(lines[:1] + lines[4:], "top_quartile")
     assert len(fixes) == 1 and note == "Only 1 moment(s) have a measurable gain; the others are at the benchmark or have too little data."
     assert logic.top_fixes(lines[4:], "targets") == ([], logic.t("brief.fix.none_targets"))
+
+
+def test_what_the_data_says_is_shown_as_text_never_as_markup(db, lang):
+    """A hall name or comment with markup in it (the data is anyone's typing) stays text."""
+    import dataclasses
+
+    lang("en")
+    query, halls = as_manager_of(db, "H1")
+    brief = logic.gather(query, hall_row(halls, "H1"), logic.brief_period(MONDAY))
+    assert brief.worst_hour is not None
+    evil = dataclasses.replace(
+        brief,
+        hall_name="<script>alert(1)</script>",
+        worst_hour=dataclasses.replace(brief.worst_hour, comments=[("1", '<img src=x onerror="alert(2)">')]),
+    )
+    for html in (render.brief_body(evil, screen=True), render.brief_document([evil])):
+        assert "<script>" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

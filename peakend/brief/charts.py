@@ -48,11 +48,10 @@ def hourly_waits(
     def y(value: float) -> float:
         return TOP + plot_h * (1 - value / top)
 
-    title = t("brief.chart.title")
+    title = t("brief.chart.title")  # said above the chart by the page (render.py); here for screen readers
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {HEIGHT}" width="100%" '
         f'role="img" aria-label="{_esc(title)}" font-family="{FONT}">',
-        f'<text x="{LEFT}" y="15" font-size="13" font-weight="bold" fill="#222">{_esc(title)}</text>',
     ]
     # the y axis: 0, the middle and the top, in minutes
     for tick in (0.0, top / 2, top * 0.95):

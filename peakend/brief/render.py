@@ -184,6 +184,7 @@ def brief_body(brief: Brief, screen: bool = False) -> str:
         width=SCREEN_WIDTH if screen else WIDTH,
     )
     if chart:
+        out.append(f'<p class="pe-comment"><b>{esc(t("brief.chart.title"))}</b></p>')
         out.append(f'<div class="pe-chart">{_chart(chart, inline=not screen)}</div>')
     if worst is not None:
         if worst.comments:

@@ -203,6 +203,13 @@ def test_the_command_line_writes_both_pdfs(tmp_path, lang):
     text, pages, _ = pdf_text(brief.read_bytes(), tmp_path, "brief-cli")
     assert pages == 1 and "Morning brief" in text and "6.0 min" in text
     assert main(["brief", "NOPE", "--db", str(path), "--out", str(brief)]) == 2
+    # as a named user: only within their scope (h1 manages H1 alone; north sees H1 and H2)
+    assert main(["brief", "H2", "--user", "h1", "--db", str(path), "--out", str(brief)]) == 2
+    assert main(["wall-sheet", "H3", "--user", "north", "--db", str(path), "--out", str(wall)]) == 2
+    assert main(["brief", "--region", "North", "--user", "north", "--date", "2026-03-02", "--lang", "en",
+                 "--db", str(path), "--out", str(brief)]) == 0
+    text, pages, _ = pdf_text(brief.read_bytes(), tmp_path, "region-cli")
+    assert pages == 3 and "Beta Hall" in text and "Gamma Hall" not in text
 
 
 def test_a_regions_briefs_start_with_a_cover_that_ranks_its_halls(db, lang, tmp_path):

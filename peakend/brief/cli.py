@@ -21,6 +21,7 @@ import pandas as pd
 from peakend.core.i18n import LANGUAGES, set_language
 from peakend.core.periods import as_date
 from peakend.core.scope import EVERYTHING, Scope
+from peakend.warehouse import accounts
 from peakend.warehouse.db import Database, DatabaseBusy, open_read_only
 
 DEFAULT_DB = "data/demo.duckdb"
@@ -29,6 +30,11 @@ DEFAULT_DB = "data/demo.duckdb"
 def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0], help="language (default: zh)")
     parser.add_argument("--out", type=Path, required=True, help="the PDF file to write")
+    parser.add_argument(
+        "--user",
+        help="compute it as this user sees it (their scope: e.g. a regional manager's region is the benchmark); "
+        "default: as the hall's own manager sees it",
+    )
     parser.add_argument(
         "--db",
         type=Path,
@@ -61,9 +67,21 @@ def open_database(path: Path) -> Database | None:
         return None
 
 
-def scoped(db: Database, hall_ids) -> tuple[functools.partial, pd.DataFrame]:
-    """The query function for a user who sees exactly these halls, and their halls_in_scope."""
-    scope = Scope.halls(hall_ids)
+def scoped(db: Database, hall_ids, username: str | None = None) -> tuple[functools.partial, pd.DataFrame] | None:
+    """The query function for a user who sees exactly these halls (or for the user named,
+    who must see every one of them), and their halls_in_scope; None, said why, when not."""
+    if username is None:
+        scope = Scope.halls(hall_ids)
+    else:
+        user = accounts.get_user(db, username)
+        if user is None or not user.active:
+            print(f"no active user {username!r}", file=sys.stderr)
+            return None
+        scope = accounts.scope_of(db, user)
+        outside = sorted(h for h in hall_ids if not scope.allows(h))
+        if outside:
+            print(f"{username} may not see {', '.join(outside)}", file=sys.stderr)
+            return None
     return functools.partial(db.query, scope=scope), db.query("halls_in_scope", scope=scope)
 
 
@@ -87,7 +105,12 @@ def run(args: argparse.Namespace) -> int:
     if wanted.empty:
         print(f"no {'region' if args.region else 'hall'} {args.region or args.hall!r} in {args.db}", file=sys.stderr)
         return 2
-    query, halls = scoped(db, wanted["hall_id"])
+    found = scoped(db, list(wanted["hall_id"]), args.user)
+    if found is None:
+        return 2
+    query, halls = found
+    if args.region:  # only the region's halls, whatever else the user may see
+        halls = halls[halls["region"] == args.region]
     day = args.date or last_day(halls)
     if day is None:
         print("no visits yet: nothing to brief", file=sys.stderr)

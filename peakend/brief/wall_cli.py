@@ -30,7 +30,10 @@ def run(args: argparse.Namespace) -> int:
     if not (every["hall_id"] == args.hall).any():
         print(f"no hall {args.hall!r} in {args.db}", file=sys.stderr)
         return 2
-    query, halls = scoped(db, [args.hall])
+    found = scoped(db, [args.hall], args.user)
+    if found is None:
+        return 2
+    query, halls = found
     day = last_day(halls)
     if day is None:
         print("no visits yet: nothing to put on the wall", file=sys.stderr)

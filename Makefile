@@ -33,15 +33,18 @@ run: $(BIN)/.installed $(DB)
 	PEAKEND_DB=$(DB) PEAKEND_DUCKDB_MEMORY_LIMIT=$(DUCKDB_MEMORY) $(BIN)/python -m peakend serve --port $(PORT)
 
 # The browser tests need Debian's Chromium and CJK fonts (Playwright can't download its own
-# browser here): installed when we run as root, else the one command to run is named.
+# browser here); the brief's PDFs need pango (WeasyPrint) and their tests poppler-utils
+# (pdftoppm, pdftotext): installed when we run as root, else the one command to run is named.
+BROWSER_DEBS := chromium fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0
 browser-deps:
-	@if [ -x $(CHROMIUM) ] && fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then :; \
+	@if [ -x $(CHROMIUM) ] && fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' && command -v pdftoppm >/dev/null \
+		&& command -v pdftotext >/dev/null && ldconfig -p | grep -q libpangoft2-1.0; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
+		echo "Installing Debian's $(BROWSER_DEBS) for the browser and PDF tests"; \
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_DEBS) >/dev/null; \
 	else \
-		echo "The browser tests need Chromium and CJK fonts. Run: sudo apt-get install -y chromium fonts-noto-cjk"; \
+		echo "The browser and PDF tests need Chromium, CJK fonts, pango and poppler. Run: sudo apt-get install -y $(BROWSER_DEBS)"; \
 		echo "(or 'make test-fast' for the suite without the browser tests)"; exit 1; \
 	fi
 

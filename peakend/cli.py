@@ -28,6 +28,8 @@ COMMANDS = {
     ),
     "serve": ("peakend.web.cli", "serve the dashboard and its HTTP routes (/healthz) under uvicorn"),
     "users": ("peakend.auth.cli", "add users, reset passwords, set scopes, list users, show the audit log"),
+    "brief": ("peakend.brief.cli", "write a hall's morning brief (or a region's) as an A4 PDF"),
+    "wall-sheet": ("peakend.brief.wall_cli", "write a hall's wall sheet (key moments, targets, actions) as an A4 PDF"),
     "themes": (
         "peakend.hall.themes_cli",
         "read comments on stdin, one a line; write the themes each one praises or complains about as JSON lines",

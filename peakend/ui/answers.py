@@ -7,9 +7,11 @@ about two-thirds of the time (README, Performance)."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -134,6 +136,13 @@ def run(name: str, filters: VisitFilter | None = None, **params: Any) -> pd.Data
     a = Ask(name, filters, params)
     _note(a)
     return _answer(db, current_scope(), db.data_version(), a)
+
+
+def scoped_query() -> Callable[..., pd.DataFrame]:
+    """The signed-in user's named queries as a plain function `query(name, filters, **params)`,
+    for work done outside the page run (a download's file, made when it is clicked, on
+    another thread): the database and the user's scope are bound now, not read later."""
+    return functools.partial(database().query, scope=current_scope())
 
 
 def fetch(**asks: Ask | None) -> dict[str, pd.DataFrame | None]:

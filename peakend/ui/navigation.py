@@ -31,6 +31,13 @@ def page_allowed(spec: PageSpec, role: str | None) -> bool:
 PAGES = [
     PageSpec("home", "pages/home.py", ":material/home:", default=True),
     PageSpec("hall", "pages/hall.py", ":material/storefront:"),
+    # the morning meeting's page and its PDFs (the brief, the wall sheet): for the managers
+    PageSpec(
+        "brief",
+        "pages/brief.py",
+        ":material/summarize:",
+        roles=("hall_manager", "regional_manager", "head_office"),
+    ),
     PageSpec("regional", "pages/regional.py", ":material/leaderboard:"),
     # what to fix first and the counters each hour needs: for the managers, not data admins
     PageSpec(

@@ -93,6 +93,20 @@ class Explanation:
         return f"{self.asked} -> {self.query}{grain}: {self.why}; filters in the SQL: {shown}"
 
 
+class DatabaseBusy(RuntimeError):
+    """The file can't be opened: most often another process (the app) holds it for writing."""
+
+
+def open_read_only(path: str | Path) -> Database:
+    """The database for a command that only reads (a brief, a wall sheet), or DatabaseBusy
+    saying why not in words: DuckDB lets one process hold a file for writing, and then no
+    other process may open it, not even to read."""
+    try:
+        return Database(path, read_only=True)
+    except duckdb.Error as e:
+        raise DatabaseBusy(f"{path}: can't open it read-only ({e}); is the app or a load writing to it?") from e
+
+
 class Database:
     """One DuckDB connection for the whole process; each query gets its own cursor."""
 

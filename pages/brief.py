@@ -11,6 +11,7 @@ from peakend.core.i18n import t
 from peakend.core.safe_text import md
 from peakend.ui.answers import ask, fetch, run
 from peakend.ui.controls import hall_picker, show_dropped_url_values
+from peakend.ui.subscriptions import subscriptions_box
 
 st.title(t("nav.brief"))
 st.caption(t("brief.page.intro"))
@@ -36,3 +37,4 @@ if the_brief.current is None:
 else:
     view.show(the_brief)
 view.downloads(halls, hall_id, period, region_halls=int((halls["region"] == hall["region"]).sum()))
+subscriptions_box(hall_id, hall["hall_name"])  # the brief by e-mail, every morning

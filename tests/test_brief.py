@@ -271,3 +271,25 @@ def test_what_the_data_says_is_shown_as_text_never_as_markup(db, lang):
     for html in (render.brief_body(evil, screen=True), render.brief_document([evil])):
         assert "<script>" not in html and "<img src=x" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_open_tasks_and_the_days_notes_are_in_the_brief(lang, tmp_path):
+    import peakend.auth  # noqa: F401  (the sign-in package first: accounts' import order)
+    from peakend.warehouse.accounts import get_user
+    from peakend.warehouse.day_notes import add_note
+    from peakend.warehouse.tasks import add_task, close_task
+
+    database = build_fixture_db(tmp_path / "fixture.duckdb")
+    h1 = get_user(database, "h1")
+    add_task(database, h1, "H1", "exit", "S1", MONDAY, date(2026, 3, 16), "see every customer off")
+    done = add_task(database, h1, "H1", "wait", "S2", MONDAY, date(2026, 3, 9), "a done one")
+    close_task(database, h1, done)
+    add_note(database, h1, "H1", MONDAY, "outage", "queue system down 10-11", hours=(10, 10))
+    add_note(database, h1, "H1", date(2026, 3, 3), "other", "the next day's note")
+    query, halls = as_manager_of(database, "H1")
+    pdf = documents.brief_pdf(query, halls, "H1", MONDAY)
+    text, pages, _ = pdf_text(pdf, tmp_path, "brief_tasks_notes")
+    assert pages == 1
+    assert "进行中的任务" in text and "see every customer off" in text and "a done one" not in text
+    assert "日记事" in text and "queue system down 10-11" in text and "the next day's note" not in text
+    database.close()

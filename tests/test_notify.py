@@ -61,6 +61,14 @@ def local(day: int, hh: int, mm: int) -> datetime:
     return datetime(2026, 3, day, hh, mm) - timedelta(hours=8)
 
 
+def _pdf_text(data: bytes, folder) -> str:
+    import subprocess
+
+    path = folder / "attached.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
 def _body(msg) -> str:
     return msg.get_body(preferencelist=("plain",)).get_content()
 
@@ -90,6 +98,10 @@ def test_due_mail_goes_out_once_to_the_right_people_and_retries(tmp_path, smtp, 
         assert "到访人次: 2" in body and "放弃率: 50.0%" in body
         assert "http://peakend.test/hall?hall=H1&from=2026-03-08&to=2026-03-08&lang=zh" in body
         assert "<html>" in msg.get_body(preferencelist=("html",)).get_content().lower().replace("<!doctype html>", "")
+        [pdf] = [part for part in msg.iter_attachments() if part.get_content_type() == "application/pdf"]
+        assert pdf.get_filename() == "brief-H1-2026-03-08.pdf"
+        text = _pdf_text(pdf.get_content(), tmp_path)
+        assert "Alpha Hall" in text and "晨会简报" in text and text.count("\f") == 1  # one page
     with subtests.test("not twice"):
         run_once(db, settings, local(9, 7, 45))
         assert len(inbox.messages) == 1

@@ -27,6 +27,7 @@ from peakend.core.metrics import METRICS, MIN_RATINGS_DEFAULT, target_status
 from peakend.core.moments import PEAK_MOMENTS
 from peakend.core.periods import as_date
 from peakend.hall import logic as hall_logic
+from peakend.hall import notes as hall_notes
 from peakend.insights import moments as insight_moments
 from peakend.insights import text as insight_text
 from peakend.regional import peers as peer_logic
@@ -148,6 +149,8 @@ class Brief:
     fixes: list[str]
     fixes_note: str | None  # when there is nothing (or less than three) to fix
     current: pd.Series | None = field(repr=False, default=None)  # the hall page's headline row
+    open_tasks: list[str] = field(default_factory=list)  # the hall's open tasks, a line each
+    notes: list[str] = field(default_factory=list)  # the period's day notes, a line each
 
 
 def _value(row: pd.Series | None, column: str | None):
@@ -252,6 +255,9 @@ def top_fixes(lines: list[insight_moments.Line], bench_kind: str) -> tuple[list[
     return sentences, None
 
 
+MAX_LINES = 3  # open tasks, day notes: the page stays one A4 page
+
+
 def hall_filter(hall_id: str, start: date, end: date) -> VisitFilter:
     """The hall page's filter for the period (every purpose and peak moment)."""
     return hall_logic.hall_filter(hall_id, start, end)
@@ -305,6 +311,9 @@ def gather(query: Query, hall: pd.Series, period: BriefPeriod, min_n: int = MIN_
     )
     lines, bench = insight_moments.todo_list(region_rows, hall_id, hall, min_n)
     fixes, note = top_fixes(lines, bench.kind)
+    tasks = query("hall_tasks", VisitFilter(halls=(hall_id,)))
+    open_tasks = [insight_text.task_line(task) for _, task in tasks[tasks["closed_at"].isna()].iterrows()]
+    day_notes = query("hall_day_notes", VisitFilter(date_from=period.start, date_to=period.end, halls=(hall_id,)))
 
     return Brief(
         hall_id=hall_id,
@@ -321,6 +330,8 @@ def gather(query: Query, hall: pd.Series, period: BriefPeriod, min_n: int = MIN_
         fixes=fixes,
         fixes_note=note,
         current=current,
+        open_tasks=open_tasks[:MAX_LINES],
+        notes=[hall_notes.note_line(n) for _, n in day_notes.iterrows()][:MAX_LINES],
     )
 
 

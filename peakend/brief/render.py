@@ -204,6 +204,10 @@ def brief_body(brief: Brief, screen: bool = False) -> str:
         out.append(f'<p class="pe-note">{esc(brief.fixes_note)}</p>')
     first, last = p.todo
     out.append(f'<p class="pe-note">{esc(t("brief.fix.note", first=short_day(first), last=short_day(last)))}</p>')
+    # --- the hall's open tasks and the period's day notes, when there are any
+    for title, lines in (("brief.tasks.title", brief.open_tasks), ("brief.notes.title", brief.notes)):
+        if lines:
+            out.append(f"<h2>{esc(t(title))}</h2><ul>" + "".join(f"<li>{esc(x)}</li>" for x in lines) + "</ul>")
     out.append(f'<p class="pe-note">{esc(t("brief.footer", min_n=MIN_RATINGS_DEFAULT))}</p>')
     out.append("</div>")
     return "".join(out)

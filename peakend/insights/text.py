@@ -540,3 +540,16 @@ def effect_sentence(e) -> str:
         estimate=signed(e.estimate, decimals),
         ci=interval(e.low, e.high, decimals),
     )
+
+
+def task_line(task) -> str:
+    """One task of hall_tasks as a line (its owner and note from data, escaped for Markdown
+    by the caller that renders Markdown)."""
+    line = t(
+        "insights.tasks.line",
+        moment=moment_label(task["moment"]),
+        owner=task["owner_label"],
+        starts=formatting.day(task["starts_on"]),
+        due=formatting.day(task["due_on"]),
+    )
+    return f"{line} · {task['note']}" if task["note"] else line

@@ -15,7 +15,7 @@ from peakend.core.i18n import t
 from peakend.core.safe_text import md
 from peakend.insights.effect import effect
 from peakend.insights.staffing import WhatIf
-from peakend.insights.text import effect_sentence, moment_label, weekday_name
+from peakend.insights.text import effect_sentence, moment_label, task_line, weekday_name
 from peakend.ui import url_state
 from peakend.ui.answers import run
 from peakend.ui.auth import current_user
@@ -255,15 +255,7 @@ def tasks_box(hall_id: str, moments_in_order: list[str], last_day: date) -> None
     if tasks.empty:
         st.caption(t("insights.tasks.none"))
     for _, task in tasks.iterrows():
-        line = t(
-            "insights.tasks.line",
-            moment=moment_label(task["moment"]),
-            owner=md(task["owner_label"]),
-            starts=formatting.day(task["starts_on"]),
-            due=formatting.day(task["due_on"]),
-        )
-        if task["note"]:
-            line += f" · {md(task['note'])}"
+        line = md(task_line(task))
         if pd.isna(task["closed_at"]):
             st.markdown(f"- {t('insights.tasks.open', line=line)}")
             continue

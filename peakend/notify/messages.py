@@ -6,6 +6,7 @@ data is escaped for HTML.
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -14,6 +15,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
+from peakend.brief.documents import brief_pdf
 from peakend.core import formatting
 from peakend.core.filters import VisitFilter
 from peakend.core.i18n import set_language, t
@@ -145,4 +147,15 @@ def compose(db: Database, sub: Subscription, user: User, public_url: str) -> Let
         ]
     rows = _tile_rows(now, hall)
     text = "\n".join([subject, "", *lines, "", *(f"{a}: {b} {c}" for a, b, c in rows), "", link])
-    return Letter(subject, _page(subject, lines, rows, link, t("notify.open_hall")), text)
+    letter = Letter(subject, _page(subject, lines, rows, link, t("notify.open_hall")), text)
+    if sub.kind.startswith("brief"):  # the one-page brief to print for the morning meeting
+        scope = scope_of(db, user)
+        pdf = brief_pdf(
+            functools.partial(db.query, scope=scope),
+            db.query("halls_in_scope", None, scope),
+            sub.hall_id,
+            last,
+            "week" if weekly else "day",
+        )
+        letter.attachments.append((f"brief-{sub.hall_id}-{last.isoformat()}.pdf", pdf, "application/pdf"))
+    return letter

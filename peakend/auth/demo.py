@@ -20,6 +20,12 @@ class DemoUser:
     halls: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
 
+    @property
+    def email(self) -> str:
+        """An address on the reserved example domain (RFC 2606): briefs and alerts can be
+        tried against a local mail server, and never reach anyone."""
+        return f"{self.username}@peakend.example"
+
 
 def demo_users(target: Target) -> list[DemoUser]:
     """The demo users for the halls loaded: the regional manager has the first region
@@ -53,6 +59,7 @@ def create_demo_users(target: Target) -> list[DemoUser]:
                 u.role,
                 display_name=u.display_name,
                 password=u.password,
+                email=u.email,
                 halls=u.halls,
                 regions=u.regions,
             )

@@ -10,7 +10,7 @@ from peakend.core.moments import ALL_PEAK_MOMENTS
 from peakend.core.safe_text import md
 from peakend.hall import charts, themes
 from peakend.hall import logic as hall
-from peakend.hall.widgets import COMMENT_ORDER, comment_columns
+from peakend.hall.widgets import COMMENT_ORDER, comment_columns, today_panel
 from peakend.ui import url_state
 from peakend.ui.answers import ask, fetch, run
 from peakend.ui.cards import metric_card
@@ -20,6 +20,7 @@ from peakend.ui.layout import FLOWING_TILES_KEY, TILES_KEY
 from peakend.ui.sections import fragment, lazy_section
 
 st.title(t("hall.title"))
+today_box = st.container()  # the today panel comes first (on a phone, before the controls)
 
 base = fetch(summary=ask("dataset_summary"), halls=ask("halls_in_scope"), purposes=ask("purposes"))
 summary = base["summary"].iloc[0]
@@ -59,6 +60,8 @@ if hall_id is None:
     st.stop()
 
 this_hall = hall_row(halls, hall_id)
+with today_box:
+    today_panel(this_hall)
 period = hall.hall_filter(hall_id, date_from, date_to, chosen_purposes, chosen_moments)
 comparison = period.replace(date_from=chosen.compare_start, date_to=chosen.compare_end) if chosen.compared else None
 grain = hall.trend_grain(date_from, date_to)

@@ -21,7 +21,11 @@ select
     n.newest_event_at,
     l.loaded_at as newest_load_at,
 from scoped_halls as h
-cross join (select value, from meta where key = 'load_time_zone') as z
+cross join (
+    select value,
+    from meta
+    where key = 'load_time_zone'
+) as z
 cross join newest as n
 left join loads as l on n.newest_load_id = l.load_id
 where h.hall_id = $hall_id

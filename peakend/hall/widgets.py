@@ -49,7 +49,10 @@ def _today_panel(this_hall) -> None:
     newest = hall_clock["newest_event_at"]
     st.subheader(t("hall.today.title", hall=md(this_hall["hall_name"])))
     as_of = t(
-        "hall.today.as_of", day=formatting.day(day), time=now.strftime("%H:%M"), zone=hall_clock["time_zone"],
+        "hall.today.as_of",
+        day=formatting.day(day),
+        time=now.strftime("%H:%M"),
+        zone=hall_clock["time_zone"],
         refresh=today.REFRESH_S,
     )
     gone = today.age(newest, now)
@@ -60,14 +63,17 @@ def _today_panel(this_hall) -> None:
     newest_at = pd.Timestamp(newest).strftime("%Y-%m-%d %H:%M:%S")
     st.caption(f"{as_of} · {t('hall.today.newest', at=newest_at, age=today.age_text(gone))}")
     if today.is_open(hall_clock, now) is False:
-        st.caption(t("hall.today.closed", opens=str(hall_clock["opens_at"])[:5], closes=str(hall_clock["closes_at"])[:5]))
+        st.caption(
+            t("hall.today.closed", opens=str(hall_clock["opens_at"])[:5], closes=str(hall_clock["closes_at"])[:5])
+        )
     data = fetch(
         queue=ask("hall_today_queue", today.today_filter(hall_id, day), now=now),
         curve=ask("hall_today_arrivals", today.usual_filter(hall_id, day), now=now, today=day),
         scores=ask("metrics_by_group", today.today_filter(hall_id, day), group_1=None, group_2=None),
         comments=ask("hall_exit_comments", today.today_filter(hall_id, day), limit=today.LATEST_COMMENTS),
     )
-    queue = data["queue"].iloc[0]
+    answers = {k: v if v is not None else pd.DataFrame() for k, v in data.items()}
+    queue = answers["queue"].iloc[0]
     if not queue["arrivals_so_far"]:
         st.info(t("hall.today.no_visits_today", day=formatting.day(day), at=newest_at, age=today.age_text(gone)))
         return
@@ -84,31 +90,45 @@ def _today_panel(this_hall) -> None:
         with tiles[0]:
             _tile("hall.today.waiting", formatting.number(queue["waiting_now"]), t("hall.today.waiting_help"))
         with tiles[1]:
-            _tile("hall.today.longest_wait", today.wait_text(queue["longest_wait_s"]), t("hall.today.longest_wait_help"))
+            _tile(
+                "hall.today.longest_wait", today.wait_text(queue["longest_wait_s"]), t("hall.today.longest_wait_help")
+            )
         with tiles[2]:
             _tile("hall.today.serving", formatting.number(queue["serving_now"]), serving_help)
         with tiles[3]:
             _tile("hall.today.arrivals", formatting.number(queue["arrivals_so_far"]), t("hall.today.arrivals_help"))
-    curve = data["curve"]
+    curve = answers["curve"]
     usual = today.usual_by_now(curve, now)
     usual_days = int(curve["usual_days"].iloc[0]) if not curve.empty else 0
     st.markdown(today.arrivals_sentence(int(queue["arrivals_so_far"]), usual, usual_days))
     if not curve.empty:
         show_chart(charts.today_arrivals(today.curve_frame(curve, now)), key="hall_today_curve")
     st.markdown(f"**{t('hall.today.scores_title')}**")
-    scores = data["scores"].iloc[0] if not data["scores"].empty else None
+    scores = answers["scores"].iloc[0] if not answers["scores"].empty else None
     with st.container(key=f"{TILES_KEY}_today_scores"):
         for column, key in zip(st.columns(len(today.SCORE_TILES)), today.SCORE_TILES):
             with column:
                 metric_card(key, scores, None, this_hall, MIN_RATINGS_DEFAULT)
+    st.caption(
+        t(
+            "hall.today.targets_note",
+            peak=formatting.score(this_hall["peak_target"]),
+            exit=formatting.score(this_hall["exit_target"]),
+            min_n=formatting.number(MIN_RATINGS_DEFAULT),
+        )
+    )
     st.markdown(f"**{t('hall.today.comments_title')}**")
-    comments = data["comments"]
+    comments = answers["comments"]
     if comments.empty:
         st.caption(t("hall.today.no_comments"))
     else:
         st.dataframe(
-            comment_feed(comments), hide_index=True, column_config=comment_columns(), column_order=COMMENT_ORDER,
-            placeholder="–", key="hall_today_comments",
+            comment_feed(comments),
+            hide_index=True,
+            column_config=comment_columns(),
+            column_order=COMMENT_ORDER,
+            placeholder="–",
+            key="hall_today_comments",
         )
 
 

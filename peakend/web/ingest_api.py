@@ -175,6 +175,7 @@ def _load(db: Database, source: sources.Source, body: bytes, fmt: str, mapping: 
             mapping=mapping,
             kind=None if mapping else "visits",
             writable_halls=list(source.halls),
+            merge=True,  # visits arrive in pieces: a later piece never blanks what is known
         )
         audit(
             db,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -91,6 +92,29 @@ class Explanation:
         return f"{self.asked} -> {self.query}{grain}: {self.why}; filters in the SQL: {shown}"
 
 
+class DatabaseBusy(RuntimeError):
+    """Another process has the database file open (DuckDB lets one process write a file,
+    and while it does no other process may even read it). The message says so in plain
+    words; `pid` is the other process when DuckDB names it."""
+
+    def __init__(self, path: str, pid: int | None):
+        self.path, self.pid = path, pid
+        who = f" (process {pid})" if pid else ""
+        super().__init__(
+            f"{path} is open in another PeakEnd process{who}: the app, or a command-line load. "
+            "One process at a time may use the file; wait for it to finish, or stop it."
+        )
+
+
+def _lock_conflict(exc: Exception) -> int | bool | None:
+    """False when `exc` isn't DuckDB's 'could not set lock'; else the other process's PID (or None)."""
+    text = str(exc)
+    if "Could not set lock" not in text and "Conflicting lock" not in text:
+        return False
+    m = re.search(r"PID (\d+)", text)
+    return int(m.group(1)) if m else None
+
+
 class Database:
     """One DuckDB connection for the whole process; each query gets its own cursor."""
 
@@ -99,7 +123,13 @@ class Database:
         self.read_only = read_only
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._con = duckdb.connect(self.path, read_only=read_only, config=dict(settings_from_env()))
+        try:
+            self._con = duckdb.connect(self.path, read_only=read_only, config=dict(settings_from_env()))
+        except duckdb.IOException as exc:
+            pid = _lock_conflict(exc)
+            if pid is False:
+                raise
+            raise DatabaseBusy(self.path, pid) from None
         self._write_lock = threading.Lock()
         # which database an answer came from, for caches that outlive one: a file opened
         # again (or replaced at the same path) is a new database to them

@@ -44,7 +44,7 @@ from peakend.core.i18n import label
 from peakend.ui.session import process_database
 from peakend.warehouse import sources
 from peakend.warehouse.accounts import audit
-from peakend.warehouse.db import Database
+from peakend.warehouse.db import Database, DatabaseBusy
 from peakend.warehouse.ingest import LoadReport, MappingError, get_mapping, load_files
 
 NO_STORE = {"cache-control": "no-store"}
@@ -54,6 +54,13 @@ CONTENT_TYPES = {
     "application/jsonl": "ndjson",
     "application/json-lines": "ndjson",
     "text/csv": "csv",
+    # what `python -m peakend load` sends a running app besides those (README, "The command
+    # line while the app runs"): the value is the file's extension, which the loader reads by
+    "text/tab-separated-values": "tsv",
+    "application/vnd.apache.parquet": "parquet",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/gzip": "csv.gz",
+    "application/zip": "zip",
 }
 
 
@@ -174,7 +181,7 @@ def _load(db: Database, source: sources.Source, body: bytes, fmt: str, mapping: 
             source.loaded_by,
             mapping=mapping,
             kind=None if mapping else "visits",
-            writable_halls=list(source.halls),
+            writable_halls=None if source.all_halls else list(source.halls),
             merge=True,  # visits arrive in pieces: a later piece never blanks what is known
         )
         audit(
@@ -232,7 +239,10 @@ async def post_visits(request: Request) -> JSONResponse:
     challenge = {"www-authenticate": 'Bearer realm="peakend"'}
     if scheme.lower() != "bearer" or not token.strip():
         return _error(request, 401, "no_token", challenge)
-    db = process_database()
+    try:
+        db = process_database()
+    except DatabaseBusy as busy:
+        return _error(request, 503, "database_busy", {"retry-after": "30"}, pid=busy.pid or "?")
     source = await asyncio.to_thread(sources.authenticate, db, token.strip())
     if source is None:
         return _error(request, 401, "bad_token", challenge)

@@ -106,7 +106,7 @@ class DatabaseBusy(RuntimeError):
         )
 
 
-def _lock_conflict(exc: Exception) -> int | bool | None:
+def lock_conflict(exc: Exception) -> int | bool | None:
     """False when `exc` isn't DuckDB's 'could not set lock'; else the other process's PID (or None)."""
     text = str(exc)
     if "Could not set lock" not in text and "Conflicting lock" not in text:
@@ -126,7 +126,7 @@ class Database:
         try:
             self._con = duckdb.connect(self.path, read_only=read_only, config=dict(settings_from_env()))
         except duckdb.IOException as exc:
-            pid = _lock_conflict(exc)
+            pid = lock_conflict(exc)
             if pid is False:
                 raise
             raise DatabaseBusy(self.path, pid) from None

@@ -1,12 +1,12 @@
 -- one row: the chosen hall's queue at $now (the hall's local time by the app's clock) over today's visits (the filter's day): people waiting, the longest current wait, serving positions in use, arrivals so far and the newest event
--- waiting: a ticket taken by $now, not yet called, not left and not abandoned; serving: a counter (or, without a counter_id, the staff member) whose service started by $now and has not ended by then
+-- waiting: a ticket taken by $now, not called and not gone by then (an abandoned visit waited until it left; one abandoned with no time it left is not counted); serving: a counter (or, without a counter_id, the staff member) whose service started by $now and has not ended by then
 with today as (
     select
         *,
         arrived_at <= $now
         and (called_at is null or called_at > $now)
         and (left_at is null or left_at > $now)
-        and not abandoned as waiting,
+        and not (abandoned and left_at is null) as waiting,
         service_started_at <= $now
         and (service_ended_at is null or service_ended_at > $now)
         and (left_at is null or left_at > $now) as serving,

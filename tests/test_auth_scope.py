@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 import shutil
+from datetime import date, datetime
 
 import pandas as pd
 import pytest
@@ -72,6 +73,10 @@ PARAM_SAMPLES: dict[str, list] = {
     "min_group": [5, 2],
     "min_n": [30, 1],
     "wait_target_s": [600, 20],  # the staffing what-if's target: 10 min, or a call centre's 20 s
+    # the today panel: a hall (H1 in the North's view, H3 in the South's), a moment and a day with visits
+    "hall_id": ["H1", "H3"],
+    "now": [datetime(2026, 3, 2, 10, 10), datetime(2026, 3, 8, 12, 20)],
+    "today": [date(2026, 3, 2), date(2026, 3, 8)],
 }
 # Answers for the whole network only (peakend/warehouse/rollups.py routes to them when the user sees
 # every hall): a scoped user must get no row at all from them.

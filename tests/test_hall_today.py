@@ -133,19 +133,24 @@ def hall_app():
     st.navigation([st.Page(str(ROOT / "pages" / "hall.py"), url_path="hall")], position="hidden").run()
 
 
-@pytest.fixture(scope="module")
-def today_db(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("hall_today")
+def build_today_db(folder) -> Database:
+    """The fixture with TODAY_CSV loaded (open: the caller closes it)."""
     path = folder / "fixture.duckdb"
     db = build_fixture_db(path)
-    with db.transaction() as cur:  # the visits are a month after the real now: allow it
-        load_settings.save(cur, {"future_days": 400})
+    with db.transaction() as cur:  # the visits are after the real now: allow it
+        load_settings.save(cur, {"future_days": 3650})
     visits = folder / "today.csv"
     visits.write_text(TODAY_CSV, encoding="utf-8")
     [report] = load_files(db, [visits], "test")
     assert report.status == "loaded" and not report.rows_rejected, report.summary()
-    db.close()
-    return path
+    return db
+
+
+@pytest.fixture(scope="module")
+def today_db(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hall_today")
+    build_today_db(folder).close()
+    return folder / "fixture.duckdb"
 
 
 @pytest.fixture()

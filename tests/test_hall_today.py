@@ -209,3 +209,14 @@ def test_a_day_without_visits_says_so_plainly(open_panel):
     assert any(i.value.startswith("No visits yet today (Jan 5, 2027)") for i in at.info)
     assert "The hall is closed now (open 09:00–21:00)." in [c.value for c in at.caption]
     assert not at.warning and "Waiting now" not in [m.label for m in at.metric]
+
+
+def test_the_chart_has_a_point_at_now_and_no_today_after_it():
+    curve = pd.DataFrame({"hour": [8, 9, 10, 11], "today_arrivals": [2, 3, 1, 0], "today_cumulative": [2, 5, 6, 6],
+                          "usual_arrivals": [1.0, 2.0, 4.0, 2.0], "usual_cumulative": [1.0, 3.0, 7.0, 9.0],
+                          "usual_days": [3] * 4})
+    got = today.curve_frame(curve, datetime(2026, 1, 1, 10, 30))
+    assert got.astype(object).where(got.notna(), None).values.tolist() == [
+        ["09:00", 2.0, 1.0], ["10:00", 5.0, 3.0], ["10:30", 6.0, 5.0], ["11:00", None, 7.0], ["12:00", None, 9.0]]
+    on_the_hour = today.curve_frame(curve, datetime(2026, 1, 1, 10, 0))
+    assert list(on_the_hour["label"]) == ["09:00", "10:00", "11:00", "12:00"]

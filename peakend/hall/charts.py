@@ -502,10 +502,10 @@ def journey_grid(cells: pd.DataFrame, min_n: int) -> go.Figure:
 
 # --- today ----------------------------------------------------------------------------------
 def today_arrivals(curve: pd.DataFrame) -> go.Figure:
-    """Arrivals so far today against the usual day, by the end of each hour
-    (hall_today_arrivals, cut at the current hour by peakend.hall.today.curve_frame)."""
+    """Arrivals so far today against the usual day, by the end of each hour and by now
+    (hall_today_arrivals as peakend.hall.today.curve_frame lays it out)."""
     fig = go.Figure()
-    x = [_hour_label(h + 1) for h in curve["hour"]]  # a cumulative count is as of the hour's end
+    x = list(curve["label"])
     fig.add_trace(
         go.Scatter(
             x=x,

@@ -136,8 +136,35 @@ def arrivals_sentence(so_far: int, usual: float | None, usual_days: int) -> str:
 
 
 def curve_frame(curve: pd.DataFrame, now: datetime) -> pd.DataFrame:
-    """hall_today_arrivals with today's cumulative count cut at the current hour (an hour
-    still to come has no count today, not zero)."""
-    out = curve.copy()
-    out["today_cumulative"] = out["today_cumulative"].where(out["hour"] <= now.hour)
-    return out
+    """hall_today_arrivals as the chart draws it: a point at the end of each hour (`label`
+    "10:00" is "by 10:00"), and one at `now` itself with today's count so far and the usual
+    count by this time (usual_by_now). Today has no point after now (not zero)."""
+    rows = []
+    now_label = f"{now:%H:%M}"
+    placed_now = False
+    for r in curve.itertuples(index=False):
+        hour = int(r.hour)
+        end = f"{hour + 1:02d}:00"
+        if hour >= now.hour and not placed_now:
+            placed_now = True
+            so_far = curve.loc[curve["hour"] <= now.hour, "today_arrivals"].sum()
+            rows.append(
+                {"label": now_label, "today_cumulative": float(so_far), "usual_cumulative": usual_by_now(curve, now)}
+            )
+        if hour < now.hour:
+            rows.append(
+                {"label": end, "today_cumulative": float(r.today_cumulative), "usual_cumulative": r.usual_cumulative}
+            )
+        elif end != now_label:
+            rows.append({"label": end, "today_cumulative": None, "usual_cumulative": r.usual_cumulative})
+    if not placed_now:
+        rows.append(
+            {
+                "label": now_label,
+                "today_cumulative": float(curve["today_arrivals"].sum()),
+                "usual_cumulative": usual_by_now(curve, now),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=["label", "today_cumulative", "usual_cumulative"])
+    # on the hour, "now" is that hour's end: one point, now's (it counts up to the second)
+    return frame.drop_duplicates("label", keep="last").reset_index(drop=True)

@@ -133,6 +133,14 @@ async def _sign_in(context, url: str, path: str, user: str, password: str):
     await pg.locator("[data-testid='stFormSubmitButton'] button").click()
     await pg.wait_for_selector(".st-key-_peakend_sign_out", state="attached", timeout=90_000)
     await pg.wait_for_selector(READY, timeout=90_000)
+    # the session cookie comes a moment after the sign-in (the page's script swaps a nonce
+    # for it): a reader that navigated away before it came was signed out on its next page
+    for _ in range(120):
+        if any(c["name"] == "peakend_session" for c in await context.cookies()):
+            break
+        await pg.wait_for_timeout(250)
+    else:
+        raise RuntimeError(f"{user}: no session cookie 30 s after signing in")
     return pg
 
 
@@ -155,7 +163,10 @@ async def reader(browser, url: str, i: int, stop: asyncio.Event, stats: dict) ->
                 if await pg.locator("[data-testid='stException']").count():
                     stats["errors"].append(f"reader {i}: exception on /{path}")
                 if await pg.locator(".st-key-_peakend_sign_out").count() == 0:
-                    stats["errors"].append(f"reader {i}: signed out on /{path}")
+                    shown = (await pg.locator("[data-testid='stMain']").inner_text())[:160].replace("\n", " ")
+                    cookies = sorted(c["name"] for c in await context.cookies())
+                    stats["errors"].append(f"reader {i}: signed out on /{path} at {time.strftime('%H:%M:%S')} "
+                                           f"(cookies {cookies}; page: {shown})")
                 stats["page_s"].append(time.perf_counter() - started)
             except Exception as e:  # a timeout is an error of the run, not of the bench
                 stats["errors"].append(f"reader {i}: /{path}: {type(e).__name__}: {str(e)[:120]}")
@@ -336,8 +347,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  - {e}")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2, default=str))
+    if result["errors"]:
+        print(f"(kept {work}: server.log, feed.log)")
+        return 1
     shutil.rmtree(work, ignore_errors=True)
-    return 1 if result["errors"] else 0
+    return 0
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@ The body goes through the loader a data admin uses (peakend.warehouse.ingest.loa
 in a thread so the event loop keeps serving the pages: the same checks, the same reasons,
 one load in the load history (undo as any other), inside Database.transaction (the rollup
 self-check). Re-sending a visit_id replaces the visit, so a retry is safe; re-sending a
-batch that loaded whole changes nothing ("unchanged").
+batch that loaded whole changes nothing ("unchanged"). Visits may come in pieces (the
+ticket, then the call, then the ratings): a later piece keeps every stored value it has
+none for (store.insert_visits(merge=True)), so it never blanks what is known.
 
 A row for a hall the source was not issued for is rejected like any bad row (the reason
 names the source's halls) and the rest of the batch loads: one wrong row never sinks a

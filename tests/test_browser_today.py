@@ -96,7 +96,11 @@ def test_a_posted_visit_shows_without_a_reload(browser, today_server):
         while shows not in panel.inner_text():
             assert time.monotonic() - posted < 35, panel.inner_text()[:300]
             pg.wait_for_timeout(250)
-        assert "5" in pg.locator(".st-key-hall_today [data-testid='stMetric']").nth(3).inner_text()
+        # the rest of the same refresh (its elements arrive one after another)
+        arrivals = pg.locator(".st-key-hall_today [data-testid='stMetric']").nth(3)
+        while arrivals.inner_text().split()[-1] != "5":
+            assert time.monotonic() - posted < 45, arrivals.inner_text()
+            pg.wait_for_timeout(250)
         screenshot(pg, "today-390-en-after-post")
     finally:
         context.close()

@@ -217,6 +217,9 @@ def test_the_chart_has_a_point_at_now_and_no_today_after_it():
                           "usual_days": [3] * 4})
     got = today.curve_frame(curve, datetime(2026, 1, 1, 10, 30))
     assert got.astype(object).where(got.notna(), None).values.tolist() == [
-        ["09:00", 2.0, 1.0], ["10:00", 5.0, 3.0], ["10:30", 6.0, 5.0], ["11:00", None, 7.0], ["12:00", None, 9.0]]
+        ["08:00", 0.0, 0.0], ["09:00", 2.0, 1.0], ["10:00", 5.0, 3.0], ["10:30", 6.0, 5.0], ["11:00", None, 7.0],
+        ["12:00", None, 9.0]]
     on_the_hour = today.curve_frame(curve, datetime(2026, 1, 1, 10, 0))
-    assert list(on_the_hour["label"]) == ["09:00", "10:00", "11:00", "12:00"]
+    assert list(on_the_hour["label"]) == ["08:00", "09:00", "10:00", "11:00", "12:00"]
+    before_opening = today.curve_frame(curve, datetime(2026, 1, 1, 7, 0))
+    assert list(before_opening["label"])[0] == "07:00"  # now, then the usual day

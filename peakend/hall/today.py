@@ -139,7 +139,10 @@ def curve_frame(curve: pd.DataFrame, now: datetime) -> pd.DataFrame:
     """hall_today_arrivals as the chart draws it: a point at the end of each hour (`label`
     "10:00" is "by 10:00"), and one at `now` itself with today's count so far and the usual
     count by this time (usual_by_now). Today has no point after now (not zero)."""
-    rows = []
+    # the day starts at zero at the start of its first hour with arrivals
+    rows: list[dict] = []
+    if not curve.empty and int(curve["hour"].iloc[0]) <= now.hour:
+        rows.append({"label": f"{int(curve['hour'].iloc[0]):02d}:00", "today_cumulative": 0.0, "usual_cumulative": 0.0})
     now_label = f"{now:%H:%M}"
     placed_now = False
     for r in curve.itertuples(index=False):

@@ -223,3 +223,13 @@ def test_the_chart_has_a_point_at_now_and_no_today_after_it():
     assert list(on_the_hour["label"]) == ["08:00", "09:00", "10:00", "11:00", "12:00"]
     before_opening = today.curve_frame(curve, datetime(2026, 1, 1, 7, 0))
     assert list(before_opening["label"])[0] == "07:00"  # now, then the usual day
+
+
+def test_a_hall_without_opening_hours_is_never_closed():
+    import numpy as np
+
+    now = datetime(2026, 3, 9, 11, 0)
+    for missing in (None, pd.NaT, np.datetime64("NaT"), float("nan")):
+        hall = {"opens_at": missing, "closes_at": missing}
+        assert today.is_open(hall, now) is None
+        assert today.feed_quiet(hall, now, pd.Timestamp("2026-03-09 10:00"))  # unknown hours: warn

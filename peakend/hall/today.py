@@ -8,7 +8,6 @@ the network's), so a hall in Urumqi and one in Dalian each get their own day."""
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -45,7 +44,13 @@ def usual_filter(hall_id: str, day: date, weeks: int = USUAL_WEEKS) -> VisitFilt
 
 
 def _missing(value) -> bool:
-    return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+    """None, NaN or NaT of any kind (a hall without opening hours reads back NaT)."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def age(newest, now: datetime) -> timedelta | None:
@@ -74,6 +79,8 @@ def wait_text(seconds) -> str:
     if _missing(seconds):
         return formatting.MISSING
     s = max(0, int(seconds))
+    if s == 0:
+        return formatting.minutes(0, 0)
     if s < 60:
         return formatting.seconds(s)
     if s < 3600:

@@ -233,3 +233,9 @@ def test_a_hall_without_opening_hours_is_never_closed():
         hall = {"opens_at": missing, "closes_at": missing}
         assert today.is_open(hall, now) is None
         assert today.feed_quiet(hall, now, pd.Timestamp("2026-03-09 10:00"))  # unknown hours: warn
+
+
+def test_nobody_waiting_is_a_zero_wait_not_a_dash(open_panel):
+    at = open_panel("09:20")  # T1 served and gone (09:13); T2 not yet arrived
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Waiting now"], metrics["Longest current wait"], metrics["Arrivals today"]) == ("0", "0 min", "1")

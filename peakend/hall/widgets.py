@@ -90,9 +90,9 @@ def _today_panel(this_hall) -> None:
         with tiles[0]:
             _tile("hall.today.waiting", formatting.number(queue["waiting_now"]), t("hall.today.waiting_help"))
         with tiles[1]:
-            _tile(
-                "hall.today.longest_wait", today.wait_text(queue["longest_wait_s"]), t("hall.today.longest_wait_help")
-            )
+            # nobody waiting: the longest wait is none at all, 0 (a dash would read as "no data")
+            longest = queue["longest_wait_s"] if queue["waiting_now"] else 0
+            _tile("hall.today.longest_wait", today.wait_text(longest), t("hall.today.longest_wait_help"))
         with tiles[2]:
             _tile("hall.today.serving", formatting.number(queue["serving_now"]), serving_help)
         with tiles[3]:

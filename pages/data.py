@@ -1,5 +1,6 @@
 """Data (data admins only): load files with a column mapping, check them before anything
-is written, load with progress, undo any load; edit the targets and the purposes."""
+is written, load with progress, undo any load; edit the targets and the purposes; add,
+revoke and list the ingest API's sources."""
 
 import streamlit as st
 
@@ -14,8 +15,9 @@ user = require_permission(Permission.LOAD_DATA)
 db = database()
 st.caption(t("data.intro"))
 
-upload_tab, history_tab, targets_tab, purposes_tab = st.tabs(
-    [t("data.tab.upload"), t("data.tab.history"), t("data.tab.targets"), t("data.tab.purposes")], key="dm_tab",
+upload_tab, history_tab, targets_tab, purposes_tab, sources_tab = st.tabs(
+    [t("data.tab.upload"), t("data.tab.history"), t("data.tab.targets"), t("data.tab.purposes"), t("data.tab.sources")],
+    key="dm_tab",
 )
 
 with upload_tab:
@@ -43,3 +45,7 @@ with targets_tab:
 with purposes_tab:
     st.caption(t("data.purposes.help"))
     ui.purposes(db, user)
+
+with sources_tab:
+    st.caption(t("data.sources.help"))
+    ui.sources_section(db, user)

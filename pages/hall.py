@@ -11,7 +11,7 @@ from peakend.core.safe_text import md
 from peakend.hall import charts, themes
 from peakend.hall import logic as hall
 from peakend.hall.notes import heatmap_cells, leave_out_count, trend_marks
-from peakend.hall.widgets import COMMENT_ORDER, comment_columns, day_notes_box, leave_out_toggle
+from peakend.hall.widgets import COMMENT_ORDER, comment_columns, day_notes_box, leave_out_toggle, today_panel
 from peakend.ui import url_state
 from peakend.ui.answers import ask, fetch, run
 from peakend.ui.cards import metric_card
@@ -25,6 +25,7 @@ from peakend.ui.subscriptions import subscriptions_box
 REPORTS_PAGE = page_path("reports")
 
 st.title(t("hall.title"))
+today_box = st.container()  # the today panel comes first (on a phone, before the controls)
 
 base = fetch(summary=ask("dataset_summary"), halls=ask("halls_in_scope"), purposes=ask("purposes"),
              reported=ask("periods_halls"))
@@ -67,6 +68,8 @@ if hall_id is None:
     st.stop()
 
 this_hall = hall_row(halls, hall_id)
+with today_box:
+    today_panel(this_hall)
 notes = run("hall_day_notes", hall.notes_filter(hall_id, date_from, date_to, chosen.compare_start))
 skip_noted = leave_out_toggle(leave_out_count(notes))
 period = hall.hall_filter(hall_id, date_from, date_to, chosen_purposes, chosen_moments, skip_noted)

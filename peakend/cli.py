@@ -46,7 +46,13 @@ def main(argv: list[str] | None = None) -> int:
         modules[name] = module
         module.add_arguments(sub.add_parser(name, help=help_text, description=help_text))
     args = parser.parse_args(argv)
-    return int(modules[args.command].run(args) or 0)
+    from peakend.warehouse.db import DatabaseBusy  # here: `--help` needn't load DuckDB
+
+    try:
+        return int(modules[args.command].run(args) or 0)
+    except DatabaseBusy as busy:  # the app (or another command) has the file: plain words, no traceback
+        print(f"{args.command}: {busy}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 import shutil
+from datetime import date, datetime
 
 import pandas as pd
 import pytest
@@ -77,6 +78,9 @@ PARAM_SAMPLES: dict[str, list] = {
     "moment": ["exit", "wait"],
     "starts_on": ["2026-03-03"],
     "weeks": [1],
+    # the today panel: a hall (H1 in the North's view, H3 in the South's), a moment and a day with visits
+    "now": [datetime(2026, 3, 2, 10, 10), datetime(2026, 3, 8, 12, 20)],
+    "today": [date(2026, 3, 2), date(2026, 3, 8)],
 }
 # Answers for the whole network only (peakend/warehouse/rollups.py routes to them when the user sees
 # every hall): a scoped user must get no row at all from them.

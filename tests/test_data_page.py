@@ -139,7 +139,8 @@ def test_the_menu_offers_the_page_to_data_admins_only():
 # -- upload, preset, check, load ---------------------------------------------------------------
 def test_a_bank_log_is_read_with_the_preset_it_fits(open_page, db_path):
     at = open_page()
-    assert [tab.label for tab in at.tabs] == ["Upload and load", "Load history", "Targets", "Purposes"]
+    assert [tab.label for tab in at.tabs] == ["Upload and load", "Load history", "Targets", "Purposes",
+                                               "Sources"]
     at.file_uploader(key="dm_upload").set_value(("bank_head.tsv", ("\n".join(BANK_HEAD) + "\n").encode(), "text/tsv"))
     run(at)
     assert "format CSV · encoding UTF-8 · delimiter tab · header on row 1 · looks like a visits file" in texts(at.caption)
@@ -481,7 +482,7 @@ def test_purpose_labels_and_peak_moment_are_edited(open_page, db_path):
 # -- in Chinese ----------------------------------------------------------------------------------
 def test_the_page_reads_in_chinese(open_page):
     at = open_page("admin", "zh")
-    assert [tab.label for tab in at.tabs] == ["上传与导入", "导入记录", "基准值", "到访目的"]
+    assert [tab.label for tab in at.tabs] == ["上传与导入", "导入记录", "基准值", "到访目的", "数据源"]
     body = "\n".join([CONTRACT_HEAD, "V50,H7,2026-03-09 09:00:00,enquiry,,true,"]) + "\n"
     at.file_uploader(key="dm_upload").set_value(("到访.csv", body.encode("utf-8-sig"), "text/csv"))
     run(at)
@@ -559,3 +560,47 @@ def test_the_load_checks_are_settings_a_data_admin_changes(open_page, db_path):
         "load_max_duration_hours": "2.0", "load_max_id_length": "64", "load_max_unpacked_gb": "0.5"}
     assert audit_actions(db_path)[-1] == ("admin", "load_settings_changed")
     assert at.number_input(key="dm_ls_max_duration_hours_1").value == 2.0
+
+
+# -- sources (the ingest API's tokens) ---------------------------------------------------------
+def test_sources_are_added_listed_and_revoked_on_the_page(open_page, db_path):
+    """As `python -m peakend sources add|list|revoke`: the token is shown once and works
+    (its hash is what is stored), revoking stops it, both are audited with the user."""
+    from peakend.warehouse import sources
+
+    at = open_page()
+    assert "No sources yet." in texts(at.info)
+    at.text_input(key="dm_source_name").input("dlc-queue")
+    at.multiselect(key="dm_source_halls").set_value(["H1", "H2"])
+    at = run(at.button[[b.label for b in at.button].index("Add and make its token")].click())
+    assert any("Source dlc-queue added" in s for s in texts(at.success))
+    token = at.code[0].value
+    assert token.startswith("pe_") and len(token) > 30
+    from peakend.ui.session import _open_database  # the page's own Database (this process has the file)
+
+    found = sources.authenticate(_open_database(str(db_path)), token)
+    assert found is not None and found.halls == ("H1", "H2")
+    assert stored(db_path, "select count(*) from ingest_sources where token_sha256 = ?", [sources.token_hash(token)]) \
+        == [(1,)]
+    # an every-hall token (a data admin's) and a name taken already
+    at.text_input(key="dm_source_name").input("nightly")
+    at.checkbox(key="dm_source_every").check()
+    at = run(at.button[[b.label for b in at.button].index("Add and make its token")].click())
+    [table] = [d.value for d in at.dataframe if "halls" in d.value.columns]
+    assert list(table["name"]) == ["dlc-queue", "nightly"] and list(table["halls"]) == ["H1, H2", "every hall"]
+    at.text_input(key="dm_source_name").input("nightly")
+    at.checkbox(key="dm_source_every").check()
+    at = run(at.button[[b.label for b in at.button].index("Add and make its token")].click())
+    assert any("exists already" in e for e in texts(at.error))
+    # revoke: confirmation first
+    at.selectbox(key="dm_source_pick").set_value("dlc-queue")
+    at = run(at)
+    assert at.button(key="dm_source_revoke").disabled
+    at = run(at.checkbox(key="dm_source_sure_dlc-queue").check())
+    at = run(at.button(key="dm_source_revoke").click())
+    assert any("dlc-queue is revoked" in s for s in texts(at.success))
+    assert sources.authenticate(_open_database(str(db_path)), token) is None
+    assert ("admin", "source_add") in audit_actions(db_path) and ("admin", "source_revoke") in audit_actions(db_path)
+    # in Chinese too
+    at = open_page(lang="zh")
+    assert "数据源" in "".join(t.label for t in at.tabs)

@@ -125,7 +125,9 @@ def test_a_link_to_a_hall_outside_the_scope_is_dropped_and_said(open_page):
 
 def test_a_period_without_visits_is_said_plainly(open_page):
     at = open_page(hall="H1", **{"from": "2026-03-07", "to": "2026-03-07"})  # Sat: no visit at H1
-    assert texts(at.info) == [
+    today, *rest = texts(at.info)  # the today panel first: no visit today (tests/test_hall_today.py)
+    assert today.startswith("No visits yet today (") and "the newest data is from 2026-03-08 11:26:00" in today
+    assert rest == [
         "Alpha Hall has no visits from Mar 7, 2026 to Mar 7, 2026 that match the filters. "
         "Pick another period or widen the filters."
     ]
@@ -213,7 +215,8 @@ def test_the_page_opens_on_five_tiles_then_the_worst_hour_and_its_comments(open_
     tiles = main[kinds.index("Block", kinds.index("Subheader"))]
     assert [m.label for m in tiles.metric] == ["Visits", "Median wait", "Abandonment", "Exit score", "Peak-end index"]
     # H1's hours: 9h V01 V02 (waits 4, 12), 10h V03 V04, 11h V06 V07 (waits 20 and abandoned)
-    assert texts(at.subheader)[1] == "The worst hour: 11:00–12:00"
+    assert texts(at.subheader)[0] == "Today at Alpha Hall"  # the today panel first (tests/test_hall_today.py)
+    assert texts(at.subheader)[2] == "The worst hour: 11:00–12:00"
     assert ("People who arrived in this hour waited 20.0 min (median; target 10 min): 2 visits, "
             "50.0% gave up, exit score 1.00.") in texts(at.markdown)
     assert "Every hour had fewer than 30 visits: this rests on a few visits, read it as a hint." in texts(at.caption)

@@ -276,3 +276,54 @@ def test_a_visit_sent_in_pieces_is_completed_and_the_batch_is_a_load(fixture_db_
     check = subprocess.run([sys.executable, "-m", "peakend", "check", "--db", str(path)], cwd=ROOT,
                            capture_output=True, text=True, timeout=120)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_later_piece_never_blanks_what_is_known(fixture_db_file, tmp_path):
+    """Pieces that carry only the ticket's columns and what is new (the call alone, then
+    the ratings alone, then the ticket again, late): each updates the visit and none blanks
+    a field an earlier piece set; every write passes the rollup self-check, and the file
+    audits clean afterwards."""
+    path = tmp_path / "fixture.duckdb"
+    shutil.copyfile(fixture_db_file, path)
+    tokens = _prepare(path)
+    proc, url = start_server(path, LIMITS)
+    try:
+        ticket = visit("API-M1", arrived_at="2026-03-03 10:00:00", segment="consumer")
+        pieces = [
+            ticket,
+            visit("API-M1", called_at="2026-03-03 10:06:00", service_started_at="2026-03-03 10:06:30",
+                  counter_id="C2", staff_id="S1"),
+            visit("API-M1", service_ended_at="2026-03-03 10:14:30", left_at="2026-03-03 10:15:00",
+                  peak_score=4, exit_score=2, exit_comment="太慢了"),
+            ticket,  # the queue system re-sends the ticket after the ratings came in
+        ]
+        answers = [post(url, tokens["h1"], ndjson(p)) for p in pieces]
+        assert [a[0] for a in answers] == [200] * 4, answers
+        assert answers[0][2]["accepted"]["visit_ids"] == ["API-M1"]
+        assert [a[2]["replaced"]["visit_ids"] for a in answers[1:]] == [["API-M1"]] * 3
+        assert all(a[2]["rejected"]["count"] == 0 for a in answers)
+        # a ticket, then its abandonment: abandoned stays until a call is known
+        post(url, tokens["h1"], ndjson(visit("API-M2", arrived_at="2026-03-03 11:00:00")))
+        post(url, tokens["h1"], ndjson(visit("API-M2", arrived_at="2026-03-03 11:00:00",
+                                             left_at="2026-03-03 11:20:00")))
+        post(url, tokens["h1"], ndjson(visit("API-M2", arrived_at="2026-03-03 11:00:00", exit_score=1)))
+    finally:
+        stop_servers([(proc, url)])
+    db = Database(path)
+    try:
+        cur = db.cursor()
+        got = cur.execute(
+            """select called_at::varchar, service_started_at::varchar, service_ended_at::varchar,
+                      left_at::varchar, counter_id, staff_id, peak_score, exit_score, exit_comment, segment,
+                      abandoned, wait_s, service_s
+               from visits where visit_id = 'API-M1'"""
+        ).fetchall()
+        assert got == [("2026-03-03 10:06:00", "2026-03-03 10:06:30", "2026-03-03 10:14:30", "2026-03-03 10:15:00",
+                        "C2", "S1", 4, 2, "太慢了", "consumer", False, 360.0, 480.0)]
+        m2 = cur.execute("select abandoned, left_at::varchar, exit_score, queue_s from visits "
+                         "where visit_id = 'API-M2'").fetchall()
+        assert m2 == [(True, "2026-03-03 11:20:00", 1, 1200.0)]
+        assert rollup_check.audit(cur).ok
+        cur.close()
+    finally:
+        db.close()

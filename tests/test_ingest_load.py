@@ -79,8 +79,8 @@ def test_a_crash_mid_load_leaves_the_database_as_it_was(fixture_db, tmp_path, mo
     before = snapshot(fixture_db)
     version = fixture_db.data_version()
 
-    def insert_then_die(cur, source, load_id):
-        warehouse_insert(cur, source, load_id)  # the rows are in, inside the transaction
+    def insert_then_die(cur, source, load_id, merge=False):
+        warehouse_insert(cur, source, load_id, merge=merge)  # the rows are in, inside the transaction
         raise KeyboardInterrupt("killed mid-load")
 
     warehouse_insert = warehouse.insert_visits

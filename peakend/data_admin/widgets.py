@@ -1034,3 +1034,103 @@ __all__ = [
     "targets",
     "uploaded_files",
 ]
+
+
+# -- sources (the ingest API's tokens) -----------------------------------------------------------
+_NEW_TOKEN = "dm_source_token"
+
+
+def _source_state(source) -> str:
+    if source.revoked_at is None:
+        return t("data.sources.in_force")
+    return t("data.sources.revoked_by", by=source.revoked_by, when=f"{source.revoked_at:%Y-%m-%d %H:%M} UTC")
+
+
+def sources_section(db: Database, user: User) -> None:
+    """The ingest API's sources, as `python -m peakend sources add|revoke|list`: each hall
+    system's bearer token and the halls it may write (or every hall: a data admin's, for
+    the command line's loads while the app runs). A token is shown once, when it is made."""
+    from peakend.warehouse import sources
+
+    show_notice("sources")
+    made = st.session_state.pop(_NEW_TOKEN, None)
+    if made:
+        name, token = made
+        st.success(t("data.sources.added", name=md(name)))
+        st.code(token, language=None)
+        st.caption(t("data.sources.token_once"))
+    listed = sources.list_sources(db)
+    halls = run("halls_in_scope")
+    hall_names = dict(zip(halls["hall_id"], halls["hall_name"], strict=True))
+    if listed:
+        st.dataframe(
+            [
+                {
+                    "name": s.name,
+                    "halls": t("data.sources.all_halls") if s.all_halls else ", ".join(s.halls),
+                    "state": _source_state(s),
+                    "added": f"{s.created_at:%Y-%m-%d %H:%M} UTC · {s.created_by}",
+                    "loads": s.loads,
+                    "last": f"{s.last_load_at:%Y-%m-%d %H:%M}" if s.last_load_at else None,
+                }
+                for s in listed
+            ],
+            hide_index=True,
+            width="stretch",
+            key="dm_sources_table",
+            column_config={
+                "name": st.column_config.TextColumn(t("data.sources.name"), width=140),
+                "halls": st.column_config.TextColumn(t("data.sources.halls"), width=160),
+                "state": st.column_config.TextColumn(t("data.sources.state"), width=180),
+                "added": st.column_config.TextColumn(t("data.sources.added_col"), width=170),
+                "loads": st.column_config.NumberColumn(t("data.sources.loads"), width=70, format="localized"),
+                "last": st.column_config.TextColumn(t("data.sources.last"), width=120),
+            },
+            placeholder="–",
+        )
+    else:
+        st.info(t("data.sources.empty"))
+
+    st.markdown(f"**{t('data.sources.add_title')}**")
+    with st.form("dm_source_add", clear_on_submit=True, border=True):
+        name = st.text_input(t("data.sources.name"), placeholder="dlc01-queue", key="dm_source_name")
+        every = st.checkbox(t("data.sources.every_hall"), key="dm_source_every")
+        chosen = st.multiselect(
+            t("data.sources.pick_halls"),
+            list(hall_names),
+            format_func=lambda h: f"{hall_names[h]} · {h}",
+            key="dm_source_halls",
+        )
+        submitted = st.form_submit_button(t("data.sources.add"), icon=":material/key:")
+    if submitted:
+        name = (name or "").strip()
+        if not sources.NAME.match(name):
+            st.error(t("data.sources.bad_name"))
+        elif any(s.name == name for s in listed):
+            st.error(t("data.sources.exists", name=md(name)))
+        elif not every and not chosen:
+            st.error(t("data.sources.no_halls"))
+        else:
+            try:
+                token = sources.add_source(db, name, [sources.ALL_HALLS] if every else chosen, user.username)
+            except sources.SourceError as e:
+                st.error(t("data.sources.refused", reason=md(str(e))))
+            else:
+                st.session_state[_NEW_TOKEN] = (name, token)
+                st.rerun()
+
+    in_force = [s.name for s in listed if s.revoked_at is None]
+    if in_force:
+        st.markdown(f"**{t('data.sources.revoke_title')}**")
+        pick = st.selectbox(t("data.sources.pick"), in_force, key="dm_source_pick")
+        sure = st.checkbox(t("data.sources.confirm", name=md(pick)), key=f"dm_source_sure_{pick}")
+        if st.button(
+            t("data.sources.revoke", name=md(pick)), key="dm_source_revoke", disabled=not sure, icon=":material/block:"
+        ):
+            try:
+                sources.revoke_source(db, pick, user.username)
+            except sources.SourceError as e:
+                st.error(t("data.sources.refused", reason=md(str(e))))
+            else:
+                _notice("sources", "success", "data.sources.revoked", name=md(pick))
+                st.rerun()

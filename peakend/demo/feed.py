@@ -26,10 +26,12 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from peakend.core import clock as app_clock
 from peakend.demo.cli import DEFAULT_SEED
 from peakend.demo.generate import DEFAULT_MONTHS, DEFAULT_VISITS, simulate_demo
 
@@ -178,7 +180,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token", default=None, help="a source's token (default: $PEAKEND_FEED_TOKEN)")
     parser.add_argument("--halls", default="", help="comma-separated hall ids (default: every hall of the demo)")
     parser.add_argument("--speed", type=float, default=60, help="times real time (default 60: a day in ~15 min)")
-    parser.add_argument("--day", type=date.fromisoformat, default=None, help="the day's date (default today)")
+    parser.add_argument(
+        "--day",
+        type=date.fromisoformat,
+        default=None,
+        help="the day's date (default today in Asia/Shanghai, the demo's time zone)",
+    )
     parser.add_argument("--start", default=None, help="start at this time of day, HH:MM (default: the first ticket)")
     parser.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help=f"the simulation's seed (default {DEFAULT_SEED})"
@@ -197,7 +204,9 @@ def run(args: argparse.Namespace) -> int:
     if args.speed <= 0:
         print("feed: --speed must be above 0", file=sys.stderr)
         return 2
-    day = args.day or date.today()
+    # today in the demo network's time zone (its halls have none of their own), by the app's
+    # clock: the day the hall page's today panel is showing
+    day = args.day or app_clock.utcnow().replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
     halls = [h.strip() for h in args.halls.split(",") if h.strip()] or None
     try:
         visits = day_visits(day, halls, args.seed)

@@ -538,3 +538,35 @@ def journey_grid(cells: pd.DataFrame, min_n: int) -> go.Figure:
     fig.update_xaxes(type="category")
     fig.update_yaxes(type="category")
     return finish(fig, t("hall.journey.grid_title"), t("hall.axis.wait_band"), t("hall.axis.peak_band"), height=320)
+
+
+# --- today ----------------------------------------------------------------------------------
+def today_arrivals(curve: pd.DataFrame) -> go.Figure:
+    """Arrivals so far today against the usual day, by the end of each hour and by now
+    (hall_today_arrivals as peakend.hall.today.curve_frame lays it out)."""
+    fig = go.Figure()
+    x = list(curve["label"])
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=curve["usual_cumulative"],
+            mode="lines",
+            name=t("hall.today.curve.usual"),
+            line={"color": GREYED, "dash": "dash", "width": 2},
+            hovertemplate="%{x}: %{y:.0f}<extra>%{fullData.name}</extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=curve["today_cumulative"],
+            mode="lines+markers",
+            name=t("hall.today.curve.today"),
+            line={"color": SERIES[0], "width": 3},
+            hovertemplate="%{x}: %{y:.0f}<extra>%{fullData.name}</extra>",
+        )
+    )
+    fig.update_xaxes(categoryorder="array", categoryarray=x)
+    fig.update_yaxes(rangemode="tozero")
+    fig = finish(fig, t("hall.today.curve.title"), t("hall.today.curve.x"), t("hall.today.curve.y"), height=300)
+    return _legend_below(fig)

@@ -8,10 +8,19 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from peakend.core import formatting
 from peakend.core.i18n import t
+from peakend.core.metrics import MIN_RATINGS_DEFAULT
 from peakend.core.safe_text import md
+from peakend.hall import charts, today
+from peakend.hall.logic import comment_feed
 from peakend.hall.notes import note_line
+from peakend.ui.answers import ask, fetch, run
 from peakend.ui.auth import current_user
+from peakend.ui.cards import metric_card
+from peakend.ui.charts import show as show_chart
+from peakend.ui.layout import TILES_KEY
+from peakend.ui.sections import fragment
 from peakend.ui.session import database
 from peakend.warehouse.day_notes import KINDS, MAX_NOTE, WRITERS, NoteError, add_note, remove_note
 
@@ -95,3 +104,112 @@ def leave_out_toggle(count: int) -> bool:
     if not count:
         return False
     return st.toggle(t("hall.notes.skip", n=count), key="hall_skip_noted", help=t("hall.notes.skip_help"))
+
+
+def _tile(label_key: str, value: str, help_text: str) -> None:
+    with st.container(border=True):
+        st.metric(t(label_key), value, help=help_text)
+
+
+def _today_panel(this_hall) -> None:
+    """The live panel: drawn again every REFRESH_S seconds without the rest of the page."""
+    hall_id = this_hall["hall_id"]
+    found = run("hall_today_clock", hall_id=hall_id)
+    if found.empty:
+        return
+    hall_clock = found.iloc[0]
+    now = today.local_now(hall_clock["time_zone"])
+    day = now.date()
+    newest = hall_clock["newest_event_at"]
+    st.subheader(t("hall.today.title", hall=md(this_hall["hall_name"])))
+    as_of = t(
+        "hall.today.as_of",
+        day=formatting.day(day),
+        time=now.strftime("%H:%M"),
+        zone=hall_clock["time_zone"],
+        refresh=today.REFRESH_S,
+    )
+    gone = today.age(newest, now)
+    if gone is None:
+        st.caption(as_of)
+        st.info(t("hall.today.no_data"))
+        return
+    newest_at = pd.Timestamp(newest).strftime("%Y-%m-%d %H:%M:%S")
+    st.caption(f"{as_of} · {t('hall.today.newest', at=newest_at, age=today.age_text(gone))}")
+    if today.is_open(hall_clock, now) is False:
+        st.caption(
+            t("hall.today.closed", opens=str(hall_clock["opens_at"])[:5], closes=str(hall_clock["closes_at"])[:5])
+        )
+    data = fetch(
+        queue=ask("hall_today_queue", today.today_filter(hall_id, day), now=now),
+        curve=ask("hall_today_arrivals", today.usual_filter(hall_id, day), now=now, today=day),
+        scores=ask("metrics_by_group", today.today_filter(hall_id, day), group_1=None, group_2=None),
+        comments=ask("hall_exit_comments", today.today_filter(hall_id, day), limit=today.LATEST_COMMENTS),
+    )
+    answers = {k: v if v is not None else pd.DataFrame() for k, v in data.items()}
+    queue = answers["queue"].iloc[0]
+    if not queue["arrivals_so_far"]:
+        st.info(t("hall.today.no_visits_today", day=formatting.day(day), at=newest_at, age=today.age_text(gone)))
+        return
+    if today.feed_quiet(hall_clock, now, newest):
+        st.warning(t("hall.today.quiet", age=today.age_text(gone)))
+    counters = this_hall.get("counters")
+    serving_help = (
+        t("hall.today.serving_help", counters=formatting.number(counters))
+        if counters is not None and not today._missing(counters)
+        else t("hall.today.serving_help_unknown")
+    )
+    with st.container(key=f"{TILES_KEY}_today"):
+        tiles = st.columns(4)
+        with tiles[0]:
+            _tile("hall.today.waiting", formatting.number(queue["waiting_now"]), t("hall.today.waiting_help"))
+        with tiles[1]:
+            # nobody waiting: the longest wait is none at all, 0 (a dash would read as "no data")
+            longest = queue["longest_wait_s"] if queue["waiting_now"] else 0
+            _tile("hall.today.longest_wait", today.wait_text(longest), t("hall.today.longest_wait_help"))
+        with tiles[2]:
+            _tile("hall.today.serving", formatting.number(queue["serving_now"]), serving_help)
+        with tiles[3]:
+            _tile("hall.today.arrivals", formatting.number(queue["arrivals_so_far"]), t("hall.today.arrivals_help"))
+    curve = answers["curve"]
+    usual = today.usual_by_now(curve, now)
+    usual_days = int(curve["usual_days"].iloc[0]) if not curve.empty else 0
+    st.markdown(today.arrivals_sentence(int(queue["arrivals_so_far"]), usual, usual_days))
+    if not curve.empty:
+        show_chart(charts.today_arrivals(today.curve_frame(curve, now)), key="hall_today_curve")
+    st.markdown(f"**{t('hall.today.scores_title')}**")
+    scores = answers["scores"].iloc[0] if not answers["scores"].empty else None
+    with st.container(key=f"{TILES_KEY}_today_scores"):
+        for column, key in zip(st.columns(len(today.SCORE_TILES)), today.SCORE_TILES):
+            with column:
+                metric_card(key, scores, None, this_hall, MIN_RATINGS_DEFAULT)
+    st.caption(
+        t(
+            "hall.today.targets_note",
+            peak=formatting.score(this_hall["peak_target"]),
+            exit=formatting.score(this_hall["exit_target"]),
+            min_n=formatting.number(MIN_RATINGS_DEFAULT),
+        )
+    )
+    st.markdown(f"**{t('hall.today.comments_title')}**")
+    comments = answers["comments"]
+    if comments.empty:
+        st.caption(t("hall.today.no_comments"))
+    else:
+        st.dataframe(
+            comment_feed(comments),
+            hide_index=True,
+            column_config=comment_columns(),
+            column_order=COMMENT_ORDER,
+            placeholder="–",
+            key="hall_today_comments",
+        )
+
+
+_today_fragment = fragment(run_every=today.REFRESH_S)(_today_panel)
+
+
+def today_panel(this_hall) -> None:
+    """The hall's "today" panel (README, "Today"), a fragment refreshed every REFRESH_S s."""
+    with st.container(key="hall_today", border=True):
+        _today_fragment(this_hall)

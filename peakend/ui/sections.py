@@ -15,17 +15,21 @@ from peakend.ui.session import init_language
 F = TypeVar("F", bound=Callable)
 
 
-def fragment(func: F) -> F:
+def fragment(func: F | None = None, *, run_every: float | None = None):
     """st.fragment for a page section. A fragment's rerun runs neither app.py nor the page
     script, so the session's language is set again before the section draws (otherwise its
-    labels, and the keys of widgets whose identity includes them, would change)."""
+    labels, and the keys of widgets whose identity includes them, would change).
+    `@fragment(run_every=30)` reruns the section alone every 30 s (the today panel)."""
 
-    @functools.wraps(func)
-    def section(*args, **kwargs):
-        init_language()
-        return func(*args, **kwargs)
+    def wrap(f: F) -> F:
+        @functools.wraps(f)
+        def section(*args, **kwargs):
+            init_language()
+            return f(*args, **kwargs)
 
-    return st.fragment(section)  # type: ignore[return-value]
+        return st.fragment(section, run_every=run_every)  # type: ignore[return-value]
+
+    return wrap(func) if func is not None else wrap
 
 
 def lazy_section(label: str, key: str, **kwargs):

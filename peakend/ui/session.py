@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from peakend.core import i18n
-from peakend.warehouse.db import Database
+from peakend.warehouse.db import Database, DatabaseBusy
 from peakend.warehouse.schema import SchemaError
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent.parent / "data" / "demo.duckdb"
@@ -36,6 +36,11 @@ def database() -> Database:
     """The process's one database. Stops the page with a plain message if it can't open."""
     try:
         return process_database()
+    except DatabaseBusy as busy:
+        # a command-line load (or another app) has the file: say so, and try again on the
+        # next run (a failed open is not cached)
+        st.warning(i18n.t("app.database_busy", path=busy.path, pid=busy.pid or "?"))
+        st.stop()
     except (FileNotFoundError, SchemaError) as exc:
         st.error(str(exc))
         st.stop()

@@ -18,6 +18,7 @@ from typing import Any, cast
 import duckdb
 
 from peakend.warehouse import rollup_check
+from peakend.warehouse.db import DatabaseBusy, lock_conflict
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,7 +38,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         con = duckdb.connect(str(args.db), read_only=True)
     except duckdb.Error as e:
-        print(f"{args.db}: can't open it read-only ({e}); is another process writing to it?", file=sys.stderr)
+        pid = lock_conflict(e)
+        if pid is not False:
+            print(f"check: {DatabaseBusy(str(args.db), pid or None)}", file=sys.stderr)
+            return 2
+        print(f"{args.db}: can't open it read-only ({e})", file=sys.stderr)
         return 2
     try:
         visits = cast("tuple[Any, ...]", con.execute("select count(*) from visits").fetchone())[0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -94,7 +95,26 @@ class Explanation:
 
 
 class DatabaseBusy(RuntimeError):
-    """The file can't be opened: most often another process (the app) holds it for writing."""
+    """Another process has the database file open (DuckDB lets one process write a file,
+    and while it does no other process may even read it). The message says so in plain
+    words; `pid` is the other process when DuckDB names it."""
+
+    def __init__(self, path: str, pid: int | None):
+        self.path, self.pid = path, pid
+        who = f" (process {pid})" if pid else ""
+        super().__init__(
+            f"{path} is open in another PeakEnd process{who}: the app, or a command-line load. "
+            "One process at a time may use the file; wait for it to finish, or stop it."
+        )
+
+
+def lock_conflict(exc: Exception) -> int | bool | None:
+    """False when `exc` isn't DuckDB's 'could not set lock'; else the other process's PID (or None)."""
+    text = str(exc)
+    if "Could not set lock" not in text and "Conflicting lock" not in text:
+        return False
+    m = re.search(r"PID (\d+)", text)
+    return int(m.group(1)) if m else None
 
 
 def open_read_only(path: str | Path) -> Database:
@@ -104,7 +124,10 @@ def open_read_only(path: str | Path) -> Database:
     try:
         return Database(path, read_only=True)
     except duckdb.Error as e:
-        raise DatabaseBusy(f"{path}: can't open it read-only ({e}); is the app or a load writing to it?") from e
+        pid = lock_conflict(e)
+        if pid is False:
+            raise
+        raise DatabaseBusy(str(path), pid or None) from e
 
 
 class Database:
@@ -115,7 +138,13 @@ class Database:
         self.read_only = read_only
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._con = duckdb.connect(self.path, read_only=read_only, config=dict(settings_from_env()))
+        try:
+            self._con = duckdb.connect(self.path, read_only=read_only, config=dict(settings_from_env()))
+        except duckdb.IOException as exc:
+            pid = lock_conflict(exc)
+            if pid is False:
+                raise
+            raise DatabaseBusy(self.path, pid) from None
         self._write_lock = threading.Lock()
         # which database an answer came from, for caches that outlive one: a file opened
         # again (or replaced at the same path) is a new database to them

@@ -19,6 +19,7 @@ from peakend.warehouse.db import Database
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 TOKEN_PREFIX = "pe_"
+ALL_HALLS = "*"  # a data admin's source (the command line's loads while the app runs): every hall
 
 
 class SourceError(ValueError):
@@ -37,6 +38,10 @@ class Source:
     last_load_at: datetime | None = None
 
     @property
+    def all_halls(self) -> bool:
+        return ALL_HALLS in self.halls
+
+    @property
     def loaded_by(self) -> str:
         """How the loads of this source name who loaded them."""
         return f"source:{self.name}"
@@ -51,16 +56,19 @@ def _now() -> datetime:
 
 
 def add_source(db: Database, name: str, halls: list[str], user: str) -> str:
-    """Add a source for `halls` and return its token (shown once; only its hash is kept)."""
+    """Add a source for `halls` (["*"]: every hall, a data admin's) and return its token
+    (shown once; only its hash is kept)."""
     if not NAME.match(name or ""):
         raise SourceError(f"{name!r}: a source name is letters, digits and _ . - (up to 64 characters)")
     halls = sorted({h.strip() for h in halls if h.strip()})
     if not halls:
-        raise SourceError("name at least one hall the source may write (--halls DLC01,DLC02)")
+        raise SourceError("name at least one hall the source may write (--halls DLC01,DLC02, or --all-halls)")
+    if ALL_HALLS in halls:
+        halls = [ALL_HALLS]
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with db.transaction() as cur:
         known = {r[0] for r in cur.execute("select hall_id from halls").fetchall()}
-        unknown = [h for h in halls if h not in known]
+        unknown = [h for h in halls if h not in known and h != ALL_HALLS]
         if unknown:
             raise SourceError(f"unknown hall(s): {', '.join(unknown)}; load the halls first")
         if cur.execute("select count(*) from ingest_sources where name = ?", [name]).fetchall()[0][0]:

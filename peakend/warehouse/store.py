@@ -57,14 +57,45 @@ def finish_load(cur: duckdb.DuckDBPyConnection, load_id: int, accepted: int, rej
     )
 
 
-def insert_visits(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> tuple[int, int]:
+# Columns a visit always carries in full (the loader requires them in every row); a later
+# piece of a visit (merge=True) takes every other column from the stored row where it has none.
+_ALWAYS_SENT = ("visit_id", "hall_id", "arrived_at", "purpose")
+
+
+def _merged_rows(source: str) -> str:
+    """The rows of `source`, each completed from the stored visit it replaces ($load's
+    visits_replaced): a column the piece has no value for keeps the stored one, so a call
+    or a rating sent later never blanks what the ticket said, and a ticket re-sent late
+    never blanks the call. `abandoned` is true when the piece says so, or the stored visit
+    was abandoned and no call is known now."""
+    picked = []
+    for c in CONTRACT_VISIT_COLUMNS:
+        if c in _ALWAYS_SENT:
+            picked.append(f"n.{c}")
+        elif c == "abandoned":
+            picked.append(
+                "n.abandoned or coalesce(o.abandoned and coalesce(n.called_at, o.called_at) is null, false)"
+                " as abandoned"
+            )
+        else:
+            picked.append(f"coalesce(n.{c}, o.{c}) as {c}")
+    return (
+        f"select {', '.join(picked)} from {source} as n "
+        "left join (select * from visits_replaced where replaced_by_load = $load) as o on n.visit_id = o.visit_id"
+    )
+
+
+def insert_visits(cur: duckdb.DuckDBPyConnection, source: str, load_id: int, merge: bool = False) -> tuple[int, int]:
     """Insert the visits of the registered relation `source` (contract columns, already
     validated, visit_id unique within it). A visit_id already stored is replaced, and the
-    old row kept in visits_replaced so an undo can restore it.
+    old row kept in visits_replaced so an undo can restore it. With `merge` (the ingest
+    API: visits arrive in pieces) a replacing row keeps the stored value of every column
+    it has no value for (_merged_rows).
 
     Returns (rows inserted, rows replaced).
     """
     cols = ", ".join(CONTRACT_VISIT_COLUMNS)
+    rows = _merged_rows(source) if merge else f"select {cols} from {source}"
     replaced = cast(
         "tuple[Any, ...]",
         cur.execute(
@@ -86,10 +117,10 @@ def insert_visits(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> 
                 coalesce(epoch(called_at - arrived_at),
                          case when abandoned then epoch(left_at - arrived_at) end) as queue_s,
                 epoch(service_ended_at - service_started_at) as service_s,
-                ? as load_id
-            from (select {cols} from {source})
+                $load as load_id
+            from ({rows})
             order by {STORAGE_ORDER}""",
-            [load_id],
+            {"load": load_id},
         ).fetchone(),
     )[0]
     # read back what was written before anything is rolled up from it (DuckDB 2.0.0 and

@@ -9,7 +9,9 @@ The body goes through the loader a data admin uses (peakend.warehouse.ingest.loa
 in a thread so the event loop keeps serving the pages: the same checks, the same reasons,
 one load in the load history (undo as any other), inside Database.transaction (the rollup
 self-check). Re-sending a visit_id replaces the visit, so a retry is safe; re-sending a
-batch that loaded whole changes nothing ("unchanged").
+batch that loaded whole changes nothing ("unchanged"). Visits may come in pieces (the
+ticket, then the call, then the ratings): a later piece keeps every stored value it has
+none for (store.insert_visits(merge=True)), so it never blanks what is known.
 
 A row for a hall the source was not issued for is rejected like any bad row (the reason
 names the source's halls) and the rest of the batch loads: one wrong row never sinks a
@@ -44,7 +46,7 @@ from peakend.core.i18n import label
 from peakend.ui.session import process_database
 from peakend.warehouse import sources
 from peakend.warehouse.accounts import audit
-from peakend.warehouse.db import Database
+from peakend.warehouse.db import Database, DatabaseBusy
 from peakend.warehouse.ingest import LoadReport, MappingError, get_mapping, load_files
 
 NO_STORE = {"cache-control": "no-store"}
@@ -54,6 +56,13 @@ CONTENT_TYPES = {
     "application/jsonl": "ndjson",
     "application/json-lines": "ndjson",
     "text/csv": "csv",
+    # what `python -m peakend load` sends a running app besides those (README, "The command
+    # line while the app runs"): the value is the file's extension, which the loader reads by
+    "text/tab-separated-values": "tsv",
+    "application/vnd.apache.parquet": "parquet",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/gzip": "csv.gz",
+    "application/zip": "zip",
 }
 
 
@@ -174,7 +183,8 @@ def _load(db: Database, source: sources.Source, body: bytes, fmt: str, mapping: 
             source.loaded_by,
             mapping=mapping,
             kind=None if mapping else "visits",
-            writable_halls=list(source.halls),
+            writable_halls=None if source.all_halls else list(source.halls),
+            merge=True,  # visits arrive in pieces: a later piece never blanks what is known
         )
         audit(
             db,
@@ -231,7 +241,10 @@ async def post_visits(request: Request) -> JSONResponse:
     challenge = {"www-authenticate": 'Bearer realm="peakend"'}
     if scheme.lower() != "bearer" or not token.strip():
         return _error(request, 401, "no_token", challenge)
-    db = process_database()
+    try:
+        db = process_database()
+    except DatabaseBusy as busy:
+        return _error(request, 503, "database_busy", {"retry-after": "30"}, pid=busy.pid or "?")
     source = await asyncio.to_thread(sources.authenticate, db, token.strip())
     if source is None:
         return _error(request, 401, "bad_token", challenge)

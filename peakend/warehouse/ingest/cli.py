@@ -6,6 +6,12 @@
     python -m peakend load --undo LOAD_ID [--db PATH] [--user NAME]
     python -m peakend load --history [--db PATH]
     python -m peakend load --mappings [--db PATH]
+    python -m peakend load FILE... --url http://127.0.0.1:8501 [--token TOKEN] [--mapping NAME]
+
+While the app runs it holds the database file, and DuckDB lets no other process open it:
+a load of visit files then goes to the app's ingest API (peakend/warehouse/ingest/forward.py)
+with a data admin's token (--token or $PEAKEND_TOKEN; `sources add NAME --all-halls`, or
+the Data page's Sources). Everything else says, in plain words, what to do instead.
 
 One line per file. Exit status 1 when a file was refused (or an undo was not possible),
 0 otherwise; rows rejected inside a loaded file don't change it (they are listed in
@@ -18,8 +24,10 @@ import argparse
 import getpass
 import os
 import sys
+from pathlib import Path
 
-from peakend.warehouse.db import Database
+from peakend.warehouse.db import Database, DatabaseBusy
+from peakend.warehouse.ingest import forward
 from peakend.warehouse.ingest.contract import KINDS
 
 DEFAULT_DB = "data/demo.duckdb"
@@ -63,6 +71,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help="refuse a file that has columns the load would not read")
     parser.add_argument("--db", default=None, help=f"database file (default: $PEAKEND_DB or {DEFAULT_DB})")
     parser.add_argument("--user", default=None, help="who is loading (default: $PEAKEND_USER or the login name)")
+    parser.add_argument(
+        "--url",
+        default=None,
+        help="send the files to the running app at this address instead of opening the file "
+        f"(default when the app holds the database: $PEAKEND_URL or {forward.DEFAULT_URL})",
+    )
+    parser.add_argument("--token", default=None, help="a data admin's source token for --url (default: $PEAKEND_TOKEN)")
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--dry-run", action="store_true", help="check the files and report, writing nothing")
     action.add_argument("--undo", type=int, metavar="LOAD_ID", help="take a load back out")
@@ -115,8 +130,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     db_path = args.db or default_db()
     user = args.user or _default_user()
+    if args.url:
+        return _send_to_app(args, None)
     try:
         db = Database(db_path)
+    except DatabaseBusy as busy:
+        return _send_to_app(args, busy)
     except Exception as e:  # a wrong or newer database: say so in one line
         print(f"load: cannot open {db_path}: {e}", file=sys.stderr)
         return 1
@@ -183,3 +202,56 @@ def run(args: argparse.Namespace) -> int:
         return 1
     finally:
         db.close()
+
+
+def _cannot_send(args: argparse.Namespace) -> str | None:
+    """Why these arguments can't go to the app's ingest API (None: they can)."""
+    if args.history or args.mappings or args.undo is not None:
+        what = "--history" if args.history else "--mappings" if args.mappings else "--undo"
+        return f"{what} reads or writes the database itself: use the app's Data page (History) while it runs"
+    if args.dry_run:
+        return "--dry-run checks against the database itself: use the app's Data page (Check) while it runs"
+    if args.halls or (args.kind and args.kind != "visits"):
+        return "the app's ingest API takes visit files only: load halls, purposes or staff on its Data page"
+    if args.unit or args.sheet or args.strict:
+        return "--unit, --sheet and --strict aren't sent to the app: use its Data page for those"
+    if args.mapping and Path(args.mapping).suffix.lower() == ".json":
+        return "a mapping written as a JSON file isn't sent to the app: save it on the Data page and name it"
+    unknown = [f for f in args.files if forward.content_type(Path(f)) is None]
+    if unknown:
+        return f"{', '.join(unknown)}: the app's ingest API takes .csv, .tsv, .ndjson, .parquet, .xlsx, .gz and .zip"
+    return None
+
+
+def _send_to_app(args: argparse.Namespace, busy: DatabaseBusy | None) -> int:
+    """The files to the running app's ingest API (the app holds the database), one POST each."""
+    url = forward.app_url(args.url)
+    said = f"load: {busy}\n  " if busy else "load: "
+    problem = _cannot_send(args)
+    if problem:
+        stop = " or stop the app and run this again." if busy else "."
+        print(f"{said}{problem};{stop}", file=sys.stderr)
+        return 1
+    bearer = forward.token(args.token)
+    if not bearer:
+        print(
+            f"{said}To load while the app runs, the files go to the app at {url}: give a data admin's "
+            "source token with --token or $PEAKEND_TOKEN (the Data page's Sources, or "
+            "`python -m peakend sources add NAME --all-halls` while the app is stopped), or stop the app.",
+            file=sys.stderr,
+        )
+        return 1
+    if busy:
+        print(f"load: the app has the database open; sending to it at {url}", file=sys.stderr)
+    failed = 0
+    for name in args.files:
+        path = Path(name)
+        if not path.is_file():
+            print(f"{path.name}: not loaded: no such file", file=sys.stderr)
+            failed += 1
+            continue
+        status, answer = forward.send(url, bearer, path, args.mapping)
+        for line in forward.answer_lines(path, url, status, answer):
+            print(line)
+        failed += status != 200
+    return 1 if failed else 0

@@ -70,6 +70,7 @@ def load_files(
     sheet: str | dict[str, str] | None = None,
     strict: bool = False,
     writable_halls: list[str] | None = None,
+    merge: bool = False,
 ) -> list[LoadReport]:
     """Load each file in its own transaction; return one report per file (halls file first).
 
@@ -79,6 +80,8 @@ def load_files(
     loaded before the others. `progress(fraction, message)` hears how far the whole call is.
     `sheet` picks a workbook's sheet (for every file, or by path as a dict); `strict` refuses a file with unknown columns.
     `writable_halls` (the ingest API: a source's halls) rejects the rows of any other hall.
+    `merge` (the ingest API: visits in pieces) keeps a stored visit's values where a
+    re-sent row has none (warehouse.store.insert_visits).
     """
     progress = progress or _no_progress
     jobs: list[tuple[Path, Mapping | None, str | None]] = []
@@ -100,7 +103,7 @@ def load_files(
 
         picked = sheet.get(str(path)) if isinstance(sheet, dict) else sheet
         options = (
-            {"sheet": picked, "strict": strict, "writable_halls": writable_halls}
+            {"sheet": picked, "strict": strict, "writable_halls": writable_halls, "merge": merge}
             if path != (Path(halls_path) if halls_path else None)
             else {}
         )
@@ -110,7 +113,7 @@ def load_files(
 
 
 def _load_one(
-    db, path, mapping, kind, loaded_by, progress, sheet=None, strict=False, writable_halls=None
+    db, path, mapping, kind, loaded_by, progress, sheet=None, strict=False, writable_halls=None, merge=False
 ) -> LoadReport:
     started = time.perf_counter()
     progress(0.0, f"reading {path.name}")
@@ -119,7 +122,17 @@ def _load_one(
             try:
                 with db.transaction() as cur:
                     report, arrow_rejects = _load_in_transaction(
-                        cur, path, Path(workdir), mapping, kind, loaded_by, progress, sheet, strict, writable_halls
+                        cur,
+                        path,
+                        Path(workdir),
+                        mapping,
+                        kind,
+                        loaded_by,
+                        progress,
+                        sheet,
+                        strict,
+                        writable_halls,
+                        merge,
                     )
             except _Unchanged as u:
                 report = _unchanged_report(db, path, u.load_id, mapping)
@@ -240,7 +253,17 @@ def _earlier_identical(cur, checked: Checked) -> int | None:
 
 
 def _load_in_transaction(
-    cur, path, workdir, mapping, kind, loaded_by, progress, sheet=None, strict=False, writable_halls=None
+    cur,
+    path,
+    workdir,
+    mapping,
+    kind,
+    loaded_by,
+    progress,
+    sheet=None,
+    strict=False,
+    writable_halls=None,
+    merge=False,
 ):
     extra_halls, created_halls = _prepare_mapping_rows(cur, mapping, loaded_by, write=True)
     progress(0.05, f"checking {path.name}")
@@ -270,7 +293,7 @@ def _load_in_transaction(
                 {"codes": new_purposes},
             )
             warehouse.upsert_purposes(cur, "__new_purposes")
-        inserted, replaced = warehouse.insert_visits(cur, "__clean", load_id)
+        inserted, replaced = warehouse.insert_visits(cur, "__clean", load_id, merge=merge)
     elif m.kind == "halls":
         inserted, replaced = warehouse.insert_halls(cur, "__clean", load_id)
     elif m.kind == "staff":

@@ -68,8 +68,9 @@ if hall_id is None:
     st.stop()
 
 this_hall = hall_row(halls, hall_id)
-with today_box:
-    today_panel(this_hall)
+if not hall.reports_only(base["reported"], hall_id):  # hourly reports have no "now"
+    with today_box:
+        today_panel(this_hall)
 notes = run("hall_day_notes", hall.notes_filter(hall_id, date_from, date_to, chosen.compare_start))
 skip_noted = leave_out_toggle(leave_out_count(notes))
 period = hall.hall_filter(hall_id, date_from, date_to, chosen_purposes, chosen_moments, skip_noted)

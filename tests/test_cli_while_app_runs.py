@@ -61,11 +61,11 @@ def test_a_load_sent_to_the_running_app_lands_while_others_read(running, tmp_pat
                       + "\nNIGHT-BAD,NOWHERE,2026-03-04 10:00:00,bill_payment,5\n")
     reads, stop = [], threading.Event()
 
-    def read() -> None:  # readers asking the database throughout the load
+    def read(n: int) -> None:  # readers asking the database throughout the load
         while not stop.is_set():
-            reads.append(_get(url + "/healthz"))
+            reads.append((n, *_get(url + "/healthz")))
 
-    readers = [threading.Thread(target=read) for _ in range(3)]
+    readers = [threading.Thread(target=read, args=(n,)) for n in range(3)]
     for r in readers:
         r.start()
     try:
@@ -79,9 +79,12 @@ def test_a_load_sent_to_the_running_app_lands_while_others_read(running, tmp_pat
     assert "the app has the database open; sending to it" in out
     assert "as load" in out and "500 new, 0 replaced, 1 rejected" in out and "row 502, hall_id" in out
     assert not any(s in out for s in RAW_LOCK)
-    assert reads and all(status == 200 for status, _ in reads), reads[:3]
-    versions = [answer["database"]["data_version"] for _, answer in reads]
-    assert versions == sorted(versions)  # a reader never went back to an older version
+    assert reads and all(status == 200 for _, status, _ in reads), reads[:3]
+    for n in range(3):  # each reader's answers in the order it got them (3 readers interleave)
+        versions = [answer["database"]["data_version"] for who, _, answer in reads if who == n]
+        assert versions == sorted(versions)  # a reader never went back to an older version
+    after = _get(url + "/healthz")[1]["database"]["data_version"]
+    assert after > reads[0][2]["database"]["data_version"]  # the load's new version is seen, not a stale one
     # the same file again (a cron retry): it replaces its own visits, nothing is doubled
     again = _cli("load", str(visits), "--db", str(path), "--url", url, "--token", token)
     assert again.returncode == 0 and "0 new, 500 replaced, 1 rejected" in again.stdout

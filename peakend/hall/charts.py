@@ -375,7 +375,7 @@ def _score_grid(fig: go.Figure, z, text, x, y, thin, colorbar_title: str) -> Non
             xgap=2,
             ygap=2,
             hoverongaps=False,
-            textfont={"color": "#616161"},
+            textfont={"color": "#616161", "size": 12},  # the template's size, said again: a trace font replaces it
             hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
         )
     )

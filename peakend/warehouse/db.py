@@ -151,6 +151,7 @@ class Database:
         self.cache_key = f"{os.path.realpath(self.path) if self.path != ':memory:' else self.path}#{uuid.uuid4().hex}"
         self._rollups_behind: list | None = None  # rollup_routes.behind, until the next commit
         self._data_version: int | None = None  # meta.data_version, until the next commit
+        self._commits = 0  # writes committed by this process (data_version keeps no older answer)
         try:
             ensure_schema(self._con, read_only=read_only)
             if not read_only:
@@ -259,7 +260,10 @@ class Database:
         (DuckDB's file lock), so a query per page query would only cost time."""
         known = self._data_version
         if known is None:
-            known = self._data_version = int(self.scalar("select value from meta where key = 'data_version'"))
+            commits = self._commits
+            known = int(self.scalar("select value from meta where key = 'data_version'"))
+            if commits == self._commits:  # no commit while we asked: the answer is current
+                self._data_version = known
         return known
 
     # -- writing -------------------------------------------------------------------------
@@ -278,6 +282,7 @@ class Database:
                 rollup_check.verify_touched(cur)
                 cur.execute("update meta set value = (value::bigint + 1)::varchar where key = 'data_version'")
                 cur.execute("commit")
+                self._commits += 1  # first: an answer read before this commit is not kept
                 self._rollups_behind = self._data_version = None  # ask again after this write
             except BaseException:
                 cur.execute("rollback")

@@ -6,20 +6,7 @@ with by_hall as (
         any_value(region) as region,
         any_value(city) as city,
         count(*) as report_rows,
-        period_metric('posted_wait_walkin') as posted_wait_walkin,
-        period_n('posted_wait_walkin') as n_posted_wait_walkin,
-        period_metric('posted_wait_appointment') as posted_wait_appointment,
-        period_n('posted_wait_appointment') as n_posted_wait_appointment,
-        period_metric('wait_mean') as wait_mean,
-        period_n('wait_mean') as n_wait_mean,
-        period_metric('wait_max') as wait_max,
-        period_n('wait_max') as n_wait_max,
-        period_metric('service_mean') as service_mean,
-        period_n('service_mean') as n_service_mean,
-        period_metric('arrivals') as arrivals,
-        period_n('arrivals') as n_arrivals,
-        period_metric('abandonment') as abandonment,
-        period_n('abandonment') as n_abandonment,
+        period_measures('all'),  -- noqa: AL03
     from filtered_periods
     group by hall_id
 )

@@ -327,3 +327,9 @@ def period_metric(key: str) -> str:
 def period_n(key: str) -> str:
     """The hourly-report rows of a group that report the measure `key`."""
     return f"count({PERIOD_METRICS[key].n_of})"
+
+
+def period_measures() -> str:
+    """Every hourly-report measure and the rows behind it, as columns `key` and `n_key`, in
+    the order of PERIOD_METRICS: what period_measures('all') writes in a named query."""
+    return ",\n    ".join(f"{period_metric(k)} as {k},\n    {period_n(k)} as n_{k}" for k in PERIOD_METRICS)

@@ -76,7 +76,9 @@ FILTER_FIELDS = frozenset(f.name for f in dataclasses.fields(VisitFilter))
 # SQL when the call doesn't set that filter, so DuckDB plans only the predicates in use.
 _FILTER_LINE = re.compile(r"^\s*and \(\$([a-z_]+) is null or .*\)\s*(--.*)?$")
 # metric('name') and part('name') in a named query: written from peakend/core/metrics.py
-_METRIC_CALL = re.compile(r"\b(metric|part|summed|rolled_moment|period_metric|period_n)\('([a-z0-9_]+)'\)")
+_METRIC_CALL = re.compile(
+    r"\b(metric|part|summed|rolled_moment|period_metric|period_n|period_measures)\('([a-z0-9_]+)'\)"
+)
 
 
 def filters_in_use(filters: VisitFilter | None) -> frozenset[str]:
@@ -108,6 +110,8 @@ def _metric_calls(sql: str) -> str:
             return metric_sql.period_metric(m.group(2))
         if m.group(1) == "period_n":  # the report rows behind it
             return metric_sql.period_n(m.group(2))
+        if m.group(1) == "period_measures":  # every measure and its n ('all')
+            return metric_sql.period_measures()
         if m.group(1) == "rolled_moment":  # a key moment's sums over rollup rows
             return metric_sql.moment_sums(m.group(2))
         if m.group(1) == "summed":  # from the summed parts of a subquery `s`

@@ -189,3 +189,53 @@ def test_a_manager_subscribes_on_the_hall_page(tmp_path, monkeypatch):
         st.cache_data.clear()
         st.cache_resource.clear()
         set_language("zh")
+
+
+def test_a_group_robot_gets_the_alert_as_markdown(tmp_path, subtests):
+    """WeCom and DingTalk group robots take a Markdown message by webhook: tried against a
+    local HTTP server that answers as they do ({"errcode": 0}), then as one refusing."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    got, answer = [], {"errcode": 0, "errmsg": "ok"}
+
+    class Robot(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's hook name)
+            got.append((self.path, json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
+            body = json.dumps(answer).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Robot)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    db = build_fixture_db(tmp_path / "fixture.duckdb")
+    try:
+        h2h3 = get_user(db, "h2h3")  # no e-mail address: a group robot needs none
+        subscribe(db, h2h3, "alert_exit", "H2", "08:00", "zh", "wecom", f"{base}/wecom?key=k1")
+        subscribe(db, get_user(db, "hq"), "alert_exit", "H1", "08:00", "en", "dingtalk", f"{base}/ding?token=t2")
+        with pytest.raises(SubscriptionError, match="webhook URL"):
+            subscribe(db, h2h3, "alert_exit", "H3", "08:00", "zh", "wecom", "ftp://nowhere")
+        with subtests.test("without a mail server the robots still get theirs"):
+            tried = run_once(db, None, local(9, 8, 1))
+            assert sorted(error is None for _, _, error in tried) == [True]  # H2's exit 4.00 meets 4.00: no alert
+            [(path, message)] = got
+            assert path == "/ding?token=t2" and message["msgtype"] == "markdown"
+            text = message["markdown"]["text"]
+            assert message["markdown"]["title"] == "Alert: Alpha Hall's exit score is below target this week"
+            assert "is 3.20, below its target of 4.00 (5 ratings)" in text and "/hall?hall=H1" in text
+        with subtests.test("a robot that refuses: tried again later"):
+            answer.update(errcode=93000, errmsg="invalid webhook url")
+            subscribe(db, get_user(db, "hq"), "alert_exit", "H1", "08:00", "en", "wecom", f"{base}/wecom?key=k3")
+            [(_, to, error)] = run_once(db, None, local(10, 8, 1))
+            assert to == f"wecom:127.0.0.1:{server.server_port}" and "refused" in error
+            assert got[-1][1]["msgtype"] == "markdown" and "content" in got[-1][1]["markdown"]
+    finally:
+        server.shutdown()
+        db.close()

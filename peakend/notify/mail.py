@@ -44,8 +44,13 @@ class SmtpSettings:
             user=os.environ.get("PEAKEND_SMTP_USER") or None,
             password=os.environ.get("PEAKEND_SMTP_PASSWORD") or None,
             sender=os.environ.get("PEAKEND_SMTP_FROM") or "peakend@localhost",
-            public_url=(os.environ.get("PEAKEND_PUBLIC_URL") or "http://127.0.0.1:8501").rstrip("/"),
+            public_url=public_url(),
         )
+
+
+def public_url() -> str:
+    """Where the links in a message point (PEAKEND_PUBLIC_URL)."""
+    return (os.environ.get("PEAKEND_PUBLIC_URL") or "http://127.0.0.1:8501").rstrip("/")
 
 
 def send(settings: SmtpSettings, message: EmailMessage, timeout: float = 20) -> None:

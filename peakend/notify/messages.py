@@ -35,6 +35,8 @@ class Letter:
     html: str
     text: str
     attachments: list[tuple[str, bytes, str]] = field(default_factory=list)  # (file name, bytes, mime type)
+    chat_lines: list[str] = field(default_factory=list)  # what a group robot's message says
+    link: str = ""
 
     def message(self, to: str) -> EmailMessage:
         msg = EmailMessage()
@@ -147,8 +149,14 @@ def compose(db: Database, sub: Subscription, user: User, public_url: str) -> Let
         ]
     rows = _tile_rows(now, hall)
     text = "\n".join([subject, "", *lines, "", *(f"{a}: {b} {c}" for a, b, c in rows), "", link])
-    letter = Letter(subject, _page(subject, lines, rows, link, t("notify.open_hall")), text)
-    if sub.kind.startswith("brief"):  # the one-page brief to print for the morning meeting
+    letter = Letter(
+        subject,
+        _page(subject, lines, rows, link, t("notify.open_hall")),
+        text,
+        chat_lines=[*lines, *(f"{a}: {b} {c}" for a, b, c in rows)],
+        link=link,
+    )
+    if sub.kind.startswith("brief") and sub.channel == "email":  # the one-page brief to print for the morning meeting
         scope = scope_of(db, user)
         pdf = brief_pdf(
             functools.partial(db.query, scope=scope),

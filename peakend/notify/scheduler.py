@@ -15,10 +15,12 @@ import logging
 import os
 import threading
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from peakend.core.clock import utcnow
-from peakend.notify.mail import SmtpSettings, send
+from peakend.notify import webhook
+from peakend.notify.mail import SmtpSettings, public_url, send
 from peakend.notify.messages import compose
 from peakend.warehouse.db import Database
 from peakend.warehouse.ingest import settings as load_settings
@@ -56,8 +58,11 @@ def _due(sub: Subscription, local: datetime) -> bool:
     return local.strftime("%H:%M") >= sub.send_at
 
 
-def run_once(db: Database, settings: SmtpSettings, now: datetime | None = None) -> list[tuple[str, str, str | None]]:
-    """One tick: (delivery key, recipient, error or None) of every send tried."""
+def run_once(
+    db: Database, settings: SmtpSettings | None, now: datetime | None = None
+) -> list[tuple[str, str, str | None]]:
+    """One tick: (delivery key, recipient, error or None) of every send tried. Without a
+    mail server (settings None) only the group robot subscriptions go out."""
     now = now or utcnow()
     local = _local_now(db, now)
     tried = []
@@ -68,25 +73,33 @@ def run_once(db: Database, settings: SmtpSettings, now: datetime | None = None) 
         state = delivery_state(db, key)
         if state is not None and (state[2] is not None or state[1] is None or state[1] > now):
             continue  # sent, given up, or waiting for its next try
+        if sub.channel == "email" and settings is None:
+            continue  # no mail server set: kept for when one is
         user = recipient(db, sub)
-        if user is None or user.email is None:
+        if user is None:
             continue  # no longer theirs to receive: nothing is sent, nothing recorded
-        letter = compose(db, sub, user, settings.public_url)
+        to = user.email if sub.channel == "email" else f"{sub.channel}:{urlsplit(sub.webhook_url or '').netloc}"
+        letter = compose(db, sub, user, settings.public_url if settings else public_url())
         if letter is None:  # nothing to say today (an alert that does not hold): checked
-            record_delivery(db, key, sub, user.email, "(nothing to send)", None, now)
+            record_delivery(db, key, sub, str(to), "(nothing to send)", None, now)
             continue
         try:
-            send(settings, letter.message(user.email))
+            if sub.channel == "email" and settings is not None:
+                send(settings, letter.message(str(user.email)))
+            else:
+                webhook.post(
+                    str(sub.webhook_url), webhook.payload(sub.channel, letter.subject, letter.chat_lines, letter.link)
+                )
             error = None
-        except Exception as exc:  # the mail server down, refusing, timing out: tried again later
+        except Exception as exc:  # the server down, refusing, timing out: tried again later
             error = f"{type(exc).__name__}: {exc}"
-            log.warning("mail to %s failed (%s); will retry", user.email, error)
-        record_delivery(db, key, sub, user.email, letter.subject, error, now)
-        tried.append((key, user.email, error))
+            log.warning("sending to %s failed (%s); will retry", to, error)
+        record_delivery(db, key, sub, str(to), letter.subject, error, now)
+        tried.append((key, str(to), error))
     return tried
 
 
-def start_in_background(db: Database, settings: SmtpSettings) -> threading.Event:
+def start_in_background(db: Database, settings: SmtpSettings | None) -> threading.Event:
     """Tick every minute in a daemon thread until the returned event is set."""
     stop = threading.Event()
 

@@ -518,6 +518,16 @@ def _hall_periods(con: duckdb.DuckDBPyConnection) -> None:
 
 MIGRATIONS.append(_hall_periods)
 
+
+def _subscription_channels(con: duckdb.DuckDBPyConnection) -> None:
+    """A subscription goes by e-mail, or to a WeCom or DingTalk group's robot webhook
+    (peakend/notify/webhook.py)."""
+    con.execute("alter table subscriptions add column if not exists channel varchar default 'email'")
+    con.execute("alter table subscriptions add column if not exists webhook_url varchar")
+
+
+MIGRATIONS.append(_subscription_channels)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

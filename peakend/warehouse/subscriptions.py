@@ -17,6 +17,8 @@ from peakend.warehouse.accounts import User, audit, get_user, scope_of, utcnow
 from peakend.warehouse.db import Database
 
 KINDS = ("brief_daily", "brief_weekly", "alert_abandonment", "alert_exit")
+CHANNELS = ("email", "wecom", "dingtalk")  # e-mail, or a group chat robot's webhook
+WEBHOOK_URL = re.compile(r"^https?://[^\s]+$")
 SEND_AT = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(minutes=1)  # then 2, 4, 8 ... minutes, at most an hour
@@ -35,17 +37,32 @@ class Subscription:
     hall_id: str
     send_at: str
     lang: str
+    channel: str = "email"
+    webhook_url: str | None = None
 
 
-def subscribe(db: Database, user: User, kind: str, hall_id: str, send_at: str, lang: str) -> int:
+def subscribe(
+    db: Database,
+    user: User,
+    kind: str,
+    hall_id: str,
+    send_at: str,
+    lang: str,
+    channel: str = "email",
+    webhook_url: str | None = None,
+) -> int:
     if kind not in KINDS:
         raise SubscriptionError(f"kind {kind!r}: one of {', '.join(KINDS)}")
     if not SEND_AT.match(send_at or ""):
         raise SubscriptionError(f"send at {send_at!r}: a time of day as HH:MM")
     if lang not in ("zh", "en"):
         raise SubscriptionError(f"language {lang!r}: zh or en")
-    if not user.email:
+    if channel not in CHANNELS:
+        raise SubscriptionError(f"channel {channel!r}: one of {', '.join(CHANNELS)}")
+    if channel == "email" and not user.email:
         raise SubscriptionError(f"{user.username} has no e-mail address: ask a data admin to add one")
+    if channel != "email" and not WEBHOOK_URL.match(webhook_url or ""):
+        raise SubscriptionError(f"a {channel} subscription needs the group robot's webhook URL (http:// or https://)")
     if not scope_of(db, user).allows(hall_id):
         raise SubscriptionError(f"hall {hall_id} is not in {user.username}'s halls")
     with db.transaction() as cur:
@@ -53,11 +70,25 @@ def subscribe(db: Database, user: User, kind: str, hall_id: str, send_at: str, l
             "delete from subscriptions where username = ? and kind = ? and hall_id = ?", [user.username, kind, hall_id]
         )
         subscription_id = cur.execute(
-            "insert into subscriptions (username, kind, hall_id, send_at, lang, created_at) "
-            "values (?, ?, ?, ?, ?, ?) returning subscription_id",
-            [user.username, kind, hall_id, send_at, lang, utcnow()],
+            "insert into subscriptions (username, kind, hall_id, send_at, lang, created_at, channel, webhook_url) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?) returning subscription_id",
+            [
+                user.username,
+                kind,
+                hall_id,
+                send_at,
+                lang,
+                utcnow(),
+                channel,
+                webhook_url if channel != "email" else None,
+            ],
         ).fetchall()[0][0]
-        audit(cur, user, "subscribe", {"kind": kind, "hall": hall_id, "send_at": send_at, "lang": lang})
+        audit(
+            cur,
+            user,
+            "subscribe",
+            {"kind": kind, "hall": hall_id, "send_at": send_at, "lang": lang, "channel": channel},
+        )
     return int(subscription_id)
 
 
@@ -76,7 +107,7 @@ def subscriptions_of(db: Database, username: str | None = None) -> list[Subscrip
     cur = db.cursor()
     try:
         rows = cur.execute(
-            "select subscription_id, username, kind, hall_id, send_at, lang from subscriptions "
+            "select subscription_id, username, kind, hall_id, send_at, lang, channel, webhook_url from subscriptions "
             "where $username is null or username = $username order by username, hall_id, kind",
             {"username": username},
         ).fetchall()
@@ -89,7 +120,9 @@ def recipient(db: Database, sub: Subscription) -> User | None:
     """The user to write to, if they are still active, still have an address and still see
     the hall (scope is asked again at every send: a hall moved away is never sent)."""
     user = get_user(db, sub.username)
-    if user is None or not user.active or not user.email or not scope_of(db, user).allows(sub.hall_id):
+    if user is None or not user.active or not scope_of(db, user).allows(sub.hall_id):
+        return None
+    if sub.channel == "email" and not user.email:
         return None
     return user
 

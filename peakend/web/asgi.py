@@ -25,6 +25,7 @@ from peakend.ui.auth import SESSION_SCRIPT_FILE, SESSION_SCRIPT_URL
 from peakend.ui.errors import show_script_error
 from peakend.ui.layout import SCRIPT_FILE, SCRIPT_URL
 from peakend.ui.session import process_database
+from peakend.warehouse.db import DatabaseBusy
 from peakend.warehouse.schema import SchemaError
 from peakend.web.headers import SecurityHeadersMiddleware
 from peakend.web.health import healthz
@@ -46,15 +47,14 @@ async def session_script(request: Request) -> FileResponse:
 
 @asynccontextmanager
 async def lifespan(_app):
-    """The mail scheduler, while the server runs, when a mail server is set
-    (peakend/notify/scheduler.py says why it runs here and not as a process of its own)."""
-    settings = SmtpSettings.from_env()
+    """The scheduler of briefs and alerts while the server runs: by mail when a mail server
+    is set, to group robots' webhooks always (peakend/notify/scheduler.py says why it runs
+    here and not as a process of its own)."""
     stop = None
-    if settings is not None:
-        try:
-            stop = start_in_background(process_database(), settings)
-        except (FileNotFoundError, SchemaError) as exc:  # the pages say it too
-            logging.getLogger("peakend.scheduler").error("no scheduler: %s", exc)
+    try:
+        stop = start_in_background(process_database(), SmtpSettings.from_env())
+    except (FileNotFoundError, SchemaError, DatabaseBusy) as exc:  # the pages say it too
+        logging.getLogger("peakend.scheduler").error("no scheduler: %s", exc)
     try:
         yield None
     finally:

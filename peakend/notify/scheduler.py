@@ -2,7 +2,7 @@
 network's time zone) and whose mail for today (this ISO week, for weekly ones) is not out
 yet is composed and sent.
 
-It runs inside the app server (peakend/web/asgi.py starts it when PEAKEND_SMTP_HOST is set),
+It runs inside the app server (peakend/web/asgi.py starts it; mail needs PEAKEND_SMTP_HOST),
 not as a process of its own: DuckDB lets one process write a database file at a time, and
 the app already holds it; the deliveries it records are that file's. State lives in the
 `deliveries` table, so a restart sends what is still due and nothing twice; a failed send

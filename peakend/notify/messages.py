@@ -20,6 +20,7 @@ from peakend.core import formatting
 from peakend.core.filters import VisitFilter
 from peakend.core.i18n import set_language, t
 from peakend.core.metrics import METRICS, target_status
+from peakend.core.scope import Scope
 from peakend.warehouse.accounts import User, scope_of
 from peakend.warehouse.db import Database
 from peakend.warehouse.subscriptions import Subscription
@@ -50,17 +51,16 @@ class Letter:
         return msg
 
 
-def _hall(db: Database, user: User, hall_id: str) -> pd.Series | None:
-    halls = db.query("halls_in_scope", None, scope_of(db, user))
+def _hall(halls: pd.DataFrame, hall_id: str) -> pd.Series | None:
     rows = halls[halls["hall_id"] == hall_id]
     if rows.empty or pd.isna(rows.iloc[0]["last_day"]):
         return None
     return rows.iloc[0]
 
 
-def _numbers(db: Database, user: User, hall_id: str, first: date, last: date) -> pd.Series | None:
+def _numbers(db: Database, scope: Scope, hall_id: str, first: date, last: date) -> pd.Series | None:
     f = VisitFilter(date_from=first, date_to=last, halls=(hall_id,))
-    rows = db.query("metrics_by_group", f, scope_of(db, user), group_1=None, group_2=None)
+    rows = db.query("metrics_by_group", f, scope, group_1=None, group_2=None)
     return rows.iloc[0] if len(rows) and rows.iloc[0]["visits"] else None
 
 
@@ -98,14 +98,16 @@ def compose(db: Database, sub: Subscription, user: User, public_url: str) -> Let
     """The mail of `sub` now, or None when there is nothing to send (no data, an alert
     whose rule does not hold)."""
     set_language(sub.lang)
-    hall = _hall(db, user, sub.hall_id)
+    scope = scope_of(db, user)  # asked once: every query below is the recipient's
+    halls = db.query("halls_in_scope", None, scope)
+    hall = _hall(halls, sub.hall_id)
     if hall is None:
         return None
     last = pd.Timestamp(hall["last_day"]).date()
     name = str(hall["hall_name"])
     weekly = sub.kind in ("brief_weekly", "alert_exit")
     first = last - timedelta(days=6) if weekly else last
-    now = _numbers(db, user, sub.hall_id, first, last)
+    now = _numbers(db, scope, sub.hall_id, first, last)
     if now is None:
         return None
     link = _link(public_url, sub.hall_id, first, last, sub.lang)
@@ -131,7 +133,7 @@ def compose(db: Database, sub: Subscription, user: User, public_url: str) -> Let
     else:  # alert_abandonment: over the hall's target on each of its last two days of data
         target = float(hall["max_abandonment"])
         days = [(last - timedelta(days=k)) for k in (1, 0)]
-        rates = [_numbers(db, user, sub.hall_id, d, d) for d in days]
+        rates = [_numbers(db, scope, sub.hall_id, d, d) for d in days]
         if any(r is None or r["abandonment_rate"] <= target for r in rates):
             return None
         subject = t("notify.alert_abandonment.subject", hall=name)
@@ -157,10 +159,9 @@ def compose(db: Database, sub: Subscription, user: User, public_url: str) -> Let
         link=link,
     )
     if sub.kind.startswith("brief") and sub.channel == "email":  # the one-page brief to print for the morning meeting
-        scope = scope_of(db, user)
         pdf = brief_pdf(
             functools.partial(db.query, scope=scope),
-            db.query("halls_in_scope", None, scope),
+            halls,
             sub.hall_id,
             last,
             "week" if weekly else "day",

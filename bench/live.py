@@ -10,8 +10,10 @@ It works on a copy of --db (the file itself is never written) and starts its own
 A probe posts a finished visit to DLC01 every --probe-every seconds, leaving at the
 clock's second; a signed-in hall manager's page, left open on /hall, is watched until the
 panel's "newest data" names that second (the panel refreshes itself every 30 s: that is
-most of the wait). The feed plays the day from 09:00, behind the clock, so the probe's
-visit is the newest.
+most of the wait). The feed plays the day from 09:00 into two other halls (FEED_HALLS): at
+speed 60 its day runs ahead of the clock, and DLC01's panel would follow it (the data
+ahead of the clock) instead of naming the probe's second. Every one of its loads is still
+a new data version for every reader's cache.
 Errors are: a page that shows Streamlit's exception box, a page that doesn't finish within
 90 s, an API answer other than 200 (the feed's 429s are waited out by design and counted
 apart), and the rollup check failing afterwards.
@@ -38,6 +40,7 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("PEAKEND_CHROMIUM", "/usr/bin/chromium")
+FEED_HALLS = ("DLC02", "CAN01")  # not the probe's DLC01 (see above)
 ZONE = ZoneInfo("Asia/Shanghai")  # the demo network's (its halls have no zone of their own)
 READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
@@ -84,7 +87,7 @@ def _prepare(db_path: Path) -> dict[str, str]:
     try:
         stamp = datetime.now(UTC).strftime("%H%M%S")
         return {
-            "feed": sources.add_source(db, f"bench-feed-{stamp}", ["DLC01", "DLC02"], "bench"),
+            "feed": sources.add_source(db, f"bench-feed-{stamp}", list(FEED_HALLS), "bench"),
             "probe": sources.add_source(db, f"bench-probe-{stamp}", ["DLC01"], "bench"),
             "bulk": sources.add_source(db, f"bench-bulk-{stamp}", ["BJS01"], "bench"),
             "admin": sources.add_source(db, f"bench-nightly-{stamp}", [sources.ALL_HALLS], "bench"),
@@ -289,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
             for i in range(1000)))
         feed_log = open(work / "feed.log", "w")  # noqa: SIM115
         feed = subprocess.Popen(
-            [sys.executable, "-m", "peakend", "feed", "--url", url, "--token", tokens["feed"], "--halls", "DLC01,DLC02",
+            [sys.executable, "-m", "peakend", "feed", "--url", url, "--token", tokens["feed"], "--halls", ",".join(FEED_HALLS),
              "--speed", str(args.speed), "--start", "09:00", "--day", f"{local_now():%Y-%m-%d}"],
             cwd=ROOT, stdout=feed_log, stderr=subprocess.STDOUT,
         )
@@ -324,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     f = lambda v, d=2: "–" if v is None else f"{v:.{d}f}"  # noqa: E731
     print(f"\nbench.live  {result['when']}  db {args.db}  {args.readers} reader sessions, {args.minutes:g} min, "
-          f"feed DLC01+DLC02 at {args.speed:g}x")
+          f"feed {'+'.join(FEED_HALLS)} at {args.speed:g}x")
     print("\n| API batch (visits) | posts | accepted | p50 POST (s) | visits/s accepted |")
     print("|---:|---:|---:|---:|---:|")
     for r in bulk:

@@ -126,12 +126,17 @@ def stop_servers(started: list[tuple]) -> None:
     for proc, _ in started:
         if proc.poll() is None:
             proc.terminate()
-    for proc, _ in started:
+    for proc, url in started:
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        # the server's last words, shown by pytest with a test that failed (teardown output)
+        proc.log.seek(0)
+        tail = proc.log.read().decode(errors="replace").splitlines()[-40:]
+        if tail:
+            print(f"--- last lines of the server at {url} ---", *tail, sep="\n")
         proc.log.close()
         Path(proc.log.name).unlink(missing_ok=True)
 

@@ -29,19 +29,24 @@ def today_server(tmp_path_factory):
     clock_file = folder / "clock"
     clock_file.write_text(str((CLOCK_AT - datetime.now(UTC).replace(tzinfo=None)).total_seconds()))
     proc, url = start_server(folder / "fixture.duckdb", {"PEAKEND_CLOCK_FILE": str(clock_file)})
+    _OFFSETS[url] = timedelta(seconds=float(clock_file.read_text()))
     yield url, token
     stop_servers([(proc, url)])
 
 
-def _local_clock() -> datetime:
-    """The server's clock in Shanghai, as the test sees it (the offset was fixed at start)."""
-    return CLOCK_AT + timedelta(hours=8) + (datetime.now(UTC).replace(tzinfo=None) - _STARTED)
+def _local_clock(url: str) -> datetime:
+    """The server's clock in Shanghai: the real time plus the offset in its clock file. (A
+    start time taken when this module was imported ran ahead of the server's clock by the
+    minutes between collection and the fixture: a visit posted "now" then arrived after the
+    server's now, and was not counted among today's arrivals.)"""
+    return datetime.now(UTC).replace(tzinfo=None) + _OFFSETS[url] + timedelta(hours=8)
 
 
-_STARTED = datetime.now(UTC).replace(tzinfo=None)
+_OFFSETS: dict[str, timedelta] = {}
 
 
-@pytest.mark.parametrize(("width", "lang"), [(390, "en"), (390, "zh"), (1440, "en"), (1440, "zh")])
+# each language at one width (the panel's words don't depend on the width, its layout does)
+@pytest.mark.parametrize(("width", "lang"), [(390, "zh"), (1440, "en")])
 def test_the_panel_on_a_phone_and_a_desk(browser, today_server, width, lang):
     url, _ = today_server
     context = browser.new_context(viewport={"width": width, "height": 900}, locale="en-US")
@@ -80,7 +85,7 @@ def test_a_posted_visit_shows_without_a_reload(browser, today_server):
         pg.wait_for_selector(".st-key-hall_today [data-testid='stMetric']", timeout=60_000)
         panel = pg.locator(".st-key-hall_today")
         assert "Arrivals today\n\n4" in panel.inner_text() or "\n4\n" in panel.inner_text()
-        left = _local_clock().replace(microsecond=0) - timedelta(seconds=5)
+        left = _local_clock(url).replace(microsecond=0) - timedelta(seconds=5)
         body = json.dumps({"visit_id": "T9", "hall_id": "H1", "arrived_at": f"{left - timedelta(minutes=9)}",
                            "purpose": "enquiry", "called_at": f"{left - timedelta(minutes=6)}",
                            "service_started_at": f"{left - timedelta(minutes=6)}",

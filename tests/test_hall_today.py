@@ -204,7 +204,37 @@ def test_a_quiet_feed_is_warned_and_chinese_labels(open_panel):
     assert metrics["正在等候"] == "2" and metrics["当前最长等候"] == "45 分钟"
 
 
-def test_a_day_without_visits_says_so_plainly(open_panel):
+@pytest.fixture()
+def at_the_clock(monkeypatch):
+    """The panel at the clock even though today's visits run to 09:55 (the ahead rule,
+    tested below, would move it there)."""
+    monkeypatch.setattr(today, "panel_now", lambda clock_now, newest: (clock_now, False))
+
+
+def test_data_later_than_the_clock_moves_the_panel_to_it(open_panel):
+    at = open_panel("08:00")  # the visits run to 09:55: the panel is as of then, and says so
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Jan 5, 2027, 09:55 (Asia/Shanghai)") for c in captions), captions
+    assert ("The newest data is later than the clock (08:00): the numbers are as of the newest data. A hall "
+            "system's clock may run fast, or the demo feed is playing the day faster than real time.") in captions
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Waiting now"], metrics["Arrivals today"]) == ("2", "4")  # T3, T4 at 09:55
+    assert "The hall is closed now (open 09:00–21:00)." not in captions
+
+
+def test_the_panel_is_as_of_the_clock_or_the_newest_data_of_today():
+    clock_now = datetime(2027, 1, 5, 8, 0)
+    for newest, expected in (
+        (None, (clock_now, False)),
+        (pd.NaT, (clock_now, False)),
+        (pd.Timestamp("2027-01-05 07:59:00"), (clock_now, False)),  # behind: the clock
+        (pd.Timestamp("2027-01-05 09:55:00.4"), (datetime(2027, 1, 5, 9, 55), True)),  # ahead today
+        (pd.Timestamp("2027-01-06 00:10:00"), (clock_now, False)),  # tomorrow: never another day
+    ):
+        assert today.panel_now(clock_now, newest) == expected, newest
+
+
+def test_a_day_without_visits_says_so_plainly(open_panel, at_the_clock):
     at = open_panel("08:00")  # before the hall opens (09:00): no visit by now, and no warning
     assert any(i.value.startswith("No visits yet today (Jan 5, 2027)") for i in at.info)
     assert "The hall is closed now (open 09:00–21:00)." in [c.value for c in at.caption]
@@ -235,7 +265,7 @@ def test_a_hall_without_opening_hours_is_never_closed():
         assert today.feed_quiet(hall, now, pd.Timestamp("2026-03-09 10:00"))  # unknown hours: warn
 
 
-def test_nobody_waiting_is_a_zero_wait_not_a_dash(open_panel):
+def test_nobody_waiting_is_a_zero_wait_not_a_dash(open_panel, at_the_clock):
     at = open_panel("09:20")  # T1 served and gone (09:13); T2 not yet arrived
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Waiting now"], metrics["Longest current wait"], metrics["Arrivals today"]) == ("0", "0 min", "1")

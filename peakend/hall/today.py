@@ -4,7 +4,8 @@ come from queries/hall_today_*.sql, metrics_by_group and hall_exit_comments; not
 computes a metric.
 
 "Now" is the app's clock (peakend.core.clock, UTC) in the hall's time zone (its own, else
-the network's), so a hall in Urumqi and one in Dalian each get their own day."""
+the network's), so a hall in Urumqi and one in Dalian each get their own day; or the newest
+data of today, when that is later (panel_now)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,20 @@ def local_now(time_zone: str | None, utc_now: datetime | None = None) -> datetim
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
     return utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None)
+
+
+def panel_now(clock_now: datetime, newest) -> tuple[datetime, bool]:
+    """(the time the panel is as of, whether the data runs ahead of the clock). Newest data
+    later today than the clock (a hall system whose clock runs fast, or the demo feed
+    playing the day faster than real time) moves the panel to it: counted at the clock,
+    those visits would be left out as not having happened yet, and the queue would stand
+    still. The panel says so (hall.today.ahead)."""
+    if _missing(newest):
+        return clock_now, False
+    newest_at = pd.Timestamp(newest).to_pydatetime().replace(microsecond=0)
+    if newest_at > clock_now and newest_at.date() == clock_now.date():
+        return newest_at, True
+    return clock_now, False
 
 
 def today_filter(hall_id: str, day: date) -> VisitFilter:

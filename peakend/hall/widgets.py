@@ -118,9 +118,10 @@ def _today_panel(this_hall) -> None:
     if found.empty:
         return
     hall_clock = found.iloc[0]
-    now = today.local_now(hall_clock["time_zone"])
-    day = now.date()
     newest = hall_clock["newest_event_at"]
+    clock_now = today.local_now(hall_clock["time_zone"])
+    now, ahead = today.panel_now(clock_now, newest)
+    day = now.date()
     st.subheader(t("hall.today.title", hall=md(this_hall["hall_name"])))
     as_of = t(
         "hall.today.as_of",
@@ -136,6 +137,8 @@ def _today_panel(this_hall) -> None:
         return
     newest_at = pd.Timestamp(newest).strftime("%Y-%m-%d %H:%M:%S")
     st.caption(f"{as_of} · {t('hall.today.newest', at=newest_at, age=today.age_text(gone))}")
+    if ahead:
+        st.caption(t("hall.today.ahead", clock=clock_now.strftime("%H:%M")))
     if today.is_open(hall_clock, now) is False:
         st.caption(
             t("hall.today.closed", opens=str(hall_clock["opens_at"])[:5], closes=str(hall_clock["closes_at"])[:5])

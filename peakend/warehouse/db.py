@@ -152,6 +152,7 @@ class Database:
         self._rollups_behind: list | None = None  # rollup_routes.behind, until the next commit
         self._data_version: int | None = None  # meta.data_version, until the next commit
         self._commits = 0  # writes committed by this process (data_version keeps no older answer)
+        self._version_lock = threading.Lock()
         try:
             ensure_schema(self._con, read_only=read_only)
             if not read_only:
@@ -236,11 +237,15 @@ class Database:
         it open): while any does, every query reads the visits."""
         known = self._rollups_behind
         if known is None:
+            commits = self._commits
             cur = self.cursor()
             try:
-                known = self._rollups_behind = rollup_routes.behind(cur)
+                known = rollup_routes.behind(cur)
             finally:
                 cur.close()
+            with self._version_lock:  # kept only if no commit came while we asked
+                if commits == self._commits:
+                    self._rollups_behind = known
         return known
 
     def answering_query(self, name: str, filters: VisitFilter | None, scope: Scope, params: dict[str, Any]) -> str:
@@ -262,8 +267,9 @@ class Database:
         if known is None:
             commits = self._commits
             known = int(self.scalar("select value from meta where key = 'data_version'"))
-            if commits == self._commits:  # no commit while we asked: the answer is current
-                self._data_version = known
+            with self._version_lock:  # the check and the keeping as one step against a commit
+                if commits == self._commits:  # no commit while we asked: the answer is current
+                    self._data_version = known
         return known
 
     # -- writing -------------------------------------------------------------------------
@@ -282,8 +288,9 @@ class Database:
                 rollup_check.verify_touched(cur)
                 cur.execute("update meta set value = (value::bigint + 1)::varchar where key = 'data_version'")
                 cur.execute("commit")
-                self._commits += 1  # first: an answer read before this commit is not kept
-                self._rollups_behind = self._data_version = None  # ask again after this write
+                with self._version_lock:
+                    self._commits += 1  # first: an answer read before this commit is not kept
+                    self._rollups_behind = self._data_version = None  # ask again after this write
             except BaseException:
                 cur.execute("rollback")
                 raise

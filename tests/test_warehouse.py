@@ -64,3 +64,35 @@ def test_a_failing_write_leaves_the_database_as_it_was(fixture_db):
             raise RuntimeError("killed mid-load")
     assert fixture_db.scalar("select count(*) from visits") == 13
     assert fixture_db.data_version() == version
+
+
+def test_live_writes_reach_the_pages_version_within_the_window_and_others_at_once(fixture_db, monkeypatch):
+    """Database.page_version: a feed's batches (live writes) move the version pages cache
+    under at most every LIVE_CACHE_S; any other commit moves it at once. data_version is
+    always exact (the today panel)."""
+    from peakend.warehouse import db as db_module
+
+    clock = [1000.0]
+    monkeypatch.setattr(db_module.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(db_module, "LIVE_CACHE_S", 30.0)
+    db = fixture_db
+
+    def write(live: bool) -> None:
+        with db.transaction(live=live) as cur:
+            cur.execute("update meta set value = value where key = 'load_time_zone'")
+
+    start = db.page_version()
+    assert start == db.data_version()
+    steps = [  # (what happens, seconds later, a write (live?) or None, pages' and exact version - start)
+        ("a live batch", 1, True, 0, 1),
+        ("another", 10, True, 0, 2),
+        ("the window has passed", 20, None, 2, 2),
+        ("a live batch", 1, True, 2, 3),
+        ("a file load", 1, False, 4, 4),
+        ("nothing new, much later", 100, None, 4, 4),
+    ]
+    for what, later, live, pages, exact in steps:
+        clock[0] += later
+        if live is not None:
+            write(live)
+        assert (db.page_version() - start, db.data_version() - start) == (pages, exact), what

@@ -15,7 +15,7 @@ from peakend.core.safe_text import md
 from peakend.hall import charts, today
 from peakend.hall.logic import comment_feed
 from peakend.hall.notes import note_line
-from peakend.ui.answers import ask, fetch, run
+from peakend.ui.answers import ask, fetch_live, run_live
 from peakend.ui.auth import current_user
 from peakend.ui.cards import metric_card
 from peakend.ui.charts import show as show_chart
@@ -114,7 +114,7 @@ def _tile(label_key: str, value: str, help_text: str) -> None:
 def _today_panel(this_hall) -> None:
     """The live panel: drawn again every REFRESH_S seconds without the rest of the page."""
     hall_id = this_hall["hall_id"]
-    found = run("hall_today_clock", hall_id=hall_id)
+    found = run_live("hall_today_clock", hall_id=hall_id)
     if found.empty:
         return
     hall_clock = found.iloc[0]
@@ -143,7 +143,7 @@ def _today_panel(this_hall) -> None:
         st.caption(
             t("hall.today.closed", opens=str(hall_clock["opens_at"])[:5], closes=str(hall_clock["closes_at"])[:5])
         )
-    data = fetch(
+    data = fetch_live(
         queue=ask("hall_today_queue", today.today_filter(hall_id, day), now=now),
         curve=ask("hall_today_arrivals", today.usual_filter(hall_id, day), now=now, today=day),
         scores=ask("metrics_by_group", today.today_filter(hall_id, day), group_1=None, group_2=None),

@@ -131,11 +131,21 @@ def explain(a: Ask):
 
 
 def run(name: str, filters: VisitFilter | None = None, **params: Any) -> pd.DataFrame:
-    """Run queries/NAME.sql for the signed-in user."""
+    """Run queries/NAME.sql for the signed-in user (cached under the pages' data version:
+    a feed's batches show within LIVE_CACHE_S, Database.page_version)."""
     db = database()
-    a = Ask(name, filters, params)
+    return _run(db, db.page_version(), Ask(name, filters, params))
+
+
+def run_live(name: str, filters: VisitFilter | None = None, **params: Any) -> pd.DataFrame:
+    """`run` under the exact data version: every committed batch at once (the today panel)."""
+    db = database()
+    return _run(db, db.data_version(), Ask(name, filters, params))
+
+
+def _run(db: Database, version: int, a: Ask) -> pd.DataFrame:
     _note(a)
-    return _answer(db, current_scope(), db.data_version(), a)
+    return _answer(db, current_scope(), version, a)
 
 
 def scoped_query() -> Callable[..., pd.DataFrame]:
@@ -147,9 +157,20 @@ def scoped_query() -> Callable[..., pd.DataFrame]:
 
 def fetch(**asks: Ask | None) -> dict[str, pd.DataFrame | None]:
     """Several named queries for the signed-in user, QUERY_THREADS at a time; the answers
-    by the names given (None for a None ask: a section that doesn't apply)."""
+    by the names given (None for a None ask: a section that doesn't apply). Cached under
+    the pages' data version, like `run`."""
     db = database()
-    scope, version = current_scope(), db.data_version()
+    return _fetch(db, db.page_version(), asks)
+
+
+def fetch_live(**asks: Ask | None) -> dict[str, pd.DataFrame | None]:
+    """`fetch` under the exact data version (the today panel)."""
+    db = database()
+    return _fetch(db, db.data_version(), asks)
+
+
+def _fetch(db: Database, version: int, asks: dict[str, Ask | None]) -> dict[str, pd.DataFrame | None]:
+    scope = current_scope()
     group = next(_groups)
     ctx = get_script_run_ctx()
 

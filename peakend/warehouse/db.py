@@ -10,6 +10,7 @@ import dataclasses
 import os
 import re
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +31,13 @@ from peakend.warehouse.named_queries import (
     groups_of,
 )
 from peakend.warehouse.schema import ensure_schema
+
+# A live write (the ingest API: a feed posts every second or so) reaches the pages' cached
+# answers within this many seconds, not with every batch: each new data version empties
+# every page's cache, and a version a second had ten readers recomputing every page on
+# every load (bench/live.py). The today panel asks with the exact version; a file load,
+# an undo or a target change is shown at once.
+LIVE_CACHE_S = float(os.environ.get("PEAKEND_LIVE_CACHE_S") or 30)
 
 # Queries that read halls outside the user's scope, to rank the user's own halls among
 # their peers (a store manager's hall in its region). Everything else reads the scope's
@@ -153,6 +161,9 @@ class Database:
         self._data_version: int | None = None  # meta.data_version, until the next commit
         self._commits = 0  # writes committed by this process (data_version keeps no older answer)
         self._version_lock = threading.Lock()
+        self._page_version: tuple[int, float] | None = None  # (the version pages read, since when)
+        self._page_commits = 0  # commits made when the pages' version was taken
+        self._shown_at_once = 0  # the number of the last commit that was not live
         try:
             ensure_schema(self._con, read_only=read_only)
             if not read_only:
@@ -272,11 +283,28 @@ class Database:
                     self._data_version = known
         return known
 
+    def page_version(self) -> int:
+        """The data version the pages cache their answers under: data_version(), except
+        that live writes (transaction(live=True)) move it at most every LIVE_CACHE_S
+        seconds. Any other commit moves it at once."""
+        commits = self._commits
+        exact = self.data_version()
+        now = time.monotonic()
+        with self._version_lock:
+            page = self._page_version
+            if page is None or (
+                exact != page[0] and (self._shown_at_once > self._page_commits or now - page[1] >= LIVE_CACHE_S)
+            ):
+                page = self._page_version = (exact, now)
+                self._page_commits = commits
+            return page[0]
+
     # -- writing -------------------------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(self, live: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor inside one transaction: committed whole with a new data version, or
-        rolled back whole. Writers take turns; readers keep seeing the last commit."""
+        rolled back whole. Writers take turns; readers keep seeing the last commit.
+        `live`: a feed's batch, which pages may show up to LIVE_CACHE_S late (page_version)."""
         with self._write_lock:
             cur = self.cursor()
             cur.execute("begin transaction")
@@ -291,6 +319,8 @@ class Database:
                 with self._version_lock:
                     self._commits += 1  # first: an answer read before this commit is not kept
                     self._rollups_behind = self._data_version = None  # ask again after this write
+                    if not live:
+                        self._shown_at_once = self._commits
             except BaseException:
                 cur.execute("rollback")
                 raise

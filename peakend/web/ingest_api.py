@@ -172,7 +172,7 @@ def _rejects(report: LoadReport) -> list[dict]:
     return out
 
 
-def _load(db: Database, source: sources.Source, body: bytes, fmt: str, mapping: str | None) -> dict:
+def _load(db: Database, source: sources.Source, body: bytes, fmt: str, mapping: str | None, live: bool) -> dict:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     with tempfile.TemporaryDirectory(prefix="peakend-api-") as workdir:
         path = Path(workdir) / f"api-{source.name}-{stamp}.{fmt}"
@@ -185,6 +185,7 @@ def _load(db: Database, source: sources.Source, body: bytes, fmt: str, mapping: 
             kind=None if mapping else "visits",
             writable_halls=None if source.all_halls else list(source.halls),
             merge=True,  # visits arrive in pieces: a later piece never blanks what is known
+            live=live,
         )
         audit(
             db,
@@ -265,7 +266,10 @@ async def post_visits(request: Request) -> JSONResponse:
         problem = await asyncio.to_thread(_mapping_problem, db, mapping)
         if problem:
             return _error(request, 400, problem[0], **problem[1])
-    answer = await asyncio.to_thread(_load, db, source, body, fmt, mapping)
+    # ?refresh=now: a whole file (the command line's load sent here), shown on every page
+    # at once; a feed's batch reaches the pages' caches within LIVE_CACHE_S
+    live = request.query_params.get("refresh") != "now"
+    answer = await asyncio.to_thread(_load, db, source, body, fmt, mapping, live)
     answer["source"] = source.name
     if answer["status"] == "refused":
         answer["message"] = _say(request, "refused", reason=answer["reason"])

@@ -51,7 +51,8 @@ def content_type(path: Path) -> str | None:
 def send(url: str, bearer: str, path: Path, mapping: str | None = None, timeout: float = 600) -> tuple[int, dict]:
     """POST the file to the app; (HTTP status, the JSON answer). An app that doesn't answer
     is status 0 with the reason as the message."""
-    query = f"?mapping={urllib.parse.quote(mapping)}" if mapping else ""
+    # refresh=now: a file, shown on every page at once (not a feed's batch, Database.page_version)
+    query = "?refresh=now" + (f"&mapping={urllib.parse.quote(mapping)}" if mapping else "")
     req = urllib.request.Request(f"{url}/api/v1/visits{query}", data=path.read_bytes(), method="POST")
     req.add_header("Content-Type", content_type(path) or "application/octet-stream")
     req.add_header("Authorization", f"Bearer {bearer}")

@@ -71,6 +71,7 @@ def load_files(
     strict: bool = False,
     writable_halls: list[str] | None = None,
     merge: bool = False,
+    live: bool = False,
 ) -> list[LoadReport]:
     """Load each file in its own transaction; return one report per file (halls file first).
 
@@ -82,6 +83,8 @@ def load_files(
     `writable_halls` (the ingest API: a source's halls) rejects the rows of any other hall.
     `merge` (the ingest API: visits in pieces) keeps a stored visit's values where a
     re-sent row has none (warehouse.store.insert_visits).
+    `live` (the ingest API: a feed's batch every second or so) commits as a live write
+    (Database.transaction): pages show it within LIVE_CACHE_S, the today panel at once.
     """
     progress = progress or _no_progress
     jobs: list[tuple[Path, Mapping | None, str | None]] = []
@@ -103,7 +106,7 @@ def load_files(
 
         picked = sheet.get(str(path)) if isinstance(sheet, dict) else sheet
         options = (
-            {"sheet": picked, "strict": strict, "writable_halls": writable_halls, "merge": merge}
+            {"sheet": picked, "strict": strict, "writable_halls": writable_halls, "merge": merge, "live": live}
             if path != (Path(halls_path) if halls_path else None)
             else {}
         )
@@ -113,14 +116,24 @@ def load_files(
 
 
 def _load_one(
-    db, path, mapping, kind, loaded_by, progress, sheet=None, strict=False, writable_halls=None, merge=False
+    db,
+    path,
+    mapping,
+    kind,
+    loaded_by,
+    progress,
+    sheet=None,
+    strict=False,
+    writable_halls=None,
+    merge=False,
+    live=False,
 ) -> LoadReport:
     started = time.perf_counter()
     progress(0.0, f"reading {path.name}")
     try:
         with tempfile.TemporaryDirectory(prefix="peakend-load-") as workdir:
             try:
-                with db.transaction() as cur:
+                with db.transaction(live=live) as cur:
                     report, arrow_rejects = _load_in_transaction(
                         cur,
                         path,

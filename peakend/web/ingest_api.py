@@ -35,6 +35,7 @@ import os
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -172,6 +173,13 @@ def _rejects(report: LoadReport) -> list[dict]:
     return out
 
 
+# Loads run here, not in asyncio's default pool: they take turns on the write lock anyway,
+# and queued in the default pool (a handful of threads) behind a feed's batches they held
+# up everything else the server hands to it, such as the sign-in's cookie (/peakend/session):
+# ten readers signing in while a feed posted went 30 s without their cookie (bench.live).
+_LOADS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="peakend-api-load")
+
+
 def _load(db: Database, source: sources.Source, body: bytes, fmt: str, mapping: str | None, live: bool) -> dict:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     with tempfile.TemporaryDirectory(prefix="peakend-api-") as workdir:
@@ -269,7 +277,7 @@ async def post_visits(request: Request) -> JSONResponse:
     # ?refresh=now: a whole file (the command line's load sent here), shown on every page
     # at once; a feed's batch reaches the pages' caches within LIVE_CACHE_S
     live = request.query_params.get("refresh") != "now"
-    answer = await asyncio.to_thread(_load, db, source, body, fmt, mapping, live)
+    answer = await asyncio.get_running_loop().run_in_executor(_LOADS, _load, db, source, body, fmt, mapping, live)
     answer["source"] = source.name
     if answer["status"] == "refused":
         answer["message"] = _say(request, "refused", reason=answer["reason"])

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -66,9 +67,9 @@ async def create_session(request: Request) -> Response:
         device = sessions.new_token()
     db = process_database()
     username = await asyncio.to_thread(sessions.session_user, db, sessions.token_hash(token))
-    if username:
-        await asyncio.to_thread(sessions.remember_device, db, sessions.token_hash(device), username)
-    response = Response(status_code=204, headers=NO_STORE)
+    # the device is remembered after the answer is sent: the cookie never waits on a write
+    remember = BackgroundTask(sessions.remember_device, db, sessions.token_hash(device), username) if username else None
+    response = Response(status_code=204, headers=NO_STORE, background=remember)
     _cookie(response, sessions.SESSION_COOKIE, token, int(sessions.settings().max_age.total_seconds()))
     _cookie(response, sessions.DEVICE_COOKIE, device, int(sessions.DEVICE_MAX_AGE.total_seconds()))
     return response

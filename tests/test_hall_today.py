@@ -5,7 +5,7 @@ AppTest on a day with visits, without any, and with a feed gone quiet."""
 from __future__ import annotations
 
 import shutil
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -208,7 +208,7 @@ def test_a_quiet_feed_is_warned_and_chinese_labels(open_panel):
 def at_the_clock(monkeypatch):
     """The panel at the clock even though today's visits run to 09:55 (the ahead rule,
     tested below, would move it there)."""
-    monkeypatch.setattr(today, "panel_now", lambda clock_now, newest: (clock_now, False))
+    monkeypatch.setattr(today, "panel_now", lambda clock_now, newest, loaded_ago=None: (clock_now, None))
 
 
 def test_data_later_than_the_clock_moves_the_panel_to_it(open_panel):
@@ -223,15 +223,41 @@ def test_data_later_than_the_clock_moves_the_panel_to_it(open_panel):
 
 
 def test_the_panel_is_as_of_the_clock_or_the_newest_data_of_today():
-    clock_now = datetime(2027, 1, 5, 8, 0)
-    for newest, expected in (
-        (None, (clock_now, False)),
-        (pd.NaT, (clock_now, False)),
-        (pd.Timestamp("2027-01-05 07:59:00"), (clock_now, False)),  # behind: the clock
-        (pd.Timestamp("2027-01-05 09:55:00.4"), (datetime(2027, 1, 5, 9, 55), True)),  # ahead today
-        (pd.Timestamp("2027-01-06 00:10:00"), (clock_now, False)),  # tomorrow: never another day
+    clock_now = datetime(2027, 1, 5, 12, 0)
+    just_now, long_ago = timedelta(seconds=20), timedelta(minutes=16)
+    for newest, loaded_ago, expected in (
+        (None, just_now, (clock_now, None)),
+        (pd.NaT, None, (clock_now, None)),
+        (pd.Timestamp("2027-01-05 11:50:00"), just_now, (clock_now, None)),  # fresh: the clock
+        (pd.Timestamp("2027-01-05 11:44:00"), long_ago, (clock_now, None)),  # gone quiet: the clock
+        (pd.Timestamp("2027-01-05 11:44:00"), None, (clock_now, None)),  # no load known: the clock
+        # behind, but just sent: a replay, as of the newest data
+        (pd.Timestamp("2027-01-05 09:25:07"), just_now, (datetime(2027, 1, 5, 9, 25, 7), "replay")),
+        (pd.Timestamp("2027-01-05 13:55:00.4"), None, (datetime(2027, 1, 5, 13, 55), "ahead")),  # ahead today
+        (pd.Timestamp("2027-01-06 00:10:00"), just_now, (clock_now, None)),  # tomorrow: never another day
+        (pd.Timestamp("2027-01-04 17:00:00"), just_now, (clock_now, None)),  # yesterday's backlog: the clock
     ):
-        assert today.panel_now(clock_now, newest) == expected, newest
+        assert today.panel_now(clock_now, newest, loaded_ago) == expected, (newest, loaded_ago)
+
+
+def test_how_long_ago_a_load_was_written_reads_the_servers_local_time():
+    written = datetime(2027, 1, 5, 12, 0, 0)  # as start_load keeps it: datetime.now(), naive local
+    as_utc = written.astimezone(UTC).replace(tzinfo=None)
+    assert today.loaded_ago(pd.Timestamp(written), as_utc + timedelta(seconds=42)) == timedelta(seconds=42)
+    assert today.loaded_ago(None) is None and today.loaded_ago(pd.NaT) is None
+
+
+def test_a_feed_sending_the_morning_now_moves_the_panel_to_it(open_panel, monkeypatch):
+    """The fixture's loads are dated when it was built; here the newest one was written 20 s
+    before the (simulated) clock's 12:00, while its events run to 09:55."""
+    monkeypatch.setattr(today, "loaded_ago", lambda loaded_at, utc_now=None: timedelta(seconds=20))
+    at = open_panel("12:00")
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Jan 5, 2027, 09:55 (Asia/Shanghai)") for c in captions), captions
+    assert any(c.startswith("The newest data is earlier than the clock (12:00) but has just come in") for c in captions)
+    assert not at.warning  # not "gone quiet": it is sending
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Waiting now"], metrics["Longest current wait"]) == ("2", "10 min")  # T3 since 09:45
 
 
 def test_a_day_without_visits_says_so_plainly(open_panel, at_the_clock):

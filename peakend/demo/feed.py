@@ -36,6 +36,11 @@ from peakend.demo.cli import DEFAULT_SEED
 from peakend.demo.generate import DEFAULT_MONTHS, DEFAULT_VISITS, simulate_demo
 
 MAX_BATCH = 2000  # events per POST (well under the API's default 8 MB)
+# An app that stops answering after the feed has reached it (restarted, say) is tried again
+# every RETRY_S seconds for up to GIVE_UP_S, as a hall system would, the batch kept; one that
+# never answered is a wrong --url and fails at once.
+RETRY_S = 5.0
+GIVE_UP_S = 300.0
 _TICKET = ["visit_id", "hall_id", "arrived_at", "purpose", "segment"]
 _CALLED = [*_TICKET, "called_at", "service_started_at", "staff_id", "counter_id"]
 
@@ -149,8 +154,19 @@ def play(
             sleep(max(0.0, min(tick, wait)))
             continue
         body = batch_body(evts[i:j])
+        down_since = None
         while True:
-            status, headers, answer = send(body)
+            try:
+                status, headers, answer = send(body)
+            except OSError as e:
+                if totals["posts"] == 0:
+                    raise
+                down_since = down_since if down_since is not None else clock()
+                if clock() - down_since >= GIVE_UP_S:
+                    raise
+                say(f"{sim_now:%H:%M:%S} the app did not answer ({e}); trying again in {RETRY_S:g} s")
+                sleep(RETRY_S)
+                continue
             if status != 429:
                 break
             retry = float({k.lower(): v for k, v in headers.items()}.get("retry-after", "1"))
@@ -225,7 +241,7 @@ def run(args: argparse.Namespace) -> int:
         print("feed: stopped")
         return 0
     except OSError as e:
-        print(f"feed: the app at {args.url} did not answer ({e})", file=sys.stderr)
+        print(f"feed: the app at {args.url} did not answer ({e}); stopped", file=sys.stderr)
         return 1
     print("feed: done: " + ", ".join(f"{k} {v:,}" for k, v in totals.items()))
     return 1 if totals["refused"] else 0

@@ -9,7 +9,7 @@ data of today, when that is later (panel_now)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -35,18 +35,38 @@ def local_now(time_zone: str | None, utc_now: datetime | None = None) -> datetim
     return utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None)
 
 
-def panel_now(clock_now: datetime, newest) -> tuple[datetime, bool]:
-    """(the time the panel is as of, whether the data runs ahead of the clock). Newest data
-    later today than the clock (a hall system whose clock runs fast, or the demo feed
-    playing the day faster than real time) moves the panel to it: counted at the clock,
-    those visits would be left out as not having happened yet, and the queue would stand
-    still. The panel says so (hall.today.ahead)."""
+def panel_now(clock_now: datetime, newest, loaded_ago: timedelta | None = None) -> tuple[datetime, str | None]:
+    """(the time the panel is as of, None or why it is not the clock: "ahead" or "replay").
+
+    - Newest data later today than the clock (a hall system whose clock runs fast, or the
+      demo feed playing the day faster than real time): counted at the clock, those visits
+      would be left out as not having happened yet, and the queue would stand still.
+    - Newest data of today over QUIET_MIN behind the clock, but written by a load in the last
+      QUIET_MIN (`loaded_ago`): the feed is sending now what happened earlier (a hall system
+      catching up after an outage, or the demo feed playing the day from its first ticket).
+      Counted at the clock, every visit not yet called would have waited for hours and the
+      feed would be warned as gone quiet while it sends.
+
+    Either way the panel moves to the newest data and says so (hall.today.ahead, .replay)."""
     if _missing(newest):
-        return clock_now, False
+        return clock_now, None
     newest_at = pd.Timestamp(newest).to_pydatetime().replace(microsecond=0)
-    if newest_at > clock_now and newest_at.date() == clock_now.date():
-        return newest_at, True
-    return clock_now, False
+    if newest_at.date() != clock_now.date():
+        return clock_now, None
+    if newest_at > clock_now:
+        return newest_at, "ahead"
+    quiet = timedelta(minutes=QUIET_MIN)
+    if clock_now - newest_at > quiet and loaded_ago is not None and loaded_ago <= quiet:
+        return newest_at, "replay"
+    return clock_now, None
+
+
+def loaded_ago(loaded_at, utc_now: datetime | None = None) -> timedelta | None:
+    """How long ago a load was written (loads.loaded_at is the server's local time, naive)."""
+    if _missing(loaded_at):
+        return None
+    written = pd.Timestamp(loaded_at).to_pydatetime().astimezone(UTC).replace(tzinfo=None)
+    return (utc_now or clock.utcnow()) - written
 
 
 def today_filter(hall_id: str, day: date) -> VisitFilter:

@@ -120,7 +120,7 @@ def _today_panel(this_hall) -> None:
     hall_clock = found.iloc[0]
     newest = hall_clock["newest_event_at"]
     clock_now = today.local_now(hall_clock["time_zone"])
-    now, ahead = today.panel_now(clock_now, newest)
+    now, moved = today.panel_now(clock_now, newest, today.loaded_ago(hall_clock["newest_load_at"]))
     day = now.date()
     st.subheader(t("hall.today.title", hall=md(this_hall["hall_name"])))
     as_of = t(
@@ -137,8 +137,8 @@ def _today_panel(this_hall) -> None:
         return
     newest_at = pd.Timestamp(newest).strftime("%Y-%m-%d %H:%M:%S")
     st.caption(f"{as_of} · {t('hall.today.newest', at=newest_at, age=today.age_text(gone))}")
-    if ahead:
-        st.caption(t("hall.today.ahead", clock=clock_now.strftime("%H:%M")))
+    if moved:
+        st.caption(t(f"hall.today.{moved}", clock=clock_now.strftime("%H:%M")))
     if today.is_open(hall_clock, now) is False:
         st.caption(
             t("hall.today.closed", opens=str(hall_clock["opens_at"])[:5], closes=str(hall_clock["closes_at"])[:5])

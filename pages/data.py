@@ -1,12 +1,13 @@
 """Data (data admins only): load files with a column mapping, check them before anything
 is written, load with progress, undo any load; edit the targets and the purposes; add,
-revoke and list the ingest API's sources."""
+revoke and list the ingest API's sources; add and remove key moments."""
 
 import streamlit as st
 
 from peakend.auth import Permission
 from peakend.core.i18n import t
 from peakend.data_admin import widgets as ui
+from peakend.data_admin.moments_widgets import moments_section
 from peakend.ui.auth import require_permission
 from peakend.ui.session import database
 
@@ -15,8 +16,9 @@ user = require_permission(Permission.LOAD_DATA)
 db = database()
 st.caption(t("data.intro"))
 
-upload_tab, history_tab, targets_tab, purposes_tab, sources_tab = st.tabs(
-    [t("data.tab.upload"), t("data.tab.history"), t("data.tab.targets"), t("data.tab.purposes"), t("data.tab.sources")],
+upload_tab, history_tab, targets_tab, purposes_tab, moments_tab, sources_tab = st.tabs(
+    [t("data.tab.upload"), t("data.tab.history"), t("data.tab.targets"), t("data.tab.purposes"),
+     t("data.tab.moments"), t("data.tab.sources")],
     key="dm_tab",
 )
 
@@ -45,6 +47,10 @@ with targets_tab:
 with purposes_tab:
     st.caption(t("data.purposes.help"))
     ui.purposes(db, user)
+
+with moments_tab:
+    st.caption(t("data.moments.help"))
+    moments_section(db, user)
 
 with sources_tab:
     st.caption(t("data.sources.help"))

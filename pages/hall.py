@@ -8,10 +8,17 @@ from peakend.core.i18n import purpose_labels, t
 from peakend.core.metrics import MIN_RATINGS_DEFAULT
 from peakend.core.moments import ALL_PEAK_MOMENTS
 from peakend.core.safe_text import md
-from peakend.hall import charts, themes
+from peakend.hall import charts, key_moments, themes
 from peakend.hall import logic as hall
 from peakend.hall.notes import heatmap_cells, leave_out_count, trend_marks
-from peakend.hall.widgets import COMMENT_ORDER, comment_columns, day_notes_box, leave_out_toggle, today_panel
+from peakend.hall.widgets import (
+    COMMENT_ORDER,
+    comment_columns,
+    day_notes_box,
+    key_moment_columns,
+    leave_out_toggle,
+    today_panel,
+)
 from peakend.ui import url_state
 from peakend.ui.answers import ask, fetch, run
 from peakend.ui.cards import metric_card
@@ -314,6 +321,21 @@ def journey_section() -> None:
             st.caption(t("hall.journey.note", min_n=formatting.number(MIN_RATINGS_DEFAULT)))
 
 
+@fragment
+def key_moments_section() -> None:
+    with lazy_section(t("hall.moments.title"), "hall_open_moments") as box:
+        if not box.open:
+            return
+        found = run("hall_key_moments", period, hall_id=hall_id)
+        st.markdown(key_moments.about_sentence(found, md(this_hall["hall_name"])))
+        st.markdown(key_moments.unhappy_sentence(found))
+        show_chart(charts.key_moments(found, [key_moments.moment_label(r) for _, r in found.iterrows()]))
+        st.dataframe(key_moments.moments_frame(found), hide_index=True, column_config=key_moment_columns(),
+                     placeholder="–", key="hall_moments_table")
+        st.caption(t("hall.moments.note"))
+
+
+key_moments_section()
 queue_section()
 peak_section()
 exit_section()

@@ -8,7 +8,7 @@ from peakend.core.halls import data_days, first_row, hall_row
 from peakend.core.i18n import purpose_labels, t
 from peakend.core.metrics import MIN_RATINGS_DEFAULT
 from peakend.core.safe_text import md
-from peakend.insights import charts, moments, peak_end, staffing, text, tolerance
+from peakend.insights import charts, journey_check, moments, peak_end, staffing, text, tolerance
 from peakend.insights import widgets as view
 from peakend.regional.peer_widgets import peers_section
 from peakend.ui.answers import ask, fetch, run
@@ -116,9 +116,12 @@ def area_sections(hall, halls) -> None:
     # --- 3. does the peak-end rule hold here? ------------------------------------------------------
     with lazy_section(t("insights.rule.title"), "insights_open_rule") as box:
         if box.open:
-            covariance = run("insights_rating_covariance", area)
-            verdict = peak_end.analyse(peak_end.Summary.from_row(covariance.iloc[0]))
-            st.markdown("\n\n".join(text.rule_sentences(verdict, md(place))))
+            rule_data = fetch(covariance=ask("insights_rating_covariance", area),
+                              journey=ask("insights_all_moments", area))
+            verdict = peak_end.analyse(peak_end.Summary.from_row(rule_data["covariance"].iloc[0]))
+            journey = rule_data["journey"].iloc[0]
+            st.markdown("\n\n".join([*text.rule_sentences(verdict, md(place)),
+                                      text.journey_sentence(journey_check.check(journey), int(journey["visits"]))]))
             if verdict.full is not None:
                 effects = text.effects_frame(verdict)
                 show_chart(charts.effects(effects, place))

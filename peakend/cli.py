@@ -22,6 +22,10 @@ COMMANDS = {
         "peakend.warehouse.sources_cli",
         "add, revoke and list the ingest API's sources (a bearer token per hall system)",
     ),
+    "moments": (
+        "peakend.warehouse.moments_cli",
+        "list, add and remove key moments (the study's journey, and moments a region or hall adds)",
+    ),
     "feed": (
         "peakend.demo.feed",
         "play a day of the demo network into the ingest API, as the halls' systems would",

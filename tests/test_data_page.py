@@ -140,7 +140,7 @@ def test_the_menu_offers_the_page_to_data_admins_only():
 def test_a_bank_log_is_read_with_the_preset_it_fits(open_page, db_path):
     at = open_page()
     assert [tab.label for tab in at.tabs] == ["Upload and load", "Load history", "Targets", "Purposes",
-                                               "Sources"]
+                                               "Key moments", "Sources"]
     at.file_uploader(key="dm_upload").set_value(("bank_head.tsv", ("\n".join(BANK_HEAD) + "\n").encode(), "text/tsv"))
     run(at)
     assert "format CSV · encoding UTF-8 · delimiter tab · header on row 1 · looks like a visits file" in texts(at.caption)
@@ -482,7 +482,7 @@ def test_purpose_labels_and_peak_moment_are_edited(open_page, db_path):
 # -- in Chinese ----------------------------------------------------------------------------------
 def test_the_page_reads_in_chinese(open_page):
     at = open_page("admin", "zh")
-    assert [tab.label for tab in at.tabs] == ["上传与导入", "导入记录", "基准值", "到访目的", "数据源"]
+    assert [tab.label for tab in at.tabs] == ["上传与导入", "导入记录", "基准值", "到访目的", "关键时刻", "数据源"]
     body = "\n".join([CONTRACT_HEAD, "V50,H7,2026-03-09 09:00:00,enquiry,,true,"]) + "\n"
     at.file_uploader(key="dm_upload").set_value(("到访.csv", body.encode("utf-8-sig"), "text/csv"))
     run(at)

@@ -213,6 +213,8 @@ REASONS = {
     "is not a whole number from 1 to 5": "不是 1 到 5 之间的整数",
     "is not a known hall (add it with a halls file first)": "不是已知的营业厅（请先导入营业厅文件）",
     "repeats an id that an earlier row of this file has": "与本文件前面某行的编号重复",
+    "is not a known visit (load the visit first; a rating belongs to a visit)": "不是已知的到访（请先导入这次到访；评分属于某次到访）",
+    "is outside the moment's scale": "超出该关键时刻的评分范围",
     "the row has more values than the header has columns": "这一行的值比表头的列多",
     "a reason nobody has written yet": "a reason nobody has written yet",
 }

@@ -153,7 +153,8 @@ def test_the_peak_moment_filter_from_a_link(open_page):
 
 def test_every_section_the_heatmap_toggle_and_the_comment_search(open_page):
     at = open_page(hall="H1")  # the sections below the first screen start closed and undrawn
-    assert [e.label for e in at.expander][3:] == ["Queue", "Peak moments", "Exit moment", "The journey"]
+    assert [e.label for e in at.expander][3:] == ["Every key moment of the journey", "Queue", "Peak moments", "Exit moment",
+                                                  "The journey"]
     assert not at.get("plotly_chart") and len(at.dataframe) == 1  # the worst hour's comments only
     at = open_page(hall="H1", opened=SECTIONS)
     assert chart_titles(at) == [
@@ -240,7 +241,7 @@ def test_chinese_labels_same_numbers(open_page):
     assert got["等候中位数"][0] == "6.0 分钟"
     assert got["服务水平"][0] == "50.0%"
     assert got["净推荐值 NPS"][0] == "+20"
-    assert [e.label for e in at.expander][3:] == ["排队", "峰值时刻", "离店时刻", "完整旅程"]
+    assert [e.label for e in at.expander][3:] == ["旅程中的每个关键时刻", "排队", "峰值时刻", "离店时刻", "完整旅程"]
 
 
 def test_yesterday_is_the_halls_own_last_day_with_its_date_and_a_note(open_page):

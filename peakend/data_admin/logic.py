@@ -262,12 +262,12 @@ def suggest_preset(presets: list[Mapping], file_columns: list[str]) -> str | Non
     return None
 
 
-LOAD_ORDER = {"halls": 0, "purposes": 1, "staff": 1, "visits": 2, "periods": 2}
+LOAD_ORDER = {"halls": 0, "purposes": 1, "staff": 1, "visits": 2, "periods": 2, "ratings": 3}
 
 
 def load_order(files: list[tuple[Path, str]]) -> list[Path]:
-    """Files in contract columns, halls first and visits last, so that visits find their
-    halls; the upload order otherwise."""
+    """Files in contract columns, halls first, then visits, ratings last, so that visits
+    find their halls and ratings their visits; the upload order otherwise."""
     return [p for p, _ in sorted(files, key=lambda pk: LOAD_ORDER.get(pk[1], 2))]
 
 
@@ -286,6 +286,11 @@ _REASONS: list[tuple[re.Pattern, str]] = [
         (r"^is not a number of (?P<unit>seconds|minutes|hours) from 0 to (?P<hours>\S+) hours", "not_report_duration"),
         (r"^has none of the measures", "no_measure"),
         (r"^repeats a hall and period start", "duplicate_period"),
+        (r"^repeats a visit and moment", "duplicate_rating"),
+        (r"^is not a known visit", "unknown_visit"),
+        (r"^is not a key moment of the visit's hall", "not_in_journey"),
+        (r"^is rated in the visit's own columns", "wide_moment"),
+        (r"^is outside the moment's scale$", "outside_scale"),
         (r"^is larger than (?P<other>\S+) of the same row", "stat_order"),
         (r"^is not a number of seconds$", "not_seconds"),
         (r"^is not a number of minutes$", "not_minutes"),

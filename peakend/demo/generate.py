@@ -19,8 +19,9 @@ import pandas as pd
 import pyarrow as pa
 
 from peakend.auth import create_demo_users
-from peakend.demo import arrivals, comments, names, network, queue_sim, ratings, staffing, targets
+from peakend.demo import arrivals, comments, journey, names, network, queue_sim, ratings, staffing, targets
 from peakend.demo.network import PURPOSE_CODES, SEGMENTS
+from peakend.warehouse import moments as moment_catalogue
 from peakend.warehouse import store as warehouse
 from peakend.warehouse.db import Database
 
@@ -29,7 +30,22 @@ DEFAULT_VISITS = 1_000_000
 DEFAULT_MONTHS = 6
 LOADED_BY = "demo generator"
 # Appended streams leave the earlier ones as they were (SeedSequence.spawn is by position).
-_STREAMS = ("network", "arrivals", "customers", "staffing", "staff", "queue", "ratings", "comments", "names", "plant")
+# Appended streams leave the earlier ones as they were (SeedSequence.spawn is by position).
+_STREAMS = (
+    "network",
+    "arrivals",
+    "customers",
+    "staffing",
+    "staff",
+    "queue",
+    "ratings",
+    "comments",
+    "names",
+    "plant",
+    "journey",
+)
+# A ticket id as a queue system prints it: hall, day, ticket number.
+DEMO_VISIT_ID = "hall_id || '-' || strftime(arrived_at, '%Y%m%d') || '-' || lpad(ticket::varchar, 4, '0')"
 # The one real improvement the demo plants, for the task effect check (issue 17): from
 # PLANT_WEEKS_BEFORE_END weeks before the last day, PLANTED_HALL's staff see customers off
 # properly, and its exit scores rise (peakend.demo.ratings.FAREWELL_LIFT_P); its peers' don't.
@@ -48,6 +64,8 @@ class DemoData:
     last_day: date
     staff: pa.Table  # the roster, contract staff columns: every staff id the visits use
     planted: dict | None = None  # the planted improvement: hall, moment, from (a date), size (its true effect)
+    # the journey survey's ratings (hall_id, arrived_at, ticket, moment, score): peakend/demo/journey.py
+    journey: pa.Table | None = None
 
 
 def default_end_date() -> date:
@@ -231,6 +249,10 @@ def simulate_demo(
             }
         ),
         planted,
+        journey.ratings_table(
+            *journey.rate_journey(rngs["journey"], halls.region.to_numpy(), net.environment, arr.hall, moments),
+            visits_table,
+        ),
     )
 
 
@@ -259,15 +281,27 @@ def write_demo(db: Database, data: DemoData, description: str, progress: Progres
         warehouse.insert_staff(cur, "demo_staff", load_id)
         warehouse.upsert_purposes(cur, "demo_purposes")
         progress(0.86, "writing visits")
-        # a ticket id as a queue system prints it: hall, day, ticket number
         cur.execute(
-            """create or replace temp view demo_visits as
-               select hall_id || '-' || strftime(arrived_at, '%Y%m%d') || '-'
-                          || lpad(ticket::varchar, 4, '0') as visit_id,
-                      * exclude (ticket)
-               from demo_visits_raw"""
+            f"create or replace temp view demo_visits as select {DEMO_VISIT_ID} as visit_id, * exclude (ticket) "
+            "from demo_visits_raw"
         )
         inserted, replaced = warehouse.insert_visits(cur, "demo_visits", load_id)
+        if data.journey is not None:  # the region's own moment first: the ratings of it need it
+            own = journey.REGION_MOMENT
+            if not cur.execute("select count(*) from moments where moment = ?", [own["moment"]]).fetchall()[0][0]:
+                moment_catalogue.insert_moment(
+                    cur, LOADED_BY, own["moment"], own["label_zh"], own["label_en"], own["stage"], region=own["region"]
+                )
+            cur.register("demo_journey", data.journey)
+            cur.execute(
+                f"""create or replace temp view demo_ratings as
+                    select {DEMO_VISIT_ID} as visit_id, moment, score, null::timestamp as rated_at,
+                           null::varchar as comment
+                    from demo_journey"""
+            )
+            warehouse.insert_ratings(cur, "demo_ratings", load_id)
+            cur.execute("drop view demo_ratings")
+            cur.unregister("demo_journey")
         progress(0.98, "writing targets")
         warehouse.set_targets(cur, "*", data.network_targets)
         for hall_id, values in data.hall_targets.items():

@@ -525,6 +525,33 @@ def theme_counts(counts: pd.DataFrame) -> go.Figure:
     return _legend_below(fig)
 
 
+# --- every key moment ---------------------------------------------------------------------------
+def key_moments(moments: pd.DataFrame, labels: list[str]) -> go.Figure:
+    """The mean score of every key moment of the hall's journey on a 1-5 scale, top to bottom
+    in journey order (hall_key_moments); peaks in the peak colour, n beside each bar."""
+    rated = moments["ratings"] > 0
+    fig = go.Figure(
+        go.Bar(
+            y=[_wrap(label, 16) for label in labels],
+            x=moments["mean_on_five"].where(rated),
+            orientation="h",
+            marker_color=[SERIES[1] if peak else SERIES[0] for peak in moments["is_peak"]],
+            text=[
+                f"{formatting.score(m)} (n = {formatting.number(n)})" if n else t("hall.moments.no_ratings")
+                for m, n in zip(moments["mean_on_five"], moments["ratings"])
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(range=[1, 6.3], tickvals=[1, 2, 3, 4, 5])
+    return finish(
+        fig, t("hall.moments.chart_title"), t("hall.moments.axis"), None, height=max(300, 110 + 44 * len(moments))
+    )
+
+
 # --- journey --------------------------------------------------------------------------------
 def journey_grid(cells: pd.DataFrame, min_n: int) -> go.Figure:
     """Mean exit score by wait band x peak band (hall_journey), n in each cell; grey under min_n."""

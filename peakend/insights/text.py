@@ -11,7 +11,7 @@ import pandas as pd
 from peakend.core import formatting
 from peakend.core.i18n import t
 from peakend.core.metrics import METRICS
-from peakend.insights import peak_end
+from peakend.insights import journey_check, peak_end
 from peakend.insights.attention import HallAttention, Problem
 from peakend.insights.moments import Benchmark, Line
 from peakend.insights.tolerance import MAX_WAIT_MIN, MIN_RATINGS, Tolerance, advice
@@ -116,6 +116,29 @@ def rule_sentences(verdict: peak_end.Verdict, place: str) -> list[str]:
     else:  # a longer wait going with a higher score: say it plainly, don't compute a ratio
         out.append(t("insights.rule.wait_positive", effect=signed(e["wait"].per_unit[0])))
     return out
+
+
+def journey_sentence(found: journey_check.JourneyCheck | None, visits: int) -> str:
+    """Peak + end against the mean of all moments, in one sentence (visits: how many rated
+    more than two moments, for the sentences that have no comparison)."""
+    if found is None:
+        if not visits:
+            return t("insights.rule.no_third")
+        return t(
+            "insights.rule.journey.thin",
+            n=formatting.number(visits),
+            min_n=formatting.number(journey_check.MIN_VISITS),
+        )
+    return t(
+        f"insights.rule.journey.{found.winner}",
+        n=formatting.number(found.n),
+        moments=formatting.number(found.mean_moments, 1),
+        r_pe=formatting.number(found.r_peak_end, 2),
+        r_all=formatting.number(found.r_all, 2),
+        diff=signed(found.difference),
+        t=formatting.number(found.t, 1),
+        p=p_value(found.p) if found.p < 0.001 else f"= {p_value(found.p)}",
+    )
 
 
 def p_value(p: float) -> str:

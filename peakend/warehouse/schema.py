@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import duckdb
 
+from peakend.core.moments import STUDY_MOMENTS
 from peakend.warehouse import rollup_tables, rollups
 
 # Columns of the visits table in contract order, with their DuckDB types. The loader and
@@ -527,6 +528,55 @@ def _subscription_channels(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS.append(_subscription_channels)
+
+# Key-moment ratings in the long format (a "ratings" file): one row per visit x moment. The
+# wide columns of a visit (peak_score, exit_score) keep rating its peak moment and its exit.
+RATING_COLUMNS: dict[str, str] = {
+    "visit_id": "varchar not null",
+    "moment": "varchar not null",
+    "score": "tinyint not null",
+    "rated_at": "timestamp",
+    "comment": "varchar",
+    "load_id": "integer not null",
+}
+
+
+def _key_moments(con: duckdb.DuckDBPyConnection) -> None:
+    """The catalogue of key moments (issue 21, peakend/warehouse/moments.py): the field
+    study's journey as defaults that can't be removed, and moments a data admin adds for the
+    network, a region or a hall (可增加，不可减少); and the ratings of any moment of a visit
+    (a "ratings" file), a re-sent (visit_id, moment) replacing the stored row, the old one
+    kept in moment_ratings_replaced for undo."""
+    con.execute(
+        """create table if not exists moments (
+          moment varchar primary key,
+          label_zh varchar not null,
+          label_en varchar not null,
+          stage varchar not null check (stage in ('before_queue', 'queue', 'counter', 'after_counter', 'exit')),
+          is_peak boolean not null,
+          scale_min tinyint not null,
+          scale_max tinyint not null,
+          region varchar,   -- region and hall_id null: the network's; one of them: whose it is
+          hall_id varchar,
+          study boolean not null default false,
+          position integer not null,
+          added_by varchar not null,
+          added_at timestamp not null,
+          check (scale_max > scale_min),
+          check (region is null or hall_id is null))"""
+    )
+    con.executemany(
+        "insert or ignore into moments values (?, ?, ?, ?, ?, 1, 5, null, null, true, ?, 'peakend', '2026-12-03')",
+        [[code, zh, en, stage, peak, i] for i, (code, zh, en, stage, peak) in enumerate(STUDY_MOMENTS)],
+    )
+    con.execute(f"create table if not exists moment_ratings (\n  {_columns_sql(RATING_COLUMNS)})")
+    con.execute(
+        "create table if not exists moment_ratings_replaced (\n  replaced_by_load integer not null,\n  "
+        f"{_columns_sql(RATING_COLUMNS)})"
+    )
+
+
+MIGRATIONS.append(_key_moments)
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -18,12 +18,13 @@ from typing import Any, cast
 import duckdb
 
 from peakend.warehouse import rollups
-from peakend.warehouse.schema import HALL_COLUMNS, PERIOD_COLUMNS, STAFF_COLUMNS, VISIT_COLUMNS
+from peakend.warehouse.schema import HALL_COLUMNS, PERIOD_COLUMNS, RATING_COLUMNS, STAFF_COLUMNS, VISIT_COLUMNS
 
 CONTRACT_VISIT_COLUMNS = [c for c in VISIT_COLUMNS if c not in ("wait_s", "queue_s", "service_s", "load_id")]
 CONTRACT_HALL_COLUMNS = [c for c in HALL_COLUMNS if c != "load_id"]
 CONTRACT_STAFF_COLUMNS = [c for c in STAFF_COLUMNS if c != "load_id"]
 CONTRACT_PERIOD_COLUMNS = [c for c in PERIOD_COLUMNS if c != "load_id"]
+CONTRACT_RATING_COLUMNS = [c for c in RATING_COLUMNS if c != "load_id"]
 # Hourly reports are written like visits, so a period filter skips row groups too.
 PERIOD_STORAGE_ORDER = "cast(period_start as date), hall_id, period_start"
 
@@ -251,6 +252,35 @@ def insert_periods(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) ->
     return inserted, replaced
 
 
+def insert_ratings(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> tuple[int, int]:
+    """Insert the key-moment ratings of the registered relation `source` (visit_id, moment,
+    score, rated_at, comment; validated, (visit_id, moment) unique within it). A rating of
+    the same visit and moment already stored is replaced, the old row kept in
+    moment_ratings_replaced so an undo can restore it. Returns (inserted, replaced)."""
+    cols = ", ".join(CONTRACT_RATING_COLUMNS)
+    same = f"semi join {source} as s on s.visit_id = r.visit_id and s.moment = r.moment"
+    replaced = cast(
+        "tuple[Any, ...]",
+        cur.execute(
+            f"insert into moment_ratings_replaced select ? as replaced_by_load, r.* from moment_ratings as r {same}",
+            [load_id],
+        ).fetchone(),
+    )[0]
+    if replaced:
+        cur.execute(
+            f"""delete from moment_ratings as r using {source} as s
+                where s.visit_id = r.visit_id and s.moment = r.moment"""
+        )
+    inserted = cast(
+        "tuple[Any, ...]",
+        cur.execute(
+            f"insert into moment_ratings select {cols}, ? as load_id from (select {cols} from {source}) order by visit_id",
+            [load_id],
+        ).fetchone(),
+    )[0]
+    return inserted, replaced
+
+
 class UndoError(RuntimeError):
     pass
 
@@ -277,7 +307,9 @@ def undo_load(cur: duckdb.DuckDBPyConnection, load_id: int, undone_by: str) -> N
                union all
                select replaced_by_load from staff_replaced where load_id = $id
                union all
-               select replaced_by_load from hall_periods_replaced where load_id = $id) as r
+               select replaced_by_load from hall_periods_replaced where load_id = $id
+               union all
+               select replaced_by_load from moment_ratings_replaced where load_id = $id) as r
            join loads as l on l.load_id = r.replaced_by_load and l.status = 'loaded'""",
             {"id": load_id},
         ).fetchone(),
@@ -324,6 +356,14 @@ def undo_load(cur: duckdb.DuckDBPyConnection, load_id: int, undone_by: str) -> N
             [load_id],
         )
         cur.execute("delete from hall_periods_replaced where replaced_by_load = ?", [load_id])
+    if kind in ("ratings", "demo"):
+        cur.execute("delete from moment_ratings where load_id = ?", [load_id])
+        cur.execute(
+            "insert into moment_ratings select * exclude (replaced_by_load) from moment_ratings_replaced "
+            "where replaced_by_load = ? order by visit_id",
+            [load_id],
+        )
+        cur.execute("delete from moment_ratings_replaced where replaced_by_load = ?", [load_id])
     cur.execute(
         "update loads set status = 'undone', undone_at = ?, undone_by = ? where load_id = ?",
         [datetime.now().replace(microsecond=0), undone_by, load_id],

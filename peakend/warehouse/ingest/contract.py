@@ -12,8 +12,9 @@ from peakend.core.moments import ALL_PEAK_MOMENTS
 from peakend.warehouse.schema import PERIOD_MEASURES
 from peakend.warehouse.store import CONTRACT_HALL_COLUMNS, CONTRACT_PERIOD_COLUMNS, CONTRACT_VISIT_COLUMNS
 
-# "periods": hourly reports, one row per hall x period (the second kind of data)
-KINDS = ("visits", "halls", "purposes", "staff", "periods")
+# "periods": hourly reports, one row per hall x period (the second kind of data); "ratings":
+# key-moment ratings in the long format, one row per visit x moment (issue 21)
+KINDS = ("visits", "halls", "purposes", "staff", "periods", "ratings")
 
 
 @dataclass(frozen=True)
@@ -85,14 +86,33 @@ FIELDS: dict[str, dict[str, Field]] = {
         "hall_id": Field("hall_id", "text"),
     },
     "periods": {c: _period_field(c) for c in CONTRACT_PERIOD_COLUMNS},
+    # a score is read as 0-10 here; the moment's own scale (the catalogue) is checked after
+    "ratings": {
+        "visit_id": Field("visit_id", "text", True),
+        "moment": Field("moment", "text", True),
+        "score": Field("score", "score", True, 0, 10, "tinyint"),
+        "rated_at": Field("rated_at", "timestamp", sql_type="timestamp"),
+        "comment": Field("comment", "text"),
+    },
 }
 # The measures of a report row: a row needs at least one of them.
 PERIOD_MEASURE_COLUMNS = tuple(PERIOD_MEASURES)
 
 # The column that must be unique within a file (and is the key a re-sent row replaces on).
-KEY = {"visits": "visit_id", "halls": "hall_id", "purposes": "purpose", "staff": "staff_id", "periods": "period_start"}
-# An hourly report's key is the hall and the period's start; as one text, for messages.
-KEY_SQL = {"periods": "hall_id || ' ' || strftime(period_start, '%Y-%m-%d %H:%M')"}
+KEY = {
+    "visits": "visit_id",
+    "halls": "hall_id",
+    "purposes": "purpose",
+    "staff": "staff_id",
+    "periods": "period_start",
+    "ratings": "moment",
+}
+# An hourly report's key is the hall and the period's start, a rating's the visit and the
+# moment; as one text, for messages.
+KEY_SQL = {
+    "periods": "hall_id || ' ' || strftime(period_start, '%Y-%m-%d %H:%M')",
+    "ratings": "visit_id || ' ' || moment",
+}
 
 
 def required_columns(kind: str) -> list[str]:
@@ -111,6 +131,8 @@ def guess_kind(columns: list[str]) -> str:
     names = {normalise_name(c) for c in columns}
     if "period_start" in names:
         return "periods"
+    if "moment" in names and "score" in names:
+        return "ratings"
     if "visit_id" in names or "arrived_at" in names:
         return "visits"
     if "staff_name" in names:

@@ -255,6 +255,7 @@ def _earlier_identical(cur, checked: Checked) -> int | None:
         "visits": "visits_replaced",
         "staff": "staff_replaced",
         "periods": "hall_periods_replaced",
+        "ratings": "moment_ratings_replaced",
     }.get(checked.kind, "halls_replaced")
     touched = cur.execute(
         f"""select count(*) from {replaced_table} as r
@@ -313,6 +314,8 @@ def _load_in_transaction(
         inserted, replaced = warehouse.insert_staff(cur, "__clean", load_id)
     elif m.kind == "periods":
         inserted, replaced = warehouse.insert_periods(cur, "__clean", load_id)
+    elif m.kind == "ratings":
+        inserted, replaced = warehouse.insert_ratings(cur, "__clean", load_id)
     else:
         replaced = cur.execute(
             "select count(*) from __clean where purpose in (select purpose from purposes)"
@@ -421,11 +424,15 @@ def validate_file(
                 "purposes": ("purposes", "purpose"),
                 "staff": ("staff", "staff_id"),
                 "periods": ("hall_periods", "period_start"),
+                "ratings": ("moment_ratings", "moment"),
             }[m.kind]
+            same = {  # the kinds whose key is two columns
+                "periods": "p.hall_id = c.hall_id and p.period_start = c.period_start",
+                "ratings": "p.visit_id = c.visit_id and p.moment = c.moment",
+            }.get(m.kind)
             existing = cur.execute(
-                """select count(*) from __clean as c semi join hall_periods as p
-                   on p.hall_id = c.hall_id and p.period_start = c.period_start"""
-                if m.kind == "periods"
+                f"select count(*) from __clean as c semi join {table[0]} as p on {same}"
+                if same
                 else f"select count(*) from __clean where {table[1]} in (select {table[1]} from {table[0]})"
             ).fetchall()[0][0]
             new_purposes = []

@@ -90,7 +90,7 @@ class LoadReport:
                 f"{name}: unchanged — the same content was already loaded as load "
                 f"{self.same_as_load} ({_rows(self.rows_loaded)}); nothing written"
             )
-        what = {"periods": "hourly-report"}.get(self.kind or "", self.kind or "")
+        what = {"periods": "hourly-report", "ratings": "key-moment rating"}.get(self.kind or "", self.kind or "")
         parts = [f"{name}: load {self.load_id}: {_rows(self.rows_loaded)} {what} loaded".replace("  ", " ")]
         if self.rows_replaced:
             parts.append(f"{self.rows_replaced:,} replaced earlier ones")

@@ -605,6 +605,15 @@ def _row_checks(b: _Builder, present: set[str]) -> list[Problem]:
 
 
 UNKNOWN_HALL = "is not a known hall (add it with a halls file first)"
+UNKNOWN_VISIT = "is not a known visit (load the visit first; a rating belongs to a visit)"
+NOT_IN_JOURNEY = (
+    "is not a key moment of the visit's hall (its journey follows the value; a data admin adds a "
+    "moment for the network, the region or the hall first: python -m peakend moments add)"
+)
+WIDE_MOMENT = (
+    "is rated in the visit's own columns (peak_score for its peak moment, exit_score for the exit): "
+    "send it with the visit"
+)
 UNKNOWN_ZONE = "is not a time zone name (write an IANA name like Asia/Shanghai, or leave it empty for the network's)"
 
 
@@ -693,6 +702,8 @@ def compile_mapping(
             Problem("(__t_hall_id is not null and not __hall_known)", b.labels["hall_id"], "__t_hall_id", UNKNOWN_HALL)
         )
 
+    rating_layer = _rating_layer(b, problems) if b.kind == "ratings" else None
+
     skip_sql = f"(case {' '.join(skip_cases)} end)" if skip_cases else "null::integer"
     layers = [f"select *, {', '.join([f'{skip_sql} as __skip', *texts])} from {source}"]
     if pres:
@@ -701,6 +712,8 @@ def compile_mapping(
         layers.append(f"select *, {', '.join(typed_by_depth[d])} from ({layers[-1]})")
     if hall_layer:
         layers.append(f"select *, {hall_layer} from ({layers[-1]})")
+    if rating_layer:
+        layers.append(rating_layer.format(previous=layers[-1]))
     structs = ", ".join(
         f"case when {pr.cond} then {{'column': {b.p.add(pr.column)}::varchar, "
         f"'value': cast({pr.value} as varchar), 'reason': {b.p.add(pr.reason)}::varchar}} end"
@@ -735,6 +748,51 @@ def compile_mapping(
         [c for c in file_columns if c not in b.used],
         offsets,
         zone,
+    )
+
+
+def _rating_layer(b: _Builder, problems: list[Problem]) -> str:
+    """For a ratings file: each row's visit (its hall) and the moment as that hall's journey
+    has it (the catalogue: the network's, the hall's region's and its own moments, the
+    study's among them), and the problems: a visit not known, a moment not in the hall's
+    journey (naming the hall and its journey), one the visit's own columns rate, a score
+    outside the moment's scale. `{previous}` is the layer before."""
+    from peakend.core.moments import STAGES, WIDE_MOMENTS
+
+    visit, moment, score = (b.labels[c] for c in ("visit_id", "moment", "score"))
+    wide = b.p.add(list(WIDE_MOMENTS))
+    problems.extend(
+        [
+            Problem("(__t_visit_id is not null and __r_hall is null)", visit, "__t_visit_id", UNKNOWN_VISIT),
+            Problem(
+                "(__r_hall is not null and __t_moment is not null and __r_low is null "
+                f"and not list_contains({wide}::varchar[], __t_moment))",
+                moment,
+                "__t_moment || ' (hall ' || __r_hall || ': ' || __r_journey || ')'",
+                NOT_IN_JOURNEY,
+            ),
+            Problem(f"(list_contains({wide}::varchar[], __t_moment))", moment, "__t_moment", WIDE_MOMENT),
+            Problem(
+                "(__t_score is not null and (__t_score < __r_low or __t_score > __r_high))",
+                score,
+                "cast(__t_score as varchar) || ' (scale ' || __r_low || '-' || __r_high || ')'",
+                "is outside the moment's scale",
+            ),
+        ]
+    )
+    return (
+        "select l.*, v.hall_id as __r_hall, m.scale_min as __r_low, m.scale_max as __r_high, j.journey as __r_journey "
+        "from ({previous}) as l "
+        "left join (select visit_id, hall_id from visits) as v on v.visit_id = l.__t_visit_id "
+        "left join (select h.hall_id, m.moment, m.scale_min, m.scale_max from halls as h join moments as m "
+        "  on (m.region is null and m.hall_id is null) or m.hall_id = h.hall_id or m.region = h.region) as m "
+        "  on m.hall_id = v.hall_id and m.moment = l.__t_moment "
+        "left join (select h.hall_id, string_agg(m.moment, ', ' order by list_position("
+        + b.p.add(list(STAGES))
+        + "::varchar[], m.stage), m.position) as journey "
+        "  from halls as h join moments as m "
+        "  on (m.region is null and m.hall_id is null) or m.hall_id = h.hall_id or m.region = h.region "
+        "  group by h.hall_id) as j on j.hall_id = v.hall_id"
     )
 
 

@@ -26,6 +26,7 @@ from peakend.warehouse.ingest.sqlgen import PLAIN_CODE, Compiled, compile_mappin
 DUPLICATE = "repeats an id that an earlier row of this file has"
 NOT_PLAIN = "is a new purpose code that is not a plain identifier (letters, digits, _ . - only)"
 DUPLICATE_PERIOD = "repeats a hall and period start that an earlier row of this file has"
+DUPLICATE_RATING = "repeats a visit and moment that an earlier row of this file has"
 HEADER_AGAIN = "repeats the header row (two exports joined into one file?)"
 EXAMPLES = 5
 
@@ -159,7 +160,10 @@ def check_file(
                          row_number() over (partition by k order by __row) as n
                   from ok where k in (select k from repeated))
             where n > 1""",
-        {"label": compiled.labels[key], "reason": DUPLICATE_PERIOD if mapping.kind == "periods" else DUPLICATE},
+        {
+            "label": compiled.labels[key],
+            "reason": {"periods": DUPLICATE_PERIOD, "ratings": DUPLICATE_RATING}.get(mapping.kind, DUPLICATE),
+        },
     )
     columns = list(FIELDS[mapping.kind])
     if mapping.kind == "visits":

@@ -1,0 +1,76 @@
+"""The hall's journey, moment by moment (issue 21): every key moment of the hall's catalogue
+(the study's, and any the network, its region or the hall added) in journey order, with its
+ratings (queries/hall_key_moments.sql), and where in the journey the unhappy visits went
+wrong. Pure: the page and the chart read what this returns."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from peakend.core import formatting
+from peakend.core.i18n import get_language, t
+
+
+def _given(value) -> bool:
+    return value is not None and not pd.isna(value) and value != ""
+
+
+def moment_label(row) -> str:
+    """The moment's name in the current language, with who added it when not the study."""
+    name = row["label_zh"] if get_language() == "zh" else row["label_en"]
+    if _given(row["added_by_hall"]):
+        return t("hall.moments.added_by_hall", moment=name)
+    if _given(row["added_by_region"]):
+        return t("hall.moments.added_by_region", moment=name, region=row["added_by_region"])
+    if not row["study"]:
+        return t("hall.moments.added_by_network", moment=name)
+    return name
+
+
+def about_sentence(moments: pd.DataFrame, hall_name: str) -> str:
+    added = moments[~moments["study"]]
+    text = t("hall.moments.about", hall=hall_name, n=len(moments), study=int(moments["study"].sum()))
+    if len(added):
+        names = ("、" if get_language() == "zh" else ", ").join(moment_label(r) for _, r in added.iterrows())
+        text += " " + t("hall.moments.about_added", n=len(added), moments=names)
+    return text
+
+
+def unhappy_sentence(moments: pd.DataFrame) -> str:
+    """Where the unhappy exits went wrong: the moment rated lowest before the exit, most often."""
+    visits = int(moments["unhappy_visits"].max() or 0) if len(moments) else 0
+    if not visits:
+        return t("hall.moments.no_unhappy")
+    ranked = moments[moments["unhappy_lowest"] > 0].sort_values("unhappy_lowest", ascending=False)
+    top = ranked.iloc[0]
+    share = float(top["unhappy_lowest"]) / visits
+    text = t(
+        "hall.moments.unhappy",
+        n=formatting.number(visits),
+        moment=moment_label(top),
+        share=formatting.percent(share, 0),
+    )
+    if len(ranked) > 1:
+        second = ranked.iloc[1]
+        text += " " + t(
+            "hall.moments.unhappy_next",
+            moment=moment_label(second),
+            share=formatting.percent(float(second["unhappy_lowest"]) / visits, 0),
+        )
+    return text
+
+
+def moments_frame(moments: pd.DataFrame) -> pd.DataFrame:
+    """The table under the chart, in journey order, in the current language."""
+    visits = float(moments["unhappy_visits"].max() or 0) if len(moments) else 0.0
+    return pd.DataFrame(
+        {
+            "moment": [moment_label(r) for _, r in moments.iterrows()],
+            "stage": [t(f"hall.stage.{s}") for s in moments["stage"]],
+            "scale": [f"{lo}–{hi}" for lo, hi in zip(moments["scale_min"], moments["scale_max"])],
+            "ratings": moments["ratings"].astype(int),
+            "mean_score": moments["mean_score"],
+            "low_share": moments["low_share"],
+            "unhappy_lowest": moments["unhappy_lowest"] / visits if visits else None,
+        }
+    )

@@ -1,0 +1,114 @@
+"""Pages that follow the catalogue of key moments (issue 21): the hall page's "every key
+moment" section on the fixture with a region's own moment and a ratings file, in journey
+order, in both languages, for a hall of that region and not for a hall of another."""
+
+from __future__ import annotations
+
+import pytest
+
+from streamlit.testing.v1 import AppTest
+
+from conftest import sign_in_apptest
+from fixture_db import build_fixture_db
+from peakend.core.i18n import set_language
+from peakend.warehouse import moments
+from peakend.warehouse.db import Database
+from peakend.warehouse.ingest import load_files
+from test_hall_page import chart_titles, fresh_caches, hall_app, texts  # noqa: F401 (fresh_caches: a fixture)
+
+# V01-V06 are H1's (North), V12-V13 H3's (South): greeting is North's own moment
+RATINGS = [
+    "V01,greeting,5",
+    "V01,find,4",
+    "V02,greeting,2",
+    "V02,wait,1",
+    "V03,wait,4",
+    "V05,greeting,4",
+    "V06,greeting,1",
+    "V06,wait,2",
+    "V12,find,5",
+    "V13,wait,1",
+]
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("key_moments_pages")
+    path = folder / "fixture.duckdb"
+    build_fixture_db(path).close()
+    db = Database(path)
+    moments.add_moment(db, "admin", "greeting", "迎宾", "Greeting at the door", "before_queue", region="North")
+    ratings = folder / "ratings.csv"
+    ratings.write_text("visit_id,moment,score\n" + "\n".join(RATINGS) + "\n", encoding="utf-8")
+    [loaded] = load_files(db, [ratings], "tester")
+    assert (loaded.rows_loaded, loaded.rows_rejected) == (len(RATINGS), 0)
+    db.close()
+    return path
+
+
+@pytest.fixture()
+def open_moments(db_path, fresh_caches, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("PEAKEND_DB", str(db_path))
+
+    def open_moments(hall: str, lang: str = "en"):
+        set_language(lang)
+        at = AppTest.from_function(hall_app, default_timeout=90)
+        sign_in_apptest(at, "hq")
+        at.session_state["lang"] = lang
+        at.session_state["hall_open_moments"] = True
+        at.query_params["hall"] = hall
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    yield open_moments
+    set_language("zh")
+
+
+def _table(at):
+    [frame] = [d.value for d in at.dataframe if "unhappy_lowest" in d.value.columns]
+    return frame
+
+
+def test_a_regions_moment_shows_beside_the_studys_in_journey_order(open_moments):
+    at = open_moments("H1")
+    frame = _table(at)
+    assert list(frame["moment"]) == [
+        "Finding the hall",
+        "Entering the hall",
+        "Greeting at the door (added by North)",
+        "Taking a ticket and waiting",
+        "The result at the counter",
+        "The data-service demo",
+        "Buying a phone",
+        "Leaving",
+    ]
+    assert list(frame["stage"][:4]) == ["Before the queue"] * 3 + ["The queue"]
+    by_moment = frame.set_index("moment")
+    # greeting: V01 5, V02 2, V05 4, V06 1; wait: V02 1, V03 4, V06 2 (H1's visits in the period)
+    assert by_moment.loc["Greeting at the door (added by North)", "ratings"] == 4
+    assert by_moment.loc["Greeting at the door (added by North)", "mean_score"] == pytest.approx(3.0)
+    assert by_moment.loc["Greeting at the door (added by North)", "low_share"] == pytest.approx(0.5)
+    assert by_moment.loc["Taking a ticket and waiting", "mean_score"] == pytest.approx(7 / 3)
+    assert by_moment.loc["Entering the hall", "ratings"] == 0
+    assert (
+        "Alpha Hall's journey has 8 key moments, 7 of them the study's, which every hall has. 1 more were added "
+        "for it: Greeting at the door (added by North)."
+    ) in texts(at.markdown)
+    # the unhappy visits (exit 1-2) of H1 with two moments or more before the exit: V02 (peak 3,
+    # greeting 2, wait 1: wait lowest) and V06 (peak 2, greeting 1, wait 2: greeting lowest)
+    assert (
+        "Of 2 unhappy visits (an exit score of 1–2, at least two moments rated before the exit), the moment "
+        "rated lowest before the exit was most often Greeting at the door (added by North) (50%). Next came "
+        "Taking a ticket and waiting (50%)."
+    ) in texts(at.markdown)
+    assert "Mean score of each key moment (in journey order, on a 1–5 scale)" in chart_titles(at)
+
+
+def test_halls_of_other_regions_dont_show_it_and_chinese_reads_the_same(open_moments):
+    south = _table(open_moments("H3"))
+    assert "Greeting at the door (added by North)" not in list(south["moment"])
+    assert len(south) == 7
+    zh = _table(open_moments("H1", lang="zh"))
+    assert list(zh["moment"])[:3] == ["寻找营业厅", "进厅", "迎宾（North增加）"]
+    assert list(zh["stage"])[-1] == "离店"

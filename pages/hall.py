@@ -13,6 +13,7 @@ from peakend.hall import logic as hall
 from peakend.hall.notes import heatmap_cells, leave_out_count, trend_marks
 from peakend.hall.widgets import (
     COMMENT_ORDER,
+    KEY_MOMENT_ORDER,
     comment_columns,
     day_notes_box,
     key_moment_columns,
@@ -331,7 +332,7 @@ def key_moments_section() -> None:
         st.markdown(key_moments.unhappy_sentence(found))
         show_chart(charts.key_moments(found, [key_moments.moment_label(r) for _, r in found.iterrows()]))
         st.dataframe(key_moments.moments_frame(found), hide_index=True, column_config=key_moment_columns(),
-                     placeholder="–", key="hall_moments_table")
+                     column_order=KEY_MOMENT_ORDER, placeholder="–", key="hall_moments_table")
         st.caption(t("hall.moments.note"))
 
 

@@ -604,3 +604,28 @@ def test_sources_are_added_listed_and_revoked_on_the_page(open_page, db_path):
     # in Chinese too
     at = open_page(lang="zh")
     assert "数据源" in "".join(t.label for t in at.tabs)
+
+
+def test_the_key_moments_tab_adds_a_regions_moment_and_never_offers_the_studys(open_page, db_path):
+    at = open_page(lang="zh")
+    [table] = [d.value for d in at.dataframe if "owner" in d.value.columns]
+    assert list(table["moment"]) == ["find", "enter", "wait", "counter_result", "data_experience", "phone_purchase",
+                                     "exit"]
+    assert "允许在本研究基础上增加关键时刻但不能减少" in " ".join(c.value for c in at.caption)
+    assert not [s for s in at.selectbox if s.key == "dm_moment_pick"]  # nothing added: nothing to remove
+    at.text_input(key="dm_moment_code").input("greeting")
+    at.text_input(key="dm_moment_zh").input("迎宾")
+    at.text_input(key="dm_moment_en").input("Greeting at the door")
+    at.radio(key="dm_moment_owner").set_value("region")
+    at.selectbox(key="dm_moment_region").set_value("North")
+    at = run(at.button[[b.label for b in at.button].index("增加")].click())
+    assert "已增加关键时刻 greeting（区域 North）。" in [s.value for s in at.success]
+    assert stored(db_path, "select moment, region, study from moments where moment = 'greeting'") == [
+        ("greeting", "North", False)]
+    assert stored(db_path, "select action from audit_log order by audit_id desc limit 1") == [("moment_add",)]
+    # the remove list offers the added moment only
+    assert at.selectbox(key="dm_moment_pick").options == ["迎宾 · greeting (区域 North)"]
+    at = run(at.checkbox(key="dm_moment_sure_greeting").check())
+    at = run(at.button(key="dm_moment_remove").click())
+    assert "已删除关键时刻 greeting。" in [s.value for s in at.success]
+    assert stored(db_path, "select count(*) from moments where moment = 'greeting'") == [(0,)]

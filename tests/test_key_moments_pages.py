@@ -70,7 +70,10 @@ def _table(at):
     return frame
 
 
-def test_a_regions_moment_shows_beside_the_studys_in_journey_order(open_moments):
+def test_a_regions_moment_shows_beside_the_studys_in_journey_order(open_moments, monkeypatch):
+    from peakend.hall import key_moments
+
+    monkeypatch.setattr(key_moments, "MIN_UNHAPPY", 2)  # the fixture has two unhappy visits to read
     at = open_moments("H1")
     frame = _table(at)
     assert list(frame["moment"]) == [
@@ -88,12 +91,12 @@ def test_a_regions_moment_shows_beside_the_studys_in_journey_order(open_moments)
     # greeting: V01 5, V02 2, V05 4, V06 1; wait: V02 1, V03 4, V06 2 (H1's visits in the period)
     assert by_moment.loc["Greeting at the door (added by North)", "ratings"] == 4
     assert by_moment.loc["Greeting at the door (added by North)", "mean_score"] == pytest.approx(3.0)
-    assert by_moment.loc["Greeting at the door (added by North)", "low_share"] == pytest.approx(0.5)
+    assert by_moment.loc["Greeting at the door (added by North)", "low_share"] == pytest.approx(50)
     assert by_moment.loc["Taking a ticket and waiting", "mean_score"] == pytest.approx(7 / 3)
     assert by_moment.loc["Entering the hall", "ratings"] == 0
     assert (
-        "Alpha Hall's journey has 8 key moments, 7 of them the study's, which every hall has. 1 more were added "
-        "for it: Greeting at the door (added by North)."
+        "Alpha Hall's journey has 8 key moments, 7 of them the study's, which every hall has. Added for it: "
+        "Greeting at the door (added by North)."
     ) in texts(at.markdown)
     # the unhappy visits (exit 1-2) of H1 with two moments or more before the exit: V02 (peak 3,
     # greeting 2, wait 1: wait lowest) and V06 (peak 2, greeting 1, wait 2: greeting lowest)
@@ -103,6 +106,15 @@ def test_a_regions_moment_shows_beside_the_studys_in_journey_order(open_moments)
         "Taking a ticket and waiting (50%)."
     ) in texts(at.markdown)
     assert "Mean score of each key moment (in journey order, on a 1–5 scale)" in chart_titles(at)
+    assert by_moment.loc["Taking a ticket and waiting", "unhappy_lowest"] == pytest.approx(50)
+    # the numbers first: a phone shows only the first columns
+    [table] = [d for d in at.dataframe if "unhappy_lowest" in d.value.columns]
+    assert list(table.proto.column_order)[:3] == ["moment", "mean_score", "ratings"]
+
+
+def test_too_few_unhappy_visits_say_so(open_moments):
+    assert ("Only 2 unhappy visits (an exit score of 1–2) rated two moments or more before the exit, fewer than "
+            "10: too few to say where the journey went wrong.") in texts(open_moments("H1").markdown)
 
 
 def test_halls_of_other_regions_dont_show_it_and_chinese_reads_the_same(open_moments):

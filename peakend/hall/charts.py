@@ -10,7 +10,16 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from peakend.charts.theme import GREYED, SCORE_SCALE, SERIES, STATUS_COLORS, TARGET_LINE, WAIT_SCALE, finish
+from peakend.charts.theme import (
+    GREYED,
+    SCORE_SCALE,
+    SERIES,
+    STATUS_COLORS,
+    TARGET_LINE,
+    WAIT_SCALE,
+    finish,
+    wrap_title,
+)
 from peakend.core import formatting
 from peakend.core.i18n import t
 from peakend.core.metrics import METRICS, target_status
@@ -528,25 +537,28 @@ def theme_counts(counts: pd.DataFrame) -> go.Figure:
 # --- every key moment ---------------------------------------------------------------------------
 def key_moments(moments: pd.DataFrame, labels: list[str]) -> go.Figure:
     """The mean score of every key moment of the hall's journey on a 1-5 scale, top to bottom
-    in journey order (hall_key_moments); peaks in the peak colour, n beside each bar."""
+    in journey order (hall_key_moments); peaks in the peak colour."""
     rated = moments["ratings"] > 0
     fig = go.Figure(
         go.Bar(
-            y=[_wrap(label, 16) for label in labels],
+            # at most ~150 px a line, broken between words (the y-axis takes less of a phone)
+            y=[wrap_title(label, 12, 150) for label in labels],
             x=moments["mean_on_five"].where(rated),
             orientation="h",
             marker_color=[SERIES[1] if peak else SERIES[0] for peak in moments["is_peak"]],
+            # the mean beside the bar (short enough for a phone), n on hover and in the table
             text=[
-                f"{formatting.score(m)} (n = {formatting.number(n)})" if n else t("hall.moments.no_ratings")
+                formatting.score(m) if n else t("hall.moments.no_ratings")
                 for m, n in zip(moments["mean_on_five"], moments["ratings"])
             ],
+            customdata=[formatting.number(n) for n in moments["ratings"]],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{y}: %{text}<extra></extra>",
+            hovertemplate="%{y}: %{text} (n = %{customdata})<extra></extra>",
         )
     )
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(range=[1, 6.3], tickvals=[1, 2, 3, 4, 5])
+    fig.update_xaxes(range=[1, 5.6], tickvals=[1, 2, 3, 4, 5])
     return finish(
         fig, t("hall.moments.chart_title"), t("hall.moments.axis"), None, height=max(300, 110 + 44 * len(moments))
     )

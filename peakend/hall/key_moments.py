@@ -36,11 +36,16 @@ def about_sentence(moments: pd.DataFrame, hall_name: str) -> str:
     return text
 
 
+MIN_UNHAPPY = 10  # unhappy visits with two moments rated before the exit, to say where it went wrong
+
+
 def unhappy_sentence(moments: pd.DataFrame) -> str:
     """Where the unhappy exits went wrong: the moment rated lowest before the exit, most often."""
     visits = int(moments["unhappy_visits"].max() or 0) if len(moments) else 0
     if not visits:
         return t("hall.moments.no_unhappy")
+    if visits < MIN_UNHAPPY:
+        return t("hall.moments.few_unhappy", n=formatting.number(visits), min_n=formatting.number(MIN_UNHAPPY))
     ranked = moments[moments["unhappy_lowest"] > 0].sort_values("unhappy_lowest", ascending=False)
     top = ranked.iloc[0]
     share = float(top["unhappy_lowest"]) / visits
@@ -70,7 +75,8 @@ def moments_frame(moments: pd.DataFrame) -> pd.DataFrame:
             "scale": [f"{lo}–{hi}" for lo, hi in zip(moments["scale_min"], moments["scale_max"])],
             "ratings": moments["ratings"].astype(int),
             "mean_score": moments["mean_score"],
-            "low_share": moments["low_share"],
-            "unhappy_lowest": moments["unhappy_lowest"] / visits if visits else None,
+            # percents as numbers of 100 (the table's format adds the sign)
+            "low_share": moments["low_share"] * 100,
+            "unhappy_lowest": moments["unhappy_lowest"] / visits * 100 if visits >= MIN_UNHAPPY else None,
         }
     )

@@ -28,6 +28,10 @@ from peakend.warehouse.day_notes import KINDS, MAX_NOTE, WRITERS, NoteError, add
 COMMENT_ORDER = ("exit_comment", "exit_score", "commented_at", "purpose")
 
 
+# The numbers first: on a phone only the first columns or so are on the screen.
+KEY_MOMENT_ORDER = ("moment", "mean_score", "ratings", "low_share", "unhappy_lowest", "stage", "scale")
+
+
 def key_moment_columns() -> dict:
     """Column headers and formats for peakend.hall.key_moments.moments_frame."""
     return {
@@ -36,9 +40,9 @@ def key_moment_columns() -> dict:
         "scale": st.column_config.TextColumn(t("hall.moments.col.scale"), width=60),
         "ratings": st.column_config.NumberColumn(t("hall.moments.col.ratings"), format="localized", width=80),
         "mean_score": st.column_config.NumberColumn(t("hall.moments.col.mean_score"), format="%.2f", width=70),
-        "low_share": st.column_config.NumberColumn(t("hall.moments.col.low_share"), format="percent", width=70),
+        "low_share": st.column_config.NumberColumn(t("hall.moments.col.low_share"), format="%.0f%%", width=70),
         "unhappy_lowest": st.column_config.NumberColumn(
-            t("hall.moments.col.unhappy_lowest"), format="percent", width=100
+            t("hall.moments.col.unhappy_lowest"), format="%.0f%%", width=100
         ),
     }
 

@@ -3,7 +3,7 @@ link, can be saved under a name, and exported."""
 
 import streamlit as st
 
-from peakend.core import formatting
+from peakend.core import formatting, moment_table
 from peakend.core.i18n import get_language, t
 from peakend.explore import export as explore_export
 from peakend.explore import logic as explore
@@ -13,7 +13,7 @@ from peakend.ui.answers import run
 from peakend.ui.auth import current_scope
 from peakend.ui.cards import metric_card
 from peakend.ui.charts import show as show_chart
-from peakend.ui.sections import fragment
+from peakend.ui.sections import fragment, lazy_section
 from peakend.ui.session import database
 
 st.title(t("explore.title"))
@@ -85,6 +85,28 @@ if len(results):
     ui.result_dataframe(table, view, results)
     ui.export_buttons(t("explore.export_result"), lambda fmt, path: explore_export.write_table(table.table, fmt, path),
                       f"{stem}-result", "xp_export_result")
+
+# Every key moment rated in the filter, by the first grouping (drawn only while open).
+@fragment
+def key_moments_section(filters, view) -> None:
+    by = explore.dimension_label(view.group_1) if view.group_1 else t("explore.moments.visits")
+    with lazy_section(t("explore.moments.title", by=by), "xp_open_moments") as box:
+        if not box.open:
+            return
+        rows = run("explore_key_moments", filters, group_1=view.group_1)
+        table = explore.key_moments_table(rows, view, options, language)
+        if table.empty:
+            st.info(t("explore.moments.none"))
+            return
+        st.caption(t("explore.moments.caption", min_n=formatting.number(view.min_n)))
+        ui.key_moments_dataframe(table)
+        unrated = moment_table.unrated(rows)
+        if unrated:
+            st.caption(t("explore.moments.unrated", moments=t("data.list_sep").join(unrated)))
+
+
+if len(results):
+    key_moments_section(filters, view)
 
 # The visits behind the result (or behind the chosen row), one page at a time.
 st.subheader(t("explore.visits"))

@@ -3,11 +3,11 @@ must decide which hall needs help; choosing a hall opens the hall page."""
 
 import streamlit as st
 
-from peakend.core import formatting
+from peakend.core import formatting, moment_table
 from peakend.core.filters import VisitFilter
 from peakend.core.i18n import t
 from peakend.core.metrics import METRICS
-from peakend.regional import charts
+from peakend.regional import charts, key_moments
 from peakend.regional import logic as regional
 from peakend.regional import widgets as view
 from peakend.regional.peer_widgets import peers_section
@@ -185,7 +185,28 @@ def regions_section(every_region, comparison, min_n) -> None:
         )
 
 
+@fragment
+def key_moments_section(league, current, min_n) -> None:
+    with lazy_section(t("regional.moments.title"), "regional_open_moments") as box:
+        if not box.open:
+            return
+        rows = run("regional_key_moments", current)
+        table = key_moments.by_hall(rows, dict(zip(league["hall_id"], league["hall_name"])), min_n)
+        if table.empty:
+            st.info(t("regional.moments.none"))
+            return
+        st.caption(t("regional.moments.caption", min_n=formatting.number(min_n)))
+        partial = key_moments.partial_moments(rows)
+        if partial:
+            st.caption(t("regional.moments.partial", moments=t("data.list_sep").join(partial)))
+        unrated = moment_table.unrated(rows)
+        if unrated:
+            st.caption(t("regional.moments.unrated", moments=t("data.list_sep").join(unrated)))
+        view.key_moments_table(table)
+
+
 quadrant_section(league)
+key_moments_section(league, current, min_n)
 trends_section(league, current, min_n)
 if several_regions:
     regions_section(every_region, comparison, min_n)

@@ -1,49 +1,14 @@
 -- one row per key moment of hall $hall_id's journey (the study's, the network's, its region's and its own; in journey order) with its ratings among the visits in the filter: how many, their mean on the moment's scale and on 1-5, the share of low ones (the bottom quarter of its scale), and how many unhappy visits (exit score 1-2, two moments or more rated before the exit) rated it lowest of those moments (a tie shared)
 with journey as (
-    select
-        m.*,
-        m.region is not null or m.hall_id is not null as added_here,
-    from moments as m
-    inner join scoped_halls as h on h.hall_id = $hall_id
-    where (m.region is null and m.hall_id is null)
-        or m.hall_id = h.hall_id
-        or m.region = h.region
-),
-
-ratings as (
-    select
-        visit_id,
-        peak_moment as moment,
-        peak_score as score,
-        exit_score as visit_exit,
-    from filtered_visits
-    where peak_score is not null and peak_moment <> 'other'
-    union all
-    select
-        visit_id,
-        'exit' as moment,
-        exit_score as score,
-        exit_score as visit_exit,
-    from filtered_visits
-    where exit_score is not null
-    union all
-    select
-        v.visit_id,
-        r.moment,
-        r.score,
-        v.exit_score as visit_exit,
-    from moment_ratings as r
-    inner join filtered_visits as v on r.visit_id = v.visit_id
+    select *,
+    from journey_moments
+    where hall_id = $hall_id
 ),
 
 scaled as (
-    select
-        r.*,
-        j.scale_min,
-        j.scale_max,
-        1 + 4.0 * (r.score - j.scale_min) / (j.scale_max - j.scale_min) as on_five,
-    from ratings as r
-    inner join journey as j on r.moment = j.moment
+    select *,
+    from visit_moment_scores
+    where hall_id = $hall_id
 ),
 
 unhappy as (
@@ -93,9 +58,8 @@ select
     j.scale_min,
     j.scale_max,
     j.study,
-    j.added_here,
-    j.region as added_by_region,
-    j.hall_id as added_by_hall,
+    j.added_by_region,
+    j.added_by_hall,
     coalesce(p.ratings, 0) as ratings,
     p.mean_score,
     p.mean_on_five,
@@ -109,4 +73,4 @@ select
 from journey as j
 left join per_moment as p on j.moment = p.moment
 left join lowest as l on j.moment = l.moment
-order by list_position(['before_queue', 'queue', 'counter', 'after_counter', 'exit'], j.stage), j.position
+order by j.stage_order, j.position

@@ -95,7 +95,7 @@ def test_a_regions_moment_shows_beside_the_studys_in_journey_order(open_moments,
     assert by_moment.loc["Taking a ticket and waiting", "mean_score"] == pytest.approx(7 / 3)
     assert by_moment.loc["Entering the hall", "ratings"] == 0
     assert (
-        "Alpha Hall's journey has 8 key moments, 7 of them the study's, which every hall has. Added for it: "
+        "Alpha Hall's journey has 8 key moments, 7 of them the study's, which every hall has. Added for it (1): "
         "Greeting at the door (added by North)."
     ) in texts(at.markdown)
     # the unhappy visits (exit 1-2) of H1 with two moments or more before the exit: V02 (peak 3,
@@ -124,3 +124,58 @@ def test_halls_of_other_regions_dont_show_it_and_chinese_reads_the_same(open_mom
     zh = _table(open_moments("H1", lang="zh"))
     assert list(zh["moment"])[:3] == ["寻找营业厅", "进厅", "迎宾（North增加）"]
     assert list(zh["stage"])[-1] == "离店"
+
+
+def test_regional_compares_every_moment_and_labels_the_regions_own(db_path, fresh_caches, monkeypatch):  # noqa: F811
+    from pathlib import Path
+
+    monkeypatch.setenv("PEAKEND_DB", str(db_path))
+    set_language("zh")  # switch_page runs the page without app.py: its default language
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=90)
+    sign_in_apptest(at, "hq")
+    at.query_params["min_n"] = "1"
+    at.query_params["region"] = "North,South"
+    at.session_state["regional_open_moments"] = True
+    at.switch_page("pages/regional.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    [table] = [d.value for d in at.dataframe if "营业厅" in d.value.columns and "寻找营业厅" in d.value.columns]
+    greeting = "迎宾（North增加）（3 个厅中 2 个有）"
+    assert list(table.columns) == ["营业厅", "寻找营业厅", greeting, "取号等候", "柜台办理", "数据业务体验", "购机",
+                                   "离开"]
+    by_hall = table.set_index("营业厅")
+    # greeting: H1's V01 5, V02 2, V05 4, V06 1; H2 has it in its journey but no rating; H3 doesn't have it
+    assert by_hall[greeting].iloc[0] == pytest.approx(3.0)
+    assert by_hall[greeting].isna().iloc[1:].all()
+    # find: H1's V01 4; H3's V12 5 (South rates the study's moments too)
+    assert by_hall["寻找营业厅"].dropna().tolist() == [4.0, 5.0]
+    assert any(c.value == f"只有部分营业厅有的关键时刻：{greeting}。" for c in at.caption)
+    assert any(c.value == "本时段没有评分的关键时刻（未列出）：进厅。" for c in at.caption)
+
+
+def test_explore_compares_every_moment_by_its_grouping(db_path, monkeypatch):
+    from conftest import ROOT
+
+    monkeypatch.setenv("PEAKEND_DB", str(db_path))
+    st_cache_clear()
+    set_language("zh")
+    at = AppTest.from_file(str(ROOT / "pages" / "explore.py"), default_timeout=90)
+    sign_in_apptest(at, "hq")
+    for name, value in {"period": "all", "by": "hall", "min_n": "1"}.items():
+        at.query_params[name] = value
+    at.session_state["xp_open_moments"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "各关键时刻（按营业厅）" in [e.label for e in at.expander]
+    [table] = [d.value for d in at.dataframe if "迎宾（North增加）" in d.value.columns]
+    by_hall = table.set_index("营业厅")
+    assert by_hall["迎宾（North增加）"].dropna().tolist() == [3.0]  # H1's four ratings; H2 none; H3 not its own
+    assert by_hall["取号等候"].dropna().tolist() == [pytest.approx(7 / 3), 1.0]  # H1: 1, 4, 2; H3: V13's 1
+    st_cache_clear()
+
+
+def st_cache_clear() -> None:
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()

@@ -6,6 +6,10 @@ chart); a visit may also name "other", so a visit's peak_moment is one of ALL_PE
 (the data contract, the loader's checks and the explore filter).
 """
 
+import pandas as pd
+
+from peakend.core.i18n import get_language, t
+
 PEAK_MOMENTS = ("counter_result", "data_experience", "phone_purchase")
 ALL_PEAK_MOMENTS = PEAK_MOMENTS + ("other",)
 # The key moments a manager fixes (the Insights page's "what to fix first", tasks): the
@@ -34,3 +38,20 @@ WIDE_MOMENTS = (*PEAK_MOMENTS, "exit")
 # The rule for rolling the journey out, quoted when a removal is refused.
 RULE_ZH = "允许在本研究基础上增加关键时刻但不能减少"
 RULE_EN = "key moments may be added to the study's, never taken away"
+
+
+def _given(value) -> bool:
+    return value is not None and not pd.isna(value) and value != ""
+
+
+def moment_label(row) -> str:
+    """A catalogue moment's name in the current language, with who added it when it is not
+    the study's (a row of queries/_journey_moments.sql or of a query built on it)."""
+    name = row["label_zh"] if get_language() == "zh" else row["label_en"]
+    if _given(row["added_by_hall"]):
+        return t("moment.added_by_hall", moment=name)
+    if _given(row["added_by_region"]):
+        return t("moment.added_by_region", moment=name, region=row["added_by_region"])
+    if not row["study"]:
+        return t("moment.added_by_network", moment=name)
+    return name

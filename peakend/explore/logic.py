@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from peakend.core import formatting, links
+from peakend.core import formatting, links, moment_table
 from peakend.core.filters import DIMENSIONS, PERIOD_PRESETS, VisitFilter, period_preset
 from peakend.core.i18n import t
 from peakend.core.metrics import METRICS, MIN_RATINGS_DEFAULT
@@ -410,6 +410,22 @@ def value_label(dim: str, value, options: FilterOptions, language: str) -> str:
     if dim == "hour":
         return f"{value}:00"
     return value
+
+
+def key_moments_table(rows: pd.DataFrame, view: ExploreView, options: FilterOptions, language: str) -> pd.DataFrame:
+    """Every key moment rated in the filter, by the view's first grouping (explore_key_moments):
+    a row per group, a column per moment in journey order, the mean on 1-5 (empty under the
+    view's minimum n)."""
+    dim = view.group_1
+    rows = rows.assign(group_1=rows["group_1"].astype(object).where(rows["group_1"].notna(), NONE_VALUE))
+
+    def name(value) -> str:
+        if not dim:
+            return t("explore.moments.all_visits")
+        return value_label(dim, None if value == NONE_VALUE else value, options, language)
+
+    first = dimension_label(dim) if dim else t("explore.moments.visits")
+    return moment_table.pivot(rows, "group_1", first, name, view.min_n)
 
 
 def group_key_label(view: ExploreView, values: Sequence, options: FilterOptions, language: str) -> str:

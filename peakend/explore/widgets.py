@@ -632,3 +632,12 @@ def saved_views(view: ExploreView, options: FilterOptions) -> None:
         )
     if message:
         getattr(st, message[0])(message[1])
+
+
+def key_moments_dataframe(table: pd.DataFrame) -> None:
+    """peakend.explore.logic.key_moments_table: the group pinned on the left, a mean per moment."""
+    first = table.columns[0]
+    config = {first: st.column_config.TextColumn(first, pinned=True, width="medium")}
+    for column in table.columns[1:]:
+        config[column] = st.column_config.NumberColumn(column, format="%.2f", width="small")
+    st.dataframe(table, hide_index=True, column_config=config, placeholder="–", key="xp_moments_table")

@@ -9,22 +9,7 @@ import pandas as pd
 
 from peakend.core import formatting
 from peakend.core.i18n import get_language, t
-
-
-def _given(value) -> bool:
-    return value is not None and not pd.isna(value) and value != ""
-
-
-def moment_label(row) -> str:
-    """The moment's name in the current language, with who added it when not the study."""
-    name = row["label_zh"] if get_language() == "zh" else row["label_en"]
-    if _given(row["added_by_hall"]):
-        return t("hall.moments.added_by_hall", moment=name)
-    if _given(row["added_by_region"]):
-        return t("hall.moments.added_by_region", moment=name, region=row["added_by_region"])
-    if not row["study"]:
-        return t("hall.moments.added_by_network", moment=name)
-    return name
+from peakend.core.moments import moment_label
 
 
 def about_sentence(moments: pd.DataFrame, hall_name: str) -> str:

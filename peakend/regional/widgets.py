@@ -415,3 +415,12 @@ def export_buttons(league: pd.DataFrame, current: VisitFilter) -> None:
             on_click="ignore",
             key="regional_xlsx",
         )
+
+
+def key_moments_table(table: pd.DataFrame) -> None:
+    """peakend.regional.key_moments.by_hall: the hall pinned on the left, a mean per moment."""
+    hall = table.columns[0]
+    config = {hall: st.column_config.TextColumn(hall, pinned=True, width="medium")}
+    for column in table.columns[1:]:
+        config[column] = st.column_config.NumberColumn(column, format="%.2f", width="small")
+    st.dataframe(table, hide_index=True, column_config=config, placeholder="–", key="regional_moments_table")

@@ -1,0 +1,40 @@
+"""Every key moment, hall by hall (issue 21): the halls compared side by side on each moment
+of their journeys (queries/regional_key_moments.sql), in journey order. A moment every
+compared hall has is compared across all of them; one only some halls have (a region's or a
+hall's own) is shown for those halls and labelled with how many have it. Pure."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from peakend.core import formatting, moment_table
+from peakend.core.i18n import t
+from peakend.core.moments import moment_label
+
+
+def column_label(row) -> str:
+    """A moment's column heading: its name, and for one only some halls have, how many."""
+    label = moment_label(row)
+    if int(row["halls_with_moment"]) < int(row["halls_compared"]):
+        label = t(
+            "regional.moments.some_halls",
+            moment=label,
+            n=formatting.number(int(row["halls_with_moment"])),
+            total=formatting.number(int(row["halls_compared"])),
+        )
+    return label
+
+
+def by_hall(rows: pd.DataFrame, hall_names: dict[str, str], min_n: int) -> pd.DataFrame:
+    """One row per hall, one column per moment in journey order: the mean score on 1-5 (empty
+    where the hall's journey lacks the moment, or it has fewer than min_n ratings); moments
+    none of them rated are left out (moment_table.unrated names them)."""
+    return moment_table.pivot(
+        rows, "hall_id", t("regional.moments.hall"), lambda h: hall_names.get(str(h), str(h)), min_n, column_label
+    )
+
+
+def partial_moments(rows: pd.DataFrame) -> list[str]:
+    """The moments only some of the compared halls have, as their column headings say."""
+    some = rows[rows["halls_with_moment"] < rows["halls_compared"]].drop_duplicates("moment")
+    return [column_label(r) for _, r in some.sort_values(moment_table.JOURNEY_ORDER).iterrows()]

@@ -93,7 +93,7 @@ def key_moments_section(filters, view) -> None:
     with lazy_section(t("explore.moments.title", by=by), "xp_open_moments") as box:
         if not box.open:
             return
-        rows = run("explore_key_moments", filters, group_1=view.group_1)
+        rows = run("moments_by_group", filters, group_1=view.group_1)
         table = explore.key_moments_table(rows, view, options, language)
         if table.empty:
             st.info(t("explore.moments.none"))

@@ -327,13 +327,23 @@ def key_moments_section() -> None:
     with lazy_section(t("hall.moments.title"), "hall_open_moments") as box:
         if not box.open:
             return
-        found = run("hall_key_moments", period, hall_id=hall_id)
+        data = fetch(
+            moments=ask("hall_key_moments", period, hall_id=hall_id),
+            staff=ask("moments_by_group", period, group_1="staff"),
+            staff_labels=ask("staff_labels", period),
+        )
+        found = data["moments"]
         st.markdown(key_moments.about_sentence(found, md(this_hall["hall_name"])))
         st.markdown(key_moments.unhappy_sentence(found))
         show_chart(charts.key_moments(found, [key_moments.moment_label(r) for _, r in found.iterrows()]))
         st.dataframe(key_moments.moments_frame(found), hide_index=True, column_config=key_moment_columns(),
                      column_order=KEY_MOMENT_ORDER, placeholder="–", key="hall_moments_table")
         st.caption(t("hall.moments.note"))
+        staff = key_moments.staff_moments(data["staff"], data["staff_labels"])
+        if staff.empty:
+            st.info(t("hall.peak.no_staff"))
+        else:
+            show_chart(charts.staff_key_moments(staff, MIN_RATINGS_DEFAULT))
 
 
 key_moments_section()

@@ -98,8 +98,9 @@ def test_on_a_phone_sign_in_switch_language_and_reach_the_worst_hours_comments(p
     assert comments.bounding_box()["y"] < sections.filter(has_text="Queue").bounding_box()["y"]
 
     # the sections below the first screen are drawn when opened
-    for label in ("Queue", "Peak moments", "Exit moment", "The journey"):
-        sections.filter(has_text=label).click()
+    # (has_text is a substring: "The journey" is also in "Every key moment of the journey", drawn first)
+    for label in ("Every key moment of the journey", "Queue", "Peak moments", "Exit moment", "The journey"):
+        sections.filter(has_text=label).last.click()
         wait_for_app(pg)
     # charts: no toolbar, titles whole and at least 11 px, every text readable, a text alternative
     charts = pg.locator("[data-testid='stPlotlyChart']")

@@ -4,12 +4,15 @@ order, in both languages, for a hall of that region and not for a hall of anothe
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from streamlit.testing.v1 import AppTest
 
 from conftest import sign_in_apptest
 from fixture_db import build_fixture_db
+from peakend.charts.theme import unwrap_title
 from peakend.core.i18n import set_language
 from peakend.warehouse import moments
 from peakend.warehouse.db import Database
@@ -107,6 +110,12 @@ def test_a_regions_moment_shows_beside_the_studys_in_journey_order(open_moments,
     ) in texts(at.markdown)
     assert "Mean score of each key moment (in journey order, on a 1–5 scale)" in chart_titles(at)
     assert by_moment.loc["Taking a ticket and waiting", "unhappy_lowest"] == pytest.approx(50)
+    # staff x every moment of the journey rated, in journey order (S1, S2 serve H1's visits)
+    [grid] = [json.loads(c.proto.spec) for c in at.get("plotly_chart")
+              if "every key moment" in unwrap_title(json.loads(c.proto.spec)["layout"]["title"]["text"])]
+    assert [unwrap_title(x) for x in grid["data"][0]["x"]][:3] == [
+        "Finding the hall", "Greeting at the door (added by North)", "Taking a ticket and waiting"]
+    assert grid["data"][0]["y"] == ["王芳 · S1", "李娜 · S2"]
     # the numbers first: a phone shows only the first columns
     [table] = [d for d in at.dataframe if "unhappy_lowest" in d.value.columns]
     assert list(table.proto.column_order)[:3] == ["moment", "mean_score", "ratings"]

@@ -413,7 +413,7 @@ def value_label(dim: str, value, options: FilterOptions, language: str) -> str:
 
 
 def key_moments_table(rows: pd.DataFrame, view: ExploreView, options: FilterOptions, language: str) -> pd.DataFrame:
-    """Every key moment rated in the filter, by the view's first grouping (explore_key_moments):
+    """Every key moment rated in the filter, by the view's first grouping (moments_by_group):
     a row per group, a column per moment in journey order, the mean on 1-5 (empty under the
     view's minimum n)."""
     dim = view.group_1

@@ -23,7 +23,7 @@ from peakend.charts.theme import (
 from peakend.core import formatting
 from peakend.core.i18n import t
 from peakend.core.metrics import METRICS, target_status
-from peakend.core.moments import PEAK_MOMENTS
+from peakend.core.moments import PEAK_MOMENTS, moment_label
 from peakend.hall.logic import PEAK_BANDS, wait_band_labels
 from peakend.hall.themes import NEGATIVE, NEUTRAL, POSITIVE
 
@@ -426,6 +426,29 @@ def staff_scores(scores: pd.DataFrame, min_n: int) -> go.Figure:
         t("hall.axis.peak_moment"),
         t("hall.axis.staff"),
         height=height,
+    )
+
+
+def staff_key_moments(rows: pd.DataFrame, min_n: int) -> go.Figure:
+    """Mean score (on 1-5) per staff member and key moment of the hall's journey, moments in
+    journey order, with n; grey under min_n ratings (peakend.hall.key_moments.staff_moments)."""
+    names = dict(zip(rows["staff_id"], rows["staff"]))
+    ids = sorted(rows["staff_id"].unique())
+    order = rows.drop_duplicates("moment").sort_values(["stage_order", "position"])
+    moments = list(order["moment"])
+    labels = [wrap_title(moment_label(r), 12, 90) for _, r in order.iterrows()]
+    z, text, thin = _grid_cells(rows, "staff_id", "moment", "mean_on_five", "ratings", ids, moments, min_n)
+    staff = [names.get(s, s) for s in ids]
+    fig = go.Figure()
+    _score_grid(fig, z, text, labels, staff, thin, t("hall.axis.mean_score_short"))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(tickangle=0, type="category")
+    return finish(
+        fig,
+        t("hall.moments.staff_title", min_n=formatting.number(min_n)),
+        None,
+        t("hall.axis.staff"),
+        height=max(260, 110 + 38 * len(staff)),
     )
 
 

@@ -65,3 +65,11 @@ def moments_frame(moments: pd.DataFrame) -> pd.DataFrame:
             "unhappy_lowest": moments["unhappy_lowest"] / visits * 100 if visits >= MIN_UNHAPPY else None,
         }
     )
+
+
+def staff_moments(rows: pd.DataFrame, labels: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rows of moments_by_group(staff) for visits served by a known staff member, with how
+    the member reads (queries/staff_labels.sql: "王芳 · S012", the id when unnamed)."""
+    rows = rows[rows["group_1"].notna()].rename(columns={"group_1": "staff_id"})
+    named = {} if labels is None else dict(zip(labels["staff_id"], labels["label"]))
+    return rows.assign(staff=[named.get(s, s) for s in rows["staff_id"]]).reset_index(drop=True)

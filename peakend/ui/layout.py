@@ -43,6 +43,8 @@ CSS = f"""
     max-width: calc(50% - 0.25rem) !important; width: calc(50% - 0.25rem) !important;
   }}
   [class*="st-key-{TILES_KEY}"] [data-testid="stMetricValue"] {{ font-size: 1.5rem !important; }}
+  /* A page's tabs wrap to a second row rather than run off the screen (the Data page has six). */
+  [data-testid="stTabs"] [role="tablist"] {{ flex-wrap: wrap !important; overflow: visible !important; }}
   h1 {{ font-size: 1.75rem !important; }}
   h2 {{ font-size: 1.4rem !important; }}
   h3 {{ font-size: 1.15rem !important; }}

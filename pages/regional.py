@@ -202,7 +202,7 @@ def key_moments_section(league, current, min_n) -> None:
         unrated = moment_table.unrated(rows)
         if unrated:
             st.caption(t("regional.moments.unrated", moments=t("data.list_sep").join(unrated)))
-        view.key_moments_table(table)
+        view.key_moments_table(table, key_moments.column_help(rows))
 
 
 quadrant_section(league)

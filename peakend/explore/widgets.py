@@ -639,5 +639,5 @@ def key_moments_dataframe(table: pd.DataFrame) -> None:
     first = table.columns[0]
     config = {first: st.column_config.TextColumn(first, pinned=True, width="medium")}
     for column in table.columns[1:]:
-        config[column] = st.column_config.NumberColumn(column, format="%.2f", width="small")
+        config[column] = st.column_config.NumberColumn(column, format="%.2f")
     st.dataframe(table, hide_index=True, column_config=config, placeholder="–", key="xp_moments_table")

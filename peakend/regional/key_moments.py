@@ -8,12 +8,15 @@ from __future__ import annotations
 import pandas as pd
 
 from peakend.core import formatting, moment_table
-from peakend.core.i18n import t
+from peakend.core.i18n import get_language, t
 from peakend.core.moments import moment_label
 
 
-def column_label(row) -> str:
-    """A moment's column heading: its name, and for one only some halls have, how many."""
+PARTIAL_MARK = " *"  # a column heading's mark: only some of the compared halls have the moment
+
+
+def full_label(row) -> str:
+    """A moment's name with who added it, and for one only some halls have, how many."""
     label = moment_label(row)
     if int(row["halls_with_moment"]) < int(row["halls_compared"]):
         label = t(
@@ -23,6 +26,19 @@ def column_label(row) -> str:
             total=formatting.number(int(row["halls_compared"])),
         )
     return label
+
+
+def column_label(row) -> str:
+    """A moment's column heading, short enough to read whole: its name, marked when only some
+    halls have it (the caption and the heading's help say which and how many)."""
+    name = row["label_zh"] if get_language() == "zh" else row["label_en"]
+    return name + (PARTIAL_MARK if int(row["halls_with_moment"]) < int(row["halls_compared"]) else "")
+
+
+def column_help(rows: pd.DataFrame) -> dict[str, str]:
+    """Each heading's full label (the help a heading shows on hover or tap)."""
+    first = rows.drop_duplicates("moment")
+    return {column_label(r): full_label(r) for _, r in first.iterrows()}
 
 
 def by_hall(rows: pd.DataFrame, hall_names: dict[str, str], min_n: int) -> pd.DataFrame:
@@ -37,4 +53,4 @@ def by_hall(rows: pd.DataFrame, hall_names: dict[str, str], min_n: int) -> pd.Da
 def partial_moments(rows: pd.DataFrame) -> list[str]:
     """The moments only some of the compared halls have, as their column headings say."""
     some = rows[rows["halls_with_moment"] < rows["halls_compared"]].drop_duplicates("moment")
-    return [column_label(r) for _, r in some.sort_values(moment_table.JOURNEY_ORDER).iterrows()]
+    return [full_label(r) for _, r in some.sort_values(moment_table.JOURNEY_ORDER).iterrows()]

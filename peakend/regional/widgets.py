@@ -417,10 +417,11 @@ def export_buttons(league: pd.DataFrame, current: VisitFilter) -> None:
         )
 
 
-def key_moments_table(table: pd.DataFrame) -> None:
-    """peakend.regional.key_moments.by_hall: the hall pinned on the left, a mean per moment."""
+def key_moments_table(table: pd.DataFrame, helps: dict[str, str]) -> None:
+    """peakend.regional.key_moments.by_hall: the hall pinned on the left, a mean per moment
+    (each heading's full label as its help)."""
     hall = table.columns[0]
     config = {hall: st.column_config.TextColumn(hall, pinned=True, width="medium")}
     for column in table.columns[1:]:
-        config[column] = st.column_config.NumberColumn(column, format="%.2f", width="small")
+        config[column] = st.column_config.NumberColumn(column, format="%.2f", help=helps.get(column))
     st.dataframe(table, hide_index=True, column_config=config, placeholder="–", key="regional_moments_table")

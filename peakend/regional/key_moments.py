@@ -11,7 +11,6 @@ from peakend.core import formatting, moment_table
 from peakend.core.i18n import get_language, t
 from peakend.core.moments import moment_label
 
-
 PARTIAL_MARK = " *"  # a column heading's mark: only some of the compared halls have the moment
 
 

@@ -43,7 +43,7 @@ JOURNEY = [
 def test_the_querys_correlations_are_numpys_on_the_raw_rows(fixture_db, tmp_path):
     from peakend.warehouse import moments
 
-    moments.add_moment(fixture_db, "admin", "door", "门口", "At the door", "before_queue", scale=(0, 10))
+    moments.add_moment(fixture_db, "admin", moments.NewMoment("door", "门口", "At the door", "before_queue", scale=(0, 10)))
     path = tmp_path / "journey.csv"
     path.write_text("visit_id,moment,score\n" + "".join(f"{v},{m},{s}\n" for v, m, s in JOURNEY), encoding="utf-8")
     [loaded] = load_files(fixture_db, [path], "tester")

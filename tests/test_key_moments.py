@@ -32,7 +32,8 @@ def _ratings(db) -> list[tuple]:
 
 
 def _greeting(db, **where):
-    return moments.add_moment(db, "admin", "greeting", "迎宾", "Greeting at the door", "before_queue", **where)
+    return moments.add_moment(db, "admin", moments.NewMoment("greeting", "迎宾", "Greeting at the door", "before_queue",
+                                                             **where))
 
 
 def test_every_hall_has_the_studys_journey_in_order(fixture_db):
@@ -54,8 +55,8 @@ def test_a_regions_moment_is_its_halls_and_nobody_elses(fixture_db):
     assert [m.moment for m in moments.journey(fixture_db, "H2")] == north
     assert [m.moment for m in moments.journey(fixture_db, "H3")] == STUDY  # South
     kiosk = moments.add_moment(
-        fixture_db, "admin", "kiosk", "自助终端", "Self-service kiosk", "queue", scale=(0, 10), hall_id="H3"
-    )
+        fixture_db, "admin", moments.NewMoment("kiosk", "自助终端", "Self-service kiosk", "queue", scale=(0, 10),
+                                               hall_id="H3"))
     assert kiosk.owner == "hall H3"
     assert [m.moment for m in moments.journey(fixture_db, "H3")] == ["find", "enter", "wait", "kiosk", *STUDY[3:]]
     assert "kiosk" not in [m.moment for m in moments.journey(fixture_db, "H1")]
@@ -93,9 +94,8 @@ def test_a_moment_is_added_only_as_it_can_be_read(fixture_db, subtests):
             subtests.test(message),
             pytest.raises(moments.MomentError, match=message.replace("(", r"\(").replace(")", r"\)")),
         ):
-            moments.add_moment(
-                fixture_db, "admin", args["code"], args["label_zh"], args["label_en"], args["stage"], **options
-            )
+            moments.add_moment(fixture_db, "admin", moments.NewMoment(
+                args["code"], args["label_zh"], args["label_en"], args["stage"], **options))
 
 
 def test_the_command_line_adds_lists_and_refuses(fixture_db_file, tmp_path, capsys, monkeypatch):

@@ -17,7 +17,7 @@ from peakend.core.i18n import set_language
 from peakend.warehouse import moments
 from peakend.warehouse.db import Database
 from peakend.warehouse.ingest import load_files
-from test_hall_page import chart_titles, fresh_caches, hall_app, texts  # noqa: F401 (fresh_caches: a fixture)
+from test_hall_page import chart_titles, fresh_caches, open_page, texts  # noqa: F401 (fixtures)
 
 # V01-V06 are H1's (North), V12-V13 H3's (South): greeting is North's own moment
 RATINGS = [
@@ -40,7 +40,8 @@ def db_path(tmp_path_factory):
     path = folder / "fixture.duckdb"
     build_fixture_db(path).close()
     db = Database(path)
-    moments.add_moment(db, "admin", "greeting", "迎宾", "Greeting at the door", "before_queue", region="North")
+    moments.add_moment(db, "admin", moments.NewMoment("greeting", "迎宾", "Greeting at the door", "before_queue",
+                                                      region="North"))
     ratings = folder / "ratings.csv"
     ratings.write_text("visit_id,moment,score\n" + "\n".join(RATINGS) + "\n", encoding="utf-8")
     [loaded] = load_files(db, [ratings], "tester")
@@ -50,22 +51,11 @@ def db_path(tmp_path_factory):
 
 
 @pytest.fixture()
-def open_moments(db_path, fresh_caches, monkeypatch):  # noqa: F811
-    monkeypatch.setenv("PEAKEND_DB", str(db_path))
-
+def open_moments(open_page):  # noqa: F811 (test_hall_page's, on this module's database)
     def open_moments(hall: str, lang: str = "en"):
-        set_language(lang)
-        at = AppTest.from_function(hall_app, default_timeout=90)
-        sign_in_apptest(at, "hq")
-        at.session_state["lang"] = lang
-        at.session_state["hall_open_moments"] = True
-        at.query_params["hall"] = hall
-        at.run()
-        assert not at.exception, at.exception
-        return at
+        return open_page(lang=lang, opened=("hall_open_moments",), hall=hall)
 
-    yield open_moments
-    set_language("zh")
+    return open_moments
 
 
 def _table(at):

@@ -96,14 +96,16 @@ def moments_section(db: Database, user: User) -> None:
             added = moments.add_moment(
                 db,
                 user,
-                code,
-                label_zh,
-                label_en,
-                stage,
-                is_peak=is_peak,
-                scale=(int(scale_min), int(scale_max)),
-                region=region if owner == "region" else None,
-                hall_id=hall_id if owner == "hall" else None,
+                moments.NewMoment(
+                    code,
+                    label_zh,
+                    label_en,
+                    stage,
+                    is_peak,
+                    (int(scale_min), int(scale_max)),
+                    region if owner == "region" else None,
+                    hall_id if owner == "hall" else None,
+                ),
             )
         except moments.MomentError as e:
             st.error(t("data.moments.refused", reason=md(str(e))))

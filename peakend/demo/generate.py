@@ -288,10 +288,8 @@ def write_demo(db: Database, data: DemoData, description: str, progress: Progres
         inserted, replaced = warehouse.insert_visits(cur, "demo_visits", load_id)
         if data.journey is not None:  # the region's own moment first: the ratings of it need it
             own = journey.REGION_MOMENT
-            if not cur.execute("select count(*) from moments where moment = ?", [own["moment"]]).fetchall()[0][0]:
-                moment_catalogue.insert_moment(
-                    cur, LOADED_BY, own["moment"], own["label_zh"], own["label_en"], own["stage"], region=own["region"]
-                )
+            if not cur.execute("select count(*) from moments where moment = ?", [own.moment]).fetchall()[0][0]:
+                moment_catalogue.insert_moment(cur, LOADED_BY, own)
             cur.register("demo_journey", data.journey)
             cur.execute(
                 f"""create or replace temp view demo_ratings as

@@ -14,18 +14,13 @@ import numpy as np
 import pyarrow as pa
 
 from peakend.demo.ratings import Moments
+from peakend.warehouse.moments import NewMoment
 
 # Of the visits whose customer answered the follow-up survey and rated both the peak and
 # the exit, this share also answered its journey questions (5 moments, 6 in REGION_MOMENT's).
 JOURNEY_SHARE = 0.6
 # A region's own moment (the study's rule: a region may add moments, never remove one).
-REGION_MOMENT = {
-    "moment": "kiosk",
-    "label_zh": "自助终端",
-    "label_en": "Self-service kiosk",
-    "stage": "queue",
-    "region": "华南 South",
-}
+REGION_MOMENT = NewMoment("kiosk", "自助终端", "Self-service kiosk", "queue", region="华南 South")
 
 
 def _rate(latent: np.ndarray) -> np.ndarray:
@@ -57,7 +52,7 @@ def rate_journey(
         "enter": _rate(4.0 + 0.4 * env + 0.4 * moments.kind[rows] + rng.normal(0, 0.7, k)),
         "wait": _rate(5.0 - 1.1 * np.log1p(wait / 5) + rng.normal(0, 0.6, k)),
     }
-    in_region = region[hall[rows]] == REGION_MOMENT["region"]
+    in_region = region[hall[rows]] == REGION_MOMENT.region
     kiosk = _rate(3.7 + 0.3 * env + rng.normal(0, 0.9, k))
     visit_rows, codes, values = [], [], []
     for code, score in scores.items():
@@ -65,7 +60,7 @@ def rate_journey(
         codes += [code] * k
         values.append(score)
     visit_rows.append(rows[in_region])
-    codes += [REGION_MOMENT["moment"]] * int(in_region.sum())
+    codes += [REGION_MOMENT.moment] * int(in_region.sum())
     values.append(kiosk[in_region])
     order = np.argsort(np.concatenate(visit_rows), kind="stable")
     return np.concatenate(visit_rows)[order], list(np.asarray(codes)[order]), np.concatenate(values)[order]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 
 import duckdb
 
@@ -88,112 +88,92 @@ def journey(db: Database, hall_id: str) -> list[Moment]:
         )
 
 
-def add_moment(
-    db: Database,
-    user: User | str,
-    code: str,
-    label_zh: str,
-    label_en: str,
-    stage: str,
-    *,
-    is_peak: bool = False,
-    scale: tuple[int, int] = (1, 5),
-    region: str | None = None,
-    hall_id: str | None = None,
-) -> Moment:
-    """Add a moment for the network, or for `region` or `hall_id` (one of them at most)."""
-    code = (code or "").strip()
-    label_zh, label_en = (label_zh or "").strip(), (label_en or "").strip()
-    if not CODE.match(code):
+@dataclass(frozen=True)
+class NewMoment:
+    """A moment to add: for the network, or for `region` or `hall_id` (one of them at most)."""
+
+    moment: str
+    label_zh: str
+    label_en: str
+    stage: str
+    is_peak: bool = False
+    scale: tuple[int, int] = (1, 5)
+    region: str | None = None
+    hall_id: str | None = None
+
+
+def _checked(new: NewMoment) -> NewMoment:
+    """The moment as it will be written (trimmed), or MomentError saying what is wrong."""
+    new = replace(
+        new,
+        moment=(new.moment or "").strip(),
+        label_zh=(new.label_zh or "").strip(),
+        label_en=(new.label_en or "").strip(),
+        region=new.region or None,
+        hall_id=new.hall_id or None,
+    )
+    if not CODE.match(new.moment):
         raise MomentError(
-            f"code {code!r}: 2-40 characters, lower-case letters, digits and _, starting with a letter (e.g. greeting)"
+            f"code {new.moment!r}: 2-40 characters, lower-case letters, digits and _, starting with a letter "
+            "(e.g. greeting)"
         )
-    if not label_zh or not label_en:
+    if not new.label_zh or not new.label_en:
         raise MomentError("a moment needs a Chinese and an English label")
-    if len(label_zh) > MAX_LABEL or len(label_en) > MAX_LABEL:
+    if len(new.label_zh) > MAX_LABEL or len(new.label_en) > MAX_LABEL:
         raise MomentError(f"a label is at most {MAX_LABEL} characters")
-    if stage not in STAGES:
-        raise MomentError(f"stage {stage!r}: one of {', '.join(STAGES)}")
-    low, high = (int(scale[0]), int(scale[1]))
+    if new.stage not in STAGES:
+        raise MomentError(f"stage {new.stage!r}: one of {', '.join(STAGES)}")
+    low, high = (int(new.scale[0]), int(new.scale[1]))
     if not (0 <= low < high <= 10):
         raise MomentError(f"scale {low}-{high}: from a low to a higher score, within 0-10 (e.g. 1-5)")
-    if region and hall_id:
+    if new.region and new.hall_id:
         raise MomentError("a moment belongs to the network, one region or one hall: give --region or --hall, not both")
+    return replace(new, scale=(low, high))
+
+
+def add_moment(db: Database, user: User | str, new: NewMoment) -> Moment:
+    """Add a moment to the catalogue, audited; MomentError says why one can't be."""
+    new = _checked(new)
     with db.transaction() as cur:
-        if region and not cur.execute("select count(*) from halls where region = ?", [region]).fetchall()[0][0]:
+        if new.region and not cur.execute("select count(*) from halls where region = ?", [new.region]).fetchall()[0][0]:
             known = [r[0] for r in cur.execute("select distinct region from halls order by 1").fetchall()]
-            raise MomentError(f"region {region!r} has no halls (regions: {', '.join(known)})")
-        if hall_id and not cur.execute("select count(*) from halls where hall_id = ?", [hall_id]).fetchall()[0][0]:
-            raise MomentError(f"hall {hall_id!r} is not a known hall")
-        existing = cur.execute(f"select {_COLUMNS} from moments where moment = ?", [code]).fetchall()
+            raise MomentError(f"region {new.region!r} has no halls (regions: {', '.join(known)})")
+        if (
+            new.hall_id
+            and not cur.execute("select count(*) from halls where hall_id = ?", [new.hall_id]).fetchall()[0][0]
+        ):
+            raise MomentError(f"hall {new.hall_id!r} is not a known hall")
+        existing = cur.execute(f"select {_COLUMNS} from moments where moment = ?", [new.moment]).fetchall()
         if existing:
-            raise MomentError(f"moment {code!r} is already in the catalogue ({_moments(existing)[0].owner})")
-        insert_moment(
-            cur,
-            user,
-            code,
-            label_zh,
-            label_en,
-            stage,
-            is_peak=is_peak,
-            scale=(low, high),
-            region=region,
-            hall_id=hall_id,
-        )
-        return _moments(cur.execute(f"select {_COLUMNS} from moments where moment = ?", [code]).fetchall())[0]
+            raise MomentError(f"moment {new.moment!r} is already in the catalogue ({_moments(existing)[0].owner})")
+        insert_moment(cur, user, new)
+        return _moments(cur.execute(f"select {_COLUMNS} from moments where moment = ?", [new.moment]).fetchall())[0]
 
 
-def insert_moment(
-    cur: duckdb.DuckDBPyConnection,
-    user: User | str,
-    moment: str,
-    label_zh: str,
-    label_en: str,
-    stage: str,
-    *,
-    is_peak: bool = False,
-    scale: tuple[int, int] = (1, 5),
-    region: str | None = None,
-    hall_id: str | None = None,
-) -> None:
+def insert_moment(cur: duckdb.DuckDBPyConnection, user: User | str, new: NewMoment) -> None:
     """Write a checked moment, last of its stage, and audit it (in the caller's transaction:
     add_moment's, or the demo's load)."""
-    position = cur.execute("select coalesce(max(position), 0) + 1 from moments where stage = ?", [stage]).fetchall()[0][
-        0
-    ]
+    position = cur.execute("select coalesce(max(position), 0) + 1 from moments where stage = ?", [new.stage])
     who = user.username if isinstance(user, User) else user
+    low, high = new.scale
     cur.execute(
         "insert into moments values (?, ?, ?, ?, ?, ?, ?, ?, ?, false, ?, ?, ?)",
         [
-            moment,
-            label_zh,
-            label_en,
-            stage,
-            is_peak,
-            scale[0],
-            scale[1],
-            region or None,
-            hall_id or None,
-            position,
+            new.moment,
+            new.label_zh,
+            new.label_en,
+            new.stage,
+            new.is_peak,
+            low,
+            high,
+            new.region,
+            new.hall_id,
+            position.fetchall()[0][0],
             who,
             utcnow(),
         ],
     )
-    audit(
-        cur,
-        user,
-        "moment_add",
-        {
-            "moment": moment,
-            "label_zh": label_zh,
-            "label_en": label_en,
-            "stage": stage,
-            "peak": is_peak,
-            "scale": f"{scale[0]}-{scale[1]}",
-            "region": region,
-            "hall": hall_id,
-        },
-    )
+    audit(cur, user, "moment_add", {**asdict(new), "scale": f"{low}-{high}"})
 
 
 def remove_moment(db: Database, user: User | str, code: str) -> None:

@@ -82,14 +82,9 @@ def run(args: argparse.Namespace) -> int:
             added = moments.add_moment(
                 db,
                 user,
-                args.code,
-                args.zh,
-                args.en,
-                args.stage,
-                is_peak=args.peak,
-                scale=(low, high),
-                region=args.region,
-                hall_id=args.hall,
+                moments.NewMoment(
+                    args.code, args.zh, args.en, args.stage, args.peak, (low, high), args.region, args.hall
+                ),
             )
             print(f"added: {_line(added)}")
         else:

@@ -212,34 +212,42 @@ def insert_staff(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> t
     return _replace_by_key(cur, "staff", "staff_id", source, load_id, cols, cols)
 
 
+def _replace_by_pair(
+    cur: duckdb.DuckDBPyConnection, table: str, keys: tuple[str, str], source: str, load_id: int, cols: str, order: str
+) -> tuple[int, int]:
+    """Insert the rows of `source` into `table` (written in `order`); a row whose two `keys`
+    are already stored replaces it, the old row kept in `table`_replaced for an undo.
+    Returns (inserted, replaced)."""
+    on = " and ".join(f"s.{k} = t.{k}" for k in keys)
+    replaced = cast(
+        "tuple[Any, ...]",
+        cur.execute(
+            f"insert into {table}_replaced select ? as replaced_by_load, t.* from {table} as t "
+            f"semi join {source} as s on {on}",
+            [load_id],
+        ).fetchone(),
+    )[0]
+    if replaced:
+        cur.execute(f"delete from {table} as t using {source} as s where {on}")
+    inserted = cast(
+        "tuple[Any, ...]",
+        cur.execute(
+            f"insert into {table} select {cols}, ? as load_id from (select {cols} from {source}) order by {order}",
+            [load_id],
+        ).fetchone(),
+    )[0]
+    return inserted, replaced
+
+
 def insert_periods(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> tuple[int, int]:
     """Insert the hourly-report rows of the registered relation `source` (contract columns,
     validated, (hall_id, period_start) unique within it). A period already stored for the
     hall is replaced, the old row kept in hall_periods_replaced so an undo can restore it.
     Reports have no rollups: the pages read hall_periods itself. Returns (inserted, replaced)."""
     cols = ", ".join(CONTRACT_PERIOD_COLUMNS)
-    same = f"semi join {source} as s on s.hall_id = p.hall_id and s.period_start = p.period_start"
-    replaced = cast(
-        "tuple[Any, ...]",
-        cur.execute(
-            f"insert into hall_periods_replaced select ? as replaced_by_load, p.* from hall_periods as p {same}",
-            [load_id],
-        ).fetchone(),
-    )[0]
-    if replaced:
-        cur.execute(
-            f"""delete from hall_periods as p using {source} as s
-                where s.hall_id = p.hall_id and s.period_start = p.period_start"""
-        )
-    inserted = cast(
-        "tuple[Any, ...]",
-        cur.execute(
-            f"""insert into hall_periods
-                select {cols}, ? as load_id from (select {cols} from {source})
-                order by {PERIOD_STORAGE_ORDER}""",
-            [load_id],
-        ).fetchone(),
-    )[0]
+    inserted, replaced = _replace_by_pair(
+        cur, "hall_periods", ("hall_id", "period_start"), source, load_id, cols, PERIOD_STORAGE_ORDER
+    )
     stored = cast(
         "tuple[Any, ...]", cur.execute("select count(*) from hall_periods where load_id = ?", [load_id]).fetchone()
     )[0]
@@ -258,27 +266,7 @@ def insert_ratings(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) ->
     the same visit and moment already stored is replaced, the old row kept in
     moment_ratings_replaced so an undo can restore it. Returns (inserted, replaced)."""
     cols = ", ".join(CONTRACT_RATING_COLUMNS)
-    same = f"semi join {source} as s on s.visit_id = r.visit_id and s.moment = r.moment"
-    replaced = cast(
-        "tuple[Any, ...]",
-        cur.execute(
-            f"insert into moment_ratings_replaced select ? as replaced_by_load, r.* from moment_ratings as r {same}",
-            [load_id],
-        ).fetchone(),
-    )[0]
-    if replaced:
-        cur.execute(
-            f"""delete from moment_ratings as r using {source} as s
-                where s.visit_id = r.visit_id and s.moment = r.moment"""
-        )
-    inserted = cast(
-        "tuple[Any, ...]",
-        cur.execute(
-            f"insert into moment_ratings select {cols}, ? as load_id from (select {cols} from {source}) order by visit_id",
-            [load_id],
-        ).fetchone(),
-    )[0]
-    return inserted, replaced
+    return _replace_by_pair(cur, "moment_ratings", ("visit_id", "moment"), source, load_id, cols, "visit_id")
 
 
 class UndoError(RuntimeError):

@@ -13,7 +13,10 @@ import sys
 # command -> (module with add_arguments(parser) and run(args) -> int, one-line help)
 COMMANDS = {
     "demo": ("peakend.demo.cli", "generate the demo network into a database"),
-    "load": ("peakend.warehouse.ingest.cli", "load visit, hall or purpose files into a database"),
+    "load": (
+        "peakend.warehouse.ingest.cli",
+        "load visit, hall, purpose, staff, hourly-report or key-moment rating files into a database",
+    ),
     "check": (
         "peakend.warehouse.check_cli",
         "recompute every rollup from the visits and compare (OK or each difference)",

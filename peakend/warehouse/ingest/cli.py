@@ -46,7 +46,10 @@ def _default_user() -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "files", nargs="*", metavar="FILE", help="visit, hall or purpose files (.csv, .tsv, .xlsx, .parquet)"
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="visit, hall, purpose, staff, hourly-report or rating files (.csv, .tsv, .xlsx, .parquet)",
     )
     parser.add_argument("--halls", metavar="FILE", help="a halls file to load first")
     parser.add_argument(

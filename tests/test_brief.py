@@ -172,7 +172,7 @@ def test_the_wall_sheet_shows_every_key_moment_against_its_target(db, lang, tmp_
         "find", "enter", "wait", "counter_result", "data_experience", "phone_purchase", "exit"]
     assert (sheet.start, sheet.end) == (date(2026, 2, 9), SUNDAY)  # 4 weeks
     by = {m.moment: m for m in sheet.moments}
-    assert by["find"].tile is None and by["enter"].tile is None  # not measured, and said so
+    assert by["find"].tile is None and by["enter"].tile is None  # no ratings of them, and said so
     # H1's 4 weeks are its 7 visits: waits 4, 12, 6, 2, 20 -> median 6.0 min (target 10: green),
     # but 2 of 7 gave up (28.6%, max 10%): the queue is marked by its worst number, red
     assert (by["wait"].tile.shown, by["wait"].tile.status) == ("6.0 min", "red")
@@ -182,8 +182,23 @@ def test_the_wall_sheet_shows_every_key_moment_against_its_target(db, lang, tmp_
     assert_a4_with_ink(images[0])
     for word in ("Service blueprint and baselines", "Finding the hall", "Entering", "Waiting",
                  "Peak: the result at the counter", "Peak: the data-service demo", "Peak: buying a phone",
-                 "The exit", "Team action:", "not measured by PeakEnd", "6.0 min"):
+                 "The exit", "Team action:", "no customer rating", "6.0 min"):
         assert word in text
+
+
+def test_the_wall_sheet_shows_finding_and_entering_as_their_customers_rate_them(fixture_db, lang, tmp_path):
+    from peakend.warehouse.ingest import load_files
+
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("visit_id,moment,score\nV01,find,4\nV02,find,2\nV03,enter,5\n", encoding="utf-8")
+    [loaded] = load_files(fixture_db, [ratings], "tester")  # a copy of its own: db is the module's
+    assert loaded.rows_loaded == 3
+    lang("en")
+    query, halls = as_manager_of(fixture_db, "H1")
+    by = {m.moment: m for m in logic.wall_sheet(query, hall_row(halls, "H1"), SUNDAY).moments}
+    assert (by["find"].tile.shown, by["find"].tile.n, by["find"].tile.status) == ("3.00", 2, None)
+    assert by["find"].detail == "only 2 ratings (under 30): not judged"
+    assert (by["enter"].tile.shown, by["enter"].tile.n) == ("5.00", 1)
 
 
 def test_the_command_line_writes_both_pdfs(tmp_path, lang):

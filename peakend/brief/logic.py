@@ -337,9 +337,10 @@ def gather(query: Query, hall: pd.Series, period: BriefPeriod, min_n: int = MIN_
 
 # --- the wall sheet ---------------------------------------------------------------------------
 # Every key moment of a visit, in the order a customer lives them (the field study's
-# blueprint): finding the hall and entering it have no measurement in the data contract, so
-# the sheet shows their standard and action and says plainly that PeakEnd does not measure
-# them; the others are judged against the hall's targets over the last 4 weeks.
+# blueprint): finding the hall and entering it have no metric and no target, so the sheet
+# shows their standard and action with their customers' ratings when a ratings file brought
+# some (never judged), and says plainly when there are none; the others are judged against
+# the hall's targets over the last 4 weeks.
 WALL_MOMENTS = ("find", "enter", "wait", *PEAK_MOMENTS, "exit")
 WALL_METRIC = {
     "wait": "wait_median_min",
@@ -389,17 +390,35 @@ def _targets(hall: pd.Series) -> dict[str, Any]:
     }
 
 
+def _rated_tile(moment: str, rated: pd.DataFrame, min_n: int) -> Tile | None:
+    """A moment with no metric of its own (finding the hall, entering it) as its ratings
+    have it (queries/hall_key_moments.sql): their mean, n, never judged (it has no target)."""
+    if moment not in rated.index or not rated.at[moment, "ratings"]:
+        return None
+    n, mean = int(rated.at[moment, "ratings"]), float(rated.at[moment, "mean_score"])
+    return Tile(
+        moment, t(f"wall.moment.{moment}"), mean, formatting.score(mean), None, formatting.MISSING, None, n, n < min_n
+    )
+
+
 def wall_sheet(query: Query, hall: pd.Series, last_day: date, min_n: int = MIN_RATINGS_DEFAULT) -> WallSheet:
     hall_id = str(hall["hall_id"])
     start, end = wall_period(last_day)
     row = first_row(query("metrics_by_group", hall_filter(hall_id, start, end), group_1=None, group_2=None))
     targets = _targets(hall)
+    rated = query("hall_key_moments", hall_filter(hall_id, start, end), hall_id=hall_id).set_index("moment")
     out = []
     for moment in WALL_MOMENTS:
         key = WALL_METRIC.get(moment)
-        card = tile(key, row, hall, min_n) if key else None
+        card = tile(key, row, hall, min_n) if key else _rated_tile(moment, rated, min_n)
         if card is None:
             detail = t("wall.not_measured")
+        elif key is None:  # a moment customers rate (a ratings file) that has no target
+            detail = (
+                t("wall.thin", n=formatting.number(card.n), min_n=formatting.number(min_n))
+                if card.thin
+                else t("wall.n_no_target", n=formatting.number(card.n or 0))
+            )
         elif moment == "wait":
             sl, ab = tile("service_level", row, hall, min_n), tile("abandonment_rate", row, hall, min_n)
             # the queue is marked by the worst of its three numbers: a short median with many

@@ -130,6 +130,6 @@ if total:
 if visit is not None:
     st.subheader(t("explore.journey"))
     show_chart(journey_chart(explore.journey_steps(visit), visit["visit_id"]), width="stretch")
-    ui.journey(visit, options)
+    ui.journey(visit, options, run("explore_visit_moments", filters, visit_id=visit["visit_id"]))
 
 ui.publish(view)

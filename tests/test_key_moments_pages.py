@@ -178,3 +178,24 @@ def st_cache_clear() -> None:
 
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+def test_one_visits_journey_lists_every_moment_it_rated(db_path, monkeypatch):
+    from conftest import ROOT
+
+    monkeypatch.setenv("PEAKEND_DB", str(db_path))
+    st_cache_clear()
+    set_language("en")
+    at = AppTest.from_file(str(ROOT / "pages" / "explore.py"), default_timeout=90)
+    sign_in_apptest(at, "hq")
+    at.session_state["lang"] = "en"
+    for name, value in {"period": "all", "by": "hall", "visit": "V01"}.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    [rated] = [d.value for d in at.dataframe if list(d.value.columns) == ["moment", "score", "comment"]]
+    # V01 (bill payment, H1): find 4, greeting 5 from the file; its peak (the counter) and exit 5, 5
+    assert rated.values.tolist()[:2] == [["Finding the hall", "4 / 5", None], ["Greeting at the door (added by North)",
+                                                                                "5 / 5", None]]
+    assert [r[0] for r in rated.values.tolist()[2:]] == ["The result at the counter", "Leaving"]
+    st_cache_clear()

@@ -15,7 +15,7 @@ from peakend.core import formatting, links
 from peakend.core.filters import DIMENSIONS, VisitFilter
 from peakend.core.i18n import get_language, t
 from peakend.core.metrics import METRICS
-from peakend.core.moments import ALL_PEAK_MOMENTS
+from peakend.core.moments import ALL_PEAK_MOMENTS, moment_label
 from peakend.core.safe_text import md
 from peakend.explore import export as explore_export
 from peakend.explore import saved_views as explore_views
@@ -475,8 +475,9 @@ def page_picker(view: ExploreView, pages: int, total: int) -> int:
     return int(page)
 
 
-def journey(visit: pd.Series, options: FilterOptions) -> None:
-    """One visit: where and why, each moment, its scores and the comment left at the door."""
+def journey(visit: pd.Series, options: FilterOptions, rated: pd.DataFrame | None = None) -> None:
+    """One visit: where and why, each moment, its scores and the comment left at the door,
+    then every key moment it rated (explore_visit_moments), in journey order."""
     language = get_language()
     st.markdown(
         t(
@@ -509,6 +510,25 @@ def journey(visit: pd.Series, options: FilterOptions) -> None:
         st.text(comment)  # st.text: a customer's words are shown as written, never as Markdown
     else:
         st.caption(t("explore.no_comment"))
+    if rated is not None and not rated.empty:
+        st.markdown(f"**{t('explore.moments.of_visit')}**")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "moment": [moment_label(r) for _, r in rated.iterrows()],
+                    "score": [f"{int(r.score)} / {int(r.scale_max)}" for r in rated.itertuples()],
+                    "comment": rated["comment"],
+                }
+            ),
+            hide_index=True,
+            placeholder="–",
+            key="xp_visit_moments",
+            column_config={
+                "moment": st.column_config.TextColumn(t("explore.moments.col_moment"), width="medium"),
+                "score": st.column_config.TextColumn(t("explore.moments.col_score"), width=70),
+                "comment": st.column_config.TextColumn(t("explore.moments.col_comment"), width="large"),
+            },
+        )
 
 
 # -- exports, link, saved views -------------------------------------------------------------

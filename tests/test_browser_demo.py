@@ -175,3 +175,36 @@ def test_every_page_for_every_role_on_a_phone_and_a_desk(browser, demo_server, s
                 assert seen["cut"] == [], seen["cut"]  # chart text running off the chart
     finally:
         context.close()
+
+
+# The key moments (issue 21) on the demo: a South hall's journey (the region added a kiosk)
+# and the South's halls side by side; the sections are drawn when opened
+KEY_MOMENT_VIEWS = (
+    ("hall?hall=CAN01", {"zh": "旅程中的每个关键时刻", "en": "Every key moment of the journey"}),
+    ("regional?region=华南 South", {"zh": "各厅的每个关键时刻", "en": "Every key moment, hall by hall"}),
+)
+KIOSK = {"zh": "自助终端", "en": "Self-service kiosk"}
+
+
+@pytest.mark.parametrize(("lang", "width"), (("zh", 390), ("en", 1440)), ids=("zh-390", "en-1440"))
+def test_the_key_moments_read_whole_on_a_phone_and_a_desk(browser, demo_server, lang, width):
+    url, _ = demo_server
+    phone = width < 600
+    context = browser.new_context(viewport={"width": width, "height": 844 if phone else 1000},
+                                  is_mobile=phone, has_touch=phone, device_scale_factor=1)
+    pg = context.new_page()
+    try:
+        for path, labels in KEY_MOMENT_VIEWS:
+            sign_in(pg, f"{url}/{path}&lang={lang}", "head.office", "peakend-hq")
+            pg.locator("[data-testid='stExpander'] summary", has_text=labels[lang]).first.click()
+            wait_for_app(pg, timeout=120_000)
+            wait_for_charts(pg)
+            section = pg.locator("[data-testid='stExpander']", has_text=labels[lang]).first
+            if path.startswith("hall"):  # the region's own moment, on the chart (a table is drawn on a canvas)
+                assert KIOSK[lang] in section.inner_text(), path
+            _tall_screenshot(pg, f"key_moments_{path.split('?')[0]}_{width}_{lang}", width)
+            seen = pg.evaluate(_PAGE_CHECK)
+            assert seen["errors"] == 0 and seen["toolbar"] == 0, seen
+            assert (seen["wide"], seen["small"], seen["cut"]) == ([], [], []), seen
+    finally:
+        context.close()

@@ -102,10 +102,11 @@ def test_a_regions_moment_shows_beside_the_studys_in_journey_order(open_moments,
     assert by_moment.loc["Taking a ticket and waiting", "unhappy_lowest"] == pytest.approx(50)
     # staff x every moment of the journey rated, in journey order (S1, S2 serve H1's visits)
     [grid] = [json.loads(c.proto.spec) for c in at.get("plotly_chart")
-              if "every key moment" in unwrap_title(json.loads(c.proto.spec)["layout"]["title"]["text"])]
-    assert [unwrap_title(x) for x in grid["data"][0]["x"]][:3] == [
+              if "Staff x key moment" in unwrap_title(json.loads(c.proto.spec)["layout"]["title"]["text"])]
+    assert [unwrap_title(y) for y in grid["data"][0]["y"]][:3] == [
         "Finding the hall", "Greeting at the door (added by North)", "Taking a ticket and waiting"]
-    assert grid["data"][0]["y"] == ["王芳 · S1", "李娜 · S2"]
+    assert grid["data"][0]["x"] == ["王芳", "李娜"]  # the name; "王芳 · S1" on hover
+    assert grid["data"][0]["customdata"][0][0].startswith("王芳 · S1 · ")
     # the numbers first: a phone shows only the first columns
     [table] = [d for d in at.dataframe if "unhappy_lowest" in d.value.columns]
     assert list(table.proto.column_order)[:3] == ["moment", "mean_score", "ratings"]

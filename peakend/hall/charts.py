@@ -346,8 +346,10 @@ def peak_trend(trend: pd.DataFrame, target: float, grain: str, notes=()) -> go.F
     return _legend_below(finish(fig, t("hall.peak.trend_title"), _period_axis_title(grain), t("hall.axis.mean_score")))
 
 
-def _score_grid(fig: go.Figure, z, text, x, y, thin, colorbar_title: str) -> None:
-    """A heatmap of mean scores on the score scale; cells with too few ratings in grey."""
+def _score_grid(fig: go.Figure, z, text, x, y, thin, colorbar_title: str, font_size: int | None = None) -> None:
+    """A heatmap of mean scores on the score scale; cells with too few ratings in grey.
+    `font_size`: the cells' text at that size (Plotly otherwise shrinks it to fit a cell,
+    under 11 px when there are many columns on a phone)."""
     trusted = [[None if th else v for v, th in zip(zr, tr)] for zr, tr in zip(z, thin)]
     greyed = [
         [1 if th and v is not None and not pd.isna(v) else None for v, th in zip(zr, tr)] for zr, tr in zip(z, thin)
@@ -370,6 +372,7 @@ def _score_grid(fig: go.Figure, z, text, x, y, thin, colorbar_title: str) -> Non
             hoverongaps=False,
             colorbar={"title": {"text": colorbar_title}},
             hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
+            **({"textfont": {"size": font_size}} if font_size else {}),
         )
     )
     fig.add_trace(
@@ -384,7 +387,7 @@ def _score_grid(fig: go.Figure, z, text, x, y, thin, colorbar_title: str) -> Non
             xgap=2,
             ygap=2,
             hoverongaps=False,
-            textfont={"color": "#616161", "size": 12},  # the template's size, said again: a trace font replaces it
+            textfont={"color": "#616161", "size": font_size or 12},  # a trace font replaces the template's
             hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
         )
     )
@@ -430,25 +433,33 @@ def staff_scores(scores: pd.DataFrame, min_n: int) -> go.Figure:
 
 
 def staff_key_moments(rows: pd.DataFrame, min_n: int) -> go.Figure:
-    """Mean score (on 1-5) per staff member and key moment of the hall's journey, moments in
-    journey order, with n; grey under min_n ratings (peakend.hall.key_moments.staff_moments)."""
+    """Mean score (on 1-5) per key moment of the hall's journey (rows, in journey order) and
+    staff member (columns, by name; the id on hover), the mean in the cell and n on hover;
+    grey under min_n ratings (peakend.hall.key_moments.staff_moments). Moments run down the
+    chart and the colour needs no bar, so that it reads on a phone as well."""
     names = dict(zip(rows["staff_id"], rows["staff"]))
     ids = sorted(rows["staff_id"].unique())
     order = rows.drop_duplicates("moment").sort_values(["stage_order", "position"])
     moments = list(order["moment"])
-    labels = [wrap_title(moment_label(r), 12, 90) for _, r in order.iterrows()]
-    z, text, thin = _grid_cells(rows, "staff_id", "moment", "mean_on_five", "ratings", ids, moments, min_n)
-    staff = [names.get(s, s) for s in ids]
+    labels = [wrap_title(moment_label(r), 12, 110) for _, r in order.iterrows()]
+    z, text, thin = _grid_cells(rows, "moment", "staff_id", "mean_on_five", "ratings", moments, ids, min_n)
+    means = [[cell.split("<br>")[0] for cell in row] for row in text]
+    staff = [_wrap(str(names.get(s, s)).split(" · ")[0], 4) for s in ids]  # the name; the id on hover
     fig = go.Figure()
-    _score_grid(fig, z, text, labels, staff, thin, t("hall.axis.mean_score_short"))
+    _score_grid(fig, z, means, staff, labels, thin, t("hall.axis.mean_score_short"), font_size=11)
+    hover = [[f"{names.get(s, s)} · {cell.replace('<br>', ' · ')}" for s, cell in zip(ids, row)] for row in text]
+    for trace in fig.data:
+        trace.customdata = hover
+        trace.hovertemplate = "%{y}: %{customdata}<extra></extra>"
+        trace.showscale = False
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(tickangle=0, type="category")
     return finish(
         fig,
         t("hall.moments.staff_title", min_n=formatting.number(min_n)),
         None,
-        t("hall.axis.staff"),
-        height=max(260, 110 + 38 * len(staff)),
+        None,
+        height=max(260, 120 + 40 * len(moments)),
     )
 
 

@@ -153,24 +153,28 @@ def test_regional_compares_every_moment_and_labels_the_regions_own(db_path, fres
     assert any(c.value == "本时段没有评分的关键时刻（未列出）：进厅。" for c in at.caption)
 
 
-def test_explore_compares_every_moment_by_its_grouping(db_path, monkeypatch):
+@pytest.fixture()
+def open_explore(db_path, monkeypatch):
+    """Explore on this module's database, signed in as the head office, in `lang`."""
     from conftest import ROOT
 
     monkeypatch.setenv("PEAKEND_DB", str(db_path))
     st_cache_clear()
-    set_language("zh")
-    at = AppTest.from_file(str(ROOT / "pages" / "explore.py"), default_timeout=90)
-    sign_in_apptest(at, "hq")
-    for name, value in {"period": "all", "by": "hall", "min_n": "1"}.items():
-        at.query_params[name] = value
-    at.session_state["xp_open_moments"] = True
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert "各关键时刻（按营业厅）" in [e.label for e in at.expander]
-    [table] = [d.value for d in at.dataframe if "迎宾（North增加）" in d.value.columns]
-    by_hall = table.set_index("营业厅")
-    assert by_hall["迎宾（North增加）"].dropna().tolist() == [3.0]  # H1's four ratings; H2 none; H3 not its own
-    assert by_hall["取号等候"].dropna().tolist() == [pytest.approx(7 / 3), 1.0]  # H1: 1, 4, 2; H3: V13's 1
+
+    def open_explore(lang: str, opened=(), **query):
+        set_language(lang)
+        at = AppTest.from_file(str(ROOT / "pages" / "explore.py"), default_timeout=90)
+        sign_in_apptest(at, "hq")
+        at.session_state["lang"] = lang
+        for key in opened:
+            at.session_state[key] = True
+        for name, value in query.items():
+            at.query_params[name] = value
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    yield open_explore
     st_cache_clear()
 
 
@@ -181,22 +185,19 @@ def st_cache_clear() -> None:
     st.cache_resource.clear()
 
 
-def test_one_visits_journey_lists_every_moment_it_rated(db_path, monkeypatch):
-    from conftest import ROOT
+def test_explore_compares_every_moment_by_its_grouping(open_explore):
+    at = open_explore("zh", opened=("xp_open_moments",), period="all", by="hall", min_n="1")
+    assert "各关键时刻（按营业厅）" in [e.label for e in at.expander]
+    [table] = [d.value for d in at.dataframe if "迎宾（North增加）" in d.value.columns]
+    by_hall = table.set_index("营业厅")
+    assert by_hall["迎宾（North增加）"].dropna().tolist() == [3.0]  # H1's four ratings; H2 none; H3 not its own
+    assert by_hall["取号等候"].dropna().tolist() == [pytest.approx(7 / 3), 1.0]  # H1: 1, 4, 2; H3: V13's 1
 
-    monkeypatch.setenv("PEAKEND_DB", str(db_path))
-    st_cache_clear()
-    set_language("en")
-    at = AppTest.from_file(str(ROOT / "pages" / "explore.py"), default_timeout=90)
-    sign_in_apptest(at, "hq")
-    at.session_state["lang"] = "en"
-    for name, value in {"period": "all", "by": "hall", "visit": "V01"}.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+
+def test_one_visits_journey_lists_every_moment_it_rated(open_explore):
+    at = open_explore("en", period="all", by="hall", visit="V01")
     [rated] = [d.value for d in at.dataframe if list(d.value.columns) == ["moment", "score", "comment"]]
     # V01 (bill payment, H1): find 4, greeting 5 from the file; its peak (the counter) and exit 5, 5
     assert rated.values.tolist()[:2] == [["Finding the hall", "4 / 5", None], ["Greeting at the door (added by North)",
                                                                                 "5 / 5", None]]
     assert [r[0] for r in rated.values.tolist()[2:]] == ["The result at the counter", "Leaving"]
-    st_cache_clear()

@@ -224,3 +224,32 @@ def test_300000_ratings_load_and_count_exactly(fixture_db, tmp_path):
     ).fetchall() == [("enter", 1 + (99_999 + 1) % 5), ("find", 1 + 99_999 % 5), ("wait", 1 + (99_999 + 2) % 5)]
     undo(fixture_db, r.load_id, "tester")
     assert fixture_db.scalar("select count(*) from moment_ratings") == 0
+
+
+def test_a_terminals_own_export_loads_as_ratings_through_a_mapping(fixture_db_file, tmp_path, capsys, monkeypatch):
+    """An exit terminal's export in its own words (票号, 环节, 得分), mapped to the ratings
+    contract by a mapping file, from the command line; a code the mapping lists is a moment."""
+    import json
+    import shutil
+
+    db_path = tmp_path / "cli.duckdb"
+    shutil.copy(fixture_db_file, db_path)
+    monkeypatch.setenv("PEAKEND_DB", str(db_path))
+    mapping = tmp_path / "terminal.json"
+    mapping.write_text(json.dumps({
+        "name": "terminal", "kind": "ratings",
+        "columns": {"visit_id": "票号", "moment": {"column": "环节", "map": {"找厅": "find", "进门": "enter"}, "unmapped": "reject"},
+                    "score": "得分", "comment": "留言"},
+    }, ensure_ascii=False), encoding="utf-8")
+    export = tmp_path / "terminal.csv"
+    export.write_text("票号,环节,得分,留言\nV01,找厅,4,\nV02,进门,2,没人理\nV03,购物,5,\n", encoding="utf-8")
+    assert cli_main(["load", str(export), "--mapping", str(mapping), "--user", "ops"]) == 0
+    out = capsys.readouterr().out
+    assert "2 rows key-moment rating loaded, 1 rejected" in out, out
+    from peakend.warehouse.db import Database
+
+    db = Database(db_path)
+    try:
+        assert _ratings(db) == [("V01", "find", 4, None), ("V02", "enter", 2, "没人理")]
+    finally:
+        db.close()

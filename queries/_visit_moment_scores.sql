@@ -1,4 +1,4 @@
--- one row per rating of a key moment of a visit that passes every filter (its peak moment and its exit from the visit's own columns, every other moment from ratings files), with the visit's hall, the score on the moment's scale and on 1-5, and the visit's exit score
+-- one row per rating of a key moment of a visit that passes every filter (its peak moment and its exit from the visit's own columns, every other moment from ratings files), with the visit's hall, the moment's catalogue entry, the score on the moment's scale and on 1-5, and the visit's exit score
 with rated as (
     select
         visit_id,
@@ -30,8 +30,7 @@ with rated as (
 
 select
     r.*,
-    j.scale_min,
-    j.scale_max,
+    j.* exclude (hall_id, moment),
     1 + 4.0 * (r.score - j.scale_min) / (j.scale_max - j.scale_min) as on_five,
 from rated as r
 inner join journey_moments as j on r.hall_id = j.hall_id and r.moment = j.moment

@@ -2,6 +2,13 @@
 with scored as (
     select
         s.moment,
+        s.label_zh,
+        s.label_en,
+        s.stage_order,
+        s.position,
+        s.study,
+        s.added_by_region,
+        s.added_by_hall,
         s.on_five,
         dimension_value(
             $group_1, v.region, v.city, v.hall_id, v.purpose, v.peak_moment, v.staff_id, v.segment, v.arrived_at
@@ -11,18 +18,17 @@ with scored as (
 )
 
 select
-    s.group_1,
-    s.moment,
-    m.label_zh,
-    m.label_en,
-    list_position(['before_queue', 'queue', 'counter', 'after_counter', 'exit'], m.stage) as stage_order,
-    m.position,
-    m.study,
-    m.region as added_by_region,
-    m.hall_id as added_by_hall,
+    group_1,
+    moment,
+    label_zh,
+    label_en,
+    stage_order,
+    position,
+    study,
+    added_by_region,
+    added_by_hall,
     count(*) as ratings,
-    avg(s.on_five) as mean_on_five,
-from scored as s
-inner join moments as m on s.moment = m.moment
+    avg(on_five) as mean_on_five,
+from scored
 group by all
-order by stage_order, m.position, s.group_1
+order by stage_order, position, group_1

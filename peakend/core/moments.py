@@ -44,10 +44,15 @@ def _given(value) -> bool:
     return value is not None and not pd.isna(value) and value != ""
 
 
+def moment_name(row) -> str:
+    """A catalogue moment's name in the current language (a row with label_zh, label_en)."""
+    return row["label_zh"] if get_language() == "zh" else row["label_en"]
+
+
 def moment_label(row) -> str:
     """A catalogue moment's name in the current language, with who added it when it is not
     the study's (a row of queries/_journey_moments.sql or of a query built on it)."""
-    name = row["label_zh"] if get_language() == "zh" else row["label_en"]
+    name = moment_name(row)
     if _given(row["added_by_hall"]):
         return t("moment.added_by_hall", moment=name)
     if _given(row["added_by_region"]):

@@ -569,14 +569,14 @@ def theme_counts(counts: pd.DataFrame) -> go.Figure:
 
 
 # --- every key moment ---------------------------------------------------------------------------
-def key_moments(moments: pd.DataFrame, labels: list[str]) -> go.Figure:
+def key_moments(moments: pd.DataFrame) -> go.Figure:
     """The mean score of every key moment of the hall's journey on a 1-5 scale, top to bottom
     in journey order (hall_key_moments); peaks in the peak colour."""
     rated = moments["ratings"] > 0
     fig = go.Figure(
         go.Bar(
             # at most ~150 px a line, broken between words (the y-axis takes less of a phone)
-            y=[wrap_title(label, 12, 150) for label in labels],
+            y=[wrap_title(moment_label(r), 12, 150) for _, r in moments.iterrows()],
             x=moments["mean_on_five"].where(rated),
             orientation="h",
             marker_color=[SERIES[1] if peak else SERIES[0] for peak in moments["is_peak"]],

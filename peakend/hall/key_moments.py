@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from peakend.core import formatting
-from peakend.core.i18n import get_language, t
+from peakend.core.i18n import t
 from peakend.core.moments import moment_label
 
 
@@ -16,7 +16,7 @@ def about_sentence(moments: pd.DataFrame, hall_name: str) -> str:
     added = moments[~moments["study"]]
     text = t("hall.moments.about", hall=hall_name, n=len(moments), study=int(moments["study"].sum()))
     if len(added):
-        names = ("、" if get_language() == "zh" else ", ").join(moment_label(r) for _, r in added.iterrows())
+        names = t("data.list_sep").join(moment_label(r) for _, r in added.iterrows())
         text += " " + t("hall.moments.about_added", n=len(added), moments=names)
     return text
 

@@ -55,17 +55,18 @@ def williams_t(r12: float, r13: float, r23: float, n: int) -> tuple[float, float
 
 
 def _num(value) -> float:
+    """A query's number, NaN for a null."""
     try:
-        out = float(value)
+        return float(value)
     except (TypeError, ValueError):
         return math.nan
-    return out
 
 
 def check(row) -> JourneyCheck | None:
     """The comparison from one row of insights_all_moments (None: too few visits, or
     correlations that can't be computed, e.g. every overall score the same)."""
-    n = int(_num(row["visits"]) or 0) if not math.isnan(_num(row["visits"])) else 0
+    visits = _num(row["visits"])
+    n = 0 if math.isnan(visits) else int(visits)
     r12, r13, r23 = (_num(row[c]) for c in ("r_peak_end", "r_all_moments", "r_between"))
     if n < MIN_VISITS or any(math.isnan(r) for r in (r12, r13, r23)):
         return None

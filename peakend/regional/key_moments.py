@@ -8,16 +8,21 @@ from __future__ import annotations
 import pandas as pd
 
 from peakend.core import formatting, moment_table
-from peakend.core.i18n import get_language, t
-from peakend.core.moments import moment_label
+from peakend.core.i18n import t
+from peakend.core.moments import moment_label, moment_name
 
 PARTIAL_MARK = " *"  # a column heading's mark: only some of the compared halls have the moment
+
+
+def _partial(row) -> bool:
+    """Only some of the compared halls have the moment in their journey."""
+    return int(row["halls_with_moment"]) < int(row["halls_compared"])
 
 
 def full_label(row) -> str:
     """A moment's name with who added it, and for one only some halls have, how many."""
     label = moment_label(row)
-    if int(row["halls_with_moment"]) < int(row["halls_compared"]):
+    if _partial(row):
         label = t(
             "regional.moments.some_halls",
             moment=label,
@@ -30,8 +35,7 @@ def full_label(row) -> str:
 def column_label(row) -> str:
     """A moment's column heading, short enough to read whole: its name, marked when only some
     halls have it (the caption and the heading's help say which and how many)."""
-    name = row["label_zh"] if get_language() == "zh" else row["label_en"]
-    return name + (PARTIAL_MARK if int(row["halls_with_moment"]) < int(row["halls_compared"]) else "")
+    return moment_name(row) + (PARTIAL_MARK if _partial(row) else "")
 
 
 def column_help(rows: pd.DataFrame) -> dict[str, str]:

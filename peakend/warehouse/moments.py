@@ -18,6 +18,7 @@ import duckdb
 from peakend.core.moments import RULE_EN, RULE_ZH, STAGES
 from peakend.warehouse.accounts import User, audit, utcnow
 from peakend.warehouse.db import Database
+from peakend.warehouse.schema import JOURNEY_JOIN
 
 CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 MAX_LABEL = 60
@@ -78,11 +79,9 @@ def journey(db: Database, hall_id: str) -> list[Moment]:
     with closing(db.cursor()) as cur:
         return _moments(
             cur.execute(
-                f"""select {_COLUMNS} from moments
-                    where (region is null and hall_id is null)
-                       or hall_id = $hall
-                       or region = (select region from halls where hall_id = $hall)
-                    order by {_ORDER}""",
+                f"""select {", ".join(f"m.{c}" for c in _COLUMNS.split(", "))} from moments as m
+                    join halls as h on h.hall_id = $hall and ({JOURNEY_JOIN})
+                    order by list_position($stages::varchar[], m.stage), m.position""",
                 {"hall": hall_id, "stages": list(STAGES)},
             ).fetchall()
         )

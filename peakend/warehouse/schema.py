@@ -541,6 +541,12 @@ RATING_COLUMNS: dict[str, str] = {
 }
 
 
+# A hall `h`'s journey is the catalogue's moments `m` of the network, its region and its own
+# (the study's are the network's): one condition for the loader's checks and the catalogue
+# module (queries/_journey_moments.sql says the same for the pages).
+JOURNEY_JOIN = "(m.region is null and m.hall_id is null) or m.hall_id = h.hall_id or m.region = h.region"
+
+
 def _key_moments(con: duckdb.DuckDBPyConnection) -> None:
     """The catalogue of key moments (issue 21, peakend/warehouse/moments.py): the field
     study's journey as defaults that can't be removed, and moments a data admin adds for the

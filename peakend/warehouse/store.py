@@ -167,57 +167,18 @@ def _cities_changed(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 def _replace_by_key(
-    cur: duckdb.DuckDBPyConnection, table: str, key: str, source: str, load_id: int, cols: str, values: str
+    cur: duckdb.DuckDBPyConnection,
+    table: str,
+    keys: tuple[str, ...],
+    source: str,
+    load_id: int,
+    cols: str,
+    values: str | None = None,
+    order: str | None = None,
 ) -> tuple[int, int]:
-    """Insert the rows of `source` into `table`; a row whose `key` is already stored
-    replaces it, the old row kept in `table`_replaced for an undo. Returns (inserted, replaced)."""
-    replaced = cast(
-        "tuple[Any, ...]",
-        cur.execute(
-            f"""insert into {table}_replaced
-            select ? as replaced_by_load, t.* from {table} as t
-            where t.{key} in (select {key} from {source})""",
-            [load_id],
-        ).fetchone(),
-    )[0]
-    if replaced:
-        cur.execute(f"delete from {table} where {key} in (select {key} from {source})")
-    inserted = cast(
-        "tuple[Any, ...]",
-        cur.execute(
-            f"insert into {table} ({cols}, load_id) select {cols}, ? as load_id from (select {values} from {source})",
-            [load_id],
-        ).fetchone(),
-    )[0]
-    return inserted, replaced
-
-
-def insert_halls(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> tuple[int, int]:
-    """Insert or replace halls from the registered relation `source` (a contract column
-    it lacks, such as time_zone from an older writer, is null)."""
-    cols = ", ".join(CONTRACT_HALL_COLUMNS)
-    have = {r[0] for r in cur.execute(f"select * from {source} limit 0").description}
-    values = ", ".join(c if c in have else f"null as {c}" for c in CONTRACT_HALL_COLUMNS)
-    _remember_cities(cur, f"select hall_id from {source}", [])
-    inserted, replaced = _replace_by_key(cur, "halls", "hall_id", source, load_id, cols, values)
-    _cities_changed(cur)
-    return inserted, replaced
-
-
-def insert_staff(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> tuple[int, int]:
-    """Insert or replace staff members (staff_id, staff_name, hall_id) from the registered
-    relation `source`; a re-sent staff_id replaces the stored row (kept in staff_replaced
-    so an undo can restore it). Returns (rows inserted, rows replaced)."""
-    cols = ", ".join(CONTRACT_STAFF_COLUMNS)
-    return _replace_by_key(cur, "staff", "staff_id", source, load_id, cols, cols)
-
-
-def _replace_by_pair(
-    cur: duckdb.DuckDBPyConnection, table: str, keys: tuple[str, str], source: str, load_id: int, cols: str, order: str
-) -> tuple[int, int]:
-    """Insert the rows of `source` into `table` (written in `order`); a row whose two `keys`
-    are already stored replaces it, the old row kept in `table`_replaced for an undo.
-    Returns (inserted, replaced)."""
+    """Insert the rows of `source` into `table` (`values` as `cols`, written in `order`); a
+    row whose `keys` are already stored replaces it, the old row kept in `table`_replaced for
+    an undo. Returns (inserted, replaced)."""
     on = " and ".join(f"s.{k} = t.{k}" for k in keys)
     replaced = cast(
         "tuple[Any, ...]",
@@ -232,11 +193,32 @@ def _replace_by_pair(
     inserted = cast(
         "tuple[Any, ...]",
         cur.execute(
-            f"insert into {table} select {cols}, ? as load_id from (select {cols} from {source}) order by {order}",
+            f"insert into {table} ({cols}, load_id) select {cols}, ? as load_id "
+            f"from (select {values or cols} from {source}){f' order by {order}' if order else ''}",
             [load_id],
         ).fetchone(),
     )[0]
     return inserted, replaced
+
+
+def insert_halls(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> tuple[int, int]:
+    """Insert or replace halls from the registered relation `source` (a contract column
+    it lacks, such as time_zone from an older writer, is null)."""
+    cols = ", ".join(CONTRACT_HALL_COLUMNS)
+    have = {r[0] for r in cur.execute(f"select * from {source} limit 0").description}
+    values = ", ".join(c if c in have else f"null as {c}" for c in CONTRACT_HALL_COLUMNS)
+    _remember_cities(cur, f"select hall_id from {source}", [])
+    inserted, replaced = _replace_by_key(cur, "halls", ("hall_id",), source, load_id, cols, values)
+    _cities_changed(cur)
+    return inserted, replaced
+
+
+def insert_staff(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> tuple[int, int]:
+    """Insert or replace staff members (staff_id, staff_name, hall_id) from the registered
+    relation `source`; a re-sent staff_id replaces the stored row (kept in staff_replaced
+    so an undo can restore it). Returns (rows inserted, rows replaced)."""
+    cols = ", ".join(CONTRACT_STAFF_COLUMNS)
+    return _replace_by_key(cur, "staff", ("staff_id",), source, load_id, cols)
 
 
 def insert_periods(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) -> tuple[int, int]:
@@ -245,8 +227,8 @@ def insert_periods(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) ->
     hall is replaced, the old row kept in hall_periods_replaced so an undo can restore it.
     Reports have no rollups: the pages read hall_periods itself. Returns (inserted, replaced)."""
     cols = ", ".join(CONTRACT_PERIOD_COLUMNS)
-    inserted, replaced = _replace_by_pair(
-        cur, "hall_periods", ("hall_id", "period_start"), source, load_id, cols, PERIOD_STORAGE_ORDER
+    inserted, replaced = _replace_by_key(
+        cur, "hall_periods", ("hall_id", "period_start"), source, load_id, cols, order=PERIOD_STORAGE_ORDER
     )
     stored = cast(
         "tuple[Any, ...]", cur.execute("select count(*) from hall_periods where load_id = ?", [load_id]).fetchone()
@@ -266,7 +248,7 @@ def insert_ratings(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) ->
     the same visit and moment already stored is replaced, the old row kept in
     moment_ratings_replaced so an undo can restore it. Returns (inserted, replaced)."""
     cols = ", ".join(CONTRACT_RATING_COLUMNS)
-    return _replace_by_pair(cur, "moment_ratings", ("visit_id", "moment"), source, load_id, cols, "visit_id")
+    return _replace_by_key(cur, "moment_ratings", ("visit_id", "moment"), source, load_id, cols, order="visit_id")
 
 
 class UndoError(RuntimeError):

@@ -758,6 +758,7 @@ def _rating_layer(b: _Builder, problems: list[Problem]) -> str:
     journey (naming the hall and its journey), one the visit's own columns rate, a score
     outside the moment's scale. `{previous}` is the layer before."""
     from peakend.core.moments import STAGES, WIDE_MOMENTS
+    from peakend.warehouse.schema import JOURNEY_JOIN
 
     visit, moment, score = (b.labels[c] for c in ("visit_id", "moment", "score"))
     wide = b.p.add(list(WIDE_MOMENTS))
@@ -784,14 +785,14 @@ def _rating_layer(b: _Builder, problems: list[Problem]) -> str:
         "select l.*, v.hall_id as __r_hall, m.scale_min as __r_low, m.scale_max as __r_high, j.journey as __r_journey "
         "from ({previous}) as l "
         "left join (select visit_id, hall_id from visits) as v on v.visit_id = l.__t_visit_id "
-        "left join (select h.hall_id, m.moment, m.scale_min, m.scale_max from halls as h join moments as m "
-        "  on (m.region is null and m.hall_id is null) or m.hall_id = h.hall_id or m.region = h.region) as m "
+        f"left join (select h.hall_id, m.moment, m.scale_min, m.scale_max from halls as h join moments as m "
+        f"  on {JOURNEY_JOIN}) as m "
         "  on m.hall_id = v.hall_id and m.moment = l.__t_moment "
         "left join (select h.hall_id, string_agg(m.moment, ', ' order by list_position("
         + b.p.add(list(STAGES))
         + "::varchar[], m.stage), m.position) as journey "
         "  from halls as h join moments as m "
-        "  on (m.region is null and m.hall_id is null) or m.hall_id = h.hall_id or m.region = h.region "
+        f"  on {JOURNEY_JOIN} "
         "  group by h.hall_id) as j on j.hall_id = v.hall_id"
     )
 

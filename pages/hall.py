@@ -335,7 +335,7 @@ def key_moments_section() -> None:
         found = data["moments"]
         st.markdown(key_moments.about_sentence(found, md(this_hall["hall_name"])))
         st.markdown(key_moments.unhappy_sentence(found))
-        show_chart(charts.key_moments(found, [key_moments.moment_label(r) for _, r in found.iterrows()]))
+        show_chart(charts.key_moments(found))
         st.dataframe(key_moments.moments_frame(found), hide_index=True, column_config=key_moment_columns(),
                      column_order=KEY_MOMENT_ORDER, placeholder="–", key="hall_moments_table")
         st.caption(t("hall.moments.note"))

@@ -380,15 +380,17 @@ def explore_saved_views(fr, f, scope, owner):
     return v.sort_values(["saved_at", "name"], ascending=[False, True])[["name", "query_string", "saved_at"]].reset_index(drop=True)
 
 
-def insights_wait_tolerance(fr, f, scope, max_wait_min):
+def insights_wait_tolerance(fr, f, scope, max_wait_min, moment="peak"):
+    # the visit's own peak or exit score (a ratings file's moment is not in the pandas frames)
     df = filtered(fr, f, scope)
-    df = df[~df["abandoned"] & df["peak_score"].notna() & df["wait_s"].notna()]
+    column = "exit_score" if moment == "exit" else "peak_score"
+    df = df[~df["abandoned"] & df[column].notna() & df["wait_s"].notna()]
     w = df.assign(wait_minute=np.minimum(np.floor(df["wait_s"] / 60), max_wait_min).astype(int),
-                  peak=df["peak_score"].astype(float))
+                  score=df[column].astype(float))
     g = w.groupby(["purpose", "wait_minute"])
     out = pd.DataFrame({
-        "ratings": g.size(), "wait_mean_min": g["wait_s"].mean() / 60, "peak_mean": g["peak"].mean(),
-        "peak_ss": g["peak"].var(ddof=0).fillna(0) * g.size(),
+        "ratings": g.size(), "wait_mean_min": g["wait_s"].mean() / 60, "score_mean": g["score"].mean(),
+        "score_ss": g["score"].var(ddof=0).fillna(0) * g.size(),
     })
     return out.reset_index().sort_values(["purpose", "wait_minute"]).reset_index(drop=True)
 

@@ -52,12 +52,16 @@ first_data = fetch(
         "insights_moments", view.area_filter("region", hall, date_from, date_to), median_hall=hall_id
     ),
     weekdays=ask("metrics_by_group", hall_period, group_1="weekday", group_2=None),
+    journey=ask("hall_journey_moments", hall_id=hall_id),
 )
 region_rows = first_data["region_rows"]
-lines, bench = moments.todo_list(region_rows, hall_id, hall, MIN_RATINGS_DEFAULT)
+lines, bench = moments.todo_list(region_rows, hall_id, hall, MIN_RATINGS_DEFAULT, journey=first_data["journey"])
 st.markdown(t("insights.todo.model"))
 st.caption(text.benchmark_sentence(bench, md(hall["hall_name"]), md(hall["region"]), MIN_RATINGS_DEFAULT,
                                    moments.MIN_BENCHMARK_HALLS))
+own_bar = text.own_bar_sentence(lines, bench, moments.MIN_BENCHMARK_HALLS)
+if own_bar:
+    st.caption(md(own_bar))
 todo = text.todo_sentences(lines, MIN_RATINGS_DEFAULT)
 if todo:
     st.markdown("\n".join(todo))
@@ -71,7 +75,7 @@ with st.expander(t("insights.todo.evidence")):
     st.dataframe(text.evidence_frame(lines), hide_index=True, column_config=view.evidence_columns(), placeholder="–")
     st.caption(t("insights.todo.evidence_note"))
     st.caption(t("insights.method.todo"))
-view.tasks_box(hall_id, [line.moment for line in lines], last_day)
+view.tasks_box(hall_id, {line.moment: text.line_label(line) for line in lines}, last_day)
 peers_section(hall_id, date_from, date_to)
 
 # --- 2. staffing what-if (its controls rerun this section alone) ---------------------------------
@@ -140,28 +144,34 @@ def area_sections(hall, halls) -> None:
 
 @fragment
 def tolerance_section(hall, area, place) -> None:
-    """The purpose picker reruns this section alone."""
+    """The moment and purpose pickers rerun this section alone."""
+    journey = run("hall_journey_moments", hall_id=hall["hall_id"])
+    read = view.read_moment_control(tolerance.read_moments(journey))
+    words = text.tolerance_words(read)
     area_data = fetch(
-        tolerance=ask("insights_wait_tolerance", area, max_wait_min=tolerance.MAX_WAIT_MIN),
+        tolerance=ask("insights_wait_tolerance", area, max_wait_min=tolerance.MAX_WAIT_MIN, moment=read.code),
         purposes=ask("purposes"),
     )
-    peak_target, wait_target = float(hall["peak_target"]), float(hall["wait_target_min"])
-    results = tolerance.fit_purposes(area_data["tolerance"], peak_target)
+    target, wait_target = read.target(hall), float(hall["wait_target_min"])
+    results = tolerance.fit_purposes(area_data["tolerance"], target)
     labels = purpose_labels(area_data["purposes"])
-    st.caption(t("insights.tolerance.about", place=md(place), first=first, last=last, hall=md(hall["hall_name"])))
+    st.caption(t("insights.tolerance.about", place=md(place), first=first, last=last, hall=md(hall["hall_name"]),
+                 score=md(words["score"])))
+    if read.scale != (1, 5):
+        st.caption(t("insights.tolerance.on_five", moment=md(words["moment"]), low=read.scale[0], high=read.scale[1]))
     if not results:
-        st.info(t("insights.tolerance.no_ratings", place=md(place)))
+        st.info(t("insights.tolerance.no_ratings", place=md(place), score=md(words["score"])))
         return
     st.dataframe(text.tolerance_frame(results, labels, wait_target), hide_index=True,
                  column_config=view.tolerance_columns(), placeholder="–")
-    for note in (text.no_knee_note(results), text.beyond_note(results)):
+    for note in (text.no_knee_note(results, read), text.beyond_note(results)):
         if note:
             st.caption(note)
     tol = view.purpose_control(results, labels)
     label = labels.get(tol.purpose, tol.purpose)
-    st.markdown("\n".join(f"- {s}" for s in text.tolerance_sentences(tol, md(label), peak_target, wait_target)))
+    st.markdown("\n".join(f"- {s}" for s in text.tolerance_sentences(tol, md(label), target, wait_target, read)))
     if tol.kind != "thin":  # a handful of dots says nothing the sentence doesn't
-        show_chart(charts.tolerance(tol, label, place, peak_target, wait_target))
+        show_chart(charts.tolerance(tol, label, place, target, wait_target, words["score"]))
     with st.expander(t("insights.method.label")):
         st.caption(t("insights.method.tolerance"))
 

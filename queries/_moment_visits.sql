@@ -1,8 +1,8 @@
--- one row per visit and key moment it passes through (wait: the served visits; a peak moment: the visits not given up whose purpose has one; exit: every visit) of the visits that pass every filter: its value there (minutes, a score), its peak-end index and NPS points
+-- one row per visit and key moment it passes through (wait: the served visits; a peak moment: the visits not given up whose purpose has one; exit: every visit; any other moment of the hall's journey: each rating of it from a ratings file, the wait's own rating aside, since the wait is measured in minutes) of the visits that pass every filter: its value there (minutes, a score on the moment's scale), its peak-end index and NPS points
 with scored as (
-    -- read three times below: only the columns they need
+    -- read four times below: only the columns they need
     select
-        hall_id, abandoned, called_at, wait_s, peak_moment, peak_score, exit_score, peak_end,
+        visit_id, hall_id, abandoned, called_at, wait_s, peak_moment, peak_score, exit_score, peak_end,
         -- a visit's share of the NPS: promoters count +100, detractors -100, the rest 0
         case
             when overall_score >= 9 then 100.0
@@ -25,3 +25,10 @@ union all
 -- every visit ends, served or not: the exit score as the headline counts it
 select hall_id, 'exit' as moment, exit_score::double as value, peak_end, nps_points,
 from scored
+union all
+-- the journey's other moments, as rated; the wait's rating would be a second, coarser line
+-- beside its minutes
+select v.hall_id, r.moment, r.score::double as value, v.peak_end, v.nps_points,
+from moment_ratings as r
+inner join scored as v on r.visit_id = v.visit_id
+where r.moment <> 'wait'

@@ -1,4 +1,4 @@
--- one row per side (the task's hall; each other hall of its region, by a number, never by id) x phase ($weeks weeks before $starts_on, $weeks weeks from it) for the task's key moment: its waits or ratings counted (n), summed (x) and summed squared (xx), from visit_rollup's moment parts (peakend.core.metrics.MOMENT_SUMS), and `per` of x make one unit
+-- one row per side (the task's hall; each other hall of its region, by a number, never by id) x phase ($weeks weeks before $starts_on, $weeks weeks from it) for the task's key moment: its waits or ratings counted (n), summed (x) and summed squared (xx), from visit_rollup's moment parts (peakend.core.metrics.MOMENT_SUMS) or, for any other moment of the journey, from rating_rollup, and `per` of x make one unit
 -- The peers are outside a hall manager's view on purpose, as in queries/peer_ranks.sql: only
 -- their anonymous sums leave this query, and every row names the task's hall, which must be
 -- in the user's scope (peakend/warehouse/db.py PEER_QUERIES checks the answer).
@@ -38,6 +38,22 @@ days as (
     left join purposes as p on r.purpose = p.purpose
     where
         r.day >= $starts_on::date - 7 * $weeks::integer
+        and r.day < $starts_on::date + 7 * $weeks::integer
+    union all
+    -- a moment rated in a ratings file (the wait's rating aside: the task's wait is its minutes)
+    select
+        r.hall_id,
+        case when r.day < $starts_on::date then 'before' else 'after' end as phase,
+        r.m_rating_n as n,
+        r.m_rating_x as x,
+        r.m_rating_xx as xx,
+    from rating_rollup as r
+    inner join halls as h on r.hall_id = h.hall_id
+    inner join task_hall as t on h.region = t.region
+    where
+        r.moment = $moment
+        and r.moment not in ('wait', 'counter_result', 'data_experience', 'phone_purchase', 'exit')
+        and r.day >= $starts_on::date - 7 * $weeks::integer
         and r.day < $starts_on::date + 7 * $weeks::integer
 ),
 

@@ -224,3 +224,89 @@ def test_an_empty_list_says_why():
         assert text.nothing_to_rank(thin, "top_quartile").startswith("Too little data in this period")
     finally:
         set_language("zh")
+
+
+# Hall A's journey with two moments a ratings file rates: the study's "find" (1-5) and a
+# region's "kiosk" on 0-10, added by 华南.
+JOURNEY = pd.DataFrame(
+    [
+        {"moment": m, "label_zh": z, "label_en": e, "scale_min": lo, "scale_max": hi, "study": st_,
+         "added_by_region": reg, "added_by_hall": None}
+        for m, z, e, lo, hi, st_, reg in [
+            ("find", "寻找营业厅", "Finding the hall", 1, 5, True, None),
+            ("wait", "取号等候", "Taking a ticket and waiting", 1, 5, True, None),
+            ("kiosk", "自助终端", "Self-service kiosk", 0, 10, False, "华南"),
+            ("counter_result", "柜台办理", "The result at the counter", 1, 5, True, None),
+            ("data_experience", "数据业务体验", "The data-service demo", 1, 5, True, None),
+            ("phone_purchase", "购机", "Buying a phone", 1, 5, True, None),
+            ("exit", "离开", "Leaving", 1, 5, True, None),
+        ]
+    ]
+)
+
+
+def journey_region():
+    """region() plus ratings of find (A: mean 3.0 of 80 ratings, the others 3.2-4.0) and of
+    the kiosk (A only: 20 ratings, mean 5.0 on 0-10); slopes 0.5 and 0.1 per point."""
+    rows = [region()]
+    find = dict(zip(HALLS, [3.0, 3.2, 3.4, 3.6, 4.0]))
+    extra = [{"hall_id": h, "moment": "find", "visits": 80, "n": 80, "value_mean": find[h], "value_sd": 1.0,
+              "value_median": None} for h in HALLS]
+    extra.append({"hall_id": "A", "moment": "kiosk", "visits": 20, "n": 40, "value_mean": 5.0, "value_sd": 2.0,
+                  "value_median": None})
+    for moment, slope, sxx in (("find", 0.5, 100.0), ("kiosk", 0.1, 400.0)):
+        extra.append({"hall_id": None, "moment": moment, "visits": 400, "n": 400, "index_n": 400, "index_sxx": sxx,
+                      "index_sxy": slope * sxx, "index_syy": slope**2 * sxx + 20, "nps_n": 400, "nps_sxx": sxx,
+                      "nps_sxy": 20 * slope * sxx, "nps_syy": (20 * slope) ** 2 * sxx + 5e5})
+    rows.append(pd.DataFrame(extra))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_the_list_covers_every_moment_of_the_halls_journey():
+    set_language("en")  # a catalogue moment is named in the language of the page
+    try:
+        lines, bench = todo_list(journey_region(), "A", TARGETS, min_n=30, journey=JOURNEY)
+        todo = text.todo_sentences(lines, 30)
+    finally:
+        set_language("zh")
+    got = by_moment(lines)
+    # every catalogue moment once, the wait as minutes (its rating is not a second line)
+    assert set(got) == {"find", "wait", "kiosk", "counter_result", "data_experience", "phone_purchase", "exit"}
+    assert got["wait"].name is None and got["wait"].value == 10.0
+    # find: the region's top quartile of 3.0 3.2 3.4 3.6 4.0 is 3.6; (3.6 - 3.0) x 0.5 x share
+    # 80 / 80 (A's most-rated journey moment) = 0.30
+    assert bench.values["find"] == pytest.approx(3.6)
+    assert got["find"].share == 1.0
+    assert got["find"].gain_index[0] == pytest.approx(0.30)
+    # the kiosk: one hall rates it, so no quartile of it: the hall's own bar (the peak target
+    # 4.2 on 0-10: 8.0); (8 - 5) x 0.1 x share 40 / 80 = 0.15
+    assert bench.targets_for == ("kiosk",) and bench.values["kiosk"] == pytest.approx(8.0)
+    assert got["kiosk"].share == pytest.approx(40 / 80)
+    assert got["kiosk"].gain_index[0] == pytest.approx(0.15)
+    assert text.line_label(got["kiosk"]) == "Self-service kiosk (added by 华南)"
+    assert any("**Finding the hall**: from 3.00 to 3.60 — expected +0.30" in s for s in todo), todo
+    assert any("**Self-service kiosk (added by 华南)**: from 5.00 to 8.00" in s for s in todo), todo
+
+
+def test_without_a_benchmark_a_rated_moment_is_held_to_the_peak_target_on_its_scale():
+    one = journey_region()
+    one = one[(one["hall_id"] == "A") | one["hall_id"].isna()]
+    lines, bench = todo_list(one, "A", TARGETS, min_n=30, journey=JOURNEY)
+    got = by_moment(lines)
+    assert bench.kind == "targets"
+    assert got["find"].benchmark == pytest.approx(4.2)  # the peak target, on 1-5
+    # on 0-10: 4.2 is 80% of the way from 1 to 5, so 8.0; (8 - 5) x 0.1 x 0.5 = 0.15
+    assert got["kiosk"].benchmark == pytest.approx(8.0)
+    assert got["kiosk"].gain_index[0] == pytest.approx(0.15)
+
+
+def test_the_page_says_which_moments_are_held_to_the_halls_own_bar():
+    set_language("en")
+    try:
+        lines, bench = todo_list(journey_region(), "A", TARGETS, min_n=30, journey=JOURNEY)
+        said = text.own_bar_sentence(lines, bench, moments.MIN_BENCHMARK_HALLS)
+    finally:
+        set_language("zh")
+    assert said == ("Self-service kiosk (added by 华南): fewer than 4 halls rate it, so there is no region quartile; "
+                    "the bar is the hall's peak target, placed on the moment's scale.")
+    assert text.own_bar_sentence(*todo_list(region(), "A", TARGETS, min_n=30), 4) is None

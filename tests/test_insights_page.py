@@ -93,7 +93,7 @@ def test_the_page_reads_top_to_bottom(open_app):
     # then two sections drawn when opened
     assert [e.label for e in at.expander if e.label != "How this is worked out"][-2:] == [
         "Does the peak-end rule hold here?",
-        "Wait tolerance: when does the wait start to hurt the peak?",
+        "Wait tolerance: when does the wait start to hurt the visit?",
     ]
     # head office lands on the first hall (North, Alpha Hall) and the last 30 days
     assert at.selectbox(key="hall").value == "H1"
@@ -238,3 +238,19 @@ def test_it_speaks_a_store_managers_words_with_the_method_one_click_away(open_ap
     assert len(methods) == 2  # the peak-end check and the wait tolerance
     method_text = " ".join(c.value for e in at.expander for c in e.caption)
     assert "ordinary least squares" in method_text and "broken-stick" in method_text
+
+
+def test_the_tolerance_reads_the_moment_chosen_and_a_link_keeps_it(open_app):
+    at = open_app(opened=OPENED)
+    picker = at.selectbox(key="insights_read")
+    # the peak, each moment of the hall's journey from the queue on that a file rates, the exit
+    assert picker.options == ["The peak moment (each purpose's own)", "Taking a ticket and waiting", "The exit"]
+    assert "the peak score that people gave" in "\n".join(c.value for c in at.caption)
+    picker.select("exit").run()
+    assert at.query_params["read"] == "exit"
+    captions = "\n".join(c.value for c in at.caption)
+    assert "Per purpose: the exit score that people gave after each minute of waiting" in captions
+    # served visits with an exit score and a wait in the last 30 days of H1, by purpose
+    assert "**Bill payment**: too few ratings (2; at least 200 needed)" in markdown(at)
+    again = open_app(opened=OPENED, read="exit")
+    assert again.selectbox(key="insights_read").value == "exit"

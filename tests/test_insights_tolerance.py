@@ -22,8 +22,8 @@ def fixture_db():
 
 
 def test_query_rows_on_the_fixture(fixture_db):
-    rows = fixture_db.query("insights_wait_tolerance", max_wait_min=15)
-    got = [tuple(r) for r in rows[["purpose", "wait_minute", "ratings", "wait_mean_min", "peak_mean", "peak_ss"]]
+    rows = fixture_db.query("insights_wait_tolerance", max_wait_min=15, moment="peak")
+    got = [tuple(r) for r in rows[["purpose", "wait_minute", "ratings", "wait_mean_min", "score_mean", "score_ss"]]
            .itertuples(index=False)]
     # served visits with a peak score, by purpose and whole minute of wait (waits of 15 min
     # or more share minute 15): V08 3 min -> 4, V01 4 -> 5, V12 10 -> 4, V06 20 -> 2 (bill);
@@ -41,8 +41,51 @@ def test_query_rows_on_the_fixture(fixture_db):
     ]
     # every wait in one row (max 0 minutes): bill payment 4, 5, 4, 2 -> mean 3.75, squared
     # deviations 0.0625 + 1.5625 + 0.0625 + 3.0625 = 4.75
-    one = fixture_db.query("insights_wait_tolerance", max_wait_min=0)
-    assert one.loc[one["purpose"] == "bill_payment", ["ratings", "peak_mean", "peak_ss"]].values.tolist() == [[4, 3.75, 4.75]]
+    one = fixture_db.query("insights_wait_tolerance", max_wait_min=0, moment="peak")
+    assert one.loc[one["purpose"] == "bill_payment", ["ratings", "score_mean", "score_ss"]].values.tolist() == [[4, 3.75, 4.75]]
+
+
+def test_the_exit_or_any_rated_moment_is_read_against_the_wait_too(tmp_path):
+    from fixture_db import build_fixture_db
+
+    from peakend.warehouse import moments
+    from peakend.warehouse.ingest import load_files
+
+    db = build_fixture_db()
+    try:
+        # the exit: served bill payments V01 5, V06 1, V08 5, V12 4 -> mean 3.75, squared
+        # deviations 1.5625 + 7.5625 + 1.5625 + 0.0625 = 10.75
+        exits = db.query("insights_wait_tolerance", max_wait_min=0, moment="exit")
+        assert exits.loc[exits["purpose"] == "bill_payment", ["ratings", "score_mean", "score_ss"]].values.tolist() == [
+            [4, 3.75, 10.75]]
+        # a moment on 0-10 placed on 1-5: V01 10 -> 5, V06 0 -> 1 (mean 3, squared deviations
+        # 4 + 4); V04 gave up, so its rating has no wait to be read against
+        moments.add_moment(db, "admin", moments.NewMoment("kiosk", "自助终端", "Kiosk", "after_counter", scale=(0, 10)))
+        ratings = tmp_path / "ratings.csv"
+        ratings.write_text("visit_id,moment,score\nV01,kiosk,10\nV06,kiosk,0\nV04,kiosk,5\n", encoding="utf-8")
+        [loaded] = load_files(db, [ratings], "tester")
+        assert loaded.rows_loaded == 3
+        kiosk = db.query("insights_wait_tolerance", max_wait_min=0, moment="kiosk")
+        assert kiosk[["purpose", "ratings", "score_mean", "score_ss"]].values.tolist() == [["bill_payment", 2, 3.0, 8.0]]
+        # which moments the section offers: the peak, those from the queue on that a file rates, the exit
+        journey = db.query("hall_journey_moments", hall_id="H1")
+        assert [m.code for m in tolerance.read_moments(journey)] == ["peak", "wait", "kiosk", "exit"]
+    finally:
+        db.close()
+
+
+def test_the_sentences_name_the_moment_read_and_its_bar():
+    wait, score = visits(lambda w: 4.6 - 0.02 * w)
+    tol = wait_tolerance(per_minute(wait, score), "x", 4.0)
+    set_language("en")
+    try:
+        exit_ = text.tolerance_sentences(tol, "Bill payment", 4.1, 10, tolerance.ReadMoment("exit"))
+        kiosk = text.tolerance_sentences(tol, "Bill payment", 4.0, 10, tolerance.ReadMoment("kiosk", "Kiosk"))
+    finally:
+        set_language("zh")
+    assert exit_[0].startswith("**Bill payment**: the exit score falls steadily")
+    assert "below the exit target (4.10)" in exit_[1]
+    assert kiosk[0].startswith("**Bill payment**: the score of Kiosk falls steadily")
 
 
 def visits(curve, n=6000, top=40.0, noise=0.8, seed=5):
@@ -54,8 +97,8 @@ def visits(curve, n=6000, top=40.0, noise=0.8, seed=5):
 def per_minute(wait, score, purpose="x"):
     """What queries/insights_wait_tolerance.sql returns for these visits."""
     frame = pd.DataFrame({"m": np.minimum(np.floor(wait), tolerance.MAX_WAIT_MIN).astype(int), "w": wait, "y": score})
-    out = frame.groupby("m").agg(ratings=("y", "size"), wait_mean_min=("w", "mean"), peak_mean=("y", "mean"),
-                                 peak_ss=("y", lambda s: float(((s - s.mean()) ** 2).sum())))
+    out = frame.groupby("m").agg(ratings=("y", "size"), wait_mean_min=("w", "mean"), score_mean=("y", "mean"),
+                                 score_ss=("y", lambda s: float(((s - s.mean()) ** 2).sum())))
     return out.reset_index().rename(columns={"m": "wait_minute"}).assign(purpose=purpose)
 
 
@@ -133,9 +176,9 @@ def test_the_per_minute_fit_is_the_visit_level_fit():
     wait, score = visits(knee_curve, n=3000)
     bins = per_minute(wait, score)
     rows = bins[bins["wait_minute"] < tolerance.MAX_WAIT_MIN]
-    x, n, ybar = rows["wait_mean_min"].to_numpy(), rows["ratings"].to_numpy(float), rows["peak_mean"].to_numpy()
+    x, n, ybar = rows["wait_mean_min"].to_numpy(), rows["ratings"].to_numpy(float), rows["score_mean"].to_numpy()
     knot = 8.0
-    ours = tolerance._wls(x, n, ybar, float(rows["peak_ss"].sum()), knot, int(n.sum()) - 3)
+    ours = tolerance._wls(x, n, ybar, float(rows["score_ss"].sum()), knot, int(n.sum()) - 3)
     minute_mean = dict(zip(rows["wait_minute"], x))
     xv = np.array([minute_mean[m] for m in np.floor(wait).astype(int)])
     design = np.column_stack([np.ones_like(xv), np.minimum(xv, knot), np.maximum(xv - knot, 0)])

@@ -5,6 +5,7 @@ replacing the stored one, undo, and a file larger than two DuckDB row groups."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from peakend.cli import main as cli_main
@@ -219,11 +220,16 @@ def test_300000_ratings_load_and_count_exactly(fixture_db, tmp_path):
     assert cur.execute(
         "select count(*), count(distinct (visit_id, moment)), sum(score) from moment_ratings"
     ).fetchall() == [(3 * n, 3 * n, sum(1 + (i + k) % 5 for i in range(n) for k in range(3)))]
+    # their rollup: one row per hall x day x moment, every rating and point counted once
+    assert cur.execute("select count(*), sum(m_rating_n), sum(m_rating_x) from rating_rollup").fetchall() == [
+        (3 * 5 * 3, 3 * n, sum(1 + (i + k) % 5 for i in range(n) for k in range(3)))
+    ]
     assert cur.execute(
         "select moment, score from moment_ratings where visit_id = 'B099999' order by moment"
     ).fetchall() == [("enter", 1 + (99_999 + 1) % 5), ("find", 1 + 99_999 % 5), ("wait", 1 + (99_999 + 2) % 5)]
     undo(fixture_db, r.load_id, "tester")
     assert fixture_db.scalar("select count(*) from moment_ratings") == 0
+    assert fixture_db.scalar("select count(*) from rating_rollup") == 0
 
 
 def test_a_terminals_own_export_loads_as_ratings_through_a_mapping(fixture_db_file, tmp_path, capsys, monkeypatch):
@@ -253,3 +259,70 @@ def test_a_terminals_own_export_loads_as_ratings_through_a_mapping(fixture_db_fi
         assert _ratings(db) == [("V01", "find", 4, None), ("V02", "enter", 2, "没人理")]
     finally:
         db.close()
+
+
+def _rolled(db) -> list[tuple]:
+    """rating_rollup's key, ratings and score sums, as the write path keeps them."""
+    return (
+        db.cursor()
+        .execute(
+            "select hall_id, day::varchar, purpose, moment, m_rating_n, m_rating_x, m_rating_i_y, m_rating_p_y "
+            "from rating_rollup order by all"
+        )
+        .fetchall()
+    )
+
+
+def _audit_ok(db) -> bool:
+    from peakend.warehouse import rollup_check
+
+    cur = db.cursor()
+    try:
+        return all(t.ok for t in rollup_check.audit(cur).tables if t.table == "rating_rollup")
+    finally:
+        cur.close()
+
+
+def test_the_ratings_rollup_follows_every_write_of_ratings_and_of_their_visits(fixture_db, tmp_path, monkeypatch):
+    """rating_rollup (hall x day x purpose x moment) moves with a ratings load, a re-sent
+    rating, a re-sent visit (to another hall and day), and each undo; the to-do list's
+    sums from it are the raw query's."""
+    from test_insights_moments_rollup import both
+    from test_rollups import _load_visits, _visit
+
+    from peakend.core.scope import EVERYTHING
+
+    # V01: H1, 2026-03-02, bill_payment, peak 5 + exit 5, overall 10 (a promoter);
+    # V02: H1, the same day, plan_change, 3 + 2, overall 4 (a detractor)
+    [ratings] = load_files(fixture_db, [_file(tmp_path, "a.csv", "V01,find,4,,", "V01,enter,2,,", "V02,find,1,,")],
+                           "tester")
+    assert _rolled(fixture_db) == [
+        ("H1", "2026-03-02", "bill_payment", "enter", 1, 2, 10, 1),
+        ("H1", "2026-03-02", "bill_payment", "find", 1, 4, 10, 1),
+        ("H1", "2026-03-02", "plan_change", "find", 1, 1, 5, -1),
+    ]
+    [again] = load_files(fixture_db, [_file(tmp_path, "b.csv", "V02,find,5,,")], "tester")
+    assert _rolled(fixture_db)[2] == ("H1", "2026-03-02", "plan_change", "find", 1, 5, 5, -1)
+    # the visit moves to H3 a week later, with other scores: its ratings' sums go with it
+    moved = _load_visits(fixture_db, [_visit("V01", "H3", "2026-03-09 10:00:00", 3, peak=2, exit_=1)])
+    assert _rolled(fixture_db) == [
+        ("H1", "2026-03-02", "plan_change", "find", 1, 5, 5, -1),
+        ("H3", "2026-03-09", "bill_payment", "enter", 1, 2, 3, 1),
+        ("H3", "2026-03-09", "bill_payment", "find", 1, 4, 3, 1),
+    ]
+    assert _audit_ok(fixture_db)
+    for hall in ("H1", "H3"):
+        raw, rolled, answered = both(fixture_db, monkeypatch, None, EVERYTHING, hall)
+        assert answered == "insights_moments_rollup"
+        assert set(raw["moment"]) >= {"find", "enter"}
+        pd.testing.assert_frame_equal(raw.reset_index(drop=True), rolled.reset_index(drop=True),
+                                      check_dtype=False, rtol=1e-9)
+    undo(fixture_db, moved, "tester")
+    undo(fixture_db, again.load_id, "tester")
+    assert _rolled(fixture_db) == [
+        ("H1", "2026-03-02", "bill_payment", "enter", 1, 2, 10, 1),
+        ("H1", "2026-03-02", "bill_payment", "find", 1, 4, 10, 1),
+        ("H1", "2026-03-02", "plan_change", "find", 1, 1, 5, -1),
+    ]
+    undo(fixture_db, ratings.load_id, "tester")
+    assert _rolled(fixture_db) == [] and _audit_ok(fixture_db)

@@ -163,3 +163,36 @@ def test_on_the_insights_page_a_line_becomes_a_task_and_is_closed(tmp_path, monk
         st.cache_data.clear()
         st.cache_resource.clear()
         set_language("zh")
+
+
+def test_any_moment_of_the_halls_journey_can_be_a_task_and_its_effect_checked(tmp_path):
+    """A moment a region added (迎宾, for North) is a task of a North hall, named by the
+    catalogue, and its effect check reads the ratings; a South hall has no such moment."""
+    from peakend.insights.text import task_line
+    from peakend.warehouse import moments
+    from peakend.warehouse.ingest import load_files
+
+    db = build_fixture_db(tmp_path / "fixture.duckdb")
+    h1, admin = get_user(db, "h1"), get_user(db, "h2h3")
+    moments.add_moment(db, "admin", moments.NewMoment("greeting", "迎宾", "Greeting at the door", "before_queue",
+                                                      region="North"))
+    ratings = tmp_path / "ratings.csv"
+    # H1 (North): V01 and V02 on 2 March before the task, V05 on the 3rd and V06 on the 8th after it
+    ratings.write_text("visit_id,moment,score\nV01,greeting,2\nV02,greeting,3\nV05,greeting,5\nV06,greeting,4\n",
+                       encoding="utf-8")
+    [loaded] = load_files(db, [ratings], "tester")
+    assert loaded.rows_loaded == 4
+    task = add_task(db, h1, "H1", "greeting", "S1", date(2026, 3, 3), date(2026, 3, 10))
+    with pytest.raises(TaskError, match="'greeting' is not a key moment of hall H3"):
+        add_task(db, admin, "H3", "greeting", "S5", date(2026, 3, 3), date(2026, 3, 10))
+    [row] = [r for _, r in db.query("hall_tasks", None).iterrows() if r["task_id"] == task]
+    set_language("en")
+    try:
+        assert task_line(row) == "Greeting at the door → 王芳 · S1, from Mar 3, 2026, due Mar 10, 2026"
+    finally:
+        set_language("zh")
+    rows = db.query("task_effect", hall_id="H1", moment="greeting", starts_on="2026-03-03", weeks=1)
+    hall = rows[rows["side"] == "hall"].set_index("phase")
+    assert hall.loc["before", ["n", "x", "xx"]].tolist() == [2, 5, 13]
+    assert hall.loc["after", ["n", "x", "xx"]].tolist() == [2, 9, 41]
+    db.close()

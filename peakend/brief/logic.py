@@ -235,7 +235,7 @@ def fix_sentence(rank: int, line: insight_moments.Line) -> str:
     return t(
         "brief.fix.wait" if line.moment == "wait" else "brief.fix.score",
         rank=rank,
-        moment=insight_text.moment_label(line.moment),
+        moment=insight_text.line_label(line),
         value=insight_text.moment_value(line.moment, line.value, None),
         benchmark=insight_text.benchmark_value(line.moment, line.benchmark),
         gain=insight_text.signed(line.gain_index[0]),
@@ -309,7 +309,8 @@ def gather(query: Query, hall: pd.Series, period: BriefPeriod, min_n: int = MIN_
         VisitFilter(date_from=todo_from, date_to=todo_to, regions=(hall["region"],)),
         median_hall=hall_id,
     )
-    lines, bench = insight_moments.todo_list(region_rows, hall_id, hall, min_n)
+    journey = query("hall_journey_moments", None, hall_id=hall_id)
+    lines, bench = insight_moments.todo_list(region_rows, hall_id, hall, min_n, journey=journey)
     fixes, note = top_fixes(lines, bench.kind)
     tasks = query("hall_tasks", VisitFilter(halls=(hall_id,)))
     open_tasks = [insight_text.task_line(task) for _, task in tasks[tasks["closed_at"].isna()].iterrows()]

@@ -330,6 +330,21 @@ MOMENT_SUMS: dict[str, MomentSums] = {
 }
 PARTS.update((p.name, p) for m in MOMENT_SUMS.values() for p in m.parts())
 
+# A rating of any other key moment of a visit's journey (a ratings file: core/moments.py), with
+# its visit's columns: the same sums, kept per hall x day x purpose x moment in rating_rollup
+# (warehouse/rollup_tables.py) rather than as columns of visit_rollup, so that a moment the
+# catalogue gains needs no new column. Scores are whole points on the moment's own scale.
+RATING_SUMS = MomentSums(
+    "rating",
+    "true",
+    "score::bigint",
+    1.0,
+    lambda v: pd.Series(True, index=v.index),
+    lambda v: v["score"],
+)
+# Every moment metric_sql.moment_sums can add up from a rollup: visit_rollup's and rating_rollup's.
+ROLLED_MOMENTS: dict[str, MomentSums] = {**MOMENT_SUMS, RATING_SUMS.name: RATING_SUMS}
+
 WITHIN: dict[str, Within] = {
     w.name: w
     for moment in PEAK_MOMENTS

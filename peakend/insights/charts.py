@@ -198,9 +198,12 @@ def staffing(table: pd.DataFrame, hall_name: str, weekday_name: str, hall_counte
     return _legend_below(fig).update_layout(margin={"b": 90})
 
 
-def tolerance(tol: Tolerance, purpose: str, place: str, peak_target: float, wait_target: float) -> go.Figure:
-    """Mean peak score at each minute of wait (dot area ~ ratings), the fitted broken stick
-    with its 95% band, the knee or the suggested target, and the current wait target."""
+def tolerance(
+    tol: Tolerance, purpose: str, place: str, target: float, wait_target: float, score: str | None = None
+) -> go.Figure:
+    """Mean score (score: how the section names it; the peak's by default) at each minute of
+    wait (dot area ~ ratings), the fitted broken stick with its 95% band, the knee or the
+    suggested target (target: the bar the score is held to), and the current wait target."""
     bins = tol.bins
     fig = go.Figure()
     if tol.curve is not None:
@@ -230,7 +233,7 @@ def tolerance(tol: Tolerance, purpose: str, place: str, peak_target: float, wait
     fig.add_trace(
         go.Scatter(
             x=bins["wait_mean_min"],
-            y=bins["peak_mean"],
+            y=bins["score_mean"],
             mode="markers",
             name=t("insights.chart.tolerance.points"),
             marker={"size": size, "color": SERIES[1], "opacity": 0.7, "line": {"width": 0}},
@@ -239,9 +242,9 @@ def tolerance(tol: Tolerance, purpose: str, place: str, peak_target: float, wait
         )
     )
     fig.add_hline(
-        y=peak_target,
+        y=target,
         line={"color": TARGET_LINE, "dash": "dot", "width": 1.2},
-        annotation_text=t("insights.chart.tolerance.peak_target", value=formatting.score(peak_target)),
+        annotation_text=t("insights.chart.tolerance.target", value=formatting.score(target)),
         annotation_position="bottom right",
         annotation_font={"color": TARGET_LINE, "size": 12},
     )
@@ -277,11 +280,16 @@ def tolerance(tol: Tolerance, purpose: str, place: str, peak_target: float, wait
             font={"color": color, "size": 12},
             bgcolor="rgba(255,255,255,0.8)",
         )
-    fig.update_yaxes(range=[max(0.9, min(bins["peak_mean"].min(), peak_target) - 0.3), 5.35])
+    fig.update_yaxes(range=[max(0.9, min(bins["score_mean"].min(), target) - 0.3), 5.35])
     fig.update_xaxes(rangemode="tozero")
     finish(
         fig,
-        t("insights.chart.tolerance.title", purpose=purpose, place=place),
+        t(
+            "insights.chart.tolerance.title",
+            purpose=purpose,
+            place=place,
+            score=score or t("insights.tolerance.score.peak"),
+        ),
         t("insights.chart.tolerance.x"),
         t("insights.chart.tolerance.y"),
         height=480,

@@ -14,6 +14,14 @@ the hall's own targets, and the page says so.
 It is an association across visits, not an experiment: moments that tend to go together
 (a good peak and a good exit) share the credit. Good enough to rank; the evidence (n, the
 slope and its interval) is shown next to every line.
+
+The list covers the hall's whole journey (the catalogue, core/moments.py) when it is given:
+the wait in minutes (its 1-5 rating would be a second, coarser line for the same moment),
+the peak moments and the exit from the visit's own columns, and every other moment from
+its ratings, on its own scale. A rated moment's share is its ratings against those of the
+hall's most-rated such moment: of the visits asked about their journey, the share that
+went through it. Without a benchmark of halls, its bar is the hall's peak target moved
+onto the moment's scale.
 """
 
 from __future__ import annotations
@@ -27,9 +35,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from peakend.core.moments import KEY_MOMENTS, PEAK_MOMENTS
+from peakend.core.moments import KEY_MOMENTS, PEAK_MOMENTS, moment_label
 
-MOMENTS = KEY_MOMENTS
 LOWER_IS_BETTER = frozenset({"wait"})
 TARGET_COLUMN = {
     "wait": "wait_target_min",
@@ -70,6 +77,34 @@ def slope_from_sums(n, sxx, sxy, syy, level: float = LEVEL) -> Slope | None:
 
 
 @dataclass(frozen=True)
+class JourneyMoment:
+    """A moment of the hall's journey as the list reads it: its code, name (None: one of
+    KEY_MOMENTS, named by the page's own words) and scale."""
+
+    moment: str
+    name: str | None = None
+    scale: tuple[int, int] = (1, 5)
+
+    @property
+    def rated(self) -> bool:
+        """Rated in a ratings file, not measured or rated in the visit's own columns."""
+        return self.moment not in KEY_MOMENTS
+
+
+def journey_moments(journey: pd.DataFrame | None) -> list[JourneyMoment]:
+    """The list's moments in journey order: the catalogue's rows of the hall (those of
+    queries/hall_journey_moments.sql), or KEY_MOMENTS alone without them."""
+    if journey is None:
+        return [JourneyMoment(m) for m in KEY_MOMENTS]
+    return [
+        JourneyMoment(row["moment"])
+        if row["moment"] in KEY_MOMENTS
+        else JourneyMoment(row["moment"], moment_label(row), (int(row["scale_min"]), int(row["scale_max"])))
+        for _, row in journey.iterrows()
+    ]
+
+
+@dataclass(frozen=True)
 class Line:
     """One line of the to-do list."""
 
@@ -84,6 +119,8 @@ class Line:
     nps_slope: Slope | None
     gain_index: tuple[float, float, float] | None  # estimate, low, high
     gain_nps: tuple[float, float, float] | None
+    name: str | None = None  # a catalogue moment's name (None: one of KEY_MOMENTS)
+    scale: tuple[int, int] = (1, 5)
 
 
 @dataclass(frozen=True)
@@ -93,24 +130,40 @@ class Benchmark:
     values: dict[str, float | None]
     visits: int = 0  # served visits behind the slopes
     slope_halls: int = 0  # halls behind the slopes
+    targets_for: tuple[str, ...] = ()  # rated moments held to the hall's own bar instead
 
 
-def benchmark(rows: pd.DataFrame, hall_targets, min_n: int) -> Benchmark:
+def benchmark(rows: pd.DataFrame, hall_targets, min_n: int, moments: list[JourneyMoment] | None = None) -> Benchmark:
     """The region's top quartile per moment, or the hall's targets when too few halls
     with at least min_n ratings are visible."""
+    moments = moments or journey_moments(None)
     per_hall = rows[rows["hall_id"].notna()]
     values: dict[str, float | None] = {}
-    counts = []
-    for moment in MOMENTS:
-        means = per_hall.loc[(per_hall["moment"] == moment) & (per_hall["n"] >= min_n), "value_mean"]
-        counts.append(len(means))
-        q = 1 - TOP_QUARTILE if moment in LOWER_IS_BETTER else TOP_QUARTILE
-        values[moment] = float(np.quantile(means, q)) if len(means) else None
+    counts = {}
+    for m in moments:
+        means = per_hall.loc[(per_hall["moment"] == m.moment) & (per_hall["n"] >= min_n), "value_mean"]
+        counts[m.moment] = len(means)
+        q = 1 - TOP_QUARTILE if m.moment in LOWER_IS_BETTER else TOP_QUARTILE
+        values[m.moment] = float(np.quantile(means, q)) if len(means) else None
     # the wait and the exit exist in every hall: they decide whether a quartile means anything
-    halls = min(counts[MOMENTS.index("wait")], counts[MOMENTS.index("exit")])
-    if halls >= MIN_BENCHMARK_HALLS:
-        return Benchmark("top_quartile", halls, values)
-    return Benchmark("targets", 0, {m: _float(hall_targets[TARGET_COLUMN[m]]) for m in MOMENTS})
+    halls = min(counts["wait"], counts["exit"])
+    if halls < MIN_BENCHMARK_HALLS:
+        return Benchmark("targets", 0, {m.moment: _target(m, hall_targets) for m in moments})
+    # a moment that too few of the halls rate (a hall's or a region's own) has no quartile:
+    # the hall's own bar for it
+    own = tuple(m.moment for m in moments if m.rated and counts[m.moment] < MIN_BENCHMARK_HALLS)
+    values.update({m.moment: _target(m, hall_targets) for m in moments if m.moment in own})
+    return Benchmark("top_quartile", halls, values, targets_for=own)
+
+
+def _target(m: JourneyMoment, hall_targets) -> float | None:
+    """The hall's own bar for a moment: its target, or for a rated moment the peak target
+    (1-5) at the same place on the moment's scale."""
+    if not m.rated:
+        return _float(hall_targets[TARGET_COLUMN[m.moment]])
+    peak = _float(hall_targets["peak_target"])
+    low, high = m.scale
+    return None if peak is None else low + (peak - 1) / 4 * (high - low)
 
 
 def _float(value) -> float | None:
@@ -137,33 +190,47 @@ def _gain(slope: Slope | None, gap: float, gap_se: float, share: float) -> tuple
 
 
 def todo_list(
-    rows: pd.DataFrame, hall_id: str, hall_targets, min_n: int, slopes_from: pd.DataFrame | None = None
+    rows: pd.DataFrame,
+    hall_id: str,
+    hall_targets,
+    min_n: int,
+    slopes_from: pd.DataFrame | None = None,
+    journey: pd.DataFrame | None = None,
 ) -> tuple[list[Line], Benchmark]:
     """The ranked lines for one hall.
 
     rows: insights_moments over the benchmark's halls (the hall among them). slopes_from:
     the rows whose all-halls line (hall_id null) gives the slopes; by default `rows`.
-    Lines with a gain come first, largest expected peak-end gain first; then the moments
-    at the benchmark, then those without enough data or without a measurable link.
+    journey: the hall's catalogue moments (queries/hall_journey_moments.sql); without it,
+    KEY_MOMENTS alone. Lines with a gain come first, largest expected peak-end gain first;
+    then the moments at the benchmark, then those without enough data or without a
+    measurable link.
     """
     slopes_from = rows if slopes_from is None else slopes_from
+    moments = journey_moments(journey)
     pooled_wait = _row(slopes_from, None, "wait")
     bench = dataclasses.replace(
-        benchmark(rows, hall_targets, min_n),
+        benchmark(rows, hall_targets, min_n, moments),
         visits=int(pooled_wait["visits"]) if pooled_wait is not None else 0,
         slope_halls=int(slopes_from["hall_id"].dropna().nunique()),
     )
     served = _row(rows, hall_id, "wait")
     served_visits = float(served["visits"]) if served is not None else 0.0
+    mine_of = {m.moment: _row(rows, hall_id, m.moment) for m in moments}
+    # the ratings of the hall's most-rated journey moment: the visits asked about their journey
+    asked = max((float(r["n"]) for m in moments if m.rated and (r := mine_of[m.moment]) is not None), default=0.0)
     lines = []
-    for moment in MOMENTS:
-        mine = _row(rows, hall_id, moment)
+    for jm in moments:
+        moment = jm.moment
+        mine = mine_of[moment]
         pooled = _row(slopes_from, None, moment)
         n = int(mine["n"]) if mine is not None else 0
         value = _float(mine["value_mean"]) if mine is not None else None
         median = _float(mine["value_median"]) if mine is not None and moment == "wait" else None
         if moment in PEAK_MOMENTS:
             share = float(mine["visits"]) / served_visits if mine is not None and served_visits else 0.0
+        elif jm.rated:
+            share = float(mine["n"]) / asked if mine is not None and asked else 0.0
         else:
             share = 1.0  # every visit waits (or not) and every visit ends
         index_slope = nps_slope = None
@@ -182,6 +249,8 @@ def todo_list(
             share=share,
             index_slope=index_slope,
             nps_slope=nps_slope,
+            name=jm.name,
+            scale=jm.scale,
         )
         if value is None or n < min_n or target is None:
             lines.append(Line(status="thin", gain_index=None, gain_nps=None, **common))

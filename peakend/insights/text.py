@@ -11,10 +11,12 @@ import pandas as pd
 from peakend.core import formatting
 from peakend.core.i18n import t
 from peakend.core.metrics import METRICS
+from peakend.core.moments import KEY_MOMENTS, moment_name
+from peakend.core.safe_text import md
 from peakend.insights import journey_check, peak_end
 from peakend.insights.attention import HallAttention, Problem
 from peakend.insights.moments import Benchmark, Line
-from peakend.insights.tolerance import MAX_WAIT_MIN, MIN_RATINGS, Tolerance, advice
+from peakend.insights.tolerance import MAX_WAIT_MIN, MIN_RATINGS, ReadMoment, Tolerance, advice
 
 
 # --- shared ---------------------------------------------------------------------------------
@@ -179,8 +181,20 @@ def effects_frame(verdict: peak_end.Verdict) -> pd.DataFrame:
 
 
 # --- 2. moments that matter --------------------------------------------------------------------
-def moment_label(moment: str) -> str:
-    return t(f"insights.moment.{moment}")
+def moment_label(moment: str, name: str | None = None) -> str:
+    """A key moment's name: the catalogue's `name` of a moment of the journey, the page's
+    own words for the wait, the peak moments and the exit."""
+    return name if name else t(f"insights.moment.{moment}")
+
+
+def line_label(line: Line) -> str:
+    return moment_label(line.moment, line.name)
+
+
+def task_moment(task) -> str:
+    """The name of a task's moment (a row of queries/hall_tasks.sql, with its catalogue labels)."""
+    rated = task["moment"] not in KEY_MOMENTS and isinstance(task.get("label_en"), str)
+    return moment_label(task["moment"], moment_name(task) if rated else None)
 
 
 def moment_value(moment: str, value, median=None) -> str:
@@ -214,6 +228,14 @@ def benchmark_sentence(bench: Benchmark, hall_name: str, region: str, min_n: int
     )
 
 
+def own_bar_sentence(lines: list[Line], bench: Benchmark, min_halls: int) -> str | None:
+    """Which rated moments are held to the hall's own bar, for want of enough halls rating them."""
+    held = [line_label(x) for x in lines if x.moment in bench.targets_for]
+    if not held:
+        return None
+    return t("insights.todo.benchmark.own_bar", moments=t("data.list_sep").join(held), min_halls=min_halls)
+
+
 def nothing_to_rank(lines: list[Line], bench_kind: str) -> str | None:
     """What to say when the list is empty: nothing to fix, or too little data to judge."""
     if any(x.status == "gain" for x in lines):
@@ -234,7 +256,7 @@ def todo_sentences(lines: list[Line], min_n: int) -> list[str]:
             t(
                 f"insights.todo.line.{key}_wait" if line.moment == "wait" else f"insights.todo.line.{key}",
                 rank=rank,
-                moment=moment_label(line.moment),
+                moment=md(line_label(line)),
                 value=moment_value(line.moment, line.value, line.median),
                 benchmark=benchmark_value(line.moment, line.benchmark),
                 gain_index=signed(gi),
@@ -257,7 +279,7 @@ def other_moment_sentences(lines: list[Line], min_n: int) -> list[str]:
         out.append(
             t(
                 f"insights.todo.line.{key}",
-                moment=moment_label(line.moment),
+                moment=md(line_label(line)),
                 value=moment_value(line.moment, line.value, line.median),
                 benchmark=benchmark_value(line.moment, line.benchmark),
                 n=formatting.number(line.n),
@@ -285,7 +307,7 @@ def evidence_frame(lines: list[Line]) -> pd.DataFrame:
 
         rows.append(
             {
-                "moment": moment_label(line.moment),
+                "moment": line_label(line),
                 "status": t(f"insights.todo.status.{line.status}"),
                 "value": moment_value(line.moment, line.value, line.median),
                 "n": line.n,
@@ -306,7 +328,7 @@ def gains_frame(lines: list[Line]) -> pd.DataFrame:
     """Lines with an expected gain, for the chart: moment label, estimate and interval."""
     rows = [
         {
-            "moment": moment_label(x.moment),
+            "moment": line_label(x),
             "estimate": x.gain_index[0],
             "low": x.gain_index[1],
             "high": x.gain_index[2],
@@ -397,8 +419,35 @@ def per_ten(value) -> str:
     return t("insights.tolerance.per_ten", value=signed(value))
 
 
-def tolerance_sentences(tol: Tolerance, purpose: str, peak_target: float, wait_target: float) -> list[str]:
-    common = dict(purpose=purpose, n=formatting.number(tol.ratings), min_n=formatting.number(MIN_RATINGS))
+def tolerance_words(read: ReadMoment) -> dict[str, str]:
+    """How the section names the score it reads, the bar it holds it to and the moment."""
+    if read.kind == "rated":
+        name = read.name or read.code
+        return dict(
+            score=t("insights.tolerance.score.rated", moment=name),
+            target_name=t("insights.tolerance.target_name.rated"),
+            moment=name,
+        )
+    return dict(
+        score=t(f"insights.tolerance.score.{read.kind}"),
+        target_name=t(f"insights.tolerance.target_name.{read.kind}"),
+        moment=t(f"insights.tolerance.moment_name.{read.kind}"),
+    )
+
+
+PEAK = ReadMoment("peak")
+
+
+def tolerance_sentences(
+    tol: Tolerance, purpose: str, target: float, wait_target: float, read: ReadMoment = PEAK
+) -> list[str]:
+    words = tolerance_words(read)
+    common = dict(
+        purpose=purpose,
+        n=formatting.number(tol.ratings),
+        min_n=formatting.number(MIN_RATINGS),
+        score=md(words["score"]),
+    )
     if tol.kind == "thin":
         return [t("insights.tolerance.kind_sentence.thin", **common)]
     out = []
@@ -453,7 +502,9 @@ def tolerance_sentences(tol: Tolerance, purpose: str, peak_target: float, wait_t
         out.append(
             t(
                 f"insights.tolerance.crossing.{crossing}",
-                target=formatting.score(peak_target),
+                target=formatting.score(target),
+                target_name=words["target_name"],
+                moment=md(words["moment"]),
                 wait=minutes(tol.crossing),
                 suggested=minutes(tol.suggested, 0) if tol.suggested else "",
                 current=formatting.wait_target(wait_target),
@@ -497,12 +548,12 @@ def tolerance_frame(results: list[Tolerance], labels: dict[str, str], wait_targe
     return frame
 
 
-def no_knee_note(results: list[Tolerance]) -> str | None:
+def no_knee_note(results: list[Tolerance], read: ReadMoment = PEAK) -> str | None:
     """Said under the table when no curve bends (and the knee column is left out)."""
     fitted = [tol for tol in results if tol.kind != "thin"]
     if not fitted or any(tol.knee is not None for tol in results):
         return None
-    return t("insights.tolerance.no_knee")
+    return t("insights.tolerance.no_knee", target_name=tolerance_words(read)["target_name"])
 
 
 def beyond_note(results: list[Tolerance]) -> str | None:
@@ -546,15 +597,17 @@ def diagnosis_text(item: HallAttention) -> str | None:
     return t(f"insights.attention.diagnosis.{item.diagnosis}", **lead)
 
 
-def effect_sentence(e) -> str:
-    """What a closed task's effect check (peakend.insights.effect.Effect) found, in one line."""
+def effect_sentence(e, name: str | None = None) -> str:
+    """What a closed task's effect check (peakend.insights.effect.Effect) found, in one line
+    (name: the task's moment as task_moment names it)."""
+    moment = name or moment_label(e.moment)
     if e.verdict == "too_little":
-        return t("insights.tasks.effect.too_little", moment=moment_label(e.moment), min_n=formatting.number(30))
+        return t("insights.tasks.effect.too_little", moment=moment, min_n=formatting.number(30))
     decimals = 1 if e.moment == "wait" else 2
     value = minutes if e.moment == "wait" else formatting.score
     return t(
         f"insights.tasks.effect.{e.verdict}",
-        moment=moment_label(e.moment),
+        moment=moment,
         before=value(e.hall_before),
         after=value(e.hall_after),
         change=signed(e.hall_change, decimals),
@@ -570,7 +623,7 @@ def task_line(task) -> str:
     by the caller that renders Markdown)."""
     line = t(
         "insights.tasks.line",
-        moment=moment_label(task["moment"]),
+        moment=task_moment(task),
         owner=task["owner_label"],
         starts=formatting.day(task["starts_on"]),
         due=formatting.day(task["due_on"]),

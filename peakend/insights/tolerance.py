@@ -1,5 +1,7 @@
-"""Wait tolerance: the peak score against the wait, per purpose, and the wait at which
-satisfaction falls off.
+"""Wait tolerance: a moment's score against the wait, per purpose, and the wait at which
+satisfaction falls off. The moment is the visit's peak (the default), its exit, or any moment
+of the hall's journey from the queue on that a ratings file rates (its scores placed on 1-5;
+ReadMoment).
 
 The model is a segmented (broken-stick) regression: two straight lines that meet at a
 knee, y = a + b1 * min(wait, k) + b2 * max(wait - k, 0), with the knee k searched on a
@@ -32,6 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from peakend.core.moments import WIDE_MOMENTS, moment_label
+
 MAX_WAIT_MIN = 60  # waits from here on share one row and stay out of the fit
 MIN_RATINGS = 200
 MIN_MINUTES = 6  # distinct wait minutes with ratings
@@ -50,6 +54,40 @@ class _Fit:
     cov: np.ndarray
     rss: float
     df: int
+
+
+@dataclass(frozen=True)
+class ReadMoment:
+    """The score read against the wait: "peak" (a visit's peak moment), "exit", or a moment of
+    the journey rated in a ratings file (`name`: its catalogue name)."""
+
+    code: str
+    name: str | None = None
+    scale: tuple[int, int] = (1, 5)
+
+    @property
+    def kind(self) -> str:  # peak | exit | rated
+        return self.code if self.code in ("peak", "exit") else "rated"
+
+    def target(self, hall) -> float:
+        """The bar its fitted curve is held to: the exit target for the exit, the peak target
+        (1-5, as the scores are placed) for every other."""
+        return float(hall["exit_target" if self.code == "exit" else "peak_target"])
+
+
+# a wait can only change what comes after it
+AFTER_THE_WAIT = ("queue", "counter", "after_counter", "exit")
+
+
+def read_moments(journey: pd.DataFrame) -> list[ReadMoment]:
+    """The peak first, then the moments of the hall's journey (queries/hall_journey_moments.sql)
+    from the queue on that a ratings file rates, in journey order, and the exit last."""
+    rated = [
+        ReadMoment(row["moment"], moment_label(row), (int(row["scale_min"]), int(row["scale_max"])))
+        for _, row in journey.iterrows()
+        if row["stage"] in AFTER_THE_WAIT and row["moment"] not in WIDE_MOMENTS
+    ]
+    return [ReadMoment("peak"), *rated, ReadMoment("exit")]
 
 
 def _design(x: np.ndarray, knot: float | None) -> np.ndarray:
@@ -74,7 +112,7 @@ class Tolerance:
     kind: str  # falls_off | early | steady | flat | thin
     ratings: int  # in the fit (waits under MAX_WAIT_MIN)
     ratings_beyond: int  # waits of MAX_WAIT_MIN minutes or more, left out
-    bins: pd.DataFrame  # wait_mean_min, ratings, peak_mean (for the chart)
+    bins: pd.DataFrame  # wait_mean_min, ratings, score_mean (for the chart)
     knee: float | None = None
     knee_low: float | None = None
     knee_high: float | None = None
@@ -109,10 +147,10 @@ def wait_tolerance(bins: pd.DataFrame, purpose: str, peak_target: float) -> Tole
     rows = rows[rows["wait_minute"] < MAX_WAIT_MIN].sort_values("wait_minute")
     x = rows["wait_mean_min"].to_numpy(float)
     n = rows["ratings"].to_numpy(float)
-    ybar = rows["peak_mean"].to_numpy(float)
-    within = float(rows["peak_ss"].sum())
+    ybar = rows["score_mean"].to_numpy(float)
+    within = float(rows["score_ss"].sum())
     total = int(n.sum())
-    shown = rows[["wait_mean_min", "ratings", "peak_mean"]].reset_index(drop=True)
+    shown = rows[["wait_mean_min", "ratings", "score_mean"]].reset_index(drop=True)
     if total < MIN_RATINGS or len(rows) < MIN_MINUTES:
         return Tolerance(purpose, "thin", total, beyond, shown)
 

@@ -15,7 +15,8 @@ from peakend.core.i18n import t
 from peakend.core.safe_text import md
 from peakend.insights.effect import effect
 from peakend.insights.staffing import WhatIf
-from peakend.insights.text import effect_sentence, moment_label, task_line, weekday_name
+from peakend.insights.text import effect_sentence, task_line, task_moment, tolerance_words, weekday_name
+from peakend.insights.tolerance import ReadMoment
 from peakend.ui import url_state
 from peakend.ui.answers import run
 from peakend.ui.auth import current_user
@@ -230,6 +231,23 @@ def tolerance_columns() -> dict:
     }
 
 
+def read_moment_control(choices) -> ReadMoment:
+    """Which moment's score the section reads against the wait (the peak first); URL: ?read=CODE."""
+    codes = [m.code for m in choices]
+    url_state.seed("insights_read", url_state.read("read", str, lambda v: v in codes))
+    if st.session_state.get("insights_read") not in codes:
+        st.session_state["insights_read"] = codes[0]
+    names = {
+        m.code: tolerance_words(m)["moment"] if m.kind == "rated" else t(f"insights.tolerance.read.{m.kind}")
+        for m in choices
+    }
+    code = st.selectbox(
+        t("insights.tolerance.moment"), codes, key="insights_read", format_func=lambda c: names.get(c, c)
+    )
+    url_state.write(read=None if code == codes[0] else code)
+    return choices[codes.index(code)]
+
+
 def purpose_control(results, labels: dict[str, str]):
     """Which purpose's curve to draw (the most rated first); URL: ?purpose=CODE."""
     codes = [tol.purpose for tol in results]
@@ -247,9 +265,10 @@ def purpose_control(results, labels: dict[str, str]):
 EFFECT_WEEKS = 4
 
 
-def tasks_box(hall_id: str, moments_in_order: list[str], last_day: date) -> None:
+def tasks_box(hall_id: str, moments: dict[str, str], last_day: date) -> None:
     """The hall's tasks: each open one with its owner and dates, each closed one with whether
-    its fix made a difference; a form that turns a line of the list above into a task."""
+    its fix made a difference; a form that turns a line of the list above into a task
+    (moments: code -> name, in the list's order)."""
     st.subheader(t("insights.tasks.title"))
     tasks = run("hall_tasks", VisitFilter(halls=(hall_id,)))
     if tasks.empty:
@@ -264,7 +283,8 @@ def tasks_box(hall_id: str, moments_in_order: list[str], last_day: date) -> None
             task["moment"],
         )
         st.markdown(
-            f"- {t('insights.tasks.closed', by=md(task['closed_by']), line=line)}  \n  {effect_sentence(found)}"
+            f"- {t('insights.tasks.closed', by=md(task['closed_by']), line=line)}  \n  "
+            f"{effect_sentence(found, md(task_moment(task)))}"
         )
     user = current_user()
     if user is None or user.role not in WRITERS:
@@ -274,7 +294,10 @@ def tasks_box(hall_id: str, moments_in_order: list[str], last_day: date) -> None
         owners = dict(zip(staff["staff_id"], staff["label"]))
         with st.form("insights_task_form", clear_on_submit=True, border=False):
             moment = st.selectbox(
-                t("insights.tasks.moment"), moments_in_order, key="task_moment", format_func=moment_label
+                t("insights.tasks.moment"),
+                list(moments),
+                key="task_moment",
+                format_func=lambda m: moments.get(m, m),
             )
             owner = st.selectbox(
                 t("insights.tasks.owner"),
@@ -303,7 +326,7 @@ def tasks_box(hall_id: str, moments_in_order: list[str], last_day: date) -> None
         labels = dict(
             zip(
                 tasks["task_id"].astype(int),
-                tasks["moment"].map(moment_label) + " · " + tasks["owner_label"].astype(str),
+                [f"{task_moment(task)} · {task['owner_label']}" for _, task in tasks.iterrows()],
             )
         )
         left, right = st.columns([3, 1], vertical_alignment="bottom")

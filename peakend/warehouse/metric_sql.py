@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 from peakend.core.metrics import (
     METRICS,
-    MOMENT_SUMS,
     MOMENT_Y_PER,
     PARTS,
     PERIOD_METRICS,
+    ROLLED_MOMENTS,
     WITHIN,
     Part,
     Quantile,
@@ -152,9 +152,10 @@ def _part_over_raw(name: str) -> str:
 def moment_sums(name: str) -> str:
     """The columns of queries/_moment_sums.sql (visits, n, x, xx, then i_* and p_*: the
     regressions on the peak-end index and the NPS points) for the key moment `name` of
-    peakend.core.metrics.MOMENT_SUMS, added up over rollup rows: counts as bigint, sums
+    peakend.core.metrics.ROLLED_MOMENTS (visit_rollup's, or rating_rollup's "rating"), added
+    up over rollup rows: counts as bigint, sums
     back in the moment's own units."""
-    m = MOMENT_SUMS[name]
+    m = ROLLED_MOMENTS[name]
     cols = [f"sum({m.part('visits')})::bigint as visits", f"sum({m.part('n')})::bigint as n"]
     cols += [f"sum({m.part('x')}) / {_num(m.per)} as x", f"sum({m.part('xx')}) / {_num(m.per * m.per)} as xx"]
     for r, y_per in MOMENT_Y_PER.items():

@@ -114,6 +114,7 @@ def compare(
 
 
 _VISIT_SUMS = [c for c in rollup_tables.VISIT_ROLLUP_COLUMNS if c not in rollup_tables.VISIT_KEY]
+_RATING_SUMS = [c for c in rollup_tables.RATING_ROLLUP_COLUMNS if c not in rollup_tables.RATING_KEY]
 
 
 def _city_rows_sql(visit_rows: str) -> str:
@@ -207,6 +208,15 @@ def _verify_touched(cur: duckdb.DuckDBPyConnection) -> list[TableReport]:
                 ["waits", "wait_seconds"],
                 _wait_totals_sql(f"select r.* from wait_rollup as r {of_cd}"),
                 _wait_totals_sql(rollups._wait_rows_sql(city_visits)),
+                p,
+            ),
+            compare(
+                cur,
+                "rating_rollup",
+                rollup_tables.RATING_KEY,
+                _RATING_SUMS,
+                f"select r.* from rating_rollup as r {of_hd}",
+                rollups.rating_rows_sql("moment_ratings", touched_visits),
                 p,
             ),
             # derived rollups against their parent, now checked
@@ -350,6 +360,14 @@ def audit(cur: duckdb.DuckDBPyConnection) -> AuditReport:
             ["n"],
             "select * from network_wait_rollup",
             _network_wait_rows_sql(wait_rows),
+        ),
+        compare(
+            cur,
+            "rating_rollup",
+            rollup_tables.RATING_KEY,
+            _RATING_SUMS,
+            "select * from rating_rollup",
+            rollups.rating_rows_sql("moment_ratings", "visits"),
         ),
         compare(
             cur,

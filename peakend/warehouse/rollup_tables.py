@@ -2,7 +2,7 @@
 don't re-read every visit. Their columns and keys are declared here; rollups.py keeps them
 current, rollup_routes.py chooses which one answers a query.
 
-Six tables, both derived from `visits` and written only by the warehouse write path in the
+Seven tables, all derived from `visits` and written only by the warehouse write path in the
 same transaction as the change that affects them (a load, an undo, a halls load, a target
 change), so a reader sees rollups and visits from the same commit:
 
@@ -27,6 +27,10 @@ change), so a reader sees rollups and visits from the same commit:
                  visits, against eleven million in wait_rollup).
 `hall_rollup`    one row per hall with visits: how many, the first and the last day (what
                  every page's dataset summary says).
+`rating_rollup`  one row per hall x day x purpose x key moment with ratings from a ratings
+                 file (moment_ratings), of the visits they rate: the sums of
+                 peakend.core.metrics.RATING_SUMS. Long, so a moment the catalogue gains
+                 needs no new column; a visit that is replaced moves its ratings' sums with it.
 
 Counts and sums are integers (service time in microseconds, peak + exit as a sum), so a
 load adds its rows and an undo subtracts them without any rounding drift.
@@ -36,7 +40,7 @@ from __future__ import annotations
 
 import duckdb
 
-from peakend.core.metrics import PARTS
+from peakend.core.metrics import PARTS, RATING_SUMS
 
 # visit_rollup: the key, then every part of peakend/core/metrics.py as an exact integer (a
 # new part is a new column: Database rebuilds the rollups when the columns differ).
@@ -70,6 +74,14 @@ WAIT_ROLLUP_COLUMNS = {
 }
 WAIT_KEY = ("day", "city", "purpose", "wait_s")
 CITY_KEY = ("day", "city", "purpose")
+RATING_ROLLUP_COLUMNS = {
+    "hall_id": "varchar not null",
+    "day": "date not null",
+    "purpose": "varchar not null",
+    "moment": "varchar not null",
+    **dict.fromkeys((p.name for p in RATING_SUMS.parts()), "bigint not null"),
+}
+RATING_KEY = ("hall_id", "day", "purpose", "moment")
 NETWORK_WAIT_KEY = ("day", "wait_s")
 NETWORK_WAIT_COLUMNS = {"day": "date not null", "wait_s": "double not null", "n": "bigint not null"}
 
@@ -109,6 +121,10 @@ def create_tables(cur: duckdb.DuckDBPyConnection) -> None:
 
 def create_city_rollup(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute(_ddl("city_rollup", CITY_ROLLUP_COLUMNS))
+
+
+def create_rating_rollup(cur: duckdb.DuckDBPyConnection) -> None:
+    cur.execute(_ddl("rating_rollup", RATING_ROLLUP_COLUMNS))
 
 
 def create_hall_rollup(cur: duckdb.DuckDBPyConnection) -> None:

@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import duckdb
 
-from peakend.core.metrics import PARTS
+from peakend.core.metrics import PARTS, RATING_SUMS
 from peakend.warehouse.metric_sql import part_over_visits
 from peakend.warehouse.named_queries import compile_query
 from peakend.warehouse.rollup_tables import (
@@ -20,6 +20,8 @@ from peakend.warehouse.rollup_tables import (
     CITY_ROLLUP_COLUMNS,
     NETWORK_WAIT_COLUMNS,
     NETWORK_WAIT_KEY,
+    RATING_KEY,
+    RATING_ROLLUP_COLUMNS,
     VALUE_KEY,
     VALUE_ROLLUP_COLUMNS,
     VISIT_KEY,
@@ -129,6 +131,41 @@ def _value_rows_sql(source: str) -> str:
         group by all"""
 
 
+_RATING_PART_SUMS = ",\n            ".join(f"{part_over_visits(p)} as {p.name}" for p in RATING_SUMS.parts())
+
+
+def rating_rows_sql(ratings: str, visits: str) -> str:
+    """rating_rollup rows of the ratings in `ratings` (a table or subquery of moment_ratings)
+    of the visits in `visits`; a rating whose visit is not there counts nowhere."""
+    return f"""
+        select
+            v.hall_id,
+            cast(v.arrived_at as date) as day,
+            v.purpose,
+            v.moment,
+            {_RATING_PART_SUMS},
+        from (
+            select v.* exclude (load_id), r.moment, r.score
+            from {ratings} as r
+            join {visits} as v on v.visit_id = r.visit_id
+        ) as v
+        group by all"""
+
+
+def rebuild_rating_rollup(cur: duckdb.DuckDBPyConnection) -> None:
+    cur.execute("delete from rating_rollup")
+    cur.execute(
+        f"insert into rating_rollup select * from ({rating_rows_sql('moment_ratings', 'visits')}) order by day, hall_id"
+    )
+
+
+def _has_rating_rollup(cur: duckdb.DuckDBPyConnection) -> bool:
+    found = cur.execute(
+        "select count(*) from duckdb_tables() where table_name = 'rating_rollup' and schema_name = 'main'"
+    ).fetchone()
+    return bool(found and found[0])
+
+
 def rebuild(cur: duckdb.DuckDBPyConnection) -> None:
     """Every rollup from scratch (a new database, a schema upgrade, the bench's bulk path)."""
     for table in ("visit_rollup", "wait_rollup", "value_rollup"):
@@ -139,6 +176,8 @@ def rebuild(cur: duckdb.DuckDBPyConnection) -> None:
     rebuild_hall_rollup(cur)
     rebuild_network_wait_rollup(cur)
     refresh_city_rollup(cur)
+    if _has_rating_rollup(cur):  # a database from before the ratings gets it from its migration
+        rebuild_rating_rollup(cur)
 
 
 # -- incremental maintenance: stage signed changes, then merge them in ------------------------
@@ -151,7 +190,9 @@ _DELTAS = {
     "value_rollup_delta": VALUE_ROLLUP_COLUMNS,
     "city_rollup_delta": CITY_ROLLUP_COLUMNS,
     "network_wait_rollup_delta": NETWORK_WAIT_COLUMNS,
+    "rating_rollup_delta": RATING_ROLLUP_COLUMNS,
 }
+_RATING_SUMS = [c for c in RATING_ROLLUP_COLUMNS if c not in RATING_KEY]
 
 
 def _ensure_stage(cur: duckdb.DuckDBPyConnection) -> None:
@@ -203,7 +244,9 @@ def mark_city_days(cur: duckdb.DuckDBPyConnection, rows_sql: str, params: Any = 
 def stage_visits(
     cur: duckdb.DuckDBPyConnection, source: str, sign: int, params: list | None = None, halls: str = "halls"
 ) -> None:
-    """Stage the visits in `source` as added (sign +1) or taken away (-1)."""
+    """Stage the visits in `source` as added (sign +1) or taken away (-1), with their ratings
+    (moment_ratings as it is now: a replaced visit takes its ratings' sums away, its new row
+    brings them back under its new columns)."""
     _ensure_stage(cur)
     sums = ", ".join(f"{sign} * {c}" for c in _SUMS)
     cur.execute(
@@ -215,6 +258,23 @@ def stage_visits(
         params or [],
     )
     stage_waits(cur, source, sign, params, halls)
+    _stage_rating_rows(cur, "moment_ratings", source, sign, params)
+
+
+def stage_ratings(cur: duckdb.DuckDBPyConnection, ratings: str, sign: int, params: list | None = None) -> None:
+    """Stage the ratings in `ratings` (a subquery of moment_ratings rows) as added (+1) or
+    taken away (-1), under the visits they rate."""
+    _ensure_stage(cur)
+    _stage_rating_rows(cur, ratings, "visits", sign, params)
+
+
+def _stage_rating_rows(cur, ratings: str, visits: str, sign: int, params: list | None) -> None:
+    sums = ", ".join(f"{sign} * {c}" for c in _RATING_SUMS)
+    cur.execute(
+        f"insert into rating_rollup_delta select {', '.join(RATING_KEY)}, {sums} "
+        f"from ({rating_rows_sql(ratings, visits)})",
+        params or [],
+    )
 
 
 def stage_waits(
@@ -264,7 +324,9 @@ def apply_staged(cur: duckdb.DuckDBPyConnection) -> None:
             from visit_rollup_delta as d join halls as h on h.hall_id = d.hall_id
             group by all"""
     )
-    mark_hall_days(cur, "select hall_id, day from visit_rollup_delta")
+    mark_hall_days(
+        cur, "select hall_id, day from visit_rollup_delta union all select hall_id, day from rating_rollup_delta"
+    )
     mark_city_days(cur, "select city, day from city_rollup_delta union all select city, day from wait_rollup_delta")
     _merge(cur, "city_rollup", CITY_KEY, _SUMS, "day, city", "sum(visits) <> 0")
     _merge(cur, "visit_rollup", VISIT_KEY, _SUMS, "day, hall_id", "sum(visits) <> 0")
@@ -276,6 +338,7 @@ def apply_staged(cur: duckdb.DuckDBPyConnection) -> None:
     _merge(cur, "network_wait_rollup", NETWORK_WAIT_KEY, ["n"], "day, wait_s", "sum(n) <> 0")
     _merge(cur, "wait_rollup", WAIT_KEY, ["n"], "day, city", "sum(n) <> 0")
     _merge(cur, "value_rollup", VALUE_KEY, ["n"], "hall_id", "sum(n) <> 0")
+    _merge(cur, "rating_rollup", RATING_KEY, _RATING_SUMS, "day, hall_id", f"sum({RATING_SUMS.part('visits')}) <> 0")
 
 
 def refresh_service_level(cur: duckdb.DuckDBPyConnection, hall_ids: list[str] | None) -> None:

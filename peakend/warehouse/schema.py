@@ -584,6 +584,16 @@ def _key_moments(con: duckdb.DuckDBPyConnection) -> None:
 
 MIGRATIONS.append(_key_moments)
 
+
+def _rating_rollup(con: duckdb.DuckDBPyConnection) -> None:
+    """The ratings' sums per hall x day x purpose x moment (peakend/warehouse/rollups.py), from
+    the ratings and the visits they rate."""
+    rollup_tables.create_rating_rollup(con)
+    rollups.rebuild_rating_rollup(con)
+
+
+MIGRATIONS.append(_rating_rollup)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

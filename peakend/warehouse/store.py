@@ -144,9 +144,17 @@ def _visits_read_back(cur: duckdb.DuckDBPyConnection, load_id: int) -> int:
     )[0]
 
 
-# The visits of a load, and the ones it replaced, as rollups.stage_visits reads them.
-_OF_LOAD = "(select * from visits where load_id = ?)"
-_REPLACED_BY = "(select * exclude (replaced_by_load) from visits_replaced where replaced_by_load = ?)"
+# A load's rows of a table, and the rows it replaced, as the rollups' staging reads them.
+def _of_load(table: str) -> str:
+    return f"(select * from {table} where load_id = ?)"
+
+
+def _replaced_by(table: str) -> str:
+    return f"(select * exclude (replaced_by_load) from {table}_replaced where replaced_by_load = ?)"
+
+
+_OF_LOAD = _of_load("visits")
+_REPLACED_BY = _replaced_by("visits")
 
 
 def _remember_cities(cur: duckdb.DuckDBPyConnection, hall_ids_sql: str, params: list) -> None:
@@ -246,9 +254,25 @@ def insert_ratings(cur: duckdb.DuckDBPyConnection, source: str, load_id: int) ->
     """Insert the key-moment ratings of the registered relation `source` (visit_id, moment,
     score, rated_at, comment; validated, (visit_id, moment) unique within it). A rating of
     the same visit and moment already stored is replaced, the old row kept in
-    moment_ratings_replaced so an undo can restore it. Returns (inserted, replaced)."""
+    moment_ratings_replaced so an undo can restore it; rating_rollup follows. Returns
+    (inserted, replaced)."""
     cols = ", ".join(CONTRACT_RATING_COLUMNS)
-    return _replace_by_key(cur, "moment_ratings", ("visit_id", "moment"), source, load_id, cols, order="visit_id")
+    inserted, replaced = _replace_by_key(
+        cur, "moment_ratings", ("visit_id", "moment"), source, load_id, cols, order="visit_id"
+    )
+    _stage_load_ratings(cur, load_id, +1)
+    rollups.apply_staged(cur)
+    return inserted, replaced
+
+
+_RATINGS_OF_LOAD = _of_load("moment_ratings")
+_RATINGS_REPLACED_BY = _replaced_by("moment_ratings")
+
+
+def _stage_load_ratings(cur: duckdb.DuckDBPyConnection, load_id: int, sign: int) -> None:
+    """Stage a ratings load as made (+1: its ratings in, the ones it replaced out) or undone (-1)."""
+    rollups.stage_ratings(cur, _RATINGS_OF_LOAD, sign, [load_id])
+    rollups.stage_ratings(cur, _RATINGS_REPLACED_BY, -sign, [load_id])
 
 
 class UndoError(RuntimeError):
@@ -327,6 +351,7 @@ def undo_load(cur: duckdb.DuckDBPyConnection, load_id: int, undone_by: str) -> N
         )
         cur.execute("delete from hall_periods_replaced where replaced_by_load = ?", [load_id])
     if kind in ("ratings", "demo"):
+        _stage_load_ratings(cur, load_id, -1)
         cur.execute("delete from moment_ratings where load_id = ?", [load_id])
         cur.execute(
             "insert into moment_ratings select * exclude (replaced_by_load) from moment_ratings_replaced "
@@ -334,6 +359,7 @@ def undo_load(cur: duckdb.DuckDBPyConnection, load_id: int, undone_by: str) -> N
             [load_id],
         )
         cur.execute("delete from moment_ratings_replaced where replaced_by_load = ?", [load_id])
+        rollups.apply_staged(cur)
     cur.execute(
         "update loads set status = 'undone', undone_at = ?, undone_by = ? where load_id = ?",
         [datetime.now().replace(microsecond=0), undone_by, load_id],

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from peakend.core.moments import KEY_MOMENTS
 from peakend.warehouse.accounts import User, audit, utcnow
 from peakend.warehouse.day_notes import MAX_NOTE, NoteError, check_may_write
 from peakend.warehouse.db import Database
+from peakend.warehouse.moments import journey
 
 
 class TaskError(NoteError):
@@ -33,8 +33,9 @@ def add_task(
     except NoteError as exc:
         raise TaskError(str(exc)) from None
     note = (note or "").strip()
-    if moment not in KEY_MOMENTS:
-        raise TaskError(f"moment {moment!r}: one of {', '.join(KEY_MOMENTS)}")
+    moments = [m.moment for m in journey(db, hall_id)]
+    if moment not in moments:
+        raise TaskError(f"moment {moment!r} is not a key moment of hall {hall_id}: one of {', '.join(moments)}")
     if due_on < starts_on:
         raise TaskError(f"due {due_on} is before the start {starts_on}")
     if len(note) > MAX_NOTE:

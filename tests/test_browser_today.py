@@ -1,7 +1,7 @@
 """The today panel in Chromium (issue 18, point 5): at 390 and 1440 px, in Chinese and
 English, on a server whose clock is Tuesday 2027-01-05 10:00 in Asia/Shanghai (the day of
 tests/test_hall_today.py's visits); then a visit posted to the ingest API shows up on the
-open page without a reload, within 35 s (the panel refreshes itself every 30 s)."""
+open page without a reload, within 35 s (the panel refreshes itself every 15 s)."""
 
 from __future__ import annotations
 

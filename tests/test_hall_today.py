@@ -186,7 +186,7 @@ def test_the_panel_at_ten_oclock(open_panel):
     assert metrics["Arrivals today"] == "4"
     assert metrics["Peak score"] == "5.00" and metrics["Exit score"] == "4.00"  # T1 only: too few to judge
     captions = [c.value for c in at.caption]
-    assert any(c.startswith("Jan 5, 2027, 10:00 (Asia/Shanghai) · refreshes every 30 s · Newest data: "
+    assert any(c.startswith("Jan 5, 2027, 10:00 (Asia/Shanghai) · refreshes every 15 s · Newest data: "
                             "2027-01-05 09:55:00 (5 min old)") for c in captions), captions
     # by 10:00 the usual Tuesday (12-22: 1 at 9h; 12-29: 2 at 9h) had 1.5
     assert ("4 arrivals so far today; on the last 2 same weekdays there were 2 by this time on average "

@@ -18,7 +18,7 @@ from peakend.core import clock, formatting
 from peakend.core.filters import VisitFilter
 from peakend.core.i18n import t
 
-REFRESH_S = 30  # the panel's refresh (st.fragment run_every)
+REFRESH_S = 15  # the panel's refresh (st.fragment run_every): a posted visit shows within 35 s under load
 QUIET_MIN = 15  # an open hall with no new event for this long: its feed has gone quiet
 USUAL_WEEKS = 8  # the usual curve: the same weekday of this many weeks before today
 LATEST_COMMENTS = 5

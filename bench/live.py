@@ -3,13 +3,13 @@ a POST to the hall page's today panel showing the visit, while the feed simulato
 the day at --speed and browser sessions read the hall and regional pages; a command-line
 load sent to the running app on the way. Prints a table (and --json FILE writes it).
 
-    .venv/bin/python -m bench.live [--db data/demo.duckdb] [--readers 4] [--minutes 4]
+    .venv/bin/python -m bench.live [--db data/demo.duckdb] [--readers 4] [--think 1] [--minutes 4]
                                    [--speed 60] [--port 8790]
 
 It works on a copy of --db (the file itself is never written) and starts its own server.
 A probe posts a finished visit to DLC01 every --probe-every seconds, leaving at the
 clock's second; a signed-in hall manager's page, left open on /hall, is watched until the
-panel's "newest data" names that second (the panel refreshes itself every 30 s: that is
+panel's "newest data" names that second (the panel refreshes itself every 15 s: that is
 most of the wait). The feed plays the day from 09:00 into two other halls (FEED_HALLS): at
 speed 60 its day runs ahead of the clock, and DLC01's panel would follow it (the data
 ahead of the clock) instead of naming the probe's second. Every one of its loads is still
@@ -150,7 +150,7 @@ async def _sign_in(context, url: str, path: str, user: str, password: str, stats
     return pg
 
 
-async def reader(browser, url: str, i: int, stop: asyncio.Event, stats: dict) -> None:
+async def reader(browser, url: str, i: int, stop: asyncio.Event, stats: dict, think: float = 1.0) -> None:
     user, password, paths = (("hall.manager", "peakend-hall", ["hall", "hall"]) if i % 2 == 0
                              else ("head.office", "peakend-hq", ["regional", "hall"]))
     context = await browser.new_context(viewport={"width": 390 if i % 2 == 0 else 1440, "height": 900})
@@ -176,7 +176,7 @@ async def reader(browser, url: str, i: int, stop: asyncio.Event, stats: dict) ->
                 stats["page_s"].append(time.perf_counter() - started)
             except Exception as e:  # a timeout is an error of the run, not of the bench
                 stats["errors"].append(f"reader {i}: /{path}: {type(e).__name__}: {str(e)[:120]}")
-            await asyncio.sleep(1)
+            await asyncio.sleep(think)
     finally:
         await context.close()
 
@@ -229,7 +229,7 @@ async def probe(browser, url: str, token: str, stop: asyncio.Event, every: float
         await context.close()
 
 
-async def live(url: str, tokens: dict, readers: int, minutes: float, every: float, nightly: Path,
+async def live(url: str, tokens: dict, readers: int, think: float, minutes: float, every: float, nightly: Path,
                db_path: Path) -> dict:
     from playwright.async_api import async_playwright
 
@@ -237,7 +237,7 @@ async def live(url: str, tokens: dict, readers: int, minutes: float, every: floa
     stop = asyncio.Event()
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
-        tasks = [asyncio.create_task(reader(browser, url, i, stop, stats)) for i in range(readers)]
+        tasks = [asyncio.create_task(reader(browser, url, i, stop, stats, think)) for i in range(readers)]
         tasks.append(asyncio.create_task(probe(browser, url, tokens["probe"], stop, every, stats)))
         await asyncio.sleep(minutes * 60 / 2)
         # a nightly cron load, sent by the command line to the running app, while all of this runs
@@ -270,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default=str(ROOT / "data" / "demo.duckdb"))
     parser.add_argument("--port", type=int, default=8790)
     parser.add_argument("--readers", type=int, default=4)
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="seconds a reader spends on a page before opening the next (1: hammering reloads)")
     parser.add_argument("--minutes", type=float, default=4)
     parser.add_argument("--speed", type=float, default=60)
     parser.add_argument("--probe-every", type=float, default=5, help="seconds between probes, plus 0-30 s at random")
@@ -299,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
              "--speed", str(args.speed), "--start", "09:00", "--day", f"{local_now():%Y-%m-%d}"],
             cwd=ROOT, stdout=feed_log, stderr=subprocess.STDOUT,
         )
-        stats = asyncio.run(live(url, tokens, args.readers, args.minutes, args.probe_every, nightly, db_path))
+        stats = asyncio.run(live(url, tokens, args.readers, args.think, args.minutes, args.probe_every, nightly, db_path))
     finally:
         if feed is not None:
             feed.terminate()
@@ -315,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     if check.returncode:
         stats["errors"].append("rollup check: " + check.stdout[-400:])
     result = {
-        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "db": args.db, "readers": args.readers,
+        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "db": args.db, "readers": args.readers, "think_s": args.think,
         "minutes": args.minutes, "speed": args.speed, "throughput": bulk,
         "feed": {"posts": feed_posts, "waited_429": feed_429, "refused": feed_refused},
         "pages": {"loads": len(stats["page_s"]), "p50_s": statistics.median(stats["page_s"]) if stats["page_s"] else None,
@@ -332,7 +334,8 @@ def main(argv: list[str] | None = None) -> int:
         "errors": stats["errors"],
     }
     f = lambda v, d=2: "–" if v is None else f"{v:.{d}f}"  # noqa: E731
-    print(f"\nbench.live  {result['when']}  db {args.db}  {args.readers} reader sessions, {args.minutes:g} min, "
+    print(f"\nbench.live  {result['when']}  db {args.db}  {args.readers} reader sessions "
+          f"({args.think:g} s on each page), {args.minutes:g} min, "
           f"feed {'+'.join(FEED_HALLS)} at {args.speed:g}x")
     print("\n| API batch (visits) | posts | accepted | p50 POST (s) | visits/s accepted |")
     print("|---:|---:|---:|---:|---:|")

@@ -54,10 +54,11 @@ def main(argv: list[str] | None = None) -> int:
         module.add_arguments(sub.add_parser(name, help=help_text, description=help_text))
     args = parser.parse_args(argv)
     from peakend.warehouse.db import DatabaseBusy  # here: `--help` needn't load DuckDB
+    from peakend.warehouse.schema import SchemaError
 
     try:
         return int(modules[args.command].run(args) or 0)
-    except DatabaseBusy as busy:  # the app (or another command) has the file: plain words, no traceback
+    except (DatabaseBusy, SchemaError) as busy:  # the file is taken, or this PeakEnd can't read it: plain words
         print(f"{args.command}: {busy}", file=sys.stderr)
         return 1
 

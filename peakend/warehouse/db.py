@@ -30,7 +30,7 @@ from peakend.warehouse.named_queries import (
     filters_in_use,
     groups_of,
 )
-from peakend.warehouse.schema import ensure_schema
+from peakend.warehouse.schema import SchemaError, ensure_schema
 
 # A live write (the ingest API: a feed posts every second or so) reaches the pages' cached
 # answers within this many seconds, not with every batch: each new data version empties
@@ -149,6 +149,12 @@ class Database:
         try:
             self._con = duckdb.connect(self.path, read_only=read_only, config=dict(settings_from_env()))
         except duckdb.IOException as exc:
+            if "newer version of DuckDB" in str(exc):
+                raise SchemaError(
+                    f"{self.path} was written by a newer DuckDB than this PeakEnd's {duckdb.__version__} "
+                    '(README, "Which DuckDB"): build it again (make demo), or export it with that '
+                    "DuckDB (EXPORT DATABASE) and IMPORT DATABASE it with this one"
+                ) from None
             pid = lock_conflict(exc)
             if pid is False:
                 raise

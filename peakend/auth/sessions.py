@@ -172,11 +172,12 @@ def open_sessions(target: Target, username: str) -> list[tuple]:
 def remember_device(target: Target, device_digest: str, username: str, now: datetime | None = None) -> None:
     now = now or utcnow()
     with _writing(target) as cur:
-        cur.execute(
-            "insert into known_devices values (?, ?, ?, ?) on conflict (device_sha256, username) "
-            "do update set last_seen_at = excluded.last_seen_at",
-            [device_digest, username, now, now],
-        )
+        seen = cur.execute(
+            "update known_devices set last_seen_at = ? where device_sha256 = ? and username = ? returning 1",
+            [now, device_digest, username],
+        ).fetchall()
+        if not seen:  # (an upsert by hand: a DuckLake has no key to conflict on)
+            cur.execute("insert into known_devices values (?, ?, ?, ?)", [device_digest, username, now, now])
 
 
 def is_known_device(target: Target, device_digest: str | None, username: str) -> bool:

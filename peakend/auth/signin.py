@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from peakend.auth import passwords, sessions
+from peakend.warehouse import portable
 from peakend.warehouse.accounts import (
     Target,
     User,
@@ -165,7 +166,9 @@ def _attempt(target: Target, name: str, password: str, now: datetime, detail: di
         with _writing(target) as cur:
             counts = _counts(cur, keys, now)
             for _, key, failures, _ in counts:
-                cur.execute("insert or replace into sign_in_throttle values (?, ?, ?)", [key, failures + 1, now])
+                portable.replace_row(
+                    cur, "sign_in_throttle", ("key",), {"key": key, "failures": failures + 1, "last_failed_at": now}
+                )
         failures = counts[0][2] + 1
         audit(target, name, "sign_in_failed", {**detail, "failures": failures}, now)
         wait, kind = max(((required_wait(f + 1, LIMITS[k].free), k) for k, _, f, _ in counts), key=lambda w: w[0])

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from peakend.demo.generate import DEFAULT_MONTHS, DEFAULT_VISITS, default_end_date, generate_demo
+from peakend.warehouse import lake
 from peakend.warehouse.db import Database
 
 DEFAULT_SEED = 7  # the seed `make demo` uses
@@ -34,7 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"random seed; the same seed, end date and size give the same data (default {DEFAULT_SEED})",
     )
     parser.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, help=f"database file to create (default {DEFAULT_OUT})"
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help=f"database file to create, or an empty DuckLake (ducklake:sqlite:PATH; default {DEFAULT_OUT})",
     )
     parser.add_argument(
         "--end-date", type=_iso_date, default=None, help="last day of the period, YYYY-MM-DD (default yesterday)"
@@ -74,6 +78,26 @@ def _remove(path: Path) -> None:
             p.unlink()
 
 
+def _into_lake(target: str, args: argparse.Namespace) -> int:
+    """The demo written into a DuckLake (peakend/warehouse/lake.py): in one transaction, as
+    into a file, so a failed run leaves the lake as it was; an empty lake only."""
+    db = Database(target)
+    try:
+        if db.scalar("select count(*) from visits"):
+            print(f"{target} already holds visits; a demo goes into an empty DuckLake", file=sys.stderr)
+            return 1
+        end_date = args.end_date or default_end_date()
+        print(f"Generating {args.visits:,} demo visits to {end_date} (seed {args.seed}) into {target}")
+        summary = generate_demo(db, args.visits, args.seed, end_date, args.months, _Printer())
+    finally:
+        db.close()
+    print(
+        f"Wrote {summary.visits:,} visits in {summary.halls} halls, {summary.first_day} to {summary.last_day}, "
+        f"to {target} in {summary.seconds:.1f} s"
+    )
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     out: Path = args.out
     if args.visits < 1:
@@ -85,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.months <= 36:
         print("--months must be between 1 and 36", file=sys.stderr)
         return 2
+    if lake.is_lake(str(args.out)):
+        return _into_lake(str(args.out), args)
     if out.is_dir():
         print(f"{out} is a directory; --out needs a file name", file=sys.stderr)
         return 2

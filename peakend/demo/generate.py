@@ -22,6 +22,7 @@ from peakend.auth import create_demo_users
 from peakend.demo import arrivals, comments, journey, names, network, queue_sim, ratings, staffing, targets
 from peakend.demo.network import PURPOSE_CODES, SEGMENTS
 from peakend.warehouse import moments as moment_catalogue
+from peakend.warehouse import portable
 from peakend.warehouse import store as warehouse
 from peakend.warehouse.db import Database
 
@@ -307,7 +308,9 @@ def write_demo(db: Database, data: DemoData, description: str, progress: Progres
         warehouse.finish_load(cur, load_id, inserted, 0, replaced)
         create_demo_users(cur)  # one sign-in per role (README), committed with the data
         if data.planted is not None:  # what the task effect check should find (issue 17)
-            cur.execute("insert or replace into meta values ('demo_planted_effect', ?)", [json.dumps(data.planted)])
+            portable.replace_row(
+                cur, "meta", ("key",), {"key": "demo_planted_effect", "value": json.dumps(data.planted)}
+            )
         # On failure the rollback and the closing cursor take these with them.
         cur.execute("drop view demo_visits")
         for name in ("demo_halls", "demo_visits_raw", "demo_purposes", "demo_staff"):

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import streamlit as st
 
 from peakend.core import i18n
+from peakend.warehouse import lake
 from peakend.warehouse.db import Database, DatabaseBusy
 from peakend.warehouse.schema import SchemaError
 
-DEFAULT_DB = Path(__file__).resolve().parent.parent.parent / "data" / "demo.duckdb"
-
 
 def database_path() -> str:
-    return os.environ.get("PEAKEND_DB", str(DEFAULT_DB))
+    """The warehouse the app serves: $PEAKEND_WAREHOUSE (a DuckDB file or a DuckLake), else
+    $PEAKEND_DB, else the demo file (peakend/warehouse/lake.py)."""
+    return lake.warehouse_target()
 
 
 @st.cache_resource(show_spinner=False)
@@ -27,7 +27,7 @@ def process_database() -> Database:
     """The process's one database, outside a page run too (GET /healthz). Raises when the
     file is missing or isn't PeakEnd's; a page says so in plain words instead (database())."""
     path = database_path()
-    if path != ":memory:" and not Path(path).exists():
+    if path != ":memory:" and not lake.is_lake(path) and not Path(path).exists():
         raise FileNotFoundError(i18n.t("app.no_database", path=path))
     return _open_database(path)
 

@@ -364,7 +364,9 @@ def audit(
         detail = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
     with _writing(target) as cur:
         cur.execute(
-            "insert into audit_log (happened_at, username, action, detail) values (?, ?, ?, ?)",
+            # numbered here, not by a sequence: a DuckLake has none (peakend/warehouse/portable.py)
+            "insert into audit_log (audit_id, happened_at, username, action, detail) "
+            "select (select coalesce(max(audit_id), 0) + 1 from audit_log), ?, ?, ?, ?",
             [now or utcnow(), username, action, detail],
         )
 

@@ -9,7 +9,6 @@ lets one process hold a file for writing)."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -17,27 +16,29 @@ from typing import Any, cast
 
 import duckdb
 
-from peakend.warehouse import rollup_check
+from peakend.warehouse import lake, rollup_check
 from peakend.warehouse.db import DatabaseBusy, lock_conflict
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
-        type=Path,
-        default=Path(os.environ.get("PEAKEND_DB", "data/demo.duckdb")),
-        help="database file (default: $PEAKEND_DB, else data/demo.duckdb)",
+        "--warehouse",
+        default=lake.warehouse_target(default="data/demo.duckdb"),
+        help="the warehouse: a DuckDB file or a DuckLake (default: $PEAKEND_WAREHOUSE, else $PEAKEND_DB, "
+        "else data/demo.duckdb)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.db.exists():
+    if not lake.is_lake(args.db) and not Path(args.db).exists():
         print(f"{args.db}: no such database file", file=sys.stderr)
         return 2
     started = time.perf_counter()
     try:
-        con = duckdb.connect(str(args.db), read_only=True)
-    except duckdb.Error as e:
+        # a DuckLake is read at its current snapshot; a file read-only, beside nobody
+        con = lake.connect(args.db, {}) if lake.is_lake(args.db) else duckdb.connect(str(args.db), read_only=True)
+    except (duckdb.Error, lake.LakeError) as e:
         pid = lock_conflict(e)
         if pid is not False:
             print(f"check: {DatabaseBusy(str(args.db), pid or None)}", file=sys.stderr)

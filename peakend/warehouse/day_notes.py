@@ -73,8 +73,9 @@ def add_note(
             raise NoteError(f"unknown hall {hall_id}")
         hour_from, hour_to = hours if hours is not None else (None, None)
         note_id = cur.execute(
-            "insert into day_notes (hall_id, day, hour_from, hour_to, kind, note, leave_out, created_by, created_at) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?) returning note_id",
+            "insert into day_notes (note_id, hall_id, day, hour_from, hour_to, kind, note, leave_out, created_by, "
+            "created_at) select (select coalesce(max(note_id), 0) + 1 from day_notes), ?, ?, ?, ?, ?, ?, ?, ?, ? "
+            "returning note_id",
             [hall_id, day, hour_from, hour_to, kind, note, leave_out, user.username, utcnow()],
         ).fetchall()[0][0]
         audit(

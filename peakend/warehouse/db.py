@@ -6,6 +6,7 @@ No Streamlit here: the CLI, the loader, the benchmarks and the pages all use thi
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -22,7 +23,7 @@ import pandas as pd
 
 from peakend.core.filters import VisitFilter
 from peakend.core.scope import EVERYTHING, Scope
-from peakend.warehouse import metric_sql, rollup_check, rollup_routes, rollup_tables, rollups
+from peakend.warehouse import lake, metric_sql, rollup_check, rollup_routes, rollup_tables, rollups
 from peakend.warehouse.named_queries import (
     QueryError,
     bind_values,
@@ -144,10 +145,14 @@ class Database:
     def __init__(self, path: str | Path, read_only: bool = False):
         self.path = str(path)
         self.read_only = read_only
-        if self.path != ":memory:":
+        self.is_lake = lake.is_lake(self.path)
+        if self.path != ":memory:" and not self.is_lake:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._con = duckdb.connect(self.path, read_only=read_only, config=dict(settings_from_env()))
+            if self.is_lake:  # a DuckLake: its catalog and data files (peakend/warehouse/lake.py)
+                self._con = lake.connect(self.path, dict(settings_from_env()))
+            else:
+                self._con = duckdb.connect(self.path, read_only=read_only, config=dict(settings_from_env()))
         except duckdb.IOException as exc:
             if "newer version of DuckDB" in str(exc):
                 raise SchemaError(
@@ -162,7 +167,8 @@ class Database:
         self._write_lock = threading.Lock()
         # which database an answer came from, for caches that outlive one: a file opened
         # again (or replaced at the same path) is a new database to them
-        self.cache_key = f"{os.path.realpath(self.path) if self.path != ':memory:' else self.path}#{uuid.uuid4().hex}"
+        where = self.path if self.path == ":memory:" or self.is_lake else os.path.realpath(self.path)
+        self.cache_key = f"{where}#{uuid.uuid4().hex}"
         self._rollups_behind: list | None = None  # rollup_routes.behind, until the next commit
         self._data_version: int | None = None  # meta.data_version, until the next commit
         self._commits = 0  # writes committed by this process (data_version keeps no older answer)
@@ -328,7 +334,9 @@ class Database:
                     if not live:
                         self._shown_at_once = self._commits
             except BaseException:
-                cur.execute("rollback")
+                # a failed commit ended the transaction already: the error raised says why
+                with contextlib.suppress(duckdb.TransactionException):
+                    cur.execute("rollback")
                 raise
             finally:
                 cur.close()

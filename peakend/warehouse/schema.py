@@ -8,10 +8,12 @@ is refused with a plain message instead of being touched.
 
 from __future__ import annotations
 
+from typing import cast
+
 import duckdb
 
 from peakend.core.moments import STUDY_MOMENTS
-from peakend.warehouse import rollup_tables, rollups
+from peakend.warehouse import portable, rollup_tables, rollups
 
 # Columns of the visits table in contract order, with their DuckDB types. The loader and
 # the demo generator both write exactly these, so keep one definition.
@@ -315,8 +317,8 @@ def _service_level_rule(con: duckdb.DuckDBPyConnection) -> None:
     """The service-level definition as a setting in meta, the DESIGN.md one to begin with
     (peakend/warehouse/store.set_service_level_rule changes it and recounts the rollups)."""
     con.execute(
-        "insert or ignore into meta values ('service_level_rule', 'after_target'), "
-        "('service_level_short_abandon_s', '0')"
+        "insert into meta select * from (values ('service_level_rule', 'after_target'), "
+        "('service_level_short_abandon_s', '0')) as v(key, value) where key not in (select key from meta)"
     )
 
 
@@ -360,7 +362,10 @@ LOAD_SETTING_DEFAULTS: dict[str, str] = {
 
 def _load_settings(con: duckdb.DuckDBPyConnection) -> None:
     """The loader's settings in meta, at their defaults (they were environment variables)."""
-    con.executemany("insert or ignore into meta values (?, ?)", [list(kv) for kv in LOAD_SETTING_DEFAULTS.items()])
+    con.executemany(
+        "insert into meta select $key, $value where $key not in (select key from meta)",
+        [{"key": k, "value": v} for k, v in LOAD_SETTING_DEFAULTS.items()],
+    )
 
 
 MIGRATIONS.append(_load_settings)
@@ -572,8 +577,12 @@ def _key_moments(con: duckdb.DuckDBPyConnection) -> None:
           check (region is null or hall_id is null))"""
     )
     con.executemany(
-        "insert or ignore into moments values (?, ?, ?, ?, ?, 1, 5, null, null, true, ?, 'peakend', '2026-12-03')",
-        [[code, zh, en, stage, peak, i] for i, (code, zh, en, stage, peak) in enumerate(STUDY_MOMENTS)],
+        "insert into moments select $code, $zh, $en, $stage, $peak, 1, 5, null, null, true, $i, 'peakend', "
+        "'2026-12-03' where $code not in (select moment from moments)",
+        [
+            {"code": code, "zh": zh, "en": en, "stage": stage, "peak": peak, "i": i}
+            for i, (code, zh, en, stage, peak) in enumerate(STUDY_MOMENTS)
+        ],
     )
     con.execute(f"create table if not exists moment_ratings (\n  {_columns_sql(RATING_COLUMNS)})")
     con.execute(
@@ -640,13 +649,15 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, read_only: bool = False) -> in
                 f"{SCHEMA_VERSION}; open it once without read-only mode to upgrade it."
             )
         con.execute("begin transaction")
+        # on a DuckLake the same DDL without what a lake has not (keys, sequences)
+        ddl = cast("duckdb.DuckDBPyConnection", portable.LakeSchema(con)) if portable.is_lake(con) else con
         try:
             if version == 0:
-                con.execute("create table meta (key varchar primary key, value varchar)")
+                ddl.execute("create table meta (key varchar primary key, value varchar)")
                 con.execute("insert into meta values ('schema_version', '0'), ('data_version', '0')")
             install_macros(con)  # the rollups that migrations build count with them
             for migrate in MIGRATIONS[version:]:
-                migrate(con)
+                migrate(ddl)
             con.execute("update meta set value = ? where key = 'schema_version'", [str(SCHEMA_VERSION)])
             con.execute("commit")
         except Exception:

@@ -17,7 +17,7 @@ from typing import Any, cast
 
 import duckdb
 
-from peakend.warehouse import rollups
+from peakend.warehouse import portable, rollups
 from peakend.warehouse.schema import HALL_COLUMNS, PERIOD_COLUMNS, RATING_COLUMNS, STAFF_COLUMNS, VISIT_COLUMNS
 
 CONTRACT_VISIT_COLUMNS = [c for c in VISIT_COLUMNS if c not in ("wait_s", "queue_s", "service_s", "load_id")]
@@ -369,10 +369,11 @@ def undo_load(cur: duckdb.DuckDBPyConnection, load_id: int, undone_by: str) -> N
 def upsert_purposes(cur: duckdb.DuckDBPyConnection, source: str) -> int:
     """Insert or update purposes (purpose, label_en, label_zh, peak_moment) from `source`;
     a peak moment outside the four known ones is stored as 'other'."""
+    cur.execute(f"delete from purposes where purpose in (select purpose from {source})")  # replaced
     return cast(
         "tuple[Any, ...]",
         cur.execute(
-            f"""insert or replace into purposes
+            f"""insert into purposes
             select purpose, label_en, label_zh,
                 case when peak_moment in ('counter_result', 'data_experience',
                                           'phone_purchase') then peak_moment
@@ -389,10 +390,8 @@ def set_targets(cur: duckdb.DuckDBPyConnection, hall_id: str, values: dict) -> N
 
     wait_targets = f"select hall_id, wait_target_s from ({rollups.hall_targets_sql()})"
     cur.execute(f"create or replace temp table wait_targets_before as {wait_targets}")
-    cur.execute(
-        f"insert or replace into targets (hall_id, {', '.join(TARGET_COLUMNS)}) "
-        f"values (?, {', '.join('?' for _ in TARGET_COLUMNS)})",
-        [hall_id, *(values.get(c) for c in TARGET_COLUMNS)],
+    portable.replace_row(
+        cur, "targets", ("hall_id",), {"hall_id": hall_id, **{c: values.get(c) for c in TARGET_COLUMNS}}
     )
     changed = [
         r[0]
@@ -418,8 +417,8 @@ def set_service_level_rule(cur: duckdb.DuckDBPyConnection, rule: str, short_aban
         raise ValueError(f"unknown service-level definition {rule!r}")
     if not 0 <= float(short_abandon_s) <= 3600:
         raise ValueError("the short-abandon limit must be 0-3600 seconds")
-    cur.execute(
-        "insert or replace into meta values ('service_level_rule', ?), ('service_level_short_abandon_s', ?)",
-        [rule, repr(float(short_abandon_s))],
+    portable.replace_row(cur, "meta", ("key",), {"key": "service_level_rule", "value": rule})
+    portable.replace_row(
+        cur, "meta", ("key",), {"key": "service_level_short_abandon_s", "value": repr(float(short_abandon_s))}
     )
     rollups.refresh_service_level(cur, None)

@@ -70,8 +70,9 @@ def subscribe(
             "delete from subscriptions where username = ? and kind = ? and hall_id = ?", [user.username, kind, hall_id]
         )
         subscription_id = cur.execute(
-            "insert into subscriptions (username, kind, hall_id, send_at, lang, created_at, channel, webhook_url) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?) returning subscription_id",
+            "insert into subscriptions (subscription_id, username, kind, hall_id, send_at, lang, created_at, "
+            "channel, webhook_url) select (select coalesce(max(subscription_id), 0) + 1 from subscriptions), "
+            "?, ?, ?, ?, ?, ?, ?, ? returning subscription_id",
             [
                 user.username,
                 kind,
@@ -152,8 +153,9 @@ def record_delivery(
         wait = min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_RETRY)
         next_try, sent = (now + wait if attempts < MAX_ATTEMPTS else None), None
     with db.transaction() as cur:
+        cur.execute("delete from deliveries where delivery_key = ?", [key])  # replaced (a lake has no key)
         cur.execute(
-            "insert or replace into deliveries values (?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into deliveries values (?, ?, ?, ?, ?, ?, ?, ?)",
             [key, sub.subscription_id, to, subject, attempts, next_try, sent, error],
         )
 

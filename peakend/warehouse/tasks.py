@@ -53,8 +53,9 @@ def add_task(
         if not staff_of_hall:
             raise TaskError(f"{owner_staff_id} is not a staff member of hall {hall_id}")
         task_id = cur.execute(
-            "insert into tasks (hall_id, moment, owner_staff_id, starts_on, due_on, note, created_by, created_at) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?) returning task_id",
+            "insert into tasks (task_id, hall_id, moment, owner_staff_id, starts_on, due_on, note, created_by, "
+            "created_at) select (select coalesce(max(task_id), 0) + 1 from tasks), ?, ?, ?, ?, ?, ?, ?, ? "
+            "returning task_id",
             [hall_id, moment, owner_staff_id, starts_on, due_on, note, user.username, utcnow()],
         ).fetchall()[0][0]
         audit(

@@ -8,7 +8,13 @@ import os
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", default=None, help="database file (default: $PEAKEND_DB, else data/demo.duckdb)")
+    parser.add_argument(
+        "--db",
+        "--warehouse",
+        default=None,
+        help="the warehouse: a DuckDB file or a DuckLake (ducklake:sqlite:PATH, ducklake:postgres:DSN; "
+        "default: $PEAKEND_WAREHOUSE, else $PEAKEND_DB, else data/demo.duckdb)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8501, help="port (default: 8501)")
     parser.add_argument(
@@ -20,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn  # here, not at the top: the other commands needn't load a web server
 
     if args.db:
-        os.environ["PEAKEND_DB"] = args.db
+        os.environ["PEAKEND_WAREHOUSE"] = args.db
     from peakend.ui.session import database_path  # the same rule the pages open the file by
 
     print(f"PeakEnd: http://{args.host}:{args.port}  (database {database_path()})", flush=True)

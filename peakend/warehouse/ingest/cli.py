@@ -26,6 +26,7 @@ import os
 import sys
 from pathlib import Path
 
+from peakend.warehouse import lake
 from peakend.warehouse.db import Database, DatabaseBusy
 from peakend.warehouse.ingest import forward
 from peakend.warehouse.ingest.contract import KINDS
@@ -34,7 +35,8 @@ DEFAULT_DB = "data/demo.duckdb"
 
 
 def default_db() -> str:
-    return os.environ.get("PEAKEND_DB") or DEFAULT_DB
+    """$PEAKEND_WAREHOUSE (a DuckDB file or a DuckLake), else $PEAKEND_DB, else the demo file."""
+    return lake.warehouse_target(default=DEFAULT_DB)
 
 
 def _default_user() -> str:
@@ -72,7 +74,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--sheet", metavar="NAME", help="the sheet of a workbook to read (default: the one with the contract's columns)"
     )
     parser.add_argument("--strict", action="store_true", help="refuse a file that has columns the load would not read")
-    parser.add_argument("--db", default=None, help=f"database file (default: $PEAKEND_DB or {DEFAULT_DB})")
+    parser.add_argument(
+        "--db",
+        "--warehouse",
+        default=None,
+        help=f"the warehouse: a DuckDB file or a DuckLake (ducklake:sqlite:PATH; default: $PEAKEND_WAREHOUSE, "
+        f"else $PEAKEND_DB, else {DEFAULT_DB})",
+    )
     parser.add_argument("--user", default=None, help="who is loading (default: $PEAKEND_USER or the login name)")
     parser.add_argument(
         "--url",

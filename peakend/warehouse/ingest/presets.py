@@ -97,8 +97,9 @@ def save_mapping(db: Database, mapping: Mapping, user: str) -> None:
     """Save (or overwrite) a mapping under its name, in one transaction."""
     mapping.check()
     with db.transaction() as cur:
+        cur.execute("delete from mapping_presets where name = ?", [mapping.name])  # replaced by name
         cur.execute(
-            "insert or replace into mapping_presets values (?, ?, ?, ?, ?)",
+            "insert into mapping_presets values (?, ?, ?, ?, ?)",
             [mapping.name, mapping.kind, mapping.to_json(), datetime.now().replace(microsecond=0), user],
         )
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import duckdb
 
+from peakend.warehouse import portable
 from peakend.warehouse.schema import LOAD_SETTING_DEFAULTS
 
 # said after a limit in a message, so the reader knows where to change it
@@ -115,8 +116,6 @@ def save(cur: duckdb.DuckDBPyConnection, values: dict) -> Settings:
     """Store the settings `values` names (the others keep their stored value); return them all."""
     merged = {**asdict(read(cur)), **{k: v for k, v in values.items() if k in KEYS}}
     new = checked(merged)
-    cur.executemany(
-        "insert or replace into meta values (?, ?)",
-        [[KEYS[f.name][0], str(getattr(new, f.name))] for f in fields(new)],
-    )
+    for f in fields(new):
+        portable.replace_row(cur, "meta", ("key",), {"key": KEYS[f.name][0], "value": str(getattr(new, f.name))})
     return new

@@ -1,0 +1,146 @@
+"""The warehouse as a DuckLake (issue 19), on a SQLite catalog and a folder of Parquet files
+(the one-machine form): the same schema from the same migrations, the same loader, the same
+answers to every named query as the DuckDB file, undo and the rollup audit.
+
+The fixture is built twice, once in a DuckDB file and once in a lake, by the same code
+(tests/fixture_db.py); every named query is asked the same questions of both.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+
+from fixture_db import FIXTURE, build_fixture_db
+from peakend.warehouse import lake, portable, rollup_check
+from peakend.warehouse.ingest import load_files, undo
+from peakend.warehouse.named_queries import named_queries
+from test_auth_scope import _is_write, _param_sets
+
+# answers that hold the time they were made or a process's own numbers
+VOLATILE_COLUMNS = {"loaded_at", "created_at", "undone_at", "saved_at", "last_load_at", "newest_load_at"}
+
+
+@pytest.fixture(scope="module")
+def lake_target(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("lake")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PEAKEND_WAREHOUSE_DATA", str(folder / "data"))
+        yield f"ducklake:sqlite:{folder / 'catalog.sqlite'}", folder
+
+
+@pytest.fixture(scope="module")
+def on_lake(lake_target):
+    db = build_fixture_db(lake_target[0])
+    yield db
+    db.close()
+
+
+@pytest.fixture(scope="module")
+def on_file():
+    db = build_fixture_db()
+    yield db
+    db.close()
+
+
+def test_the_lake_is_a_ducklake_with_its_data_in_parquet_files(on_lake, lake_target):
+    cur = on_lake.cursor()
+    try:
+        assert portable.is_lake(cur)
+        assert lake.snapshot(cur) > 0
+    finally:
+        cur.close()
+    files = list((lake_target[1] / "data").rglob("*.parquet"))
+    assert files, "no data files"
+    assert (lake_target[1] / "catalog.sqlite").exists()
+
+
+def test_every_named_query_answers_the_same_on_the_lake(on_lake, on_file, subtests):
+    for name in named_queries():
+        if _is_write(name):
+            continue
+        for params in _param_sets(name):
+            with subtests.test(query=name, params=params):
+                want = on_file.query(name, **params)
+                got = on_lake.query(name, **params)
+                keep = [c for c in want.columns if c not in VOLATILE_COLUMNS]
+                assert list(got.columns) == list(want.columns)
+                pd.testing.assert_frame_equal(
+                    got[keep].reset_index(drop=True), want[keep].reset_index(drop=True),
+                    check_dtype=False, check_exact=False, rtol=1e-9, atol=1e-9,
+                )
+
+
+def test_a_load_and_its_undo_on_the_lake_keep_the_rollups_exact(on_lake, tmp_path):
+    more = tmp_path / "more.csv"
+    header, *rows = (FIXTURE / "visits.csv").read_text(encoding="utf-8").splitlines()
+    # the fixture's visits again under new ids, a week later, and V01 re-sent
+    shifted = [r.replace("2026-03-0", "2026-03-1").replace("V", "W", 1) for r in rows] + [rows[0]]
+    more.write_text("\n".join([header, *shifted]) + "\n", encoding="utf-8")
+    before = on_lake.scalar("select count(*) from visits")
+    [report] = load_files(on_lake, [more], "tester")
+    assert (report.status, report.rows_loaded, report.rows_replaced) == ("loaded", 14, 1)
+    assert on_lake.scalar("select count(*) from visits") == before + 13
+    cur = on_lake.cursor()
+    try:
+        assert rollup_check.audit(cur).ok
+    finally:
+        cur.close()
+    undo(on_lake, report.load_id, "tester")
+    assert on_lake.scalar("select count(*) from visits") == before
+    cur = on_lake.cursor()
+    try:
+        assert rollup_check.audit(cur).ok
+    finally:
+        cur.close()
+
+
+def test_a_second_process_sees_a_committed_load(on_lake, lake_target, tmp_path):
+    """Another connection to the same catalog (as another app process would open it) sees
+    the load once it has committed. (Its reads are read to the end: on a SQLite catalog a
+    reader holding a result open blocks the commit, which DuckLake retries for ~10 s.)"""
+    import duckdb
+
+    other = duckdb.connect(lake_target[0], config=lake.config())
+    try:
+        [(seen,)] = other.execute("select count(*) from visits").fetchall()
+        ratings = tmp_path / "ratings.csv"
+        ratings.write_text("visit_id,moment,score\nV01,find,4\nV02,find,2\n", encoding="utf-8")
+        [report] = load_files(on_lake, [ratings], "tester")
+        assert report.rows_loaded == 2, report.message
+        assert other.execute("select count(*) from moment_ratings").fetchall() == [(2,)]
+        assert other.execute("select count(*) from visits").fetchall() == [(seen,)]
+    finally:
+        other.close()
+
+
+def test_a_new_lake_without_a_data_folder_says_what_to_set(tmp_path, monkeypatch):
+    monkeypatch.delenv("PEAKEND_WAREHOUSE_DATA", raising=False)
+    with pytest.raises(lake.LakeError, match="set PEAKEND_WAREHOUSE_DATA"):
+        lake.connect(f"ducklake:sqlite:{tmp_path / 'new.sqlite'}", {})
+
+
+def test_the_setting_names_the_warehouse(monkeypatch):
+    monkeypatch.delenv("PEAKEND_WAREHOUSE", raising=False)
+    monkeypatch.setenv("PEAKEND_DB", "/tmp/x.duckdb")
+    assert lake.warehouse_target() == "/tmp/x.duckdb"
+    monkeypatch.setenv("PEAKEND_WAREHOUSE", "ducklake:sqlite:/srv/c.sqlite")
+    assert lake.warehouse_target() == "ducklake:sqlite:/srv/c.sqlite"
+    assert lake.warehouse_target("given.duckdb") == "given.duckdb"
+    assert lake.is_lake("ducklake:sqlite:/srv/c.sqlite") and not lake.is_lake(os.devnull)
+
+
+def test_the_schema_leaves_out_what_a_lake_has_not():
+    assert portable.lake_ddl("create sequence if not exists task_ids start 1") is None
+    assert portable.lake_ddl(
+        "create table t (\n  task_id integer primary key default nextval('task_ids'),\n"
+        "  name varchar not null unique,\n  a varchar, b int,\n  primary key (a, b))"
+    ) == "create table t (\n  task_id integer not null,\n  name varchar not null,\n  a varchar, b int)"
+    assert portable.lake_ddl("create table m (key varchar primary key, value varchar)") == (
+        "create table m (key varchar not null, value varchar)"
+    )
+    assert portable.lake_ddl(
+        "create table k (role varchar not null check (role in ('a', 'b')),\n  h tinyint check (h between 0 and 23))"
+    ) == "create table k (role varchar not null,\n  h tinyint)"

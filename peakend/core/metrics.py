@@ -301,6 +301,19 @@ MOMENT_REGRESSIONS: dict[str, tuple[str, Callable[[pd.DataFrame], pd.Series]]] =
 }
 MOMENT_Y_PER = {"i": 2.0, "p": 0.01}
 
+
+def _every_row_scored(name: str, column: str) -> MomentSums:
+    """A moment every row passes through, its value the whole-point score in `column`."""
+    return MomentSums(
+        name,
+        "true",
+        f"{column}::bigint",
+        1.0,
+        lambda v: pd.Series(True, index=v.index),
+        lambda v: v[column],
+    )
+
+
 MOMENT_SUMS: dict[str, MomentSums] = {
     m.name: m
     for m in [
@@ -318,14 +331,7 @@ MOMENT_SUMS: dict[str, MomentSums] = {
             "peak", "not abandoned", "peak_score::bigint", 1.0, lambda v: ~v["abandoned"], lambda v: v["peak_score"]
         ),
         # every visit ends, served or not
-        MomentSums(
-            "exit",
-            "true",
-            "exit_score::bigint",
-            1.0,
-            lambda v: pd.Series(True, index=v.index),
-            lambda v: v["exit_score"],
-        ),
+        _every_row_scored("exit", "exit_score"),
     ]
 }
 PARTS.update((p.name, p) for m in MOMENT_SUMS.values() for p in m.parts())
@@ -334,14 +340,7 @@ PARTS.update((p.name, p) for m in MOMENT_SUMS.values() for p in m.parts())
 # its visit's columns: the same sums, kept per hall x day x purpose x moment in rating_rollup
 # (warehouse/rollup_tables.py) rather than as columns of visit_rollup, so that a moment the
 # catalogue gains needs no new column. Scores are whole points on the moment's own scale.
-RATING_SUMS = MomentSums(
-    "rating",
-    "true",
-    "score::bigint",
-    1.0,
-    lambda v: pd.Series(True, index=v.index),
-    lambda v: v["score"],
-)
+RATING_SUMS = _every_row_scored("rating", "score")
 # Every moment metric_sql.moment_sums can add up from a rollup: visit_rollup's and rating_rollup's.
 ROLLED_MOMENTS: dict[str, MomentSums] = {**MOMENT_SUMS, RATING_SUMS.name: RATING_SUMS}
 

@@ -144,3 +144,28 @@ def test_the_schema_leaves_out_what_a_lake_has_not():
     assert portable.lake_ddl(
         "create table k (role varchar not null check (role in ('a', 'b')),\n  h tinyint check (h between 0 and 23))"
     ) == "create table k (role varchar not null,\n  h tinyint)"
+
+
+def test_a_load_by_another_process_reaches_this_ones_pages_within_the_poll(on_lake, lake_target, tmp_path):
+    """A command-line load in a process of its own, while this one has the lake open: this
+    process's data version (every page cache's key) moves within LAKE_POLL_S of the commit."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from peakend.warehouse import db as warehouse_db
+
+    ratings = tmp_path / "enter.csv"
+    ratings.write_text("visit_id,moment,score\nV05,enter,5\nV08,enter,3\n", encoding="utf-8")
+    before = on_lake.data_version()
+    done = subprocess.run(
+        [sys.executable, "-m", "peakend", "load", str(ratings), "--db", lake_target[0], "--user", "tester"],
+        cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    committed = time.monotonic()
+    while on_lake.data_version() == before:
+        assert time.monotonic() - committed < warehouse_db.LAKE_POLL_S + 1, "the other process's load never showed"
+        time.sleep(0.1)
+    assert on_lake.scalar("select count(*) from moment_ratings where moment = 'enter'") == 2

@@ -39,6 +39,10 @@ from peakend.warehouse.schema import SchemaError, ensure_schema
 # every load (bench/live.py). The today panel asks with the exact version; a file load,
 # an undo or a target change is shown at once.
 LIVE_CACHE_S = float(os.environ.get("PEAKEND_LIVE_CACHE_S") or 30)
+# A DuckLake is written by other processes too (other app processes, an ingest worker, a
+# CLI load): each process reads its data version again after this many seconds, so a load
+# committed anywhere reaches its pages within LAKE_POLL_S (+ LIVE_CACHE_S for a feed's batch).
+LAKE_POLL_S = float(os.environ.get("PEAKEND_LAKE_POLL_S") or 2)
 
 # Queries that read halls outside the user's scope, to rank the user's own halls among
 # their peers (a store manager's hall in its region). Everything else reads the scope's
@@ -171,6 +175,7 @@ class Database:
         self.cache_key = f"{where}#{uuid.uuid4().hex}"
         self._rollups_behind: list | None = None  # rollup_routes.behind, until the next commit
         self._data_version: int | None = None  # meta.data_version, until the next commit
+        self._data_version_at = 0.0  # when it was read (a lake's is read again after LAKE_POLL_S)
         self._commits = 0  # writes committed by this process (data_version keeps no older answer)
         self._version_lock = threading.Lock()
         self._page_version: tuple[int, float] | None = None  # (the version pages read, since when)
@@ -285,14 +290,17 @@ class Database:
     def data_version(self) -> int:
         """Grows with every committed write; part of every cache key. Asked once and again
         after each commit: no other process can write the file while this one has it open
-        (DuckDB's file lock), so a query per page query would only cost time."""
+        (DuckDB's file lock), so a query per page query would only cost time. A DuckLake is
+        written by other processes too: there the answer is kept LAKE_POLL_S seconds."""
         known = self._data_version
+        if self.is_lake and time.monotonic() - self._data_version_at >= LAKE_POLL_S:
+            known = None
         if known is None:
             commits = self._commits
             known = int(self.scalar("select value from meta where key = 'data_version'"))
             with self._version_lock:  # the check and the keeping as one step against a commit
                 if commits == self._commits:  # no commit while we asked: the answer is current
-                    self._data_version = known
+                    self._data_version, self._data_version_at = known, time.monotonic()
         return known
 
     def page_version(self) -> int:

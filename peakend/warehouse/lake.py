@@ -18,7 +18,7 @@ every connection autoloads from it (and never installs).
 
 What DuckLake doesn't have, the schema doesn't lean on (schema.portable_ddl): no primary
 keys, unique constraints, indexes or sequences; the write path replaces rows by deleting and
-inserting them (store.replace_rows) and numbers new rows itself.
+inserting them (portable.replace_row) and numbers new rows itself.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ A DuckLake has no primary keys, unique or check constraints, indexes or sequence
 tables are declared once, as a DuckDB file keeps them; on a lake `lake_ddl` leaves the
 constraints out of the DDL (the loader and the write path keep keys unique themselves, as
 they always have for `visits`, which never had a key). Rows are replaced by key with
-`replace_row` (delete, then insert: what `insert or replace` does with a primary key) and
-numbered with `next_id`, on both.
+`replace_row` (delete, then insert: what `insert or replace` does with a primary key), and a
+new row is numbered in its insert by the largest number so far plus one, on both.
 """
 
 from __future__ import annotations
@@ -83,10 +83,3 @@ def replace_row(cur: duckdb.DuckDBPyConnection, table: str, key: Sequence[str], 
         f"insert into {table} ({', '.join(row)}) values ({', '.join('?' for _ in row)})",
         list(row.values()),
     )
-
-
-def next_id(cur: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
-    """The number of a new row of `table`: one more than the largest so far (inside the
-    caller's transaction, which the write lock makes the only writer of this process)."""
-    row = cur.execute(f"select coalesce(max({column}), 0) + 1 from {table}").fetchone()
-    return int(row[0]) if row else 1

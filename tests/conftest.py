@@ -262,6 +262,20 @@ def sign_in_apptest(at, username: str = "hq"):
     return at
 
 
+def run_signed_in(at, user: str = "hq", lang: str = "en", opened=(), query: dict | None = None):
+    """Run an AppTest page signed in as `user` in `lang`, with the lazy sections `opened`
+    (drawn only while open) and the URL's `query`; it must run without an exception."""
+    sign_in_apptest(at, user)
+    at.session_state["lang"] = lang
+    for key in opened:
+        at.session_state[key] = True
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def sign_in(pg, url: str, username: str = "hq", password: str | None = None) -> None:
     """Open `url` in the browser and sign in through the real sign-in form as a fixture
     user. The app keeps the URL's page and query, so the page opens signed in.

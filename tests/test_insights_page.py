@@ -8,7 +8,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from conftest import sign_in_apptest
+from conftest import run_signed_in
 from fixture_db import build_fixture_db
 from peakend.charts.theme import unwrap_title
 from peakend.core.i18n import set_language
@@ -52,15 +52,7 @@ def open_app(db_path, monkeypatch):
         at = AppTest.from_function(page_app, default_timeout=90)
         if page:
             at.switch_page(str(ROOT / "pages" / f"{page}.py"))
-        sign_in_apptest(at, user)
-        at.session_state["lang"] = lang
-        for key in opened:  # a section below the first screen, opened (drawn only while open)
-            at.session_state[key] = True
-        for name, value in query.items():
-            at.query_params[name] = value
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
+        return run_signed_in(at, user, lang, opened, query)
 
     yield open_app
     set_language("zh")

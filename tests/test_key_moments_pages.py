@@ -10,7 +10,7 @@ import pytest
 
 from streamlit.testing.v1 import AppTest
 
-from conftest import sign_in_apptest
+from conftest import run_signed_in, sign_in_apptest
 from fixture_db import build_fixture_db
 from peakend.charts.theme import unwrap_title
 from peakend.core.i18n import set_language
@@ -164,15 +164,7 @@ def open_explore(db_path, monkeypatch):
     def open_explore(lang: str, opened=(), **query):
         set_language(lang)
         at = AppTest.from_file(str(ROOT / "pages" / "explore.py"), default_timeout=90)
-        sign_in_apptest(at, "hq")
-        at.session_state["lang"] = lang
-        for key in opened:
-            at.session_state[key] = True
-        for name, value in query.items():
-            at.query_params[name] = value
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
+        return run_signed_in(at, "hq", lang, opened, query)
 
     yield open_explore
     st_cache_clear()

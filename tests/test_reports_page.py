@@ -15,7 +15,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from conftest import sign_in_apptest
+from conftest import run_signed_in
 from peakend.charts.theme import unwrap_title
 from peakend.core.i18n import set_language
 from peakend.warehouse.db import Database
@@ -52,13 +52,7 @@ def open_page(monkeypatch):
         set_language(lang)
         at = AppTest.from_function(page_app, default_timeout=90)
         at.switch_page(str(ROOT / "pages" / f"{page}.py"))
-        sign_in_apptest(at, user)
-        at.session_state["lang"] = lang
-        for k, v in params.items():
-            at.query_params[k] = v
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
+        return run_signed_in(at, user, lang, query=params)
 
     yield open_page
     set_language("en")

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 from pathlib import Path
 
 from peakend.auth.passwords import WeakPassword, check_strength
 from peakend.auth.roles import ROLES, SCOPE_KIND, Role
 from peakend.warehouse import accounts as store
+from peakend.warehouse import lake
 from peakend.warehouse.db import Database
-
-DEFAULT_DB = Path(__file__).resolve().parent.parent.parent / "data" / "demo.duckdb"
 
 
 def _names(text: str) -> list[str]:
@@ -28,8 +26,9 @@ def _names(text: str) -> list[str]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
-        default=os.environ.get("PEAKEND_DB", str(DEFAULT_DB)),
-        help="the database (default: $PEAKEND_DB, else data/demo.duckdb)",
+        "--warehouse",
+        default=lake.warehouse_target(),
+        help="the warehouse (default: $PEAKEND_WAREHOUSE, else $PEAKEND_DB, else data/demo.duckdb)",
     )
     sub = parser.add_subparsers(dest="users_command", required=True)
     roles = [r.value for r in ROLES]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -21,7 +20,7 @@ import pandas as pd
 from peakend.core.i18n import LANGUAGES, set_language
 from peakend.core.periods import as_date
 from peakend.core.scope import EVERYTHING, Scope
-from peakend.warehouse import accounts
+from peakend.warehouse import accounts, lake
 from peakend.warehouse.db import Database, DatabaseBusy, open_read_only
 
 DEFAULT_DB = "data/demo.duckdb"
@@ -38,8 +37,8 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
         type=Path,
-        default=Path(os.environ.get("PEAKEND_DB", DEFAULT_DB)),
-        help="database file (default: $PEAKEND_DB, else data/demo.duckdb)",
+        default=Path(lake.warehouse_target(default=DEFAULT_DB)),
+        help="the warehouse (default: $PEAKEND_WAREHOUSE, else $PEAKEND_DB, else data/demo.duckdb)",
     )
 
 

@@ -40,8 +40,9 @@ from peakend.warehouse.schema import SchemaError, ensure_schema
 # an undo or a target change is shown at once.
 LIVE_CACHE_S = float(os.environ.get("PEAKEND_LIVE_CACHE_S") or 30)
 # A DuckLake is written by other processes too (other app processes, an ingest worker, a
-# CLI load): each process reads its data version again after this many seconds, so a load
-# committed anywhere reaches its pages within LAKE_POLL_S (+ LIVE_CACHE_S for a feed's batch).
+# CLI load): each process reads its data version again after this many seconds, so it knows
+# of a load committed anywhere within LAKE_POLL_S; its pages follow within LIVE_CACHE_S more
+# (page_version moves at once only for this process's own writes).
 LAKE_POLL_S = float(os.environ.get("PEAKEND_LAKE_POLL_S") or 2)
 
 # Queries that read halls outside the user's scope, to rank the user's own halls among

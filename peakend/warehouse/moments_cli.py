@@ -31,7 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--region", default=None, help="add: the region's own moment; list: the region's")
     where.add_argument("--hall", default=None, help="add: the hall's own moment; list: the hall's journey")
-    parser.add_argument("--db", default=None, help="database file (default: $PEAKEND_DB or data/demo.duckdb)")
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="the warehouse (default: $PEAKEND_WAREHOUSE, else $PEAKEND_DB, else data/demo.duckdb)",
+    )
     parser.add_argument("--user", default=None, help="who does it (default: $PEAKEND_USER or the login name)")
 
 

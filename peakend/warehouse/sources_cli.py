@@ -28,7 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--all-halls", action="store_true", help="add: every hall (a data admin's token, for `load` while the app runs)"
     )
-    parser.add_argument("--db", default=None, help="database file (default: $PEAKEND_DB or data/demo.duckdb)")
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="the warehouse (default: $PEAKEND_WAREHOUSE, else $PEAKEND_DB, else data/demo.duckdb)",
+    )
     parser.add_argument("--user", default=None, help="who does it (default: $PEAKEND_USER or the login name)")
 
 

@@ -36,6 +36,7 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--db",
+        "--warehouse",
         type=Path,
         default=Path(lake.warehouse_target(default=DEFAULT_DB)),
         help="the warehouse (default: $PEAKEND_WAREHOUSE, else $PEAKEND_DB, else data/demo.duckdb)",

@@ -33,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--hall", default=None, help="add: the hall's own moment; list: the hall's journey")
     parser.add_argument(
         "--db",
+        "--warehouse",
         default=None,
         help="the warehouse (default: $PEAKEND_WAREHOUSE, else $PEAKEND_DB, else data/demo.duckdb)",
     )

@@ -596,16 +596,20 @@ def save_targets(db: Database, changes: dict[str, dict], user) -> None:
     """Write changed targets in one transaction (through warehouse.set_targets), with the
     audit entry in the same transaction; the data version moves on, so every page's
     cached numbers are judged against the new targets."""
-    with db.transaction() as cur:
+
+    def _write(cur):
         for hall_id, values in changes.items():
             warehouse.set_targets(cur, hall_id, values)
         audit(cur, user, "targets_changed", changes)
+
+    db.write(_write)
 
 
 def save_service_level_rule(db: Database, rule: str, short_abandon_s: float, user) -> None:
     """Change the service-level definition (warehouse.set_service_level_rule recounts the
     rollups) with its audit entry, in one transaction."""
-    with db.transaction() as cur:
+
+    def _write(cur):
         before = cur.execute("select key, value from meta where key like 'service_level_%' order by key").fetchall()
         warehouse.set_service_level_rule(cur, rule, short_abandon_s)
         audit(
@@ -614,6 +618,8 @@ def save_service_level_rule(db: Database, rule: str, short_abandon_s: float, use
             "service_level_rule_changed",
             {"before": dict(before), "rule": rule, "short_abandon_s": float(short_abandon_s)},
         )
+
+    db.write(_write)
 
 
 # -- the loader's settings (the network's time zone, the limits of the checks) ------------------
@@ -633,7 +639,8 @@ def save_load_settings(db: Database, values: dict, user) -> load_checks.Settings
     """Change the loader's settings with their audit entry, in one transaction. Raises
     load_checks.SettingError (its message says which value and why) for a value that
     can't be used; nothing is changed then."""
-    with db.transaction() as cur:
+
+    def _write(cur):
         before = load_checks.read(cur)
         after = load_checks.save(cur, values)
         changed = {k: getattr(after, k) for k in LOAD_SETTINGS if getattr(after, k) != getattr(before, k)}
@@ -644,7 +651,9 @@ def save_load_settings(db: Database, values: dict, user) -> load_checks.Settings
                 "load_settings_changed",
                 {"before": {k: getattr(before, k) for k in changed}, "after": changed},
             )
-    return after
+        return after
+
+    return db.write(_write)
 
 
 # -- purposes ----------------------------------------------------------------------------------
@@ -687,13 +696,16 @@ def purpose_changes(before: pd.DataFrame, after: pd.DataFrame) -> tuple[pd.DataF
 def save_purposes(db: Database, rows: pd.DataFrame, user) -> None:
     """Write changed or new purposes in one transaction (warehouse.upsert_purposes), with
     the audit entry in the same transaction."""
-    with db.transaction() as cur:
+
+    def _write(cur):
         cur.register("__edited_purposes", rows)
         try:
             warehouse.upsert_purposes(cur, "__edited_purposes")
         finally:
             cur.unregister("__edited_purposes")
         audit(cur, user, "purposes_changed", rows.to_dict("records"))
+
+    db.write(_write)
 
 
 __all__ = [

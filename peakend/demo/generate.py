@@ -271,7 +271,8 @@ def write_demo(db: Database, data: DemoData, description: str, progress: Progres
     """Write the demo as one load in one transaction (readers see all of it or none)."""
     progress = progress or _no_progress
     started = time.perf_counter()
-    with db.transaction() as cur:
+
+    def _write(cur):
         load_id = warehouse.start_load(cur, "demo", LOADED_BY, description)
         cur.register("demo_halls", data.halls)
         cur.register("demo_visits_raw", data.visits)
@@ -315,6 +316,9 @@ def write_demo(db: Database, data: DemoData, description: str, progress: Progres
         cur.execute("drop view demo_visits")
         for name in ("demo_halls", "demo_visits_raw", "demo_purposes", "demo_staff"):
             cur.unregister(name)
+        return load_id, inserted
+
+    load_id, inserted = db.write(_write)
     progress(1.0, "done")
     return DemoSummary(
         load_id, inserted, data.halls.num_rows, data.first_day, data.last_day, time.perf_counter() - started

@@ -83,7 +83,7 @@ def _writing(target: Target) -> Iterator[duckdb.DuckDBPyConnection]:
     if not isinstance(target, Database):
         yield target  # the caller's transaction
         return
-    with _WRITE_LOCK:
+    with target.turn(), _WRITE_LOCK:  # the turn first, as Database.transaction takes it
         cur = target.cursor()
         cur.execute("begin transaction")
         try:

@@ -68,7 +68,8 @@ def add_note(
         raise NoteError(f"a note is 1 to {MAX_NOTE} characters")
     if hours is not None and not (0 <= hours[0] <= hours[1] <= 23):
         raise NoteError(f"hours {hours[0]}-{hours[1]}: from 0 to 23, the first not after the second")
-    with db.transaction() as cur:
+
+    def _write(cur):
         if not cur.execute("select count(*) from halls where hall_id = ?", [hall_id]).fetchall()[0][0]:
             raise NoteError(f"unknown hall {hall_id}")
         hour_from, hour_to = hours if hours is not None else (None, None)
@@ -91,7 +92,9 @@ def add_note(
                 "leave_out": leave_out,
             },
         )
-    return int(note_id)
+        return int(note_id)
+
+    return db.write(_write)
 
 
 def remove_note(db: Database, user: User, note_id: int) -> None:
@@ -103,6 +106,9 @@ def remove_note(db: Database, user: User, note_id: int) -> None:
     if row is None:
         raise NoteError(f"no day note {note_id}")
     check_may_write(db, user, row[0])
-    with db.transaction() as cur:
+
+    def _write(cur):
         cur.execute("delete from day_notes where note_id = ?", [note_id])
         audit(cur, user, "day_note_remove", {"note_id": note_id, "hall": row[0]})
+
+    db.write(_write)

@@ -13,17 +13,17 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
 
 from peakend.core.filters import VisitFilter
 from peakend.core.scope import EVERYTHING, Scope
-from peakend.warehouse import lake, metric_sql, rollup_check, rollup_routes, rollup_tables, rollups
+from peakend.warehouse import lake, metric_sql, rollup_check, rollup_routes, rollup_tables, rollups, write_turns
 from peakend.warehouse.named_queries import (
     QueryError,
     bind_values,
@@ -44,6 +44,11 @@ LIVE_CACHE_S = float(os.environ.get("PEAKEND_LIVE_CACHE_S") or 30)
 # of a load committed anywhere within LAKE_POLL_S; its pages follow within LIVE_CACHE_S more
 # (page_version moves at once only for this process's own writes).
 LAKE_POLL_S = float(os.environ.get("PEAKEND_LAKE_POLL_S") or 2)
+# a write DuckLake refused for a conflict runs again, this many times in all, after a short
+# wait that grows (write_turns: PeakEnd's writers take turns, so only a writer that doesn't,
+# such as someone's own SQL session, can cause one)
+WRITE_ATTEMPTS = 8
+T = TypeVar("T")
 
 # Queries that read halls outside the user's scope, to rank the user's own halls among
 # their peers (a store manager's hall in its region). Everything else reads the scope's
@@ -170,6 +175,8 @@ class Database:
                 raise
             raise DatabaseBusy(self.path, pid) from None
         self._write_lock = threading.Lock()
+        self._turns = write_turns.Turns(self.path)  # across processes, on a lake
+        self.write_attempts = 0  # writes run again after a conflict (Database.write)
         # which database an answer came from, for caches that outlive one: a file opened
         # again (or replaced at the same path) is a new database to them
         where = self.path if self.path == ":memory:" or self.is_lake else os.path.realpath(self.path)
@@ -183,7 +190,8 @@ class Database:
         self._page_commits = 0  # commits made when the pages' version was taken
         self._shown_at_once = 0  # the number of the last commit that was not live
         try:
-            ensure_schema(self._con, read_only=read_only)
+            with self._turns.turn():  # two processes starting at once migrate one after the other
+                ensure_schema(self._con, read_only=read_only)
             if not read_only:
                 self._follow_parts()
         except Exception:
@@ -199,10 +207,10 @@ class Database:
         finally:
             cur.close()
         if not current:
-            with self.transaction() as cur:
-                rollups.follow_parts(cur)
+            self.write(rollups.follow_parts)
 
     def close(self) -> None:
+        self._turns.close()
         self._con.close()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -326,7 +334,7 @@ class Database:
         """A cursor inside one transaction: committed whole with a new data version, or
         rolled back whole. Writers take turns; readers keep seeing the last commit.
         `live`: a feed's batch, which pages may show up to LIVE_CACHE_S late (page_version)."""
-        with self._write_lock:
+        with self._turns.turn(), self._write_lock:  # the turn first, everywhere: no deadlock
             cur = self.cursor()
             cur.execute("begin transaction")
             try:
@@ -349,3 +357,24 @@ class Database:
                 raise
             finally:
                 cur.close()
+
+    def turn(self) -> contextlib.AbstractContextManager[None]:
+        """This process's turn to write the warehouse (write_turns): for writes that don't go
+        through transaction(), such as accounts and the lake's upkeep."""
+        return self._turns.turn()
+
+    def write(self, body: Callable[[duckdb.DuckDBPyConnection], T], live: bool = False) -> T:
+        """`body(cur)` inside transaction(live), committed whole; run again from the start when
+        DuckLake refuses the commit for a conflict (another writer changed the same rows
+        first), so no update is lost. `body` must only write through `cur`: what it did
+        before the refusal was rolled back with the transaction."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                with self.transaction(live=live) as cur:
+                    return body(cur)
+            except duckdb.TransactionException as exc:
+                if not write_turns.is_conflict(exc) or attempt == WRITE_ATTEMPTS:
+                    raise
+                self.write_attempts += 1
+                time.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")

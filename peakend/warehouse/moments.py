@@ -133,7 +133,8 @@ def _checked(new: NewMoment) -> NewMoment:
 def add_moment(db: Database, user: User | str, new: NewMoment) -> Moment:
     """Add a moment to the catalogue, audited; MomentError says why one can't be."""
     new = _checked(new)
-    with db.transaction() as cur:
+
+    def _write(cur):
         if new.region and not cur.execute("select count(*) from halls where region = ?", [new.region]).fetchall()[0][0]:
             known = [r[0] for r in cur.execute("select distinct region from halls order by 1").fetchall()]
             raise MomentError(f"region {new.region!r} has no halls (regions: {', '.join(known)})")
@@ -147,6 +148,8 @@ def add_moment(db: Database, user: User | str, new: NewMoment) -> Moment:
             raise MomentError(f"moment {new.moment!r} is already in the catalogue ({_moments(existing)[0].owner})")
         insert_moment(cur, user, new)
         return _moments(cur.execute(f"select {_COLUMNS} from moments where moment = ?", [new.moment]).fetchall())[0]
+
+    return db.write(_write)
 
 
 def insert_moment(cur: duckdb.DuckDBPyConnection, user: User | str, new: NewMoment) -> None:
@@ -178,7 +181,8 @@ def insert_moment(cur: duckdb.DuckDBPyConnection, user: User | str, new: NewMome
 def remove_moment(db: Database, user: User | str, code: str) -> None:
     """Remove a moment a data admin added. The study's are refused, quoting the rule; so is
     one with ratings loaded (undo their loads first: nothing is lost by a removal)."""
-    with db.transaction() as cur:
+
+    def _write(cur):
         found = _moments(cur.execute(f"select {_COLUMNS} from moments where moment = ?", [code]).fetchall())
         if not found:
             raise MomentError(f"moment {code!r} is not in the catalogue")
@@ -196,3 +200,5 @@ def remove_moment(db: Database, user: User | str, code: str) -> None:
             )
         cur.execute("delete from moments where moment = ?", [code])
         audit(cur, user, "moment_remove", {"moment": code, "owner": moment.owner})
+
+    db.write(_write)

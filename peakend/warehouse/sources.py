@@ -66,7 +66,8 @@ def add_source(db: Database, name: str, halls: list[str], user: str) -> str:
     if ALL_HALLS in halls:
         halls = [ALL_HALLS]
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with db.transaction() as cur:
+
+    def _write(cur):
         known = {r[0] for r in cur.execute("select hall_id from halls").fetchall()}
         unknown = [h for h in halls if h not in known and h != ALL_HALLS]
         if unknown:
@@ -78,11 +79,13 @@ def add_source(db: Database, name: str, halls: list[str], user: str) -> str:
             [name, token_hash(token), halls, _now(), user],
         )
         audit(cur, user, "source_add", {"source": name, "halls": halls})
+
+    db.write(_write)
     return token
 
 
 def revoke_source(db: Database, name: str, user: str) -> None:
-    with db.transaction() as cur:
+    def _write(cur):
         rows = cur.execute("select revoked_at from ingest_sources where name = ?", [name]).fetchall()
         if not rows:
             raise SourceError(f"no source named {name}")
@@ -90,6 +93,8 @@ def revoke_source(db: Database, name: str, user: str) -> None:
             raise SourceError(f"source {name} was revoked already ({rows[0][0]:%Y-%m-%d %H:%M} UTC)")
         cur.execute("update ingest_sources set revoked_at = ?, revoked_by = ? where name = ?", [_now(), user, name])
         audit(cur, user, "source_revoke", {"source": name})
+
+    db.write(_write)
 
 
 _SELECT = """select s.name, s.halls, s.created_at, s.created_by, s.revoked_at, s.revoked_by,

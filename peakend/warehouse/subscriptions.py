@@ -65,7 +65,8 @@ def subscribe(
         raise SubscriptionError(f"a {channel} subscription needs the group robot's webhook URL (http:// or https://)")
     if not scope_of(db, user).allows(hall_id):
         raise SubscriptionError(f"hall {hall_id} is not in {user.username}'s halls")
-    with db.transaction() as cur:
+
+    def _write(cur):
         cur.execute(
             "delete from subscriptions where username = ? and kind = ? and hall_id = ?", [user.username, kind, hall_id]
         )
@@ -90,11 +91,13 @@ def subscribe(
             "subscribe",
             {"kind": kind, "hall": hall_id, "send_at": send_at, "lang": lang, "channel": channel},
         )
-    return int(subscription_id)
+        return int(subscription_id)
+
+    return db.write(_write)
 
 
 def unsubscribe(db: Database, user: User, subscription_id: int) -> None:
-    with db.transaction() as cur:
+    def _write(cur):
         gone = cur.execute(
             "delete from subscriptions where subscription_id = ? and username = ? returning kind, hall_id",
             [subscription_id, user.username],
@@ -102,6 +105,8 @@ def unsubscribe(db: Database, user: User, subscription_id: int) -> None:
         if not gone:
             raise SubscriptionError(f"{user.username} has no subscription {subscription_id}")
         audit(cur, user, "unsubscribe", {"kind": gone[0][0], "hall": gone[0][1]})
+
+    db.write(_write)
 
 
 def subscriptions_of(db: Database, username: str | None = None) -> list[Subscription]:
@@ -152,12 +157,15 @@ def record_delivery(
     else:
         wait = min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_RETRY)
         next_try, sent = (now + wait if attempts < MAX_ATTEMPTS else None), None
-    with db.transaction() as cur:
+
+    def _write(cur):
         cur.execute("delete from deliveries where delivery_key = ?", [key])  # replaced (a lake has no key)
         cur.execute(
             "insert into deliveries values (?, ?, ?, ?, ?, ?, ?, ?)",
             [key, sub.subscription_id, to, subject, attempts, next_try, sent, error],
         )
+
+    db.write(_write)
 
 
 def deliveries(db: Database) -> list[tuple]:

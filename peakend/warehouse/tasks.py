@@ -40,7 +40,8 @@ def add_task(
         raise TaskError(f"due {due_on} is before the start {starts_on}")
     if len(note) > MAX_NOTE:
         raise TaskError(f"a note is at most {MAX_NOTE} characters")
-    with db.transaction() as cur:
+
+    def _write(cur):
         staff_of_hall = (
             cur.execute(
                 "select count(*) from staff where staff_id = ? and (hall_id = ? or hall_id is null)",
@@ -70,7 +71,9 @@ def add_task(
                 "starts_on": starts_on.isoformat(),
             },
         )
-    return int(task_id)
+        return int(task_id)
+
+    return db.write(_write)
 
 
 def close_task(db: Database, user: User, task_id: int) -> None:
@@ -87,8 +90,11 @@ def close_task(db: Database, user: User, task_id: int) -> None:
         raise TaskError(str(exc)) from None
     if row[1] is not None:
         raise TaskError(f"task {task_id} is closed already")
-    with db.transaction() as cur:
+
+    def _write(cur):
         cur.execute(
             "update tasks set closed_by = ?, closed_at = ? where task_id = ?", [user.username, utcnow(), task_id]
         )
         audit(cur, user, "task_close", {"task_id": task_id, "hall": row[0]})
+
+    db.write(_write)

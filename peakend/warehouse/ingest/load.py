@@ -133,8 +133,8 @@ def _load_one(
     try:
         with tempfile.TemporaryDirectory(prefix="peakend-load-") as workdir:
             try:
-                with db.transaction(live=live) as cur:
-                    report, arrow_rejects = _load_in_transaction(
+                report, arrow_rejects = db.write(
+                    lambda cur: _load_in_transaction(
                         cur,
                         path,
                         Path(workdir),
@@ -146,7 +146,9 @@ def _load_one(
                         strict,
                         writable_halls,
                         merge,
-                    )
+                    ),
+                    live=live,
+                )
             except _Unchanged as u:
                 report = _unchanged_report(db, path, u.load_id, mapping)
                 arrow_rejects = None
@@ -493,7 +495,8 @@ def validate_file(
 def undo(db: Database, load_id: int, user: str) -> None:
     """Take a load back out in one transaction (its rows go, rows it replaced come back).
     Raises warehouse.UndoError with the reason when it can't."""
-    with db.transaction() as cur:
+
+    def _write(cur):
         rows = cur.execute("select kind from loads where load_id = ?", [load_id]).fetchall()
         if rows and rows[0][0] == "purposes":
             raise warehouse.UndoError(
@@ -520,6 +523,8 @@ def undo(db: Database, load_id: int, user: str) -> None:
                     f"load {load_id} added halls that {' and '.join(users)} belong to; undo those first"
                 )
         warehouse.undo_load(cur, load_id, user)
+
+    db.write(_write)
 
 
 def load_history(db: Database, limit: int = 200) -> pd.DataFrame:

@@ -96,12 +96,15 @@ def list_mappings(db: Database) -> list[PresetInfo]:
 def save_mapping(db: Database, mapping: Mapping, user: str) -> None:
     """Save (or overwrite) a mapping under its name, in one transaction."""
     mapping.check()
-    with db.transaction() as cur:
+
+    def _write(cur):
         cur.execute("delete from mapping_presets where name = ?", [mapping.name])  # replaced by name
         cur.execute(
             "insert into mapping_presets values (?, ?, ?, ?, ?)",
             [mapping.name, mapping.kind, mapping.to_json(), datetime.now().replace(microsecond=0), user],
         )
+
+    db.write(_write)
 
 
 def delete_mapping(db: Database, name: str) -> bool:
@@ -109,8 +112,11 @@ def delete_mapping(db: Database, name: str) -> bool:
     applies again."""
     if _saved_row(db, name) is None:
         return False
-    with db.transaction() as cur:
+
+    def _write(cur):
         cur.execute("delete from mapping_presets where name = ?", [name])
+
+    db.write(_write)
     return True
 
 

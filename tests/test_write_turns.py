@@ -51,10 +51,14 @@ def _audit_ok(db: Database) -> bool:
         cur.close()
 
 
-def test_a_write_refused_for_a_conflict_runs_again_and_keeps_both_updates(lake, tmp_path, monkeypatch):
+def test_a_write_refused_for_a_conflict_runs_again_and_keeps_both_updates(postgres, tmp_path, monkeypatch):
     """A writer that doesn't take turns (someone's own SQL session, say) commits while our
     write is open: DuckLake refuses ours ("Transaction conflict": both moved the data
-    version's row), and Database.write runs it again on the new snapshot."""
+    version's row), and Database.write runs it again on the new snapshot. On a Postgres
+    catalog: on a SQLite one the open write would hold the other's commit off instead."""
+    monkeypatch.setenv("PEAKEND_WAREHOUSE_DATA", str(tmp_path / "data"))
+    lake = f"ducklake:postgres:{postgres.create_database('conflict_retry')}"
+    build_fixture_db(lake).close()
     monkeypatch.setattr(write_turns.Turns, "_warehouse_turn", lambda self: contextlib.nullcontext())
     ours, theirs = Database(lake), Database(lake)
     try:
@@ -142,12 +146,25 @@ def test_writers_in_other_processes_wait_for_their_turn(lake, tmp_path):
         db.close()
 
 
-def test_a_turn_not_given_in_time_says_so(tmp_path, monkeypatch):
-    monkeypatch.setattr(write_turns, "TURN_WAIT_S", 0.2)
-    lake = f"ducklake:sqlite:{tmp_path / 'catalog.sqlite'}"
+@pytest.mark.parametrize("catalog", ["sqlite", "postgres"])
+def test_one_writer_at_a_time_and_a_turn_not_given_in_time_says_so(catalog, tmp_path, monkeypatch, request):
+    """Two holders of the turn (two processes, each with its own connection): the second
+    waits for the first; one that waits too long is told so, and nothing hangs."""
+    monkeypatch.setattr(write_turns, "TURN_WAIT_S", 0.5)
+    if catalog == "postgres":  # the catalog database needn't be a lake yet: the lock is Postgres's
+        lake = f"ducklake:postgres:{request.getfixturevalue('postgres').dsn()}"
+    else:
+        lake = f"ducklake:sqlite:{tmp_path / 'catalog.sqlite'}"
     holder, waiter = write_turns.Turns(lake), write_turns.Turns(lake)
-    with holder.turn(), pytest.raises(write_turns.TurnTimeout, match="another process has been writing"):
-        with waiter.turn():
+    try:
+        with holder.turn():
+            with holder.turn():  # taken again inside (an account write inside a load)
+                pass
+            with pytest.raises(write_turns.TurnTimeout, match="another process has been writing"):
+                with waiter.turn():
+                    pass
+        with waiter.turn():  # and is given once the other lets go
             pass
-    with waiter.turn():  # and is given once the other lets go
-        pass
+    finally:
+        holder.close()
+        waiter.close()

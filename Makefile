@@ -9,7 +9,7 @@ DEMO_VISITS ?= 1000000
 DUCKDB_MEMORY ?= 1GB
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-fast lint browser-deps check setup demo bench screenshots clean
+.PHONY: run test test-fast lint browser-deps services-deps check setup demo bench screenshots clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -48,6 +48,20 @@ browser-deps:
 		echo "(or 'make test-fast' for the suite without the browser tests)"; exit 1; \
 	fi
 
+# The DuckLake tests run on a temporary Postgres cluster started by the fixtures
+# (tests/services.py): Debian's postgresql, installed when we run as root, else the one
+# command to run is named. Their S3 server (moto) comes from requirements-dev.txt.
+services-deps:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's postgresql for the DuckLake tests"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else \
+		echo "The DuckLake tests need Postgres (initdb, pg_ctl). Run: sudo apt-get install -y postgresql"; \
+		echo "(or 'make test-fast', where they skip)"; exit 1; \
+	fi
+
 # The house rules, before any test: the import boundaries of peakend/ (.importlinter:
 # Streamlit only in the UI modules, DuckDB only in the warehouse, features apart), ruff
 # (lint and format) and mypy on peakend/ (pyproject.toml), sqlfluff on queries/ (.sqlfluff).
@@ -60,7 +74,7 @@ lint: $(BIN)/.installed
 
 # PYTHONDONTWRITEBYTECODE (set on some machines) would make pytest rewrite every test
 # module's asserts again in each worker on every run: about 19 s of a 47 s collection.
-test: $(BIN)/.installed lint browser-deps
+test: $(BIN)/.installed lint browser-deps services-deps
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2
 
 # Everything but the browser tests, for a quick round while working.

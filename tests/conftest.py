@@ -75,21 +75,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db_path: Path, extra_env: dict | None = None):
+def start_server(db_path: Path | str, extra_env: dict | None = None):
     """Start `python -m peakend serve` (as make run does) on a free port against db_path; return (process, url)."""
     [(proc, url)] = start_servers([db_path], extra_env)
     return proc, url
 
 
-def start_servers(db_paths: list[Path], extra_env: dict | None = None) -> list[tuple]:
-    """Start one `python -m peakend serve` per database file, all at once (their start-ups
-    overlap), and return [(process, url)] once every one of them is healthy."""
+def start_servers(warehouses: list[Path | str], extra_env: dict | None = None) -> list[tuple]:
+    """Start one `python -m peakend serve` per warehouse (a database file, or a DuckLake
+    target: several servers on one lake are app processes behind one load balancer), all at
+    once (their start-ups overlap), and return [(process, url)] once every one is healthy.
+    `extra_env` goes to each (a lake's data path and S3 keys, the poll times)."""
     started = []
     try:
-        for db_path in db_paths:
+        for warehouse in warehouses:
             port = _free_port()
-            env = {**os.environ, "PEAKEND_DB": str(db_path), "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
-                   **(extra_env or {})}
+            env = {**os.environ, "PEAKEND_WAREHOUSE": str(warehouse), "PEAKEND_DB": str(warehouse),
+                   "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none", **(extra_env or {})}
             # The server's output goes to a file: a pipe nobody reads fills up (64 KB) and
             # then blocks the server on its next log line.
             log = open(Path(tempfile.mkdtemp(prefix="peakend-server-")) / "server.log", "w+b")  # noqa: SIM115
@@ -167,6 +169,9 @@ BROWSER_OWN_SERVERS = {"test_browser_data", "test_browser_navigation", "test_bro
 # Browser modules on generated networks of their own (hundreds of thousands of visits): a
 # second chain, so the two chains of servers run side by side.
 BROWSER_BIG_NETWORKS = {"test_browser_demo", "test_browser_advice"}
+# The DuckLake modules build their lakes once per worker (module fixtures) and start
+# Postgres and the S3 server once per worker (session fixtures): one worker runs them all.
+DUCKLAKE_MODULES = {"test_ducklake", "test_ducklake_postgres"}
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -181,6 +186,8 @@ def pytest_xdist_make_scheduler(config, log):
 
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py")
+            if module in DUCKLAKE_MODULES:
+                return "DuckLake tests on their lakes and services"
             if module in BROWSER_OWN_SERVERS:
                 return "browser tests with servers of their own"
             if module in BROWSER_BIG_NETWORKS:
@@ -317,18 +324,32 @@ WITHOUT_SHARED_DATA = "(no ../shared)"
 
 
 def pytest_runtest_logreport(report):
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
     if report.skipped and "browser" in report.keywords:
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         if WITHOUT_SHARED_DATA not in reason:
             _skipped_browser_tests.append(report.nodeid)
+    if "services" in report.keywords:  # a test's worst outcome (its subtests report too)
+        was = _service_tests.get(report.nodeid)
+        if report.skipped and was != "failed":
+            _service_tests[report.nodeid] = "skipped"
+            _service_skips[report.nodeid] = reason.removeprefix("Skipped: ")
+        elif report.failed:
+            _service_tests[report.nodeid] = "failed"
+        elif report.when == "call" and was is None:
+            _service_tests[report.nodeid] = "passed"
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if _skipped_browser_tests and not os.environ.get("PEAKEND_TEST_FAST") and not hasattr(session.config, "workerinput"):
+    if hasattr(session.config, "workerinput"):
+        return
+    if _skipped_browser_tests and not os.environ.get("PEAKEND_TEST_FAST"):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if _service_skips and services_required():
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter):
+    _summarize_services(terminalreporter)
     if _skipped_browser_tests and not os.environ.get("PEAKEND_TEST_FAST"):
         terminalreporter.section("browser tests skipped: the run fails", red=True)
         terminalreporter.write_line(
@@ -346,3 +367,71 @@ def open_all_numbers(pg) -> None:
     if summary.count():
         summary.first.click()
         pg.wait_for_timeout(500)
+
+
+# --- the real services of the DuckLake tests (marker: services) ---------------------------
+# A temporary Postgres cluster (the catalog) and moto's S3 server (the data files), one each
+# per test process, on free loopback ports (tests/services.py). A test marked `services`
+# that can't have them skips with the reason; under CI (CI or PEAKEND_REQUIRE_SERVICES set,
+# as .ci/run does) such a skip fails the run. The summary says which ran or skipped.
+import services as _services  # noqa: E402
+
+_service_tests: dict[str, str] = {}  # node id -> passed, failed or skipped
+_service_skips: dict[str, str] = {}  # node id -> why
+
+
+def services_required() -> bool:
+    return bool(os.environ.get("PEAKEND_REQUIRE_SERVICES") or os.environ.get("CI"))
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A temporary Postgres cluster (services.Postgres), stopped at the end of the session."""
+    try:
+        cluster = _services.start_postgres()
+    except _services.ServiceUnavailable as e:
+        pytest.skip(f"service unavailable: Postgres: {e}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn(postgres) -> str:
+    """The libpq DSN of the temporary cluster's `postgres` database. A lake wants a database
+    of its own: `postgres.create_database(name)` makes one and gives its DSN."""
+    return postgres.dsn()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server with one bucket (services.BUCKET); `.env()` is the AWS environment
+    a PeakEnd process reads it with. Stopped at the end of the session."""
+    try:
+        server = _services.start_s3()
+    except _services.ServiceUnavailable as e:
+        pytest.skip(f"service unavailable: S3: {e}")
+    yield server
+    server.stop()
+
+
+def _summarize_services(terminalreporter) -> None:
+    if not _service_tests:
+        return
+    ran, failed, skipped = ([n for n, v in _service_tests.items() if v == k] for k in ("passed", "failed", "skipped"))
+    required = services_required()
+    bad = bool(skipped and required)
+    colour = "red" if bad or failed else "yellow" if skipped else "green"
+    terminalreporter.section("DuckLake on Postgres and S3 (tests marked services)", **{colour: True})
+    terminalreporter.write_line(
+        f"{len(ran)} passed, {len(failed)} failed, {len(skipped)} skipped "
+        "(a temporary Postgres cluster for the catalog, moto's S3 server for the data files)"
+    )
+    for nodeid in skipped[:5]:
+        terminalreporter.write_line(f"  skipped {nodeid}: {_service_skips.get(nodeid, '')}")
+    if bad:
+        terminalreporter.write_line(
+            "CI needs these services, so the skips fail the run: install Postgres (make services-deps, or "
+            "sudo apt-get install -y postgresql) and moto (pip install -r requirements-dev.txt)."
+        )
+    elif skipped:
+        terminalreporter.write_line("(they fail the run under CI: PEAKEND_REQUIRE_SERVICES=1 or CI set)")

@@ -23,12 +23,24 @@ from test_auth_scope import _is_write, _param_sets
 VOLATILE_COLUMNS = {"loaded_at", "created_at", "undone_at", "saved_at", "last_load_at", "newest_load_at"}
 
 
-@pytest.fixture(scope="module")
-def lake_target(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("lake")
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.services)])
+def lake_target(request, tmp_path_factory):
+    """The lake's target and its folder: its catalog in a SQLite file there (one machine), or
+    in a database of the temporary Postgres cluster (tests/services.py); its data files in
+    the folder's data/ either way (the bucket is tests/test_ducklake_postgres.py's)."""
+    folder = tmp_path_factory.mktemp(f"lake-{request.param}")
+    if request.param == "postgres":
+        target = "ducklake:postgres:" + request.getfixturevalue("postgres").create_database("peakend_fixture")
+    else:
+        target = f"ducklake:sqlite:{folder / 'catalog.sqlite'}"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PEAKEND_WAREHOUSE_DATA", str(folder / "data"))
-        yield f"ducklake:sqlite:{folder / 'catalog.sqlite'}", folder
+        yield target, folder
+
+
+# The tests that write run on the SQLite catalog only: on Postgres the loads, an undo and
+# another process's load are tests/test_ducklake_postgres.py's (the suite's time).
+SQLITE_ONLY = pytest.mark.parametrize("lake_target", ["sqlite"], indirect=True)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +66,18 @@ def test_the_lake_is_a_ducklake_with_its_data_in_parquet_files(on_lake, lake_tar
         cur.close()
     files = list((lake_target[1] / "data").rglob("*.parquet"))
     assert files, "no data files"
-    assert (lake_target[1] / "catalog.sqlite").exists()
+    if lake_target[0].startswith("ducklake:sqlite:"):
+        assert (lake_target[1] / "catalog.sqlite").exists()
+    else:  # the catalog's tables are Postgres's
+        cur = on_lake.cursor()
+        try:
+            dsn = lake_target[0].removeprefix("ducklake:postgres:")
+            cur.execute(f"attach '{dsn}' as pg (type postgres, read_only)")
+            [(n,)] = cur.execute("select count(*) from pg.public.ducklake_data_file").fetchall()
+            cur.execute("detach pg")
+        finally:
+            cur.close()
+        assert n >= len(files) > 0
 
 
 def test_every_named_query_answers_the_same_on_the_lake(on_lake, on_file, subtests):
@@ -73,6 +96,7 @@ def test_every_named_query_answers_the_same_on_the_lake(on_lake, on_file, subtes
                 )
 
 
+@SQLITE_ONLY
 def test_a_load_and_its_undo_on_the_lake_keep_the_rollups_exact(on_lake, tmp_path):
     more = tmp_path / "more.csv"
     header, *rows = (FIXTURE / "visits.csv").read_text(encoding="utf-8").splitlines()
@@ -97,6 +121,7 @@ def test_a_load_and_its_undo_on_the_lake_keep_the_rollups_exact(on_lake, tmp_pat
         cur.close()
 
 
+@SQLITE_ONLY
 def test_a_second_process_sees_a_committed_load(on_lake, lake_target, tmp_path):
     """Another connection to the same catalog (as another app process would open it) sees
     the load once it has committed. (Its reads are read to the end: on a SQLite catalog a
@@ -146,6 +171,7 @@ def test_the_schema_leaves_out_what_a_lake_has_not():
     ) == "create table k (role varchar not null,\n  h tinyint)"
 
 
+@SQLITE_ONLY
 def test_a_load_by_another_process_reaches_this_ones_pages_within_the_poll(on_lake, lake_target, tmp_path):
     """A command-line load in a process of its own, while this one has the lake open: this
     process's data version (every page cache's key) moves within LAKE_POLL_S of the commit."""
@@ -169,3 +195,47 @@ def test_a_load_by_another_process_reaches_this_ones_pages_within_the_poll(on_la
         assert time.monotonic() - committed < warehouse_db.LAKE_POLL_S + 1, "the other process's load never showed"
         time.sleep(0.1)
     assert on_lake.scalar("select count(*) from moment_ratings where moment = 'enter'") == 2
+
+
+def test_data_on_s3_takes_its_keys_and_endpoint_from_the_aws_environment(monkeypatch):
+    for name in ("AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "it's secret")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9000")
+    assert lake.on_object_storage("s3://bucket/lake/") and not lake.on_object_storage("/srv/peakend/data")
+    sql = lake.s3_secret("s3://bucket/lake/")
+    assert sql == (
+        "create or replace secret peakend_lake_s3 (type s3, provider config, key_id 'AKIDEXAMPLE', "
+        "secret 'it''s secret', region 'us-east-1', scope 's3://bucket/', endpoint '127.0.0.1:9000', "
+        "use_ssl false, url_style 'path')"
+    )
+    import duckdb
+
+    with duckdb.connect(config=lake.config()) as con:  # DuckDB takes it (httpfs, from its package)
+        con.execute(sql)
+        [(kind, scope)] = con.execute("select type, scope from duckdb_secrets()").fetchall()
+        assert (kind, scope) == ("s3", ["s3://bucket/"])
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "https://objects.example.com")  # the S3 one wins
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-3")
+    assert "endpoint 'objects.example.com', use_ssl true" in lake.s3_secret("s3://bucket/lake/")
+    assert "region 'eu-west-3'" in lake.s3_secret("s3://bucket/lake/")
+    monkeypatch.delenv("AWS_ENDPOINT_URL_S3")
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    assert "endpoint" not in lake.s3_secret("s3://bucket/lake/")  # AWS itself
+
+
+def test_a_new_lake_on_s3_without_keys_says_what_to_set(tmp_path, monkeypatch):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
+    monkeypatch.setenv("PEAKEND_WAREHOUSE_DATA", "s3://bucket/lake")
+    with pytest.raises(lake.LakeError, match="s3://bucket/lake/: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"):
+        lake.connect(f"ducklake:sqlite:{tmp_path / 'new.sqlite'}", {})
+
+
+def test_a_dsn_password_is_never_shown():
+    assert lake.shown("ducklake:postgres:dbname=lake host=db password=hunter2 user=app") == (
+        "ducklake:postgres:dbname=lake host=db password=*** user=app"
+    )
+    assert lake.shown("ducklake:postgres:postgresql://app:hunter2@db/lake") == "ducklake:postgres:postgresql://app:***@db/lake"
+    assert lake.shown("ducklake:sqlite:/srv/catalog.sqlite") == "ducklake:sqlite:/srv/catalog.sqlite"

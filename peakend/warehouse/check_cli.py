@@ -35,15 +35,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.db}: no such database file", file=sys.stderr)
         return 2
     started = time.perf_counter()
+    name = lake.shown(args.db)  # a DSN's password is not printed
     try:
         # a DuckLake is read at its current snapshot; a file read-only, beside nobody
         con = lake.connect(args.db, {}) if lake.is_lake(args.db) else duckdb.connect(str(args.db), read_only=True)
     except (duckdb.Error, lake.LakeError) as e:
         pid = lock_conflict(e)
         if pid is not False:
-            print(f"check: {DatabaseBusy(str(args.db), pid or None)}", file=sys.stderr)
+            print(f"check: {DatabaseBusy(name, pid or None)}", file=sys.stderr)
             return 2
-        print(f"{args.db}: can't open it read-only ({e})", file=sys.stderr)
+        print(f"{name}: can't open it read-only ({e})", file=sys.stderr)
         return 2
     try:
         visits = cast("tuple[Any, ...]", con.execute("select count(*) from visits").fetchone())[0]
@@ -58,12 +59,12 @@ def run(args: argparse.Namespace) -> int:
     if report.ok:
         tables = ", ".join(t.table for t in report.tables)
         print(
-            f"OK: {args.db}, {visits:,} visits, {reported:,} hourly-report rows; schema current; "
+            f"OK: {name}, {visits:,} visits, {reported:,} hourly-report rows; schema current; "
             "every visit's and report row's hall exists, no period stored twice; "
             f"{tables} equal a recomputation from the visits ({seconds:.1f} s)"
         )
         return 0
     for line in report.lines():
         print(line)
-    print(f"{args.db}: the rollups or the schema differ from the visits (see above)", file=sys.stderr)
+    print(f"{name}: the rollups or the schema differ from the visits (see above)", file=sys.stderr)
     return 1

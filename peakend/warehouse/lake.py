@@ -7,11 +7,19 @@ else the demo file. A target that starts with `ducklake:` is a DuckLake:
     ducklake:sqlite:/srv/peakend/catalog.sqlite
     ducklake:postgres:dbname=peakend host=127.0.0.1
 
-with its data files in PEAKEND_WAREHOUSE_DATA (a folder) when the lake is created. Anything
-else is a DuckDB file, as it always was.
+with its data files in PEAKEND_WAREHOUSE_DATA (a folder, or s3://bucket/prefix) when the
+lake is created. Anything else is a DuckDB file, as it always was.
+
+Data on S3 (or a server that speaks its API): each connection gets an S3 secret made from the
+standard AWS environment (`s3_secret`): AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+AWS_SESSION_TOKEN (optional), AWS_REGION or AWS_DEFAULT_REGION, and AWS_ENDPOINT_URL_S3 or
+AWS_ENDPOINT_URL for a server other than AWS's (http:// means no TLS; a named endpoint is
+addressed path-style, bucket in the path, as MinIO, Ceph and moto want). A secret belongs to
+its DuckDB instance, so the one made on the lake's connection serves every cursor of it. It
+is a temporary secret: kept in memory, never written to disk.
 
 DuckLake's extensions are signed by DuckDB and come from PyPI (duckdb-extension-ducklake,
--sqlite); nothing is downloaded at run time. DuckDB finds an extension by name in an
+-sqlite, -postgres, -httpfs); nothing is downloaded at run time. DuckDB finds an extension by name in an
 extension directory laid out as v{version}/{platform}/{name}.duckdb_extension, so
 `extension_directory` links the packages' files into such a folder once per machine, and
 every connection autoloads from it (and never installs).
@@ -25,16 +33,23 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import duckdb
 
 PREFIX = "ducklake:"
 DEFAULT_DB = Path(__file__).resolve().parent.parent.parent / "data" / "demo.duckdb"
 # PyPI package -> the extension's name, as DuckDB loads it
-PACKAGES = {"duckdb_extension_ducklake": "ducklake", "duckdb_extension_sqlite": "sqlite_scanner"}
+PACKAGES = {
+    "duckdb_extension_ducklake": "ducklake",
+    "duckdb_extension_sqlite": "sqlite_scanner",
+    "duckdb_extension_postgres": "postgres_scanner",
+    "duckdb_extension_httpfs": "httpfs",
+}
 
 
 class LakeError(RuntimeError):
@@ -95,9 +110,58 @@ def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# data paths DuckDB's httpfs reads and writes through the S3 API
+S3_SCHEMES = ("s3://", "s3a://", "s3n://")
+SECRET = "peakend_lake_s3"
+
+
+def on_object_storage(data_path: str | None) -> bool:
+    return bool(data_path) and str(data_path).lower().startswith(S3_SCHEMES)
+
+
+def s3_secret(data_path: str) -> str:
+    """CREATE SECRET for the bucket of `data_path`, from the standard AWS environment (the
+    module's docstring). LakeError when the keys are not set."""
+    key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
+    if not key or not secret:
+        raise LakeError(
+            f"the lake's data is in {data_path}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+            "(and AWS_ENDPOINT_URL for an S3-compatible server other than AWS's)"
+        )
+    scheme, _, rest = data_path.partition("://")
+    bucket = rest.split("/", 1)[0]
+    options = {
+        "type": "s3",
+        "provider": "config",
+        "key_id": _quoted(key),
+        "secret": _quoted(secret),
+        "region": _quoted(os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"),
+        "scope": _quoted(f"{scheme}://{bucket}/"),
+    }
+    if os.environ.get("AWS_SESSION_TOKEN"):
+        options["session_token"] = _quoted(os.environ["AWS_SESSION_TOKEN"])
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        url = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
+        if url.scheme not in ("http", "https") or not url.netloc or url.path.strip("/"):
+            raise LakeError(f"AWS_ENDPOINT_URL {endpoint!r}: expected http(s)://host[:port]")
+        options["endpoint"] = _quoted(url.netloc)
+        options["use_ssl"] = "true" if url.scheme == "https" else "false"
+        options["url_style"] = _quoted("path")
+    listed = ", ".join(f"{name} {value}" for name, value in options.items())
+    return f"create or replace secret {SECRET} ({listed})"
+
+
+def shown(target: str) -> str:
+    """`target` fit to print or answer over HTTP: a password in a Postgres DSN is masked."""
+    masked = re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", str(target), flags=re.IGNORECASE)
+    return re.sub(r"(postgres(?:ql)?://[^:/@\s]*:)[^@\s]*@", r"\1***@", masked)
+
+
 def connect(target: str, settings: dict[str, Any]) -> duckdb.DuckDBPyConnection:
     """A connection whose default catalog is the DuckLake `target`, created first (with its
-    data in PEAKEND_WAREHOUSE_DATA) when it doesn't exist yet."""
+    data in PEAKEND_WAREHOUSE_DATA) when it doesn't exist yet. When the lake's data is on
+    S3, the connection holds the secret that reads and writes it."""
     settings = {**settings, **config()}
     data = os.environ.get("PEAKEND_WAREHOUSE_DATA")
     if target.startswith(f"{PREFIX}sqlite:"):  # the catalog file's folder, as for a DuckDB file
@@ -107,17 +171,32 @@ def connect(target: str, settings: dict[str, Any]) -> duckdb.DuckDBPyConnection:
             con.execute(f"attach {_quoted(target)} as peakend_lake")
         except duckdb.Error as exc:
             if "data_path" not in str(exc).lower() and "DATA_PATH" not in str(exc):
-                raise LakeError(f"{target}: {exc}") from None
+                raise LakeError(f"{shown(target)}: {exc}") from None
             if not data:
                 raise LakeError(
-                    f"{target} is a new DuckLake: set PEAKEND_WAREHOUSE_DATA to the folder for its data files"
+                    f"{shown(target)} is a new DuckLake: set PEAKEND_WAREHOUSE_DATA to the folder "
+                    "(or s3://bucket/prefix) for its data files"
                 ) from None
-            if "://" not in data:
+            if on_object_storage(data):
+                data = data.rstrip("/") + "/"
+                con.execute(s3_secret(data))  # this instance creates the lake
+            elif "://" not in data:
                 Path(data).mkdir(parents=True, exist_ok=True)
                 data = str(Path(data).resolve()) + "/"
             con.execute(f"attach {_quoted(target)} as peakend_lake (data_path {_quoted(data)})")
+        # the lake's own data path, as its catalog keeps it (PEAKEND_WAREHOUSE_DATA names
+        # only a new lake's)
+        [(data_path,)] = con.execute("select data_path from ducklake_settings('peakend_lake')").fetchall()
         con.execute("detach peakend_lake")
-    return duckdb.connect(target, config=settings)
+    secret = s3_secret(str(data_path)) if on_object_storage(data_path) else None
+    opened = duckdb.connect(target, config=settings)
+    if secret:
+        try:
+            opened.execute(secret)
+        except BaseException:
+            opened.close()
+            raise
+    return opened
 
 
 def snapshot(con: duckdb.DuckDBPyConnection) -> int:

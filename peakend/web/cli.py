@@ -28,8 +28,9 @@ def run(args: argparse.Namespace) -> int:
     if args.db:
         os.environ["PEAKEND_WAREHOUSE"] = args.db
     from peakend.ui.session import database_path  # the same rule the pages open the file by
+    from peakend.warehouse import lake
 
-    print(f"PeakEnd: http://{args.host}:{args.port}  (database {database_path()})", flush=True)
+    print(f"PeakEnd: http://{args.host}:{args.port}  (database {lake.shown(database_path())})", flush=True)
     # Streamlit routes uvicorn's access log through its own logger, whatever uvicorn is told.
     logging.getLogger("uvicorn.access").disabled = not args.access_log
     uvicorn.run("peakend.web.asgi:app", host=args.host, port=args.port, access_log=False, log_config=None)

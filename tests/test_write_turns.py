@@ -168,3 +168,24 @@ def test_one_writer_at_a_time_and_a_turn_not_given_in_time_says_so(catalog, tmp_
     finally:
         holder.close()
         waiter.close()
+
+
+def test_one_scheduler_tick_at_a_time_across_processes(lake, monkeypatch):
+    """Every app process on a lake runs the scheduler; a tick while another process's tick
+    holds the scheduler turn does nothing (so a brief goes out once), and the next tick
+    after it does the work."""
+    from peakend.notify import scheduler
+
+    ticks = []
+    monkeypatch.setattr(scheduler, "_tick", lambda db, settings, now: ticks.append(now) or [("k", "to", None)])
+    other_process = write_turns.Turns(lake, "scheduler")
+    db = Database(lake)
+    try:
+        with other_process.turn():
+            assert scheduler.run_once(db, None) == [] and ticks == []
+            with db.turn():  # the writers' turn is another one: loads go on meanwhile
+                pass
+        assert scheduler.run_once(db, None) == [("k", "to", None)] and len(ticks) == 1
+    finally:
+        db.close()
+        other_process.close()

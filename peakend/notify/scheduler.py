@@ -7,6 +7,11 @@ not as a process of its own: DuckDB lets one process write a database file at a 
 the app already holds it; the deliveries it records are that file's. State lives in the
 `deliveries` table, so a restart sends what is still due and nothing twice; a failed send
 waits 1, 2, 4 ... minutes (at most an hour) before the next try, up to 8 tries.
+
+On a DuckLake every app process runs a scheduler, and one tick at a time does the work: a
+tick takes the warehouse's scheduler turn if it is free (write_turns) and skips otherwise,
+so a brief is sent once however many processes serve the pages, and still sent when the
+process that sent it yesterday is gone.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from peakend.core.clock import utcnow
 from peakend.notify import webhook
 from peakend.notify.mail import SmtpSettings, public_url, send
 from peakend.notify.messages import compose
+from peakend.warehouse import write_turns
 from peakend.warehouse.db import Database
 from peakend.warehouse.ingest import settings as load_settings
 from peakend.warehouse.subscriptions import (
@@ -58,12 +64,23 @@ def _due(sub: Subscription, local: datetime) -> bool:
     return local.strftime("%H:%M") >= sub.send_at
 
 
+_TURNS: dict[str, write_turns.Turns] = {}  # the scheduler turn of each warehouse, one per process
+_TURNS_LOCK = threading.Lock()
+
+
 def run_once(
     db: Database, settings: SmtpSettings | None, now: datetime | None = None
 ) -> list[tuple[str, str, str | None]]:
     """One tick: (delivery key, recipient, error or None) of every send tried. Without a
-    mail server (settings None) only the group robot subscriptions go out."""
-    now = now or utcnow()
+    mail server (settings None) only the group robot subscriptions go out. Nothing, when
+    another process's scheduler is in its tick (a DuckLake served by several)."""
+    with _TURNS_LOCK:
+        turns = _TURNS.setdefault(db.path, write_turns.Turns(db.path, "scheduler"))
+    with turns.turn_if_free() as mine:
+        return _tick(db, settings, now or utcnow()) if mine else []
+
+
+def _tick(db: Database, settings: SmtpSettings | None, now: datetime) -> list[tuple[str, str, str | None]]:
     local = _local_now(db, now)
     tried = []
     for sub in subscriptions_of(db):

@@ -31,8 +31,8 @@ import duckdb
 from peakend.warehouse import lake
 
 TURN_WAIT_S = float(os.environ.get("PEAKEND_WRITE_TURN_WAIT_S") or 120)
-# the advisory lock's key: one per catalog database ("PEAK" in ASCII)
-ADVISORY_KEY = 0x5045414B
+# the advisory locks' keys, one per kind of turn and catalog database ("PEAK", "PEAL" in ASCII)
+ADVISORY_KEYS = {"writer": 0x5045414B, "scheduler": 0x5045414C}
 POSTGRES = f"{lake.PREFIX}postgres:"
 SQLITE = f"{lake.PREFIX}sqlite:"
 
@@ -44,8 +44,9 @@ class TurnTimeout(RuntimeError):
 class Turns:
     """The turn of one warehouse, for one process (threads inside it queue on their own lock)."""
 
-    def __init__(self, target: str):
+    def __init__(self, target: str, kind: str = "writer"):
         self.target = target
+        self.kind = kind  # "writer", or "scheduler": the one process that sends the briefs
         # one thread of the process at a time holds the turn, and may take it again inside
         # (an account write inside a load): only the outermost takes the warehouse's
         self._guard = threading.RLock()
@@ -69,12 +70,26 @@ class Turns:
                 finally:
                     self._depth = 0
 
-    def _warehouse_turn(self) -> contextlib.AbstractContextManager[None]:
+    @contextlib.contextmanager
+    def turn_if_free(self) -> Iterator[bool]:
+        """The turn if no other process holds it now (True), else False at once: for work
+        that one process at a time does and any may do, such as a scheduler's tick."""
+        with self._guard:
+            if self.target.startswith(POSTGRES):
+                with self._postgres_turn(wait=False) as got:
+                    yield got
+            elif self.target.startswith(SQLITE):
+                with self._file_turn(Path(self.target.removeprefix(SQLITE)), wait=False) as got:
+                    yield got
+            else:
+                yield True
+
+    def _warehouse_turn(self) -> contextlib.AbstractContextManager[bool]:
         if self.target.startswith(POSTGRES):
             return self._postgres_turn()
         if self.target.startswith(SQLITE):
             return self._file_turn(Path(self.target.removeprefix(SQLITE)))
-        return contextlib.nullcontext()
+        return contextlib.nullcontext(True)
 
     def close(self) -> None:
         with self._guard:
@@ -86,22 +101,29 @@ class Turns:
             self._pg = None
 
     @contextlib.contextmanager
-    def _postgres_turn(self) -> Iterator[None]:
+    def _postgres_turn(self, wait: bool = True) -> Iterator[bool]:
         con = self._postgres()
+        key = ADVISORY_KEYS[self.kind]
         con.execute("begin transaction")
         try:
             # inside this transaction, so the lock goes when it ends (or the connection dies)
+            if not wait:
+                [(got,)] = con.execute(
+                    f"select * from postgres_query('peakend_turns', 'select pg_try_advisory_xact_lock({key})')"
+                ).fetchall()
+                yield bool(got)
+                return
             try:
                 con.execute(
                     "select * from postgres_query('peakend_turns', "
                     f"'select set_config(''lock_timeout'', ''{int(TURN_WAIT_S * 1000)}'', true), "
-                    f"pg_advisory_xact_lock({ADVISORY_KEY})::text')"
+                    f"pg_advisory_xact_lock({key})::text')"
                 ).fetchall()
             except duckdb.Error as exc:
                 if "lock timeout" in str(exc).lower():
                     raise TurnTimeout(_waited(self.target)) from None
                 raise
-            yield
+            yield True
         finally:
             with contextlib.suppress(duckdb.Error):
                 con.execute("rollback")
@@ -115,20 +137,23 @@ class Turns:
         return self._pg
 
     @contextlib.contextmanager
-    def _file_turn(self, catalog: Path) -> Iterator[None]:
+    def _file_turn(self, catalog: Path, wait: bool = True) -> Iterator[bool]:
         catalog.parent.mkdir(parents=True, exist_ok=True)
-        with open(catalog.with_name(catalog.name + ".writer-turn"), "a") as fh:
+        with open(catalog.with_name(f"{catalog.name}.{self.kind}-turn"), "a") as fh:
             deadline = time.monotonic() + TURN_WAIT_S
             while True:
                 try:
                     fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
                 except BlockingIOError:
+                    if not wait:
+                        yield False
+                        return
                     if time.monotonic() > deadline:
                         raise TurnTimeout(_waited(self.target)) from None
                     time.sleep(0.02)
             try:
-                yield
+                yield True
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 

@@ -251,9 +251,15 @@ def test_the_check_says_each_durations_median_and_warns_of_a_wrong_unit(fixture_
         for line in (f"  median {c} {m} (H:MM:SS, over 2 report rows)", warning.format(c=c, m=m))
     ]
     # the DMV file's posted waits look like minutes: said, not warned about
+    from peakend.core import i18n
     from peakend.data_admin.logic import duration_texts
 
     fine = write(tmp_path, "posted.csv", ["hall_id,period_start,period_minutes,posted_wait_walkin_min",
                                           "H1,2026-03-02 09:00,60,22", "H1,2026-03-02 10:00,60,0"])
-    said, warned = duration_texts(validate_file(fixture_db, fine))
+    before = i18n.get_language()
+    i18n.set_language("en")  # the page's words, in the language asked (another test may have left zh)
+    try:
+        said, warned = duration_texts(validate_file(fixture_db, fine))
+    finally:
+        i18n.set_language(before)
     assert (said, warned) == (["median posted_wait_walkin_min 0:11:00 (H:MM:SS, over 2 report rows)"], [])

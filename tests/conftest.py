@@ -384,34 +384,28 @@ def services_required() -> bool:
     return bool(os.environ.get("PEAKEND_REQUIRE_SERVICES") or os.environ.get("CI"))
 
 
+def _running(start, name: str):
+    """A service started for the session and stopped after it; its tests skip, saying why,
+    when it can't start (a failure under CI: pytest_runtest_logreport)."""
+    try:
+        service = start()
+    except _services.ServiceUnavailable as e:
+        pytest.skip(f"service unavailable: {name}: {e}")
+    yield service
+    service.stop()
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """A temporary Postgres cluster (services.Postgres), stopped at the end of the session."""
-    try:
-        cluster = _services.start_postgres()
-    except _services.ServiceUnavailable as e:
-        pytest.skip(f"service unavailable: Postgres: {e}")
-    yield cluster
-    cluster.stop()
-
-
-@pytest.fixture(scope="session")
-def postgres_dsn(postgres) -> str:
-    """The libpq DSN of the temporary cluster's `postgres` database. A lake wants a database
-    of its own: `postgres.create_database(name)` makes one and gives its DSN."""
-    return postgres.dsn()
+    yield from _running(_services.start_postgres, "Postgres")
 
 
 @pytest.fixture(scope="session")
 def s3_server():
     """moto's S3 server with one bucket (services.BUCKET); `.env()` is the AWS environment
     a PeakEnd process reads it with. Stopped at the end of the session."""
-    try:
-        server = _services.start_s3()
-    except _services.ServiceUnavailable as e:
-        pytest.skip(f"service unavailable: S3: {e}")
-    yield server
-    server.stop()
+    yield from _running(_services.start_s3, "S3")
 
 
 def _summarize_services(terminalreporter) -> None:

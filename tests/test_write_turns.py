@@ -51,6 +51,7 @@ def _audit_ok(db: Database) -> bool:
         cur.close()
 
 
+@pytest.mark.services
 def test_a_write_refused_for_a_conflict_runs_again_and_keeps_both_updates(postgres, tmp_path, monkeypatch):
     """A writer that doesn't take turns (someone's own SQL session, say) commits while our
     write is open: DuckLake refuses ours ("Transaction conflict": both moved the data
@@ -146,7 +147,7 @@ def test_writers_in_other_processes_wait_for_their_turn(lake, tmp_path):
         db.close()
 
 
-@pytest.mark.parametrize("catalog", ["sqlite", "postgres"])
+@pytest.mark.parametrize("catalog", ["sqlite", pytest.param("postgres", marks=pytest.mark.services)])
 def test_one_writer_at_a_time_and_a_turn_not_given_in_time_says_so(catalog, tmp_path, monkeypatch, request):
     """Two holders of the turn (two processes, each with its own connection): the second
     waits for the first; one that waits too long is told so, and nothing hangs."""

@@ -108,7 +108,7 @@ def queries(args) -> None:
     out = {"open_s": open_s, "query_threads": QUERY_THREADS}
     answers = {}
     pool = ThreadPoolExecutor(QUERY_THREADS)
-    for which in ("default", "change"):
+    for which in args.sets.split(","):
         calls = sets[which]
         if not calls:
             continue
@@ -204,6 +204,8 @@ def main(argv=None) -> int:
         q.add_argument("--answers-out")
         if name == "queries":
             q.add_argument("--page", required=True)
+            q.add_argument("--sets", default="default,change",
+                           help="which of the page's sets: default (its first screen), change (after the filter change)")
     args = p.parse_args(argv)
     {"render": render, "queries": queries, "pandas": pandas_way}[args.cmd](args)
     return 0

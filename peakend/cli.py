@@ -21,6 +21,10 @@ COMMANDS = {
         "peakend.warehouse.check_cli",
         "recompute every rollup from the visits and compare (OK or each difference)",
     ),
+    "upkeep": (
+        "peakend.warehouse.upkeep_cli",
+        "merge a DuckLake's small files, expire its old snapshots and delete the files nobody reads",
+    ),
     "sources": (
         "peakend.warehouse.sources_cli",
         "add, revoke and list the ingest API's sources (a bearer token per hall system)",

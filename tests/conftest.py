@@ -171,7 +171,7 @@ BROWSER_OWN_SERVERS = {"test_browser_data", "test_browser_navigation", "test_bro
 BROWSER_BIG_NETWORKS = {"test_browser_demo", "test_browser_advice"}
 # The DuckLake modules build their lakes once per worker (module fixtures) and start
 # Postgres and the S3 server once per worker (session fixtures): one worker runs them all.
-DUCKLAKE_MODULES = {"test_ducklake", "test_ducklake_postgres"}
+DUCKLAKE_MODULES = {"test_ducklake", "test_ducklake_postgres", "test_lake_upkeep", "test_write_turns"}
 
 
 def pytest_xdist_make_scheduler(config, log):

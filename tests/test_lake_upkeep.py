@@ -4,6 +4,7 @@ On the fixture in a lake on a SQLite catalog (the one-machine form)."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 import pytest
@@ -50,7 +51,17 @@ def test_upkeep_merges_the_small_files_and_keeps_every_answer(small_loads_lake):
     try:
         before = lake_upkeep.files(con)
         assert before.snapshots > 1
-        report = lake_upkeep.upkeep(con, keep=NOTHING, grace=NOTHING, orphan_age=NOTHING, delete_threshold=0.0)
+        turns = []  # each step in the warehouse's writer turn: loads wait for it
+
+        @contextlib.contextmanager
+        def turn():
+            turns.append("taken")
+            yield
+
+        report = lake_upkeep.upkeep(
+            con, keep=NOTHING, grace=NOTHING, orphan_age=NOTHING, delete_threshold=0.0, turn=turn
+        )
+        assert len(turns) == len(report.seconds) == 6
         assert rollup_check.audit(con).ok
     finally:
         con.close()

@@ -356,6 +356,7 @@ class Database:
                     cur.execute("rollback")
                 raise
             finally:
+                rollups.stop_tracking(cur)
                 cur.close()
 
     def turn(self) -> contextlib.AbstractContextManager[None]:

@@ -98,11 +98,15 @@ def extension_directory() -> Path:
 
 
 def config() -> dict[str, Any]:
-    """What a connection to a DuckLake needs: the extensions, loaded from disk only."""
+    """What a connection to a DuckLake needs: the extensions, loaded from disk only, and a
+    folder to spill to (DuckDB spills beside a database file; for a lake it would name one
+    after the catalog's target, which is no folder, and a big query would fail instead)."""
     return {
         "extension_directory": str(extension_directory()),
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": True,
+        "temp_directory": os.environ.get("PEAKEND_DUCKDB_TEMP_DIR")
+        or str(Path(tempfile.gettempdir()) / f"peakend-duckdb-spill-{os.getuid()}"),
     }
 
 

@@ -26,6 +26,7 @@ is `python -m bench.lake upkeep` (README, "The warehouse as a DuckLake").
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Callable
@@ -127,8 +128,11 @@ def upkeep(
     orphan_age: timedelta = ORPHAN_AGE,
     delete_threshold: float = DELETE_THRESHOLD,
     sleep: Callable[[float], None] = time.sleep,
+    turn: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext,
 ) -> UpkeepReport:
-    """Merge, expire and clean the lake `con` is connected to (see the module's docstring)."""
+    """Merge, expire and clean the lake `con` is connected to (see the module's docstring).
+    Each step runs in `turn()`: the warehouse's writer turn (write_turns), so loads wait for
+    a step instead of a step and a load refusing each other's commits."""
     name = _quoted(catalog(con))
     report = UpkeepReport(files(con), files(con))
     # CALL, not SELECT ... FROM: a count(*) over these functions is answered without running them
@@ -154,7 +158,8 @@ def upkeep(
             try:
                 # each step's rows are what it did (files merged, snapshots expired, files
                 # deleted); read as Arrow: their timestamps would need pytz as Python values
-                report.rows[step] = con.execute(sql).to_arrow_table().num_rows
+                with turn():
+                    report.rows[step] = con.execute(sql).to_arrow_table().num_rows
                 break
             except duckdb.Error as exc:
                 if not _is_conflict(exc) or attempt == CONFLICT_TRIES - 1:

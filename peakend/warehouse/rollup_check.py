@@ -144,6 +144,7 @@ def verify_touched(cur: duckdb.DuckDBPyConnection) -> list[TableReport]:
     finally:
         for table in rollups.TOUCHED:
             cur.execute(f"drop table if exists {table}")
+        rollups.stop_tracking(cur)
     if not all(r.ok for r in reports):
         raise RollupMismatch(reports)
     return reports

@@ -8,7 +8,8 @@ load adds its rows and an undo subtracts them without any rounding drift.
 
 from __future__ import annotations
 
-from typing import Any, cast
+import weakref
+from typing import Any
 
 import duckdb
 
@@ -207,22 +208,25 @@ TOUCHED = {
 }
 
 
+# the cursors whose transaction notes what it touches; kept here, not asked of the catalog:
+# duckdb_tables() lists every attached catalog, 36-110 ms a write on a DuckLake
+_TRACKING: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+
+
 def track_touched(cur: duckdb.DuckDBPyConnection) -> None:
     """Start noting the rollup rows this transaction changes (Database.transaction does)."""
     for name, columns in TOUCHED.items():
         cur.execute(_temp_ddl(name, columns))
+    _TRACKING.add(cur)
+
+
+def stop_tracking(cur: duckdb.DuckDBPyConnection) -> None:
+    """The transaction ended (its marks were dropped, or rolled back with it)."""
+    _TRACKING.discard(cur)
 
 
 def _tracking(cur: duckdb.DuckDBPyConnection) -> bool:
-    return (
-        cast(
-            "tuple[Any, ...]",
-            cur.execute(
-                "select count(*) from duckdb_tables() where temporary and table_name = 'rollup_touched_hall_days'"
-            ).fetchone(),
-        )[0]
-        > 0
-    )
+    return cur in _TRACKING
 
 
 def _mark(cur: duckdb.DuckDBPyConnection, table: str, rows_sql: str, params: Any = None) -> None:

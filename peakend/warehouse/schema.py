@@ -8,6 +8,7 @@ is refused with a plain message instead of being touched.
 
 from __future__ import annotations
 
+import hashlib
 from typing import cast
 
 import duckdb
@@ -664,7 +665,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, read_only: bool = False) -> in
             con.execute("rollback")
             raise
     if not read_only:
-        install_macros(con)
+        if portable.is_lake(con):
+            _install_changed_macros(con)
+        else:
+            install_macros(con)
     return SCHEMA_VERSION
 
 
@@ -715,3 +719,20 @@ MACROS = [
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     for sql in MACROS:
         con.execute(sql)
+
+
+def _install_changed_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """On a DuckLake, each create is a commit of the shared catalog: install the macros only
+    when they differ from the ones installed (their digest is kept in meta), so opening the
+    lake (every app process's start) writes nothing."""
+    digest = hashlib.sha256("\n".join(MACROS).encode()).hexdigest()
+    if con.execute("select count(*) from meta where key = 'macros_sha256' and value = ?", [digest]).fetchall()[0][0]:
+        return
+    con.execute("begin transaction")
+    try:
+        install_macros(con)
+        portable.replace_row(con, "meta", ("key",), {"key": "macros_sha256", "value": digest})
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise

@@ -12,7 +12,7 @@ import time
 
 import duckdb
 
-from peakend.warehouse import lake, lake_upkeep
+from peakend.warehouse import lake, lake_upkeep, write_turns
 from peakend.warehouse.db import settings_from_env
 
 
@@ -55,8 +55,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         con = lake.connect(args.db, settings_from_env())
     except (duckdb.Error, lake.LakeError) as e:
-        print(f"{args.db}: can't open it ({e})", file=sys.stderr)
+        print(f"{lake.shown(args.db)}: can't open it ({e})", file=sys.stderr)
         return 2
+    turns = write_turns.Turns(args.db)
     try:
         report = lake_upkeep.upkeep(
             con,
@@ -64,12 +65,14 @@ def run(args: argparse.Namespace) -> int:
             grace=grace,
             orphan_age=max(grace, lake_upkeep.ORPHAN_AGE),
             delete_threshold=args.delete_threshold,
+            turn=turns.turn,
         )
     finally:
+        turns.close()
         con.close()
     print(f"before: {report.before.line()}")
     print(f"after:  {report.after.line()}")
     steps = ", ".join(f"{step} {s:.1f} s" for step, s in report.seconds.items())
     retried = f"; {report.retries} step(s) tried again after another writer's commit" if report.retries else ""
-    print(f"upkeep of {args.db} in {time.perf_counter() - started:.1f} s ({steps}){retried}")
+    print(f"upkeep of {lake.shown(args.db)} in {time.perf_counter() - started:.1f} s ({steps}){retried}")
     return 0

@@ -310,11 +310,13 @@ def _store_load(con, path: Path, colspec: str) -> tuple[int, int]:
 
 
 def small_loads(target: str, batches: list[Path], every: int, settings: dict, log: Path,
-                minutes: float | None = None, via: str = "store") -> dict:
+                minutes: float | None = None, via: str = "store", upkeep_every: int = 0) -> dict:
     """Load each batch (via the store API, or the loader as the ingest API calls it); count
-    the lake's files every `every` loads (and stop after `minutes`, if given, at a count)."""
+    the lake's files every `every` loads (and stop after `minutes`, if given, at a count);
+    with `upkeep_every`, run the upkeep on that schedule between the loads, as a deployment
+    would (README, the deployment guide's step 4)."""
     from peakend.warehouse import lake, store
-    from peakend.warehouse.lake_upkeep import files
+    from peakend.warehouse.lake_upkeep import files, upkeep
 
     os.environ.update({"PEAKEND_DUCKDB_MEMORY_LIMIT": settings["memory_limit"],
                        "PEAKEND_DUCKDB_THREADS": str(settings["threads"])})
@@ -330,6 +332,7 @@ def small_loads(target: str, batches: list[Path], every: int, settings: dict, lo
     types = {r[0]: r[1] for r in con.execute("describe visits").fetchall()}
     colspec = "{" + ", ".join(f"'{c}': '{types[c]}'" for c in store.CONTRACT_VISIT_COLUMNS) + "}"
     counts, seconds, rows = [], [], {"inserted": 0, "replaced": 0}
+    upkeeps: list[float] = []  # seconds of each scheduled upkeep
     started = time.perf_counter()
     try:
         with log.open("w") as f:
@@ -344,6 +347,9 @@ def small_loads(target: str, batches: list[Path], every: int, settings: dict, lo
                     rows["inserted"] += ins
                     rows["replaced"] += rep_n
                 seconds.append(time.perf_counter() - t0)
+                if upkeep_every and i % upkeep_every == 0:
+                    kept = upkeep(con, delete_threshold=0.0)
+                    upkeeps.append(kept.total_s)
                 if i % every == 0 or i == len(batches):
                     c = {"loads": i, "seconds": time.perf_counter() - started, **files(con).__dict__}
                     counts.append(c)
@@ -358,7 +364,8 @@ def small_loads(target: str, batches: list[Path], every: int, settings: dict, lo
         con.close()
         if db is not None:
             db.close()
-    return {"via": via, "counts": counts, "load_s": seconds, "median_load_s": statistics.median(seconds), **rows}
+    return {"via": via, "counts": counts, "load_s": seconds, "median_load_s": statistics.median(seconds),
+            "upkeep_every": upkeep_every, "upkeep_s": upkeeps, **rows}
 
 
 def run_upkeep(opts, env: dict, stamp: str) -> dict:
@@ -394,7 +401,7 @@ def run_upkeep(opts, env: dict, stamp: str) -> dict:
         res = {"start": start, "loads": len(batches), "sends": rows, "feed_day": FEED_DAY.isoformat()}
         t0 = time.perf_counter()
         res["small_loads"] = small_loads(loaded, batches, opts.every, settings, work / "loads.log", opts.minutes,
-                                         opts.via)
+                                         opts.via, opts.upkeep_every)
         res["loads_done"] = res["small_loads"]["counts"][-1]["loads"]
         res["small_loads"]["seconds"] = time.perf_counter() - t0
         # the pages' calls, recorded on the loaded lake (its period includes the feed's day)
@@ -517,6 +524,8 @@ def main(argv=None) -> int:
                    help="upkeep: rewrite files with this share of rows deleted (default: lake_upkeep's)")
     p.add_argument("--minutes", type=float, default=None, help="upkeep: stop loading after this long")
     p.add_argument("--every", type=int, default=100, help="upkeep: count the files every this many loads")
+    p.add_argument("--upkeep-every", type=int, default=0,
+                   help="upkeep: run the upkeep every this many loads while loading (0: only after them)")
     p.add_argument("--keep", default="0", help="upkeep: snapshots kept (the bench: 0, nobody reads old ones)")
     p.add_argument("--grace", default="0", help="upkeep: how long unread files wait before deletion")
     p.add_argument("--memory-limit", default="1GB")

@@ -110,7 +110,8 @@ def config() -> dict[str, Any]:
     }
 
 
-def _quoted(text: str) -> str:
+def quoted(text: str) -> str:
+    """`text` as a SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -137,21 +138,21 @@ def s3_secret(data_path: str) -> str:
     options = {
         "type": "s3",
         "provider": "config",
-        "key_id": _quoted(key),
-        "secret": _quoted(secret),
-        "region": _quoted(os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"),
-        "scope": _quoted(f"{scheme}://{bucket}/"),
+        "key_id": quoted(key),
+        "secret": quoted(secret),
+        "region": quoted(os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"),
+        "scope": quoted(f"{scheme}://{bucket}/"),
     }
     if os.environ.get("AWS_SESSION_TOKEN"):
-        options["session_token"] = _quoted(os.environ["AWS_SESSION_TOKEN"])
+        options["session_token"] = quoted(os.environ["AWS_SESSION_TOKEN"])
     endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     if endpoint:
         url = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
         if url.scheme not in ("http", "https") or not url.netloc or url.path.strip("/"):
             raise LakeError(f"AWS_ENDPOINT_URL {endpoint!r}: expected http(s)://host[:port]")
-        options["endpoint"] = _quoted(url.netloc)
+        options["endpoint"] = quoted(url.netloc)
         options["use_ssl"] = "true" if url.scheme == "https" else "false"
-        options["url_style"] = _quoted("path")
+        options["url_style"] = quoted("path")
     listed = ", ".join(f"{name} {value}" for name, value in options.items())
     return f"create or replace secret {SECRET} ({listed})"
 
@@ -172,7 +173,7 @@ def connect(target: str, settings: dict[str, Any]) -> duckdb.DuckDBPyConnection:
         Path(target.removeprefix(f"{PREFIX}sqlite:")).parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(config=settings) as con:
         try:
-            con.execute(f"attach {_quoted(target)} as peakend_lake")
+            con.execute(f"attach {quoted(target)} as peakend_lake")
         except duckdb.Error as exc:
             if "data_path" not in str(exc).lower() and "DATA_PATH" not in str(exc):
                 raise LakeError(f"{shown(target)}: {exc}") from None
@@ -187,7 +188,7 @@ def connect(target: str, settings: dict[str, Any]) -> duckdb.DuckDBPyConnection:
             elif "://" not in data:
                 Path(data).mkdir(parents=True, exist_ok=True)
                 data = str(Path(data).resolve()) + "/"
-            con.execute(f"attach {_quoted(target)} as peakend_lake (data_path {_quoted(data)})")
+            con.execute(f"attach {quoted(target)} as peakend_lake (data_path {quoted(data)})")
         # the lake's own data path, as its catalog keeps it (PEAKEND_WAREHOUSE_DATA names
         # only a new lake's)
         [(data_path,)] = con.execute("select data_path from ducklake_settings('peakend_lake')").fetchall()
@@ -206,4 +207,4 @@ def connect(target: str, settings: dict[str, Any]) -> duckdb.DuckDBPyConnection:
 def snapshot(con: duckdb.DuckDBPyConnection) -> int:
     """The lake's current snapshot: a new one for every commit, by any process."""
     name = con.execute("select current_database()").fetchone()[0]  # type: ignore[index]
-    return int(con.execute(f"select id from ducklake_current_snapshot({_quoted(name)})").fetchone()[0])  # type: ignore[index]
+    return int(con.execute(f"select id from ducklake_current_snapshot({quoted(name)})").fetchone()[0])  # type: ignore[index]

@@ -36,6 +36,8 @@ from typing import Any, cast
 
 import duckdb
 
+from peakend.warehouse import lake
+
 DEFAULT_KEEP = timedelta(days=1)
 DEFAULT_GRACE = timedelta(hours=1)
 ORPHAN_AGE = timedelta(days=1)
@@ -91,10 +93,6 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def files(con: duckdb.DuckDBPyConnection) -> Files:
     """Count the lake's files from its catalog tables (DuckLake's spec: a row's end_snapshot
     is set once a later snapshot no longer reads it)."""
@@ -133,7 +131,7 @@ def upkeep(
     """Merge, expire and clean the lake `con` is connected to (see the module's docstring).
     Each step runs in `turn()`: the warehouse's writer turn (write_turns), so loads wait for
     a step instead of a step and a load refusing each other's commits."""
-    name = _quoted(catalog(con))
+    name = lake.quoted(catalog(con))
     report = UpkeepReport(files(con), files(con))
     # CALL, not SELECT ... FROM: a count(*) over these functions is answered without running them
     steps = {

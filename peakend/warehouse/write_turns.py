@@ -132,7 +132,7 @@ class Turns:
         if self._pg is None:
             con = duckdb.connect(config=lake.config())
             dsn = self.target.removeprefix(POSTGRES)
-            con.execute(f"attach {_quoted(dsn)} as peakend_turns (type postgres)")
+            con.execute(f"attach {lake.quoted(dsn)} as peakend_turns (type postgres)")
             self._pg = con
         return self._pg
 
@@ -162,10 +162,6 @@ def is_conflict(exc: BaseException) -> bool:
     """A commit DuckLake refused because another transaction changed the same rows first:
     the write can run again against the new snapshot."""
     return isinstance(exc, duckdb.TransactionException) and "transaction conflict" in str(exc).lower()
-
-
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _waited(target: str) -> str:

@@ -310,11 +310,13 @@ def _store_load(con, path: Path, colspec: str) -> tuple[int, int]:
 
 
 def small_loads(target: str, batches: list[Path], every: int, settings: dict, log: Path,
-                minutes: float | None = None, via: str = "store", upkeep_every: int = 0) -> dict:
+                minutes: float | None = None, via: str = "store", upkeep_every: int = 0,
+                upkeep_args: dict | None = None) -> dict:
     """Load each batch (via the store API, or the loader as the ingest API calls it); count
     the lake's files every `every` loads (and stop after `minutes`, if given, at a count);
     with `upkeep_every`, run the upkeep on that schedule between the loads, as a deployment
-    would (README, the deployment guide's step 4)."""
+    would (README, the deployment guide's step 4), with `upkeep_args` (keep, grace, ...: the
+    run's own, so --keep 0 expires the snapshots between the loads too)."""
     from peakend.warehouse import lake, store
     from peakend.warehouse.lake_upkeep import files, upkeep
 
@@ -348,7 +350,9 @@ def small_loads(target: str, batches: list[Path], every: int, settings: dict, lo
                     rows["replaced"] += rep_n
                 seconds.append(time.perf_counter() - t0)
                 if upkeep_every and i % upkeep_every == 0:
-                    kept = upkeep(con, delete_threshold=0.0)
+                    # (until 2026-12-04 this ran with upkeep()'s default keep of a day: it
+                    # merged but expired nothing, and 1,040 snapshots piled up)
+                    kept = upkeep(con, **(upkeep_args or {}))
                     upkeeps.append(kept.total_s)
                 if i % every == 0 or i == len(batches):
                     c = {"loads": i, "seconds": time.perf_counter() - started, **files(con).__dict__}
@@ -368,9 +372,16 @@ def small_loads(target: str, batches: list[Path], every: int, settings: dict, lo
             "upkeep_every": upkeep_every, "upkeep_s": upkeeps, **rows}
 
 
+def _upkeep_args(opts) -> dict:
+    from peakend.warehouse.lake_upkeep import parse_duration
+
+    return {"keep": parse_duration(opts.keep), "grace": parse_duration(opts.grace),
+            "orphan_age": parse_duration(opts.grace), "delete_threshold": opts.delete_threshold}
+
+
 def run_upkeep(opts, env: dict, stamp: str) -> dict:
     from peakend.warehouse import lake, rollup_check
-    from peakend.warehouse.lake_upkeep import parse_duration, upkeep
+    from peakend.warehouse.lake_upkeep import upkeep
 
     from bench.pages import page_keys
 
@@ -401,7 +412,7 @@ def run_upkeep(opts, env: dict, stamp: str) -> dict:
         res = {"start": start, "loads": len(batches), "sends": rows, "feed_day": FEED_DAY.isoformat()}
         t0 = time.perf_counter()
         res["small_loads"] = small_loads(loaded, batches, opts.every, settings, work / "loads.log", opts.minutes,
-                                         opts.via, opts.upkeep_every)
+                                         opts.via, opts.upkeep_every, _upkeep_args(opts))
         res["loads_done"] = res["small_loads"]["counts"][-1]["loads"]
         res["small_loads"]["seconds"] = time.perf_counter() - t0
         # the pages' calls, recorded on the loaded lake (its period includes the feed's day)
@@ -423,8 +434,7 @@ def run_upkeep(opts, env: dict, stamp: str) -> dict:
     print("  upkeep ...", flush=True)
     con = lake.connect(loaded, settings)
     try:
-        rep = upkeep(con, keep=parse_duration(opts.keep), grace=parse_duration(opts.grace),
-                     orphan_age=parse_duration(opts.grace), delete_threshold=opts.delete_threshold)
+        rep = upkeep(con, **_upkeep_args(opts))
         ok = rollup_check.audit(con).ok
     finally:
         con.close()

@@ -51,6 +51,7 @@ def test_upkeep_merges_the_small_files_and_keeps_every_answer(small_loads_lake):
     try:
         before = lake_upkeep.files(con)
         assert before.snapshots > 1
+        flushed = lake_upkeep.flush_calls(con)
         turns = []  # each step in the warehouse's writer turn: loads wait for it
 
         @contextlib.contextmanager
@@ -61,7 +62,8 @@ def test_upkeep_merges_the_small_files_and_keeps_every_answer(small_loads_lake):
         report = lake_upkeep.upkeep(
             con, keep=NOTHING, grace=NOTHING, orphan_age=NOTHING, delete_threshold=0.0, turn=turn
         )
-        assert len(turns) == len(report.seconds) == 6
+        # every call in the turn: 5 steps of one call, the flush one call a table it flushes
+        assert len(turns) == 5 + len(flushed)
         assert rollup_check.audit(con).ok
     finally:
         con.close()
@@ -102,3 +104,52 @@ def test_durations():
     assert lake_upkeep.parse_duration("7d") == timedelta(days=7)
     with pytest.raises(ValueError):
         lake_upkeep.parse_duration("a week")
+
+
+def _data_files(con, table: str) -> int:
+    meta = f'"__ducklake_metadata_{lake_upkeep.catalog(con)}"'
+    return con.execute(
+        f"""select count(*) from {meta}.ducklake_data_file f join {meta}.ducklake_table t using (table_id)
+            where f.end_snapshot is null and t.end_snapshot is null and t.table_name = ?""",
+        [table],
+    ).fetchone()[0]
+
+
+def test_upkeep_leaves_a_small_table_in_the_catalog(tmp_path, monkeypatch):
+    # a fresh load keeps a table of a few rows (the users, the purposes) in the catalog;
+    # flushed, each was one more Parquet file for every read (20 files against 14 in
+    # bench.lake upkeep). Only tables whose catalog rows outgrew one insert's are flushed.
+    monkeypatch.setenv("PEAKEND_WAREHOUSE_DATA", str(tmp_path / "data"))
+    con = lake.connect(f"ducklake:sqlite:{tmp_path / 'catalog.sqlite'}", {})
+    try:
+        assert lake_upkeep.inlining_row_limit(con) == lake_upkeep.INLINING_ROW_LIMIT == 10
+        con.execute("create table few (k varchar)")
+        con.execute("insert into few values ('a'), ('b'), ('c')")
+        con.execute("create table many (k integer)")  # a feed's rows, a few at a time
+        for i in range(4):
+            con.execute(f"insert into many select range from range({i * 3}, {i * 3 + 3})")
+        con.execute("create table churn (k varchar, v integer)")  # one row changed by every load
+        con.execute("insert into churn values ('data_version', 0)")
+        dead = lake_upkeep.DEAD_INLINED_ROWS
+        for _ in range(dead + 1):
+            con.execute("update churn set v = v + 1")
+        assert lake_upkeep.inlined_rows(con) == {
+            ("main", "few"): (3, 0), ("main", "many"): (12, 0), ("main", "churn"): (1, dead + 1),
+        }
+        assert [c.split("table_name => ")[1] for c in lake_upkeep.flush_calls(con)] == ["'churn')", "'many')"]
+        report = lake_upkeep.upkeep(con, keep=NOTHING, grace=NOTHING, orphan_age=NOTHING)
+        assert report.after.data_files == 2  # many's and churn's; few's rows stay in the catalog
+        assert (_data_files(con, "few"), _data_files(con, "many"), _data_files(con, "churn")) == (0, 1, 1)
+        # the deleted rows of churn went with the flush (expiry leaves them)
+        assert lake_upkeep.inlined_rows(con) == {
+            ("main", "few"): (3, 0), ("main", "many"): (0, 0), ("main", "churn"): (0, 0),
+        }
+        assert con.execute("select string_agg(k, ',' order by k) from few").fetchone()[0] == "a,b,c"
+        assert con.execute("select count(*), sum(k) from many").fetchone() == (12, 66)
+        assert con.execute("select v from churn").fetchall() == [(dead + 1,)]
+        # a lake that inlines nothing (limit 0) has every inlined row flushed
+        con.execute(f"call ducklake_set_option({lake.quoted(lake_upkeep.catalog(con))}, 'data_inlining_row_limit', 0)")
+        assert lake_upkeep.inlining_row_limit(con) == 0
+        assert len(lake_upkeep.flush_calls(con)) == 1  # few
+    finally:
+        con.close()

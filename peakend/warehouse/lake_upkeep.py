@@ -6,7 +6,13 @@ rollups it merges into), and a feed's batch every few seconds makes thousands of
 a visit sent again in pieces leaves a delete file beside the old one. A read then opens
 every one of those files. `upkeep` puts them back together, in this order:
 
-1. `ducklake_flush_inlined_data`: rows a small insert kept in the catalog go to Parquet;
+1. `ducklake_flush_inlined_data`: rows small inserts kept in the catalog go to Parquet, for
+   each table whose catalog holds more live rows than one insert may keep there (DuckLake's
+   `data_inlining_row_limit`, 10 by default), or more than DEAD_INLINED_ROWS deleted ones
+   (they go only with a flush: snapshot expiry leaves them). A small table (the users, the
+   purposes, the targets) stays in the catalog as a fresh load leaves it: flushed, it was
+   one more Parquet file for every read to open (bench.lake upkeep: 20 files against a
+   fresh lake's 14, the 6 more all such tables);
 2. `ducklake_rewrite_data_files`: files with deleted rows (DELETE_THRESHOLD of them or more)
    written again without them (the feed's replaced pieces, the rollup rows every
    load replaces); a file with deletes is not merged;
@@ -47,6 +53,13 @@ CONFLICT_TRIES = 5
 # the pages stayed 1.1-2.1x a fresh lake's; at 0 they came back within 10%). A big file with
 # one deleted row is written whole again, which a nightly run can afford.
 DELETE_THRESHOLD = 0.0
+# DuckLake's data_inlining_row_limit when the lake sets none: an insert of up to this many
+# rows is kept in the catalog rather than written to a file
+INLINING_ROW_LIMIT = 10
+# deleted rows a table's catalog may hold before a flush takes them away (a row changed by
+# every load, as meta's data version, leaves one a load): a read skips them for next to
+# nothing, and each flush is one more small file to merge
+DEAD_INLINED_ROWS = 100
 
 
 @dataclass(frozen=True)
@@ -110,6 +123,55 @@ def files(con: duckdb.DuckDBPyConnection) -> Files:
     return Files(int(data), int(size), int(deletes), int(snapshots), int(waiting))
 
 
+def inlining_row_limit(con: duckdb.DuckDBPyConnection) -> int:
+    """The lake's own data_inlining_row_limit (its global setting), else DuckLake's default."""
+    row = con.execute(
+        "select value from ducklake_options(?) where option_name = 'data_inlining_row_limit' and scope = 'GLOBAL'",
+        [catalog(con)],
+    ).fetchone()
+    return int(row[0]) if row and row[0] is not None else INLINING_ROW_LIMIT
+
+
+def inlined_rows(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple[int, int]]:
+    """(schema, table) -> (live, deleted) rows the catalog holds for it (DuckLake keeps a
+    table's inlined rows in ducklake_inlined_data_<table id>_<schema version>; a deleted
+    row stays there with its end_snapshot until a flush)."""
+    meta = _ident(f"__ducklake_metadata_{catalog(con)}")
+    # (DuckLake lists an inlined table there when it makes it)
+    tables = con.execute(
+        f"""select s.schema_name, t.table_name, i.table_name
+            from {meta}.ducklake_inlined_data_tables i
+            join {meta}.ducklake_table t on t.table_id = i.table_id and t.end_snapshot is null
+            join {meta}.ducklake_schema s on s.schema_id = t.schema_id and s.end_snapshot is null"""
+    ).fetchall()
+    if not tables:
+        return {}
+    counts = " union all ".join(
+        f"select {i}, count(*) filter (where end_snapshot is null), count(end_snapshot) from {meta}.{_ident(inlined)}"
+        for i, (_, _, inlined) in enumerate(tables)
+    )
+    out: dict[tuple[str, str], tuple[int, int]] = {}
+    for i, live, dead in con.execute(counts).fetchall():
+        key = (tables[i][0], tables[i][1])
+        was = out.get(key, (0, 0))
+        out[key] = (was[0] + int(live), was[1] + int(dead))
+    return out
+
+
+def flush_calls(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """One ducklake_flush_inlined_data call for each table whose catalog holds more live rows
+    than the inlining limit lets one insert keep there, or more than DEAD_INLINED_ROWS
+    deleted ones (the module's docstring, step 1)."""
+    name = lake.quoted(catalog(con))
+    limit = inlining_row_limit(con)
+    return [
+        f"call ducklake_flush_inlined_data({name}, schema_name => {lake.quoted(schema)}, "
+        f"table_name => {lake.quoted(table)})"
+        for (schema, table), (live, dead) in sorted(inlined_rows(con).items())
+        if live > limit or dead > DEAD_INLINED_ROWS
+    ]
+
+
 def _seconds(age: timedelta) -> int:
     return max(0, int(age.total_seconds()))
 
@@ -134,8 +196,8 @@ def upkeep(
     name = lake.quoted(catalog(con))
     report = UpkeepReport(files(con), files(con))
     # CALL, not SELECT ... FROM: a count(*) over these functions is answered without running them
-    steps = {
-        "flush inlined data": f"call ducklake_flush_inlined_data({name})",
+    steps: dict[str, str | list[str]] = {
+        "flush inlined data": flush_calls(con),
         "rewrite files with deletes": (
             f"call ducklake_rewrite_data_files({name}, delete_threshold => {float(delete_threshold)})"
         ),
@@ -150,23 +212,36 @@ def upkeep(
             f"call ducklake_delete_orphaned_files({name}, older_than => now() - to_seconds({_seconds(orphan_age)}))"
         ),
     }
-    for step, sql in steps.items():
+    for step, calls in steps.items():
         started = time.perf_counter()
-        for attempt in range(CONFLICT_TRIES):
-            try:
-                # each step's rows are what it did (files merged, snapshots expired, files
-                # deleted); read as Arrow: their timestamps would need pytz as Python values
-                with turn():
-                    report.rows[step] = con.execute(sql).to_arrow_table().num_rows
-                break
-            except duckdb.Error as exc:
-                if not _is_conflict(exc) or attempt == CONFLICT_TRIES - 1:
-                    raise
-                report.retries += 1
-                sleep(0.5 * 2**attempt)  # another writer committed first: its turn, then ours
+        report.rows[step] = 0
+        for sql in [calls] if isinstance(calls, str) else calls:
+            report.rows[step] += _call(con, sql, report, sleep, turn)
         report.seconds[step] = time.perf_counter() - started
     report.after = files(con)
     return report
+
+
+def _call(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    report: UpkeepReport,
+    sleep: Callable[[float], None],
+    turn: Callable[[], contextlib.AbstractContextManager[Any]],
+) -> int:
+    """Run one maintenance call in the writer turn, again when another writer's commit got in
+    first; its rows are what it did (files merged, snapshots expired, files deleted), read as
+    Arrow: their timestamps would need pytz as Python values."""
+    for attempt in range(CONFLICT_TRIES):
+        try:
+            with turn():
+                return con.execute(sql).to_arrow_table().num_rows
+        except duckdb.Error as exc:
+            if not _is_conflict(exc) or attempt == CONFLICT_TRIES - 1:
+                raise
+            report.retries += 1
+            sleep(0.5 * 2**attempt)  # another writer committed first: its turn, then ours
+    raise AssertionError("unreachable")
 
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd]?)")

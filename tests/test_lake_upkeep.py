@@ -130,23 +130,35 @@ def test_upkeep_leaves_a_small_table_in_the_catalog(tmp_path, monkeypatch):
             con.execute(f"insert into many select range from range({i * 3}, {i * 3 + 3})")
         con.execute("create table churn (k varchar, v integer)")  # one row changed by every load
         con.execute("insert into churn values ('data_version', 0)")
+        con.execute("create table filed (k integer)")  # a table in a file, and one row inlined
+        con.execute("insert into filed select range from range(20)")
+        con.execute("insert into filed values (20)")
         dead = lake_upkeep.DEAD_INLINED_ROWS
         for _ in range(dead + 1):
             con.execute("update churn set v = v + 1")
         assert lake_upkeep.inlined_rows(con) == {
-            ("main", "few"): (3, 0), ("main", "many"): (12, 0), ("main", "churn"): (1, dead + 1),
+            ("main", "few"): (3, 0, 0),
+            ("main", "many"): (12, 0, 0),
+            ("main", "churn"): (1, dead + 1, 0),
+            ("main", "filed"): (1, 0, 1),
         }
-        assert [c.split("table_name => ")[1] for c in lake_upkeep.flush_calls(con)] == ["'churn')", "'many')"]
+        flushed = [c.split("table_name => ")[1] for c in lake_upkeep.flush_calls(con)]
+        assert flushed == ["'churn')", "'filed')", "'many')"]
         report = lake_upkeep.upkeep(con, keep=NOTHING, grace=NOTHING, orphan_age=NOTHING)
-        assert report.after.data_files == 2  # many's and churn's; few's rows stay in the catalog
-        assert (_data_files(con, "few"), _data_files(con, "many"), _data_files(con, "churn")) == (0, 1, 1)
+        assert report.after.data_files == 3  # many's, churn's, filed's (merged); few's rows stay in the catalog
+        assert [_data_files(con, t) for t in ("few", "many", "churn", "filed")] == [0, 1, 1, 1]
         # the deleted rows of churn went with the flush (expiry leaves them)
         assert lake_upkeep.inlined_rows(con) == {
-            ("main", "few"): (3, 0), ("main", "many"): (0, 0), ("main", "churn"): (0, 0),
+            ("main", "few"): (3, 0, 0),
+            ("main", "many"): (0, 0, 1),
+            ("main", "churn"): (0, 0, 1),
+            ("main", "filed"): (0, 0, 1),
         }
         assert con.execute("select string_agg(k, ',' order by k) from few").fetchone()[0] == "a,b,c"
         assert con.execute("select count(*), sum(k) from many").fetchone() == (12, 66)
         assert con.execute("select v from churn").fetchall() == [(dead + 1,)]
+        assert con.execute("select count(*), sum(k) from filed").fetchone() == (21, 210)
+        assert con.execute("select count(*), sum(k) from filed").fetchone() == (21, 210)
         # a lake that inlines nothing (limit 0) has every inlined row flushed
         con.execute(f"call ducklake_set_option({lake.quoted(lake_upkeep.catalog(con))}, 'data_inlining_row_limit', 0)")
         assert lake_upkeep.inlining_row_limit(con) == 0

@@ -7,12 +7,16 @@ a visit sent again in pieces leaves a delete file beside the old one. A read the
 every one of those files. `upkeep` puts them back together, in this order:
 
 1. `ducklake_flush_inlined_data`: rows small inserts kept in the catalog go to Parquet, for
-   each table whose catalog holds more live rows than one insert may keep there (DuckLake's
-   `data_inlining_row_limit`, 10 by default), or more than DEAD_INLINED_ROWS deleted ones
-   (they go only with a flush: snapshot expiry leaves them). A small table (the users, the
-   purposes, the targets) stays in the catalog as a fresh load leaves it: flushed, it was
-   one more Parquet file for every read to open (bench.lake upkeep: 20 files against a
-   fresh lake's 14, the 6 more all such tables);
+   each table that has data files too (its few inlined rows then go into its one merged
+   file, as in a fresh load; and DuckLake 1.5.5's merge and rewrite fail to commit on a
+   table still holding inlined rows: "Failed to read inlined-data aggregates ...
+   isnan(VARCHAR)", after 620 loads of bench.lake upkeep), or whose catalog holds more live
+   rows than one insert may keep there (DuckLake's `data_inlining_row_limit`, 10 by
+   default), or more than DEAD_INLINED_ROWS deleted ones (they go only with a flush:
+   snapshot expiry leaves them). A small table (the users, the purposes, the targets) stays
+   in the catalog as a fresh load leaves it: flushed, it was one more Parquet file for
+   every read to open (bench.lake upkeep: 20 files against a fresh lake's 14, the 6 more
+   all such tables);
 2. `ducklake_rewrite_data_files`: files with deleted rows (DELETE_THRESHOLD of them or more)
    written again without them (the feed's replaced pieces, the rollup rows every
    load replaces); a file with deletes is not merged;
@@ -132,43 +136,47 @@ def inlining_row_limit(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row and row[0] is not None else INLINING_ROW_LIMIT
 
 
-def inlined_rows(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple[int, int]]:
-    """(schema, table) -> (live, deleted) rows the catalog holds for it (DuckLake keeps a
+def inlined_rows(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple[int, int, int]]:
+    """(schema, table) -> (live, deleted) rows the catalog holds for it, and the table's
+    data files the current snapshot reads (DuckLake keeps a
     table's inlined rows in ducklake_inlined_data_<table id>_<schema version>; a deleted
     row stays there with its end_snapshot until a flush)."""
     meta = _ident(f"__ducklake_metadata_{catalog(con)}")
     # (DuckLake lists an inlined table there when it makes it)
     tables = con.execute(
-        f"""select s.schema_name, t.table_name, i.table_name
+        f"""select s.schema_name, t.table_name, i.table_name,
+                (select count(*) from {meta}.ducklake_data_file f
+                 where f.table_id = t.table_id and f.end_snapshot is null)
             from {meta}.ducklake_inlined_data_tables i
             join {meta}.ducklake_table t on t.table_id = i.table_id and t.end_snapshot is null
             join {meta}.ducklake_schema s on s.schema_id = t.schema_id and s.end_snapshot is null"""
     ).fetchall()
-    if not tables:
-        return {}
-    counts = " union all ".join(
-        f"select {i}, count(*) filter (where end_snapshot is null), count(end_snapshot) from {meta}.{_ident(inlined)}"
-        for i, (_, _, inlined) in enumerate(tables)
-    )
-    out: dict[tuple[str, str], tuple[int, int]] = {}
-    for i, live, dead in con.execute(counts).fetchall():
-        key = (tables[i][0], tables[i][1])
-        was = out.get(key, (0, 0))
-        out[key] = (was[0] + int(live), was[1] + int(dead))
+    out: dict[tuple[str, str], tuple[int, int, int]] = {}
+    for schema, table, inlined, data_files in tables:
+        # one query a table: DuckDB 1.5.5 answered a UNION ALL of these catalog scans with
+        # the first one's counts for every table
+        live, dead = cast(
+            "tuple[int, int]",
+            con.execute(
+                f"select count(*) filter (where end_snapshot is null), count(end_snapshot) from {meta}.{_ident(inlined)}"
+            ).fetchone(),
+        )
+        was = out.get((schema, table), (0, 0, 0))
+        out[(schema, table)] = (was[0] + int(live), was[1] + int(dead), int(data_files))
     return out
 
 
 def flush_calls(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """One ducklake_flush_inlined_data call for each table whose catalog holds more live rows
-    than the inlining limit lets one insert keep there, or more than DEAD_INLINED_ROWS
-    deleted ones (the module's docstring, step 1)."""
+    """One ducklake_flush_inlined_data call for each table with inlined rows that has data
+    files too, or whose catalog holds more live rows than the inlining limit lets one insert
+    keep there, or more than DEAD_INLINED_ROWS deleted ones (the module's docstring, step 1)."""
     name = lake.quoted(catalog(con))
     limit = inlining_row_limit(con)
     return [
         f"call ducklake_flush_inlined_data({name}, schema_name => {lake.quoted(schema)}, "
         f"table_name => {lake.quoted(table)})"
-        for (schema, table), (live, dead) in sorted(inlined_rows(con).items())
-        if live > limit or dead > DEAD_INLINED_ROWS
+        for (schema, table), (live, dead, data_files) in sorted(inlined_rows(con).items())
+        if (data_files and live + dead) or live > limit or dead > DEAD_INLINED_ROWS
     ]
 
 

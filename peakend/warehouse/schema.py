@@ -14,7 +14,7 @@ from typing import cast
 import duckdb
 
 from peakend.core.moments import STUDY_MOMENTS
-from peakend.warehouse import portable, rollup_tables, rollups
+from peakend.warehouse import lake_stats, portable, rollup_tables, rollups
 
 # Columns of the visits table in contract order, with their DuckDB types. The loader and
 # the demo generator both write exactly these, so keep one definition.
@@ -667,6 +667,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, read_only: bool = False) -> in
     if not read_only:
         if portable.is_lake(con):
             _install_changed_macros(con)
+            lake_stats.give_every_table_stats(con)  # see its module: DuckLake 1.5.5's planning
         else:
             install_macros(con)
     return SCHEMA_VERSION

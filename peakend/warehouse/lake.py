@@ -115,6 +115,17 @@ def quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def identifier(name: str) -> str:
+    """`name` as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def metadata(lake_name: str) -> str:
+    """The attached catalog database DuckLake keeps the lake `lake_name`'s tables in
+    (ducklake_table, ducklake_data_file, ...), quoted."""
+    return identifier(f"__ducklake_metadata_{lake_name}")
+
+
 # data paths DuckDB's httpfs reads and writes through the S3 API
 S3_SCHEMES = ("s3://", "s3a://", "s3n://")
 SECRET = "peakend_lake_s3"

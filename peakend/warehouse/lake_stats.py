@@ -17,17 +17,14 @@ from __future__ import annotations
 
 import duckdb
 
+from peakend.warehouse import lake
+
 _NUMERIC = ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL", "HUGEINT", "BOOLEAN")
-
-
-def _metadata(con: duckdb.DuckDBPyConnection) -> str:
-    name = con.execute("select current_database()").fetchone()[0]  # type: ignore[index]
-    return '"' + f"__ducklake_metadata_{name}".replace('"', '""') + '"'
 
 
 def tables_without_stats(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The lake's live tables that have no row in its ducklake_table_stats."""
-    meta = _metadata(con)
+    meta = lake.metadata(str(con.execute("select current_database()").fetchone()[0]))  # type: ignore[index]
     rows = con.execute(
         f"""select t.table_name from {meta}.ducklake_table as t
             where t.end_snapshot is null
@@ -41,6 +38,8 @@ def _placeholder(data_type: str) -> str:
     """A value of `data_type` for a NOT NULL column of the row that is deleted again."""
     if data_type.endswith("]"):
         return f"cast([] as {data_type})"
+    if data_type == "INTERVAL":  # before the numeric types: it holds "INT"
+        return "interval 0 second"
     if any(kind in data_type for kind in _NUMERIC):
         return f"cast(0 as {data_type})"
     if data_type.startswith("TIMESTAMP"):
@@ -68,7 +67,7 @@ def give_every_table_stats(con: duckdb.DuckDBPyConnection) -> list[str]:
     con.execute("begin transaction")
     try:
         for table in missing:
-            name = '"' + table.replace('"', '""') + '"'
+            name = lake.identifier(table)
             con.execute(f"insert into {name} select {_placeholder_row(con, table)}")
             con.execute(f"delete from {name}")
         con.execute("commit")

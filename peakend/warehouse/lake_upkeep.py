@@ -106,14 +106,10 @@ def catalog(con: duckdb.DuckDBPyConnection) -> str:
     return str(name)
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def files(con: duckdb.DuckDBPyConnection) -> Files:
     """Count the lake's files from its catalog tables (DuckLake's spec: a row's end_snapshot
     is set once a later snapshot no longer reads it)."""
-    meta = _ident(f"__ducklake_metadata_{catalog(con)}")
+    meta = lake.metadata(catalog(con))
 
     def one(sql: str) -> tuple[Any, ...]:
         return cast("tuple[Any, ...]", con.execute(sql).fetchone())
@@ -141,7 +137,7 @@ def inlined_rows(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple[
     data files the current snapshot reads (DuckLake keeps a
     table's inlined rows in ducklake_inlined_data_<table id>_<schema version>; a deleted
     row stays there with its end_snapshot until a flush)."""
-    meta = _ident(f"__ducklake_metadata_{catalog(con)}")
+    meta = lake.metadata(catalog(con))
     # (DuckLake lists an inlined table there when it makes it)
     tables = con.execute(
         f"""select s.schema_name, t.table_name, i.table_name,
@@ -158,7 +154,7 @@ def inlined_rows(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple[
         live, dead = cast(
             "tuple[int, int]",
             con.execute(
-                f"select count(*) filter (where end_snapshot is null), count(end_snapshot) from {meta}.{_ident(inlined)}"
+                f"select count(*) filter (where end_snapshot is null), count(end_snapshot) from {meta}.{lake.identifier(inlined)}"
             ).fetchone(),
         )
         was = out.get((schema, table), (0, 0, 0))

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         # a DuckLake is read at its current snapshot; a file read-only, beside nobody; both
         # within the memory and threads the environment gives DuckDB, as the app is
-        settings = settings_from_env()
+        settings: dict[str, Any] = dict(settings_from_env())
         if lake.is_lake(args.db):
             con = lake.connect(args.db, settings)
         else:

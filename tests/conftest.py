@@ -19,6 +19,15 @@ sys.path.insert(0, str(ROOT / "tests"))
 from fixture_db import build_fixture_db, fixture_password  # noqa: E402
 from peakend.warehouse.db import Database  # noqa: E402
 
+# Each new AppTest has Streamlit scan every installed package's metadata for components
+# (streamlit.components.v2.manifest_scanner): ~0.25 s of CPU each, a few hundred times a
+# run. The packages installed don't change during a run, so this process scans once.
+import functools  # noqa: E402
+
+from streamlit.components.v2 import manifest_scanner as _manifest_scanner  # noqa: E402
+
+_manifest_scanner.scan_component_manifests = functools.cache(_manifest_scanner.scan_component_manifests)
+
 # argon2 is slow on purpose (64 MiB, 3 passes: ~0.1-0.5 s a hash on a busy machine). Tests
 # hash and check many passwords, so in the test process only, use the cheapest parameters;
 # the servers the browser tests start use the real ones (tests/test_auth_core.py checks

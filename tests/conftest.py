@@ -1,3 +1,4 @@
+import os
 import re
 import sys
 from pathlib import Path
@@ -6,13 +7,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# One DuckDB thread per test process and per server a test starts (peakend/warehouse/db.py
-# ENV_SETTINGS): `make test` runs two workers on two cores, and a second thread each on
-# tiny queries cost ~15% more CPU in all, for nothing. The modules about DuckDB's own data
-# paths at scale run at its default (tests/test_write_paths_at_scale.py).
-import os as _os  # noqa: E402
-
-_os.environ.setdefault("PEAKEND_DUCKDB_THREADS", "1")
+# One DuckDB thread per test process and per server a test starts
+# (peakend/warehouse/duckdb_settings.py): `make test` runs two workers on two cores, and a
+# second thread each on tiny queries cost ~15% more CPU in all, for nothing. The write paths
+# at scale run at DuckDB's default (tests/test_write_paths_at_scale.py).
+os.environ.setdefault("PEAKEND_DUCKDB_THREADS", "1")
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
@@ -71,7 +70,6 @@ def fixture_db_file(tmp_path_factory) -> Path:
 
 
 # --- a real server and a real browser (marker: browser) ------------------------------------
-import os  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402

@@ -16,7 +16,6 @@ import pytest
 from fixture_db import FIXTURE, build_fixture_db
 from peakend.warehouse import lake, portable, rollup_check
 from peakend.warehouse.ingest import load_files, undo
-from peakend.warehouse.db import settings_from_env
 from peakend.warehouse.named_queries import named_queries
 from test_auth_scope import _is_write, _param_sets
 
@@ -129,7 +128,7 @@ def test_a_second_process_sees_a_committed_load(on_lake, lake_target, tmp_path):
     reader holding a result open blocks the commit, which DuckLake retries for ~10 s.)"""
     import duckdb
 
-    other = duckdb.connect(lake_target[0], config={**lake.config(), **settings_from_env()})
+    other = duckdb.connect(lake_target[0], config=lake.config())
     try:
         [(seen,)] = other.execute("select count(*) from visits").fetchall()
         ratings = tmp_path / "ratings.csv"

@@ -17,7 +17,8 @@ from typing import Any, cast
 import duckdb
 
 from peakend.warehouse import lake, rollup_check
-from peakend.warehouse.db import DatabaseBusy, lock_conflict, settings_from_env
+from peakend.warehouse.db import DatabaseBusy, lock_conflict
+from peakend.warehouse.duckdb_settings import settings_from_env
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,13 +38,12 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     name = lake.shown(args.db)  # a DSN's password is not printed
     try:
-        # a DuckLake is read at its current snapshot; a file read-only, beside nobody; both
-        # within the memory and threads the environment gives DuckDB, as the app is
-        settings: dict[str, Any] = dict(settings_from_env())
+        # a DuckLake is read at its current snapshot; a file read-only, beside nobody (both
+        # within the environment's bounds, as the app is)
         if lake.is_lake(args.db):
-            con = lake.connect(args.db, settings)
+            con = lake.connect(args.db, {})
         else:
-            con = duckdb.connect(str(args.db), read_only=True, config=settings)
+            con = duckdb.connect(str(args.db), read_only=True, config=dict(settings_from_env()))
     except (duckdb.Error, lake.LakeError) as e:
         pid = lock_conflict(e)
         if pid is not False:

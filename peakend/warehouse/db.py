@@ -24,6 +24,7 @@ import pandas as pd
 from peakend.core.filters import VisitFilter
 from peakend.core.scope import EVERYTHING, Scope
 from peakend.warehouse import lake, metric_sql, rollup_check, rollup_routes, rollup_tables, rollups, write_turns
+from peakend.warehouse.duckdb_settings import settings_from_env
 from peakend.warehouse.named_queries import (
     QueryError,
     bind_values,
@@ -89,15 +90,6 @@ def check_peer_answer(name: str, answer: pd.DataFrame, scope: Scope) -> pd.DataF
     return answer
 
 
-# DuckDB takes 80% of the machine's memory and every core by default. The app shares its
-# machine, so both can be bounded from the environment (see README, Performance).
-ENV_SETTINGS = {"PEAKEND_DUCKDB_MEMORY_LIMIT": "memory_limit", "PEAKEND_DUCKDB_THREADS": "threads"}
-
-
-def settings_from_env() -> dict[str, str]:
-    return {setting: os.environ[var] for var, setting in ENV_SETTINGS.items() if os.environ.get(var)}
-
-
 @dataclasses.dataclass(frozen=True)
 class Explanation:
     asked: str  # the named query the caller asked for
@@ -160,7 +152,7 @@ class Database:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
             if self.is_lake:  # a DuckLake: its catalog and data files (peakend/warehouse/lake.py)
-                self._con = lake.connect(self.path, dict(settings_from_env()))
+                self._con = lake.connect(self.path, {})
             else:
                 self._con = duckdb.connect(self.path, read_only=read_only, config=dict(settings_from_env()))
         except duckdb.IOException as exc:

@@ -41,6 +41,8 @@ from urllib.parse import urlsplit
 
 import duckdb
 
+from peakend.warehouse.duckdb_settings import settings_from_env
+
 PREFIX = "ducklake:"
 DEFAULT_DB = Path(__file__).resolve().parent.parent.parent / "data" / "demo.duckdb"
 # PyPI package -> the extension's name, as DuckDB loads it
@@ -100,8 +102,10 @@ def extension_directory() -> Path:
 def config() -> dict[str, Any]:
     """What a connection to a DuckLake needs: the extensions, loaded from disk only, and a
     folder to spill to (DuckDB spills beside a database file; for a lake it would name one
-    after the catalog's target, which is no folder, and a big query would fail instead)."""
+    after the catalog's target, which is no folder, and a big query would fail instead),
+    within the environment's bounds (duckdb_settings)."""
     return {
+        **settings_from_env(),
         "extension_directory": str(extension_directory()),
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": True,

@@ -13,7 +13,6 @@ import time
 import duckdb
 
 from peakend.warehouse import lake, lake_upkeep, write_turns
-from peakend.warehouse.db import settings_from_env
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     started = time.perf_counter()
     try:
-        con = lake.connect(args.db, settings_from_env())
+        con = lake.connect(args.db, {})
     except (duckdb.Error, lake.LakeError) as e:
         print(f"{lake.shown(args.db)}: can't open it ({e})", file=sys.stderr)
         return 2

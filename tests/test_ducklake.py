@@ -144,7 +144,7 @@ def test_a_second_process_sees_a_committed_load(on_lake, lake_target, tmp_path):
 def test_a_new_lake_without_a_data_folder_says_what_to_set(tmp_path, monkeypatch):
     monkeypatch.delenv("PEAKEND_WAREHOUSE_DATA", raising=False)
     with pytest.raises(lake.LakeError, match="set PEAKEND_WAREHOUSE_DATA"):
-        lake.connect(f"ducklake:sqlite:{tmp_path / 'new.sqlite'}", {})
+        lake.connect(f"ducklake:sqlite:{tmp_path / 'new.sqlite'}")
 
 
 def test_the_setting_names_the_warehouse(monkeypatch):
@@ -230,7 +230,7 @@ def test_a_new_lake_on_s3_without_keys_says_what_to_set(tmp_path, monkeypatch):
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
     monkeypatch.setenv("PEAKEND_WAREHOUSE_DATA", "s3://bucket/lake")
     with pytest.raises(lake.LakeError, match="s3://bucket/lake/: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"):
-        lake.connect(f"ducklake:sqlite:{tmp_path / 'new.sqlite'}", {})
+        lake.connect(f"ducklake:sqlite:{tmp_path / 'new.sqlite'}")
 
 
 def test_a_dsn_password_is_never_shown():

@@ -27,7 +27,7 @@ def small_loads_lake(tmp_path_factory):
 
 def _small_loads_lake(tmp_path):
     target = f"ducklake:sqlite:{tmp_path / 'catalog.sqlite'}"
-    con = lake.connect(target, {})
+    con = lake.connect(target)
     # the fixture's few rows would stay in the catalog (DuckLake inlines small inserts):
     # written to files, each load's files are there to merge
     con.execute("call ducklake_set_option('catalog', 'data_inlining_row_limit', 0)")
@@ -47,7 +47,7 @@ def _small_loads_lake(tmp_path):
 def test_upkeep_merges_the_small_files_and_keeps_every_answer(small_loads_lake):
     db, target, data = small_loads_lake
     want = db.query("dataset_summary")
-    con = lake.connect(target, {})
+    con = lake.connect(target)
     try:
         before = lake_upkeep.files(con)
         assert before.snapshots > 1
@@ -120,7 +120,7 @@ def test_upkeep_leaves_a_small_table_in_the_catalog(tmp_path, monkeypatch):
     # flushed, each was one more Parquet file for every read (20 files against 14 in
     # bench.lake upkeep). Only tables whose catalog rows outgrew one insert's are flushed.
     monkeypatch.setenv("PEAKEND_WAREHOUSE_DATA", str(tmp_path / "data"))
-    con = lake.connect(f"ducklake:sqlite:{tmp_path / 'catalog.sqlite'}", {})
+    con = lake.connect(f"ducklake:sqlite:{tmp_path / 'catalog.sqlite'}")
     try:
         assert lake_upkeep.inlining_row_limit(con) == lake_upkeep.INLINING_ROW_LIMIT == 10
         con.execute("create table few (k varchar)")

@@ -41,9 +41,9 @@ def run(args: argparse.Namespace) -> int:
         # a DuckLake is read at its current snapshot; a file read-only, beside nobody (both
         # within the environment's bounds, as the app is)
         if lake.is_lake(args.db):
-            con = lake.connect(args.db, {})
+            con = lake.connect(args.db)
         else:
-            con = duckdb.connect(str(args.db), read_only=True, config=dict(settings_from_env()))
+            con = duckdb.connect(str(args.db), read_only=True, config=settings_from_env())
     except (duckdb.Error, lake.LakeError) as e:
         pid = lock_conflict(e)
         if pid is not False:

@@ -152,9 +152,9 @@ class Database:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
             if self.is_lake:  # a DuckLake: its catalog and data files (peakend/warehouse/lake.py)
-                self._con = lake.connect(self.path, {})
+                self._con = lake.connect(self.path)
             else:
-                self._con = duckdb.connect(self.path, read_only=read_only, config=dict(settings_from_env()))
+                self._con = duckdb.connect(self.path, read_only=read_only, config=settings_from_env())
         except duckdb.IOException as exc:
             if "newer version of DuckDB" in str(exc):
                 raise SchemaError(

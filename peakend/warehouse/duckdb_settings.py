@@ -9,9 +9,10 @@ connection to a file with another configuration.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 ENV_SETTINGS = {"PEAKEND_DUCKDB_MEMORY_LIMIT": "memory_limit", "PEAKEND_DUCKDB_THREADS": "threads"}
 
 
-def settings_from_env() -> dict[str, str]:
+def settings_from_env() -> dict[str, Any]:  # DuckDB's config type
     return {setting: os.environ[var] for var, setting in ENV_SETTINGS.items() if os.environ.get(var)}

@@ -178,11 +178,12 @@ def shown(target: str) -> str:
     return re.sub(r"(postgres(?:ql)?://[^:/@\s]*:)[^@\s]*@", r"\1***@", masked)
 
 
-def connect(target: str, settings: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+def connect(target: str, settings: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
     """A connection whose default catalog is the DuckLake `target`, created first (with its
     data in PEAKEND_WAREHOUSE_DATA) when it doesn't exist yet. When the lake's data is on
-    S3, the connection holds the secret that reads and writes it."""
-    settings = {**settings, **config()}
+    S3, the connection holds the secret that reads and writes it. `settings` (a bench's
+    threads, memory or spill folder) win over config()'s, the environment's included."""
+    settings = {**config(), **(settings or {})}
     data = os.environ.get("PEAKEND_WAREHOUSE_DATA")
     if target.startswith(f"{PREFIX}sqlite:"):  # the catalog file's folder, as for a DuckDB file
         Path(target.removeprefix(f"{PREFIX}sqlite:")).parent.mkdir(parents=True, exist_ok=True)

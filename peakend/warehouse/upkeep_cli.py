@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     started = time.perf_counter()
     try:
-        con = lake.connect(args.db, {})
+        con = lake.connect(args.db)
     except (duckdb.Error, lake.LakeError) as e:
         print(f"{lake.shown(args.db)}: can't open it ({e})", file=sys.stderr)
         return 2

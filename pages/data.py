@@ -20,8 +20,11 @@ upload_tab, history_tab, targets_tab, purposes_tab, moments_tab, sources_tab = s
     [t("data.tab.upload"), t("data.tab.history"), t("data.tab.targets"), t("data.tab.purposes"),
      t("data.tab.moments"), t("data.tab.sources")],
     key="dm_tab",
+    on_change="rerun",  # .open says which tab is shown: a mapping choice doesn't redraw the history
 )
 
+# The upload tab always runs: its file and mapping are widgets, which would lose their
+# state in a run that didn't draw them. The other tabs run only while open.
 with upload_tab:
     st.subheader(t("data.files.title"))
     paths, previews = ui.files_with_previews(db)
@@ -38,20 +41,25 @@ with upload_tab:
         ui.show_results()  # what the last load did, after its files were taken out
 
 with history_tab:
-    ui.history(db, user)
+    if history_tab.open:
+        ui.history(db, user)
 
 with targets_tab:
-    st.caption(t("data.targets.help"))
-    ui.targets(db, user)
+    if targets_tab.open:
+        st.caption(t("data.targets.help"))
+        ui.targets(db, user)
 
 with purposes_tab:
-    st.caption(t("data.purposes.help"))
-    ui.purposes(db, user)
+    if purposes_tab.open:
+        st.caption(t("data.purposes.help"))
+        ui.purposes(db, user)
 
 with moments_tab:
-    st.caption(t("data.moments.help"))
-    moments_section(db, user)
+    if moments_tab.open:
+        st.caption(t("data.moments.help"))
+        moments_section(db, user)
 
 with sources_tab:
-    st.caption(t("data.sources.help"))
-    ui.sources_section(db, user)
+    if sources_tab.open:
+        st.caption(t("data.sources.help"))
+        ui.sources_section(db, user)

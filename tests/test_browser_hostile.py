@@ -101,8 +101,9 @@ def test_the_hostile_fixture_reads_as_text_on_every_page(browser, hostile_url, s
                         assert any("<b>tag</b>" in h for h in hovered), hovered  # the tag as text
                     if page == "data":  # each tab: the history (a hostile file's name), targets, purposes
                         for tab in ("Load history", "Targets", "Purposes"):
-                            pg.get_by_role("tab", name=tab).click()
-                            pg.wait_for_timeout(800)
+                            pg.get_by_role("tab", name=tab).click()  # the page reruns, drawing that tab
+                            wait_for_app(pg)
+                            pg.wait_for_timeout(300)
                             screenshot(pg, f"hostile_data_{tab.split()[-1].lower()}_{width}")
                             assert pg.evaluate(ACTING) == []
                     body = pg.evaluate("document.body.textContent")

@@ -23,7 +23,7 @@ from peakend.regional import logic as regional
 from peakend.core import safe_text
 from peakend.warehouse.db import Database
 from peakend.core.filters import VisitFilter
-from peakend.core.i18n import set_language
+from peakend.core.i18n import set_language, t
 from peakend.warehouse.ingest import load_files, load_rejects
 from peakend.core.scope import EVERYTHING
 from test_explore_export import NO_DRILL
@@ -226,7 +226,7 @@ def test_pages_show_the_hostile_hall_as_text(hostile_db, monkeypatch, subtests):
             _page_shows_the_hostile_hall_as_text(page, query)
 
 
-def _page_shows_the_hostile_hall_as_text(page, query, user="hq"):
+def _page_shows_the_hostile_hall_as_text(page, query, user="hq", data_tab=None):
     set_language("zh")
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -237,6 +237,8 @@ def _page_shows_the_hostile_hall_as_text(page, query, user="hq"):
             at.session_state[key] = True
         for name, value in query.items():
             at.query_params[name] = value
+        if data_tab:  # the Data page draws its open tab only
+            at.session_state["dm_tab"] = t(f"data.tab.{data_tab}")
         at.switch_page(page)
         at.run()
         assert not at.exception, [e.value for e in at.exception]
@@ -261,11 +263,14 @@ def test_the_data_page_shows_the_hostile_loads_as_text(hostile_db, monkeypatch, 
     (hall names) and the purposes (labels) as text, for the data admin."""
     _, path = hostile_db
     monkeypatch.setenv("PEAKEND_DB", str(path))
-    at = _page_shows_the_hostile_hall_as_text("pages/data.py", {}, user="admin")
-    shown = _texts(at) + [str(v) for e in at.dataframe for v in e.value.astype(str).to_numpy().ravel()]
-    assert any("Session expired" in s for s in shown)  # the file's name is there, as text
-    [history] = [b for b in at.get("download_button") if b.proto.label in ("下载导入记录（CSV）", "Download the load history (CSV)")]
-    assert history
+    for tab in ("history", "targets", "purposes"):
+        with subtests.test(tab=tab):
+            at = _page_shows_the_hostile_hall_as_text("pages/data.py", {}, user="admin", data_tab=tab)
+            shown = _texts(at) + [str(v) for e in at.dataframe for v in e.value.astype(str).to_numpy().ravel()]
+            if tab == "history":
+                assert any("Session expired" in s for s in shown)  # the file's name is there, as text
+                [history] = [b for b in at.get("download_button") if b.proto.label == "下载导入记录（CSV）"]
+                assert history
 
 
 def test_an_upload_with_a_hostile_name_and_content_reads_as_text(hostile_db, tmp_path, monkeypatch):

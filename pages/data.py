@@ -40,26 +40,16 @@ with upload_tab:
     else:
         ui.show_results()  # what the last load did, after its files were taken out
 
-with history_tab:
-    if history_tab.open:
-        ui.history(db, user)
-
-with targets_tab:
-    if targets_tab.open:
-        st.caption(t("data.targets.help"))
-        ui.targets(db, user)
-
-with purposes_tab:
-    if purposes_tab.open:
-        st.caption(t("data.purposes.help"))
-        ui.purposes(db, user)
-
-with moments_tab:
-    if moments_tab.open:
-        st.caption(t("data.moments.help"))
-        moments_section(db, user)
-
-with sources_tab:
-    if sources_tab.open:
-        st.caption(t("data.sources.help"))
-        ui.sources_section(db, user)
+# each other tab: its help line (the history has none) and what it draws
+for tab, help_key, draw in (
+    (history_tab, None, ui.history),
+    (targets_tab, "data.targets.help", ui.targets),
+    (purposes_tab, "data.purposes.help", ui.purposes),
+    (moments_tab, "data.moments.help", moments_section),
+    (sources_tab, "data.sources.help", ui.sources_section),
+):
+    with tab:
+        if tab.open:
+            if help_key:
+                st.caption(t(help_key))
+            draw(db, user)
